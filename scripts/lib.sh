@@ -1,0 +1,111 @@
+# Shared helpers for the project's scripts. Source it; it sets the project's paths and env.
+# shellcheck shell=bash
+set -euo pipefail
+
+OCTANE_ROOT="${OCTANE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+OCTANE_LOCAL="$OCTANE_ROOT/.local"
+export OCTANE_ROOT OCTANE_LOCAL
+export PATH="$OCTANE_LOCAL/bin:/usr/local/go/bin:$PATH"
+export GOFLAGS="${GOFLAGS:--mod=mod}"
+mkdir -p "$OCTANE_LOCAL/bin" "$OCTANE_LOCAL/log" "$OCTANE_LOCAL/run" "$OCTANE_LOCAL/reports/suites"
+
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PG_PORT="${PG_PORT:-54322}"
+PG_DATA="$OCTANE_LOCAL/pg/data"
+export OCTANE_PG_URL="postgres://postgres:postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+export OCTANE_PG_TEMPLATE="octane_template"
+
+# Local-stack defaults (the same names production uses; see .env.example).
+export SUPABASE_JWT_SECRET="${SUPABASE_JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}"
+export S3_ENDPOINT="${S3_ENDPOINT:-http://127.0.0.1:9000}"
+export S3_REGION="${S3_REGION:-us-east-1}"
+export S3_ACCESS_KEY="${S3_ACCESS_KEY:-octanelocal}"
+export S3_SECRET_KEY="${S3_SECRET_KEY:-octanelocalsecret}"
+export S3_BUCKET="${S3_BUCKET:-octane-packages}"
+export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:12111}"
+export STRIPE_SECRET_KEY="${STRIPE_SECRET_KEY:-sk_test_123}"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Runs a command as the postgres OS user when we are root (initdb refuses root), else as us.
+as_pg() {
+  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# ensure_apt PKG...: installs missing Debian packages, or prints the command when not root.
+ensure_apt() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! is_root; then
+    die "missing Debian packages: ${missing[*]}
+run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+  fi
+  log "installing ${missing[*]}"
+  if [ ! -f "$OCTANE_LOCAL/run/apt-updated" ]; then
+    apt-get update -qq && touch "$OCTANE_LOCAL/run/apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_go_tool NAME MODULE@VERSION: a pinned Go tool in .local/bin.
+ensure_go_tool() {
+  local name="$1" mod="$2" stamp="$OCTANE_LOCAL/bin/.$1.version"
+  if [ -x "$OCTANE_LOCAL/bin/$name" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$mod" ]; then return 0; fi
+  log "go install $mod"
+  GOFLAGS= GOBIN="$OCTANE_LOCAL/bin" go install "$mod"
+  echo "$mod" >"$stamp"
+}
+
+# ensure_npm: node_modules matching package-lock.json.
+ensure_npm() {
+  local stamp="$OCTANE_ROOT/node_modules/.octane-lock-hash" want
+  [ -f "$OCTANE_ROOT/package-lock.json" ] || return 0
+  want="$(sha256sum "$OCTANE_ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
+  log "npm ci"
+  (cd "$OCTANE_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+}
+
+# ensure_pip PKG==VER...: Python packages for the project's tests.
+ensure_pip() {
+  local missing=()
+  for spec in "$@"; do
+    python3 -c "import importlib.metadata as m,sys; sys.exit(0 if m.version('${spec%%==*}')=='${spec##*==}' else 1)" 2>/dev/null \
+      || missing+=("$spec")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "pip install ${missing[*]}"
+  python3 -m pip install -q --disable-pip-version-check "${missing[@]}"
+}
+
+# wait_port HOST PORT SECONDS: waits until something accepts connections.
+wait_port() {
+  local host="$1" port="$2" secs="${3:-30}" i
+  for ((i = 0; i < secs * 10; i++)); do
+    (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# report_suite NAME PASSED FAILED SKIPPED: records a suite's counts for the summary.
+report_suite() {
+  printf '{"name":"%s","passed":%d,"failed":%d,"skipped":%d}\n' "$1" "$2" "$3" "$4" \
+    >"$OCTANE_LOCAL/reports/suites/$1.json"
+}
+
+# bench_result NAME VALUE UNIT TARGET BASELINE: appends one benchmark result (null for none).
+bench_result() {
+  printf '{"name":"%s","value":%s,"unit":"%s","target":%s,"baseline":%s}\n' "$1" "$2" "$3" "${4:-null}" "${5:-null}" \
+    >>"$OCTANE_LOCAL/reports/bench.jsonl"
+}

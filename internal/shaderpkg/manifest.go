@@ -1,0 +1,350 @@
+package shaderpkg
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// SchemaVersion is the only manifest schema version this code reads and writes.
+const SchemaVersion = 1
+
+// Fixed entry names inside a package.
+const (
+	ManifestPath = "manifest.json"
+	BlendPath    = "material.blend"
+	PreviewPath  = "preview.webp"
+	TexturesDir  = "textures"
+)
+
+// Limits. They bound what a hostile manifest or package can make a reader do.
+const (
+	MaxManifestBytes = 256 << 10
+	MaxFiles         = 256
+	MaxFileSize      = 1 << 30 // one entry
+	MaxTotalSize     = 2 << 30 // all entries together, uncompressed
+	MaxPathLen       = 200
+	MaxTags          = 16
+)
+
+// File is one package entry: its slash-separated path, lowercase hex SHA-256 and size in bytes.
+type File struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// Manifest is manifest.json. Files lists every entry of the zip except manifest.json itself.
+type Manifest struct {
+	SchemaVersion      int      `json:"schema_version"`
+	ShaderID           string   `json:"shader_id"`
+	Version            string   `json:"version"`
+	Name               string   `json:"name"`
+	Description        string   `json:"description,omitempty"`
+	MaterialName       string   `json:"material_name"`
+	Category           string   `json:"category"`
+	Tags               []string `json:"tags"`
+	MinBlender         string   `json:"min_blender"`
+	MinOctane          string   `json:"min_octane"`
+	TextureResolutions []string `json:"texture_resolutions"`
+	Files              []File   `json:"files"`
+}
+
+var (
+	reSlug       = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
+	reSemver     = regexp.MustCompile(`^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$`)
+	reCategory   = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	reTag        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
+	reBlenderVer = regexp.MustCompile(`^[1-9][0-9]?\.[0-9]{1,2}(\.[0-9]{1,2})?$`)
+	reOctaneVer  = regexp.MustCompile(`^20[0-9]{2}\.[0-9]{1,2}(\.[0-9]{1,2})?$`)
+	reResolution = regexp.MustCompile(`^[1-9][0-9]?k$`)
+	reHex256     = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	reSegment    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$`)
+)
+
+var textureExts = []string{".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff", ".webp", ".hdr"}
+
+// ParseManifest decodes and validates manifest.json. Unknown fields, trailing data and any
+// invalid field are rejected: a manifest is signed and trusted later, so it must mean exactly one thing.
+func ParseManifest(data []byte) (Manifest, error) {
+	var m Manifest
+	if len(data) > MaxManifestBytes {
+		return m, errf(CodeManifestSyntax, "", "manifest is %d bytes, limit is %d", len(data), MaxManifestBytes)
+	}
+	if err := decodeStrict(data, &m); err != nil {
+		return Manifest{}, errf(CodeManifestSyntax, "", "%v", err)
+	}
+	if err := m.Validate(); err != nil {
+		return Manifest{}, err
+	}
+	return m, nil
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errString("trailing data after JSON object")
+	}
+	return nil
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// Validate checks every field. It is called by ParseManifest and by writers before they sign.
+func (m *Manifest) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return errf(CodeManifestInvalid, field, format, args...)
+	}
+	if m.SchemaVersion != SchemaVersion {
+		return bad("schema_version", "must be %d, got %d", SchemaVersion, m.SchemaVersion)
+	}
+	if !reSlug.MatchString(m.ShaderID) {
+		return bad("shader_id", "must be a lowercase slug (a-z, 0-9, '-'), 1-64 characters")
+	}
+	if !reSemver.MatchString(m.Version) {
+		return bad("version", "must be MAJOR.MINOR.PATCH, got %q", m.Version)
+	}
+	if err := checkText(m.Name, 80); err != "" {
+		return bad("name", "%s", err)
+	}
+	if m.Description != "" {
+		if err := checkText(m.Description, 2000); err != "" {
+			return bad("description", "%s", err)
+		}
+	}
+	if err := checkMaterialName(m.MaterialName); err != "" {
+		return bad("material_name", "%s", err)
+	}
+	if !reCategory.MatchString(m.Category) {
+		return bad("category", "must be a lowercase slug, got %q", m.Category)
+	}
+	if len(m.Tags) > MaxTags {
+		return bad("tags", "at most %d tags", MaxTags)
+	}
+	for i, t := range m.Tags {
+		if !reTag.MatchString(t) {
+			return bad("tags", "tag %d (%q) must be a lowercase slug", i, t)
+		}
+		if slices.Index(m.Tags, t) != i {
+			return bad("tags", "duplicate tag %q", t)
+		}
+	}
+	if !reBlenderVer.MatchString(m.MinBlender) {
+		return bad("min_blender", "must look like 3.4 or 4.2.1, got %q", m.MinBlender)
+	}
+	if !reOctaneVer.MatchString(m.MinOctane) {
+		return bad("min_octane", "must look like 2024.1, got %q", m.MinOctane)
+	}
+	if len(m.TextureResolutions) > 8 {
+		return bad("texture_resolutions", "at most 8 resolutions")
+	}
+	for i, r := range m.TextureResolutions {
+		if !reResolution.MatchString(r) {
+			return bad("texture_resolutions", "%q is not a resolution like 1k or 4k", r)
+		}
+		if slices.Index(m.TextureResolutions, r) != i {
+			return bad("texture_resolutions", "duplicate resolution %q", r)
+		}
+	}
+	return validateFiles(m.Files, m.TextureResolutions, true)
+}
+
+// validateFiles checks the file list. requireLayout demands material.blend and preview.webp and
+// that textures sit under a declared resolution.
+func validateFiles(files []File, resolutions []string, requireLayout bool) error {
+	bad := func(format string, args ...any) error {
+		return errf(CodeManifestInvalid, "files", format, args...)
+	}
+	if len(files) == 0 {
+		return bad("must list the package's files")
+	}
+	if len(files) > MaxFiles {
+		return bad("%d files, limit is %d", len(files), MaxFiles)
+	}
+	seen := make(map[string]bool, len(files))
+	var total int64
+	for _, f := range files {
+		if err := CheckEntryPath(f.Path); err != nil {
+			return bad("%v", err)
+		}
+		if f.Path == ManifestPath {
+			return bad("manifest.json must not list itself")
+		}
+		// Case-insensitive file systems (Windows, macOS) would merge these.
+		key := strings.ToLower(f.Path)
+		if seen[key] {
+			return bad("duplicate path %q", f.Path)
+		}
+		seen[key] = true
+		if !reHex256.MatchString(f.SHA256) {
+			return bad("%s: sha256 must be 64 lowercase hex digits", f.Path)
+		}
+		if f.Size < 0 || f.Size > MaxFileSize {
+			return bad("%s: size %d is outside 0..%d", f.Path, f.Size, int64(MaxFileSize))
+		}
+		total += f.Size
+		if total > MaxTotalSize {
+			return bad("total size exceeds %d bytes", int64(MaxTotalSize))
+		}
+		if requireLayout {
+			if err := checkLayout(f.Path, resolutions); err != "" {
+				return bad("%s: %s", f.Path, err)
+			}
+		}
+	}
+	if requireLayout {
+		if !seen[BlendPath] {
+			return bad("material.blend is missing")
+		}
+		if !seen[PreviewPath] {
+			return bad("preview.webp is missing")
+		}
+	}
+	return nil
+}
+
+func checkLayout(p string, resolutions []string) string {
+	switch p {
+	case BlendPath, PreviewPath:
+		return ""
+	}
+	parts := strings.Split(p, "/")
+	if len(parts) != 3 || parts[0] != TexturesDir {
+		return "only material.blend, preview.webp and textures/<resolution>/<file> may be in a package"
+	}
+	if !slices.Contains(resolutions, parts[1]) {
+		return "texture resolution " + parts[1] + " is not listed in texture_resolutions"
+	}
+	if !slices.Contains(textureExts, strings.ToLower(path.Ext(parts[2]))) {
+		return "texture must be one of " + strings.Join(textureExts, " ")
+	}
+	return ""
+}
+
+// CheckEntryPath accepts only plain relative slash paths made of conservative characters:
+// no "..", no absolute paths, no backslashes or drive letters, no hidden or Windows-reserved names.
+// The bridge still extracts through os.Root; this is the first of two walls.
+func CheckEntryPath(p string) error {
+	bad := func(why string) error { return errf(CodeManifestInvalid, "path", "%q %s", p, why) }
+	if p == "" || len(p) > MaxPathLen {
+		return bad("must be 1-200 bytes long")
+	}
+	if !utf8.ValidString(p) {
+		return bad("is not valid UTF-8")
+	}
+	if !filepath.IsLocal(p) || path.IsAbs(p) || path.Clean(p) != p {
+		return bad("is not a clean relative path")
+	}
+	for _, seg := range strings.Split(p, "/") {
+		if !reSegment.MatchString(seg) {
+			return bad("has a segment with characters outside A-Z a-z 0-9 . _ - (or starting with '.' or '-')")
+		}
+		if seg == "." || seg == ".." || strings.HasSuffix(seg, ".") {
+			return bad("has a '.' or '..' segment")
+		}
+		base := strings.ToUpper(seg)
+		if i := strings.IndexByte(base, '.'); i >= 0 {
+			base = base[:i]
+		}
+		if isWindowsReserved(base) {
+			return bad("uses a Windows-reserved name")
+		}
+	}
+	return nil
+}
+
+func isWindowsReserved(s string) bool {
+	switch s {
+	case "CON", "PRN", "AUX", "NUL":
+		return true
+	}
+	if len(s) == 4 && (strings.HasPrefix(s, "COM") || strings.HasPrefix(s, "LPT")) && s[3] >= '0' && s[3] <= '9' {
+		return true
+	}
+	return false
+}
+
+func checkText(s string, maxRunes int) string {
+	if strings.TrimSpace(s) != s || s == "" {
+		return "must be non-empty without leading or trailing spaces"
+	}
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	if n := utf8.RuneCountInString(s); n > maxRunes {
+		return "is too long"
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' {
+			return "must not contain control characters"
+		}
+	}
+	return ""
+}
+
+// Blender ID names hold at most 63 bytes (MAX_ID_NAME - 2) in the versions we support.
+func checkMaterialName(s string) string {
+	if len(s) > 63 {
+		return "must be at most 63 bytes (Blender's ID name limit)"
+	}
+	if err := checkText(s, 63); err != "" {
+		return err
+	}
+	if strings.ContainsRune(s, '\n') {
+		return "must be one line"
+	}
+	return ""
+}
+
+// File returns the entry for path p.
+func (m *Manifest) File(p string) (File, bool) {
+	for _, f := range m.Files {
+		if f.Path == p {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// TotalSize is the sum of all listed file sizes.
+func (m *Manifest) TotalSize() int64 {
+	var n int64
+	for _, f := range m.Files {
+		n += f.Size
+	}
+	return n
+}
+
+// Marshal validates m and encodes it the one way this project writes manifests: files sorted by
+// path, two-space indentation, trailing newline.
+func (m Manifest) Marshal() ([]byte, error) {
+	m.Files = slices.Clone(m.Files)
+	slices.SortFunc(m.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	if m.Tags == nil {
+		m.Tags = []string{}
+	}
+	if m.TextureResolutions == nil {
+		m.TextureResolutions = []string{}
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make dev`: the whole product on this machine. Installs what is missing, starts PostgreSQL,
+# S3, stripe-mock, the Supabase stand-in, the edge and the web app in the background, applies
+# migrations and seed, publishes the demo catalog, and prints what runs where. `make stop` ends it.
+source "$(dirname "$0")/lib.sh"
+cd "$OCTANE_ROOT"
+
+"$OCTANE_ROOT/scripts/setup.sh"
+
+# Configuration: .env when present, else the local defaults.
+set -a
+# shellcheck disable=SC1091
+source "$OCTANE_ROOT/.env.example"
+[ -f "$OCTANE_ROOT/.env" ] && source "$OCTANE_ROOT/.env"
+set +a
+
+"$OCTANE_ROOT/scripts/services.sh" start pg s3 stripe
+"$OCTANE_ROOT/scripts/db.sh" apply postgres
+
+# start_bg NAME PORT CMD...: runs a program in the background unless its port is already served.
+start_bg() {
+  local name="$1" port="$2"; shift 2
+  if port_open "$port"; then log "$name already on 127.0.0.1:$port"; return 0; fi
+  nohup "$@" >"$OCTANE_LOCAL/log/$name.log" 2>&1 &
+  echo $! >"$OCTANE_LOCAL/run/$name.pid"
+  wait_port 127.0.0.1 "$port" 120 || { tail -20 "$OCTANE_LOCAL/log/$name.log" >&2; die "$name did not start (log: .local/log/$name.log)"; }
+  log "$name on 127.0.0.1:$port"
+}
+
+if [ -f supabase/local/main.go ]; then
+  go build -o "$OCTANE_LOCAL/bin/supabase-local" ./supabase/local
+  start_bg standin 54321 "$OCTANE_LOCAL/bin/supabase-local"
+fi
+if [ -f edge/main.go ]; then
+  go build -o "$OCTANE_LOCAL/bin/edge" ./edge
+  start_bg edge 8787 "$OCTANE_LOCAL/bin/edge"
+fi
+if [ -f cmd/publish/main.go ] && [ -d catalog/demo ]; then
+  go build -o "$OCTANE_LOCAL/bin/publish" ./cmd/publish
+  log "publishing the demo catalog"
+  "$OCTANE_LOCAL/bin/publish" --skip-existing catalog/demo || warn "publishing the demo catalog failed (see above)"
+fi
+if [ -f frontend/package.json ]; then
+  if [ ! -f frontend/.next/BUILD_ID ] || [ -n "$(find frontend -path frontend/node_modules -prune -o -path frontend/.next -prune -o -newer frontend/.next/BUILD_ID -type f -print -quit)" ]; then
+    log "building the web app"
+    npm run build -w frontend --silent
+  fi
+  start_bg frontend 3000 npm run start -w frontend -- -H 127.0.0.1 -p 3000
+fi
+
+cat <<MSG
+
+Octane Bridge runs locally:
+  web app            $SITE_URL            (pro@octane.local / octane-demo-pro, free@octane.local / octane-demo-free)
+  edge API           $EDGE_URL
+  Supabase stand-in  $SUPABASE_URL
+  PostgreSQL         $DATABASE_URL
+  S3 (versitygw)     $S3_ENDPOINT  bucket $S3_BUCKET
+  stripe-mock        $STRIPE_API_BASE
+Logs in .local/log/.  Stop everything with: make stop
+MSG

@@ -178,7 +178,7 @@ func validateFiles(files []File, resolutions []string, requireLayout bool) error
 	var total int64
 	for _, f := range files {
 		if err := CheckEntryPath(f.Path); err != nil {
-			return bad("%v", err)
+			return bad("%s", err.(*Error).Msg)
 		}
 		if f.Path == ManifestPath {
 			return bad("manifest.json must not list itself")

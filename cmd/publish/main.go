@@ -1,0 +1,31 @@
+// Command publish is the operator's tool for shader packages:
+//
+//	publish pack -out DIR SRC...        build packages from source folders (used by catalog/generate.sh)
+//	publish [flags] PATH...             validate, vet, sign, upload and register packages
+//
+// See docs/packages.md.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "publish:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "pack" {
+		return runPack(args[1:], stdout, stderr)
+	}
+	return runPublish(ctx, args, getenv, stdout, stderr)
+}

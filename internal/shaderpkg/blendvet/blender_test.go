@@ -1,0 +1,167 @@
+//go:build blender
+
+// Tests that need a real Blender. scripts/suites/packages.sh runs them with -tags blender.
+package blendvet
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+func needBlender(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("BLENDER")
+	if bin == "" {
+		bin = "blender"
+	}
+	p, err := exec.LookPath(bin)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("blender is required in CI (apt-get install blender)")
+		}
+		t.Skip("blender not found: apt-get install blender, or set BLENDER=/path/to/blender")
+	}
+	return p
+}
+
+func blender(t *testing.T, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"-b", "--factory-startup", "-noaudio", "--disable-autoexec",
+		"--python-exit-code", "1"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("blender %v: %v\n%s", args, err, out)
+	}
+}
+
+// packageFrom packs a fixture folder written by make_blends.py into a verified package.
+func packageFrom(t *testing.T, dir string) *shaderpkg.Package {
+	t.Helper()
+	src := fstest.MapFS{"preview.webp": {Data: []byte("RIFF0000WEBPVP8 ")}}
+	for _, rel := range []string{"material.blend", "textures/1k/albedo.png"} {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src[rel] = &fstest.MapFile{Data: b}
+	}
+	m := shaderpkg.Manifest{ShaderID: filepath.Base(strings.ReplaceAll(dir, "_", "-")), Version: "1.0.0",
+		Name: "Fixture", MaterialName: "OB_Good", Category: "fx", MinBlender: "3.4", MinOctane: "2024.1"}
+	var buf bytes.Buffer
+	if _, err := shaderpkg.WritePackage(&buf, m, src); err != nil {
+		t.Fatal(err)
+	}
+	p, err := shaderpkg.ReadPackageBytes(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestVetRejectsHostileBlends(t *testing.T) {
+	bin := needBlender(t)
+	dir := t.TempDir()
+	blender(t, bin, "-P", "testdata/make_blends.py", "--", dir)
+
+	cases := []struct {
+		fixture string
+		want    string // problem code; "" = accepted
+		mention string // the datablock the problem must name
+	}{
+		{"good", "", ""},
+		{"script_module", "SCRIPT_MODULE", `text "autorun.py"`},
+		{"scripted_driver", "SCRIPTED_DRIVER", `material "OB_Good"`},
+		{"traversal", "PATH_OUTSIDE", `image "albedo.png"`},
+		{"absolute_path", "PATH_OUTSIDE", `image "albedo.png"`},
+		{"missing_texture", "MISSING_TEXTURE", `image "albedo.png"`},
+		{"two_materials", "MATERIAL_COUNT", ""},
+	}
+	pkgs := make([]*shaderpkg.Package, len(cases))
+	for i, c := range cases {
+		pkgs[i] = packageFrom(t, filepath.Join(dir, c.fixture))
+	}
+	res, err := Vetter{Blender: bin}.Vet(context.Background(), pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("/tmp/octane-vet-pwned"); err == nil {
+		t.Fatal("a script in a vetted .blend ran")
+	}
+	for i, c := range cases {
+		t.Run(c.fixture, func(t *testing.T) {
+			probs := res[i]
+			if c.want == "" {
+				if len(probs) != 0 {
+					t.Fatalf("good package rejected: %v", probs)
+				}
+				return
+			}
+			for _, p := range probs {
+				if p.Code == c.want && strings.Contains(p.Datablock, c.mention) {
+					if p.Message == "" || p.File != "material.blend" || !strings.Contains(p.String(), p.Package) {
+						t.Fatalf("problem is not in plain words with file and datablock: %+v", p)
+					}
+					t.Logf("rejected: %s", p)
+					return
+				}
+			}
+			t.Fatalf("want %s naming %s, got %v", c.want, c.mention, probs)
+		})
+	}
+}
+
+func renderMean(t *testing.T, bin, blend string, strip bool) float64 {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "render.json")
+	args := []string{"-P", "testdata/render_fallback.py", "--", blend, out}
+	if strip {
+		args = append(args, "--strip-fallback")
+	}
+	blender(t, bin, args...)
+	var r struct{ Mean float64 }
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Mean
+}
+
+// The Principled fallback must render in stock Cycles; without it the sphere is black.
+func TestFallbackRendersInCycles(t *testing.T) {
+	bin := needBlender(t)
+	zipPath := filepath.Join("..", "..", "..", "catalog", "demo", "packages", "oak-wood-1.0.0.zip")
+	data, err := os.ReadFile(zipPath)
+	if err != nil {
+		t.Fatalf("demo package missing (run catalog/generate.sh): %v", err)
+	}
+	p, err := shaderpkg.ReadPackageBytes(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := extract(p, dir); err != nil {
+		t.Fatal(err)
+	}
+	blend := filepath.Join(dir, "material.blend")
+	lit := renderMean(t, bin, blend, false)
+	dark := renderMean(t, bin, blend, true)
+	t.Logf("mean brightness with fallback %.3f, Octane graph only %.3f", lit, dark)
+	if lit < 0.08 {
+		t.Fatalf("fallback renders black (mean %.3f)", lit)
+	}
+	if dark > lit/4 {
+		t.Fatalf("control render without fallback is not dark (%.3f vs %.3f): the check proves nothing", dark, lit)
+	}
+}

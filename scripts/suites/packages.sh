@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Shader packages: Blender-driven vetting of hostile .blend files, the Cycles fallback render,
+# and the committed demo catalog checked against schemas/manifest.schema.json.
+source "$(dirname "$0")/../lib.sh"
+cd "$OCTANE_ROOT"
+mkdir -p "$OCTANE_LOCAL/reports"
+out="$OCTANE_LOCAL/reports/packages-go.json"
+
+log "packages: Blender tests (go test -tags blender ./internal/shaderpkg/blendvet)"
+go test -tags blender -count=1 -timeout 10m -json \
+  -run 'TestVetRejectsHostileBlends|TestFallbackRendersInCycles' \
+  ./internal/shaderpkg/blendvet/ >"$out" 2>"$OCTANE_LOCAL/reports/packages-go.stderr" || true
+read -r passed failed skipped < <(python3 "$OCTANE_ROOT/scripts/count_go_tests.py" <"$out" | tail -1)
+
+log "packages: demo manifests against the JSON Schema"
+if python3 catalog/check_manifests.py schemas/manifest.schema.json catalog/demo; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
+
+report_suite packages "$passed" "$failed" "$skipped"
+echo "packages: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

@@ -38,7 +38,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", default="")
-    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--samples", type=int, default=28)
     ap.add_argument("--size", type=int, default=384)
     ap.add_argument("--keep", default="", help="build folder to keep (default: a temp dir)")
     ap.add_argument("--out", default=os.path.join(HERE, "demo"))

@@ -154,7 +154,7 @@ def tex_network(g, tex):
         return g.mix(v, c[1], c[0]), v
     if k == "marble":
         w = g.wave(g.uv(s), scale=2.0, distortion=14.0, detail=6.0, direction="DIAGONAL").outputs["Fac"]
-        width = tex.get("vein_width", 0.08)
+        width = tex.get("vein_width", 0.02)
         vein = g.ramp(w, [(0.0, 1.0), (width, 0.0), (1.0 - width, 0.0), (1.0, 1.0)]).outputs["Color"]
         vein = g.math("MAXIMUM", vein, 0.0)
         cloud = g.noise(g.uv(s * 2), scale=2.0, detail=8).outputs["Fac"]
@@ -308,7 +308,7 @@ def setup_cycles(scene, samples, size, threads):
 
 def make_bake_scene(threads):
     sc = bpy.data.scenes.new("TexBake")
-    setup_cycles(sc, 4, TEX_RES, threads)
+    setup_cycles(sc, 2, TEX_RES, threads)
     sc.cycles.max_bounces = 0
     sc.cycles.use_adaptive_sampling = False
     sc.cycles.sample_clamp_indirect = 0.0
@@ -354,7 +354,7 @@ def bake_texture(sc, bake_mat, tex, path, mode):
         sc.render.image_settings.color_mode = "BW"
     g.link(em.outputs[0], out.inputs["Surface"])
     sc.render.image_settings.file_format = "JPEG"
-    sc.render.image_settings.quality = 82
+    sc.render.image_settings.quality = 78
     sc.render.filepath = path
     with bpy.context.temp_override(scene=sc):
         bpy.ops.render.render(write_still=True, scene=sc.name)
@@ -589,7 +589,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--shard", default="0/1")
     ap.add_argument("--only", default="")
-    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--samples", type=int, default=28)
     ap.add_argument("--size", type=int, default=384)
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)

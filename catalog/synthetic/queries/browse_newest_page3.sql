@@ -1,0 +1,1 @@
+select * from public.search_shaders('', null, null, 'all', 'newest', 24, 48);

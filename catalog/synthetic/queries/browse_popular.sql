@@ -1,0 +1,1 @@
+select * from public.search_shaders('', null, null, 'all', 'popular', 24, 0);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Catalog search benchmark: p50/p95/p99 of public.search_shaders (the site's browse/search
+# queries) over a synthetic catalog of 100,000 shaders, run as role anon like PostgREST does.
+# Target: p95 <= 25 ms. Uses a scratch clone of the template database, dropped afterwards.
+source "$(dirname "$0")/../lib.sh"
+cd "$OCTANE_ROOT"
+count=${SEARCH_BENCH_COUNT:-100000}
+seconds=${SEARCH_BENCH_SECONDS:-20}
+pg_url=${OCTANE_PG_URL:-postgres://postgres:postgres@127.0.0.1:54322/postgres?sslmode=disable}
+template=${OCTANE_PG_TEMPLATE:-octane_template}
+db="bench_search_$$"
+bench_url=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$pg_url" "$db")
+cleanup() { psql "$pg_url" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+psql "$pg_url" -v ON_ERROR_STOP=1 -qc "create database $db template $template" >/dev/null
+log "search bench: loading $count synthetic shaders"
+psql "$bench_url" -v ON_ERROR_STOP=1 -q -v count="$count" -f catalog/synthetic/synthetic_catalog.sql >/dev/null
+psql "$bench_url" -qc "vacuum analyze public.shaders" >/dev/null
+
+read -r p50 p95 p99 n worst worst_p95 < <(GOFLAGS=-mod=mod go run ./catalog/synthetic/searchbench \
+  -db "$bench_url" -queries "$OCTANE_ROOT/catalog/synthetic/queries" -seconds "$seconds" -clients 2 | tail -1)
+[ -n "${p95:-}" ] || die "searchbench failed"
+echo "search_shaders over $count shaders: p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms ($n queries; slowest query $worst p95 ${worst_p95} ms)"
+bench_result search_p95_ms "$p95" ms 25 null
+bench_result search_p50_ms "$p50" ms null null
+bench_result search_p99_ms "$p99" ms null null
+bench_result "search_slowest_query_p95_ms" "$worst_p95" ms 25 null

@@ -8,7 +8,7 @@ out="$OCTANE_LOCAL/reports/packages-go.json"
 
 log "packages: Blender tests (go test -tags blender ./internal/shaderpkg/blendvet)"
 go test -tags blender -count=1 -timeout 10m -json \
-  -run 'TestVetRejectsHostileBlends|TestFallbackRendersInCycles' \
+  -run 'TestVetRejectsHostileBlends|TestFallbackRendersInCycles|TestDemoCatalogPassesVetting' \
   ./internal/shaderpkg/blendvet/ >"$out" 2>"$OCTANE_LOCAL/reports/packages-go.stderr" || true
 read -r passed failed skipped < <(python3 "$OCTANE_ROOT/scripts/count_go_tests.py" <"$out" | tail -1)
 

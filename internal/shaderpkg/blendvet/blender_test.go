@@ -165,3 +165,31 @@ func TestFallbackRendersInCycles(t *testing.T) {
 		t.Fatalf("control render without fallback is not dark (%.3f vs %.3f): the check proves nothing", dark, lit)
 	}
 }
+
+// Every committed demo package passes vetting (make dev publishes them with --no-vet).
+func TestDemoCatalogPassesVetting(t *testing.T) {
+	bin := needBlender(t)
+	zips, _ := filepath.Glob(filepath.Join("..", "..", "..", "catalog", "demo", "packages", "*.zip"))
+	if len(zips) < 48 {
+		t.Fatalf("demo catalog has %d packages, want at least 48 (run catalog/generate.sh)", len(zips))
+	}
+	pkgs := make([]*shaderpkg.Package, len(zips))
+	for i, z := range zips {
+		data, err := os.ReadFile(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pkgs[i], err = shaderpkg.ReadPackageBytes(data); err != nil {
+			t.Fatalf("%s: %v", z, err)
+		}
+	}
+	res, err := Vetter{Blender: bin}.Vet(context.Background(), pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, probs := range res {
+		for _, p := range probs {
+			t.Errorf("%s: %s", filepath.Base(zips[i]), p)
+		}
+	}
+}

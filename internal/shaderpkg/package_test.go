@@ -241,3 +241,29 @@ func FuzzReadPackage(f *testing.F) {
 		}
 	})
 }
+
+func TestReadPackageOversize(t *testing.T) {
+	// The declared size is checked before a single byte is read.
+	if _, err := ReadPackage(bytes.NewReader(nil), MaxPackageSize+1); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversize package: %v", err)
+	}
+	// A manifest.json above its limit is refused before it is parsed.
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("manifest.json")
+	w.Write(bytes.Repeat([]byte(" "), MaxManifestBytes+1))
+	zw.Close()
+	if _, err := ReadPackageBytes(buf.Bytes()); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("oversize manifest: %v", err)
+	}
+	// Too many entries.
+	buf.Reset()
+	zw = zip.NewWriter(&buf)
+	for i := 0; i < MaxFiles+65; i++ {
+		zw.Create("textures/1k/f" + strings.Repeat("x", i%5) + string(rune('a'+i%26)) + ".png")
+	}
+	zw.Close()
+	if _, err := ReadPackageBytes(buf.Bytes()); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("too many entries: %v", err)
+	}
+}

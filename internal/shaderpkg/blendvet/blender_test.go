@@ -84,7 +84,12 @@ func TestVetRejectsHostileBlends(t *testing.T) {
 		{"absolute_path", "PATH_OUTSIDE", `image "albedo.png"`},
 		{"missing_texture", "MISSING_TEXTURE", `image "albedo.png"`},
 		{"two_materials", "MATERIAL_COUNT", ""},
+		{"garbage", "BLEND_UNREADABLE", ""},
 	}
+	garbage := filepath.Join(dir, "garbage")
+	os.MkdirAll(filepath.Join(garbage, "textures", "1k"), 0o755)
+	os.WriteFile(filepath.Join(garbage, "material.blend"), []byte("BLENDER-v304 but not really"), 0o644)
+	os.WriteFile(filepath.Join(garbage, "textures", "1k", "albedo.png"), []byte("png"), 0o644)
 	pkgs := make([]*shaderpkg.Package, len(cases))
 	for i, c := range cases {
 		pkgs[i] = packageFrom(t, filepath.Join(dir, c.fixture))

@@ -18,11 +18,21 @@ log "search bench: loading $count synthetic shaders"
 psql "$bench_url" -v ON_ERROR_STOP=1 -q -v count="$count" -f catalog/synthetic/synthetic_catalog.sql >/dev/null
 psql "$bench_url" -qc "vacuum analyze public.shaders" >/dev/null
 
-read -r p50 p95 p99 n worst worst_p95 < <(GOFLAGS=-mod=mod go run ./catalog/synthetic/searchbench \
-  -db "$bench_url" -queries "$OCTANE_ROOT/catalog/synthetic/queries" -seconds "$seconds" -clients 2 | tail -1)
-[ -n "${p95:-}" ] || die "searchbench failed"
-echo "search_shaders over $count shaders: p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms ($n queries; slowest query $worst p95 ${worst_p95} ms)"
-bench_result search_p95_ms "$p95" ms 25 null
-bench_result search_p50_ms "$p50" ms null null
-bench_result search_p99_ms "$p99" ms null null
-bench_result "search_slowest_query_p95_ms" "$worst_p95" ms 25 null
+measure() { # measure NAME_PREFIX LABEL
+  local p50 p95 p99 n worst worst_p95
+  read -r p50 p95 p99 n worst worst_p95 < <(GOFLAGS=-mod=mod go run ./catalog/synthetic/searchbench \
+    -db "$bench_url" -queries "$OCTANE_ROOT/catalog/synthetic/queries" -seconds "$seconds" -clients 2 | tail -1)
+  [ -n "${p95:-}" ] || die "searchbench failed"
+  echo "$2 over $count shaders: p50 ${p50} ms, p95 ${p95} ms, p99 ${p99} ms ($n queries; slowest $worst p95 ${worst_p95} ms)"
+  bench_result "${1}_p95_ms" "$p95" ms 25 null
+  bench_result "${1}_p50_ms" "$p50" ms null null
+  bench_result "${1}_p99_ms" "$p99" ms null null
+  bench_result "${1}_slowest_query_p95_ms" "$worst_p95" ms 25 null
+}
+
+log "search bench: search_shaders as migrated"
+measure search "search_shaders (migration)"
+# The proposed replacement (catalog/synthetic/search_shaders_proposal.sql), same queries, same data.
+log "search bench: proposed search_shaders"
+psql "$bench_url" -v ON_ERROR_STOP=1 -q -f catalog/synthetic/search_shaders_proposal.sql >/dev/null
+measure search_proposal "search_shaders (proposal)"

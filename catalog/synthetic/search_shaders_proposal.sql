@@ -1,0 +1,97 @@
+-- Proposed replacement for public.search_shaders (same signature and result), measured with
+-- scripts/bench/search.sh (SEARCH_BENCH_PROPOSAL=1). Not applied by any migration: the catalog
+-- migration is owned elsewhere; see docs/decisions/packages.md for why the current one is slow.
+--
+-- 1. security definer + an explicit "published" filter: under RLS the planner may not use an
+--    index for non-leakproof operators (@@, %, ILIKE) before the policy qual, so every search was
+--    a sequential scan of all shaders with a trigram similarity per row.
+-- 2. Dynamic SQL per call: each query is planned with its real filters, so empty filters vanish
+--    instead of becoming "x is null or ..." branches no index can serve.
+-- 3. total_count is counted separately and capped at 10,001 (the UI pages at most 10,000 deep),
+--    so browsing by popularity/newest reads 24 rows from an index instead of sorting all of them.
+-- 4. Candidates (full-text and substring, each from its own index) are collected as an id array
+--    and fetched by primary key, so only matching rows are read and ranked.
+-- 5. Typo tolerance (trigram word similarity, term <% name at 0.5) only when fewer than a page of
+--    candidates were found: it rechecks every row it touches, and name % term (0.3) matched 5% of
+--    the catalog for ordinary two-word queries yet missed "marbel" -> "Marble".
+create or replace function public.search_shaders(
+  q text default '',
+  category text default null,
+  tag_filter text[] default null,
+  tier text default 'all',
+  sort text default 'popular',
+  page_size int default 24,
+  page_offset int default 0
+) returns table (
+  id uuid, slug text, name text, description text, category_id text, tags text[],
+  is_free boolean, preview_key text, latest_version text, popularity int,
+  created_at timestamptz, total_count bigint
+)
+language plpgsql stable security definer
+set search_path = ''
+set pg_trgm.word_similarity_threshold = 0.5
+as $$
+declare
+  term text := nullif(btrim(coalesce(q, '')), '');
+  lim int := least(greatest(coalesce(page_size, 24), 1), 100);
+  off int := least(greatest(coalesce(page_offset, 0), 0), 10000);
+  filters text := 's.published';
+  cand uuid[];
+  matches text;
+  ord text;
+  total bigint;
+begin
+  if category is not null then
+    filters := filters || format(' and s.category_id = %L', category);
+  end if;
+  if tag_filter is not null then
+    filters := filters || format(' and s.tags @> %L::text[]', tag_filter);
+  end if;
+  if tier = 'free' then
+    filters := filters || ' and s.is_free';
+  elsif tier = 'pro' then
+    filters := filters || ' and not s.is_free';
+  end if;
+
+  if term is null then
+    matches := format('select s.*, 0::real as rank from public.shaders s where %s', filters);
+  else
+    -- Full-text and substring matches, each from its index, collected as an id array and
+    -- fetched by primary key; trigram word similarity (typos) only when those fill less than a page,
+    -- because it rechecks every row it touches.
+    cand := array(
+      select x.id from public.shaders x where x.search @@ websearch_to_tsquery('english', term)
+      union
+      select x.id from public.shaders x
+      where x.name ilike '%' || replace(replace(term, '%', '\%'), '_', '\_') || '%');
+    if cardinality(cand) < lim then
+      cand := array(
+        select unnest(cand)
+        union
+        select x.id from public.shaders x where term operator(extensions.<%) x.name);
+    end if;
+    matches := format($q$
+      select s.*, (ts_rank(s.search, websearch_to_tsquery('english', %1$L))
+                   + extensions.word_similarity(%1$L, s.name))::real as rank
+      from public.shaders s
+      where %2$s and s.id = any (%3$L::uuid[])
+    $q$, term, filters, cand);
+  end if;
+
+  ord := case sort
+    when 'relevance' then 'm.rank desc, m.popularity desc, m.id'
+    when 'newest' then 'm.created_at desc, m.id'
+    when 'name' then 'm.name asc, m.id'
+    else 'm.popularity desc, m.id'
+  end;
+
+  execute format('select count(*) from (select 1 from (%s) m limit 10001) c', matches) into total;
+
+  return query execute format(
+    'select m.id, m.slug, m.name, m.description, m.category_id, m.tags, m.is_free, m.preview_key,
+            m.latest_version, m.popularity, m.created_at, $1
+     from (%s) m order by %s limit %s offset %s', matches, ord, lim, off) using total;
+end
+$$;
+revoke execute on function public.search_shaders(text, text, text[], text, text, int, int) from public;
+grant execute on function public.search_shaders(text, text, text[], text, text, int, int) to anon, authenticated;

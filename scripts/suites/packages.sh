@@ -19,6 +19,16 @@ else
   failed=$((failed + 1))
 fi
 
+log "packages: catalog recipes (python unittest)"
+ut=$(cd catalog/blender && python3 -m unittest test_recipe 2>&1) || true
+echo "$ut" | tail -3
+ran=$(echo "$ut" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p')
+if echo "$ut" | grep -q '^OK'; then
+  passed=$((passed + ${ran:-0}))
+else
+  failed=$((failed + ${ran:-1}))
+fi
+
 report_suite packages "$passed" "$failed" "$skipped"
 echo "packages: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

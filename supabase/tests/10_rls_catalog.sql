@@ -1,0 +1,221 @@
+-- RLS matrix for the catalog tables: profiles, categories, shaders, shader_versions, favorites.
+-- Roles: anon, owner (pro), another user (free), pro's device JWT, service_role.
+begin;
+\ir _helpers.psql
+select plan(101);
+
+-- Fixtures (superuser) ---------------------------------------------------------------------------
+insert into public.favorites (user_id, shader_id) values (tests.free(), tests.shader(1));
+insert into auth.users (id, email) values ('33333333-3333-4333-8333-333333333333', 'third@octane.local');
+delete from public.profiles where id = '33333333-3333-4333-8333-333333333333';
+
+-- profiles ---------------------------------------------------------------------------------------
+select tests.as_anon();
+select is((select count(*)::int from public.profiles), 0, 'profiles/anon: select sees nothing');
+select throws_ok($$insert into public.profiles (id) values ('11111111-1111-4111-8111-111111111111')$$,
+  '42501', null, 'profiles/anon: insert denied');
+select throws_ok($$update public.profiles set display_name = 'x'$$, '42501', null, 'profiles/anon: update denied');
+select is(tests.affected($$delete from public.profiles$$), 0, 'profiles/anon: delete touches nothing');
+
+select tests.as_user(tests.pro());
+select results_eq($$select id from public.profiles$$, array[tests.pro()], 'profiles/owner: sees only own profile');
+select throws_ok($$insert into public.profiles (id) values ('33333333-3333-4333-8333-333333333333')$$,
+  '42501', null, 'profiles/owner: insert denied');
+select is(tests.affected($$update public.profiles set display_name = 'Renamed' where id = auth.uid()$$), 1,
+  'profiles/owner: may change display name');
+select throws_ok($$update public.profiles set is_operator = true where id = auth.uid()$$, '42501', null,
+  'profiles/owner: may not grant themselves operator');
+select is(tests.affected($$delete from public.profiles$$), 0, 'profiles/owner: delete touches nothing');
+
+select tests.as_user(tests.free());
+select is((select count(*)::int from public.profiles where id = tests.pro()), 0, 'profiles/other: cannot read another profile');
+select throws_ok($$insert into public.profiles (id) values ('33333333-3333-4333-8333-333333333333')$$,
+  '42501', null, 'profiles/other: insert denied');
+select is(tests.affected($$update public.profiles set display_name = 'pwned' where id = '11111111-1111-4111-8111-111111111111'$$), 0,
+  'profiles/other: update of another profile touches nothing');
+select is(tests.affected($$delete from public.profiles where id = '11111111-1111-4111-8111-111111111111'$$), 0,
+  'profiles/other: delete of another profile touches nothing');
+
+select tests.as_device(tests.pro(), tests.pro_device());
+select results_eq($$select id from public.profiles$$, array[tests.pro()], 'profiles/device: sees only its owner');
+select throws_ok($$insert into public.profiles (id) values ('33333333-3333-4333-8333-333333333333')$$,
+  '42501', null, 'profiles/device: insert denied');
+select throws_ok($$update public.profiles set is_operator = true$$, '42501', null, 'profiles/device: cannot grant operator');
+select is(tests.affected($$delete from public.profiles$$), 0, 'profiles/device: delete touches nothing');
+
+select tests.as_service();
+select is((select count(*)::int from public.profiles), 2, 'profiles/service: sees every profile');
+select lives_ok($$insert into public.profiles (id, display_name) values ('33333333-3333-4333-8333-333333333333', 'Third')$$,
+  'profiles/service: insert allowed');
+select is(tests.affected($$update public.profiles set is_operator = false where id = '33333333-3333-4333-8333-333333333333'$$), 1,
+  'profiles/service: update allowed');
+select is(tests.affected($$delete from public.profiles where id = '33333333-3333-4333-8333-333333333333'$$), 1,
+  'profiles/service: delete allowed');
+select tests.as_admin();
+select is((select display_name from public.profiles where id = tests.pro()), 'Renamed', 'profiles: only the owner''s rename landed');
+select is((select is_operator from public.profiles where id = tests.free()), false, 'profiles: free user is still no operator');
+
+-- categories -------------------------------------------------------------------------------------
+select tests.as_anon();
+select is((select count(*)::int from public.categories), 12, 'categories/anon: reads all categories');
+select throws_ok($$insert into public.categories (id, name) values ('evil', 'Evil')$$, '42501', null, 'categories/anon: insert denied');
+select is(tests.affected($$update public.categories set name = 'x'$$), 0, 'categories/anon: update touches nothing');
+select is(tests.affected($$delete from public.categories$$), 0, 'categories/anon: delete touches nothing');
+
+select tests.as_user(tests.pro());
+select is((select count(*)::int from public.categories), 12, 'categories/owner: reads all categories');
+select throws_ok($$insert into public.categories (id, name) values ('evil', 'Evil')$$, '42501', null, 'categories/owner: insert denied');
+select is(tests.affected($$update public.categories set name = 'x'$$), 0, 'categories/owner: update touches nothing');
+select is(tests.affected($$delete from public.categories where id = 'fx'$$), 0, 'categories/owner: delete touches nothing');
+
+select tests.as_user(tests.free());
+select is((select count(*)::int from public.categories), 12, 'categories/other: reads all categories');
+select throws_ok($$insert into public.categories (id, name) values ('evil', 'Evil')$$, '42501', null, 'categories/other: insert denied');
+select is(tests.affected($$update public.categories set sort_order = 0$$), 0, 'categories/other: update touches nothing');
+select is(tests.affected($$delete from public.categories$$), 0, 'categories/other: delete touches nothing');
+
+select tests.as_device(tests.pro(), tests.pro_device());
+select is((select count(*)::int from public.categories), 12, 'categories/device: reads all categories');
+select throws_ok($$insert into public.categories (id, name) values ('evil', 'Evil')$$, '42501', null, 'categories/device: insert denied');
+select is(tests.affected($$update public.categories set name = 'x'$$), 0, 'categories/device: update touches nothing');
+select is(tests.affected($$delete from public.categories$$), 0, 'categories/device: delete touches nothing');
+
+select tests.as_service();
+select lives_ok($$insert into public.categories (id, name) values ('paper', 'Paper')$$, 'categories/service: insert allowed');
+select is(tests.affected($$update public.categories set name = 'Paper & Card' where id = 'paper'$$), 1, 'categories/service: update allowed');
+select is(tests.affected($$delete from public.categories where id = 'paper'$$), 1, 'categories/service: delete allowed');
+select is((select count(*)::int from public.categories), 12, 'categories/service: reads all categories');
+
+-- shaders ----------------------------------------------------------------------------------------
+select tests.as_anon();
+select set_eq($$select id from public.shaders$$, array[tests.shader(1), tests.shader(2), tests.shader(3)],
+  'shaders/anon: sees the published shaders only');
+select throws_ok($$insert into public.shaders (slug, name, category_id, published) values ('evil', 'Evil', 'metal', true)$$,
+  '42501', null, 'shaders/anon: insert denied');
+select is(tests.affected($$update public.shaders set is_free = true$$), 0, 'shaders/anon: update touches nothing');
+select is(tests.affected($$delete from public.shaders$$), 0, 'shaders/anon: delete touches nothing');
+
+select tests.as_user(tests.pro());
+select set_eq($$select id from public.shaders$$, array[tests.shader(1), tests.shader(2), tests.shader(3)],
+  'shaders/owner: sees the published shaders only');
+select throws_ok($$insert into public.shaders (slug, name, category_id) values ('evil', 'Evil', 'metal')$$,
+  '42501', null, 'shaders/owner: insert denied');
+select is(tests.affected($$update public.shaders set popularity = 1000000$$), 0, 'shaders/owner: update touches nothing');
+select is(tests.affected($$delete from public.shaders$$), 0, 'shaders/owner: delete touches nothing');
+
+select tests.as_user(tests.free());
+select is((select count(*)::int from public.shaders where not published), 0, 'shaders/other: unpublished shaders are invisible');
+select throws_ok($$insert into public.shaders (slug, name, category_id) values ('evil', 'Evil', 'metal')$$,
+  '42501', null, 'shaders/other: insert denied');
+select is(tests.affected($$update public.shaders set is_free = true where id = 'a0000000-0000-4000-8000-000000000002'$$), 0,
+  'shaders/other: cannot make a pro shader free');
+select is(tests.affected($$delete from public.shaders$$), 0, 'shaders/other: delete touches nothing');
+
+select tests.as_device(tests.pro(), tests.pro_device());
+select is((select count(*)::int from public.shaders), 3, 'shaders/device: sees the published shaders only');
+select throws_ok($$insert into public.shaders (slug, name, category_id) values ('evil', 'Evil', 'metal')$$,
+  '42501', null, 'shaders/device: insert denied');
+select is(tests.affected($$update public.shaders set published = true$$), 0, 'shaders/device: update touches nothing');
+select is(tests.affected($$delete from public.shaders$$), 0, 'shaders/device: delete touches nothing');
+
+select tests.as_service();
+select is((select count(*)::int from public.shaders), 4, 'shaders/service: sees unpublished shaders too');
+select lives_ok($$insert into public.shaders (id, slug, name, category_id) values ('a0000000-0000-4000-8000-0000000000ff', 'svc-shader', 'Service', 'metal')$$,
+  'shaders/service: insert allowed');
+select is(tests.affected($$update public.shaders set description = 'd' where id = 'a0000000-0000-4000-8000-0000000000ff'$$), 1,
+  'shaders/service: update allowed');
+select is(tests.affected($$delete from public.shaders where id = 'a0000000-0000-4000-8000-0000000000ff'$$), 1,
+  'shaders/service: delete allowed');
+
+-- shader_versions --------------------------------------------------------------------------------
+select tests.as_anon();
+select set_eq($$select id from public.shader_versions$$, array[tests.version(1), tests.version(2), tests.version(3)],
+  'shader_versions/anon: sees versions of published shaders only');
+select throws_ok($$insert into public.shader_versions (shader_id, version, package_key, sha256, size, manifest, manifest_sig)
+  values ('a0000000-0000-4000-8000-000000000001', '9.9.9', 'k', repeat('a', 64), 1, '{}', 's')$$,
+  '42501', null, 'shader_versions/anon: insert denied');
+select is(tests.affected($$update public.shader_versions set size = 1$$), 0, 'shader_versions/anon: update touches nothing');
+select is(tests.affected($$delete from public.shader_versions$$), 0, 'shader_versions/anon: delete touches nothing');
+
+select tests.as_user(tests.pro());
+select is((select count(*)::int from public.shader_versions where id = tests.version(4)), 0,
+  'shader_versions/owner: versions of unpublished shaders are invisible');
+select throws_ok($$insert into public.shader_versions (shader_id, version, package_key, sha256, size, manifest, manifest_sig)
+  values ('a0000000-0000-4000-8000-000000000001', '9.9.9', 'k', repeat('a', 64), 1, '{}', 's')$$,
+  '42501', null, 'shader_versions/owner: insert denied');
+select is(tests.affected($$update public.shader_versions set sha256 = repeat('0', 64)$$), 0, 'shader_versions/owner: update touches nothing');
+select is(tests.affected($$delete from public.shader_versions$$), 0, 'shader_versions/owner: delete touches nothing');
+
+select tests.as_user(tests.free());
+select is((select count(*)::int from public.shader_versions), 3, 'shader_versions/other: sees published versions');
+select is(tests.affected($$update public.shader_versions set package_key = 'evil'$$), 0, 'shader_versions/other: update touches nothing');
+select is(tests.affected($$delete from public.shader_versions$$), 0, 'shader_versions/other: delete touches nothing');
+
+select tests.as_device(tests.pro(), tests.pro_device());
+select is((select count(*)::int from public.shader_versions), 3, 'shader_versions/device: sees published versions');
+select throws_ok($$insert into public.shader_versions (shader_id, version, package_key, sha256, size, manifest, manifest_sig)
+  values ('a0000000-0000-4000-8000-000000000001', '9.9.9', 'k', repeat('a', 64), 1, '{}', 's')$$,
+  '42501', null, 'shader_versions/device: insert denied');
+select is(tests.affected($$delete from public.shader_versions$$), 0, 'shader_versions/device: delete touches nothing');
+
+select tests.as_service();
+select is((select count(*)::int from public.shader_versions), 4, 'shader_versions/service: sees every version');
+select lives_ok($$insert into public.shader_versions (id, shader_id, version, package_key, sha256, size, manifest, manifest_sig)
+  values ('b0000000-0000-4000-8000-0000000000ff', 'a0000000-0000-4000-8000-000000000001', '1.1.0', 'k', repeat('a', 64), 1, '{}', 's')$$,
+  'shader_versions/service: insert allowed');
+select throws_ok($$update public.shader_versions set size = 2 where id = 'b0000000-0000-4000-8000-0000000000ff'$$,
+  'P0001', 'shader versions are immutable; publish a new version instead', 'shader_versions/service: even service_role cannot update (immutable)');
+select is(tests.affected($$delete from public.shader_versions where id = 'b0000000-0000-4000-8000-0000000000ff'$$), 1,
+  'shader_versions/service: delete of an unused version allowed');
+
+-- favorites --------------------------------------------------------------------------------------
+select tests.as_anon();
+select is((select count(*)::int from public.favorites), 0, 'favorites/anon: select sees nothing');
+select throws_ok($$insert into public.favorites (user_id, shader_id) values ('22222222-2222-4222-8222-222222222222', 'a0000000-0000-4000-8000-000000000002')$$,
+  '42501', null, 'favorites/anon: insert denied');
+select is(tests.affected($$update public.favorites set created_at = now()$$), 0, 'favorites/anon: update touches nothing');
+select is(tests.affected($$delete from public.favorites$$), 0, 'favorites/anon: delete touches nothing');
+
+select tests.as_user(tests.pro());
+select lives_ok($$insert into public.favorites (shader_id) values ('a0000000-0000-4000-8000-000000000002')$$,
+  'favorites/owner: insert own (user_id defaults to auth.uid())');
+select results_eq($$select user_id, shader_id from public.favorites$$,
+  $$values ('11111111-1111-4111-8111-111111111111'::uuid, 'a0000000-0000-4000-8000-000000000002'::uuid)$$,
+  'favorites/owner: sees only own favourites');
+select is(tests.affected($$update public.favorites set created_at = now()$$), 0, 'favorites/owner: update touches nothing (no update policy)');
+select is(tests.affected($$delete from public.favorites where shader_id = 'a0000000-0000-4000-8000-000000000002'$$), 1,
+  'favorites/owner: delete own');
+
+select tests.as_user(tests.free());
+select throws_ok($$insert into public.favorites (user_id, shader_id) values ('11111111-1111-4111-8111-111111111111', 'a0000000-0000-4000-8000-000000000003')$$,
+  '42501', null, 'favorites/other: cannot add a favourite for another user');
+select is((select count(*)::int from public.favorites where user_id = tests.pro()), 0, 'favorites/other: cannot see another user''s favourites');
+
+select tests.as_user(tests.pro());
+select is(tests.affected($$delete from public.favorites where user_id = '22222222-2222-4222-8222-222222222222'$$), 0,
+  'favorites/other: delete of another user''s favourite touches nothing');
+select is(tests.affected($$update public.favorites set shader_id = 'a0000000-0000-4000-8000-000000000003' where user_id = '22222222-2222-4222-8222-222222222222'$$), 0,
+  'favorites/other: update of another user''s favourite touches nothing');
+
+select tests.as_device(tests.pro(), tests.pro_device());
+select is((select count(*)::int from public.favorites where user_id <> auth.uid()), 0, 'favorites/device: sees nobody else''s favourites');
+select throws_ok($$insert into public.favorites (user_id, shader_id) values ('22222222-2222-4222-8222-222222222222', 'a0000000-0000-4000-8000-000000000003')$$,
+  '42501', null, 'favorites/device: cannot add a favourite for another user');
+select is(tests.affected($$delete from public.favorites where user_id = '22222222-2222-4222-8222-222222222222'$$), 0,
+  'favorites/device: delete of another user''s favourite touches nothing');
+
+select tests.as_service();
+select is((select count(*)::int from public.favorites), 1, 'favorites/service: sees every favourite');
+select lives_ok($$insert into public.favorites (user_id, shader_id) values ('11111111-1111-4111-8111-111111111111', 'a0000000-0000-4000-8000-000000000003')$$,
+  'favorites/service: insert allowed');
+select is(tests.affected($$update public.favorites set created_at = now() where user_id = '11111111-1111-4111-8111-111111111111'$$), 1,
+  'favorites/service: update allowed');
+select is(tests.affected($$delete from public.favorites where user_id = '11111111-1111-4111-8111-111111111111'$$), 1,
+  'favorites/service: delete allowed');
+select tests.as_admin();
+select results_eq($$select user_id, shader_id from public.favorites$$,
+  $$values ('22222222-2222-4222-8222-222222222222'::uuid, 'a0000000-0000-4000-8000-000000000001'::uuid)$$,
+  'favorites: the other user''s favourite survived every attempt');
+
+select * from finish();
+rollback;

@@ -41,6 +41,7 @@ type publishOptions struct {
 	noVet        bool
 	skipExisting bool
 	free         bool
+	publicPrev   bool
 	blender      string
 }
 
@@ -52,6 +53,7 @@ func runPublish(ctx context.Context, args []string, getenv func(string) string, 
 	fl.BoolVar(&o.noVet, "no-vet", false, "skip vetting in Blender (only for packages vetted before, e.g. the committed demo catalog)")
 	fl.BoolVar(&o.skipExisting, "skip-existing", false, "skip versions already published with identical content instead of failing")
 	fl.BoolVar(&o.free, "free", false, "mark shaders given as plain .zip files as free (catalog.json sets it per shader)")
+	fl.BoolVar(&o.publicPrev, "public-previews", false, "local stack: let anonymous clients read previews/* in the bucket (production serves previews through a CDN)")
 	fl.StringVar(&o.blender, "blender", getenv("BLENDER"), "Blender executable for vetting (default: blender on PATH)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: publish [flags] PACKAGE.zip|FOLDER...\n       publish pack -out DIR SRC_FOLDER...")
@@ -115,6 +117,11 @@ func runPublish(ctx context.Context, args []string, getenv func(string) string, 
 	})
 	if err != nil {
 		return err
+	}
+	if o.publicPrev {
+		if err := store.AllowPublicRead(ctx, "previews/"); err != nil {
+			return err
+		}
 	}
 	return publish(ctx, db, store, items, stdout)
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -88,7 +89,7 @@ func TestPublishIntegration(t *testing.T) {
 	}
 
 	// Publish 1.0.0.
-	if out, err := pub("--no-vet", "--free", v1); err != nil {
+	if out, err := pub("--no-vet", "--free", "--public-previews", v1); err != nil {
 		t.Fatalf("publish: %v\n%s", err, out)
 	}
 	var (
@@ -129,6 +130,18 @@ func TestPublishIntegration(t *testing.T) {
 		got, err := io.ReadAll(obj)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("object %s: %v (%d bytes, want %d)", key, err, len(got), len(want))
+		}
+	}
+
+	// Previews are public (the site shows them), packages are not (presigned URLs only).
+	for key, want := range map[string]int{previewKey: 200, pkgKey: 403} {
+		resp, err := http.Get(s3.Endpoint + "/" + s3.Bucket + "/" + key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("anonymous GET %s: %d, want %d", key, resp.StatusCode, want)
 		}
 	}
 

@@ -71,3 +71,14 @@ func (s *s3Store) Put(ctx context.Context, key string, r io.Reader, size int64, 
 	}
 	return nil
 }
+
+// AllowPublicRead lets anonymous clients GET objects under prefix (previews for the site; a CDN
+// does this in production). Packages stay private: they are served by presigned URLs only.
+func (s *s3Store) AllowPublicRead(ctx context.Context, prefix string) error {
+	pol := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"PublicPreviews","Effect":"Allow","Principal":"*",`+
+		`"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/%s*"]}]}`, s.bucket, prefix)
+	if err := s.client.SetBucketPolicy(ctx, s.bucket, pol); err != nil {
+		return fmt.Errorf("set bucket policy for %s*: %w", prefix, err)
+	}
+	return nil
+}

@@ -7,8 +7,8 @@
 --    a sequential scan of all shaders with a trigram similarity per row.
 -- 2. Dynamic SQL per call: each query is planned with its real filters, so empty filters vanish
 --    instead of becoming "x is null or ..." branches no index can serve.
--- 3. total_count is counted separately and capped at 10,001 (the UI pages at most 10,000 deep),
---    so browsing by popularity/newest reads 24 rows from an index instead of sorting all of them.
+-- 3. Browsing (no search term): total_count is counted separately and capped at 10,001 (the UI
+--    pages at most 10,000 deep), so the page reads 24 rows from an index instead of sorting all.
 -- 4. Candidates (full-text and substring, each from its own index) are collected as an id array
 --    and fetched by primary key, so only matching rows are read and ranked.
 -- 5. Typo tolerance (trigram word similarity, term <% name at 0.5) only when fewer than a page of
@@ -37,7 +37,6 @@ declare
   off int := least(greatest(coalesce(page_offset, 0), 0), 10000);
   filters text := 's.published';
   cand uuid[];
-  matches text;
   ord text;
   total bigint;
 begin
@@ -53,9 +52,7 @@ begin
     filters := filters || ' and not s.is_free';
   end if;
 
-  if term is null then
-    matches := format('select s.*, 0::real as rank from public.shaders s where %s', filters);
-  else
+  if term is not null then
     -- Full-text and substring matches, each from its index, collected as an id array and
     -- fetched by primary key; trigram word similarity (typos) only when those fill less than a page,
     -- because it rechecks every row it touches.
@@ -70,12 +67,6 @@ begin
         union
         select x.id from public.shaders x where term operator(extensions.<%) x.name);
     end if;
-    matches := format($q$
-      select s.*, (ts_rank(s.search, websearch_to_tsquery('english', %1$L))
-                   + extensions.word_similarity(%1$L, s.name))::real as rank
-      from public.shaders s
-      where %2$s and s.id = any (%3$L::uuid[])
-    $q$, term, filters, cand);
   end if;
 
   ord := case sort
@@ -85,12 +76,25 @@ begin
     else 'm.popularity desc, m.id'
   end;
 
-  execute format('select count(*) from (select 1 from (%s) m limit 10001) c', matches) into total;
-
-  return query execute format(
-    'select m.id, m.slug, m.name, m.description, m.category_id, m.tags, m.is_free, m.preview_key,
-            m.latest_version, m.popularity, m.created_at, $1
-     from (%s) m order by %s limit %s offset %s', matches, ord, lim, off) using total;
+  if term is null then
+    -- Browsing: the page comes straight off an index; the count is separate and capped.
+    execute format('select count(*) from (select 1 from public.shaders s where %s limit 10001) c', filters)
+      into total;
+    return query execute format(
+      'select m.id, m.slug, m.name, m.description, m.category_id, m.tags, m.is_free, m.preview_key,
+              m.latest_version, m.popularity, m.created_at, $1
+       from public.shaders m where %s order by %s limit %s offset %s',
+      replace(filters, 's.', 'm.'), ord, lim, off) using total;
+  else
+    -- Searching: one pass over the candidates (ids passed as a parameter, not as SQL text).
+    return query execute format(
+      'select m.id, m.slug, m.name, m.description, m.category_id, m.tags, m.is_free, m.preview_key,
+              m.latest_version, m.popularity, m.created_at, count(*) over ()
+       from (select s.*, (ts_rank(s.search, websearch_to_tsquery(''english'', $1))
+                          + extensions.word_similarity($1, s.name))::real as rank
+             from public.shaders s where %s and s.id = any ($2)) m
+       order by %s limit %s offset %s', filters, ord, lim, off) using term, cand;
+  end if;
 end
 $$;
 revoke execute on function public.search_shaders(text, text, text[], text, text, int, int) from public;

@@ -1,0 +1,228 @@
+// Command local is the Supabase stand-in for development and tests: /auth/v1 (GoTrue subset),
+// /rest/v1 (PostgREST subset) and /realtime/v1 (Phoenix channels) over the project's real
+// PostgreSQL, configured with the same env names as production. See docs/local-stack.md.
+package main
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/octanebridge/octane-bridge/supabase/local/internal/auth"
+	"github.com/octanebridge/octane-bridge/supabase/local/internal/claims"
+	"github.com/octanebridge/octane-bridge/supabase/local/internal/pg"
+	"github.com/octanebridge/octane-bridge/supabase/local/internal/realtime"
+	"github.com/octanebridge/octane-bridge/supabase/local/internal/rest"
+)
+
+// The stand-in's own shims (30_* and later); the lead's base shims come with the template.
+//
+//go:embed sql/3*.sql
+var shims embed.FS
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "supabase-standin:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	Addr        string
+	DatabaseURL string
+	JWTSecret   string
+	JWTExpiry   time.Duration
+	PublicURL   string
+	SiteURL     string
+	LogLevel    slog.Level
+	MaxConns    int32
+}
+
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	fl := flag.NewFlagSet("supabase-standin", flag.ContinueOnError)
+	addr := fl.String("addr", firstNonEmpty(getenv("STANDIN_ADDR"), "127.0.0.1:54321"), "listen address (loopback)")
+	if err := fl.Parse(args); err != nil {
+		return config{}, err
+	}
+	c := config{
+		Addr:        *addr,
+		DatabaseURL: getenv("DATABASE_URL"),
+		JWTSecret:   getenv("SUPABASE_JWT_SECRET"),
+		JWTExpiry:   time.Hour,
+		SiteURL:     firstNonEmpty(getenv("SITE_URL"), "http://127.0.0.1:3000"),
+		MaxConns:    16,
+	}
+	if c.DatabaseURL == "" {
+		return c, errors.New("DATABASE_URL is required")
+	}
+	if len(c.JWTSecret) < 32 {
+		return c, errors.New("SUPABASE_JWT_SECRET must be at least 32 characters")
+	}
+	if v := getenv("JWT_EXPIRY"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return c, fmt.Errorf("JWT_EXPIRY: want seconds, got %q", v)
+		}
+		c.JWTExpiry = time.Duration(n) * time.Second
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return c, fmt.Errorf("addr: %w", err)
+	}
+	c.PublicURL = firstNonEmpty(getenv("API_EXTERNAL_URL"), "http://"+net.JoinHostPort(host, port))
+	if err := c.LogLevel.UnmarshalText([]byte(firstNonEmpty(getenv("LOG_LEVEL"), "info"))); err != nil {
+		return c, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	return c, nil
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := loadConfig(args, getenv)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	db, err := pg.Open(ctx, cfg.DatabaseURL, cfg.MaxConns)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := applyShims(ctx, db); err != nil {
+		return fmt.Errorf("stand-in shims: %w", err)
+	}
+	keys := claims.New(cfg.JWTSecret, nil)
+	mail := auth.NewMailbox(200)
+	authSvc := auth.New(db, keys, auth.Config{JWTExpiry: cfg.JWTExpiry, Issuer: cfg.PublicURL + "/auth/v1",
+		SiteURL: cfg.SiteURL, PublicURL: cfg.PublicURL + "/auth/v1", Log: log}, mail)
+	restSvc, err := rest.New(ctx, db, keys, log)
+	if err != nil {
+		return err
+	}
+	rt := realtime.New(db, keys, log)
+	rtErr := make(chan error, 1)
+	go func() { rtErr <- rt.Listen(ctx) }()
+
+	mux := http.NewServeMux()
+	mux.Handle("/auth/v1/", apiKeyGate(keys, http.StripPrefix("/auth/v1", authSvc.Handler()), "/auth/v1/verify", "/auth/v1/.well-known/", "/auth/v1/health"))
+	mux.Handle("/rest/v1/", apiKeyGate(keys, http.StripPrefix("/rest/v1", restSvc)))
+	mux.Handle("/realtime/v1/", http.StripPrefix("/realtime/v1", rt.Handler()))
+	mux.Handle("/mailbox", mail)
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: cors(mux), ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return ctx }}
+	fmt.Fprintf(stdout, "supabase stand-in listening on http://%s\n", ln.Addr())
+	srvErr := make(chan error, 1)
+	go func() { srvErr <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-srvErr:
+		return err
+	case err := <-rtErr:
+		if err != nil && ctx.Err() == nil {
+			srv.Close()
+			return fmt.Errorf("realtime listener: %w", err)
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	rt.Close()
+	return srv.Shutdown(shutdown)
+}
+
+func applyShims(ctx context.Context, db *pg.DB) error {
+	names, err := fs.Glob(shims, "sql/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := shims.ReadFile(n)
+		if err != nil {
+			return err
+		}
+		if _, err := db.Pool.Exec(ctx, string(b)); err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+	}
+	return nil
+}
+
+// apiKeyGate mirrors the API gateway in front of Supabase: requests need an apikey (header or
+// query) that is one of the project's JWTs.
+func apiKeyGate(keys *claims.Keys, next http.Handler, open ...string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, p := range open {
+			if strings.HasPrefix(r.URL.Path, p) {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		key := r.Header.Get("apikey")
+		if key == "" {
+			key = r.URL.Query().Get("apikey")
+		}
+		if key == "" {
+			writeGateError(w, "No API key found in request")
+			return
+		}
+		if _, err := keys.Verify(key, false); err != nil {
+			writeGateError(w, "Invalid API key")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func writeGateError(w http.ResponseWriter, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusUnauthorized)
+	fmt.Fprintf(w, `{"message":%q,"hint":"Double check your Supabase `+"`anon`"+` or `+"`service_role`"+` API key."}`, msg)
+}
+
+// cors lets the local web app (another origin) call the stand-in, as Supabase's gateway does.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		if o := r.Header.Get("Origin"); o != "" {
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Access-Control-Expose-Headers", "Content-Range, Content-Location, X-Total-Count, Link, x-sb-error-code, Preference-Applied")
+			if r.Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", firstNonEmpty(r.Header.Get("Access-Control-Request-Headers"), "authorization, apikey, content-type, x-client-info, prefer, range, accept-profile, content-profile, x-supabase-api-version"))
+				h.Set("Access-Control-Max-Age", "3600")
+				w.WriteHeader(http.StatusOK)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

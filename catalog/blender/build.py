@@ -158,7 +158,7 @@ def tex_network(g, tex):
         vein = g.ramp(w, [(0.0, 1.0), (width, 0.0), (1.0 - width, 0.0), (1.0, 1.0)]).outputs["Color"]
         vein = g.math("MAXIMUM", vein, 0.0)
         cloud = g.noise(g.uv(s * 2), scale=2.0, detail=8).outputs["Fac"]
-        v = g.math("MULTIPLY_ADD", cloud, 0.25, vein)
+        v = g.math("MULTIPLY_ADD", cloud, tex.get("cloud", 0.08), vein)
         v = g.math("MINIMUM", v, 1.0)
         return g.mix(v, c[0], c[1]), v
     if k == "bands":

@@ -1,0 +1,67 @@
+-- Fixes found by the database test suite (supabase/tests, supabase/dbtest). Append-only: earlier
+-- migrations may already be applied somewhere, so corrections land here as new statements.
+
+-- 1. A revoked device could keep reporting import status with a JWT minted before revocation
+--    (device JWTs live 10-15 minutes). pending_imports(), device_heartbeat() and the device topic
+--    policy all refuse revoked devices; report_import_status() now does too.
+create or replace function public.report_import_status(
+  p_import uuid, p_status public.import_status, p_progress int default null,
+  p_error_code text default null, p_error_message text default null
+) returns public.imports
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  imp public.imports;
+begin
+  select i.* into imp from public.imports i
+  join public.devices d on d.id = i.device_id
+  where i.id = p_import and i.user_id = auth.uid() and i.device_id = public.current_device_id()
+    and d.revoked_at is null
+  for update of i;
+  if not found then
+    raise exception 'NOT_FOUND' using errcode = 'P0001';
+  end if;
+  if p_status in ('queued', 'redeemed', 'expired') then
+    raise exception 'ILLEGAL_TRANSITION' using errcode = 'P0001',
+      detail = format('%s -> %s', imp.status, p_status);
+  end if;
+  update public.imports
+     set status = p_status,
+         progress = case
+           when p_status = 'done' then 100
+           when p_progress is null then progress
+           else greatest(progress, least(greatest(p_progress, 0), 100)) end,
+         error_code = case when p_status = 'failed' then coalesce(p_error_code, 'INTERNAL_ERROR') end,
+         error_message = case when p_status = 'failed' then left(p_error_message, 500) end
+   where id = p_import
+  returning * into imp;
+  return imp;
+end
+$$;
+
+-- 2. Because a revoked device can no longer report (fix 1), its imports that were already under
+--    way (redeemed, downloading, verifying, importing) would stay "in progress" on the web page
+--    forever. Revocation now ends them too: cancelled where the state machine allows it, failed
+--    once Blender had them (importing can only end in done or failed).
+create or replace function public.devices_broadcast() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if new.revoked_at is not null and old.revoked_at is null then
+    perform realtime.send(jsonb_build_object('device_id', new.id, 'revoked', true),
+                          'device_revoked', 'device:' || new.id::text, true);
+    perform realtime.send(jsonb_build_object('device_id', new.id, 'online', false, 'revoked', true),
+                          'device_status', 'user:' || new.user_id::text, true);
+    update public.imports
+       set status = case when status = 'importing' then 'failed'::public.import_status
+                         else 'cancelled'::public.import_status end,
+           error_code = 'DEVICE_REVOKED',
+           error_message = 'This Blender was disconnected from your account.'
+     where device_id = new.id
+       and status in ('queued', 'redeemed', 'downloading', 'verifying', 'importing');
+    update public.import_tokens set voided_at = now()
+     where device_id = new.id and redeemed_at is null and voided_at is null;
+  end if;
+  return null;
+end
+$$;

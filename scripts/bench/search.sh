@@ -30,9 +30,5 @@ measure() { # measure NAME_PREFIX LABEL
   bench_result "${1}_slowest_query_p95_ms" "$worst_p95" ms 25 null
 }
 
-log "search bench: search_shaders as migrated"
-measure search "search_shaders (migration)"
-# The proposed replacement (catalog/synthetic/search_shaders_proposal.sql), same queries, same data.
-log "search bench: proposed search_shaders"
-psql "$bench_url" -v ON_ERROR_STOP=1 -q -f catalog/synthetic/search_shaders_proposal.sql >/dev/null
-measure search_proposal "search_shaders (proposal)"
+log "search bench: search_shaders"
+measure search "search_shaders"

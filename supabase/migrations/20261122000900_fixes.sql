@@ -65,3 +65,39 @@ begin
   return null;
 end
 $$;
+
+-- 3. create_import() answered SUBSCRIPTION_REQUIRED for a version of an unpublished shader
+--    (has_entitlement() is false for unpublished shaders), even for a subscriber. The stable code
+--    for "no such published shader or version" is NOT_FOUND, as resolve_import_target() says.
+create or replace function public.create_import(
+  p_id uuid, p_user uuid, p_shader_version uuid, p_device uuid,
+  p_jti uuid, p_token_hash text, p_token_expires_at timestamptz,
+  p_queue_window interval default interval '15 minutes'
+) returns public.imports
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  v public.shader_versions;
+  imp public.imports;
+begin
+  select sv.* into v from public.shader_versions sv
+  join public.shaders s on s.id = sv.shader_id
+  where sv.id = p_shader_version and s.published;
+  if not found then
+    raise exception 'NOT_FOUND' using errcode = 'P0001';
+  end if;
+  if not public.has_entitlement(p_user, v.shader_id) then
+    raise exception 'SUBSCRIPTION_REQUIRED' using errcode = 'P0001';
+  end if;
+  if not exists (select 1 from public.devices d
+                 where d.id = p_device and d.user_id = p_user and d.revoked_at is null) then
+    raise exception 'DEVICE_NOT_FOUND' using errcode = 'P0001';
+  end if;
+  insert into public.imports (id, user_id, device_id, shader_id, shader_version_id, version, expires_at)
+  values (p_id, p_user, p_device, v.shader_id, v.id, v.version, now() + p_queue_window)
+  returning * into imp;
+  insert into public.import_tokens (jti, import_id, device_id, token_hash, expires_at)
+  values (p_jti, imp.id, p_device, p_token_hash, p_token_expires_at);
+  return imp;
+end
+$$;

@@ -101,3 +101,32 @@ begin
   return imp;
 end
 $$;
+
+-- 4. The realtime.messages read policies compared only realtime.topic() with the caller, not the
+--    row's own topic: a session authorised for its own topic could read every stored message of
+--    every topic (including device topics whose messages carry import tokens). Realtime's join
+--    probe uses a row of the joined topic, so requiring row topic = realtime.topic() keeps joins
+--    working and hides everything else.
+drop policy "Users can receive broadcasts on their own user topic" on realtime.messages;
+create policy "Users can receive broadcasts on their own user topic" on realtime.messages
+  for select to authenticated
+  using (
+    realtime.messages.extension = 'broadcast'
+    and realtime.messages.topic = (select realtime.topic())
+    and (select realtime.topic()) = 'user:' || (select auth.uid())::text
+    and (select public.current_device_id()) is null
+  );
+
+drop policy "Devices can receive broadcasts on their own device topic" on realtime.messages;
+create policy "Devices can receive broadcasts on their own device topic" on realtime.messages
+  for select to authenticated
+  using (
+    realtime.messages.extension = 'broadcast'
+    and realtime.messages.topic = (select realtime.topic())
+    and (select realtime.topic()) = 'device:' || (select public.current_device_id())::text
+    and exists (
+      select 1 from public.devices d
+      where d.id = (select public.current_device_id())
+        and d.user_id = (select auth.uid())
+        and d.revoked_at is null)
+  );

@@ -1,7 +1,7 @@
 -- Import creation, single-use token redemption, reissue, pending imports per device, cancel, expiry.
 begin;
 \ir _helpers.psql
-select plan(62);
+select plan(56);
 
 create function tests.redeem(p_import uuid, p_jti uuid, p_device uuid, p_token text) returns text
 language sql as $$ select (public.redeem_import_token(p_import, p_jti, p_device, tests.hash(p_token))).status::text $$;

@@ -68,6 +68,8 @@ func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	h := func(pattern string, fn func(http.ResponseWriter, *http.Request) error) {
 		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			// GoTrue stamps its API version on every response; auth-js reads error codes by it.
+			w.Header().Set("X-Supabase-Api-Version", "2024-01-01")
 			if err := fn(w, r); err != nil {
 				var ae *apiError
 				if !errors.As(err, &ae) {
@@ -583,7 +585,7 @@ func (s *Service) logout(w http.ResponseWriter, r *http.Request) error {
 	var q string
 	switch scope {
 	case "global":
-		q = `delete from auth.sessions where user_id::text = $1`
+		q = `delete from auth.sessions where user_id::text = $1 and $2::text is not null`
 	case "local":
 		q = `delete from auth.sessions where user_id::text = $1 and id::text = $2`
 	case "others":

@@ -28,7 +28,7 @@ func errf(status int, code, message string) *apiError {
 func writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
 	w.Header().Set("x-sb-error-code", e.code)
 	var body map[string]any
-	if r.Header.Get("X-Supabase-Api-Version") != "" {
+	if r.Header.Get("X-Supabase-Api-Version") >= "2024-01-01" {
 		body = map[string]any{"code": e.code, "message": e.message}
 	} else {
 		body = map[string]any{"code": e.status, "error_code": e.code, "msg": e.message, "error_id": uuid.NewString()}

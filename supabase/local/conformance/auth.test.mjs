@@ -1,0 +1,262 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { client, freshUser, uniqueEmail, api, signIn, PRO, SERVICE, ANON, URL_, sleep } from './helpers.mjs';
+
+const decode = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+
+test('auth: signUp auto-confirms and returns a session with GoTrue user shape', async () => {
+  const { session, user, email } = await freshUser('signup');
+  assert.equal(session.token_type, 'bearer');
+  assert.equal(session.expires_in, 3600);
+  assert.match(session.refresh_token, /^[a-z0-9]{12}$/);
+  assert.equal(user.email, email);
+  assert.equal(user.aud, 'authenticated');
+  assert.equal(user.role, 'authenticated');
+  assert.ok(user.email_confirmed_at);
+  assert.deepEqual(user.app_metadata, { provider: 'email', providers: ['email'] });
+  assert.equal(user.user_metadata.email_verified, true);
+  assert.equal(user.identities.length, 1);
+  assert.equal(user.identities[0].provider, 'email');
+  assert.equal(user.is_anonymous, false);
+});
+
+test('auth: access token carries GoTrue claim set', async () => {
+  const { session, user } = await freshUser('claims');
+  const c = decode(session.access_token);
+  for (const k of ['sub', 'aud', 'exp', 'iat', 'iss', 'email', 'phone', 'app_metadata', 'user_metadata', 'role', 'aal', 'amr', 'session_id', 'is_anonymous']) {
+    assert.ok(k in c, `claim ${k}`);
+  }
+  assert.equal(c.sub, user.id);
+  assert.equal(c.role, 'authenticated');
+  assert.equal(c.aal, 'aal1');
+  assert.equal(c.amr[0].method, 'password');
+  assert.equal(c.exp - c.iat, 3600);
+  const hdr = JSON.parse(Buffer.from(session.access_token.split('.')[0], 'base64url').toString());
+  assert.equal(hdr.alg, 'HS256');
+});
+
+test('auth: duplicate signUp is user_already_exists (422)', async () => {
+  const { email } = await freshUser('dup');
+  const { error } = await client().auth.signUp({ email, password: 'correct-horse-1' });
+  assert.equal(error.status, 422);
+  assert.equal(error.code, 'user_already_exists');
+  assert.equal(error.message, 'User already registered');
+});
+
+test('auth: weak password is weak_password with reasons', async () => {
+  const { error } = await client().auth.signUp({ email: uniqueEmail('weak'), password: '123' });
+  assert.equal(error.status, 422);
+  assert.equal(error.code, 'weak_password');
+  assert.deepEqual(error.reasons, ['length']);
+});
+
+test('auth: invalid e-mail is validation_failed (400)', async () => {
+  const { error } = await client().auth.signUp({ email: 'not-an-email', password: 'correct-horse-1' });
+  assert.equal(error.status, 400);
+  assert.equal(error.code, 'validation_failed');
+});
+
+test('auth: signInWithPassword with the seeded demo user', async () => {
+  const sb = client();
+  const { data, error } = await sb.auth.signInWithPassword({ email: PRO.email, password: PRO.password });
+  assert.equal(error, null);
+  assert.equal(data.user.id, PRO.id);
+  assert.equal(decode(data.session.access_token).sub, PRO.id);
+});
+
+test('auth: wrong password is invalid_credentials (400)', async () => {
+  const { error } = await client().auth.signInWithPassword({ email: PRO.email, password: 'nope-nope' });
+  assert.equal(error.status, 400);
+  assert.equal(error.code, 'invalid_credentials');
+  assert.equal(error.message, 'Invalid login credentials');
+});
+
+test('auth: unknown user is invalid_credentials too', async () => {
+  const { error } = await client().auth.signInWithPassword({ email: uniqueEmail('ghost'), password: 'whatever1' });
+  assert.equal(error.code, 'invalid_credentials');
+});
+
+test('auth: getUser returns the user; getClaims verifies the JWT', async () => {
+  const u = await freshUser('getuser');
+  await u.sb.auth.setSession(u.session);
+  const { data, error } = await u.sb.auth.getUser();
+  assert.equal(error, null);
+  assert.equal(data.user.id, u.user.id);
+  const claims = await u.sb.auth.getClaims();
+  assert.equal(claims.error, null);
+  assert.equal(claims.data.claims.sub, u.user.id);
+});
+
+test('auth: GET /user without a token is no_authorization (401)', async () => {
+  const r = await api('/auth/v1/user', { headers: { Authorization: '', 'X-Supabase-Api-Version': '2024-01-01' } });
+  assert.equal(r.status, 401);
+  assert.deepEqual(r.json, { code: 'no_authorization', message: 'This endpoint requires a valid Bearer token' });
+});
+
+test('auth: GET /user with a forged token is bad_jwt (403)', async () => {
+  const r = await api('/auth/v1/user', { token: 'not.a.jwt', headers: { 'X-Supabase-Api-Version': '2024-01-01' } });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.code, 'bad_jwt');
+  assert.match(r.json.message, /^invalid JWT: unable to parse or verify signature/);
+});
+
+test('auth: legacy error shape without X-Supabase-Api-Version', async () => {
+  const r = await api('/auth/v1/token?grant_type=password', { method: 'POST', body: { email: PRO.email, password: 'bad-bad-bad' } });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.code, 400);
+  assert.equal(r.json.error_code, 'invalid_credentials');
+  assert.equal(r.json.msg, 'Invalid login credentials');
+  assert.equal(r.headers.get('x-sb-error-code'), 'invalid_credentials');
+});
+
+test('auth: refresh rotates the refresh token', async () => {
+  const u = await freshUser('refresh');
+  const sb = client();
+  const { data, error } = await sb.auth.refreshSession({ refresh_token: u.session.refresh_token });
+  assert.equal(error, null);
+  assert.notEqual(data.session.refresh_token, u.session.refresh_token);
+  assert.equal(decode(data.session.access_token).session_id, decode(u.session.access_token).session_id);
+});
+
+test('auth: reuse of a rotated token within the reuse window returns the current token', async () => {
+  const u = await freshUser('reusewin');
+  const first = await api('/auth/v1/token?grant_type=refresh_token', { method: 'POST', body: { refresh_token: u.session.refresh_token } });
+  assert.equal(first.status, 200);
+  const again = await api('/auth/v1/token?grant_type=refresh_token', { method: 'POST', body: { refresh_token: u.session.refresh_token } });
+  assert.equal(again.status, 200);
+  assert.equal(again.json.refresh_token, first.json.refresh_token);
+});
+
+test('auth: unknown refresh token is refresh_token_not_found', async () => {
+  const r = await api('/auth/v1/token?grant_type=refresh_token', { method: 'POST', body: { refresh_token: 'aaaaaaaaaaaa' }, headers: { 'X-Supabase-Api-Version': '2024-01-01' } });
+  assert.equal(r.status, 400);
+  assert.deepEqual(r.json, { code: 'refresh_token_not_found', message: 'Invalid Refresh Token: Refresh Token Not Found' });
+});
+
+test('auth: signOut (global) ends the session: refresh fails, /user is session_not_found', async () => {
+  const u = await freshUser('logout');
+  await u.sb.auth.setSession(u.session);
+  const { error } = await u.sb.auth.signOut();
+  assert.equal(error, null);
+  const r = await api('/auth/v1/token?grant_type=refresh_token', { method: 'POST', body: { refresh_token: u.session.refresh_token }, headers: { 'X-Supabase-Api-Version': '2024-01-01' } });
+  assert.equal(r.json.code, 'refresh_token_not_found');
+  const me = await api('/auth/v1/user', { token: u.session.access_token, headers: { 'X-Supabase-Api-Version': '2024-01-01' } });
+  assert.equal(me.status, 403);
+  assert.equal(me.json.code, 'session_not_found');
+});
+
+test('auth: logout scope=others keeps the current session', async () => {
+  const u = await freshUser('others');
+  const second = await signIn(u);
+  const r = await api('/auth/v1/logout?scope=others', { method: 'POST', token: second.session.access_token });
+  assert.equal(r.status, 204);
+  const mine = await api('/auth/v1/user', { token: second.session.access_token });
+  assert.equal(mine.status, 200);
+  const old = await api('/auth/v1/user', { token: u.session.access_token });
+  assert.equal(old.status, 403);
+});
+
+test('auth: updateUser changes metadata and password', async () => {
+  const u = await freshUser('update');
+  await u.sb.auth.setSession(u.session);
+  const { data, error } = await u.sb.auth.updateUser({ data: { display_name: 'Neo' }, password: 'new-password-9' });
+  assert.equal(error, null);
+  assert.equal(data.user.user_metadata.display_name, 'Neo');
+  const again = await client().auth.signInWithPassword({ email: u.email, password: 'new-password-9' });
+  assert.equal(again.error, null);
+});
+
+test('auth: settings and jwks', async () => {
+  const s = await api('/auth/v1/settings');
+  assert.equal(s.status, 200);
+  assert.equal(s.json.external.email, true);
+  assert.equal(s.json.mailer_autoconfirm, true);
+  assert.equal(s.json.disable_signup, false);
+  const j = await api('/auth/v1/.well-known/jwks.json');
+  assert.deepEqual(j.json, { keys: [] });
+});
+
+test('auth: requests without apikey are refused by the gateway', async () => {
+  const r = await fetch(`${URL_}/auth/v1/settings`);
+  assert.equal(r.status, 401);
+  assert.equal((await r.json()).message, 'No API key found in request');
+});
+
+test('auth: OTP sign-in: code from the local mailbox verifies into a session', async () => {
+  const email = uniqueEmail('otp');
+  const sb = client();
+  const { error } = await sb.auth.signInWithOtp({ email });
+  assert.equal(error, null);
+  const box = await (await fetch(`${URL_}/mailbox?format=json&to=${encodeURIComponent(email)}`)).json();
+  assert.equal(box.length, 1);
+  assert.match(box[0].code, /^\d{6}$/);
+  const v = await sb.auth.verifyOtp({ email, token: box[0].code, type: 'email' });
+  assert.equal(v.error, null);
+  assert.equal(v.data.user.email, email);
+  const reuse = await client().auth.verifyOtp({ email, token: box[0].code, type: 'email' });
+  assert.equal(reuse.error.code, 'otp_expired');
+});
+
+test('auth: magic link redirects with the session in the fragment', async () => {
+  const email = uniqueEmail('link');
+  await client().auth.signInWithOtp({ email, options: { emailRedirectTo: 'http://127.0.0.1:3000/welcome' } });
+  const box = await (await fetch(`${URL_}/mailbox?format=json&to=${encodeURIComponent(email)}`)).json();
+  const r = await fetch(box[0].link, { redirect: 'manual' });
+  assert.equal(r.status, 303);
+  const loc = new URL(r.headers.get('location'));
+  assert.equal(loc.origin + loc.pathname, 'http://127.0.0.1:3000/welcome');
+  const frag = new URLSearchParams(loc.hash.slice(1));
+  assert.ok(frag.get('access_token'));
+  assert.equal(frag.get('token_type'), 'bearer');
+});
+
+test('auth: OTP with shouldCreateUser=false for an unknown e-mail is otp_disabled', async () => {
+  const { error } = await client().auth.signInWithOtp({ email: uniqueEmail('nocreate'), options: { shouldCreateUser: false } });
+  assert.equal(error.code, 'otp_disabled');
+});
+
+test('auth: password recovery mails a code that signs in', async () => {
+  const u = await freshUser('recover');
+  const { error } = await client().auth.resetPasswordForEmail(u.email);
+  assert.equal(error, null);
+  const box = await (await fetch(`${URL_}/mailbox?format=json&to=${encodeURIComponent(u.email)}`)).json();
+  const rec = box.find((m) => m.type === 'recovery');
+  const v = await client().auth.verifyOtp({ email: u.email, token: rec.code, type: 'recovery' });
+  assert.equal(v.error, null);
+  assert.equal(v.data.user.id, u.user.id);
+});
+
+test('auth: admin API with the service role: create, get, list, update, delete', async () => {
+  const admin = client(SERVICE).auth.admin;
+  const email = uniqueEmail('admin');
+  const created = await admin.createUser({ email, password: 'admin-made-1', email_confirm: true, user_metadata: { a: 1 } });
+  assert.equal(created.error, null);
+  const id = created.data.user.id;
+  const got = await admin.getUserById(id);
+  assert.equal(got.data.user.email, email);
+  const list = await admin.listUsers({ page: 1, perPage: 1 });
+  assert.equal(list.error, null);
+  assert.equal(list.data.users.length, 1);
+  assert.ok(list.data.total >= 3);
+  const upd = await admin.updateUserById(id, { app_metadata: { plan: 'pro' } });
+  assert.equal(upd.data.user.app_metadata.plan, 'pro');
+  const del = await admin.deleteUser(id);
+  assert.equal(del.error, null);
+  const gone = await admin.getUserById(id);
+  assert.equal(gone.error.status, 404);
+});
+
+test('auth: admin API refuses the anon key and user JWTs (not_admin)', async () => {
+  const r = await api('/auth/v1/admin/users', { token: ANON, headers: { 'X-Supabase-Api-Version': '2024-01-01' } });
+  assert.equal(r.status, 403);
+  assert.deepEqual(r.json, { code: 'not_admin', message: 'User not allowed' });
+});
+
+test('auth: banned user cannot sign in', async () => {
+  const admin = client(SERVICE).auth.admin;
+  const email = uniqueEmail('ban');
+  const c = await admin.createUser({ email, password: 'banned-pw-1', email_confirm: true });
+  await admin.updateUserById(c.data.user.id, { ban_duration: '24h' });
+  const { error } = await client().auth.signInWithPassword({ email, password: 'banned-pw-1' });
+  assert.equal(error.code, 'user_banned');
+});

@@ -130,3 +130,41 @@ create policy "Devices can receive broadcasts on their own device topic" on real
         and d.user_id = (select auth.uid())
         and d.revoked_at is null)
   );
+
+-- 5. redeem_import_token() locked the token row first and the import row second, while
+--    reissue_import_token() and cancel_import() lock the import first and its tokens second. A
+--    redemption racing a reissue or a cancel deadlocked (40P01, seen in supabase/dbtest). Now every
+--    path locks the import first. Redemption is still decided by the single conditional UPDATE,
+--    so of any number of concurrent callers exactly one gets the token.
+create or replace function public.redeem_import_token(p_import uuid, p_jti uuid, p_device uuid, p_token_hash text)
+returns public.imports
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  t public.import_tokens;
+  imp public.imports;
+begin
+  perform 1 from public.imports where id = p_import for update;
+  update public.import_tokens
+     set redeemed_at = now()
+   where jti = p_jti and import_id = p_import and device_id = p_device and token_hash = p_token_hash
+     and redeemed_at is null and voided_at is null and expires_at > now()
+  returning * into t;
+  if not found then
+    raise exception 'INVALID_TOKEN' using errcode = 'P0001';
+  end if;
+  select * into imp from public.imports where id = p_import;
+  if imp.status <> 'queued' or imp.expires_at <= now() then
+    raise exception 'CONFLICT' using errcode = 'P0001', detail = imp.status::text;
+  end if;
+  if not public.has_entitlement(imp.user_id, imp.shader_id) then
+    update public.imports
+       set status = 'failed', error_code = 'SUBSCRIPTION_REQUIRED',
+           error_message = 'Your subscription is no longer active.'
+     where id = p_import returning * into imp;
+    return imp;
+  end if;
+  update public.imports set status = 'redeemed' where id = p_import returning * into imp;
+  return imp;
+end
+$$;

@@ -98,7 +98,7 @@ select results_eq(format('select error_code, char_length(error_message) from pub
   $$values ('HASH_MISMATCH', 500)$$, 'error code kept, message cut to 500 characters');
 select tests.import_in('redeemed') as failing2 \gset
 select lives_ok(format('select tests.report(%L, %L)', :'failing2', 'failed'), 'a failure without a code is accepted');
-select is((select error_code from public.imports where id = :'failing2'), 'INTERNAL_ERROR', 'a failure without a code becomes INTERNAL_ERROR');
+select is((select error_code from public.imports where id = :'failing2'), 'INTERNAL_ERROR', 'a failure without a code gets the generic internal code');
 select tests.import_in('redeemed') as badcode \gset
 select throws_ok(format('select tests.report(%L, %L, null, %L)', :'badcode', 'failed', 'lower case <script>'),
   '23514', null, 'error codes must look like CODES');

@@ -168,3 +168,42 @@ begin
   return imp;
 end
 $$;
+
+-- 6. handle_new_user() copied a user-supplied display_name (sign-up metadata) or the email's
+--    local part into profiles.display_name, which is limited to 80 characters: a longer name made
+--    the auth.users insert fail, so sign-up itself failed with a database error. Cut it to 80.
+create or replace function public.handle_new_user() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  insert into public.profiles (id, display_name)
+  values (new.id, left(coalesce(new.raw_user_meta_data ->> 'display_name', split_part(new.email, '@', 1)), 80))
+  on conflict (id) do nothing;
+  return new;
+end
+$$;
+
+-- 7. Users could favourite an unpublished shader by id (the foreign key check ignores RLS), which
+--    also told them the id exists. Favourites now need a shader the user can see.
+drop policy "Users can add their own favourites" on public.favorites;
+create policy "Users can add their own favourites" on public.favorites
+  for insert to authenticated
+  with check (user_id = auth.uid()
+              and exists (select 1 from public.shaders s where s.id = shader_id and s.published));
+
+-- 8. shader_versions rejected UPDATE but not DELETE, so "1.0.0" could be deleted and published
+--    again with other content, and a bridge would then get a different package under a version
+--    it already knows. A version row now goes away only with its shader (ON DELETE CASCADE).
+create function public.forbid_version_delete() returns trigger
+language plpgsql
+as $$
+begin
+  if exists (select 1 from public.shaders s where s.id = old.shader_id) then
+    raise exception 'shader versions are immutable; publish a new version instead'
+      using errcode = 'P0001', hint = 'VERSION_IMMUTABLE';
+  end if;
+  return old;
+end
+$$;
+create trigger shader_versions_no_delete before delete on public.shader_versions
+  for each row execute function public.forbid_version_delete();

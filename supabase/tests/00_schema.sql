@@ -1,7 +1,7 @@
 -- Schema shape: every table, RLS everywhere, definer functions pinned, grants that matter.
 begin;
 \ir _helpers.psql
-select plan(43);
+select plan(44);
 
 -- The RLS matrix files cover exactly these tables: a new public table fails here until it is
 -- added to the matrix (and to this list).
@@ -82,6 +82,7 @@ select hasnt_column('public', 'import_tokens', 'token', 'import_tokens stores no
 select has_trigger('public', 'imports', 'imports_guard', 'imports has the state machine guard');
 select has_trigger('public', 'imports', 'imports_broadcast', 'imports broadcasts changes');
 select has_trigger('public', 'shader_versions', 'shader_versions_immutable', 'shader_versions are guarded');
+select has_trigger('public', 'shader_versions', 'shader_versions_no_delete', 'shader_versions cannot be deleted on their own');
 select has_trigger('public', 'subscriptions', 'subscriptions_broadcast', 'subscriptions broadcast changes');
 select has_trigger('public', 'devices', 'devices_broadcast', 'devices broadcast revocation');
 select has_index('public', 'shaders', 'shaders_search_idx', 'full-text index on shaders');

@@ -2,7 +2,7 @@
 -- Roles: anon, owner (pro), another user (free), pro's device JWT, service_role.
 begin;
 \ir _helpers.psql
-select plan(101);
+select plan(106);
 
 -- Fixtures (superuser) ---------------------------------------------------------------------------
 insert into public.favorites (user_id, shader_id) values (tests.free(), tests.shader(1));
@@ -60,6 +60,10 @@ select is(tests.affected($$delete from public.profiles where id = '33333333-3333
   'profiles/service: delete allowed');
 select tests.as_admin();
 select is((select display_name from public.profiles where id = tests.pro()), 'Renamed', 'profiles: only the owner''s rename landed');
+select lives_ok($$insert into auth.users (id, email, raw_user_meta_data) values ('44444444-4444-4444-8444-444444444444', 'long@octane.local',
+  jsonb_build_object('display_name', repeat('n', 200)))$$, 'profiles: sign-up with a 200-character display name works');
+select is((select char_length(display_name) from public.profiles where id = '44444444-4444-4444-8444-444444444444'), 80,
+  'profiles: the display name is cut to 80 characters');
 select is((select is_operator from public.profiles where id = tests.free()), false, 'profiles: free user is still no operator');
 
 -- categories -------------------------------------------------------------------------------------
@@ -172,8 +176,12 @@ select lives_ok($$insert into public.shader_versions (id, shader_id, version, pa
   'shader_versions/service: insert allowed');
 select throws_ok($$update public.shader_versions set size = 2 where id = 'b0000000-0000-4000-8000-0000000000ff'$$,
   'P0001', 'shader versions are immutable; publish a new version instead', 'shader_versions/service: even service_role cannot update (immutable)');
-select is(tests.affected($$delete from public.shader_versions where id = 'b0000000-0000-4000-8000-0000000000ff'$$), 1,
-  'shader_versions/service: delete of an unused version allowed');
+select throws_ok($$delete from public.shader_versions where id = 'b0000000-0000-4000-8000-0000000000ff'$$,
+  'P0001', 'shader versions are immutable; publish a new version instead', 'shader_versions/service: a version cannot be deleted and republished');
+select lives_ok($$delete from public.shaders where id = 'a0000000-0000-4000-8000-000000000004'$$,
+  'shader_versions/service: a version goes away with its shader');
+select is((select count(*)::int from public.shader_versions where id = 'b0000000-0000-4000-8000-000000000004'), 0,
+  'shader_versions/service: the cascade removed it');
 
 -- favorites --------------------------------------------------------------------------------------
 select tests.as_anon();
@@ -189,6 +197,8 @@ select lives_ok($$insert into public.favorites (shader_id) values ('a0000000-000
 select results_eq($$select user_id, shader_id from public.favorites$$,
   $$values ('11111111-1111-4111-8111-111111111111'::uuid, 'a0000000-0000-4000-8000-000000000002'::uuid)$$,
   'favorites/owner: sees only own favourites');
+select throws_ok($$insert into public.favorites (shader_id) values ('a0000000-0000-4000-8000-000000000004')$$,
+  '42501', null, 'favorites/owner: cannot favourite an unpublished shader');
 select is(tests.affected($$update public.favorites set created_at = now()$$), 0, 'favorites/owner: update touches nothing (no update policy)');
 select is(tests.affected($$delete from public.favorites where shader_id = 'a0000000-0000-4000-8000-000000000002'$$), 1,
   'favorites/owner: delete own');

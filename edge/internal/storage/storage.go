@@ -1,0 +1,337 @@
+// Package storage presigns S3 requests for shader packages and previews: short-lived GETs for
+// downloads and PUTs for operator uploads whose length, type and SHA-256 are part of the signature,
+// so the holder of a URL can store exactly the object the edge agreed to and nothing else.
+package storage
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+)
+
+const (
+	// MaxGetTTL caps download URLs: the bridge starts its download right after redemption.
+	MaxGetTTL = 300 * time.Second
+	// DefaultPutTTL is how long an upload URL stays valid.
+	DefaultPutTTL = 15 * time.Minute
+	// minPartSize is S3's floor for every part but the last.
+	minPartSize int64 = 5 << 20
+	// maxParts is S3's ceiling on parts per upload.
+	maxParts = 10000
+)
+
+// Kind is what is uploaded; it decides the key, the content type and the size limit.
+type Kind string
+
+const (
+	KindPackage Kind = "package"
+	KindPreview Kind = "preview"
+)
+
+// Limits are the per-kind size ceilings and the multipart layout.
+type Limits struct {
+	PackageMax int64
+	PreviewMax int64
+	// MultipartThreshold: objects larger than this are uploaded in parts.
+	MultipartThreshold int64
+	// PartSize is the size of every part except the last (S3 allows 5 MiB..5 GiB).
+	PartSize int64
+}
+
+// DefaultLimits: 2 GiB packages (8K texture sets), 5 MiB previews, parts of 64 MiB above 100 MiB.
+func DefaultLimits() Limits {
+	return Limits{PackageMax: 2 << 30, PreviewMax: 5 << 20, MultipartThreshold: 100 << 20, PartSize: 64 << 20}
+}
+
+// Config is the S3 connection.
+type Config struct {
+	Endpoint, Region, AccessKey, SecretKey, Bucket string
+}
+
+// Presigner signs S3 URLs for one bucket. It holds no mutable state and is safe for concurrent use.
+type Presigner struct {
+	client *minio.Client
+	core   minio.Core
+	bucket string
+	limits Limits
+}
+
+// New validates the configuration; it does not contact S3 (the region is fixed, so presigning
+// needs no bucket-location lookup).
+func New(c Config, limits Limits) (*Presigner, error) {
+	u, err := url.Parse(c.Endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("storage: S3_ENDPOINT %q is not an http(s) URL", c.Endpoint)
+	}
+	if c.Bucket == "" || c.Region == "" || c.AccessKey == "" || c.SecretKey == "" {
+		return nil, errors.New("storage: S3_BUCKET, S3_REGION, S3_ACCESS_KEY and S3_SECRET_KEY are required")
+	}
+	cl, err := minio.New(u.Host, &minio.Options{
+		Creds:        credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""),
+		Secure:       u.Scheme == "https",
+		Region:       c.Region,
+		BucketLookup: minio.BucketLookupPath,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	d := DefaultLimits()
+	if limits.PackageMax <= 0 {
+		limits.PackageMax = d.PackageMax
+	}
+	if limits.PreviewMax <= 0 {
+		limits.PreviewMax = d.PreviewMax
+	}
+	if limits.MultipartThreshold <= 0 {
+		limits.MultipartThreshold = d.MultipartThreshold
+	}
+	if limits.PartSize <= 0 {
+		limits.PartSize = d.PartSize
+	}
+	if limits.PartSize < minPartSize || limits.MultipartThreshold < limits.PartSize {
+		return nil, errors.New("storage: part size must be at least 5 MiB and at most the multipart threshold")
+	}
+	if limits.PackageMax/limits.PartSize >= maxParts {
+		return nil, errors.New("storage: package limit needs more than 10000 parts")
+	}
+	return &Presigner{client: cl, core: minio.Core{Client: cl}, bucket: c.Bucket, limits: limits}, nil
+}
+
+// Bucket is the bucket every URL points into.
+func (p *Presigner) Bucket() string { return p.bucket }
+
+// PresignGet returns a download URL for key valid for ttl (capped at MaxGetTTL).
+func (p *Presigner) PresignGet(ctx context.Context, key string, ttl time.Duration) (string, time.Time, error) {
+	if ttl <= 0 || ttl > MaxGetTTL {
+		ttl = MaxGetTTL
+	}
+	if ttl < time.Second {
+		ttl = time.Second
+	}
+	now := time.Now()
+	u, err := p.client.PresignedGetObject(ctx, p.bucket, key, ttl, nil)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("storage: presign get: %w", err)
+	}
+	return u.String(), now.Add(ttl), nil
+}
+
+// UploadRequest describes one object an operator wants to store.
+type UploadRequest struct {
+	Kind     Kind   `json:"kind"`
+	ShaderID string `json:"shader_id"` // slug
+	Version  string `json:"version"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"` // hex of the whole object
+}
+
+// SignedRequest is one HTTP request the client must send exactly as described: the headers are
+// part of the signature, so changing any of them (or sending another body) is refused by S3.
+type SignedRequest struct {
+	Method    string            `json:"method"`
+	URL       string            `json:"url"`
+	Headers   map[string]string `json:"headers"`
+	ExpiresAt time.Time         `json:"expires_at"`
+}
+
+// Upload is the answer to an UploadRequest: a single PUT, or a multipart upload whose parts are
+// presigned one by one (PresignPart) and finished with Complete.
+type Upload struct {
+	Key         string         `json:"key"`
+	ContentType string         `json:"content_type"`
+	Single      *SignedRequest `json:"put,omitempty"`
+	UploadID    string         `json:"upload_id,omitempty"`
+	PartSize    int64          `json:"part_size,omitempty"`
+	PartCount   int            `json:"part_count,omitempty"`
+}
+
+var (
+	slugRe    = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
+	versionRe = regexp.MustCompile(`^[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}$`)
+	sha256Re  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
+
+// InputError is a request the caller must fix; Field names the offending field.
+type InputError struct {
+	Field, Message string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Message }
+
+// ErrTooLarge is wrapped by the InputError returned for objects over the kind's limit.
+var ErrTooLarge = errors.New("object too large")
+
+// Key is the only key an upload of this shape may write (the publisher uses the same layout).
+func Key(kind Kind, shaderID, version string) string {
+	if kind == KindPreview {
+		return "previews/" + shaderID + "/" + version + ".webp"
+	}
+	return "packages/" + shaderID + "/" + version + ".zip"
+}
+
+func (p *Presigner) check(r UploadRequest) (contentType string, err error) {
+	var max int64
+	switch r.Kind {
+	case KindPackage:
+		contentType, max = "application/zip", p.limits.PackageMax
+	case KindPreview:
+		contentType, max = "image/webp", p.limits.PreviewMax
+	default:
+		return "", &InputError{"kind", `must be "package" or "preview"`}
+	}
+	switch {
+	case !slugRe.MatchString(r.ShaderID):
+		return "", &InputError{"shader_id", "must be a slug (a-z, 0-9, -)"}
+	case !versionRe.MatchString(r.Version):
+		return "", &InputError{"version", "must be MAJOR.MINOR.PATCH"}
+	case !sha256Re.MatchString(r.SHA256):
+		return "", &InputError{"sha256", "must be 64 lowercase hex digits"}
+	case r.Size <= 0:
+		return "", &InputError{"size", "must be positive"}
+	case r.Size > max:
+		return "", &InputError{"size", fmt.Sprintf("%v: at most %d bytes for a %s", ErrTooLarge, max, r.Kind)}
+	}
+	return contentType, nil
+}
+
+func b64sha(hexsum string) string {
+	b, _ := hex.DecodeString(hexsum)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func (p *Presigner) presignPut(ctx context.Context, key string, params url.Values, size int64, contentType, sha256hex string, ttl time.Duration) (*SignedRequest, error) {
+	if ttl <= 0 {
+		ttl = DefaultPutTTL
+	}
+	h := http.Header{}
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	h.Set("X-Amz-Checksum-Sha256", b64sha(sha256hex))
+	now := time.Now()
+	u, err := p.client.PresignHeader(ctx, http.MethodPut, p.bucket, key, ttl, params, h)
+	if err != nil {
+		return nil, fmt.Errorf("storage: presign put: %w", err)
+	}
+	hdr := make(map[string]string, len(h))
+	for k := range h {
+		hdr[k] = h.Get(k)
+	}
+	return &SignedRequest{Method: http.MethodPut, URL: u.String(), Headers: hdr, ExpiresAt: now.Add(ttl)}, nil
+}
+
+// PresignUpload validates r and returns how to upload it: one presigned PUT up to the
+// multipart threshold, else a started multipart upload (SHA-256 checksums per part).
+func (p *Presigner) PresignUpload(ctx context.Context, r UploadRequest, ttl time.Duration) (Upload, error) {
+	ct, err := p.check(r)
+	if err != nil {
+		return Upload{}, err
+	}
+	key := Key(r.Kind, r.ShaderID, r.Version)
+	up := Upload{Key: key, ContentType: ct}
+	if r.Size <= p.limits.MultipartThreshold {
+		up.Single, err = p.presignPut(ctx, key, nil, r.Size, ct, r.SHA256, ttl)
+		return up, err
+	}
+	id, err := p.core.NewMultipartUpload(ctx, p.bucket, key, minio.PutObjectOptions{
+		ContentType:  ct,
+		UserMetadata: map[string]string{"x-amz-checksum-algorithm": "SHA256"},
+	})
+	if err != nil {
+		return Upload{}, fmt.Errorf("storage: start multipart: %w", err)
+	}
+	ps := p.limits.PartSize
+	up.UploadID, up.PartSize, up.PartCount = id, ps, int((r.Size+ps-1)/ps)
+	return up, nil
+}
+
+// PartRequest asks for the URL of one part of a multipart upload.
+type PartRequest struct {
+	Number int    `json:"part_number"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"` // hex of this part
+}
+
+// PresignPart signs the PUT of one part with its length and SHA-256, like a single upload.
+// r is the upload as first requested: it fixes the key, and the parts must tile r.Size.
+func (p *Presigner) PresignPart(ctx context.Context, r UploadRequest, uploadID string, pr PartRequest, ttl time.Duration) (*SignedRequest, error) {
+	if _, err := p.check(r); err != nil {
+		return nil, err
+	}
+	key, total, ps := Key(r.Kind, r.ShaderID, r.Version), r.Size, p.limits.PartSize
+	if total <= p.limits.MultipartThreshold || total > p.limits.PackageMax {
+		return nil, &InputError{"size", "is not the size of a multipart package upload"}
+	}
+	count := int((total + ps - 1) / ps)
+	switch {
+	case uploadID == "":
+		return nil, &InputError{"upload_id", "is required"}
+	case pr.Number < 1 || pr.Number > count || pr.Number > maxParts:
+		return nil, &InputError{"part_number", fmt.Sprintf("must be 1..%d", count)}
+	case !sha256Re.MatchString(pr.SHA256):
+		return nil, &InputError{"sha256", "must be 64 lowercase hex digits"}
+	}
+	want := ps
+	if pr.Number == count {
+		want = total - ps*int64(count-1)
+	}
+	if pr.Size != want {
+		return nil, &InputError{"size", fmt.Sprintf("part %d must be %d bytes", pr.Number, want)}
+	}
+	params := url.Values{}
+	params.Set("partNumber", strconv.Itoa(pr.Number))
+	params.Set("uploadId", uploadID)
+	return p.presignPut(ctx, key, params, pr.Size, "", pr.SHA256, ttl)
+}
+
+// CompletedPart is what the client reports after uploading a part.
+type CompletedPart struct {
+	Number int    `json:"part_number"`
+	ETag   string `json:"etag"`
+	SHA256 string `json:"sha256"`
+}
+
+// Complete assembles the parts; S3 checks each part's ETag and checksum against what it stored.
+func (p *Presigner) Complete(ctx context.Context, r UploadRequest, uploadID string, parts []CompletedPart) error {
+	if _, err := p.check(r); err != nil {
+		return err
+	}
+	key := Key(r.Kind, r.ShaderID, r.Version)
+	if len(parts) == 0 || len(parts) > maxParts {
+		return &InputError{"parts", "must list every uploaded part"}
+	}
+	cp := make([]minio.CompletePart, len(parts))
+	for i, pt := range parts {
+		if pt.Number != i+1 || !sha256Re.MatchString(pt.SHA256) || pt.ETag == "" {
+			return &InputError{"parts", "must be numbered 1..n in order, each with etag and sha256"}
+		}
+		cp[i] = minio.CompletePart{PartNumber: pt.Number, ETag: pt.ETag, ChecksumSHA256: b64sha(pt.SHA256)}
+	}
+	if _, err := p.core.CompleteMultipartUpload(ctx, p.bucket, key, uploadID, cp, minio.PutObjectOptions{}); err != nil {
+		return fmt.Errorf("storage: complete multipart: %w", err)
+	}
+	return nil
+}
+
+// Abort discards a multipart upload and its parts.
+func (p *Presigner) Abort(ctx context.Context, r UploadRequest, uploadID string) error {
+	if _, err := p.check(r); err != nil {
+		return err
+	}
+	key := Key(r.Kind, r.ShaderID, r.Version)
+	if err := p.core.AbortMultipartUpload(ctx, p.bucket, key, uploadID); err != nil {
+		return fmt.Errorf("storage: abort multipart: %w", err)
+	}
+	return nil
+}

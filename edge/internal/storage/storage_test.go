@@ -1,0 +1,356 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/minio/minio-go/v7"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
+)
+
+func newTestPresigner(t *testing.T, lim Limits) *Presigner {
+	t.Helper()
+	c := testenv.S3(t)
+	p, err := New(Config{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey, Bucket: c.Bucket}, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// slug gives each test its own keys so parallel runs never collide.
+func slug() string { return "t-" + strings.ReplaceAll(uuid.NewString(), "-", "")[:20] }
+
+func randBytes(t *testing.T, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func hexsum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+type result struct {
+	status int
+	body   string
+}
+
+func send(t *testing.T, method, u string, headers map[string]string, body []byte) result {
+	t.Helper()
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		if strings.EqualFold(k, "Content-Length") {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			req.ContentLength = n
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{resp.StatusCode, string(b)}
+}
+
+func put(t *testing.T, sr *SignedRequest, body []byte, change func(h map[string]string)) result {
+	h := map[string]string{}
+	for k, v := range sr.Headers {
+		h[k] = v
+	}
+	if change != nil {
+		change(h)
+	}
+	return send(t, sr.Method, sr.URL, h, body)
+}
+
+func seedObject(t *testing.T, p *Presigner, key string, body []byte) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := p.client.PutObject(ctx, p.bucket, key, bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "application/zip"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.client.RemoveObject(context.Background(), p.bucket, key, minio.RemoveObjectOptions{}) })
+}
+
+func TestPresignedGetDownloadsTheObject(t *testing.T) {
+	p := newTestPresigner(t, Limits{})
+	key := Key(KindPackage, slug(), "1.0.0")
+	body := randBytes(t, 4096)
+	seedObject(t, p, key, body)
+	u, exp, err := p.PresignGet(context.Background(), key, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Until(exp); d < 55*time.Second || d > 61*time.Second {
+		t.Errorf("expires in %v, want about 60s", d)
+	}
+	r := send(t, http.MethodGet, u, nil, nil)
+	if r.status != 200 || r.body != string(body) {
+		t.Fatalf("GET = %d (%d bytes), want 200 with the object", r.status, len(r.body))
+	}
+}
+
+func TestPresignedGetNeverOutlivesFiveMinutes(t *testing.T) {
+	p := newTestPresigner(t, Limits{})
+	for _, ttl := range []time.Duration{0, time.Hour, -time.Second} {
+		u, _, err := p.PresignGet(context.Background(), "packages/x/1.0.0.zip", ttl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pu, _ := url.Parse(u)
+		if got := pu.Query().Get("X-Amz-Expires"); got != "300" {
+			t.Errorf("ttl %v: X-Amz-Expires = %s, want 300", ttl, got)
+		}
+	}
+}
+
+func TestPresignedGetExpires(t *testing.T) {
+	p := newTestPresigner(t, Limits{})
+	key := Key(KindPackage, slug(), "1.0.0")
+	seedObject(t, p, key, []byte("zip bytes"))
+	u, _, err := p.PresignGet(context.Background(), key, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := send(t, http.MethodGet, u, nil, nil); r.status != 200 {
+		t.Fatalf("fresh URL: %d %s", r.status, r.body)
+	}
+	time.Sleep(2100 * time.Millisecond)
+	r := send(t, http.MethodGet, u, nil, nil)
+	if r.status != http.StatusForbidden || !strings.Contains(r.body, "AccessDenied") && !strings.Contains(r.body, "xpired") {
+		t.Fatalf("expired URL: %d %s, want 403 (expired)", r.status, r.body)
+	}
+}
+
+func TestPresignedGetTamperedURLIsRefused(t *testing.T) {
+	p := newTestPresigner(t, Limits{})
+	key := Key(KindPackage, slug(), "1.0.0")
+	seedObject(t, p, key, []byte("zip bytes"))
+	other := Key(KindPackage, slug(), "1.0.0")
+	seedObject(t, p, other, []byte("someone else's package"))
+	u, _, err := p.PresignGet(context.Background(), key, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu, _ := url.Parse(u)
+	q := pu.Query()
+	sig := []byte(q.Get("X-Amz-Signature"))
+	if sig[0] == '0' {
+		sig[0] = '1'
+	} else {
+		sig[0] = '0'
+	}
+	cases := map[string]func(pu *url.URL){
+		"flipped signature": func(pu *url.URL) { q := pu.Query(); q.Set("X-Amz-Signature", string(sig)); pu.RawQuery = q.Encode() },
+		"longer expiry":     func(pu *url.URL) { q := pu.Query(); q.Set("X-Amz-Expires", "3600"); pu.RawQuery = q.Encode() },
+		"other key":         func(pu *url.URL) { pu.Path = "/" + p.bucket + "/" + other },
+		"no signature":      func(pu *url.URL) { q := pu.Query(); q.Del("X-Amz-Signature"); pu.RawQuery = q.Encode() },
+	}
+	for name, tamper := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := *pu
+			tamper(&c)
+			r := send(t, http.MethodGet, c.String(), nil, nil)
+			if r.status != http.StatusForbidden && r.status != http.StatusBadRequest {
+				t.Fatalf("GET = %d %s, want 403", r.status, r.body)
+			}
+			if strings.Contains(r.body, "someone else") || strings.Contains(r.body, "zip bytes") {
+				t.Fatal("tampered URL returned object content")
+			}
+		})
+	}
+}
+
+func TestPresignedPutStoresExactlyTheAgreedObject(t *testing.T) {
+	p := newTestPresigner(t, Limits{})
+	body := randBytes(t, 64<<10)
+	req := UploadRequest{Kind: KindPackage, ShaderID: slug(), Version: "1.2.3", Size: int64(len(body)), SHA256: hexsum(body)}
+	up, err := p.PresignUpload(context.Background(), req, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.client.RemoveObject(context.Background(), p.bucket, up.Key, minio.RemoveObjectOptions{}) })
+	if up.Single == nil || up.UploadID != "" || up.Key != "packages/"+req.ShaderID+"/1.2.3.zip" {
+		t.Fatalf("upload = %+v, want a single PUT to the package key", up)
+	}
+	pu, _ := url.Parse(up.Single.URL)
+	signed := pu.Query().Get("X-Amz-SignedHeaders")
+	for _, h := range []string{"content-length", "content-type", "x-amz-checksum-sha256", "host"} {
+		if !strings.Contains(signed, h) {
+			t.Errorf("signed headers %q lack %s", signed, h)
+		}
+	}
+	tampered := randBytes(t, len(body))
+	refusals := []struct {
+		name   string
+		body   []byte
+		change func(map[string]string)
+		status int
+		code   string
+	}{
+		{"different body, same length", tampered, nil, 400, "BadDigest"},
+		{"different length", append(append([]byte{}, body...), 'x'), func(h map[string]string) { h["Content-Length"] = strconv.Itoa(len(body) + 1) }, 403, "SignatureDoesNotMatch"},
+		{"shorter body", body[:len(body)-1], func(h map[string]string) { h["Content-Length"] = strconv.Itoa(len(body) - 1) }, 403, "SignatureDoesNotMatch"},
+		{"different type", body, func(h map[string]string) { h["Content-Type"] = "text/html" }, 403, "SignatureDoesNotMatch"},
+		{"checksum of another body", tampered, func(h map[string]string) { h["X-Amz-Checksum-Sha256"] = b64sha(hexsum(tampered)) }, 403, "SignatureDoesNotMatch"},
+		{"checksum header dropped", body, func(h map[string]string) { delete(h, "X-Amz-Checksum-Sha256") }, 403, "SignatureDoesNotMatch"},
+	}
+	for _, c := range refusals {
+		t.Run(c.name, func(t *testing.T) {
+			r := put(t, up.Single, c.body, c.change)
+			if r.status != c.status || !strings.Contains(r.body, c.code) {
+				t.Fatalf("PUT = %d %s, want %d %s", r.status, r.body, c.status, c.code)
+			}
+			if _, err := p.client.StatObject(context.Background(), p.bucket, up.Key, minio.StatObjectOptions{}); err == nil {
+				t.Fatal("a refused upload left an object behind")
+			}
+		})
+	}
+	// Another key with the same signature is refused too.
+	other := *up.Single
+	other.URL = strings.Replace(up.Single.URL, req.ShaderID, slug(), 1)
+	if r := put(t, &other, body, nil); r.status != 403 {
+		t.Fatalf("PUT to another key = %d %s, want 403", r.status, r.body)
+	}
+
+	if r := put(t, up.Single, body, nil); r.status != 200 {
+		t.Fatalf("PUT as signed = %d %s, want 200", r.status, r.body)
+	}
+	obj, err := p.client.GetObject(context.Background(), p.bucket, up.Key, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(obj)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("stored object differs (%d bytes, err %v)", len(got), err)
+	}
+	st, _ := obj.Stat()
+	if st.ContentType != "application/zip" {
+		t.Errorf("content type = %q", st.ContentType)
+	}
+}
+
+func TestUploadRequestsAreValidatedAndLimited(t *testing.T) {
+	p, err := New(Config{Endpoint: "http://127.0.0.1:1", Region: "us-east-1", AccessKey: "a", SecretKey: "b", Bucket: "octane-test"}, Limits{PackageMax: 10 << 20, PreviewMax: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := hexsum([]byte("x"))
+	ok := UploadRequest{Kind: KindPreview, ShaderID: "brushed-steel", Version: "1.0.0", Size: 1 << 20, SHA256: sum}
+	if _, err := p.PresignUpload(context.Background(), ok, time.Minute); err != nil {
+		t.Fatalf("preview at the limit: %v", err)
+	}
+	bad := []struct {
+		field string
+		edit  func(r *UploadRequest)
+	}{
+		{"size", func(r *UploadRequest) { r.Size = 1<<20 + 1 }},
+		{"size", func(r *UploadRequest) { r.Kind = KindPackage; r.Size = 10<<20 + 1 }},
+		{"size", func(r *UploadRequest) { r.Size = 0 }},
+		{"kind", func(r *UploadRequest) { r.Kind = "script" }},
+		{"shader_id", func(r *UploadRequest) { r.ShaderID = "../etc" }},
+		{"shader_id", func(r *UploadRequest) { r.ShaderID = "Brushed/Steel" }},
+		{"version", func(r *UploadRequest) { r.Version = "1.0.0/../../x" }},
+		{"sha256", func(r *UploadRequest) { r.SHA256 = strings.ToUpper(sum) }},
+	}
+	for _, c := range bad {
+		r := ok
+		c.edit(&r)
+		_, err := p.PresignUpload(context.Background(), r, time.Minute)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Field != c.field {
+			t.Errorf("%+v: err = %v, want InputError on %s", r, err, c.field)
+		}
+	}
+}
+
+func TestMultipartUploadWithPresignedParts(t *testing.T) {
+	const part = 5 << 20
+	p := newTestPresigner(t, Limits{MultipartThreshold: part, PartSize: part, PackageMax: 4 * part})
+	body := randBytes(t, 2*part+1234)
+	req := UploadRequest{Kind: KindPackage, ShaderID: slug(), Version: "2.0.0", Size: int64(len(body)), SHA256: hexsum(body)}
+	ctx := context.Background()
+	up, err := p.PresignUpload(ctx, req, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.client.RemoveObject(context.Background(), p.bucket, up.Key, minio.RemoveObjectOptions{}) })
+	if up.Single != nil || up.UploadID == "" || up.PartCount != 3 || up.PartSize != part {
+		t.Fatalf("upload = %+v, want 3 parts", up)
+	}
+	// A part must have its slot's exact size.
+	if _, err := p.PresignPart(ctx, req, up.UploadID, PartRequest{Number: 1, Size: part - 1, SHA256: hexsum(body[:part-1])}, time.Minute); err == nil {
+		t.Fatal("short first part was presigned")
+	}
+	if _, err := p.PresignPart(ctx, req, up.UploadID, PartRequest{Number: 4, Size: 1, SHA256: hexsum(body[:1])}, time.Minute); err == nil {
+		t.Fatal("part beyond the declared size was presigned")
+	}
+	var done []CompletedPart
+	for i := 0; i < up.PartCount; i++ {
+		chunk := body[i*part : min((i+1)*part, len(body))]
+		sr, err := p.PresignPart(ctx, req, up.UploadID, PartRequest{Number: i + 1, Size: int64(len(chunk)), SHA256: hexsum(chunk)}, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			// Each part is held to its checksum like a single upload.
+			forged := append([]byte{}, chunk...)
+			forged[0] ^= 1
+			if r := put(t, sr, forged, nil); r.status != 400 || !strings.Contains(r.body, "BadDigest") {
+				t.Fatalf("forged part = %d %s, want 400 BadDigest", r.status, r.body)
+			}
+		}
+		h := map[string]string{}
+		for k, v := range sr.Headers {
+			h[k] = v
+		}
+		req2, _ := http.NewRequest(sr.Method, sr.URL, bytes.NewReader(chunk))
+		for k, v := range h {
+			if k != "Content-Length" {
+				req2.Header.Set(k, v)
+			}
+		}
+		req2.ContentLength = int64(len(chunk))
+		resp, err := http.DefaultClient.Do(req2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("part %d = %d %s", i+1, resp.StatusCode, b)
+		}
+		done = append(done, CompletedPart{Number: i + 1, ETag: strings.Trim(resp.Header.Get("ETag"), `"`), SHA256: hexsum(chunk)})
+	}
+	if err := p.Complete(ctx, req, up.UploadID, done); err != nil {
+		t.Fatal(err)
+	}
+	obj, err := p.client.GetObject(ctx, p.bucket, up.Key, minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(obj)
+	if !bytes.Equal(got, body) {
+		t.Fatalf("assembled object differs: %d bytes, want %d", len(got), len(body))
+	}
+}

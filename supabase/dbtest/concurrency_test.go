@@ -205,7 +205,7 @@ func TestRedeemRacesReissue(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	f := newFixture(t, ctx)
-	conns := connectAll(t, ctx, f.url, 2*racers, asService)
+	conns := connectAll(t, ctx, f.url, racers, asService)
 
 	errs := race(ctx, conns, func(i int, c *pgx.Conn) error {
 		if i%2 == 0 {

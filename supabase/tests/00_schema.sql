@@ -1,7 +1,7 @@
 -- Schema shape: every table, RLS everywhere, definer functions pinned, grants that matter.
 begin;
 \ir _helpers.psql
-select plan(44);
+select plan(46);
 
 -- The RLS matrix files cover exactly these tables: a new public table fails here until it is
 -- added to the matrix (and to this list).
@@ -60,6 +60,20 @@ select is_empty(
       and has_function_privilege('anon', p.oid, 'execute')$$,
   'session-only RPCs are not executable by anon');
 
+-- Definer functions an API role can call are the reviewed entry points; a new one fails here
+-- until it is reviewed and added.
+select set_eq(
+  $$select p.proname::text from pg_proc p
+    where p.prosecdef and p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
+      and has_function_privilege('authenticated', p.oid, 'execute')$$,
+  array['cancel_import', 'device_heartbeat', 'my_entitlement', 'pending_imports', 'report_import_status', 'search_shaders'],
+  'definer functions callable by authenticated are exactly the reviewed RPCs');
+select set_eq(
+  $$select p.proname::text from pg_proc p
+    where p.prosecdef and p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
+      and has_function_privilege('anon', p.oid, 'execute')$$,
+  array['search_shaders'],
+  'the only definer function anon can call is search_shaders');
 select ok(has_function_privilege('authenticated', 'public.report_import_status(uuid, public.import_status, int, text, text)', 'execute'),
   'authenticated may call report_import_status');
 select ok(has_function_privilege('authenticated', 'public.pending_imports()', 'execute'),

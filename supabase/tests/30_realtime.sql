@@ -2,7 +2,7 @@
 -- the JWT's role and claims, realtime.topic set), and which changes broadcast where.
 begin;
 \ir _helpers.psql
-select plan(53);
+select plan(58);
 
 -- A probe message for the topic, inserted with definer rights, as Realtime does before asking.
 create function tests.probe(p_topic text, p_extension text default 'broadcast') returns uuid
@@ -37,7 +37,7 @@ select tests.as_admin();
 select tests.as_user(tests.pro());
 select is((select count(*)::int from realtime.messages), 0, 'user session without a topic set reads no messages');
 select tests.as_admin();
-select set_config('realtime.topic', tests.user_topic(tests.pro()), true);
+do $$ begin perform set_config('realtime.topic', tests.user_topic(tests.pro()), true); end $$;
 select tests.as_user(tests.pro());
 select is((select count(*)::int from realtime.messages
            where topic <> tests.user_topic(tests.pro())
@@ -80,6 +80,20 @@ select throws_ok(format($$insert into realtime.messages (topic, extension, priva
 select tests.as_anon();
 select throws_ok(format($$insert into realtime.messages (topic, extension, private, event, payload) values (%L, 'broadcast', true, 'x', '{}')$$,
   tests.user_topic(tests.pro())), '42501', null, 'anon cannot send');
+
+-- Stored messages cannot be rewritten or deleted by clients (update and delete are not granted).
+select tests.as_admin();
+select tests.probe(tests.user_topic(tests.pro())) as own_msg \gset
+do $$ begin perform set_config('realtime.topic', tests.user_topic(tests.pro()), true); end $$;
+select tests.as_user(tests.pro());
+select throws_ok($$update realtime.messages set payload = '{"forged":true}'$$, '42501', null, 'a user cannot rewrite messages');
+select throws_ok($$delete from realtime.messages$$, '42501', null, 'a user cannot delete messages');
+select tests.as_device(tests.pro(), tests.pro_device());
+select throws_ok($$update realtime.messages set payload = '{}'$$, '42501', null, 'a device cannot rewrite messages');
+select tests.as_anon();
+select throws_ok($$delete from realtime.messages$$, '42501', null, 'anon cannot delete messages');
+select tests.as_service();
+select is(tests.affected(format('delete from realtime.messages where id = %L', :'own_msg')), 1, 'service_role may delete messages');
 
 -- Revoked devices lose their topic.
 select tests.as_admin();

@@ -1,0 +1,114 @@
+import { z } from "zod";
+
+export const sorts = ["popular", "newest", "name", "relevance"] as const;
+export const tiers = ["all", "free", "pro"] as const;
+export type Sort = (typeof sorts)[number];
+export type Tier = (typeof tiers)[number];
+export const PAGE_SIZE = 24;
+
+export type ShaderSummary = {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  category_id: string;
+  tags: string[];
+  is_free: boolean;
+  preview_key: string | null;
+  latest_version: string | null;
+  popularity: number;
+  created_at: string;
+  total_count?: number;
+};
+
+export type CatalogQuery = {
+  q: string;
+  category: string | null;
+  tags: string[];
+  tier: Tier;
+  sort: Sort;
+  page: number;
+};
+
+type Params = Record<string, string | string[] | undefined>;
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+const tagRe = /^[a-z0-9][a-z0-9-]{0,39}$/;
+
+/** Reads the browse page's URL into a bounded, valid query; anything invalid falls back to defaults. */
+export function parseCatalogQuery(sp: Params): CatalogQuery {
+  const q = (first(sp.q) ?? "").trim().slice(0, 100);
+  const cat = first(sp.category);
+  const category = cat && tagRe.test(cat) ? cat : null;
+  const tags = (first(sp.tags) ?? "")
+    .split(",")
+    .map((t) => t.trim().toLowerCase())
+    .filter((t) => tagRe.test(t))
+    .slice(0, 5);
+  const tier = z.enum(tiers).catch("all").parse(first(sp.tier));
+  const defaultSort: Sort = q ? "relevance" : "popular";
+  let sort = z.enum(sorts).catch(defaultSort).parse(first(sp.sort));
+  if (sort === "relevance" && !q) sort = "popular";
+  const pageNum = Number.parseInt(first(sp.page) ?? "1", 10);
+  const page = Number.isFinite(pageNum) ? Math.min(Math.max(pageNum, 1), 400) : 1;
+  return { q, category, tags: Array.from(new Set(tags)), tier, sort, page };
+}
+
+/** The canonical URL search string for a query (defaults omitted, so URLs stay short and cacheable). */
+export function catalogSearch(query: Partial<CatalogQuery>): string {
+  const p = new URLSearchParams();
+  if (query.q) p.set("q", query.q);
+  if (query.category) p.set("category", query.category);
+  if (query.tags && query.tags.length) p.set("tags", query.tags.join(","));
+  if (query.tier && query.tier !== "all") p.set("tier", query.tier);
+  const defaultSort = query.q ? "relevance" : "popular";
+  if (query.sort && query.sort !== defaultSort) p.set("sort", query.sort);
+  if (query.page && query.page > 1) p.set("page", String(query.page));
+  const s = p.toString();
+  return s ? "?" + s : "";
+}
+
+export function searchArgs(query: CatalogQuery) {
+  return {
+    q: query.q,
+    category: query.category,
+    tag_filter: query.tags.length ? query.tags : null,
+    tier: query.tier,
+    sort: query.sort,
+    page_size: PAGE_SIZE,
+    page_offset: (query.page - 1) * PAGE_SIZE,
+  };
+}
+
+export function pageCount(total: number): number {
+  return Math.max(1, Math.ceil(total / PAGE_SIZE));
+}
+
+/** Public URL of a preview image; null when the shader has none yet. */
+export function previewUrl(base: string, key: string | null | undefined): string | null {
+  if (!key) return null;
+  const clean = key.replace(/^\/+/, "");
+  return (base ? base.replace(/\/+$/, "") : "") + "/" + clean;
+}
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "—";
+  const units = ["B", "KB", "MB", "GB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+// Aliases used by the shader page's helper code (see COORDINATION.md).
+export function toSearchParams(query: Partial<CatalogQuery>): URLSearchParams {
+  return new URLSearchParams(catalogSearch(query).replace(/^\?/, ""));
+}
+export function catalogHref(query: CatalogQuery, change: Partial<CatalogQuery> = {}): string {
+  const merged = { ...query, page: 1, ...change };
+  return "/" + catalogSearch(merged);
+}
+export const totalPages = pageCount;

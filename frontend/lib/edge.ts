@@ -1,0 +1,70 @@
+// Calls to the Go edge (CONTRACTS §3). Errors come back as {"error":{code,message,request_id}};
+// the UI shows the message and branches on the code, never on the HTTP status text.
+
+export type EdgeError = { code: string; message: string; request_id?: string };
+export type EdgeResult<T> = { ok: true; data: T } | { ok: false; error: EdgeError; status: number };
+
+export async function edgeRequest<T>(
+  baseUrl: string,
+  path: string,
+  opts: { method?: string; token?: string; body?: unknown; fetchImpl?: typeof fetch } = {},
+): Promise<EdgeResult<T>> {
+  const f = opts.fetchImpl ?? fetch;
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let res: Response;
+  try {
+    res = await f(baseUrl.replace(/\/+$/, "") + path, {
+      method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      cache: "no-store",
+    });
+  } catch {
+    return {
+      ok: false,
+      status: 0,
+      error: { code: "SERVICE_UNAVAILABLE", message: "The import service is unreachable. Try again in a moment." },
+    };
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (res.ok) return { ok: true, data: json as T };
+  const err = (json as { error?: unknown } | null)?.error;
+  if (err && typeof err === "object" && "code" in err) {
+    const e = err as EdgeError;
+    return { ok: false, status: res.status, error: { code: String(e.code), message: String(e.message ?? e.code), request_id: e.request_id } };
+  }
+  if (typeof err === "string") return { ok: false, status: res.status, error: { code: err, message: err } };
+  return { ok: false, status: res.status, error: { code: "INTERNAL_ERROR", message: `Unexpected response (${res.status}).` } };
+}
+
+const friendly: Record<string, string> = {
+  AUTH_REQUIRED: "Please sign in again.",
+  INVALID_TOKEN: "Your session expired. Please sign in again.",
+  SUBSCRIPTION_REQUIRED: "This shader is part of the Pro library. Subscribe to import it.",
+  RATE_LIMIT_EXCEEDED: "Too many requests. Wait a few seconds and try again.",
+  NOT_FOUND: "Not found. It may have been removed or revoked.",
+  SERVICE_UNAVAILABLE: "The service is temporarily unavailable. Try again in a moment.",
+};
+
+export function edgeMessage(e: EdgeError): string {
+  return friendly[e.code] ?? e.message;
+}
+
+/** Blender shows codes like BCDF-GHJK; people type them with spaces, lower case or no dash. */
+export function normalizeUserCode(input: string): string | null {
+  const letters = input.toUpperCase().replace(/[^A-Z]/g, "");
+  if (!/^[BCDFGHJKLMNPQRSTVWXZ]{8}$/.test(letters)) return null;
+  return letters.slice(0, 4) + "-" + letters.slice(4);
+}
+
+export function maskKey(prefix: string): string {
+  return `${prefix}…`;
+}

@@ -1,0 +1,124 @@
+export const importStatuses = [
+  "queued", "redeemed", "downloading", "verifying", "importing", "done", "failed", "expired", "cancelled",
+] as const;
+export type ImportStatus = (typeof importStatuses)[number];
+
+export type ImportRow = {
+  id: string;
+  status: ImportStatus;
+  progress: number;
+  error_code: string | null;
+  error_message: string | null;
+  shader_id?: string;
+  device_id?: string;
+  updated_at?: string;
+};
+
+export const isFinal = (s: ImportStatus) => s === "done" || s === "failed" || s === "expired" || s === "cancelled";
+
+export type StatusView = {
+  label: string;
+  tone: "neutral" | "progress" | "success" | "error";
+  /** 0..100 when a bar makes sense. */
+  percent: number | null;
+  hint?: string;
+};
+
+// What the artist should do next, per failure code (the bridge and add-on report these).
+const remedies: Record<string, string> = {
+  SUBSCRIPTION_REQUIRED: "This shader needs an active subscription. Subscribe from your account page, then import again.",
+  DEVICE_OFFLINE: "Open Blender with the Octane Bridge add-on enabled, then import again.",
+  DOWNLOAD_FAILED: "The download was interrupted. Check the internet connection of the Blender machine and import again.",
+  CHECKSUM_MISMATCH: "The downloaded package was damaged and was discarded. Import again.",
+  SIGNATURE_INVALID: "The package signature did not verify, so it was not opened. Update the add-on, then import again.",
+  BLEND_INVALID: "The material file could not be read by this Blender. Check the minimum Blender version on this page.",
+  MATERIAL_MISSING: "The package did not contain the expected material. Please report this shader.",
+  BLENDER_ERROR: "Blender reported an error while importing. See the add-on panel in Blender for details, then try again.",
+  DISK_FULL: "The Blender machine is out of disk space. Free some space or lower the add-on cache size.",
+  TOKEN_EXPIRED: "The import link expired before Blender picked it up. Import again with Blender open.",
+};
+
+export function remedyFor(code: string | null | undefined): string {
+  return (code && remedies[code]) || "Try again. If it keeps failing, check the Octane Bridge panel in Blender.";
+}
+
+export function describeImport(row: Pick<ImportRow, "status" | "progress" | "error_code" | "error_message">): StatusView {
+  const pct = Math.max(0, Math.min(100, Math.round(row.progress ?? 0)));
+  switch (row.status) {
+    case "queued":
+      return { label: "Queued — waiting for Blender", tone: "progress", percent: null };
+    case "redeemed":
+      return { label: "Starting download", tone: "progress", percent: 0 };
+    case "downloading":
+      return { label: `Downloading ${pct}%`, tone: "progress", percent: pct };
+    case "verifying":
+      return { label: "Verifying package", tone: "progress", percent: pct || 100 };
+    case "importing":
+      return { label: "Importing into Blender", tone: "progress", percent: null };
+    case "done":
+      return { label: "Imported", tone: "success", percent: 100 };
+    case "failed":
+      return {
+        label: "Failed" + (row.error_message ? `: ${row.error_message}` : ""),
+        tone: "error",
+        percent: null,
+        hint: remedyFor(row.error_code),
+      };
+    case "expired":
+      return {
+        label: "Expired — Blender did not pick it up in time",
+        tone: "error",
+        percent: null,
+        hint: "Open Blender with the Octane Bridge add-on connected, then import again.",
+      };
+    case "cancelled":
+      return { label: "Cancelled", tone: "neutral", percent: null };
+  }
+}
+
+/** Applies a Realtime import_status payload to a list, newest state wins (events may arrive out of order). */
+export function mergeImport<T extends ImportRow>(list: T[], incoming: T): T[] {
+  const i = list.findIndex((r) => r.id === incoming.id);
+  if (i === -1) return [incoming, ...list];
+  const cur = list[i]!;
+  if (cur.updated_at && incoming.updated_at && incoming.updated_at < cur.updated_at) return list;
+  if (isFinal(cur.status) && !isFinal(incoming.status)) return list;
+  const next = list.slice();
+  next[i] = { ...cur, ...incoming };
+  return next;
+}
+
+export type Device = {
+  id: string;
+  name: string;
+  platform: string;
+  os: string | null;
+  last_seen_at: string | null;
+  revoked_at: string | null;
+};
+
+export const ONLINE_WINDOW_MS = 90_000;
+
+export function isOnline(d: Pick<Device, "last_seen_at" | "revoked_at">, now = Date.now()): boolean {
+  if (d.revoked_at || !d.last_seen_at) return false;
+  return now - Date.parse(d.last_seen_at) < ONLINE_WINDOW_MS;
+}
+
+/** Online devices first, then most recently seen; revoked devices are dropped. */
+export function orderDevices<T extends Device>(devices: T[], now = Date.now()): T[] {
+  return devices
+    .filter((d) => !d.revoked_at)
+    .sort((a, b) => {
+      const oa = isOnline(a, now) ? 1 : 0;
+      const ob = isOnline(b, now) ? 1 : 0;
+      if (oa !== ob) return ob - oa;
+      return (Date.parse(b.last_seen_at ?? "") || 0) - (Date.parse(a.last_seen_at ?? "") || 0);
+    });
+}
+
+/** The device to preselect: the one named in ?device= if it is the user's, else the first online one. */
+export function pickDevice<T extends Device>(devices: T[], requested: string | null | undefined, now = Date.now()): T | null {
+  const ordered = orderDevices(devices, now);
+  const asked = requested ? ordered.find((d) => d.id === requested) : undefined;
+  return asked ?? ordered[0] ?? null;
+}

@@ -207,3 +207,37 @@ end
 $$;
 create trigger shader_versions_no_delete before delete on public.shader_versions
   for each row execute function public.forbid_version_delete();
+
+-- 9. sweep_offline_devices() announced every device last seen 90-180 seconds ago, on every run:
+--    run more often than every 90 s it told users the same device went offline several times,
+--    and a device whose last beat fell outside the window while no sweep ran (an edge restart)
+--    was never announced offline at all. The sweep now remembers what it announced
+--    (offline_notified_at), announces each silence exactly once however often it runs, and two
+--    edge instances sweeping at once skip each other's rows. Devices silent for over a day are
+--    left alone (their pages have long shown them as offline from last_seen_at).
+alter table public.devices add column offline_notified_at timestamptz;
+
+create or replace function public.sweep_offline_devices() returns int
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  n int := 0;
+  dev record;
+begin
+  for dev in
+    select d.id, d.user_id, d.last_seen_at from public.devices d
+    where d.revoked_at is null
+      and d.last_seen_at <= now() - interval '90 seconds'
+      and d.last_seen_at > now() - interval '1 day'
+      and (d.offline_notified_at is null or d.offline_notified_at < d.last_seen_at)
+    for update skip locked
+  loop
+    perform realtime.send(
+      jsonb_build_object('device_id', dev.id, 'online', false, 'last_seen_at', dev.last_seen_at),
+      'device_status', 'user:' || dev.user_id::text, true);
+    update public.devices set offline_notified_at = now() where id = dev.id;
+    n := n + 1;
+  end loop;
+  return n;
+end
+$$;

@@ -2,7 +2,7 @@
 -- the JWT's role and claims, realtime.topic set), and which changes broadcast where.
 begin;
 \ir _helpers.psql
-select plan(58);
+select plan(64);
 
 -- A probe message for the topic, inserted with definer rights, as Realtime does before asking.
 create function tests.probe(p_topic text, p_extension text default 'broadcast') returns uuid
@@ -158,6 +158,27 @@ select is(public.sweep_offline_devices(), 1, 'sweep finds the device that stoppe
 select tests.as_admin();
 select is((select (payload ->> 'online')::boolean from realtime.messages where topic = tests.user_topic(tests.free()) and event = 'device_status'),
   false, 'its user is told it is offline');
+select tests.as_service();
+select is(public.sweep_offline_devices(), 0, 'sweeping again does not repeat the announcement');
+select tests.as_admin();
+update public.devices set last_seen_at = now() - interval '10 minutes', offline_notified_at = null where id = tests.free_device();
+select tests.as_service();
+select is(public.sweep_offline_devices(), 1, 'a silence no sweep saw in time is still announced');
+select tests.as_admin();
+update public.devices set last_seen_at = now() - interval '2 days', offline_notified_at = null where id = tests.free_device();
+select tests.as_service();
+select is(public.sweep_offline_devices(), 0, 'devices silent for days are not announced');
+select tests.as_admin();
+update public.devices set last_seen_at = now() - interval '100 seconds', offline_notified_at = now() - interval '50 seconds' where id = tests.free_device();
+select tests.as_service();
+select is(public.sweep_offline_devices(), 0, 'a silence already announced is not announced again');
+select tests.as_admin();
+update public.devices set last_seen_at = now() - interval '100 seconds', offline_notified_at = now() - interval '1 hour' where id = tests.free_device();
+select tests.as_service();
+select is(public.sweep_offline_devices(), 1, 'a device that came back and went silent again is announced again');
+select tests.as_admin();
+select is((select count(*)::int from realtime.messages where topic = tests.user_topic(tests.free()) and event = 'device_status'), 3,
+  'three silences, three offline messages');
 
 -- Subscription changes and device revocation.
 update public.subscriptions set status = 'past_due' where user_id = tests.pro();

@@ -127,7 +127,7 @@ select tests.as_device(tests.pro(), tests.pro_device());
 select set_eq($$select import_id from public.pending_imports()$$,
   $$select id from public.imports where device_id = 'd0000000-0000-4000-8000-0000000000a1' and status = 'queued' and expires_at > now()$$,
   'pending: a device gets its queued, unexpired imports');
-select ok((select count(*) from public.pending_imports()) >= 2, 'pending: (there are some)');
+select ok((select count(*) from public.pending_imports()) >= 2, 'pending: the device has queued imports (the check above is not vacuous)');
 select is((select count(*)::int from public.pending_imports() where import_id in (:'imp1', :'imp3', :'imp8')), 0,
   'pending: never redeemed, expired, or other devices'' imports');
 select results_eq($$select import_id, shader_slug, version from public.pending_imports()$$ ,

@@ -1,0 +1,212 @@
+package billing
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/webhook"
+)
+
+// CurrentUser reads the signed-in user that the router's auth middleware established.
+type CurrentUser func(c echo.Context) (user uuid.UUID, ok bool)
+
+const maxJSONBody = 4 << 10
+
+func decodeJSON(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxJSONBody))
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		return fail(CodeInvalidInput, "the body must be a JSON object", err)
+	}
+	return nil
+}
+
+// Checkout answers POST /v1/billing/checkout {price_id} with the URL of a hosted Checkout
+// session (subscription mode) for the signed-in user.
+func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		user, ok := current(c)
+		if !ok {
+			return fail(CodeAuthRequired, "sign in to subscribe", nil)
+		}
+		var in struct {
+			PriceID string `json:"price_id"`
+		}
+		if err := decodeJSON(c, &in); err != nil {
+			return err
+		}
+		if in.PriceID == "" {
+			return fail(CodeMissingField, "price_id is required", nil)
+		}
+		ctx := c.Request().Context()
+		var recurring bool
+		err := s.db.QueryRow(ctx, `select interval is not null from public.prices p
+			join public.products pr on pr.id = p.product_id
+			where p.id = $1 and p.active and pr.active`, in.PriceID).Scan(&recurring)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fail(CodeInvalidInput, "price_id is not an available price", nil)
+		}
+		if err != nil {
+			return fail(CodeInternal, "could not start checkout", err)
+		}
+		if !recurring {
+			return fail(CodeInvalidInput, "price_id is not a subscription price", nil)
+		}
+		var subscribed bool
+		if err := s.db.QueryRow(ctx, `select public.has_active_subscription($1)`, user).Scan(&subscribed); err != nil {
+			return fail(CodeInternal, "could not start checkout", err)
+		}
+		if subscribed {
+			// One subscription per customer: changes go through the portal.
+			return fail(CodeConflict, "you already have an active subscription; manage it in the billing portal", nil)
+		}
+		customer, err := s.customerFor(ctx, user)
+		if err != nil {
+			return err
+		}
+		p := &stripe.CheckoutSessionParams{
+			Mode:                stripe.String(string(stripe.CheckoutSessionModeSubscription)),
+			Customer:            stripe.String(customer),
+			ClientReferenceID:   stripe.String(user.String()),
+			LineItems:           []*stripe.CheckoutSessionLineItemParams{{Price: stripe.String(in.PriceID), Quantity: stripe.Int64(1)}},
+			SuccessURL:          stripe.String(s.cfg.SiteURL + "/account?checkout=success&session_id={CHECKOUT_SESSION_ID}"),
+			CancelURL:           stripe.String(s.cfg.SiteURL + "/pricing?checkout=cancelled"),
+			AllowPromotionCodes: stripe.Bool(true),
+			SubscriptionData: &stripe.CheckoutSessionSubscriptionDataParams{
+				Metadata: map[string]string{"user_id": user.String()},
+			},
+		}
+		p.Context = ctx
+		sess, err := s.stripe.CheckoutSessions.New(p)
+		if err != nil {
+			return fail(CodeServiceUnavailable, "the payment provider is unavailable", err)
+		}
+		return c.JSON(http.StatusOK, map[string]string{"url": sess.URL})
+	}
+}
+
+// Portal answers POST /v1/billing/portal with the URL of a Customer Portal session.
+func (s *Service) Portal(current CurrentUser) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		user, ok := current(c)
+		if !ok {
+			return fail(CodeAuthRequired, "sign in to manage billing", nil)
+		}
+		ctx := c.Request().Context()
+		var customer string
+		err := s.db.QueryRow(ctx, `select stripe_customer_id from public.customers where user_id = $1`, user).Scan(&customer)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fail(CodeNotFound, "there is no billing account yet; subscribe first", nil)
+		}
+		if err != nil {
+			return fail(CodeInternal, "could not open the billing portal", err)
+		}
+		p := &stripe.BillingPortalSessionParams{Customer: stripe.String(customer), ReturnURL: stripe.String(s.cfg.SiteURL + "/account")}
+		p.Context = ctx
+		sess, err := s.stripe.BillingPortalSessions.New(p)
+		if err != nil {
+			return fail(CodeServiceUnavailable, "the payment provider is unavailable", err)
+		}
+		return c.JSON(http.StatusOK, map[string]string{"url": sess.URL})
+	}
+}
+
+// customerFor returns the user's Stripe customer, creating it (with the user's e-mail) once.
+// The idempotency key makes concurrent first checkouts of one user create one customer.
+func (s *Service) customerFor(ctx context.Context, user uuid.UUID) (string, error) {
+	var id string
+	err := s.db.QueryRow(ctx, `select stripe_customer_id from public.customers where user_id = $1`, user).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return "", fail(CodeInternal, "could not start checkout", err)
+	}
+	if s.users == nil {
+		return "", fail(CodeInternal, "could not start checkout", errors.New("billing: no user directory"))
+	}
+	email, err := s.users.Email(ctx, user)
+	if err != nil {
+		return "", fail(CodeServiceUnavailable, "could not read your account", err)
+	}
+	p := &stripe.CustomerParams{Email: stripe.String(email)}
+	p.AddMetadata("user_id", user.String())
+	p.IdempotencyKey = stripe.String("octane-customer-" + user.String())
+	p.Context = ctx
+	cus, err := s.stripe.Customers.New(p)
+	if err != nil {
+		return "", fail(CodeServiceUnavailable, "the payment provider is unavailable", err)
+	}
+	err = s.db.QueryRow(ctx, `
+		with ins as (
+		  insert into public.customers (user_id, stripe_customer_id) values ($1, $2)
+		  on conflict (user_id) do nothing returning stripe_customer_id)
+		select stripe_customer_id from ins
+		union all select stripe_customer_id from public.customers where user_id = $1
+		limit 1`, user, cus.ID).Scan(&id)
+	if err != nil {
+		return "", fail(CodeInternal, "could not start checkout", err)
+	}
+	return id, nil
+}
+
+// Webhook answers POST /v1/stripe/webhook. It reads the raw body (capped), verifies the
+// Stripe-Signature over exactly those bytes, and applies the event once. Bad signatures, stale
+// timestamps and oversized bodies get 400; types billing does not act on get 200; a failure
+// while applying gets 500 so that Stripe retries.
+func (s *Service) Webhook() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		body, err := io.ReadAll(io.LimitReader(c.Request().Body, s.cfg.MaxBody+1))
+		if err != nil {
+			return fail(CodeInvalidInput, "could not read the body", err)
+		}
+		if int64(len(body)) > s.cfg.MaxBody {
+			return fail(CodeInvalidInput, "the body is too large", nil)
+		}
+		ev, err := webhook.ConstructEventWithOptions(body, c.Request().Header.Get("Stripe-Signature"), s.cfg.WebhookSecret,
+			webhook.ConstructEventOptions{
+				Tolerance: s.cfg.Tolerance,
+				// Only the type and object id are read from the event; objects are re-fetched with
+				// the client's pinned version, so an endpoint on another version is harmless.
+				IgnoreAPIVersionMismatch: true,
+			})
+		if err != nil {
+			msg := "invalid Stripe signature"
+			if errors.Is(err, webhook.ErrTooOld) {
+				msg = "the Stripe signature timestamp is too old"
+			}
+			return fail(CodeInvalidInput, msg, err)
+		}
+		out, err := s.HandleEvent(c.Request().Context(), &ev)
+		if err != nil {
+			s.log.ErrorContext(c.Request().Context(), "stripe webhook failed", "event", ev.ID, "type", string(ev.Type), "err", err)
+			return fail(CodeInternal, "the event could not be processed", err)
+		}
+		s.log.InfoContext(c.Request().Context(), "stripe webhook", "event", ev.ID, "type", string(ev.Type), "duplicate", out.Duplicate, "handled", out.Handled)
+		return c.JSON(http.StatusOK, map[string]bool{"received": true, "duplicate": out.Duplicate, "handled": out.Handled})
+	}
+}
+
+// StatusOf maps a billing error code to its HTTP status, for routers that do not have a table.
+func StatusOf(code string) int {
+	switch code {
+	case CodeInvalidInput, CodeMissingField:
+		return http.StatusBadRequest
+	case CodeAuthRequired:
+		return http.StatusUnauthorized
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeConflict:
+		return http.StatusConflict
+	case CodeServiceUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+

@@ -233,6 +233,20 @@ func TestMigrationsApplyFromScratchTwice(t *testing.T) {
 	}
 }
 
+// fileCreating names the migration file that creates table.
+func (r *runner) fileCreating(table string) string {
+	r.t.Helper()
+	files, _ := filepath.Glob(filepath.Join(r.root, "supabase", "migrations", "*.sql"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err == nil && strings.Contains(string(b), "create table "+table+" ") {
+			return filepath.Base(f)
+		}
+	}
+	r.t.Fatalf("no migration creates %s", table)
+	return ""
+}
+
 // present lists which of the objects a successful apply creates exist in db.
 func (r *runner) present(db string) string {
 	return r.query(db, `select concat_ws(',',
@@ -251,13 +265,14 @@ func TestFailingMigrationLeavesDatabaseUnchanged(t *testing.T) {
 	r := newRunner(t)
 	db := r.emptyDB()
 	r.createDB(db)
-	r.exec(db, `create table public.rate_limits (note text)`) // the last-but-one migration creates this table
+	r.exec(db, `create table public.rate_limits (note text)`) // a later migration creates this table
 
+	creator := r.fileCreating("public.rate_limits")
 	out, ok := r.apply(db)
 	if ok {
 		t.Fatalf("apply succeeded despite the conflicting table:\n%s", out)
 	}
-	if !strings.Contains(out, "_rate_limits.sql:") || !strings.Contains(out, "already exists") {
+	if !strings.Contains(out, creator+":") || !strings.Contains(out, "already exists") {
 		t.Errorf("output does not name the failing file and line:\n%s", out)
 	}
 	if !strings.Contains(out, "unchanged") {

@@ -2,7 +2,7 @@
 -- immutability and entitlement.
 begin;
 \ir _helpers.psql
-select plan(48);
+select plan(49);
 
 -- Fixtures in a category of their own, so the assertions do not depend on the seed catalog.
 insert into public.categories (id, name) values ('zz-test', 'Test');
@@ -34,6 +34,13 @@ select is(tests.find('copper', tier => 'free'), array[tests.s(1)], 'tier free');
 select is(tests.find('', tier => 'pro'), array[tests.s(2), tests.s(3), tests.s(6)], 'tier pro, browsing');
 select is(tests.find('', tags => '{copper}'), array[tests.s(2), tests.s(1)], 'tag filter');
 select is(tests.find('', tags => '{metal,aged}'), array[tests.s(1)], 'tag filter needs every tag');
+reset role;
+update public.shaders set tags = tags || '{cars.paint}' where id = tests.s(3);
+select tests.as_anon();
+select is(tests.find('', tags => '{cars.paint}'), array[tests.s(3)], 'tag filter: a tag containing "s." matches (filter values are never rewritten)');
+reset role;
+update public.shaders set tags = array_remove(tags, 'cars.paint') where id = tests.s(3);
+select tests.as_anon();
 select is(tests.find(''), array[tests.s(2), tests.s(1), tests.s(5), tests.s(3), tests.s(6)], 'browse: sort popular');
 select is(tests.find('', sort => 'newest'), array[tests.s(5), tests.s(3), tests.s(2), tests.s(1), tests.s(6)], 'browse: sort newest');
 select is(tests.find('', sort => 'name'), array[tests.s(6), tests.s(1), tests.s(2), tests.s(3), tests.s(5)], 'browse: sort name');

@@ -50,7 +50,7 @@ export function parseCatalogQuery(sp: Params): CatalogQuery {
   let sort = z.enum(sorts).catch(defaultSort).parse(first(sp.sort));
   if (sort === "relevance" && !q) sort = "popular";
   const pageNum = Number.parseInt(first(sp.page) ?? "1", 10);
-  const page = Number.isFinite(pageNum) ? Math.min(Math.max(pageNum, 1), 400) : 1;
+  const page = Number.isFinite(pageNum) ? Math.min(Math.max(pageNum, 1), MAX_PAGE) : 1;
   return { q, category, tags: Array.from(new Set(tags)), tier, sort, page };
 }
 
@@ -80,24 +80,28 @@ export function searchArgs(query: CatalogQuery) {
   };
 }
 
+export const MAX_PAGE = 400;
+
+/** Pages the UI offers; the search function bounds its offset, so deeper pages are not linked. */
 export function pageCount(total: number): number {
-  return Math.max(1, Math.ceil(total / PAGE_SIZE));
+  return Math.min(MAX_PAGE, Math.max(1, Math.ceil(total / PAGE_SIZE)));
 }
 
 /** Public URL of a preview image; null when the shader has none yet. */
 export function previewUrl(base: string, key: string | null | undefined): string | null {
   if (!key) return null;
-  const clean = key.replace(/^\/+/, "");
+  const clean = key.replace(/^\/+/, "").split("/").map(encodeURIComponent).join("/");
   return (base ? base.replace(/\/+$/, "") : "") + "/" + clean;
 }
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return "—";
+  // Decimal units, as the OS file managers artists use show them.
   const units = ["B", "KB", "MB", "GB"];
   let i = 0;
   let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
     i++;
   }
   return `${v >= 10 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;

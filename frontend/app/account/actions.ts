@@ -1,0 +1,76 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { edgeAsUser } from "@/lib/edge-server";
+import { edgeMessage } from "@/lib/edge";
+
+export type ActionState = { error?: string; ok?: string; secret?: string } | undefined;
+
+const priceId = z.string().min(1).max(255);
+
+export async function startCheckout(formData: FormData): Promise<void> {
+  const parsed = priceId.safeParse(formData.get("price_id"));
+  if (!parsed.success) redirect("/account?billing=invalid");
+  const res = await edgeAsUser<{ url: string }>("/v1/billing/checkout", { body: { price_id: parsed.data } });
+  if (!res.ok) redirect("/account?billing_error=" + encodeURIComponent(edgeMessage(res.error)));
+  redirect(res.data.url);
+}
+
+export async function openPortal(): Promise<void> {
+  const res = await edgeAsUser<{ url: string }>("/v1/billing/portal", { body: {} });
+  if (!res.ok) redirect("/account?billing_error=" + encodeURIComponent(edgeMessage(res.error)));
+  redirect(res.data.url);
+}
+
+const uuid = z.uuid();
+const deviceName = z.string().trim().min(1, "Enter a name.").max(80, "80 characters at most.");
+
+export async function renameDevice(_prev: ActionState, formData: FormData): Promise<ActionState> {
+  const id = uuid.safeParse(formData.get("device_id"));
+  const name = deviceName.safeParse(formData.get("name"));
+  if (!id.success) return { error: "Unknown device." };
+  if (!name.success) return { error: name.error.issues[0]?.message ?? "Invalid name." };
+  const res = await edgeAsUser(`/v1/devices/${id.data}`, { method: "PATCH", body: { name: name.data } });
+  if (!res.ok) return { error: edgeMessage(res.error) };
+  revalidatePath("/account");
+  return { ok: "Renamed." };
+}
+
+export async function revokeDevice(_prev: ActionState, formData: FormData): Promise<ActionState> {
+  const id = uuid.safeParse(formData.get("device_id"));
+  if (!id.success) return { error: "Unknown device." };
+  const res = await edgeAsUser(`/v1/devices/${id.data}`, { method: "DELETE" });
+  if (!res.ok) return { error: edgeMessage(res.error) };
+  revalidatePath("/account");
+  return { ok: "Revoked. That Blender must be connected again to import." };
+}
+
+const keyName = z.string().trim().min(1, "Name the key (e.g. “render farm script”).").max(80);
+const keyScopes = z.array(z.enum(["catalog:read", "imports:create"])).min(1, "Choose at least one permission.");
+
+export async function createApiKey(_prev: ActionState, formData: FormData): Promise<ActionState> {
+  const name = keyName.safeParse(formData.get("name"));
+  const scopes = keyScopes.safeParse(formData.getAll("scopes"));
+  if (!name.success) return { error: name.error.issues[0]?.message };
+  if (!scopes.success) return { error: scopes.error.issues[0]?.message };
+  const res = await edgeAsUser<{ api_key?: string; key?: string; secret?: string }>("/v1/api-keys", {
+    body: { name: name.data, scopes: scopes.data },
+  });
+  if (!res.ok) return { error: edgeMessage(res.error) };
+  const secret = res.data.api_key ?? res.data.key ?? res.data.secret;
+  revalidatePath("/account");
+  return { ok: "Key created. Copy it now: it will not be shown again.", secret };
+}
+
+const keyId = z.string().regex(/^[a-z0-9]{12,32}$/);
+
+export async function revokeApiKey(_prev: ActionState, formData: FormData): Promise<ActionState> {
+  const id = keyId.safeParse(formData.get("key_id"));
+  if (!id.success) return { error: "Unknown key." };
+  const res = await edgeAsUser(`/v1/api-keys/${id.data}`, { method: "DELETE" });
+  if (!res.ok) return { error: edgeMessage(res.error) };
+  revalidatePath("/account");
+  return { ok: "Key revoked." };
+}

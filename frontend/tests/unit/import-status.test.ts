@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { describeImport, mergeImport, orderDevices, pickDevice, isOnline, remedyFor, type ImportRow, type Device } from "@/lib/import-status";
+
+const row = (o: Partial<ImportRow>): ImportRow => ({ id: "a", status: "queued", progress: 0, error_code: null, error_message: null, ...o });
+
+describe("describeImport", () => {
+  it("shows download progress as a percentage", () => {
+    expect(describeImport(row({ status: "downloading", progress: 42 }))).toMatchObject({ label: "Downloading 42%", percent: 42, tone: "progress" });
+  });
+  it("clamps progress", () => {
+    expect(describeImport(row({ status: "downloading", progress: 140 })).percent).toBe(100);
+  });
+  it("explains a failure and what to do next", () => {
+    const v = describeImport(row({ status: "failed", error_code: "CHECKSUM_MISMATCH", error_message: "hash differs" }));
+    expect(v.tone).toBe("error");
+    expect(v.label).toContain("hash differs");
+    expect(v.hint).toMatch(/Import again/);
+  });
+  it("has a generic remedy for unknown codes", () => {
+    expect(remedyFor("SOMETHING_NEW")).toMatch(/Try again/);
+  });
+  it("tells the user to open Blender when an import expired", () => {
+    expect(describeImport(row({ status: "expired" })).hint).toMatch(/Open Blender/);
+  });
+});
+
+describe("mergeImport", () => {
+  it("adds unknown imports on top", () => {
+    expect(mergeImport([row({ id: "a" })], row({ id: "b" })).map((r) => r.id)).toEqual(["b", "a"]);
+  });
+  it("ignores stale events that arrive late", () => {
+    const list = [row({ status: "downloading", progress: 80, updated_at: "2026-01-01T00:00:02Z" })];
+    const out = mergeImport(list, row({ status: "downloading", progress: 20, updated_at: "2026-01-01T00:00:01Z" }));
+    expect(out[0]!.progress).toBe(80);
+  });
+  it("never leaves a final state for a non-final one", () => {
+    const list = [row({ status: "done", progress: 100 })];
+    expect(mergeImport(list, row({ status: "importing" }))[0]!.status).toBe("done");
+  });
+  it("applies newer states", () => {
+    const out = mergeImport([row({ status: "queued" })], row({ status: "failed", error_code: "BLEND_INVALID" }));
+    expect(out[0]).toMatchObject({ status: "failed", error_code: "BLEND_INVALID" });
+  });
+});
+
+describe("devices", () => {
+  const now = Date.parse("2026-01-01T12:00:00Z");
+  const dev = (id: string, seenAgoS: number | null, revoked = false): Device => ({
+    id, name: id, platform: "blender", os: null,
+    last_seen_at: seenAgoS === null ? null : new Date(now - seenAgoS * 1000).toISOString(),
+    revoked_at: revoked ? "2026-01-01T00:00:00Z" : null,
+  });
+  it("treats a heartbeat within 90 s as online", () => {
+    expect(isOnline(dev("a", 30), now)).toBe(true);
+    expect(isOnline(dev("a", 120), now)).toBe(false);
+    expect(isOnline(dev("a", null), now)).toBe(false);
+    expect(isOnline(dev("a", 1, true), now)).toBe(false);
+  });
+  it("orders online devices first and drops revoked ones", () => {
+    const out = orderDevices([dev("old", 5000), dev("on", 10), dev("gone", 1, true), dev("recent", 200)], now);
+    expect(out.map((d) => d.id)).toEqual(["on", "recent", "old"]);
+  });
+  it("preselects the requested device, else the first online", () => {
+    const ds = [dev("a", 5000), dev("b", 10)];
+    expect(pickDevice(ds, "a", now)?.id).toBe("a");
+    expect(pickDevice(ds, "not-mine", now)?.id).toBe("b");
+    expect(pickDevice([], null, now)).toBeNull();
+  });
+});

@@ -209,4 +209,3 @@ func StatusOf(code string) int {
 	}
 	return http.StatusInternalServerError
 }
-

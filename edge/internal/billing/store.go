@@ -62,11 +62,11 @@ func upsertPrice(ctx context.Context, tx pgx.Tx, p Price) error {
 		count = 1
 	}
 	_, err := tx.Exec(ctx, `
-		insert into public.prices (id, product_id, active, currency, unit_amount, interval, interval_count,
+		insert into public.prices (id, product_id, active, currency, unit_amount, "interval", interval_count,
 		                           lookup_key, metadata, updated_at)
-		values ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp(), now())
+		values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 		on conflict (id) do update set product_id = excluded.product_id, active = excluded.active,
-		  currency = excluded.currency, unit_amount = excluded.unit_amount, interval = excluded.interval,
+		  currency = excluded.currency, unit_amount = excluded.unit_amount, "interval" = excluded."interval",
 		  interval_count = excluded.interval_count, lookup_key = excluded.lookup_key,
 		  metadata = excluded.metadata, updated_at = now()`,
 		p.ID, p.ProductID, p.Active, p.Currency, p.UnitAmount, interval, count, nullable(p.LookupKey), jsonMeta(p.Metadata))

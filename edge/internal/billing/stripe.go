@@ -117,15 +117,15 @@ func notFound(err error) error {
 // rawSubscription decodes the subscription JSON directly: stripe-go v76 has no field for the
 // item-level current_period_* that newer API versions (and stripe-mock) send.
 type rawSubscription struct {
-	ID                string            `json:"id"`
-	Customer          json.RawMessage   `json:"customer"`
-	Status            string            `json:"status"`
-	CancelAtPeriodEnd bool              `json:"cancel_at_period_end"`
-	CurrentPeriodStart int64            `json:"current_period_start"`
-	CurrentPeriodEnd  int64             `json:"current_period_end"`
-	CanceledAt        int64             `json:"canceled_at"`
-	Metadata          map[string]string `json:"metadata"`
-	Items             struct {
+	ID                 string            `json:"id"`
+	Customer           json.RawMessage   `json:"customer"`
+	Status             string            `json:"status"`
+	CancelAtPeriodEnd  bool              `json:"cancel_at_period_end"`
+	CurrentPeriodStart int64             `json:"current_period_start"`
+	CurrentPeriodEnd   int64             `json:"current_period_end"`
+	CanceledAt         int64             `json:"canceled_at"`
+	Metadata           map[string]string `json:"metadata"`
+	Items              struct {
 		Data []struct {
 			CurrentPeriodStart int64 `json:"current_period_start"`
 			CurrentPeriodEnd   int64 `json:"current_period_end"`

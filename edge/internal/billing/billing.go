@@ -93,6 +93,14 @@ func New(d Deps) (*Service, error) {
 	if d.Config.WebhookSecret == "" {
 		return nil, errors.New("billing: STRIPE_WEBHOOK_SECRET is required")
 	}
+	return newService(d)
+}
+
+// newService is New without the webhook secret, for the backfill.
+func newService(d Deps) (*Service, error) {
+	if d.DB == nil {
+		return nil, errors.New("billing: DB is required")
+	}
 	if d.Source == nil {
 		if d.Stripe == nil {
 			return nil, errors.New("billing: a Stripe client or a Source is required")
@@ -151,10 +159,12 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, ev *stripe.Event) (bool,
 	case t == "checkout.session.completed":
 		return true, s.onCheckoutCompleted(ctx, tx, obj)
 	case strings.HasPrefix(t, "customer.subscription."):
-		return true, s.syncSubscription(ctx, tx, objectID(obj))
+		_, err := s.syncSubscription(ctx, tx, objectID(obj))
+		return true, err
 	case t == "invoice.paid" || t == "invoice.payment_failed":
 		if id := invoiceSubscription(obj); id != "" {
-			return true, s.syncSubscription(ctx, tx, id)
+			_, err := s.syncSubscription(ctx, tx, id)
+			return true, err
 		}
 		return true, nil // a one-off invoice: no subscription to update
 	case t == "product.deleted":
@@ -183,42 +193,43 @@ func (s *Service) onCheckoutCompleted(ctx context.Context, tx pgx.Tx, obj []byte
 	if cs.Mode != "subscription" || cs.Subscription == "" {
 		return nil
 	}
-	return s.syncSubscription(ctx, tx, cs.Subscription)
+	_, err = s.syncSubscription(ctx, tx, cs.Subscription)
+	return err
 }
 
 // syncSubscription writes Stripe's current state of one subscription. A per-subscription
 // advisory lock, taken before the fetch, orders concurrent syncs (on every edge instance) so
-// a later fetch is always the later write.
-func (s *Service) syncSubscription(ctx context.Context, tx pgx.Tx, id string) error {
+// a later fetch is always the later write. stored is false when the subscription is not ours.
+func (s *Service) syncSubscription(ctx context.Context, tx pgx.Tx, id string) (stored bool, err error) {
 	if id == "" {
-		return errors.New("subscription event without an object id")
+		return false, errors.New("subscription event without an object id")
 	}
 	if _, err := tx.Exec(ctx, `select pg_advisory_xact_lock(hashtextextended($1, 0))`, "stripe:subscription:"+id); err != nil {
-		return err
+		return false, err
 	}
 	sub, err := s.src.Subscription(ctx, id)
 	if errors.Is(err, ErrNotFound) {
-		s.log.WarnContext(ctx, "stripe subscription not found; event ignored", "subscription", id)
-		return nil
+		s.log.WarnContext(ctx, "stripe subscription not found; ignored", "subscription", id)
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("fetch subscription: %w", err)
+		return false, fmt.Errorf("fetch subscription: %w", err)
 	}
 	user, ok, err := userForCustomer(ctx, tx, sub.CustomerID, sub.UserID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !ok {
 		// Not one of our users (another integration on the same Stripe account).
-		s.log.WarnContext(ctx, "stripe subscription of an unknown customer; event ignored", "subscription", id, "customer", sub.CustomerID)
-		return nil
+		s.log.WarnContext(ctx, "stripe subscription of an unknown customer; ignored", "subscription", id, "customer", sub.CustomerID)
+		return false, nil
 	}
 	if sub.PriceID != "" {
 		if err := s.ensurePrice(ctx, tx, sub.PriceID); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return upsertSubscription(ctx, tx, user, sub)
+	return true, upsertSubscription(ctx, tx, user, sub)
 }
 
 func (s *Service) syncProduct(ctx context.Context, tx pgx.Tx, id string) error {

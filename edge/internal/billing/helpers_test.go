@@ -186,7 +186,10 @@ var _ = fmt.Sprintf
 
 type tlogWriter struct{ t testing.TB }
 
-func (w tlogWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w tlogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // testLogger shows the service's log lines under the test that produced them.
 func testLogger(t testing.TB) *slog.Logger {

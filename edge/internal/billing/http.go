@@ -162,6 +162,9 @@ func (s *Service) customerFor(ctx context.Context, user uuid.UUID) (string, erro
 // while applying gets 500 so that Stripe retries.
 func (s *Service) Webhook() echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if s.cfg.WebhookSecret == "" { // an empty HMAC key would accept anyone's signature
+			return fail(CodeServiceUnavailable, "webhooks are not configured", nil)
+		}
 		body, err := io.ReadAll(io.LimitReader(c.Request().Body, s.cfg.MaxBody+1))
 		if err != nil {
 			return fail(CodeInvalidInput, "could not read the body", err)

@@ -76,7 +76,7 @@ func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
 			ClientReferenceID:   stripe.String(user.String()),
 			LineItems:           []*stripe.CheckoutSessionLineItemParams{{Price: stripe.String(in.PriceID), Quantity: stripe.Int64(1)}},
 			SuccessURL:          stripe.String(s.cfg.SiteURL + "/account?checkout=success&session_id={CHECKOUT_SESSION_ID}"),
-			CancelURL:           stripe.String(s.cfg.SiteURL + "/pricing?checkout=cancelled"),
+			CancelURL:           stripe.String(s.cfg.SiteURL + "/account?checkout=cancelled"),
 			AllowPromotionCodes: stripe.Bool(true),
 			SubscriptionData: &stripe.CheckoutSessionSubscriptionDataParams{
 				Metadata: map[string]string{"user_id": user.String()},

@@ -1,0 +1,33 @@
+package billing
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// BenchmarkWebhookEvents measures signed subscription events through the handler: signature
+// check, dedupe insert, re-fetch (in-memory source), lock and upsert, one transaction each.
+// `go test -bench WebhookEvents` reports events/s.
+func BenchmarkWebhookEvents(b *testing.B) {
+	fake := newFake()
+	_, h, pool := newWebhookService(b, fake)
+	linkTestCustomer(b, pool, freeUser, "cus_bench")
+	for i := range 16 {
+		fake.setSub(Subscription{ID: fmt.Sprintf("sub_bench_%d", i), CustomerID: "cus_bench", Status: "active",
+			PriceID: "price_pro_monthly", PeriodEnd: ts(time.Now().Add(time.Hour))})
+	}
+	payloads := make([][]byte, b.N)
+	for i := range payloads {
+		payloads[i] = eventJSON(fmt.Sprintf("evt_bench_%d_%d", time.Now().UnixNano(), i), "customer.subscription.updated",
+			map[string]any{"id": fmt.Sprintf("sub_bench_%d", i%16), "object": "subscription"})
+	}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if r := deliver(h, payloads[i]); r.Status != 200 {
+			b.Fatalf("= %d %s", r.Status, r.Body)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}

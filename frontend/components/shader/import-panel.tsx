@@ -1,0 +1,143 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import Link from "next/link";
+import { Download, CheckCircle2, AlertTriangle, Loader2 } from "lucide-react";
+import { Button, buttonVariants } from "@/components/ui/button";
+import { Select } from "@/components/ui/select";
+import { Alert } from "@/components/ui/alert";
+import { describeImport, isFinal, isOnline, mergeImport, orderDevices, pickDevice, type Device, type ImportRow } from "@/lib/import-status";
+import { useUserChannel } from "@/components/account/use-user-channel";
+import { startImport } from "@/app/shaders/[slug]/actions";
+import { cn } from "@/lib/utils";
+
+type Props = {
+  shaderId: string;
+  shaderName: string;
+  version: string | null;
+  userId: string;
+  devices: Device[];
+  requestedDevice: string | null;
+  entitled: boolean;
+};
+
+type Problem = { message: string; href?: string; action?: string };
+
+function problemFor(code: string, message: string): Problem {
+  switch (code) {
+    case "SUBSCRIPTION_REQUIRED":
+      return { message: "This shader is part of Pro. Subscribe to import it into Blender.", href: "/account#subscription", action: "See plans" };
+    case "NOT_FOUND":
+      return { message: "That Blender is no longer connected to your account. Connect it again from the add-on.", href: "/help", action: "How to connect" };
+    case "AUTH_REQUIRED":
+    case "INVALID_TOKEN":
+    case "AUTH_FAILED":
+      return { message: "Your session ended. Sign in again.", href: "/login", action: "Sign in" };
+    default:
+      return { message };
+  }
+}
+
+export function ImportPanel({ shaderId, shaderName, version, userId, devices, requestedDevice, entitled }: Props) {
+  const [now] = useState(() => Date.now());
+  const [deviceList, setDeviceList] = useState(devices);
+  const ordered = orderDevices(deviceList, now);
+  const [deviceId, setDeviceId] = useState(() => pickDevice(devices, requestedDevice, now)?.id ?? "");
+  const [current, setCurrent] = useState<ImportRow | null>(null);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [pending, startTransition] = useTransition();
+
+  useUserChannel(userId, {
+    import_status: (p) => {
+      const row = p as unknown as ImportRow;
+      setCurrent((cur) => (cur && row.id === cur.id ? mergeImport([cur], row)[0]! : cur));
+    },
+    device_status: (p) =>
+      setDeviceList((ds) => ds.map((d) => (d.id === p.device_id ? { ...d, last_seen_at: p.online ? new Date().toISOString() : p.last_seen_at } : d))),
+  });
+
+  const view = current ? describeImport(current) : null;
+  const busy = pending || (current !== null && !isFinal(current.status));
+  const selected = ordered.find((d) => d.id === deviceId);
+
+  function onImport() {
+    setProblem(null);
+    startTransition(async () => {
+      const res = await startImport({ shader_id: shaderId, device_id: deviceId || undefined, version: version ?? undefined });
+      if (!res.ok) {
+        setProblem(problemFor(res.code, res.message));
+        return;
+      }
+      setCurrent({ id: res.import_id, status: (res.status as ImportRow["status"]) ?? "queued", progress: 0, error_code: null, error_message: null });
+    });
+  }
+
+  if (!entitled) {
+    return (
+      <div className="flex flex-col gap-3 rounded-xl border border-primary/40 bg-primary/5 p-5" data-testid="paywall">
+        <p className="font-medium">{shaderName} is a Pro shader</p>
+        <p className="text-sm text-muted-foreground">Subscribe to import every shader in the library into Blender. Free shaders stay free.</p>
+        <Link href="/account#subscription" className={buttonVariants({ size: "lg" })}>Subscribe to import</Link>
+      </div>
+    );
+  }
+
+  return (
+    <div className="flex flex-col gap-4 rounded-xl border border-border bg-card p-5 shadow-sm">
+      {ordered.length > 0 ? (
+        <div className="flex flex-col gap-1.5">
+          <label htmlFor="device" className="text-xs font-medium text-muted-foreground">Import into</label>
+          <Select id="device" value={deviceId} onChange={(e) => setDeviceId(e.target.value)} disabled={busy} className="w-full">
+            {ordered.map((d) => (
+              <option key={d.id} value={d.id}>
+                {isOnline(d, now) ? "● " : "○ "}{d.name}{isOnline(d, now) ? " — online" : " — offline"}
+              </option>
+            ))}
+          </Select>
+          {selected && !isOnline(selected, now) ? (
+            <p className="text-xs text-muted-foreground">This Blender is offline. The import waits up to 15 minutes for it to open.</p>
+          ) : null}
+        </div>
+      ) : (
+        <Alert>
+          No Blender connected yet. <Link href="/help" className="underline">Install the add-on</Link> and press Connect in its panel.
+        </Alert>
+      )}
+      <Button size="lg" onClick={onImport} disabled={busy || ordered.length === 0} className="w-full">
+        {busy ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : <Download className="h-4 w-4" aria-hidden />}
+        {pending ? "Starting…" : current && !isFinal(current.status) ? "Importing…" : current?.status === "done" ? "Import again" : "Import to Blender"}
+      </Button>
+      {view ? (
+        <div role="status" aria-live="polite" className="flex flex-col gap-2" data-testid="import-status" data-status={current?.status}>
+          <p className={cn("flex items-center gap-2 text-sm font-medium", view.tone === "error" && "text-danger", view.tone === "success" && "text-success")}>
+            {view.tone === "success" ? <CheckCircle2 className="h-4 w-4" aria-hidden /> : view.tone === "error" ? <AlertTriangle className="h-4 w-4" aria-hidden /> : null}
+            {view.label}
+          </p>
+          {view.tone === "progress" ? (
+            <div
+              className="h-1.5 overflow-hidden rounded-full bg-muted"
+              role="progressbar"
+              aria-label="Import progress"
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={view.percent ?? undefined}
+            >
+              <div
+                className={cn("h-full rounded-full bg-primary transition-[width] duration-300", view.percent === null && "w-1/3 animate-pulse")}
+                style={view.percent !== null ? { width: `${Math.max(view.percent, 3)}%` } : undefined}
+              />
+            </div>
+          ) : null}
+          {view.hint ? <p className="text-sm text-muted-foreground">{view.hint}</p> : null}
+          {current?.status === "done" ? <p className="text-sm text-muted-foreground">The material is on your selected objects in Blender (one undo step).</p> : null}
+        </div>
+      ) : null}
+      {problem ? (
+        <Alert tone="error" className="flex flex-col gap-2">
+          <span>{problem.message}</span>
+          {problem.href ? <Link href={problem.href} className="font-medium underline">{problem.action}</Link> : null}
+        </Alert>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+// Copies the add-on build (dist/addon/: zips + Blender extensions index.json) into public/addon/
+// so the site serves the downloads and the extensions repository. Runs before dev and build.
+// Also writes a stable alias, octane_bridge-latest.zip, for the Help page's download button.
+import fs from "node:fs";
+import path from "node:path";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const src = path.resolve(here, "../../dist/addon");
+const dst = path.resolve(here, "../public/addon");
+
+if (!fs.existsSync(src)) {
+  console.log(`sync-addon: ${path.relative(process.cwd(), src)} not built yet (make addon); Help shows no download`);
+  process.exit(0);
+}
+fs.rmSync(dst, { recursive: true, force: true });
+fs.mkdirSync(dst, { recursive: true });
+const zips = [];
+for (const name of fs.readdirSync(src)) {
+  const from = path.join(src, name);
+  if (!fs.statSync(from).isFile()) continue;
+  fs.copyFileSync(from, path.join(dst, name));
+  if (name.endsWith(".zip")) zips.push(name);
+}
+// Prefer the generic (all-platform) build for the single download button, else the newest zip.
+zips.sort((a, b) => fs.statSync(path.join(src, b)).mtimeMs - fs.statSync(path.join(src, a)).mtimeMs);
+const pick = zips.find((z) => !/(linux|windows|macos|darwin)/i.test(z)) ?? zips[0];
+if (pick) fs.copyFileSync(path.join(src, pick), path.join(dst, "octane_bridge-latest.zip"));
+fs.writeFileSync(path.join(dst, "files.json"), JSON.stringify({ zips, latest: pick ?? null }, null, 2));
+console.log(`sync-addon: ${zips.length} zip(s) -> public/addon/`);

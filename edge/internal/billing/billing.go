@@ -50,6 +50,10 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// APICode and PublicMessage let the router map this error without importing billing.
+func (e *Error) APICode() string       { return e.Code }
+func (e *Error) PublicMessage() string { return e.Message }
+
 func fail(code, msg string, err error) *Error { return &Error{Code: code, Message: msg, Err: err} }
 
 // Config holds the billing settings read from the environment by the edge.

@@ -1,0 +1,142 @@
+package storage
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/minio/minio-go/v7"
+)
+
+// Error is what the upload handlers return; the router's error handler maps APICode to the
+// HTTP status and the error body. Err is for the log only.
+type Error struct {
+	Code, Message string
+	Err           error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Code + ": " + e.Message
+}
+func (e *Error) Unwrap() error              { return e.Err }
+func (e *Error) APICode() string            { return e.Code }
+func (e *Error) PublicMessage() string      { return e.Message }
+func (e *InputError) APICode() string       { return "INVALID_INPUT" }
+func (e *InputError) PublicMessage() string { return e.Error() }
+
+// Operator says whether the caller may upload to the catalog (the router authenticates; this
+// checks profiles.is_operator or an operator-scoped key). It returns an error the router maps
+// (for example AUTH_REQUIRED) or ok=false for INSUFFICIENT_PERMISSIONS.
+type Operator func(c echo.Context) (ok bool, err error)
+
+// Handlers are the operator upload endpoints. They keep no state: each call carries the upload's
+// description again, the key is derived from it, and S3 binds the multipart upload id to that key.
+type Handlers struct {
+	Create   echo.HandlerFunc // POST /v1/uploads                  UploadRequest → Upload (201)
+	Part     echo.HandlerFunc // POST /v1/uploads/parts            {upload, upload_id, part} → SignedRequest
+	Complete echo.HandlerFunc // POST /v1/uploads/complete         {upload, upload_id, parts} → 204
+	Abort    echo.HandlerFunc // POST /v1/uploads/abort            {upload, upload_id} → 204
+}
+
+const maxUploadJSON = 1 << 20 // a complete call lists up to 10,000 parts
+
+func bind(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxUploadJSON))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return &Error{Code: "INVALID_INPUT", Message: "the body must be a JSON object with the documented fields", Err: err}
+	}
+	return nil
+}
+
+type multipartCall struct {
+	Upload   UploadRequest   `json:"upload"`
+	UploadID string          `json:"upload_id"`
+	Part     PartRequest     `json:"part"`
+	Parts    []CompletedPart `json:"parts"`
+}
+
+func internal(err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	// S3 refusing the client's part list (InvalidPart, NoSuchUpload, EntityTooSmall, ...) is
+	// the caller's to fix; S3's code names the problem without revealing anything.
+	if r := minio.ToErrorResponse(errors.Unwrap(err)); r.StatusCode >= 400 && r.StatusCode < 500 && r.Code != "" {
+		return &Error{Code: "INVALID_INPUT", Message: "object storage refused the request: " + r.Code, Err: err}
+	}
+	return &Error{Code: "SERVICE_UNAVAILABLE", Message: "object storage is unavailable", Err: err}
+}
+
+// UploadHandlers builds the handlers; ttl is the lifetime of each presigned URL (0: default).
+func (p *Presigner) UploadHandlers(operator Operator, ttl time.Duration) Handlers {
+	guard := func(next func(echo.Context) error) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ok, err := operator(c)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &Error{Code: "INSUFFICIENT_PERMISSIONS", Message: "only the library operator can upload"}
+			}
+			return next(c)
+		}
+	}
+	return Handlers{
+		Create: guard(func(c echo.Context) error {
+			var r UploadRequest
+			if err := bind(c, &r); err != nil {
+				return err
+			}
+			up, err := p.PresignUpload(c.Request().Context(), r, ttl)
+			if err != nil {
+				return internal(err)
+			}
+			return c.JSON(http.StatusCreated, up)
+		}),
+		Part: guard(func(c echo.Context) error {
+			var m multipartCall
+			if err := bind(c, &m); err != nil {
+				return err
+			}
+			sr, err := p.PresignPart(c.Request().Context(), m.Upload, m.UploadID, m.Part, ttl)
+			if err != nil {
+				return internal(err)
+			}
+			return c.JSON(http.StatusOK, sr)
+		}),
+		Complete: guard(func(c echo.Context) error {
+			var m multipartCall
+			if err := bind(c, &m); err != nil {
+				return err
+			}
+			if m.UploadID == "" {
+				return &InputError{"upload_id", "is required"}
+			}
+			if err := p.Complete(c.Request().Context(), m.Upload, m.UploadID, m.Parts); err != nil {
+				return internal(err)
+			}
+			return c.NoContent(http.StatusNoContent)
+		}),
+		Abort: guard(func(c echo.Context) error {
+			var m multipartCall
+			if err := bind(c, &m); err != nil {
+				return err
+			}
+			if m.UploadID == "" {
+				return &InputError{"upload_id", "is required"}
+			}
+			if err := p.Abort(c.Request().Context(), m.Upload, m.UploadID); err != nil {
+				return internal(err)
+			}
+			return c.NoContent(http.StatusNoContent)
+		}),
+	}
+}

@@ -301,3 +301,29 @@ func TestCheckoutCompletedLinksTheUserAndSyncs(t *testing.T) {
 	}
 	_ = uuid.Nil
 }
+
+// A cancellation reaches entitlement at once (redemption re-checks it) and the user's pages live.
+func TestCancellationEndsEntitlementAndIsBroadcast(t *testing.T) {
+	fake := newFake()
+	_, h, pool := newWebhookService(t, fake)
+	var paid uuid.UUID
+	if err := pool.QueryRow(context.Background(), `select id from public.shaders where published and not is_free limit 1`).Scan(&paid); err != nil {
+		t.Fatal(err)
+	}
+	if !scalar[bool](t, pool, `select public.has_entitlement($1, $2)`, proUser, paid) {
+		t.Fatal("the seeded subscriber is not entitled to begin with")
+	}
+	fake.setSub(Subscription{ID: "sub_demo_pro", CustomerID: "cus_demo_pro", Status: "canceled", PriceID: "price_pro_monthly",
+		CanceledAt: ts(time.Now()), PeriodEnd: ts(time.Now().Add(-time.Minute))})
+	r := deliver(h, eventJSON("evt_cancel", "customer.subscription.deleted", map[string]any{"id": "sub_demo_pro", "object": "subscription"}))
+	if r.Status != 200 {
+		t.Fatalf("= %d %s", r.Status, r.Body)
+	}
+	if scalar[bool](t, pool, `select public.has_entitlement($1, $2)`, proUser, paid) {
+		t.Fatal("still entitled after the cancellation")
+	}
+	n := scalar[int](t, pool, `select count(*) from realtime.messages where topic = $1 and event = 'subscription' and payload->>'status' = 'canceled'`, "user:"+proUser.String())
+	if n != 1 {
+		t.Fatalf("%d subscription broadcasts on user:<id>, want 1", n)
+	}
+}

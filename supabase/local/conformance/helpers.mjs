@@ -111,7 +111,7 @@ export function raw({ vsn = '2.0.0', key = ANON } = {}) {
     for (const w of [...waiters]) if (w.pred(f)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(f); }
   });
   const closed = new Promise((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
-  const opened = new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); ws.on('unexpected-response', (_req, res) => reject(Object.assign(new Error('handshake'), { status: res.statusCode }))); });
+  const opened = new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); ws.on('unexpected-response', (req, res) => { req.destroy(); res.resume(); reject(Object.assign(new Error('handshake'), { status: res.statusCode })); }); });
   return {
     ws, frames, closed, opened,
     send: (f) => ws.send(typeof f === 'string' || Buffer.isBuffer(f) ? f : JSON.stringify(f)),

@@ -129,7 +129,7 @@ func (b *builder) filterSQL(cs *columns, alias string, f *filter) (string, error
 	case "isdistinct":
 		sql = e + " is distinct from " + val()
 	case "fts", "plfts", "phfts", "wfts":
-		q := ftsFns[f.Op] + "(" + b.arg(f.Value) + "::text)"
+		var q string
 		vec := e
 		if f.Config != "" {
 			cfg := b.arg(f.Config) + "::text::regconfig"
@@ -137,8 +137,11 @@ func (b *builder) filterSQL(cs *columns, alias string, f *filter) (string, error
 			if typ != "tsvector" {
 				vec = "to_tsvector(" + cfg + ", " + e + "::text)"
 			}
-		} else if typ != "tsvector" {
-			vec = "to_tsvector(" + e + "::text)"
+		} else {
+			q = ftsFns[f.Op] + "(" + b.arg(f.Value) + "::text)"
+			if typ != "tsvector" {
+				vec = "to_tsvector(" + e + "::text)"
+			}
 		}
 		sql = vec + " @@ " + q
 	default:

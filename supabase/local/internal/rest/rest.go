@@ -122,6 +122,11 @@ func (s *Service) identify(r *http.Request) (*request, *apiErr) {
 }
 
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	role := "anon"
+	if req, ae := s.identify(r); ae == nil {
+		role = req.role
+	}
+	r = r.WithContext(context.WithValue(r.Context(), roleKey{}, role))
 	if err := s.serve(w, r); err != nil {
 		var ae *apiErr
 		if !errors.As(err, &ae) {
@@ -259,7 +264,6 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request) error {
 	if ae != nil {
 		return ae
 	}
-	r = r.WithContext(context.WithValue(r.Context(), roleKey{}, req.role))
 	profile := r.Header.Get("Accept-Profile")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		profile = r.Header.Get("Content-Profile")

@@ -40,7 +40,7 @@ if [ -f cmd/publish/main.go ] && [ -d catalog/demo ]; then
   log "publishing the demo catalog"
   # The committed demo packages were vetted when generated (and by the packages suite), so skip
   # re-vetting 60+ .blend files in Blender on every start.
-  if "$OCTANE_LOCAL/bin/publish" --no-vet --skip-existing catalog/demo | tail -1; then
+  if "$OCTANE_LOCAL/bin/publish" --no-vet --skip-existing --public-previews catalog/demo | tail -1; then
     # The seed's placeholders only stand in until the real catalog is there.
     psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
       -c "update public.shaders set published = false where slug like 'placeholder-%' and published"

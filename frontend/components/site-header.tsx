@@ -2,6 +2,7 @@ import Link from "next/link";
 import { currentUser } from "@/lib/supabase/server";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { buttonVariants } from "@/components/ui/button";
+import { signOut } from "@/app/auth/actions";
 
 export async function SiteHeader({ theme }: { theme: "light" | "dark" | "system" }) {
   let user: Awaited<ReturnType<typeof currentUser>> = null;
@@ -26,7 +27,7 @@ export async function SiteHeader({ theme }: { theme: "light" | "dark" | "system"
           {user ? (
             <>
               <Link href="/account" className={buttonVariants({ variant: "outline", size: "sm" })}>Account</Link>
-              <form action="/auth/signout" method="post">
+              <form action={signOut}>
                 <button type="submit" className={buttonVariants({ variant: "ghost", size: "sm" })}>Sign out</button>
               </form>
             </>

@@ -13,7 +13,15 @@ const messages: Record<string, string> = {
   session_not_found: "Your session ended. Sign in again.",
 };
 
+// Older GoTrue responses carry no error_code, only the message.
+const byMessage: Record<string, string> = {
+  "invalid login credentials": "invalid_credentials",
+  "email not confirmed": "email_not_confirmed",
+  "user already registered": "user_already_exists",
+};
+
 export function authErrorMessage(e: { code?: string; message?: string } | null | undefined): string {
   if (!e) return "Something went wrong. Try again.";
-  return (e.code && messages[e.code]) || e.message || "Something went wrong. Try again.";
+  const code = e.code ?? byMessage[(e.message ?? "").toLowerCase()];
+  return (code && messages[code]) || e.message || "Something went wrong. Try again.";
 }

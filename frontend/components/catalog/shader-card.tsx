@@ -9,7 +9,7 @@ export function ShaderCard({ shader, eager, deviceParam }: { shader: ShaderSumma
   const href = `/shaders/${shader.slug}` + (deviceParam ? `?device=${encodeURIComponent(deviceParam)}` : "");
   return (
     <li className="group">
-      <Link href={href} className="block rounded-xl focus-visible:outline-2 focus-visible:outline-offset-4">
+      <Link href={href} prefetch={false} className="block rounded-xl focus-visible:outline-2 focus-visible:outline-offset-4">
         {/* Fixed 1:1 box: the image never shifts the layout while it loads. */}
         <div className="relative aspect-square overflow-hidden rounded-xl border border-border bg-muted">
           {src ? (

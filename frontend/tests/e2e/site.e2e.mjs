@@ -1,0 +1,203 @@
+// Pages against the Supabase stand-in only (no edge needed).
+const PRO = { email: "pro@octane.local", password: "octane-demo-pro" };
+const FREE = { email: "free@octane.local", password: "octane-demo-free" };
+
+async function signIn(page, user, next = "/") {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("E-mail").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === new URL(next, "http://x").pathname);
+  await page.getByRole("link", { name: "Account" }).waitFor();
+}
+
+export const tests = [
+  {
+    name: "browse shows the catalog with fixed-size previews",
+    async fn({ newPage, assert, shot }) {
+      const { page, context } = await newPage();
+      await page.goto("/");
+      await page.getByRole("heading", { level: 1 }).waitFor();
+      const cards = page.locator("section[aria-label=Results] li");
+      await cards.first().waitFor();
+      assert((await cards.count()) >= 1, "no shader cards");
+      const box = await cards.first().locator("div.aspect-square").boundingBox();
+      assert(box && Math.abs(box.width - box.height) < 2, "preview box is not square");
+      await page.waitForLoadState("networkidle");
+      await shot(page, "browse");
+      await context.close();
+    },
+  },
+  {
+    name: "search is debounced into the URL and filters apply",
+    async fn({ newPage, assert, shot }) {
+      const { page, context } = await newPage();
+      await page.goto("/");
+      const names = page.locator("section[aria-label=Results] li h3");
+      await names.first().waitFor();
+      const first = (await names.first().textContent()).trim();
+      const word = first.split(/\s+/)[0];
+      await page.getByRole("searchbox", { name: "Search shaders" }).fill(word.toLowerCase());
+      await page.waitForURL((u) => u.searchParams.get("q") === word.toLowerCase());
+      await names.first().waitFor();
+      const all = await names.allTextContents();
+      assert(all.some((n) => n.toLowerCase().includes(word.toLowerCase())), `no result contains ${word}: ${all.join(", ")}`);
+      await page.getByRole("button", { name: "Free", exact: true }).click();
+      await page.waitForURL((u) => u.searchParams.get("tier") === "free");
+      await page.waitForLoadState("networkidle");
+      const badges = await page.locator("section[aria-label=Results] li .rounded-full").allTextContents().catch(() => []);
+      assert(!badges.includes("Pro"), "a Pro shader is listed under Free");
+      await shot(page, "browse-search");
+      await context.close();
+    },
+  },
+  {
+    name: "empty search shows a helpful empty state",
+    async fn({ newPage }) {
+      const { page, context } = await newPage();
+      await page.goto("/?q=zzqxvvkkj");
+      await page.getByText("No shaders match").waitFor();
+      await page.getByRole("link", { name: "Clear all filters" }).waitFor();
+      await context.close();
+    },
+  },
+  {
+    name: "shader page shows specs and asks anonymous visitors to sign in",
+    async fn({ newPage, shot }) {
+      const { page, context } = await newPage();
+      await page.goto("/");
+      await page.locator("section[aria-label=Results] li a").first().click();
+      await page.waitForURL(/\/shaders\//);
+      await page.getByRole("heading", { name: "Specifications" }).waitFor();
+      await page.getByRole("link", { name: "Sign in to import" }).waitFor();
+      await page.waitForLoadState("networkidle");
+      await shot(page, "shader");
+      await context.close();
+    },
+  },
+  {
+    name: "protected pages redirect to sign-in with the return path",
+    async fn({ newPage, assert }) {
+      const { page, context } = await newPage();
+      await page.goto("/connect?user_code=BCDF-GHJK");
+      const u = new URL(page.url());
+      assert(u.pathname === "/login", `not redirected: ${page.url()}`);
+      assert(u.searchParams.get("next") === "/connect?user_code=BCDF-GHJK", `wrong next: ${u.searchParams.get("next")}`);
+      await context.close();
+    },
+  },
+  {
+    name: "wrong password shows the GoTrue error in words",
+    async fn({ newPage }) {
+      const { page, context } = await newPage();
+      await page.goto("/login");
+      await page.getByLabel("E-mail").fill(FREE.email);
+      await page.getByLabel("Password").fill("wrong-password");
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByText("Wrong e-mail or password.").waitFor();
+      await context.close();
+    },
+  },
+  {
+    name: "unsubscribed user hits the paywall on a Pro shader; account offers plans",
+    async fn({ newPage, shot, assert }) {
+      const { page, context } = await newPage();
+      await signIn(page, FREE, "/?tier=pro");
+      await page.locator("section[aria-label=Results] li a").first().click();
+      await page.waitForURL(/\/shaders\//);
+      await page.getByTestId("paywall").waitFor();
+      await shot(page, "shader-paywall");
+      await page.goto("/account");
+      const status = await page.getByTestId("subscription-status").textContent();
+      assert(/free plan/i.test(status), `unexpected status: ${status}`);
+      await page.getByRole("button", { name: "Subscribe" }).first().waitFor();
+      await shot(page, "account-free");
+      await context.close();
+    },
+  },
+  {
+    name: "subscribed user sees Pro on the account page and the Import panel",
+    async fn({ newPage, shot, assert }) {
+      const { page, context } = await newPage();
+      await signIn(page, PRO, "/account");
+      const status = await page.getByTestId("subscription-status").textContent();
+      assert(/Active|Trial/.test(status), `unexpected status: ${status}`);
+      await page.getByRole("button", { name: "Manage billing" }).waitFor();
+      await page.waitForLoadState("networkidle");
+      await shot(page, "account-pro");
+      await page.goto("/?tier=pro");
+      await page.locator("section[aria-label=Results] li a").first().click();
+      await page.waitForURL(/\/shaders\//);
+      await page.getByRole("button", { name: /Import to Blender/ }).waitFor();
+      await page.getByRole("button", { name: "Favourite" }).click();
+      await page.getByRole("button", { name: "Favourited" }).waitFor();
+      await page.reload();
+      await page.getByRole("button", { name: "Favourited" }).waitFor();
+      await page.getByRole("button", { name: "Favourited" }).click();
+      await page.getByRole("button", { name: "Favourite", exact: true }).waitFor();
+      await context.close();
+    },
+  },
+  {
+    name: "sign up creates an account and signs in",
+    async fn({ newPage }) {
+      const { page, context } = await newPage();
+      await page.goto("/signup");
+      await page.getByLabel("E-mail").fill(`web-${Date.now()}@example.com`);
+      await page.getByLabel("Password").fill("a-long-enough-password");
+      await page.getByRole("button", { name: "Create account" }).click();
+      // The stand-in autoconfirms like `supabase start`; a project with confirmations shows the e-mail notice.
+      await Promise.race([
+        page.getByRole("link", { name: "Account" }).waitFor(),
+        page.getByText("We sent a confirmation link").waitFor(),
+      ]);
+      if (await page.getByRole("link", { name: "Account" }).isVisible()) {
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.getByRole("link", { name: "Sign in" }).waitFor();
+      }
+      await context.close();
+    },
+  },
+  {
+    name: "help page and bridge discovery document",
+    async fn({ newPage, assert, baseUrl, shot }) {
+      const res = await fetch(new URL("/.well-known/octane-bridge.json", baseUrl));
+      const j = await res.json();
+      assert(j.edge_url && j.supabase_url && j.supabase_anon_key, "discovery document incomplete");
+      const { page, context } = await newPage({ colorScheme: "light" });
+      await page.goto("/help");
+      await page.getByRole("heading", { name: /three steps/ }).waitFor();
+      await shot(page, "help-light");
+      await context.close();
+    },
+  },
+  {
+    name: "CSP limits connect-src to the site, Supabase and the edge",
+    async fn({ baseUrl, assert }) {
+      const res = await fetch(baseUrl + "/");
+      const csp = res.headers.get("content-security-policy") ?? "";
+      const connect = csp.split(";").map((s) => s.trim()).find((s) => s.startsWith("connect-src")) ?? "";
+      const sources = connect.split(/\s+/).slice(1);
+      const sb = new URL(process.env.E2E_SUPABASE_URL ?? "http://127.0.0.1:54321");
+      const edge = new URL(process.env.E2E_EDGE_URL ?? "http://127.0.0.1:8787");
+      const allowed = new Set(["'self'", sb.origin, `ws://${sb.host}`, `wss://${sb.host}`, edge.origin]);
+      assert(sources.length > 0, "no connect-src");
+      for (const s of sources) assert(allowed.has(s), `unexpected connect-src source ${s}`);
+    },
+  },
+  {
+    name: "no request goes to a loopback address other than the site, Supabase, the edge and previews",
+    async fn({ requests, allowedOrigins, assert }) {
+      assert(requests.length > 20, `too few requests recorded (${requests.length}); run after the page tests`);
+      const loop = /^(127\.|localhost$|\[::1\]$|0\.0\.0\.0$)/;
+      const bad = requests.filter((r) => {
+        const u = new URL(r.url);
+        if (u.protocol === "data:" || u.protocol === "blob:") return false;
+        return loop.test(u.hostname) && !allowedOrigins.has(u.origin);
+      });
+      assert(bad.length === 0, `loopback requests: ${bad.slice(0, 5).map((b) => b.url).join(", ")}`);
+      const foreign = requests.filter((r) => /^https?:/.test(r.url) && !allowedOrigins.has(new URL(r.url).origin));
+      assert(foreign.length === 0, `requests to other hosts: ${foreign.slice(0, 5).map((b) => b.url).join(", ")}`);
+    },
+  },
+];

@@ -1,0 +1,102 @@
+// Brings up what the e2e tests need, reusing anything already running (make dev):
+// the Supabase stand-in on :54321 (else: a database cloned from $OCTANE_PG_TEMPLATE and a
+// stand-in built from supabase/local) and the web app (`next start` on a free loopback port).
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+export const frontendDir = path.resolve(here, "../..");
+export const rootDir = path.resolve(frontendDir, "..");
+
+export const SUPABASE_URL = process.env.E2E_SUPABASE_URL ?? "http://127.0.0.1:54321";
+export const EDGE_URL = process.env.E2E_EDGE_URL ?? "http://127.0.0.1:8787";
+export const PREVIEW_BASE_URL = process.env.NEXT_PUBLIC_PREVIEW_BASE_URL ?? "http://127.0.0.1:9000/octane-packages";
+
+export async function reachable(url, p = "/") {
+  try {
+    const res = await fetch(new URL(p, url), { signal: AbortSignal.timeout(1500) });
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on("error", reject);
+  });
+}
+
+async function waitFor(url, p, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await reachable(url, p)) return true;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return false;
+}
+
+export async function startStack() {
+  const cleanups = [];
+  const stop = async () => {
+    for (const c of cleanups.reverse()) {
+      try { await c(); } catch { /* best effort */ }
+    }
+  };
+  const env = { ...process.env };
+  const anon = fs.readFileSync(path.join(rootDir, ".env.example"), "utf8").match(/^SUPABASE_ANON_KEY=(.*)$/m)?.[1];
+  const jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
+  let supabase = (await reachable(SUPABASE_URL, "/auth/v1/health")) ? "external" : null;
+
+  if (!supabase && process.env.OCTANE_PG_URL && process.env.OCTANE_PG_TEMPLATE) {
+    const db = `web_e2e_${process.pid}`;
+    const pg = new URL(process.env.OCTANE_PG_URL);
+    const psql = (sql) => execFileSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", process.env.OCTANE_PG_URL, "-c", sql], { stdio: "pipe" });
+    psql(`create database ${db} template ${process.env.OCTANE_PG_TEMPLATE}`);
+    cleanups.push(() => psql(`drop database if exists ${db} with (force)`));
+    pg.pathname = "/" + db;
+    const bin = path.join(process.env.OCTANE_LOCAL ?? path.join(rootDir, ".local"), "bin", "supabase-local-e2e");
+    execFileSync("/usr/local/go/bin/go", ["build", "-o", bin, "./supabase/local"], { cwd: rootDir, stdio: "inherit", env: { ...env, GOFLAGS: "-mod=mod" } });
+    const child = spawn(bin, [], {
+      cwd: rootDir,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...env, DATABASE_URL: pg.toString(), SUPABASE_JWT_SECRET: jwtSecret, SUPABASE_ANON_KEY: anon ?? "", STANDIN_ADDR: new URL(SUPABASE_URL).host, LOG_LEVEL: "warn" },
+    });
+    cleanups.push(() => child.kill("SIGTERM"));
+    if (!(await waitFor(SUPABASE_URL, "/auth/v1/health", 30_000))) {
+      await stop();
+      throw new Error("the Supabase stand-in did not start");
+    }
+    supabase = "started";
+  }
+
+  let baseUrl = process.env.E2E_BASE_URL ?? null;
+  if (supabase && !baseUrl) {
+    const buildId = path.join(frontendDir, ".next", "BUILD_ID");
+    if (!fs.existsSync(buildId) || process.env.E2E_REBUILD === "1") {
+      execFileSync(path.join(rootDir, "node_modules/.bin/next"), ["build"], { cwd: frontendDir, stdio: "inherit" });
+    }
+    const port = await freePort();
+    const child = spawn(path.join(rootDir, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
+      cwd: frontendDir,
+      stdio: ["ignore", "ignore", "inherit"],
+      env,
+      detached: true,
+    });
+    cleanups.push(() => { try { process.kill(-child.pid, "SIGTERM"); } catch { child.kill("SIGTERM"); } });
+    baseUrl = `http://127.0.0.1:${port}`;
+    if (!(await waitFor(baseUrl, "/.well-known/octane-bridge.json", 60_000))) {
+      await stop();
+      throw new Error("next start did not come up");
+    }
+  }
+  const edge = await reachable(EDGE_URL, "/healthz");
+  return { baseUrl, supabase: Boolean(supabase), edge, stop };
+}

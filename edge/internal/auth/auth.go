@@ -1,0 +1,154 @@
+// Package auth verifies the credentials the edge accepts — Supabase user JWTs (HS256 with the
+// project secret, or asymmetric keys from the project's JWKS), the device JWTs the edge mints
+// itself, and API keys (looked up by the caller) — and turns them into a Principal.
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+)
+
+// Kind says which credential authenticated a request.
+type Kind int
+
+const (
+	None   Kind = iota
+	User        // a Supabase session JWT (the web site)
+	Device      // a device JWT minted by POST /v1/auth/token
+	Key         // an API key (personal or device)
+)
+
+// Scopes.
+const (
+	ScopeCatalogRead    = "catalog:read"
+	ScopeImportsCreate  = "imports:create"
+	ScopeImportsRead    = "imports:read"
+	ScopeImportsReceive = "imports:receive"
+	ScopeImportsReport  = "imports:report"
+	ScopeDevicesManage  = "devices:manage"
+	ScopeKeysManage     = "api_keys:manage"
+	ScopeBillingManage  = "billing:manage"
+	ScopeUploadsWrite   = "uploads:write"
+)
+
+// UserScopes are what a signed-in web session may do. Operator uploads are checked separately.
+var userScopes = []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead, ScopeDevicesManage,
+	ScopeKeysManage, ScopeBillingManage, ScopeUploadsWrite}
+
+// DeviceScopes are the scopes of device keys and device JWTs.
+func DeviceScopes() []string { return []string{ScopeImportsReceive, ScopeImportsReport} }
+
+// PersonalScopes are the scopes a personal key may be given.
+func PersonalScopes() []string {
+	return []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead}
+}
+
+// Principal is the authenticated caller.
+type Principal struct {
+	Kind     Kind
+	UserID   uuid.UUID
+	DeviceID uuid.UUID // zero unless a device credential
+	KeyID    string    // API keys only
+	Platform string    // rate-limit tier: the key's registered platform, "web" for sessions
+	Scopes   []string
+}
+
+// Has reports whether the principal holds scope.
+func (p Principal) Has(scope string) bool { return slices.Contains(p.Scopes, scope) }
+
+// ErrInvalid is any credential that does not verify; the API answers AUTH_FAILED.
+var ErrInvalid = errors.New("auth: invalid credential")
+
+// Claims of Supabase session JWTs and of the edge's device JWTs.
+type Claims struct {
+	jwt.RegisteredClaims
+	Role     string   `json:"role"`
+	DeviceID string   `json:"device_id,omitempty"`
+	Scopes   []string `json:"scopes,omitempty"`
+	Platform string   `json:"platform,omitempty"`
+}
+
+// JWTs verifies session JWTs and mints and verifies device JWTs.
+type JWTs struct {
+	secret []byte
+	issuer string // iss of device JWTs (the edge's URL)
+	jwks   *JWKS  // nil: HS256 only
+	ttl    time.Duration
+}
+
+// NewJWTs builds the verifier. jwks may be nil.
+func NewJWTs(secret []byte, issuer string, jwks *JWKS, deviceTTL time.Duration) (*JWTs, error) {
+	if len(secret) < 32 {
+		return nil, errors.New("auth: SUPABASE_JWT_SECRET must be at least 32 bytes")
+	}
+	if deviceTTL <= 0 {
+		deviceTTL = 10 * time.Minute
+	}
+	return &JWTs{secret: secret, issuer: issuer, jwks: jwks, ttl: deviceTTL}, nil
+}
+
+// DeviceTTL is the lifetime of minted device JWTs.
+func (j *JWTs) DeviceTTL() time.Duration { return j.ttl }
+
+func (j *JWTs) key(t *jwt.Token) (any, error) {
+	if t.Method.Alg() == jwt.SigningMethodHS256.Alg() {
+		return j.secret, nil
+	}
+	if j.jwks == nil {
+		return nil, fmt.Errorf("auth: %s without a JWKS", t.Method.Alg())
+	}
+	kid, _ := t.Header["kid"].(string)
+	return j.jwks.Key(kid)
+}
+
+// Verify checks a bearer JWT and returns its principal: a device JWT when it carries device_id and
+// was issued by this edge, a user session otherwise.
+func (j *JWTs) Verify(raw string, now time.Time) (Principal, error) {
+	var c Claims
+	_, err := jwt.ParseWithClaims(raw, &c, j.key,
+		jwt.WithValidMethods([]string{"HS256", "ES256", "RS256"}),
+		jwt.WithAudience("authenticated"),
+		jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(func() time.Time { return now }),
+		jwt.WithLeeway(5*time.Second),
+	)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if c.Role != "authenticated" {
+		return Principal{}, fmt.Errorf("%w: role %q", ErrInvalid, c.Role)
+	}
+	user, err := uuid.Parse(c.Subject)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: sub", ErrInvalid)
+	}
+	if c.DeviceID == "" {
+		return Principal{Kind: User, UserID: user, Platform: "web", Scopes: slices.Clone(userScopes)}, nil
+	}
+	// Only the edge mints device JWTs, with HS256 and its own issuer.
+	dev, err := uuid.Parse(c.DeviceID)
+	if err != nil || c.Issuer != j.issuer {
+		return Principal{}, fmt.Errorf("%w: device claims", ErrInvalid)
+	}
+	scopes := slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return !slices.Contains(DeviceScopes(), s) })
+	return Principal{Kind: Device, UserID: user, DeviceID: dev, Platform: c.Platform, Scopes: scopes}, nil
+}
+
+// MintDevice signs a Supabase-compatible device JWT (RLS reads sub and device_id).
+func (j *JWTs) MintDevice(user, device uuid.UUID, platform string, now time.Time) (string, time.Time, error) {
+	exp := now.Add(j.ttl).Truncate(time.Second)
+	c := Claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Subject: user.String(), Audience: jwt.ClaimStrings{"authenticated"}, Issuer: j.issuer,
+			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp), ID: uuid.NewString(),
+		},
+		Role: "authenticated", DeviceID: device.String(), Scopes: DeviceScopes(), Platform: platform,
+	}
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(j.secret)
+	return s, exp, err
+}

@@ -127,7 +127,7 @@ func newService(d Deps) (*Service, error) {
 // Outcome says what HandleEvent did.
 type Outcome struct {
 	Duplicate bool // the event id was seen before: nothing was done
-	Handled   bool // the type is one billing acts on
+	Handled   bool // the event was applied (its type is one billing acts on)
 }
 
 // HandleEvent applies one verified event exactly once: the event id is inserted into
@@ -147,7 +147,7 @@ func (s *Service) HandleEvent(ctx context.Context, ev *stripe.Event) (Outcome, e
 		return Outcome{}, fmt.Errorf("record event: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return Outcome{Duplicate: true, Handled: true}, tx.Commit(ctx)
+		return Outcome{Duplicate: true}, tx.Commit(ctx)
 	}
 	handled, err := s.apply(ctx, tx, ev)
 	if err != nil {

@@ -1,0 +1,147 @@
+// Package config reads the edge's settings from the environment into one struct, validated at
+// start. Secrets are kept as strings but never printed: LogValue masks them.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is everything the edge reads from its environment.
+type Config struct {
+	Addr        string // EDGE_ADDR
+	EdgeURL     string // EDGE_URL: iss of device JWTs
+	SiteURL     string // SITE_URL: the only CORS origin, pairing verification page
+	DatabaseURL string // DATABASE_URL
+	SupabaseURL string // SUPABASE_URL: JWKS and GoTrue admin
+	ServiceKey  string // SUPABASE_SERVICE_ROLE_KEY
+	JWTSecret   string // SUPABASE_JWT_SECRET
+
+	ImportTokenKeys     string // IMPORT_TOKEN_KEYS kid:b64,...
+	ManifestSigningKeys string // MANIFEST_SIGNING_KEYS kid:b64seed,...
+	APIKeyPepper        []byte // API_KEY_PEPPER (base64)
+	QueueWindow         time.Duration
+	DownloadTTL         time.Duration // presigned GET lifetime, at most 300 s
+	DeviceTokenTTL      time.Duration
+	ClientIPHeader      string // CLIENT_IP_HEADER: the one header the platform sets; empty = socket address
+
+	RedisURL  string
+	SentryDSN string
+	LogLevel  slog.Level
+
+	S3Endpoint, S3Region, S3AccessKey, S3SecretKey, S3Bucket string
+	StripeSecretKey, StripeAPIBase, StripeWebhookSecret      string
+}
+
+// Load reads and validates the configuration.
+func Load(getenv func(string) string) (Config, error) {
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	dur := func(k, def string) time.Duration {
+		d, err := time.ParseDuration(get(k, def))
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("%s: not a positive duration", k))
+		}
+		return d
+	}
+	c := Config{
+		Addr:                get("EDGE_ADDR", "127.0.0.1:8787"),
+		EdgeURL:             strings.TrimRight(get("EDGE_URL", "http://127.0.0.1:8787"), "/"),
+		SiteURL:             strings.TrimRight(get("SITE_URL", ""), "/"),
+		DatabaseURL:         get("DATABASE_URL", ""),
+		SupabaseURL:         strings.TrimRight(get("SUPABASE_URL", ""), "/"),
+		ServiceKey:          get("SUPABASE_SERVICE_ROLE_KEY", ""),
+		JWTSecret:           get("SUPABASE_JWT_SECRET", ""),
+		ImportTokenKeys:     get("IMPORT_TOKEN_KEYS", ""),
+		ManifestSigningKeys: get("MANIFEST_SIGNING_KEYS", ""),
+		QueueWindow:         dur("IMPORT_QUEUE_WINDOW", "15m"),
+		DownloadTTL:         dur("DOWNLOAD_URL_TTL", "300s"),
+		DeviceTokenTTL:      dur("DEVICE_TOKEN_TTL", "10m"),
+		ClientIPHeader:      get("CLIENT_IP_HEADER", ""),
+		RedisURL:            get("REDIS_URL", ""),
+		SentryDSN:           get("SENTRY_DSN", ""),
+		S3Endpoint:          get("S3_ENDPOINT", ""),
+		S3Region:            get("S3_REGION", "us-east-1"),
+		S3AccessKey:         get("S3_ACCESS_KEY", ""),
+		S3SecretKey:         get("S3_SECRET_KEY", ""),
+		S3Bucket:            get("S3_BUCKET", ""),
+		StripeSecretKey:     get("STRIPE_SECRET_KEY", ""),
+		StripeAPIBase:       get("STRIPE_API_BASE", ""),
+		StripeWebhookSecret: get("STRIPE_WEBHOOK_SECRET", ""),
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		errs = append(errs, errors.New("LOG_LEVEL: debug, info, warn or error"))
+	}
+	for k, v := range map[string]string{"DATABASE_URL": c.DatabaseURL, "SUPABASE_JWT_SECRET": c.JWTSecret,
+		"IMPORT_TOKEN_KEYS": c.ImportTokenKeys, "MANIFEST_SIGNING_KEYS": c.ManifestSigningKeys, "SITE_URL": c.SiteURL} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", k))
+		}
+	}
+	if len(c.JWTSecret) > 0 && len(c.JWTSecret) < 32 {
+		errs = append(errs, errors.New("SUPABASE_JWT_SECRET: at least 32 characters"))
+	}
+	pepper, err := base64.StdEncoding.DecodeString(get("API_KEY_PEPPER", ""))
+	if err != nil || len(pepper) < 32 {
+		errs = append(errs, errors.New("API_KEY_PEPPER: base64 of at least 32 bytes"))
+	}
+	c.APIKeyPepper = pepper
+	for k, v := range map[string]string{"SITE_URL": c.SiteURL, "EDGE_URL": c.EdgeURL} {
+		if u, err := url.Parse(v); v != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			errs = append(errs, fmt.Errorf("%s: not an http(s) URL", k))
+		}
+	}
+	if c.DownloadTTL > 300*time.Second {
+		errs = append(errs, errors.New("DOWNLOAD_URL_TTL: at most 300s"))
+	}
+	if c.DeviceTokenTTL > 15*time.Minute {
+		errs = append(errs, errors.New("DEVICE_TOKEN_TTL: at most 15m"))
+	}
+	return c, errors.Join(errs...)
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "***"
+}
+
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "***"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "***")
+	}
+	return u.Redacted()
+}
+
+// LogValue is what slog prints: no secret ever appears.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("addr", c.Addr), slog.String("edge_url", c.EdgeURL), slog.String("site_url", c.SiteURL),
+		slog.String("database_url", maskURL(c.DatabaseURL)), slog.String("supabase_url", c.SupabaseURL),
+		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("service_role_key", mask(c.ServiceKey)),
+		slog.String("import_token_keys", mask(c.ImportTokenKeys)), slog.String("manifest_signing_keys", mask(c.ManifestSigningKeys)),
+		slog.String("api_key_pepper", mask(string(c.APIKeyPepper))), slog.Duration("queue_window", c.QueueWindow),
+		slog.Duration("download_ttl", c.DownloadTTL), slog.String("redis", maskURL(c.RedisURL)),
+		slog.Bool("sentry", c.SentryDSN != ""), slog.String("s3_endpoint", c.S3Endpoint), slog.String("s3_bucket", c.S3Bucket),
+		slog.String("s3_secret_key", mask(c.S3SecretKey)), slog.String("stripe_api_base", c.StripeAPIBase),
+		slog.String("stripe_secret_key", mask(c.StripeSecretKey)), slog.String("stripe_webhook_secret", mask(c.StripeWebhookSecret)),
+	)
+}
+
+// String masks secrets too, so fmt and %v are as safe as slog.
+func (c Config) String() string { return c.LogValue().String() }

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -29,5 +30,34 @@ func BenchmarkWebhookEvents(b *testing.B) {
 			b.Fatalf("= %d %s", r.Status, r.Body)
 		}
 	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// BenchmarkWebhookEventsParallel is the same with concurrent deliveries (as Stripe sends them),
+// spread over 16 subscriptions so the per-subscription lock is contended now and then.
+func BenchmarkWebhookEventsParallel(b *testing.B) {
+	fake := newFake()
+	_, h, pool := newWebhookService(b, fake)
+	linkTestCustomer(b, pool, freeUser, "cus_bench")
+	for i := range 16 {
+		fake.setSub(Subscription{ID: fmt.Sprintf("sub_bench_%d", i), CustomerID: "cus_bench", Status: "active",
+			PriceID: "price_pro_monthly", PeriodEnd: ts(time.Now().Add(time.Hour))})
+	}
+	var seq atomic.Int64
+	prefix := time.Now().UnixNano()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := seq.Add(1)
+			p := eventJSON(fmt.Sprintf("evt_pbench_%d_%d", prefix, i), "customer.subscription.updated",
+				map[string]any{"id": fmt.Sprintf("sub_bench_%d", i%16), "object": "subscription"})
+			if r := deliver(h, p); r.Status != 200 {
+				b.Errorf("= %d %s", r.Status, r.Body)
+				return
+			}
+		}
+	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 }

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	gotrue "github.com/supabase-community/gotrue-go"
+	"github.com/supabase-community/gotrue-go/types"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
+	"github.com/octanebridge/octane-bridge/supabase/local/internal/claims"
+)
+
+const (
+	anonKey    = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0"
+	serviceKey = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU"
+)
+
+// start runs the stand-in on a free port over a fresh database and returns its base URL.
+func start(t *testing.T) (base, dbURL string) {
+	t.Helper()
+	dbURL = testenv.DB(t)
+	env := map[string]string{"DATABASE_URL": dbURL, "SUPABASE_JWT_SECRET": testenv.JWTSecret(), "LOG_LEVEL": "error"}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, pw)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("stand-in did not stop")
+		}
+	})
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("stand-in did not start: %v", err)
+	}
+	go io.Copy(io.Discard, pr)
+	i := strings.Index(line, "http://")
+	return strings.TrimSpace(line[i:]), dbURL
+}
+
+func TestGoTrueGoConformance(t *testing.T) {
+	base, _ := start(t)
+	c := gotrue.New("local", anonKey).WithCustomGoTrueURL(base + "/auth/v1")
+	email := fmt.Sprintf("go-%s@example.com", uuid.NewString()[:8])
+
+	su, err := c.Signup(types.SignupRequest{Email: email, Password: "correct-horse-1"})
+	if err != nil {
+		t.Fatalf("Signup: %v", err)
+	}
+	if su.AccessToken == "" || su.RefreshToken == "" || su.TokenType != "bearer" || su.ExpiresIn != 3600 {
+		t.Fatalf("Signup session = %+v", su.Session)
+	}
+	if _, err := c.Signup(types.SignupRequest{Email: email, Password: "correct-horse-1"}); err == nil || !strings.Contains(err.Error(), "422") || !strings.Contains(err.Error(), "user_already_exists") {
+		t.Fatalf("duplicate Signup error = %v, want 422 user_already_exists", err)
+	}
+	if _, err := c.SignInWithEmailPassword(email, "wrong-password"); err == nil || !strings.Contains(err.Error(), "invalid_credentials") {
+		t.Fatalf("wrong password error = %v", err)
+	}
+	tok, err := c.SignInWithEmailPassword(email, "correct-horse-1")
+	if err != nil {
+		t.Fatalf("SignInWithEmailPassword: %v", err)
+	}
+	if tok.User.Email != email {
+		t.Fatalf("user email = %q", tok.User.Email)
+	}
+	me, err := c.WithToken(tok.AccessToken).GetUser()
+	if err != nil || me.ID != tok.User.ID {
+		t.Fatalf("GetUser = %+v, %v", me, err)
+	}
+	ref, err := c.RefreshToken(tok.RefreshToken)
+	if err != nil || ref.RefreshToken == tok.RefreshToken {
+		t.Fatalf("RefreshToken = %+v, %v (want a rotated token)", ref, err)
+	}
+	if err := c.WithToken(ref.AccessToken).Logout(); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	if _, err := c.RefreshToken(ref.RefreshToken); err == nil || !strings.Contains(err.Error(), "refresh_token_not_found") {
+		t.Fatalf("refresh after logout error = %v", err)
+	}
+	settings, err := c.GetSettings()
+	if err != nil || !settings.External.Email || !settings.MailerAutoconfirm {
+		t.Fatalf("GetSettings = %+v, %v", settings, err)
+	}
+
+	admin := c.WithToken(serviceKey)
+	pw := "admin-made-1"
+	created, err := admin.AdminCreateUser(types.AdminCreateUserRequest{Email: "adm-" + email, Password: &pw, EmailConfirm: true})
+	if err != nil {
+		t.Fatalf("AdminCreateUser: %v", err)
+	}
+	list, err := admin.AdminListUsers()
+	if err != nil || len(list.Users) < 4 {
+		t.Fatalf("AdminListUsers = %d users, %v", len(list.Users), err)
+	}
+	got, err := admin.AdminGetUser(types.AdminGetUserRequest{UserID: created.ID})
+	if err != nil || got.Email != "adm-"+email {
+		t.Fatalf("AdminGetUser = %+v, %v", got, err)
+	}
+	if err := admin.AdminDeleteUser(types.AdminDeleteUserRequest{UserID: created.ID}); err != nil {
+		t.Fatalf("AdminDeleteUser: %v", err)
+	}
+	if _, err := c.WithToken(tok.AccessToken).AdminListUsers(); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("AdminListUsers as a user error = %v, want 403", err)
+	}
+}
+
+// TestPrivateChannelDelivery joins a private user topic with a raw Phoenix client and receives a
+// message sent by SQL, then checks another user's topic is refused.
+func TestPrivateChannelDelivery(t *testing.T) {
+	base, dbURL := start(t)
+	keys := claims.New(testenv.JWTSecret(), nil)
+	uid := "11111111-1111-4111-8111-111111111111"
+	jwt, err := keys.Sign(map[string]any{"sub": uid, "role": "authenticated", "aud": "authenticated", "exp": time.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(base, "http", "ws", 1)+"/realtime/v1/websocket?vsn=2.0.0&apikey="+anonKey, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	send := func(v any) {
+		b, _ := json.Marshal(v)
+		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read := func() []any {
+		_, b, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f []any
+		if err := json.Unmarshal(b, &f); err != nil {
+			t.Fatalf("frame %s: %v", b, err)
+		}
+		return f
+	}
+	join := map[string]any{"config": map[string]any{"private": true}, "access_token": jwt}
+	send([]any{"1", "1", "realtime:user:" + uid, "phx_join", join})
+	if f := read(); f[3] != "phx_reply" || f[4].(map[string]any)["status"] != "ok" {
+		t.Fatalf("join reply = %v", f)
+	}
+	send([]any{"2", "2", "realtime:user:22222222-2222-4222-8222-222222222222", "phx_join", join})
+	if f := read(); f[4].(map[string]any)["status"] != "error" {
+		t.Fatalf("foreign join reply = %v, want error", f)
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `select realtime.send('{"status":"done"}'::jsonb, 'import_status', $1, true)`, "user:"+uid); err != nil {
+		t.Fatal(err)
+	}
+	f := read()
+	if f[2] != "realtime:user:"+uid || f[3] != "broadcast" {
+		t.Fatalf("delivery = %v", f)
+	}
+	p := f[4].(map[string]any)
+	if p["event"] != "import_status" || p["payload"].(map[string]any)["status"] != "done" {
+		t.Fatalf("payload = %v", p)
+	}
+}
+
+func TestRESTRoleAndErrors(t *testing.T) {
+	base, _ := start(t)
+	get := func(path, token string) (int, map[string]any) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("apikey", anonKey)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var m map[string]any
+		b, _ := io.ReadAll(res.Body)
+		json.Unmarshal(b, &m)
+		return res.StatusCode, m
+	}
+	if code, body := get("/rest/v1/categories?select=id&id=eq.metal", anonKey); code != 200 || body != nil {
+		t.Fatalf("anon read = %d %v", code, body)
+	}
+	if code, body := get("/rest/v1/categories?select=nope", anonKey); code != 400 || body["code"] != "42703" {
+		t.Fatalf("unknown column = %d %v", code, body)
+	}
+	if code, body := get("/rest/v1/pg_user", anonKey); code != 404 || body["code"] != "PGRST205" {
+		t.Fatalf("unknown table = %d %v", code, body)
+	}
+	if code, body := get("/rest/v1/categories", anonKey[:len(anonKey)-3]+"abc"); code != 401 || body["code"] != "PGRST301" {
+		t.Fatalf("forged JWT = %d %v", code, body)
+	}
+	req, _ := http.NewRequest("GET", base+"/rest/v1/categories", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 401 {
+		t.Fatalf("no apikey = %d, want 401", res.StatusCode)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	env := map[string]string{}
+	get := func(k string) string { return env[k] }
+	if _, err := loadConfig(nil, get); err == nil {
+		t.Fatal("missing DATABASE_URL accepted")
+	}
+	env["DATABASE_URL"] = "postgres://x"
+	env["SUPABASE_JWT_SECRET"] = "short"
+	if _, err := loadConfig(nil, get); err == nil {
+		t.Fatal("short secret accepted")
+	}
+	env["SUPABASE_JWT_SECRET"] = strings.Repeat("s", 32)
+	c, err := loadConfig(nil, get)
+	if err != nil || c.Addr != "127.0.0.1:54321" || c.PublicURL != "http://127.0.0.1:54321" || c.JWTExpiry != time.Hour {
+		t.Fatalf("defaults = %+v, %v", c, err)
+	}
+	env["JWT_EXPIRY"] = "-1"
+	if _, err := loadConfig(nil, get); err == nil {
+		t.Fatal("negative JWT_EXPIRY accepted")
+	}
+}

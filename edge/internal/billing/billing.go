@@ -20,41 +20,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
+
+	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
-// Error codes the handlers return (the brief's closed set).
-const (
-	CodeInvalidInput       = "INVALID_INPUT"
-	CodeMissingField       = "MISSING_REQUIRED_FIELD"
-	CodeAuthRequired       = "AUTH_REQUIRED"
-	CodeNotFound           = "NOT_FOUND"
-	CodeConflict           = "CONFLICT"
-	CodeServiceUnavailable = "SERVICE_UNAVAILABLE"
-	CodeInternal           = "INTERNAL_ERROR"
-)
-
-// Error is what the handlers return; the router's error handler turns Code into the HTTP status
-// and the error body. Message is safe to show; Err (never shown) is for the log.
-type Error struct {
-	Code    string
-	Message string
-	Err     error
+// fail builds the error a handler returns: the router maps the code to the status and body;
+// msg is shown, err only logged.
+func fail(code apierror.Code, msg string, err error) *apierror.Error {
+	return apierror.Wrap(code, msg, err)
 }
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Message + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Message
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// APICode and PublicMessage let the router map this error without importing billing.
-func (e *Error) APICode() string       { return e.Code }
-func (e *Error) PublicMessage() string { return e.Message }
-
-func fail(code, msg string, err error) *Error { return &Error{Code: code, Message: msg, Err: err} }
 
 // Config holds the billing settings read from the environment by the edge.
 type Config struct {

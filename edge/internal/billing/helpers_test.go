@@ -3,8 +3,6 @@ package billing
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
@@ -89,20 +88,16 @@ func (f *fakeStripe) Product(_ context.Context, id string) (Product, error) {
 // errorBody mirrors the edge's error envelope so tests can assert codes.
 type errorBody struct {
 	Error struct {
-		Code, Message, RequestID string
+		Code, Message string
 	} `json:"error"`
 }
 
 func testEcho(s *Service, current CurrentUser) *echo.Echo {
 	e := echo.New()
+	// The edge's mapping: apierror.From, the code's status, the shared body.
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		var be *Error
-		code := CodeInternal
-		msg := "internal error"
-		if errors.As(err, &be) {
-			code, msg = be.Code, be.Message
-		}
-		_ = c.JSON(StatusOf(code), map[string]any{"error": map[string]string{"code": code, "message": msg, "request_id": "test"}})
+		ae := apierror.From(err)
+		_ = c.JSON(ae.Code.Status(), apierror.NewBody(ae, "test"))
 	}
 	if current == nil {
 		current = func(c echo.Context) (uuid.UUID, bool) {
@@ -181,8 +176,6 @@ func ts(t time.Time) *time.Time { t = t.UTC().Truncate(time.Second); return &t }
 func subObject(s Subscription) map[string]any {
 	return map[string]any{"id": s.ID, "object": "subscription", "customer": s.CustomerID, "status": s.Status}
 }
-
-var _ = fmt.Sprintf
 
 type tlogWriter struct{ t testing.TB }
 

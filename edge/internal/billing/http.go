@@ -12,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
 // CurrentUser reads the signed-in user that the router's auth middleware established.
@@ -22,7 +24,7 @@ const maxJSONBody = 4 << 10
 func decodeJSON(c echo.Context, v any) error {
 	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxJSONBody))
 	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fail(CodeInvalidInput, "the body must be a JSON object", err)
+		return fail(apierror.InvalidInput, "the body must be a JSON object", err)
 	}
 	return nil
 }
@@ -33,7 +35,7 @@ func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, ok := current(c)
 		if !ok {
-			return fail(CodeAuthRequired, "sign in to subscribe", nil)
+			return fail(apierror.AuthRequired, "sign in to subscribe", nil)
 		}
 		var in struct {
 			PriceID string `json:"price_id"`
@@ -42,7 +44,7 @@ func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
 			return err
 		}
 		if in.PriceID == "" {
-			return fail(CodeMissingField, "price_id is required", nil)
+			return fail(apierror.MissingRequiredField, "price_id is required", nil)
 		}
 		ctx := c.Request().Context()
 		var recurring bool
@@ -50,21 +52,21 @@ func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
 			join public.products pr on pr.id = p.product_id
 			where p.id = $1 and p.active and pr.active`, in.PriceID).Scan(&recurring)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fail(CodeInvalidInput, "price_id is not an available price", nil)
+			return fail(apierror.InvalidInput, "price_id is not an available price", nil)
 		}
 		if err != nil {
-			return fail(CodeInternal, "could not start checkout", err)
+			return fail(apierror.Internal, "could not start checkout", err)
 		}
 		if !recurring {
-			return fail(CodeInvalidInput, "price_id is not a subscription price", nil)
+			return fail(apierror.InvalidInput, "price_id is not a subscription price", nil)
 		}
 		var subscribed bool
 		if err := s.db.QueryRow(ctx, `select public.has_active_subscription($1)`, user).Scan(&subscribed); err != nil {
-			return fail(CodeInternal, "could not start checkout", err)
+			return fail(apierror.Internal, "could not start checkout", err)
 		}
 		if subscribed {
 			// One subscription per customer: changes go through the portal.
-			return fail(CodeConflict, "you already have an active subscription; manage it in the billing portal", nil)
+			return fail(apierror.Conflict, "you already have an active subscription; manage it in the billing portal", nil)
 		}
 		customer, err := s.customerFor(ctx, user)
 		if err != nil {
@@ -85,7 +87,7 @@ func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
 		p.Context = ctx
 		sess, err := s.stripe.CheckoutSessions.New(p)
 		if err != nil {
-			return fail(CodeServiceUnavailable, "the payment provider is unavailable", err)
+			return fail(apierror.ServiceUnavailable, "the payment provider is unavailable", err)
 		}
 		return c.JSON(http.StatusOK, map[string]string{"url": sess.URL})
 	}
@@ -96,22 +98,22 @@ func (s *Service) Portal(current CurrentUser) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, ok := current(c)
 		if !ok {
-			return fail(CodeAuthRequired, "sign in to manage billing", nil)
+			return fail(apierror.AuthRequired, "sign in to manage billing", nil)
 		}
 		ctx := c.Request().Context()
 		var customer string
 		err := s.db.QueryRow(ctx, `select stripe_customer_id from public.customers where user_id = $1`, user).Scan(&customer)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fail(CodeNotFound, "there is no billing account yet; subscribe first", nil)
+			return fail(apierror.NotFound, "there is no billing account yet; subscribe first", nil)
 		}
 		if err != nil {
-			return fail(CodeInternal, "could not open the billing portal", err)
+			return fail(apierror.Internal, "could not open the billing portal", err)
 		}
 		p := &stripe.BillingPortalSessionParams{Customer: stripe.String(customer), ReturnURL: stripe.String(s.cfg.SiteURL + "/account")}
 		p.Context = ctx
 		sess, err := s.stripe.BillingPortalSessions.New(p)
 		if err != nil {
-			return fail(CodeServiceUnavailable, "the payment provider is unavailable", err)
+			return fail(apierror.ServiceUnavailable, "the payment provider is unavailable", err)
 		}
 		return c.JSON(http.StatusOK, map[string]string{"url": sess.URL})
 	}
@@ -126,14 +128,14 @@ func (s *Service) customerFor(ctx context.Context, user uuid.UUID) (string, erro
 		return id, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return "", fail(CodeInternal, "could not start checkout", err)
+		return "", fail(apierror.Internal, "could not start checkout", err)
 	}
 	if s.users == nil {
-		return "", fail(CodeInternal, "could not start checkout", errors.New("billing: no user directory"))
+		return "", fail(apierror.Internal, "could not start checkout", errors.New("billing: no user directory"))
 	}
 	email, err := s.users.Email(ctx, user)
 	if err != nil {
-		return "", fail(CodeServiceUnavailable, "could not read your account", err)
+		return "", fail(apierror.ServiceUnavailable, "could not read your account", err)
 	}
 	p := &stripe.CustomerParams{Email: stripe.String(email)}
 	p.AddMetadata("user_id", user.String())
@@ -141,7 +143,7 @@ func (s *Service) customerFor(ctx context.Context, user uuid.UUID) (string, erro
 	p.Context = ctx
 	cus, err := s.stripe.Customers.New(p)
 	if err != nil {
-		return "", fail(CodeServiceUnavailable, "the payment provider is unavailable", err)
+		return "", fail(apierror.ServiceUnavailable, "the payment provider is unavailable", err)
 	}
 	err = s.db.QueryRow(ctx, `
 		with ins as (
@@ -151,7 +153,7 @@ func (s *Service) customerFor(ctx context.Context, user uuid.UUID) (string, erro
 		union all select stripe_customer_id from public.customers where user_id = $1
 		limit 1`, user, cus.ID).Scan(&id)
 	if err != nil {
-		return "", fail(CodeInternal, "could not start checkout", err)
+		return "", fail(apierror.Internal, "could not start checkout", err)
 	}
 	return id, nil
 }
@@ -163,14 +165,14 @@ func (s *Service) customerFor(ctx context.Context, user uuid.UUID) (string, erro
 func (s *Service) Webhook() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.cfg.WebhookSecret == "" { // an empty HMAC key would accept anyone's signature
-			return fail(CodeServiceUnavailable, "webhooks are not configured", nil)
+			return fail(apierror.ServiceUnavailable, "webhooks are not configured", nil)
 		}
 		body, err := io.ReadAll(io.LimitReader(c.Request().Body, s.cfg.MaxBody+1))
 		if err != nil {
-			return fail(CodeInvalidInput, "could not read the body", err)
+			return fail(apierror.InvalidInput, "could not read the body", err)
 		}
 		if int64(len(body)) > s.cfg.MaxBody {
-			return fail(CodeInvalidInput, "the body is too large", nil)
+			return fail(apierror.InvalidInput, "the body is too large", nil)
 		}
 		ev, err := webhook.ConstructEventWithOptions(body, c.Request().Header.Get("Stripe-Signature"), s.cfg.WebhookSecret,
 			webhook.ConstructEventOptions{
@@ -184,31 +186,14 @@ func (s *Service) Webhook() echo.HandlerFunc {
 			if errors.Is(err, webhook.ErrTooOld) {
 				msg = "the Stripe signature timestamp is too old"
 			}
-			return fail(CodeInvalidInput, msg, err)
+			return fail(apierror.InvalidInput, msg, err)
 		}
 		out, err := s.HandleEvent(c.Request().Context(), &ev)
 		if err != nil {
 			s.log.ErrorContext(c.Request().Context(), "stripe webhook failed", "event", ev.ID, "type", string(ev.Type), "err", err)
-			return fail(CodeInternal, "the event could not be processed", err)
+			return fail(apierror.Internal, "the event could not be processed", err)
 		}
 		s.log.InfoContext(c.Request().Context(), "stripe webhook", "event", ev.ID, "type", string(ev.Type), "duplicate", out.Duplicate, "handled", out.Handled)
 		return c.JSON(http.StatusOK, map[string]bool{"received": true, "duplicate": out.Duplicate, "handled": out.Handled})
 	}
-}
-
-// StatusOf maps a billing error code to its HTTP status, for routers that do not have a table.
-func StatusOf(code string) int {
-	switch code {
-	case CodeInvalidInput, CodeMissingField:
-		return http.StatusBadRequest
-	case CodeAuthRequired:
-		return http.StatusUnauthorized
-	case CodeNotFound:
-		return http.StatusNotFound
-	case CodeConflict:
-		return http.StatusConflict
-	case CodeServiceUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
@@ -120,12 +121,12 @@ func TestCheckoutCreatesOneCustomerAndReturnsTheSessionURL(t *testing.T) {
 		status           int
 		code             string
 	}{
-		{"subscriber", proUser.String(), `{"price_id":"price_pro_monthly"}`, 409, CodeConflict},
-		{"unknown price", freeUser.String(), `{"price_id":"price_nope"}`, 400, CodeInvalidInput},
-		{"one-time price", freeUser.String(), `{"price_id":"price_once"}`, 400, CodeInvalidInput},
-		{"no price", freeUser.String(), `{}`, 400, CodeMissingField},
-		{"not JSON", freeUser.String(), `price_id=x`, 400, CodeInvalidInput},
-		{"signed out", "", `{"price_id":"price_pro_monthly"}`, 401, CodeAuthRequired},
+		{"subscriber", proUser.String(), `{"price_id":"price_pro_monthly"}`, 409, string(apierror.Conflict)},
+		{"unknown price", freeUser.String(), `{"price_id":"price_nope"}`, 400, string(apierror.InvalidInput)},
+		{"one-time price", freeUser.String(), `{"price_id":"price_once"}`, 400, string(apierror.InvalidInput)},
+		{"no price", freeUser.String(), `{}`, 400, string(apierror.MissingRequiredField)},
+		{"not JSON", freeUser.String(), `price_id=x`, 400, string(apierror.InvalidInput)},
+		{"signed out", "", `{"price_id":"price_pro_monthly"}`, 401, string(apierror.AuthRequired)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -147,7 +148,7 @@ func TestPortalForCustomersOnly(t *testing.T) {
 	if r := req(proUser.String()); r.Status != 200 || !strings.Contains(r.Body, `"url":"https://`) {
 		t.Fatalf("pro portal = %d %s", r.Status, r.Body)
 	}
-	if r := req(freeUser.String()); r.Status != 404 || r.code() != CodeNotFound {
+	if r := req(freeUser.String()); r.Status != 404 || r.code() != string(apierror.NotFound) {
 		t.Fatalf("free portal = %d %s, want 404 NOT_FOUND", r.Status, r.Body)
 	}
 }

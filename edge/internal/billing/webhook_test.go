@@ -1,6 +1,8 @@
 package billing
 
 import (
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -61,7 +63,7 @@ func TestWebhookRefusesWhatStripeDidNotSign(t *testing.T) {
 	for name, mk := range cases {
 		t.Run(name, func(t *testing.T) {
 			r := do(h, mk())
-			if r.Status != http.StatusBadRequest || r.code() != CodeInvalidInput {
+			if r.Status != http.StatusBadRequest || r.code() != string(apierror.InvalidInput) {
 				t.Fatalf("= %d %s, want 400 INVALID_INPUT", r.Status, r.Body)
 			}
 			if strings.Contains(r.Body, "whsec") || strings.Contains(r.Body, "v1=") {
@@ -299,7 +301,6 @@ func TestCheckoutCompletedLinksTheUserAndSyncs(t *testing.T) {
 	if n := scalar[int](t, pool, `select count(*) from public.subscriptions where id = 'sub_alien'`); n != 0 {
 		t.Fatal("alien subscription stored")
 	}
-	_ = uuid.Nil
 }
 
 // A cancellation reaches entitlement at once (redemption re-checks it) and the user's pages live.

@@ -9,25 +9,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/minio/minio-go/v7"
+
+	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
-// Error is what the upload handlers return; the router's error handler maps APICode to the
-// HTTP status and the error body. Err is for the log only.
-type Error struct {
-	Code, Message string
-	Err           error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Message + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Message
-}
-func (e *Error) Unwrap() error              { return e.Err }
-func (e *Error) APICode() string            { return e.Code }
-func (e *Error) PublicMessage() string      { return e.Message }
-func (e *InputError) APICode() string       { return "INVALID_INPUT" }
+// InputError is a request the caller must fix; the router maps it to INVALID_INPUT.
+func (e *InputError) APICode() string       { return string(apierror.InvalidInput) }
 func (e *InputError) PublicMessage() string { return e.Error() }
 
 // Operator says whether the caller may upload to the catalog (the router authenticates; this
@@ -50,7 +37,7 @@ func bind(c echo.Context, v any) error {
 	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxUploadJSON))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return &Error{Code: "INVALID_INPUT", Message: "the body must be a JSON object with the documented fields", Err: err}
+		return apierror.Wrap(apierror.InvalidInput, "the body must be a JSON object with the documented fields", err)
 	}
 	return nil
 }
@@ -70,9 +57,9 @@ func internal(err error) error {
 	// S3 refusing the client's part list (InvalidPart, NoSuchUpload, EntityTooSmall, ...) is
 	// the caller's to fix; S3's code names the problem without revealing anything.
 	if r := minio.ToErrorResponse(errors.Unwrap(err)); r.StatusCode >= 400 && r.StatusCode < 500 && r.Code != "" {
-		return &Error{Code: "INVALID_INPUT", Message: "object storage refused the request: " + r.Code, Err: err}
+		return apierror.Wrap(apierror.InvalidInput, "object storage refused the request: "+r.Code, err)
 	}
-	return &Error{Code: "SERVICE_UNAVAILABLE", Message: "object storage is unavailable", Err: err}
+	return apierror.Wrap(apierror.ServiceUnavailable, "object storage is unavailable", err)
 }
 
 // UploadHandlers builds the handlers; ttl is the lifetime of each presigned URL (0: default).
@@ -84,7 +71,7 @@ func (p *Presigner) UploadHandlers(operator Operator, ttl time.Duration) Handler
 				return err
 			}
 			if !ok {
-				return &Error{Code: "INSUFFICIENT_PERMISSIONS", Message: "only the library operator can upload"}
+				return apierror.New(apierror.InsufficientPermissions, "only the library operator can upload")
 			}
 			return next(c)
 		}

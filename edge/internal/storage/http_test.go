@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,23 +11,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/minio/minio-go/v7"
-)
 
-type apiError interface {
-	APICode() string
-	PublicMessage() string
-}
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+)
 
 func uploadEcho(p *Presigner) *echo.Echo {
 	e := echo.New()
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
-		code, msg, status := "INTERNAL_ERROR", "internal error", 500
-		var ae apiError
-		if errors.As(err, &ae) {
-			code, msg = ae.APICode(), ae.PublicMessage()
-			status = map[string]int{"INVALID_INPUT": 400, "INSUFFICIENT_PERMISSIONS": 403, "SERVICE_UNAVAILABLE": 503}[code]
-		}
-		_ = c.JSON(status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+		ae := apierror.From(err)
+		_ = c.JSON(ae.Code.Status(), apierror.NewBody(ae, "test"))
 	}
 	operator := func(c echo.Context) (bool, error) { return c.Request().Header.Get("X-Test-Operator") == "yes", nil }
 	h := p.UploadHandlers(operator, time.Minute)

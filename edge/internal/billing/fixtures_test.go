@@ -16,6 +16,7 @@ const fixtureDir = "../../testdata/stripe"
 
 // Every fixture `make stripe-event` can send is a valid event the webhook accepts.
 func TestFixtureEventsAreAccepted(t *testing.T) {
+	t.Parallel()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
 	fake.setSub(Subscription{ID: "sub_demo_pro", CustomerID: "cus_demo_pro", Status: "active", PriceID: "price_pro_monthly", PeriodEnd: ts(time.Now().Add(time.Hour))})
@@ -45,6 +46,7 @@ func TestFixtureEventsAreAccepted(t *testing.T) {
 // scripts/stripe-event.sh signs like Stripe: its events pass the real signature check, its
 // redelivery is a duplicate and its forged one is refused.
 func TestStripeEventScript(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"bash", "python3", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			testenv.Require(t, tool, "install "+tool)

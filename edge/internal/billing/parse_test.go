@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseSubscriptionPeriodSource(t *testing.T) {
+	t.Parallel()
 	// API 2023-10-16: the period is on the subscription and wins over the items.
 	old := []byte(`{"id":"sub_1","customer":"cus_1","status":"active","current_period_start":1700000000,"current_period_end":1702592000,
 		"metadata":{"user_id":"u"},"items":{"data":[{"current_period_start":1,"current_period_end":2,"price":{"id":"price_1"}}]}}`)
@@ -39,6 +40,7 @@ func TestParseSubscriptionPeriodSource(t *testing.T) {
 }
 
 func TestInvoiceSubscriptionBothShapes(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		`{"subscription":"sub_a"}`:        "sub_a",
 		`{"subscription":{"id":"sub_b"}}`: "sub_b",
@@ -55,6 +57,7 @@ func TestInvoiceSubscriptionBothShapes(t *testing.T) {
 // The GoTrue adapter speaks GoTrue's admin API: GET /auth/v1/admin/users/{id} with the service
 // role key as bearer token and apikey.
 func TestGoTrueDirectoryReadsTheEmail(t *testing.T) {
+	t.Parallel()
 	user := uuid.New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet || r.URL.Path != "/auth/v1/admin/users/"+user.String() ||

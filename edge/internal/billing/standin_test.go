@@ -72,6 +72,7 @@ func serviceRoleKey(t *testing.T) string {
 
 // gotrue-go against the stand-in's GoTrue admin API, as the edge uses it in production.
 func TestGoTrueDirectoryAgainstTheStandin(t *testing.T) {
+	t.Parallel()
 	base := startStandin(t)
 	dir := NewGoTrueDirectory(base, serviceRoleKey(t), 5*time.Second)
 	email, err := dir.Email(context.Background(), freeUser)

@@ -45,6 +45,7 @@ func newMockService(t *testing.T) (*Service, http.Handler, *pgxpool.Pool, *count
 }
 
 func TestWebhookRefetchesSubscriptionFromStripe(t *testing.T) {
+	t.Parallel()
 	s, h, pool, _ := newMockService(t)
 	ctx := context.Background()
 	probe, err := s.src.Subscription(ctx, "sub_probe")
@@ -91,6 +92,7 @@ func TestWebhookRefetchesSubscriptionFromStripe(t *testing.T) {
 }
 
 func TestCheckoutCreatesOneCustomerAndReturnsTheSessionURL(t *testing.T) {
+	t.Parallel()
 	_, h, pool, dir := newMockService(t)
 	post := func(path, user, body string) reply {
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
@@ -139,6 +141,7 @@ func TestCheckoutCreatesOneCustomerAndReturnsTheSessionURL(t *testing.T) {
 }
 
 func TestPortalForCustomersOnly(t *testing.T) {
+	t.Parallel()
 	_, h, _, _ := newMockService(t)
 	req := func(user string) reply {
 		r := httptest.NewRequest(http.MethodPost, "/v1/billing/portal", nil)
@@ -154,6 +157,7 @@ func TestPortalForCustomersOnly(t *testing.T) {
 }
 
 func TestBackfillCopiesStripeObjects(t *testing.T) {
+	t.Parallel()
 	s, _, pool, _ := newMockService(t)
 	ctx := context.Background()
 	rep, err := s.Backfill(ctx, StripeSource{API: s.stripe})
@@ -181,6 +185,7 @@ func TestBackfillCopiesStripeObjects(t *testing.T) {
 }
 
 func TestRunStripeSyncPrintsTheReport(t *testing.T) {
+	t.Parallel()
 	base := testenv.StripeBase(t)
 	db := testenv.DB(t)
 	env := map[string]string{"DATABASE_URL": db, "STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_API_BASE": base}

@@ -28,6 +28,7 @@ func newWebhookService(t testing.TB, src Source) (*Service, http.Handler, *pgxpo
 }
 
 func TestWebhookRefusesWhatStripeDidNotSign(t *testing.T) {
+	t.Parallel()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
 	payload := eventJSON("evt_sig", "product.created", map[string]any{"id": "prod_x", "object": "product"})
@@ -82,6 +83,7 @@ func TestWebhookRefusesWhatStripeDidNotSign(t *testing.T) {
 }
 
 func TestWebhookAppliesTheSameEventOnce(t *testing.T) {
+	t.Parallel()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
 	linkTestCustomer(t, pool, freeUser, "cus_free")
@@ -137,6 +139,7 @@ func TestWebhookAppliesTheSameEventOnce(t *testing.T) {
 // Stripe does not order deliveries and repeats them. However they arrive, the row must end at
 // Stripe's last state — the state a re-fetch returns, not the state inside the last event.
 func TestWebhookShuffledDuplicatedEventsEndAtStripeState(t *testing.T) {
+	t.Parallel()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
 	linkTestCustomer(t, pool, freeUser, "cus_order")
@@ -226,6 +229,7 @@ func TestWebhookShuffledDuplicatedEventsEndAtStripeState(t *testing.T) {
 }
 
 func TestWebhookAnswers2xxForTypesItDoesNotHandle(t *testing.T) {
+	t.Parallel()
 	_, h, pool := newWebhookService(t, newFake())
 	r := deliver(h, eventJSON("evt_charge", "charge.succeeded", map[string]any{"id": "ch_1", "object": "charge"}))
 	if r.Status != 200 || !strings.Contains(r.Body, `"handled":false`) {
@@ -237,6 +241,7 @@ func TestWebhookAnswers2xxForTypesItDoesNotHandle(t *testing.T) {
 }
 
 func TestWebhookSyncsProductsAndPrices(t *testing.T) {
+	t.Parallel()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
 	fake.products["prod_new"] = Product{ID: "prod_new", Active: true, Name: "Studio", Description: "For teams", Metadata: map[string]string{"tier": "studio"}}
@@ -277,6 +282,7 @@ func TestWebhookSyncsProductsAndPrices(t *testing.T) {
 }
 
 func TestCheckoutCompletedLinksTheUserAndSyncs(t *testing.T) {
+	t.Parallel()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
 	fake.setSub(Subscription{ID: "sub_co", CustomerID: "cus_co", Status: "active", PriceID: "price_pro_yearly", PeriodEnd: ts(time.Now().Add(time.Hour))})
@@ -305,6 +311,7 @@ func TestCheckoutCompletedLinksTheUserAndSyncs(t *testing.T) {
 
 // A cancellation reaches entitlement at once (redemption re-checks it) and the user's pages live.
 func TestCancellationEndsEntitlementAndIsBroadcast(t *testing.T) {
+	t.Parallel()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
 	var paid uuid.UUID

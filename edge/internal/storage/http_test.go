@@ -46,6 +46,7 @@ func call(h http.Handler, path string, operator bool, body any) (int, []byte) {
 }
 
 func TestUploadEndpointsForTheOperator(t *testing.T) {
+	t.Parallel()
 	p := newTestPresigner(t, Limits{PreviewMax: 1 << 20})
 	h := uploadEcho(p)
 	body := randBytes(t, 3000)
@@ -80,6 +81,7 @@ func TestUploadEndpointsForTheOperator(t *testing.T) {
 }
 
 func TestMultipartEndpointsRefuseAWrongPartList(t *testing.T) {
+	t.Parallel()
 	const part = 5 << 20
 	p := newTestPresigner(t, Limits{MultipartThreshold: part, PartSize: part, PackageMax: 4 * part})
 	h := uploadEcho(p)

@@ -93,6 +93,7 @@ func seedObject(t *testing.T, p *Presigner, key string, body []byte) {
 }
 
 func TestPresignedGetDownloadsTheObject(t *testing.T) {
+	t.Parallel()
 	p := newTestPresigner(t, Limits{})
 	key := Key(KindPackage, slug(), "1.0.0")
 	body := randBytes(t, 4096)
@@ -111,6 +112,7 @@ func TestPresignedGetDownloadsTheObject(t *testing.T) {
 }
 
 func TestPresignedGetNeverOutlivesFiveMinutes(t *testing.T) {
+	t.Parallel()
 	p := newTestPresigner(t, Limits{})
 	for _, ttl := range []time.Duration{0, time.Hour, -time.Second} {
 		u, _, err := p.PresignGet(context.Background(), "packages/x/1.0.0.zip", ttl)
@@ -125,17 +127,19 @@ func TestPresignedGetNeverOutlivesFiveMinutes(t *testing.T) {
 }
 
 func TestPresignedGetExpires(t *testing.T) {
+	t.Parallel()
 	p := newTestPresigner(t, Limits{})
 	key := Key(KindPackage, slug(), "1.0.0")
 	seedObject(t, p, key, []byte("zip bytes"))
-	u, _, err := p.PresignGet(context.Background(), key, time.Second)
+	// 3 s leaves room for a loaded CI machine between presigning and the first GET.
+	u, _, err := p.PresignGet(context.Background(), key, 3*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := send(t, http.MethodGet, u, nil, nil); r.status != 200 {
 		t.Fatalf("fresh URL: %d %s", r.status, r.body)
 	}
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(4100 * time.Millisecond)
 	r := send(t, http.MethodGet, u, nil, nil)
 	if r.status != http.StatusForbidden || !strings.Contains(r.body, "AccessDenied") && !strings.Contains(r.body, "xpired") {
 		t.Fatalf("expired URL: %d %s, want 403 (expired)", r.status, r.body)
@@ -143,6 +147,7 @@ func TestPresignedGetExpires(t *testing.T) {
 }
 
 func TestPresignedGetTamperedURLIsRefused(t *testing.T) {
+	t.Parallel()
 	p := newTestPresigner(t, Limits{})
 	key := Key(KindPackage, slug(), "1.0.0")
 	seedObject(t, p, key, []byte("zip bytes"))
@@ -182,6 +187,7 @@ func TestPresignedGetTamperedURLIsRefused(t *testing.T) {
 }
 
 func TestPresignedPutStoresExactlyTheAgreedObject(t *testing.T) {
+	t.Parallel()
 	p := newTestPresigner(t, Limits{})
 	body := randBytes(t, 64<<10)
 	req := UploadRequest{Kind: KindPackage, ShaderID: slug(), Version: "1.2.3", Size: int64(len(body)), SHA256: hexsum(body)}
@@ -251,6 +257,7 @@ func TestPresignedPutStoresExactlyTheAgreedObject(t *testing.T) {
 }
 
 func TestUploadRequestsAreValidatedAndLimited(t *testing.T) {
+	t.Parallel()
 	p, err := New(Config{Endpoint: "http://127.0.0.1:1", Region: "us-east-1", AccessKey: "a", SecretKey: "b", Bucket: "octane-test"}, Limits{PackageMax: 10 << 20, PreviewMax: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
@@ -285,6 +292,7 @@ func TestUploadRequestsAreValidatedAndLimited(t *testing.T) {
 }
 
 func TestMultipartUploadWithPresignedParts(t *testing.T) {
+	t.Parallel()
 	const part = 5 << 20
 	p := newTestPresigner(t, Limits{MultipartThreshold: part, PartSize: part, PackageMax: 4 * part})
 	body := randBytes(t, 2*part+1234)

@@ -18,6 +18,7 @@ const (
 	secretLen = 32
 	crcLen    = 6
 	alphabet  = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	lower     = "0123456789abcdefghijklmnopqrstuvwxyz" // api_keys.id is [a-z0-9]
 	// Len is the length of every key.
 	Len = len(Prefix) + idLen + 1 + secretLen + crcLen
 )
@@ -52,7 +53,7 @@ func checksum(s string) string {
 
 // New returns a fresh key and its parts.
 func New() (string, Key) {
-	k := Key{ID: randString(idLen, alphabet[:36]), Secret: randString(secretLen, alphabet)}
+	k := Key{ID: randString(idLen, lower), Secret: randString(secretLen, alphabet)}
 	body := Prefix + k.ID + "_" + k.Secret
 	return body + checksum(body), k
 }
@@ -74,7 +75,7 @@ func Parse(s string) (Key, error) {
 	rest := s[len(Prefix):]
 	id, sep, tail := rest[:idLen], rest[idLen], rest[idLen+1:]
 	secret, sum := tail[:secretLen], tail[secretLen:]
-	if sep != '_' || !in(id, alphabet[:36]) || !in(secret, alphabet) || !in(sum, alphabet) {
+	if sep != '_' || !in(id, lower) || !in(secret, alphabet) || !in(sum, alphabet) {
 		return Key{}, ErrMalformed
 	}
 	if !hmac.Equal([]byte(sum), []byte(checksum(s[:len(s)-crcLen]))) {

@@ -1,0 +1,72 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/labstack/echo/v4"
+
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+)
+
+// bind decodes a JSON object, refusing unknown fields and trailing data.
+func bind(c echo.Context, v any) error {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return apierror.New(apierror.InvalidInput, "the body must be a JSON object")
+		}
+		var tooBig interface{ Error() string }
+		if errors.As(err, &tooBig) && tooBig.Error() == "http: request body too large" {
+			return apierror.New(apierror.InvalidInput, "the request body is too large")
+		}
+		return apierror.Wrap(apierror.InvalidInput, "the body must be a JSON object with the documented fields", err)
+	}
+	if dec.More() {
+		return apierror.New(apierror.InvalidInput, "trailing data after the JSON object")
+	}
+	return nil
+}
+
+// pathID parses the :id parameter; anything that is not a UUID cannot exist.
+func pathID(c echo.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		return uuid.Nil, apierror.New(apierror.NotFound, "not found")
+	}
+	return id, nil
+}
+
+// dbError maps the stable exception messages of the SQL functions (raise ... using errcode
+// P0001) to API codes; anything else is internal and stays in the log.
+func dbError(err error, what string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apierror.New(apierror.NotFound, what+" not found")
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "P0001" {
+		switch pe.Message {
+		case "NOT_FOUND":
+			return apierror.Wrap(apierror.NotFound, what+" not found", err)
+		case "DEVICE_NOT_FOUND":
+			return apierror.Wrap(apierror.NotFound, "device not found: pair a Blender first", err)
+		case "SUBSCRIPTION_REQUIRED":
+			return apierror.Wrap(apierror.SubscriptionRequired, "an active subscription is required for this shader", err)
+		case "INVALID_TOKEN":
+			return apierror.Wrap(apierror.InvalidToken, "the import token is invalid, used or expired", err)
+		case "CONFLICT":
+			return apierror.Wrap(apierror.Conflict, "the import is no longer waiting ("+pe.Detail+")", err)
+		case "INVALID_INPUT":
+			return apierror.Wrap(apierror.InvalidInput, "invalid input", err)
+		}
+	}
+	if errors.As(err, &pe) && (pe.Code == "22P02" || pe.Code == "23514") {
+		return apierror.Wrap(apierror.InvalidInput, "invalid input", err)
+	}
+	return apierror.Wrap(apierror.Internal, "internal error", err)
+}

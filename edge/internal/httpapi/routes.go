@@ -1,0 +1,225 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/labstack/echo/v4"
+
+	"github.com/octanebridge/octane-bridge/edge/internal/apikey"
+	"github.com/octanebridge/octane-bridge/edge/internal/auth"
+	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+)
+
+// Public marks a route that needs no credential (it authenticates otherwise, or not at all).
+const Public = "public"
+
+// Limit says how a route is rate limited.
+type Limit int
+
+const (
+	LimitOpen   Limit = iota // limited; a limiter outage lets requests through (logged)
+	LimitClosed              // limited; a limiter outage refuses requests (token mint and redemption)
+	LimitNone                // not limited (health, metrics, Stripe webhook)
+)
+
+// Route is one row of the route table: every route has a scope (or Public) and a limit.
+type Route struct {
+	Method, Path, Scope string
+	Limit               Limit
+	Handler             echo.HandlerFunc
+}
+
+func or(h echo.HandlerFunc) echo.HandlerFunc {
+	if h == nil {
+		return unavailable
+	}
+	return h
+}
+
+// routes is the one route→scope table.
+func (a *api) routes() []Route {
+	return []Route{
+		{http.MethodGet, "/healthz", Public, LimitNone, a.healthz},
+		{http.MethodGet, "/readyz", Public, LimitNone, a.readyz},
+		{http.MethodGet, "/metrics", Public, LimitNone, a.metrics()},
+
+		{http.MethodPost, "/v1/devices/authorize", Public, LimitOpen, a.deviceAuthorize},
+		{http.MethodPost, "/v1/devices/token", Public, LimitClosed, a.deviceToken},
+		{http.MethodPost, "/v1/devices/approve", auth.ScopeDevicesManage, LimitOpen, a.deviceApprove},
+		{http.MethodGet, "/v1/devices", auth.ScopeDevicesManage, LimitOpen, a.deviceList},
+		{http.MethodPatch, "/v1/devices/:id", auth.ScopeDevicesManage, LimitOpen, a.deviceRename},
+		{http.MethodDelete, "/v1/devices/:id", auth.ScopeDevicesManage, LimitOpen, a.deviceRevoke},
+		{http.MethodPost, "/v1/auth/token", auth.ScopeImportsReceive, LimitClosed, a.authToken},
+
+		{http.MethodPost, "/v1/imports", auth.ScopeImportsCreate, LimitClosed, a.createImport},
+		{http.MethodGet, "/v1/imports/:id", auth.ScopeImportsRead, LimitOpen, a.getImport},
+		{http.MethodPost, "/v1/imports/:id/redeem", auth.ScopeImportsReceive, LimitClosed, a.redeem},
+		{http.MethodPost, "/v1/imports/:id/token", auth.ScopeImportsReceive, LimitClosed, a.reissue},
+
+		{http.MethodPost, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyCreate},
+		{http.MethodGet, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyList},
+		{http.MethodDelete, "/v1/api-keys/:id", auth.ScopeKeysManage, LimitOpen, a.keyRevoke},
+
+		{http.MethodPost, "/v1/billing/checkout", auth.ScopeBillingManage, LimitOpen, or(a.Checkout)},
+		{http.MethodPost, "/v1/billing/portal", auth.ScopeBillingManage, LimitOpen, or(a.Portal)},
+		{http.MethodPost, "/v1/stripe/webhook", Public, LimitNone, or(a.Webhook)},
+
+		{http.MethodPost, "/v1/uploads", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadCreate)},
+		{http.MethodPost, "/v1/uploads/parts", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadPart)},
+		{http.MethodPost, "/v1/uploads/complete", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadComplete)},
+		{http.MethodPost, "/v1/uploads/abort", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadAbort)},
+	}
+}
+
+// guard authenticates, checks the route's scope (deny by default) and takes a rate-limit step.
+func (a *api) guard(r Route) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			var p auth.Principal
+			if r.Scope != Public {
+				var err error
+				if p, err = a.authenticate(c); err != nil {
+					return err
+				}
+				if !p.Has(r.Scope) {
+					return apierror.New(apierror.InsufficientPermissions, "this credential lacks the scope "+r.Scope)
+				}
+				c.Set(ctxPrincipal, p)
+			}
+			if r.Limit != LimitNone {
+				if err := a.limit(c, r, p); err != nil {
+					return err
+				}
+			}
+			return next(c)
+		}
+	}
+}
+
+func (a *api) limit(c echo.Context, r Route, p auth.Principal) error {
+	var key string
+	var tier ratelimit.Tier
+	switch p.Kind {
+	case auth.Key:
+		key, tier = "key:"+p.KeyID, ratelimit.TierFor(p.Platform)
+	case auth.Device:
+		key, tier = "device:"+p.DeviceID.String(), ratelimit.TierFor(p.Platform)
+	case auth.User:
+		key, tier = "user:"+p.UserID.String(), ratelimit.TierFor("web")
+	default:
+		key, tier = "ip:"+c.RealIP(), ratelimit.TierFor("")
+	}
+	if a.Limiter.Store == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), time.Second)
+	defer cancel()
+	d, err := a.Limiter.Allow(ctx, key, tier)
+	if err != nil {
+		if r.Limit == LimitClosed {
+			return apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
+		}
+		a.Log.WarnContext(c.Request().Context(), "rate limiter unavailable; request let through", "err", err, "route", r.Path)
+		return nil
+	}
+	for k, v := range d.Headers() {
+		c.Response().Header().Set(k, v)
+	}
+	if !d.Allowed {
+		return apierror.New(apierror.RateLimitExceeded, "too many requests; see Retry-After")
+	}
+	return nil
+}
+
+// authenticate reads X-Api-Key or Authorization: Bearer (an API key or a JWT).
+func (a *api) authenticate(c echo.Context) (auth.Principal, error) {
+	h := c.Request().Header
+	cred := h.Get("X-Api-Key")
+	if cred == "" {
+		if v := h.Get("Authorization"); v != "" {
+			scheme, rest, ok := strings.Cut(v, " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) == "" {
+				return auth.Principal{}, apierror.New(apierror.AuthFailed, "the Authorization header must be Bearer <credential>")
+			}
+			cred = strings.TrimSpace(rest)
+		}
+	}
+	if cred == "" {
+		return auth.Principal{}, apierror.New(apierror.AuthRequired, "authentication required")
+	}
+	if strings.HasPrefix(cred, apikey.Prefix) {
+		return a.keyPrincipal(c.Request().Context(), cred)
+	}
+	p, err := a.JWTs.Verify(cred, a.Now())
+	if err != nil {
+		return auth.Principal{}, apierror.Wrap(apierror.AuthFailed, "the credential is invalid or expired", err)
+	}
+	return p, nil
+}
+
+func (a *api) keyPrincipal(ctx context.Context, raw string) (auth.Principal, error) {
+	k, err := apikey.Parse(raw)
+	if err != nil {
+		return auth.Principal{}, apierror.New(apierror.AuthFailed, "the API key is invalid")
+	}
+	var (
+		p      = auth.Principal{Kind: auth.Key, KeyID: k.ID}
+		dev    *uuid.UUID
+		hash   string
+		usable bool
+	)
+	err = a.DB.QueryRow(ctx, `
+		select k.user_id, k.device_id, k.platform, k.scopes, k.secret_hash,
+		       k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
+		         and (k.device_id is null or d.revoked_at is null)
+		from public.api_keys k left join public.devices d on d.id = k.device_id
+		where k.id = $1`, k.ID).Scan(&p.UserID, &dev, &p.Platform, &p.Scopes, &hash, &usable)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return auth.Principal{}, apierror.New(apierror.AuthFailed, "the API key is invalid")
+	}
+	if err != nil {
+		return auth.Principal{}, apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
+	}
+	if !apikey.Matches(a.Pepper, k.Secret, hash) || !usable {
+		return auth.Principal{}, apierror.New(apierror.AuthFailed, "the API key is invalid, expired or revoked")
+	}
+	if dev != nil {
+		p.DeviceID = *dev
+	}
+	// last_used_at moves at most once a minute, so hot keys do not write on every request.
+	if _, err := a.DB.Exec(ctx, `update public.api_keys set last_used_at = now()
+		where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`, k.ID); err != nil {
+		a.Log.WarnContext(ctx, "api key last_used_at", "err", err)
+	}
+	return p, nil
+}
+
+func principal(c echo.Context) auth.Principal {
+	p, _ := c.Get(ctxPrincipal).(auth.Principal)
+	return p
+}
+
+// CurrentUser is the signed-in web user (for the billing handlers).
+func CurrentUser(c echo.Context) (uuid.UUID, bool) {
+	p := principal(c)
+	return p.UserID, p.Kind == auth.User
+}
+
+// Principal exposes the caller to handlers of other packages.
+func Principal(c echo.Context) (auth.Principal, bool) {
+	p, ok := c.Get(ctxPrincipal).(auth.Principal)
+	return p, ok
+}
+
+// RouteTable is the route→scope table the router registers (for tests and the OpenAPI check).
+func RouteTable(d Deps) []Route {
+	a := &api{Deps: d}
+	return a.routes()
+}

@@ -1,0 +1,273 @@
+// Package httpapi is the edge's HTTP surface: the route table (with each route's scope), the
+// middleware every request passes (request id, logging, CORS, limits, headers, auth, rate
+// limits), the error body, and the handlers for imports, devices and API keys.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/octanebridge/octane-bridge/edge/internal/auth"
+	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
+	"github.com/octanebridge/octane-bridge/edge/internal/token"
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// Presigner signs download URLs (edge/internal/storage in production).
+type Presigner interface {
+	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, time.Time, error)
+}
+
+// Deps are the router's collaborators; nil optional handlers answer SERVICE_UNAVAILABLE.
+type Deps struct {
+	DB        *pgxpool.Pool
+	Log       *slog.Logger
+	JWTs      *auth.JWTs
+	Tokens    *token.Keyring
+	Delivery  *shaderpkg.SigningKeyring
+	Presigner Presigner
+	Limiter   ratelimit.Limiter
+	Pepper    []byte
+	SiteURL   string
+
+	QueueWindow    time.Duration
+	DownloadTTL    time.Duration
+	ClientIPHeader string
+	Sentry         bool
+	Registry       *prometheus.Registry
+	Now            func() time.Time
+
+	// Handlers owned by other packages (billing, storage).
+	Checkout, Portal, Webhook                             echo.HandlerFunc
+	UploadCreate, UploadPart, UploadComplete, UploadAbort echo.HandlerFunc
+}
+
+type api struct {
+	Deps
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+const (
+	ctxPrincipal = "octane.principal"
+	headerReqID  = "X-Request-Id"
+)
+
+var reqIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
+
+// New builds the router.
+func New(d Deps) *echo.Echo {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	if d.QueueWindow <= 0 {
+		d.QueueWindow = 15 * time.Minute
+	}
+	if d.DownloadTTL <= 0 || d.DownloadTTL > 300*time.Second {
+		d.DownloadTTL = 300 * time.Second
+	}
+	a := &api{Deps: d}
+	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edge_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
+	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
+	d.Registry.MustRegister(a.requests, a.duration)
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.errorHandler
+	e.IPExtractor = a.clientIP
+	e.Use(a.requestID, a.observe, a.recover)
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY", HSTSMaxAge: 31536000,
+		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", ReferrerPolicy: "no-referrer",
+	}))
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:  []string{d.SiteURL},
+		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
+		AllowHeaders:  []string{"Authorization", "Content-Type", "X-Api-Key", headerReqID},
+		ExposeHeaders: []string{"RateLimit", "RateLimit-Policy", "Retry-After", headerReqID},
+		MaxAge:        600,
+	}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit: "64K",
+		// The webhook and upload handlers cap their own bodies (Stripe events, part lists).
+		Skipper: func(c echo.Context) bool {
+			p := c.Path()
+			return p == "/v1/stripe/webhook" || len(p) >= 11 && p[:11] == "/v1/uploads"
+		},
+	}))
+	for _, r := range a.routes() {
+		e.Add(r.Method, r.Path, r.Handler, a.guard(r))
+	}
+	return e
+}
+
+func (a *api) clientIP(r *http.Request) string {
+	if a.ClientIPHeader != "" {
+		if v := r.Header.Get(a.ClientIPHeader); net.ParseIP(v) != nil {
+			return v
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (a *api) requestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(headerReqID)
+		if !reqIDPattern.MatchString(id) {
+			id = uuid.NewString()
+		}
+		c.Set(headerReqID, id)
+		c.Response().Header().Set(headerReqID, id)
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func requestIDOf(c echo.Context) string { s, _ := c.Get(headerReqID).(string); return s }
+
+// observe logs one line per request (route template, never the URL with its query) and records
+// the metrics.
+func (a *api) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		el := time.Since(start)
+		a.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).Inc()
+		a.duration.WithLabelValues(c.Request().Method, route).Observe(el.Seconds())
+		attrs := []any{"method", c.Request().Method, "route", route, "status", status,
+			"duration_ms", float64(el.Microseconds()) / 1000, "request_id", requestIDOf(c), "ip", c.RealIP()}
+		if p, ok := c.Get(ctxPrincipal).(auth.Principal); ok {
+			attrs = append(attrs, "user_id", p.UserID.String())
+			if p.DeviceID != uuid.Nil {
+				attrs = append(attrs, "device_id", p.DeviceID.String())
+			}
+		}
+		a.Log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request", argsToAttrs(attrs)...)
+		return nil
+	}
+}
+
+func argsToAttrs(kv []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, slog.Any(kv[i].(string), kv[i+1]))
+	}
+	return out
+}
+
+func (a *api) recover(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = apierror.Wrap(apierror.Internal, "internal error", errors.New("panic"))
+				a.Log.Error("panic", "recovered", r, "request_id", requestIDOf(c))
+			}
+		}()
+		return next(c)
+	}
+}
+
+// errorHandler writes the one error body. Echo's own errors (no route, bad method, body too
+// large) are mapped into the closed set; internal causes are logged, never sent.
+func (a *api) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	var he *echo.HTTPError
+	var e *apierror.Error
+	switch {
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+			e = apierror.New(apierror.NotFound, "no such route")
+		case http.StatusRequestEntityTooLarge:
+			e = apierror.New(apierror.InvalidInput, "the request body is too large")
+		case http.StatusUnauthorized:
+			e = apierror.New(apierror.AuthRequired, "authentication required")
+		case http.StatusForbidden:
+			e = apierror.New(apierror.InsufficientPermissions, "not allowed")
+		case http.StatusTooManyRequests:
+			e = apierror.New(apierror.RateLimitExceeded, "too many requests")
+		case http.StatusServiceUnavailable:
+			e = apierror.New(apierror.ServiceUnavailable, "service unavailable")
+		default:
+			if he.Code >= 400 && he.Code < 500 {
+				e = apierror.New(apierror.InvalidInput, "invalid request")
+			} else {
+				e = apierror.Wrap(apierror.Internal, "internal error", err)
+			}
+		}
+	default:
+		e = apierror.From(err)
+	}
+	st := e.Code.Status()
+	if st >= 500 {
+		a.Log.ErrorContext(c.Request().Context(), "request failed", "code", string(e.Code), "err", e.Err, "route", c.Path(), "request_id", requestIDOf(c))
+		if a.Sentry && e.Err != nil {
+			sentry.CaptureException(e.Err)
+		}
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(st)
+		return
+	}
+	_ = c.JSON(st, apierror.NewBody(e, requestIDOf(c)))
+}
+
+func (a *api) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *api) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if a.DB == nil || a.DB.Ping(ctx) != nil {
+		return apierror.New(apierror.ServiceUnavailable, "database unavailable")
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (a *api) metrics() echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+}
+
+func unavailable(c echo.Context) error {
+	return apierror.New(apierror.ServiceUnavailable, "this feature is not configured")
+}

@@ -1,5 +1,4 @@
-import { z } from "zod";
-
+// No zod here: this module ships to the browser with the search box, and the budget is tight.
 export const sorts = ["popular", "newest", "name", "relevance"] as const;
 export const tiers = ["all", "free", "pro"] as const;
 export type Sort = (typeof sorts)[number];
@@ -45,9 +44,11 @@ export function parseCatalogQuery(sp: Params): CatalogQuery {
     .map((t) => t.trim().toLowerCase())
     .filter((t) => tagRe.test(t))
     .slice(0, 5);
-  const tier = z.enum(tiers).catch("all").parse(first(sp.tier));
+  const rawTier = first(sp.tier);
+  const tier: Tier = (tiers as readonly string[]).includes(rawTier ?? "") ? (rawTier as Tier) : "all";
   const defaultSort: Sort = q ? "relevance" : "popular";
-  let sort = z.enum(sorts).catch(defaultSort).parse(first(sp.sort));
+  const rawSort = first(sp.sort);
+  let sort: Sort = (sorts as readonly string[]).includes(rawSort ?? "") ? (rawSort as Sort) : defaultSort;
   if (sort === "relevance" && !q) sort = "popular";
   const pageNum = Number.parseInt(first(sp.page) ?? "1", 10);
   const page = Number.isFinite(pageNum) ? Math.min(Math.max(pageNum, 1), MAX_PAGE) : 1;

@@ -43,6 +43,17 @@ async function waitFor(url, p, ms) {
   return false;
 }
 
+// True when any source file of the app changed after the last build (so tests never run stale code).
+function sourcesNewerThan(t) {
+  const skip = new Set(["node_modules", ".next", "tests", "public"]);
+  const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).some((e) => {
+    if (skip.has(e.name)) return false;
+    const p = path.join(d, e.name);
+    return e.isDirectory() ? walk(p) : fs.statSync(p).mtimeMs > t;
+  });
+  return walk(frontendDir);
+}
+
 export async function startStack() {
   const cleanups = [];
   const stop = async () => {
@@ -80,7 +91,7 @@ export async function startStack() {
   let baseUrl = process.env.E2E_BASE_URL ?? null;
   if (supabase && !baseUrl) {
     const buildId = path.join(frontendDir, ".next", "BUILD_ID");
-    if (!fs.existsSync(buildId) || process.env.E2E_REBUILD === "1") {
+    if (!fs.existsSync(buildId) || process.env.E2E_REBUILD === "1" || sourcesNewerThan(fs.statSync(buildId).mtimeMs)) {
       execFileSync(path.join(rootDir, "node_modules/.bin/next"), ["build"], { cwd: frontendDir, stdio: "inherit" });
     }
     const port = await freePort();

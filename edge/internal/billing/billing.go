@@ -145,6 +145,11 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, ev *stripe.Event) (bool,
 			return true, err
 		}
 		return true, nil // a one-off invoice: no subscription to update
+	case t == "customer.deleted":
+		// Forget the mapping so the next checkout creates a live customer; the customer's
+		// subscriptions end through their own events.
+		_, err := tx.Exec(ctx, `delete from public.customers where stripe_customer_id = $1`, objectID(obj))
+		return true, err
 	case t == "product.deleted":
 		return true, deactivate(ctx, tx, "products", objectID(obj))
 	case strings.HasPrefix(t, "product."):

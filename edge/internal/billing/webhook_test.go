@@ -335,3 +335,18 @@ func TestCancellationEndsEntitlementAndIsBroadcast(t *testing.T) {
 		t.Fatalf("%d subscription broadcasts on user:<id>, want 1", n)
 	}
 }
+
+func TestCustomerDeletedForgetsTheMapping(t *testing.T) {
+	t.Parallel()
+	_, h, pool := newWebhookService(t, newFake())
+	linkTestCustomer(t, pool, freeUser, "cus_gone")
+	if r := deliver(h, eventJSON("evt_cus_del", "customer.deleted", map[string]any{"id": "cus_gone", "object": "customer"})); r.Status != 200 {
+		t.Fatalf("= %d %s", r.Status, r.Body)
+	}
+	if n := scalar[int](t, pool, `select count(*) from public.customers where user_id = $1`, freeUser); n != 0 {
+		t.Fatal("deleted customer still mapped")
+	}
+	if n := scalar[int](t, pool, `select count(*) from public.customers where user_id = $1`, proUser); n != 1 {
+		t.Fatal("another user's mapping was removed")
+	}
+}

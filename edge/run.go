@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/octanebridge/octane-bridge/edge/internal/auth"
+	"github.com/octanebridge/octane-bridge/edge/internal/billing"
+	"github.com/octanebridge/octane-bridge/edge/internal/config"
+	"github.com/octanebridge/octane-bridge/edge/internal/httpapi"
+	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
+	"github.com/octanebridge/octane-bridge/edge/internal/storage"
+	"github.com/octanebridge/octane-bridge/edge/internal/token"
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// run is the whole program: `edge` serves, `edge stripe-sync` backfills Stripe data.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := config.Load(getenv)
+	log := httpapi.NewLogger(stdout, cfg.LogLevel)
+	if len(args) > 1 {
+		switch args[1] {
+		case "stripe-sync":
+			return billing.RunStripeSync(ctx, getenv, stdout, log)
+		default:
+			return fmt.Errorf("unknown command %q (commands: stripe-sync)", args[1])
+		}
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("starting", "config", cfg)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	h, cleanup, err := build(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer cleanup()
+	return serve(ctx, ln, h, log)
+}
+
+// build wires the dependencies; cleanup closes them.
+func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
+	tokens, err := token.ParseKeyring(cfg.ImportTokenKeys)
+	if err != nil {
+		return nil, nil, err
+	}
+	signer, err := shaderpkg.ParseSigningKeyring(cfg.ManifestSigningKeys)
+	if err != nil {
+		return nil, nil, err
+	}
+	var jwks *auth.JWKS
+	if cfg.SupabaseURL != "" {
+		jwks = auth.NewJWKS(cfg.SupabaseURL+"/auth/v1/.well-known/jwks.json", nil)
+	}
+	jwts, err := auth.NewJWTs([]byte(cfg.JWTSecret), cfg.EdgeURL, jwks, cfg.DeviceTokenTTL)
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if cfg.SentryDSN != "" {
+		if err := sentry.Init(sentry.ClientOptions{Dsn: cfg.SentryDSN}); err != nil {
+			pool.Close()
+			return nil, nil, fmt.Errorf("SENTRY_DSN: %w", err)
+		}
+	}
+	if cfg.RedisURL != "" {
+		log.Warn("REDIS_URL is set but this build keeps rate limits in PostgreSQL")
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	d := httpapi.Deps{
+		DB: pool, Log: log, JWTs: jwts, Tokens: tokens, Delivery: signer,
+		Limiter: ratelimit.Limiter{Store: ratelimit.Postgres{DB: pool}}, Pepper: cfg.APIKeyPepper,
+		SiteURL: cfg.SiteURL, QueueWindow: cfg.QueueWindow, DownloadTTL: cfg.DownloadTTL,
+		ClientIPHeader: cfg.ClientIPHeader, Sentry: cfg.SentryDSN != "", Registry: reg,
+	}
+	if cfg.S3Endpoint != "" {
+		p, err := storage.New(storage.Config{Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, AccessKey: cfg.S3AccessKey,
+			SecretKey: cfg.S3SecretKey, Bucket: cfg.S3Bucket}, storage.Limits{})
+		if err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+		d.Presigner = p
+		up := p.UploadHandlers(operator(pool), 0)
+		d.UploadCreate, d.UploadPart, d.UploadComplete, d.UploadAbort = up.Create, up.Part, up.Complete, up.Abort
+	} else {
+		log.Warn("S3_ENDPOINT is empty: redemption and uploads answer SERVICE_UNAVAILABLE")
+	}
+	if cfg.StripeSecretKey != "" && cfg.StripeWebhookSecret != "" {
+		b, err := billing.New(billing.Deps{
+			DB: pool, Stripe: billing.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, nil, log),
+			Users: billing.NewGoTrueDirectory(cfg.SupabaseURL, cfg.ServiceKey, 10*time.Second), Log: log,
+			Config: billing.Config{WebhookSecret: cfg.StripeWebhookSecret, SiteURL: cfg.SiteURL},
+		})
+		if err != nil {
+			pool.Close()
+			return nil, nil, err
+		}
+		d.Checkout, d.Portal, d.Webhook = b.Checkout(httpapi.CurrentUser), b.Portal(httpapi.CurrentUser), b.Webhook()
+	} else {
+		log.Warn("Stripe is not configured: billing routes answer SERVICE_UNAVAILABLE")
+	}
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	go maintain(jobs, pool, log)
+	return httpapi.New(d), func() { stopJobs(); pool.Close(); sentry.Flush(2 * time.Second) }, nil
+}
+
+// operator allows catalog uploads for signed-in users whose profile says is_operator.
+func operator(pool *pgxpool.Pool) storage.Operator {
+	return func(c echo.Context) (bool, error) {
+		p, ok := httpapi.Principal(c)
+		if !ok || p.Kind != auth.User {
+			return false, nil
+		}
+		var is bool
+		err := pool.QueryRow(c.Request().Context(), `select coalesce((select is_operator from public.profiles where id = $1), false)`, p.UserID).Scan(&is)
+		if err != nil {
+			return false, apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
+		}
+		return is, nil
+	}
+}
+
+// maintain runs the periodic SQL jobs: expiring queued imports, announcing silent devices,
+// pruning full rate-limit buckets. Every instance may run them; they are idempotent.
+func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, q := range []string{"select public.expire_imports()", "select public.sweep_offline_devices()", "select public.prune_rate_limits()"} {
+			c, cancel := context.WithTimeout(ctx, 10*time.Second)
+			if _, err := pool.Exec(c, q); err != nil && ctx.Err() == nil {
+				log.Warn("maintenance job failed", "job", q, "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// serve runs the server until ctx ends, then drains requests for up to 20 s.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 32 << 10}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -48,6 +48,7 @@ type config struct {
 	DatabaseURL string
 	JWTSecret   string
 	JWTExpiry   time.Duration
+	ReuseWindow time.Duration
 	PublicURL   string
 	SiteURL     string
 	LogLevel    slog.Level
@@ -65,6 +66,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		DatabaseURL: getenv("DATABASE_URL"),
 		JWTSecret:   getenv("SUPABASE_JWT_SECRET"),
 		JWTExpiry:   time.Hour,
+		ReuseWindow: 10 * time.Second,
 		SiteURL:     firstNonEmpty(getenv("SITE_URL"), "http://127.0.0.1:3000"),
 		MaxConns:    16,
 	}
@@ -80,6 +82,14 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("JWT_EXPIRY: want seconds, got %q", v)
 		}
 		c.JWTExpiry = time.Duration(n) * time.Second
+	}
+	if v := getenv("GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, fmt.Errorf("GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL: want seconds, got %q", v)
+		}
+		// 0 means no grace at all; auth treats a zero window as "use the default".
+		c.ReuseWindow = max(time.Duration(n)*time.Second, time.Nanosecond)
 	}
 	host, port, err := net.SplitHostPort(c.Addr)
 	if err != nil {
@@ -118,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	keys := claims.New(cfg.JWTSecret, nil)
 	mail := auth.NewMailbox(200)
 	authSvc := auth.New(db, keys, auth.Config{JWTExpiry: cfg.JWTExpiry, Issuer: cfg.PublicURL + "/auth/v1",
-		SiteURL: cfg.SiteURL, PublicURL: cfg.PublicURL + "/auth/v1", Log: log}, mail)
+		SiteURL: cfg.SiteURL, PublicURL: cfg.PublicURL + "/auth/v1", ReuseInterval: cfg.ReuseWindow, Log: log}, mail)
 	restSvc, err := rest.New(ctx, db, keys, log)
 	if err != nil {
 		return err

@@ -27,10 +27,13 @@ const (
 )
 
 // start runs the stand-in on a free port over a fresh database and returns its base URL.
-func start(t *testing.T) (base, dbURL string) {
+func start(t *testing.T, extra ...string) (base, dbURL string) {
 	t.Helper()
 	dbURL = testenv.DB(t)
 	env := map[string]string{"DATABASE_URL": dbURL, "SUPABASE_JWT_SECRET": testenv.JWTSecret(), "LOG_LEVEL": "error"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -240,5 +243,47 @@ func TestConfig(t *testing.T) {
 	env["JWT_EXPIRY"] = "-1"
 	if _, err := loadConfig(nil, get); err == nil {
 		t.Fatal("negative JWT_EXPIRY accepted")
+	}
+}
+
+// A rotated refresh token used again after the reuse window revokes the whole session.
+func TestRefreshTokenReuseRevokesSession(t *testing.T) {
+	base, _ := start(t, "GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL", "0")
+	c := gotrue.New("local", anonKey).WithCustomGoTrueURL(base + "/auth/v1")
+	email := fmt.Sprintf("reuse-%s@example.com", uuid.NewString()[:8])
+	su, err := c.Signup(types.SignupRequest{Email: email, Password: "correct-horse-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := c.RefreshToken(su.RefreshToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.RefreshToken(su.RefreshToken); err == nil || !strings.Contains(err.Error(), "refresh_token_already_used") {
+		t.Fatalf("reuse error = %v, want refresh_token_already_used", err)
+	}
+	if _, err := c.RefreshToken(next.RefreshToken); err == nil || !strings.Contains(err.Error(), "refresh_token_not_found") {
+		t.Fatalf("current token after reuse = %v, want the session gone", err)
+	}
+	if _, err := c.WithToken(next.AccessToken).GetUser(); err == nil || !strings.Contains(err.Error(), "session_not_found") {
+		t.Fatalf("GetUser after reuse = %v, want session_not_found", err)
+	}
+}
+
+// gotrue-go sends ban_duration as nanoseconds; a banned user cannot sign in.
+func TestAdminBanWithGoTrueGo(t *testing.T) {
+	base, _ := start(t)
+	admin := gotrue.New("local", anonKey).WithCustomGoTrueURL(base + "/auth/v1").WithToken(serviceKey)
+	pw := "banned-pw-1"
+	email := fmt.Sprintf("ban-%s@example.com", uuid.NewString()[:8])
+	u, err := admin.AdminCreateUser(types.AdminCreateUserRequest{Email: email, Password: &pw, EmailConfirm: true, BanDuration: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.BannedUntil == nil || time.Until(*u.BannedUntil) < 23*time.Hour {
+		t.Fatalf("banned_until = %v", u.BannedUntil)
+	}
+	if _, err := gotrue.New("local", anonKey).WithCustomGoTrueURL(base+"/auth/v1").SignInWithEmailPassword(email, pw); err == nil || !strings.Contains(err.Error(), "user_banned") {
+		t.Fatalf("banned sign-in error = %v", err)
 	}
 }

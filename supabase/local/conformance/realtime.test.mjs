@@ -213,3 +213,12 @@ test('realtime: private REST broadcast without a write policy is refused', async
   const r = await api('/realtime/v1/api/broadcast', { method: 'POST', token: u.session.access_token, body: { messages: [{ topic: `user:${u.user.id}`, event: 'x', payload: {}, private: true }] } });
   assert.equal(r.status, 401);
 });
+
+test('realtime: an idle channel is closed when its JWT expires', async () => {
+  const u = await freshUser('idle');
+  const { ch, sub } = await privateChannel(userJWT(u.user.id, {}, 2), `user:${u.user.id}`);
+  assert.equal(sub.status, 'SUBSCRIBED');
+  const m = await new Promise((r) => { const t = setTimeout(() => r(null), 9000); ch.on('system', {}, (p) => { if (p.status === 'error') { clearTimeout(t); r(p); } }); });
+  assert.ok(m, 'system error message before the channel closes');
+  assert.match(m.message, /Token has expired/);
+});

@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -71,12 +73,33 @@ func (s *Service) adminList(w http.ResponseWriter, r *http.Request) error {
 }
 
 type adminParams struct {
-	Email        *string        `json:"email"`
-	Password     *string        `json:"password"`
-	EmailConfirm bool           `json:"email_confirm"`
-	UserMetadata map[string]any `json:"user_metadata"`
-	AppMetadata  map[string]any `json:"app_metadata"`
-	BanDuration  *string        `json:"ban_duration"`
+	Email        *string         `json:"email"`
+	Password     *string         `json:"password"`
+	EmailConfirm bool            `json:"email_confirm"`
+	UserMetadata map[string]any  `json:"user_metadata"`
+	AppMetadata  map[string]any  `json:"app_metadata"`
+	BanDuration  json.RawMessage `json:"ban_duration"`
+}
+
+// ban reads ban_duration: a Go duration string ("24h", "none") as GoTrue takes it, or a number of
+// nanoseconds, which is how gotrue-go serialises its time.Duration field.
+func (p adminParams) ban() (*string, error) {
+	if len(p.BanDuration) == 0 || string(p.BanDuration) == "null" {
+		return nil, nil
+	}
+	var s string
+	if err := json.Unmarshal(p.BanDuration, &s); err == nil {
+		return &s, nil
+	}
+	var n int64
+	if err := json.Unmarshal(p.BanDuration, &n); err != nil {
+		return nil, errf(400, "validation_failed", "invalid format for ban duration")
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	s = time.Duration(n).String()
+	return &s, nil
 }
 
 func (s *Service) adminCreate(w http.ResponseWriter, r *http.Request) error {
@@ -113,7 +136,11 @@ func (s *Service) adminCreate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		out, err = s.applyUpdate(ctx, tx, u, nil, nil, nil, nil, p.BanDuration)
+		ban, err := p.ban()
+		if err != nil {
+			return err
+		}
+		out, err = s.applyUpdate(ctx, tx, u, nil, nil, nil, nil, ban)
 		return err
 	})
 	if err != nil {
@@ -165,7 +192,11 @@ func (s *Service) adminUpdate(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		out, err = s.applyUpdate(ctx, tx, u, p.Email, p.Password, p.UserMetadata, p.AppMetadata, p.BanDuration)
+		ban, err := p.ban()
+		if err != nil {
+			return err
+		}
+		out, err = s.applyUpdate(ctx, tx, u, p.Email, p.Password, p.UserMetadata, p.AppMetadata, ban)
 		return err
 	})
 	if err != nil {

@@ -355,6 +355,7 @@ func (s *Service) refreshGrant(w http.ResponseWriter, r *http.Request, p tokenPa
 	}
 	notFound := errf(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found")
 	var session map[string]any
+	reused := false
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var (
 			id      int64
@@ -393,10 +394,10 @@ func (s *Service) refreshGrant(w http.ResponseWriter, r *http.Request, p tokenPa
 			if err == nil && s.keys.Now().Sub(updated) < s.cfg.ReuseInterval {
 				next = active
 			} else {
-				if _, err := tx.Exec(ctx, `delete from auth.sessions where id = $1`, sid); err != nil {
-					return err
-				}
-				return errf(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used")
+				// Commit the revocation; the error is returned after the transaction.
+				reused = true
+				_, err := tx.Exec(ctx, `delete from auth.sessions where id = $1`, sid)
+				return err
 			}
 		} else {
 			next = randomToken(12)
@@ -415,6 +416,9 @@ func (s *Service) refreshGrant(w http.ResponseWriter, r *http.Request, p tokenPa
 	})
 	if err != nil {
 		return err
+	}
+	if reused {
+		return errf(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used")
 	}
 	writeJSON(w, 200, session)
 	return nil

@@ -493,24 +493,59 @@ func (s *Server) fanout(topic string, private bool, payload []byte, from *channe
 	}
 	s.mu.RUnlock()
 	for _, ch := range expired {
-		// The reader goroutine owns conn.channels; only unsubscribe and notify from here.
-		ch.mu.Lock()
-		done := ch.closed
-		ch.closed = true
-		exp := ch.claims.Exp()
-		ch.mu.Unlock()
-		if done {
-			continue
-		}
-		s.mu.Lock()
-		s.unsubscribeLocked(ch)
-		s.mu.Unlock()
-		b, _ := json.Marshal(map[string]any{"channel": ch.sub, "extension": "system", "status": "error",
-			"message": fmt.Sprintf("Token has expired %d seconds ago", int(now.Sub(exp).Seconds()))})
-		ch.conn.send(Message{JoinRef: ch.joinRef, Topic: ch.topic, Event: "system", Payload: b})
-		ch.conn.send(Message{JoinRef: ch.joinRef, Ref: ch.joinRef, Topic: ch.topic, Event: "phx_close", Payload: json.RawMessage("{}")})
+		s.expire(ch, now)
 	}
 	return n
+}
+
+// expire ends a channel whose JWT has expired with Realtime's system message. The reader goroutine
+// owns conn.channels, so only the hub entry is removed here; the reader drops the closed channel.
+func (s *Server) expire(ch *channel, now time.Time) {
+	ch.mu.Lock()
+	done := ch.closed
+	ch.closed = true
+	exp := ch.claims.Exp()
+	ch.mu.Unlock()
+	if done {
+		return
+	}
+	s.mu.Lock()
+	s.unsubscribeLocked(ch)
+	s.mu.Unlock()
+	b, _ := json.Marshal(map[string]any{"channel": ch.sub, "extension": "system", "status": "error",
+		"message": fmt.Sprintf("Token has expired %d seconds ago", int(now.Sub(exp).Seconds()))})
+	ch.conn.send(Message{JoinRef: ch.joinRef, Topic: ch.topic, Event: "system", Payload: b})
+	ch.conn.send(Message{JoinRef: ch.joinRef, Ref: ch.joinRef, Topic: ch.topic, Event: "phx_close", Payload: json.RawMessage("{}")})
+}
+
+// sweep closes channels whose JWT expired, so an idle channel does not outlive its token.
+func (s *Server) sweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.keys.Now()
+		var expired []*channel
+		s.mu.RLock()
+		for _, set := range s.topics {
+			for ch := range set {
+				ch.mu.Lock()
+				exp := ch.claims.Exp()
+				ch.mu.Unlock()
+				if !exp.IsZero() && !now.Before(exp) {
+					expired = append(expired, ch)
+				}
+			}
+		}
+		s.mu.RUnlock()
+		for _, ch := range expired {
+			s.expire(ch, now)
+		}
+	}
 }
 
 // authorize asks PostgreSQL whether the claims may read (or write) topic, the way Realtime does:
@@ -565,6 +600,7 @@ func permissionDenied(err error) error {
 // Listen delivers realtime.send() messages: realtime.send() inserts the row and NOTIFYs its id on
 // "realtime:broadcast"; the listener reads the row and fans it out. It reconnects until ctx ends.
 func (s *Server) Listen(ctx context.Context) error {
+	go s.sweep(ctx, 5*time.Second)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := s.listenOnce(ctx)

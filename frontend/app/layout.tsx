@@ -27,7 +27,8 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           Skip to content
         </a>
         <SiteHeader theme={themeClass ?? "system"} />
-        <main id="main" className="mx-auto w-full max-w-7xl px-4 pb-16 pt-6 sm:px-6">
+        {/* min-height keeps the footer below the fold while streamed content arrives (no layout shift). */}
+        <main id="main" className="mx-auto min-h-[calc(100dvh-3.5rem)] w-full max-w-7xl px-4 pb-16 pt-6 sm:px-6">
           {children}
         </main>
         <footer className="border-t border-border py-8 text-center text-xs text-muted-foreground">

@@ -200,3 +200,22 @@ func TestRunStripeSyncPrintsTheReport(t *testing.T) {
 		t.Fatal("ran without configuration")
 	}
 }
+
+func TestCreateWebhookEndpointPinsTheAPIVersion(t *testing.T) {
+	t.Parallel()
+	base := testenv.StripeBase(t)
+	var out strings.Builder
+	env := map[string]string{"STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_API_BASE": base}
+	// stripe-mock validates the parameters (event names included) against Stripe's OpenAPI spec.
+	if err := RunStripeWebhookSetup(context.Background(), []string{"https://edge.example.com/v1/stripe/webhook"}, func(k string) string { return env[k] }, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"api_version":"2023-10-16"`) || !strings.Contains(out.String(), `"id":"we_`) {
+		t.Fatalf("output = %s", out.String())
+	}
+	for _, bad := range []string{"http://edge.example.com/hook", "not a url", ""} {
+		if err := RunStripeWebhookSetup(context.Background(), []string{bad}, func(k string) string { return env[k] }, &out, nil); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -350,3 +350,35 @@ func TestCustomerDeletedForgetsTheMapping(t *testing.T) {
 		t.Fatal("another user's mapping was removed")
 	}
 }
+
+// The endpoint subscribes to WebhookEvents(); each of them must reach a handler.
+func TestEverySubscribedEventTypeIsHandled(t *testing.T) {
+	t.Parallel()
+	fake := newFake()
+	_, h, pool := newWebhookService(t, fake)
+	linkTestCustomer(t, pool, freeUser, "cus_types")
+	fake.setSub(Subscription{ID: "sub_types", CustomerID: "cus_types", Status: "active", PriceID: "price_pro_monthly"})
+	fake.products["prod_types"] = Product{ID: "prod_types", Active: true, Name: "Types"}
+	fake.prices["price_types"] = Price{ID: "price_types", ProductID: "prod_types", Active: true, Currency: "usd"}
+	for i, typ := range WebhookEvents() {
+		obj := map[string]any{"id": "sub_types"}
+		switch strings.SplitN(typ, ".", 2)[0] {
+		case "checkout":
+			obj = map[string]any{"id": "cs_types", "mode": "subscription", "customer": "cus_types", "subscription": "sub_types"}
+		case "invoice":
+			obj = map[string]any{"id": "in_types", "subscription": "sub_types"}
+		case "product":
+			obj = map[string]any{"id": "prod_types"}
+		case "price":
+			obj = map[string]any{"id": "price_types"}
+		case "customer":
+			if typ == "customer.deleted" {
+				obj = map[string]any{"id": "cus_other"}
+			}
+		}
+		r := deliver(h, eventJSON(fmt.Sprintf("evt_types_%d", i), typ, obj))
+		if r.Status != 200 || !strings.Contains(r.Body, `"handled":true`) {
+			t.Errorf("%s = %d %s", typ, r.Status, r.Body)
+		}
+	}
+}

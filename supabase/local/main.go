@@ -5,7 +5,14 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
 	"embed"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,6 +60,10 @@ type config struct {
 	SiteURL     string
 	LogLevel    slog.Level
 	MaxConns    int32
+	// ES256Key (PEM, from JWT_ES256_PRIVATE_KEY) or JWTAlg=ES256 (key generated at start) makes
+	// the stand-in sign user sessions with ES256 and publish the key in jwks.json.
+	JWTAlg   string
+	ES256Key string
 }
 
 func loadConfig(args []string, getenv func(string) string) (config, error) {
@@ -69,6 +80,14 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		ReuseWindow: 10 * time.Second,
 		SiteURL:     firstNonEmpty(getenv("SITE_URL"), "http://127.0.0.1:3000"),
 		MaxConns:    16,
+	}
+	c.JWTAlg = firstNonEmpty(getenv("JWT_ALGORITHM"), "HS256")
+	c.ES256Key = getenv("JWT_ES256_PRIVATE_KEY")
+	if c.ES256Key != "" {
+		c.JWTAlg = "ES256"
+	}
+	if c.JWTAlg != "HS256" && c.JWTAlg != "ES256" {
+		return c, fmt.Errorf("JWT_ALGORITHM: want HS256 or ES256, got %q", c.JWTAlg)
 	}
 	if c.DatabaseURL == "" {
 		return c, errors.New("DATABASE_URL is required")
@@ -126,6 +145,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return fmt.Errorf("stand-in shims: %w", err)
 	}
 	keys := claims.New(cfg.JWTSecret, nil)
+	if cfg.JWTAlg == "ES256" {
+		if keys, err = withES256(keys, cfg.ES256Key); err != nil {
+			return err
+		}
+	}
 	mail := auth.NewMailbox(200)
 	authSvc := auth.New(db, keys, auth.Config{JWTExpiry: cfg.JWTExpiry, Issuer: cfg.PublicURL + "/auth/v1",
 		SiteURL: cfg.SiteURL, PublicURL: cfg.PublicURL + "/auth/v1", ReuseInterval: cfg.ReuseWindow, Log: log}, mail)
@@ -166,6 +190,43 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	defer cancel()
 	rt.Close()
 	return srv.Shutdown(shutdown)
+}
+
+// withES256 loads the PEM key (EC P-256, SEC 1 or PKCS#8) or generates one for this run.
+func withES256(keys *claims.Keys, pemKey string) (*claims.Keys, error) {
+	var key *ecdsa.PrivateKey
+	if pemKey == "" {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	} else {
+		block, _ := pem.Decode([]byte(pemKey))
+		if block == nil {
+			return nil, errors.New("JWT_ES256_PRIVATE_KEY: no PEM block")
+		}
+		if k, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
+			key = k
+		} else if k8, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+			ek, ok := k8.(*ecdsa.PrivateKey)
+			if !ok {
+				return nil, errors.New("JWT_ES256_PRIVATE_KEY: not an EC key")
+			}
+			key = ek
+		} else {
+			return nil, fmt.Errorf("JWT_ES256_PRIVATE_KEY: %w", err)
+		}
+		if key.Curve != elliptic.P256() {
+			return nil, errors.New("JWT_ES256_PRIVATE_KEY: want a P-256 key")
+		}
+	}
+	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(der)
+	return keys.WithES256(key, hex.EncodeToString(sum[:8])), nil
 }
 
 func applyShims(ctx context.Context, db *pg.DB) error {

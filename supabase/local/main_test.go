@@ -3,15 +3,20 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	gotrue "github.com/supabase-community/gotrue-go"
@@ -285,5 +290,54 @@ func TestAdminBanWithGoTrueGo(t *testing.T) {
 	}
 	if _, err := gotrue.New("local", anonKey).WithCustomGoTrueURL(base+"/auth/v1").SignInWithEmailPassword(email, pw); err == nil || !strings.Contains(err.Error(), "user_banned") {
 		t.Fatalf("banned sign-in error = %v", err)
+	}
+}
+
+// With JWT_ALGORITHM=ES256 sessions are signed with an EC key published in jwks.json (so
+// supabase-js getClaims() verifies locally), and REST still accepts them.
+func TestES256SessionsAndJWKS(t *testing.T) {
+	base, _ := start(t, "JWT_ALGORITHM", "ES256")
+	c := gotrue.New("local", anonKey).WithCustomGoTrueURL(base + "/auth/v1")
+	su, err := c.Signup(types.SignupRequest{Email: fmt.Sprintf("es-%s@example.com", uuid.NewString()[:8]), Password: "correct-horse-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("GET", base+"/auth/v1/.well-known/jwks.json", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var set struct {
+		Keys []struct{ Kty, Crv, Alg, Kid, X, Y string } `json:"keys"`
+	}
+	json.NewDecoder(res.Body).Decode(&set)
+	res.Body.Close()
+	if len(set.Keys) != 1 || set.Keys[0].Alg != "ES256" || set.Keys[0].Crv != "P-256" {
+		t.Fatalf("jwks = %+v", set)
+	}
+	k := set.Keys[0]
+	xb, _ := base64.RawURLEncoding.DecodeString(k.X)
+	yb, _ := base64.RawURLEncoding.DecodeString(k.Y)
+	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(xb), Y: new(big.Int).SetBytes(yb)}
+	tok, err := jwt.Parse(su.AccessToken, func(tk *jwt.Token) (any, error) {
+		if tk.Header["kid"] != k.Kid {
+			return nil, fmt.Errorf("kid %v", tk.Header["kid"])
+		}
+		return pub, nil
+	}, jwt.WithValidMethods([]string{"ES256"}))
+	if err != nil || !tok.Valid {
+		t.Fatalf("verify with JWKS: %v", err)
+	}
+	req, _ = http.NewRequest("GET", base+"/rest/v1/profiles?select=id", nil)
+	req.Header.Set("apikey", anonKey)
+	req.Header.Set("Authorization", "Bearer "+su.AccessToken)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), su.User.ID.String()) {
+		t.Fatalf("REST with ES256 token = %d %s", res.StatusCode, body)
 	}
 }

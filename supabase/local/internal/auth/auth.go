@@ -87,7 +87,7 @@ func (s *Service) Handler() http.Handler {
 	h("GET /settings", s.settings)
 	h("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Cache-Control", "public, max-age=600")
-		writeJSON(w, 200, map[string]any{"keys": []any{}})
+		writeJSON(w, 200, s.keys.JWKS())
 		return nil
 	})
 	h("POST /signup", s.signup)

@@ -3,6 +3,8 @@
 package claims
 
 import (
+	"crypto/ecdsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,10 +65,35 @@ func (c Claims) JSON() string {
 	return string(b)
 }
 
-// Keys signs and verifies.
+// Keys signs and verifies. With an ES256 key it signs with it (header kid) and still verifies the
+// HS256 secret's tokens (the anon/service keys, the edge's device JWTs).
 type Keys struct {
 	secret []byte
 	now    func() time.Time
+	ec     *ecdsa.PrivateKey
+	kid    string
+}
+
+// WithES256 makes Sign use ES256 with key (kid in the header); JWKS publishes its public half.
+func (k *Keys) WithES256(key *ecdsa.PrivateKey, kid string) *Keys {
+	c := *k
+	c.ec, c.kid = key, kid
+	return &c
+}
+
+// JWKS is the public key set for /.well-known/jwks.json (empty for HS256 only, like GoTrue).
+func (k *Keys) JWKS() map[string]any {
+	keys := []any{}
+	if k.ec != nil {
+		size := (k.ec.Curve.Params().BitSize + 7) / 8
+		x := make([]byte, size)
+		y := make([]byte, size)
+		k.ec.PublicKey.X.FillBytes(x)
+		k.ec.PublicKey.Y.FillBytes(y)
+		keys = append(keys, map[string]any{"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "key_ops": []string{"verify"},
+			"kid": k.kid, "x": base64.RawURLEncoding.EncodeToString(x), "y": base64.RawURLEncoding.EncodeToString(y)})
+	}
+	return map[string]any{"keys": keys}
 }
 
 // New returns keys over an HS256 secret; now may be nil.
@@ -82,6 +109,11 @@ func (k *Keys) Now() time.Time { return k.now() }
 
 // Sign returns a compact HS256 JWT of the claims.
 func (k *Keys) Sign(c map[string]any) (string, error) {
+	if k.ec != nil {
+		t := jwt.NewWithClaims(jwt.SigningMethodES256, jwt.MapClaims(c))
+		t.Header["kid"] = k.kid
+		return t.SignedString(k.ec)
+	}
 	t := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims(c))
 	return t.SignedString(k.secret)
 }
@@ -92,9 +124,21 @@ func (k *Keys) Verify(token string, requireRoleExp bool) (Claims, error) {
 	if token == "" || strings.Count(token, ".") != 2 || len(token) > 16<<10 {
 		return nil, &Error{Kind: Malformed, Detail: "token is malformed: token contains an invalid number of segments"}
 	}
-	p := jwt.NewParser(jwt.WithValidMethods([]string{"HS256", "HS384", "HS512"}), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
+	methods := []string{"HS256", "HS384", "HS512"}
+	if k.ec != nil {
+		methods = append(methods, "ES256")
+	}
+	p := jwt.NewParser(jwt.WithValidMethods(methods), jwt.WithoutClaimsValidation(), jwt.WithJSONNumber())
 	var mc jwt.MapClaims
-	_, err := p.ParseWithClaims(token, &mc, func(*jwt.Token) (any, error) { return k.secret, nil })
+	_, err := p.ParseWithClaims(token, &mc, func(t *jwt.Token) (any, error) {
+		if t.Method.Alg() == "ES256" {
+			if kid, _ := t.Header["kid"].(string); kid != k.kid {
+				return nil, errors.New("unknown kid")
+			}
+			return &k.ec.PublicKey, nil
+		}
+		return k.secret, nil
+	})
 	if err != nil {
 		switch {
 		case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):

@@ -258,3 +258,43 @@ test('rest: Content-Range on plain reads', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('content-range'), '0-1/*');
 });
+
+test('rest: scalar RPC result (service role) and EXECUTE revoked for anon (401 42501)', async () => {
+  const [s] = await someShaders(1);
+  const ok = await service.rpc('has_entitlement', { p_user: PRO.id, p_shader: s.id });
+  assert.equal(ok.error, null);
+  assert.equal(typeof ok.data, 'boolean');
+  const denied = await anon.rpc('has_entitlement', { p_user: PRO.id, p_shader: s.id });
+  assert.equal(denied.status, 401);
+  assert.equal(denied.error.code, '42501');
+});
+
+test('rest: JSON path filter and select (manifest->>schema_version)', async () => {
+  const r = await anon.from('shader_versions').select('version, sv:manifest->>schema_version').eq('manifest->>schema_version', '1').limit(2);
+  assert.equal(r.error, null);
+  assert.ok(r.data.length > 0);
+  assert.equal(r.data[0].sv, '1');
+});
+
+test('rest: is null / not.is.null filters', async () => {
+  const a = await anon.from('shaders').select('id', { count: 'exact', head: true });
+  const n = await anon.from('shaders').select('id', { count: 'exact', head: true }).is('description', null);
+  const nn = await anon.from('shaders').select('id', { count: 'exact', head: true }).not('description', 'is', null);
+  assert.equal(n.error, null);
+  assert.equal(n.count + nn.count, a.count);
+});
+
+test('rest: upsert merge-duplicates updates the existing row (service role)', async () => {
+  const r = await service.from('categories').upsert({ id: 'metal', name: 'Metals', sort_order: 10 }).select();
+  assert.equal(r.error, null);
+  assert.equal(r.status, 201);
+  assert.deepEqual(r.data.map((x) => x.id), ['metal']);
+  const c = await anon.from('categories').select('*', { count: 'exact', head: true });
+  assert.equal(c.count, 12);
+});
+
+test('rest: Accept-Profile for an unexposed schema is PGRST106 (406)', async () => {
+  const r = await api('/rest/v1/users', { headers: { 'Accept-Profile': 'auth' } });
+  assert.equal(r.status, 406);
+  assert.equal(r.json.code, 'PGRST106');
+});

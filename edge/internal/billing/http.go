@@ -60,13 +60,15 @@ func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
 		if !recurring {
 			return fail(apierror.InvalidInput, "price_id is not a subscription price", nil)
 		}
-		var subscribed bool
-		if err := s.db.QueryRow(ctx, `select public.has_active_subscription($1)`, user).Scan(&subscribed); err != nil {
+		// One subscription per customer: a live one (including past_due, unpaid, paused: those are
+		// fixed in the portal, not by paying twice) sends the user to the portal instead.
+		var live bool
+		if err := s.db.QueryRow(ctx, `select exists (select 1 from public.subscriptions where user_id = $1
+			and status not in ('canceled', 'incomplete', 'incomplete_expired'))`, user).Scan(&live); err != nil {
 			return fail(apierror.Internal, "could not start checkout", err)
 		}
-		if subscribed {
-			// One subscription per customer: changes go through the portal.
-			return fail(apierror.Conflict, "you already have an active subscription; manage it in the billing portal", nil)
+		if live {
+			return fail(apierror.Conflict, "you already have a subscription; manage it in the billing portal", nil)
 		}
 		customer, err := s.customerFor(ctx, user)
 		if err != nil {

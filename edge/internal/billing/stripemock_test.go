@@ -118,12 +118,23 @@ func TestCheckoutCreatesOneCustomerAndReturnsTheSessionURL(t *testing.T) {
 	if _, err := pool.Exec(context.Background(), `insert into public.prices (id, product_id, currency, unit_amount) values ('price_once', 'prod_octane_pro', 'usd', 500)`); err != nil {
 		t.Fatal(err)
 	}
+	// A third user whose subscription is past due fixes it in the portal, not with a second one.
+	pastDue := uuid.New()
+	if _, err := pool.Exec(context.Background(), `
+		insert into auth.users (id, aud, role, email) values ($1, 'authenticated', 'authenticated', 'late@octane.local');
+		`, pastDue); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(context.Background(), `insert into public.subscriptions (id, user_id, status, price_id) values ('sub_late', $1, 'past_due', 'price_pro_monthly')`, pastDue); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name, user, body string
 		status           int
 		code             string
 	}{
 		{"subscriber", proUser.String(), `{"price_id":"price_pro_monthly"}`, 409, string(apierror.Conflict)},
+		{"past due", pastDue.String(), `{"price_id":"price_pro_monthly"}`, 409, string(apierror.Conflict)},
 		{"unknown price", freeUser.String(), `{"price_id":"price_nope"}`, 400, string(apierror.InvalidInput)},
 		{"one-time price", freeUser.String(), `{"price_id":"price_once"}`, 400, string(apierror.InvalidInput)},
 		{"no price", freeUser.String(), `{}`, 400, string(apierror.MissingRequiredField)},

@@ -260,3 +260,24 @@ test('auth: banned user cannot sign in', async () => {
   const { error } = await client().auth.signInWithPassword({ email, password: 'banned-pw-1' });
   assert.equal(error.code, 'user_banned');
 });
+
+test('auth: PKCE magic link: ?code= redirect exchanged with the code verifier', async () => {
+  const sb = client(ANON, { auth: { flowType: 'pkce' } });
+  const email = uniqueEmail('pkce');
+  const { error } = await sb.auth.signInWithOtp({ email, options: { emailRedirectTo: 'http://127.0.0.1:3000/auth/callback' } });
+  assert.equal(error, null);
+  const box = await (await fetch(`${URL_}/mailbox?format=json&to=${encodeURIComponent(email)}`)).json();
+  const r = await fetch(box[0].link, { redirect: 'manual' });
+  assert.equal(r.status, 303);
+  const loc = new URL(r.headers.get('location'));
+  assert.equal(loc.pathname, '/auth/callback');
+  const code = loc.searchParams.get('code');
+  assert.ok(code, 'code in the redirect');
+  const flowId = [...loc.searchParams.entries()].find(([k]) => k !== 'code')?.[1];
+  const ex = await sb.auth.exchangeCodeForSession(code, flowId ? { flowId } : undefined);
+  assert.equal(ex.error, null);
+  assert.equal(ex.data.user.email, email);
+  const again = await api('/auth/v1/token?grant_type=pkce', { method: 'POST', body: { auth_code: code, code_verifier: 'x'.repeat(43) }, headers: { 'X-Supabase-Api-Version': '2024-01-01' } });
+  assert.equal(again.status, 404);
+  assert.equal(again.json.code, 'flow_state_not_found');
+});

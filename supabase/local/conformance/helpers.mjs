@@ -18,7 +18,7 @@ export const FREE = { id: '22222222-2222-4222-8222-222222222222', email: 'free@o
 
 export function client(key = ANON, opts = {}) {
   return createClient(URL_, key, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, ...(opts.auth ?? {}) },
     realtime: { transport: WebSocket, ...(opts.realtime ?? {}) },
     ...opts.extra,
   });

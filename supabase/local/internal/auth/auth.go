@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -291,6 +293,57 @@ type tokenParams struct {
 	Phone        string `json:"phone"`
 	Password     string `json:"password"`
 	RefreshToken string `json:"refresh_token"`
+	AuthCode     string `json:"auth_code"`
+	CodeVerifier string `json:"code_verifier"`
+}
+
+// pkceGrant exchanges a verified flow's auth code and the client's code verifier for a session.
+func (s *Service) pkceGrant(w http.ResponseWriter, r *http.Request, p tokenParams) error {
+	if p.AuthCode == "" || p.CodeVerifier == "" {
+		return errf(400, "validation_failed", "invalid request: both auth code and code verifier should be non-empty")
+	}
+	ctx := r.Context()
+	var session map[string]any
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var uid uuid.UUID
+		var challenge, method, amr string
+		err := tx.QueryRow(ctx, `delete from auth.flow_state where auth_code = $1 and verified_at is not null
+			and created_at > now() - interval '10 minutes'
+			returning user_id, code_challenge, code_challenge_method, authentication_method`, p.AuthCode).Scan(&uid, &challenge, &method, &amr)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errf(404, "flow_state_not_found", "invalid flow state, no valid flow state found")
+		}
+		if err != nil {
+			return err
+		}
+		want := p.CodeVerifier
+		if method == "s256" {
+			h := sha256.Sum256([]byte(p.CodeVerifier))
+			want = base64.RawURLEncoding.EncodeToString(h[:])
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(challenge)) != 1 {
+			return errf(403, "bad_code_verifier", "code challenge does not match previously saved code verifier")
+		}
+		u, err := userByID(ctx, tx, uid)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			return errf(404, "user_not_found", "User not found")
+		}
+		session, err = s.issue(ctx, tx, u, amr)
+		return err
+	})
+	if err != nil {
+		// A failed verifier check must still burn the code; commit it separately.
+		var ae *apiError
+		if errors.As(err, &ae) && ae.code == "bad_code_verifier" {
+			s.db.Pool.Exec(ctx, `delete from auth.flow_state where auth_code = $1`, p.AuthCode)
+		}
+		return err
+	}
+	writeJSON(w, 200, session)
+	return nil
 }
 
 func (s *Service) token(w http.ResponseWriter, r *http.Request) error {
@@ -303,6 +356,8 @@ func (s *Service) token(w http.ResponseWriter, r *http.Request) error {
 		return s.passwordGrant(w, r, p)
 	case "refresh_token":
 		return s.refreshGrant(w, r, p)
+	case "pkce":
+		return s.pkceGrant(w, r, p)
 	default:
 		return errf(400, "validation_failed", "unsupported_grant_type")
 	}
@@ -609,7 +664,26 @@ type otpParams struct {
 	Phone      string         `json:"phone"`
 	CreateUser *bool          `json:"create_user"`
 	Data       map[string]any `json:"data"`
+	// PKCE (supabase-js flowType 'pkce', the @supabase/ssr default)
+	CodeChallenge       string `json:"code_challenge"`
+	CodeChallengeMethod string `json:"code_challenge_method"`
 }
+
+func (p otpParams) pkce() (*pkceChallenge, error) {
+	if p.CodeChallenge == "" {
+		return nil, nil
+	}
+	m := strings.ToLower(p.CodeChallengeMethod)
+	if m != "s256" && m != "plain" {
+		return nil, errf(400, "validation_failed", "code challenge method not supported")
+	}
+	if len(p.CodeChallenge) < 43 || len(p.CodeChallenge) > 128 {
+		return nil, errf(400, "validation_failed", "code challenge has to be between 43 and 128 characters")
+	}
+	return &pkceChallenge{challenge: p.CodeChallenge, method: m}, nil
+}
+
+type pkceChallenge struct{ challenge, method string }
 
 // otp sends a magic link + 6-digit code to the local mailbox (and the log).
 func (s *Service) otp(w http.ResponseWriter, r *http.Request) error {
@@ -624,8 +698,12 @@ func (s *Service) otp(w http.ResponseWriter, r *http.Request) error {
 	if !validEmail(p.Email) {
 		return errf(400, "validation_failed", "Unable to validate email address: invalid format")
 	}
+	pk, err := p.pkce()
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		u, err := userByEmail(ctx, tx, p.Email)
 		if err != nil {
 			return err
@@ -638,7 +716,7 @@ func (s *Service) otp(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		return s.sendLink(ctx, tx, u, "magiclink", r.URL.Query().Get("redirect_to"))
+		return s.sendLink(ctx, tx, u, "magiclink", r.URL.Query().Get("redirect_to"), pk)
 	})
 	if err != nil {
 		return err
@@ -656,8 +734,12 @@ func (s *Service) recover(w http.ResponseWriter, r *http.Request) error {
 	if !validEmail(p.Email) {
 		return errf(400, "validation_failed", "Unable to validate email address: invalid format")
 	}
+	pk, err := p.pkce()
+	if err != nil {
+		return err
+	}
 	ctx := r.Context()
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		u, err := userByEmail(ctx, tx, p.Email)
 		if err != nil || u == nil {
 			return err // unknown e-mails get the same 200, as GoTrue does
@@ -665,7 +747,7 @@ func (s *Service) recover(w http.ResponseWriter, r *http.Request) error {
 		if _, err := tx.Exec(ctx, `update auth.users set recovery_sent_at = now() where id = $1`, u.ID); err != nil {
 			return err
 		}
-		return s.sendLink(ctx, tx, u, "recovery", r.URL.Query().Get("redirect_to"))
+		return s.sendLink(ctx, tx, u, "recovery", r.URL.Query().Get("redirect_to"), pk)
 	})
 	if err != nil {
 		return err
@@ -675,7 +757,7 @@ func (s *Service) recover(w http.ResponseWriter, r *http.Request) error {
 }
 
 // sendLink stores one token of the type (the code and the link's hash both map to it) and mails it.
-func (s *Service) sendLink(ctx context.Context, tx pgx.Tx, u *user, typ, redirect string) error {
+func (s *Service) sendLink(ctx context.Context, tx pgx.Tx, u *user, typ, redirect string, pk *pkceChallenge) error {
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	code := fmt.Sprintf("%06d", n.Int64())
 	linkToken := randomToken(40)
@@ -684,6 +766,12 @@ func (s *Service) sendLink(ctx context.Context, tx pgx.Tx, u *user, typ, redirec
 	}
 	for _, h := range []string{hashToken(u.Email + code), hashToken(linkToken)} {
 		if _, err := tx.Exec(ctx, `insert into auth.one_time_tokens (user_id, token_type, token_hash, relates_to) values ($1, $2, $3, $4)`, u.ID, typ, h, u.Email); err != nil {
+			return err
+		}
+	}
+	if pk != nil {
+		if _, err := tx.Exec(ctx, `insert into auth.flow_state (user_id, auth_code, code_challenge, code_challenge_method, authentication_method, token_hash)
+			values ($1, $2, $3, $4, $5, $6)`, u.ID, uuid.NewString(), pk.challenge, pk.method, typ, hashToken(linkToken)); err != nil {
 			return err
 		}
 	}
@@ -777,9 +865,19 @@ func (s *Service) verifyGet(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var session map[string]any
+	authCode := ""
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		u, err := s.consume(ctx, tx, verifyParams{Type: q.Get("type"), TokenHash: q.Get("token")})
 		if err != nil {
+			return err
+		}
+		// A PKCE flow gets ?code= instead of a session in the fragment.
+		err = tx.QueryRow(ctx, `update auth.flow_state set verified_at = now() where token_hash = $1 and user_id = $2
+			returning auth_code`, hashToken(q.Get("token")), u.ID).Scan(&authCode)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
 		session, err = s.issue(ctx, tx, u, "otp")
@@ -793,6 +891,14 @@ func (s *Service) verifyGet(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		}
 		return err
+	}
+	if authCode != "" {
+		sep := "?"
+		if strings.Contains(redirect, "?") {
+			sep = "&"
+		}
+		http.Redirect(w, r, redirect+sep+"code="+url.QueryEscape(authCode), http.StatusSeeOther)
+		return nil
 	}
 	frag := url.Values{
 		"access_token": {session["access_token"].(string)}, "token_type": {"bearer"},

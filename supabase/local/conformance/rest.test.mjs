@@ -298,3 +298,26 @@ test('rest: Accept-Profile for an unexposed schema is PGRST106 (406)', async () 
   assert.equal(r.status, 406);
   assert.equal(r.json.code, 'PGRST106');
 });
+
+test('rest: malformed input never gets a 5xx', async () => {
+  const cases = [
+    ['GET', '/rest/v1/categories?select=(((', undefined],
+    ['GET', '/rest/v1/categories?order=id.sideways', undefined],
+    ['GET', '/rest/v1/categories?limit=-1', undefined],
+    ['GET', '/rest/v1/categories?id=in.("unterminated', undefined],
+    ['GET', '/rest/v1/categories?select=id::pg_sleep', undefined],
+    ['GET', '/rest/v1/categories?sort_order=eq.not-a-number', undefined],
+    ['GET', '/rest/v1/shaders?select=slug,nope(*)', undefined],
+    ['POST', '/rest/v1/categories', '{"id":'],
+    ['POST', '/rest/v1/categories', '[1,2,3]'],
+    ['PATCH', '/rest/v1/categories?id=eq.metal', '[]'],
+    ['POST', '/rest/v1/rpc/search_shaders', '[1]'],
+    ['POST', '/rest/v1/rpc/search_shaders', '{"page_size":"many"}'],
+    ['DELETE', '/rest/v1/categories?or=(id.eq.a,,)', undefined],
+  ];
+  for (const [method, path, body] of cases) {
+    const r = await api(path, { method, body });
+    assert.ok(r.status >= 400 && r.status < 500, `${method} ${path} -> ${r.status} ${r.text}`);
+    assert.ok(r.json && typeof r.json.code === 'string' && typeof r.json.message === 'string', `${method} ${path} error body ${r.text}`);
+  }
+});

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -594,4 +595,73 @@ type panicky struct{}
 
 func (panicky) PresignGet(context.Context, string, time.Duration) (string, time.Time, error) {
 	panic("presigner exploded at storage.go:42")
+}
+
+// Anonymous callers are bucketed by the socket address: a client-chosen X-Forwarded-For does not
+// give it a fresh bucket.
+func TestAnonymousRateLimitIgnoresForwardedFor(t *testing.T) {
+	s := newStack(t)
+	start := time.Now()
+	ok := 0
+	var last *httptest.ResponseRecorder
+	for i := 0; i < 80; i++ {
+		req := httptest.NewRequest("POST", "/v1/devices/token", strings.NewReader(`{"device_code":"nope","grant_type":"urn:ietf:params:oauth:grant-type:device_code"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = "198.51.100.7:4000"
+		req.Header.Set("X-Forwarded-For", "203.0.113."+strconv.Itoa(i))
+		last = httptest.NewRecorder()
+		s.h.ServeHTTP(last, req)
+		if last.Code == http.StatusTooManyRequests {
+			break
+		}
+		ok++
+	}
+	extra := int(time.Since(start) / time.Second) // 60/min refills one a second
+	if ok < 60 || ok > 60+extra {
+		t.Fatalf("%d anonymous requests allowed from one address, want 60", ok)
+	}
+	if last.Code != http.StatusTooManyRequests || last.Header().Get("Retry-After") == "" {
+		t.Fatalf("want 429 with Retry-After, got %d", last.Code)
+	}
+	// Another socket address has its own bucket.
+	req := httptest.NewRequest("POST", "/v1/devices/token", strings.NewReader(`{}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.RemoteAddr = "198.51.100.8:4000"
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	if rec.Code == http.StatusTooManyRequests {
+		t.Fatal("a different address shares the bucket")
+	}
+}
+
+// Token lifetimes are judged by the edge's clock alone: 121 s after minting the token is refused
+// and stays unspent in the database.
+func TestExpiredTokenAtRedeem(t *testing.T) {
+	s := newStack(t)
+	device, key := s.pair(proUser)
+	devJWT := s.deviceJWT(key)
+	shaderID, _ := s.publish("late-steel", true)
+	r := s.do("POST", "/v1/imports", userJWT(t, proUser), map[string]string{"shader_id": shaderID, "device_id": device})
+	id := r.json(t)["import_id"].(string)
+	tok := s.deviceMessage(device, id)["token"].(string)
+
+	jwts, _ := auth.NewJWTs([]byte(testenv.JWTSecret()), edgeIss, nil, time.Hour)
+	tokens, _ := token.ParseKeyring(localHMAC)
+	later := &stack{t: t, db: s.db, h: httpapi.New(httpapi.Deps{DB: s.db, JWTs: jwts, Tokens: tokens, SiteURL: siteURL,
+		Delivery: shaderpkg.LocalDevKeyring(), Presigner: panicky{},
+		Now: func() time.Time { return time.Now().Add(token.TTL + time.Second) }})}
+	if got := later.do("POST", "/v1/imports/"+id+"/redeem", devJWT, map[string]string{"token": tok}).errCode(t); got != apierror.InvalidToken {
+		t.Fatalf("expired token: %s", got)
+	}
+	var redeemed bool
+	_ = s.db.QueryRow(context.Background(), `select redeemed_at is not null from public.import_tokens where token_hash = $1`, token.Hash(tok)).Scan(&redeemed)
+	if redeemed {
+		t.Fatal("an expired token was spent")
+	}
+	// Bit-flipped tokens are refused too.
+	flipped := []byte(tok)
+	flipped[len(flipped)/2] ^= 1
+	if got := s.do("POST", "/v1/imports/"+id+"/redeem", devJWT, map[string]string{"token": string(flipped)}).errCode(t); got != apierror.InvalidToken {
+		t.Fatalf("bit-flipped token: %s", got)
+	}
 }

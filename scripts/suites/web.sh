@@ -24,7 +24,7 @@ if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "${WEB_E2E:-1}" != "0" ] && [ -f "$OCTANE_ROOT/frontend/tests/e2e/run.mjs" ]; then
   e2e_report="$OCTANE_LOCAL/reports/web-e2e.json"
   rm -f "$e2e_report"
-  E2E_REPORT="$e2e_report" node "$OCTANE_ROOT/frontend/tests/e2e/run.mjs"
+  E2E_REPORT="$e2e_report" node "$OCTANE_ROOT/frontend/tests/e2e/run.mjs" site edge
   e2e_rc=$?
   if [ -f "$e2e_report" ]; then
     read -r p f s < <(node -e 'const r=require(process.argv[1]);console.log(r.passed,r.failed,r.skipped)' "$e2e_report")

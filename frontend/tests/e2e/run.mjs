@@ -1,5 +1,5 @@
 // A small Playwright runner (playwright-core + Debian chromium; no browser downloads).
-// Usage: node tests/e2e/run.mjs [site] [edge]   (default: site)
+// Usage: node tests/e2e/run.mjs [site] [edge]   (default: site edge)
 // Tests that need a missing service skip with a hint locally and fail when CI=true.
 // Writes {passed, failed, skipped} to $E2E_REPORT and screenshots to .local/reports/screenshots/.
 import fs from "node:fs";
@@ -8,7 +8,7 @@ import { chromium } from "playwright-core";
 import { startStack, rootDir, SUPABASE_URL, EDGE_URL, PREVIEW_BASE_URL } from "./stack.mjs";
 
 const groups = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-const selected = groups.length ? groups : ["site"];
+const selected = groups.length ? groups : ["site", "edge"];
 const CI = process.env.CI === "true";
 const shotDir = path.join(process.env.OCTANE_LOCAL ?? path.join(rootDir, ".local"), "reports", "screenshots");
 fs.mkdirSync(shotDir, { recursive: true });
@@ -18,6 +18,9 @@ for (const g of selected) {
   const mod = await import(`./${g}.e2e.mjs`);
   for (const t of mod.tests) tests.push({ ...t, group: g });
 }
+
+// Checks over everything recorded (e.g. the loopback test) run after all page tests.
+tests.sort((a, b) => Number(Boolean(a.last)) - Number(Boolean(b.last)));
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
 let stack;

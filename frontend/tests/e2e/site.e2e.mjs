@@ -187,6 +187,7 @@ export const tests = [
   },
   {
     name: "no request goes to a loopback address other than the site, Supabase, the edge and previews",
+    last: true,
     async fn({ requests, allowedOrigins, assert }) {
       assert(requests.length > 20, `too few requests recorded (${requests.length}); run after the page tests`);
       const loop = /^(127\.|localhost$|\[::1\]$|0\.0\.0\.0$)/;

@@ -61,7 +61,12 @@ export async function startStack() {
       try { await c(); } catch { /* best effort */ }
     }
   };
-  const env = { ...process.env };
+  // Local-stack configuration (.env.example, public values) under whatever the caller exported.
+  const dotenv = Object.fromEntries(
+    fs.readFileSync(path.join(rootDir, ".env.example"), "utf8").split("\n")
+      .map((l) => l.match(/^([A-Z0-9_]+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]),
+  );
+  const env = { ...dotenv, ...process.env };
   const anon = fs.readFileSync(path.join(rootDir, ".env.example"), "utf8").match(/^SUPABASE_ANON_KEY=(.*)$/m)?.[1];
   const jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
   let supabase = (await reachable(SUPABASE_URL, "/auth/v1/health")) ? "external" : null;
@@ -86,6 +91,25 @@ export async function startStack() {
       throw new Error("the Supabase stand-in did not start");
     }
     supabase = "started";
+
+    // The same database gets one real demo package (the seed only has placeholders) and an edge.
+    const bin2 = (name) => path.join(path.dirname(bin), `${name}-e2e`);
+    const childEnv = { ...env, DATABASE_URL: pg.toString(), GOFLAGS: "-mod=mod" };
+    const demo = path.join(rootDir, "catalog/demo/packages/oak-wood-1.0.0.zip");
+    if (fs.existsSync(path.join(rootDir, "cmd/publish/main.go")) && fs.existsSync(demo)) {
+      execFileSync("/usr/local/go/bin/go", ["build", "-o", bin2("publish"), "./cmd/publish"], { cwd: rootDir, stdio: "inherit", env: childEnv });
+      execFileSync(bin2("publish"), ["--no-vet", "--skip-existing", "--free", "--public-previews", demo], { cwd: rootDir, stdio: ["ignore", "ignore", "inherit"], env: childEnv });
+    }
+    if (!(await reachable(EDGE_URL, "/healthz")) && fs.existsSync(path.join(rootDir, "edge/main.go"))) {
+      execFileSync("/usr/local/go/bin/go", ["build", "-o", bin2("edge"), "./edge"], { cwd: rootDir, stdio: "inherit", env: childEnv });
+      const edge = spawn(bin2("edge"), [], {
+        cwd: rootDir,
+        stdio: ["ignore", "ignore", "inherit"],
+        env: { ...childEnv, EDGE_ADDR: new URL(EDGE_URL).host, LOG_LEVEL: "warn" },
+      });
+      cleanups.push(() => edge.kill("SIGTERM"));
+      await waitFor(EDGE_URL, "/healthz", 30_000);
+    }
   }
 
   let baseUrl = process.env.E2E_BASE_URL ?? null;

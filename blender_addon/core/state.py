@@ -1,0 +1,139 @@
+"""Connection and import state shown in the panels, updated from bridge messages.
+
+``BridgeState.apply`` is the only writer; it runs on Blender's main thread (drain()).
+It returns the messages that need Blender work (``import``) so the caller can act on them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from .protocol import Message
+
+RECENT_MAX = 10
+ERRORS_MAX = 10
+
+STATES = ("stopped", "starting", "unpaired", "pairing", "connecting", "online", "offline", "error")
+
+# Plain-words text for the bridge's error codes; unknown codes show the bridge's message.
+ERROR_TEXT = {
+    "SUBSCRIPTION_REQUIRED": "Your subscription is not active. Renew it on the site to import.",
+    "DELIVERY_BAD_SIGNATURE": "The download could not be verified and was discarded.",
+    "CHECKSUM_MISMATCH": "The download was damaged (checksum mismatch). Try again.",
+    "NETWORK": "The bridge cannot reach the server. Check your connection.",
+    "BRIDGE_MISSING": "The bridge program is missing from the add-on. Reinstall the add-on.",
+    "ONLINE_ACCESS_DISABLED": "Online access is disabled in Blender's preferences (System > Network).",
+}
+
+
+@dataclass
+class CurrentImport:
+    import_id: str
+    shader_name: str = ""
+    stage: str = "queued"
+    fraction: float = 0.0
+
+
+@dataclass
+class RecentImport:
+    import_id: str
+    shader_name: str
+    ok: bool
+    text: str
+    at: float
+
+
+@dataclass
+class BridgeState:
+    state: str = "stopped"
+    message: str = ""
+    device_id: str = ""
+    paired: bool = False
+    bridge_version: str = ""
+    user_code: str = ""
+    verification_uri: str = ""
+    current: CurrentImport | None = None
+    recent: deque = field(default_factory=lambda: deque(maxlen=RECENT_MAX))
+    errors: deque = field(default_factory=lambda: deque(maxlen=ERRORS_MAX))
+    cache: dict = field(default_factory=dict)
+
+    def apply(self, msg: Message, now: float | None = None) -> Message | None:
+        """Updates the state; returns the message when it asks for main-thread work."""
+        now = time.time() if now is None else now
+        if not msg.known:
+            return None
+        t, f = msg.type, msg.fields
+        if t == "hello":
+            self.bridge_version = str(f.get("bridge_version", ""))
+            self.paired = bool(f.get("paired"))
+            self.device_id = str(f.get("device_id") or self.device_id)
+            if self.state in ("stopped", "starting"):
+                self.state = "connecting" if self.paired else "unpaired"
+        elif t == "status":
+            st = f.get("state")
+            self.state = st if st in STATES else "error"
+            self.message = str(f.get("message") or "")
+            if f.get("device_id"):
+                self.device_id = str(f["device_id"])
+            if self.state != "pairing":
+                self.user_code = ""
+        elif t == "pair_code":
+            self.state = "pairing"
+            self.user_code = str(f["user_code"])
+            self.verification_uri = str(f.get("verification_uri_complete") or "")
+        elif t == "paired":
+            self.paired = True
+            self.device_id = str(f["device_id"])
+            self.user_code = ""
+            self.state = "connecting"
+        elif t == "unpaired":
+            self.paired = False
+            self.device_id = ""
+            self.state = "unpaired"
+        elif t == "progress":
+            cur = self.current
+            if cur is None or cur.import_id != f["import_id"]:
+                cur = self.current = CurrentImport(f["import_id"])
+            cur.shader_name = str(f.get("shader_name") or cur.shader_name)
+            cur.stage = str(f.get("stage") or cur.stage)
+            try:
+                cur.fraction = min(1.0, max(0.0, float(f.get("fraction", cur.fraction))))
+            except (TypeError, ValueError):
+                pass
+        elif t == "import":
+            self.current = CurrentImport(f["import_id"], str(f.get("shader_name") or ""), "importing", 1.0)
+            return msg
+        elif t == "import_status":
+            status = f["status"]
+            if status in ("failed", "error", "cancelled", "expired"):
+                text = self.error_text(f.get("code"), f.get("message"))
+                self.finish(f["import_id"], False, text, now)
+        elif t == "cache_stats":
+            self.cache = dict(f)
+        elif t == "error":
+            self.add_error(self.error_text(f.get("code"), f.get("message")), now)
+        return None
+
+    def finish(self, import_id: str, ok: bool, text: str, now: float | None = None) -> None:
+        """Records an import's outcome once (the add-on's own result or the bridge's)."""
+        now = time.time() if now is None else now
+        name = ""
+        if self.current and self.current.import_id == import_id:
+            name = self.current.shader_name
+            self.current = None
+        if any(r.import_id == import_id for r in self.recent):
+            return
+        self.recent.appendleft(RecentImport(import_id, name, ok, text, now))
+        if not ok:
+            self.add_error(text, now)
+
+    def add_error(self, text: str, now: float | None = None) -> None:
+        self.errors.appendleft((time.time() if now is None else now, text))
+
+    @staticmethod
+    def error_text(code, message) -> str:
+        if code in ERROR_TEXT:
+            return ERROR_TEXT[code]
+        return str(message or code or "Unknown error")

@@ -1,0 +1,60 @@
+from core.protocol import Message, decode
+from core.state import BridgeState
+
+
+def msg(line):
+    return decode(line)
+
+
+def test_pairing_flow_updates_state():
+    s = BridgeState(state="starting")
+    s.apply(msg('{"v":1,"type":"hello","bridge_version":"0.1.0","protocol":1,"paired":false}'))
+    assert s.state == "unpaired" and s.bridge_version == "0.1.0"
+    s.apply(msg('{"v":1,"type":"pair_code","user_code":"ABCD-EFGH","verification_uri_complete":"http://x/?code=ABCD-EFGH","expires_in":600}'))
+    assert s.state == "pairing" and s.user_code == "ABCD-EFGH"
+    s.apply(msg('{"v":1,"type":"paired","device_id":"dev-1"}'))
+    assert s.paired and s.device_id == "dev-1" and s.user_code == ""
+    s.apply(msg('{"v":1,"type":"status","state":"online"}'))
+    assert s.state == "online"
+    s.apply(msg('{"v":1,"type":"unpaired"}'))
+    assert not s.paired and s.state == "unpaired" and s.device_id == ""
+
+
+def test_unknown_status_value_becomes_error():
+    s = BridgeState()
+    s.apply(msg('{"v":1,"type":"status","state":"weird","message":"boom"}'))
+    assert s.state == "error" and s.message == "boom"
+
+
+def test_progress_then_import_returns_work_and_finish_records_recent():
+    s = BridgeState()
+    assert s.apply(msg('{"v":1,"type":"progress","import_id":"i1","shader_name":"Oak","stage":"downloading","fraction":0.4}')) is None
+    assert s.current.fraction == 0.4 and s.current.stage == "downloading"
+    s.apply(msg('{"v":1,"type":"progress","import_id":"i1","fraction":7}'))
+    assert s.current.fraction == 1.0 and s.current.shader_name == "Oak"
+    work = s.apply(msg('{"v":1,"type":"import","import_id":"i1","shader_name":"Oak","material_name":"OB","blend_path":"/b","package_dir":"/"}'))
+    assert work is not None and work.type == "import"
+    s.finish("i1", True, "done", now=1.0)
+    s.finish("i1", True, "done again", now=2.0)
+    assert s.current is None and len(s.recent) == 1 and s.recent[0].shader_name == "Oak"
+
+
+def test_failed_import_status_is_recorded_in_plain_words():
+    s = BridgeState()
+    s.apply(msg('{"v":1,"type":"progress","import_id":"i2","shader_name":"Gold"}'))
+    s.apply(msg('{"v":1,"type":"import_status","import_id":"i2","status":"failed","code":"SUBSCRIPTION_REQUIRED"}'))
+    assert s.recent[0].ok is False and "subscription" in s.recent[0].text
+    assert s.errors and "subscription" in s.errors[0][1]
+
+
+def test_unknown_messages_change_nothing():
+    s = BridgeState(state="online")
+    assert s.apply(Message("future", {"state": "error"}, known=False)) is None
+    assert s.state == "online"
+
+
+def test_recent_is_bounded():
+    s = BridgeState()
+    for i in range(30):
+        s.finish(f"i{i}", True, "ok")
+    assert len(s.recent) == 10 and s.recent[0].import_id == "i29"

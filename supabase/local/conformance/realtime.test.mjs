@@ -222,3 +222,42 @@ test('realtime: an idle channel is closed when its JWT expires', async () => {
   assert.ok(m, 'system error message before the channel closes');
   assert.match(m.message, /Token has expired/);
 });
+
+test('realtime: presence track/untrack reaches other members (join, sync, leave)', async () => {
+  const topic = `lobby-${randomUUID()}`;
+  const a = rt().channel(topic, { config: { presence: { key: 'alice' } } });
+  const b = rt().channel(topic, { config: { presence: { key: 'bob' } } });
+  const joined = new Promise((r) => b.on('presence', { event: 'join' }, (e) => { if (e.key === 'alice') r(e); }));
+  const left = new Promise((r) => b.on('presence', { event: 'leave' }, (e) => { if (e.key === 'alice') r(e); }));
+  b.on('presence', { event: 'sync' }, () => {});
+  a.on('presence', { event: 'sync' }, () => {});
+  assert.equal((await subscribe(a)).status, 'SUBSCRIBED');
+  assert.equal((await subscribe(b)).status, 'SUBSCRIBED');
+  assert.equal(await a.track({ online_at: 'now', device: 'blender' }), 'ok');
+  const j = await joined;
+  assert.equal(j.newPresences[0].device, 'blender');
+  assert.equal(b.presenceState().alice[0].device, 'blender');
+  assert.equal(await a.untrack(), 'ok');
+  const l = await left;
+  assert.equal(l.leftPresences[0].device, 'blender');
+});
+
+test('realtime: a late joiner gets presence_state', async () => {
+  const topic = `lobby-${randomUUID()}`;
+  const a = rt().channel(topic, { config: { presence: { key: 'early' } } });
+  a.on('presence', { event: 'sync' }, () => {});
+  await subscribe(a);
+  await a.track({ n: 1 });
+  const b = rt().channel(topic, { config: { presence: { key: 'late' } } });
+  const synced = new Promise((r) => b.on('presence', { event: 'sync' }, () => { if (b.presenceState().early) r(b.presenceState()); }));
+  await subscribe(b);
+  const st = await synced;
+  assert.equal(st.early[0].n, 1);
+});
+
+test('realtime: presence on a private topic needs a presence policy (refused here)', async () => {
+  const u = await freshUser('pres');
+  const { ch, sub } = await privateChannel(u.session.access_token, `user:${u.user.id}`);
+  assert.equal(sub.status, 'SUBSCRIBED');
+  assert.equal(await ch.track({ x: 1 }), 'error');
+});

@@ -2,6 +2,8 @@ package realtime
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -109,6 +111,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 			s.unsubscribeLocked(ch)
 		}
 		s.mu.Unlock()
+		for _, ch := range cn.channels {
+			s.untrack(ch)
+		}
 		ws.CloseNow()
 	}()
 	go cn.writer(ctx)
@@ -149,11 +154,15 @@ type channel struct {
 	private bool
 	self    bool
 	ack     bool
+	// presenceKey is config.presence.key, or a random one.
+	presenceKey string
 
 	mu       sync.Mutex
 	claims   claims.Claims
 	canWrite *bool
 	closed   bool
+	// tracked is this channel's presence meta (with phx_ref), nil when not tracked.
+	tracked map[string]any
 }
 
 func (c *conn) send(m Message) {
@@ -255,8 +264,7 @@ func (c *conn) handle(ctx context.Context, m Message) {
 	case "broadcast":
 		c.broadcast(ctx, ch, m)
 	case "presence":
-		// Presence is not supported; acknowledge so clients do not time out.
-		c.send(reply(m, "ok", map[string]any{}))
+		c.presence(ctx, ch, m)
 	default:
 		c.send(reply(m, "error", map[string]any{"reason": "unknown event"}))
 	}
@@ -269,7 +277,11 @@ type joinPayload struct {
 			Self bool `json:"self"`
 		} `json:"broadcast"`
 		PostgresChanges []map[string]any `json:"postgres_changes"`
-		Private         bool             `json:"private"`
+		Presence        struct {
+			Enabled bool   `json:"enabled"`
+			Key     string `json:"key"`
+		} `json:"presence"`
+		Private bool `json:"private"`
 	} `json:"config"`
 	AccessToken string `json:"access_token"`
 }
@@ -303,7 +315,10 @@ func (c *conn) join(ctx context.Context, m Message) {
 		c.closeChannel(old)
 	}
 	ch := &channel{conn: c, topic: m.Topic, sub: sub, joinRef: m.JoinRef, private: p.Config.Private,
-		self: p.Config.Broadcast.Self, ack: p.Config.Broadcast.Ack, claims: cl}
+		self: p.Config.Broadcast.Self, ack: p.Config.Broadcast.Ack, claims: cl, presenceKey: p.Config.Presence.Key}
+	if ch.presenceKey == "" {
+		ch.presenceKey = randomRef()
+	}
 	if ch.joinRef == nil {
 		ch.joinRef = m.Ref
 	}
@@ -339,6 +354,10 @@ func (c *conn) join(ctx context.Context, m Message) {
 	set[ch] = struct{}{}
 	c.srv.mu.Unlock()
 	c.send(reply(m, "ok", map[string]any{"postgres_changes": pgc}))
+	if p.Config.Presence.Enabled {
+		st, _ := json.Marshal(c.srv.presenceState(ch.topic, ch.private))
+		c.send(Message{JoinRef: ch.joinRef, Topic: ch.topic, Event: "presence_state", Payload: st})
+	}
 	if len(pgc) > 0 {
 		c.system(ch, "postgres_changes", "error", "postgres_changes is not supported by the local stand-in; use broadcast")
 	}
@@ -371,6 +390,7 @@ func (c *conn) closeChannel(ch *channel) {
 	c.srv.mu.Lock()
 	c.srv.unsubscribeLocked(ch)
 	c.srv.mu.Unlock()
+	c.srv.untrack(ch)
 	if c.channels[ch.topic] == ch {
 		delete(c.channels, ch.topic)
 	}
@@ -512,6 +532,7 @@ func (s *Server) expire(ch *channel, now time.Time) {
 	s.mu.Lock()
 	s.unsubscribeLocked(ch)
 	s.mu.Unlock()
+	s.untrack(ch)
 	b, _ := json.Marshal(map[string]any{"channel": ch.sub, "extension": "system", "status": "error",
 		"message": fmt.Sprintf("Token has expired %d seconds ago", int(now.Sub(exp).Seconds()))})
 	ch.conn.send(Message{JoinRef: ch.joinRef, Topic: ch.topic, Event: "system", Payload: b})
@@ -553,6 +574,11 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 // the JWT's role with request.jwt.claims and realtime.topic set, the probe must be visible through
 // the RLS policies on realtime.messages (read) or an insert must pass them (write).
 func (s *Server) authorize(ctx context.Context, c claims.Claims, topic string, write bool) (bool, error) {
+	return s.authorizeExt(ctx, c, topic, "broadcast", write)
+}
+
+// authorizeExt is authorize for an extension ("broadcast" or "presence").
+func (s *Server) authorizeExt(ctx context.Context, c claims.Claims, topic, extension string, write bool) (bool, error) {
 	role := c.Role()
 	if !pg.IsAPIRole(role) {
 		return false, nil
@@ -564,7 +590,7 @@ func (s *Server) authorize(ctx context.Context, c claims.Claims, topic string, w
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	var probe string
 	if err := tx.QueryRow(ctx, `insert into realtime.messages (topic, extension, private, event, payload)
-		values ($1, 'broadcast', true, 'authorization-probe', '{}') returning id::text`, topic).Scan(&probe); err != nil {
+		values ($1, $2, true, 'authorization-probe', '{}') returning id::text`, topic, extension).Scan(&probe); err != nil {
 		return false, err
 	}
 	if _, err := tx.Exec(ctx, "set local role "+pgx.Identifier{role}.Sanitize()); err != nil {
@@ -578,7 +604,7 @@ func (s *Server) authorize(ctx context.Context, c claims.Claims, topic string, w
 		err := tx.QueryRow(ctx, `select exists (select 1 from realtime.messages where id::text = $1)`, probe).Scan(&ok)
 		return ok, permissionDenied(err)
 	}
-	_, err = tx.Exec(ctx, `insert into realtime.messages (topic, extension, private, event, payload) values ($1, 'broadcast', true, 'authorization-probe', '{}')`, topic)
+	_, err = tx.Exec(ctx, `insert into realtime.messages (topic, extension, private, event, payload) values ($1, $2, true, 'authorization-probe', '{}')`, topic, extension)
 	if err != nil {
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "42501" {
@@ -698,4 +724,100 @@ func (s *Server) serveBroadcastAPI(w http.ResponseWriter, r *http.Request) {
 		s.fanout("realtime:"+m.Topic, m.Private, b, nil)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+func randomRef() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// presence handles track/untrack pushes: {type:"presence", event:"track"|"untrack", payload}.
+// Private channels need the presence policies on realtime.messages (extension 'presence').
+func (c *conn) presence(ctx context.Context, ch *channel, m Message) {
+	var p struct {
+		Event   string         `json:"event"`
+		Payload map[string]any `json:"payload"`
+	}
+	if err := json.Unmarshal(m.Payload, &p); err != nil || (p.Event != "track" && p.Event != "untrack") {
+		c.send(reply(m, "error", map[string]any{"reason": "Invalid presence payload"}))
+		return
+	}
+	if ch.private {
+		ch.mu.Lock()
+		cl := ch.claims
+		ch.mu.Unlock()
+		ok, err := c.srv.authorizeExt(ctx, cl, ch.sub, "presence", true)
+		if err != nil || !ok {
+			c.send(reply(m, "error", map[string]any{"reason": "Unauthorized: You do not have permissions to track presence on this Channel topic: " + ch.sub}))
+			return
+		}
+	}
+	if p.Event == "untrack" {
+		c.srv.untrack(ch)
+		c.send(reply(m, "ok", map[string]any{}))
+		return
+	}
+	meta := map[string]any{}
+	for k, v := range p.Payload {
+		meta[k] = v
+	}
+	meta["phx_ref"] = randomRef()
+	ch.mu.Lock()
+	old := ch.tracked
+	ch.tracked = meta
+	ch.mu.Unlock()
+	leaves := map[string]any{}
+	if old != nil {
+		leaves[ch.presenceKey] = map[string]any{"metas": []any{old}}
+	}
+	c.srv.presenceDiff(ch, map[string]any{ch.presenceKey: map[string]any{"metas": []any{meta}}}, leaves)
+	c.send(reply(m, "ok", map[string]any{}))
+}
+
+// untrack removes a channel's presence and tells the topic.
+func (s *Server) untrack(ch *channel) {
+	ch.mu.Lock()
+	old := ch.tracked
+	ch.tracked = nil
+	ch.mu.Unlock()
+	if old != nil {
+		s.presenceDiff(ch, map[string]any{}, map[string]any{ch.presenceKey: map[string]any{"metas": []any{old}}})
+	}
+}
+
+func (s *Server) presenceDiff(from *channel, joins, leaves map[string]any) {
+	b, _ := json.Marshal(map[string]any{"joins": joins, "leaves": leaves})
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for ch := range s.topics[from.topic] {
+		if ch.private == from.private {
+			ch.conn.send(Message{JoinRef: ch.joinRef, Topic: ch.topic, Event: "presence_diff", Payload: b})
+		}
+	}
+}
+
+// presenceState is {key: {metas: [...]}} of the channels tracked on a topic.
+func (s *Server) presenceState(topic string, private bool) map[string]any {
+	state := map[string]any{}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for ch := range s.topics[topic] {
+		if ch.private != private {
+			continue
+		}
+		ch.mu.Lock()
+		meta := ch.tracked
+		ch.mu.Unlock()
+		if meta == nil {
+			continue
+		}
+		entry, _ := state[ch.presenceKey].(map[string]any)
+		if entry == nil {
+			entry = map[string]any{"metas": []any{}}
+			state[ch.presenceKey] = entry
+		}
+		entry["metas"] = append(entry["metas"].([]any), meta)
+	}
+	return state
 }

@@ -341,3 +341,54 @@ func TestES256SessionsAndJWKS(t *testing.T) {
 		t.Fatalf("REST with ES256 token = %d %s", res.StatusCode, body)
 	}
 }
+
+// Presence across two sockets, with an abrupt disconnect (race detector coverage of the hub).
+func TestPresenceAcrossSockets(t *testing.T) {
+	base, _ := start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	dial := func() *websocket.Conn {
+		ws, _, err := websocket.Dial(ctx, strings.Replace(base, "http", "ws", 1)+"/realtime/v1/websocket?vsn=2.0.0&apikey="+anonKey, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	send := func(ws *websocket.Conn, v any) {
+		b, _ := json.Marshal(v)
+		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	until := func(ws *websocket.Conn, event string) []any {
+		for {
+			_, b, err := ws.Read(ctx)
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", event, err)
+			}
+			var f []any
+			json.Unmarshal(b, &f)
+			if f[3] == event {
+				return f
+			}
+		}
+	}
+	a, b := dial(), dial()
+	defer b.CloseNow()
+	join := func(ws *websocket.Conn, key string) {
+		send(ws, []any{"1", "1", "realtime:lobby", "phx_join", map[string]any{"config": map[string]any{"presence": map[string]any{"enabled": true, "key": key}}}})
+		until(ws, "presence_state")
+	}
+	join(a, "a")
+	join(b, "b")
+	send(a, []any{"1", "2", "realtime:lobby", "presence", map[string]any{"type": "presence", "event": "track", "payload": map[string]any{"who": "a"}}})
+	joins := until(b, "presence_diff")[4].(map[string]any)["joins"].(map[string]any)
+	if _, ok := joins["a"]; !ok {
+		t.Fatalf("joins = %v", joins)
+	}
+	a.CloseNow()
+	leaves := until(b, "presence_diff")[4].(map[string]any)["leaves"].(map[string]any)
+	if _, ok := leaves["a"]; !ok {
+		t.Fatalf("leaves = %v", leaves)
+	}
+}

@@ -11,6 +11,8 @@ import { DevicesPanel } from "@/components/account/devices-panel";
 import { ApiKeysPanel, type ApiKeyRow } from "@/components/account/api-keys-panel";
 import { ImportHistory, type HistoryRow } from "@/components/account/import-history";
 import { startCheckout, openPortal } from "./actions";
+import { UserChannelProvider } from "@/components/account/use-user-channel";
+import { SubscriptionWatcher } from "@/components/account/subscription-watcher";
 import type { Device } from "@/lib/import-status";
 
 export const metadata: Metadata = { title: "Account" };
@@ -47,6 +49,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
   const favorites = (favs.data ?? []) as unknown as { shader_id: string; shaders: { name: string; slug: string; is_free: boolean } | null }[];
 
   return (
+    <UserChannelProvider userId={uid}>
+    <SubscriptionWatcher userId={uid} />
     <div className="flex flex-col gap-6">
       <header className="flex flex-col gap-1">
         <h1 className="text-2xl font-semibold tracking-tight">Your account</h1>
@@ -146,5 +150,6 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         </Card>
       </div>
     </div>
+    </UserChannelProvider>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { createContext, useContext, useEffect, useRef, useState } from "react";
 import { createClient } from "@/lib/supabase/client";
 
 export type UserEvents = {
@@ -10,35 +10,64 @@ export type UserEvents = {
 };
 
 export type ChannelState = "connecting" | "live" | "offline";
+type EventName = keyof UserEvents;
+type Hub = { state: ChannelState; listen: (h: { current: UserEvents }) => () => void };
 
-/** Subscribes to the private Realtime topic user:<uid> (fed by database triggers). */
-export function useUserChannel(userId: string, handlers: UserEvents): ChannelState {
+const HubContext = createContext<Hub | null>(null);
+
+/** Opens the private Realtime topic user:<uid> (fed by database triggers) and fans events out. */
+function useChannel(userId: string, enabled: boolean, dispatch: (event: EventName, payload: unknown) => void): ChannelState {
   const [state, setState] = useState<ChannelState>("connecting");
-  const ref = useRef(handlers);
-  ref.current = handlers;
+  const dispatchRef = useRef(dispatch);
+  dispatchRef.current = dispatch;
   useEffect(() => {
+    if (!enabled) return;
     const supabase = createClient();
     let cancelled = false;
     let channel: ReturnType<typeof supabase.channel> | null = null;
     (async () => {
       await supabase.realtime.setAuth();
       if (cancelled) return;
-      channel = supabase
-        .channel(`user:${userId}`, { config: { private: true } })
-        .on("broadcast", { event: "import_status" }, (m) => ref.current.import_status?.(m.payload as Record<string, unknown>))
-        .on("broadcast", { event: "device_status" }, (m) => ref.current.device_status?.(m.payload as never))
-        .on("broadcast", { event: "subscription" }, (m) => ref.current.subscription?.(m.payload as never))
-        .subscribe((status) => {
-          if (status === "SUBSCRIBED") setState("live");
-          else if (status === "CHANNEL_ERROR" || status === "TIMED_OUT" || status === "CLOSED") setState("offline");
-        });
+      channel = supabase.channel(`user:${userId}`, { config: { private: true } });
+      for (const ev of ["import_status", "device_status", "subscription"] as const) {
+        channel.on("broadcast", { event: ev }, (m) => dispatchRef.current(ev, m.payload));
+      }
+      channel.subscribe((status) => {
+        if (status === "SUBSCRIBED") setState("live");
+        else if (status === "CHANNEL_ERROR" || status === "TIMED_OUT" || status === "CLOSED") setState("offline");
+      });
     })().catch(() => setState("offline"));
     return () => {
       cancelled = true;
       if (channel) void supabase.removeChannel(channel);
     };
-  }, [userId]);
+  }, [userId, enabled]);
   return state;
+}
+
+/** One subscription for every live panel below it (several channels on one topic would clash). */
+export function UserChannelProvider({ userId, children }: { userId: string; children: React.ReactNode }) {
+  const listeners = useRef(new Set<{ current: UserEvents }>());
+  const state = useChannel(userId, true, (ev, payload) => {
+    for (const l of listeners.current) (l.current[ev] as ((p: unknown) => void) | undefined)?.(payload);
+  });
+  const hub: Hub = {
+    state,
+    listen: (h) => {
+      listeners.current.add(h);
+      return () => listeners.current.delete(h);
+    },
+  };
+  return <HubContext.Provider value={hub}>{children}</HubContext.Provider>;
+}
+
+export function useUserChannel(userId: string, handlers: UserEvents): ChannelState {
+  const hub = useContext(HubContext);
+  const ref = useRef(handlers);
+  ref.current = handlers;
+  useEffect(() => (hub ? hub.listen(ref) : undefined), [hub]);
+  const own = useChannel(userId, hub === null, (ev, payload) => (ref.current[ev] as ((p: unknown) => void) | undefined)?.(payload));
+  return hub ? hub.state : own;
 }
 
 export function LiveDot({ state }: { state: ChannelState }) {

@@ -124,6 +124,8 @@ export const tests = [
       await report("done", 100);
       await status.getByText("Imported", { exact: true }).waitFor();
       await shot(page, "shader-import-done");
+      await page.goto("/account#imports");
+      await page.getByTestId("import-row").first().getByText("Imported").waitFor();
       await context.close();
     },
   },

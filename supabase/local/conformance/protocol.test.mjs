@@ -154,3 +154,13 @@ test('protocol: the server keeps working after a client vanishes mid-join', asyn
   assert.ok(await t.wait((f) => f[1] === '2'));
   t.close();
 });
+
+test('gateway: CORS preflight from the web app origin', async () => {
+  const r = await fetch(`${URL_}/rest/v1/shaders`, { method: 'OPTIONS', headers: { Origin: 'http://127.0.0.1:3000', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'apikey, authorization, x-client-info' } });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('access-control-allow-origin'), '*');
+  assert.match(r.headers.get('access-control-allow-headers'), /apikey/);
+  const g = await fetch(`${URL_}/rest/v1/categories?select=id&limit=1`, { headers: { Origin: 'http://127.0.0.1:3000', apikey: ANON } });
+  assert.equal(g.headers.get('access-control-allow-origin'), '*');
+  assert.match(g.headers.get('access-control-expose-headers'), /Content-Range/);
+});

@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+
+const startImport = vi.fn();
+vi.mock("@/app/shaders/[slug]/actions", () => ({ startImport: (...a: unknown[]) => startImport(...a) }));
+let emit: ((p: Record<string, unknown>) => void) | undefined;
+vi.mock("@/components/account/use-user-channel", () => ({
+  useUserChannel: (_u: string, h: { import_status?: (p: Record<string, unknown>) => void }) => { emit = h.import_status; return "live"; },
+}));
+vi.mock("next/link", () => ({ default: ({ href, children, ...p }: { href: string; children: React.ReactNode }) => <a href={href} {...p}>{children}</a> }));
+
+import { ImportPanel } from "@/components/shader/import-panel";
+
+const now = new Date().toISOString();
+const devices = [
+  { id: "11111111-1111-4111-8111-000000000001", name: "Laptop", platform: "blender", os: null, last_seen_at: null, revoked_at: null },
+  { id: "11111111-1111-4111-8111-000000000002", name: "Workstation", platform: "blender", os: null, last_seen_at: now, revoked_at: null },
+];
+const base = { shaderId: "a0000000-0000-4000-8000-000000000001", shaderName: "Oak", version: "1.0.0", userId: "u", devices, entitled: true };
+
+describe("ImportPanel", () => {
+  beforeEach(() => { startImport.mockReset(); emit = undefined; });
+  afterEach(cleanup);
+
+  it("lists online devices first and preselects the first online one", () => {
+    render(<ImportPanel {...base} requestedDevice={null} />);
+    const select = screen.getByLabelText("Import into") as HTMLSelectElement;
+    expect(select.value).toBe(devices[1]!.id);
+    expect(select.options[0]!.textContent).toContain("Workstation — online");
+  });
+
+  it("preselects the device from ?device=", () => {
+    render(<ImportPanel {...base} requestedDevice={devices[0]!.id} />);
+    expect((screen.getByLabelText("Import into") as HTMLSelectElement).value).toBe(devices[0]!.id);
+  });
+
+  it("shows the paywall instead of the button without a subscription", () => {
+    render(<ImportPanel {...base} entitled={false} requestedDevice={null} />);
+    expect(screen.getByTestId("paywall")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: /Import to Blender/ })).toBeNull();
+  });
+
+  it("follows live status from queued to downloading to done", async () => {
+    startImport.mockResolvedValue({ ok: true, import_id: "imp-1", status: "queued", device_id: devices[1]!.id });
+    render(<ImportPanel {...base} requestedDevice={null} />);
+    fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+    await screen.findByText(/Queued/);
+    expect(startImport).toHaveBeenCalledWith({ shader_id: base.shaderId, device_id: devices[1]!.id, version: "1.0.0" });
+    act(() => emit!({ id: "other", status: "done", progress: 100 }));
+    expect(screen.queryByText("Imported")).toBeNull();
+    act(() => emit!({ id: "imp-1", status: "downloading", progress: 42, error_code: null, error_message: null }));
+    expect(screen.getByText("Downloading 42%")).toBeTruthy();
+    expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("42");
+    act(() => emit!({ id: "imp-1", status: "done", progress: 100, error_code: null, error_message: null }));
+    expect(screen.getByText("Imported")).toBeTruthy();
+  });
+
+  it("explains a refused import with a way forward", async () => {
+    startImport.mockResolvedValue({ ok: false, code: "SUBSCRIPTION_REQUIRED", message: "x" });
+    render(<ImportPanel {...base} requestedDevice={null} />);
+    fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/part of Pro/));
+    expect(screen.getByRole("link", { name: "See plans" }).getAttribute("href")).toBe("/account#subscription");
+  });
+});

@@ -1,0 +1,46 @@
+"""Octane Bridge: import shaders from the Octane shader library onto the selection.
+
+Only registration lives here (legacy add-on bl_info; Blender 4.2+ reads blender_manifest.toml).
+The modules are imported inside register() so that this file imports without bpy (pytest).
+"""
+
+bl_info = {
+    "name": "Octane Bridge",
+    "author": "Octane Bridge",
+    "version": (0, 1, 0),
+    "blender": (3, 4, 0),
+    "location": "3D Viewport / Shader Editor > Sidebar > Octane",
+    "description": "One-click import of Octane shaders from the shader library website",
+    "category": "Material",
+}
+
+
+def _modules():
+    from . import operators, panels, preferences, runtime
+
+    return operators, panels, preferences, runtime
+
+
+def _classes():
+    operators, panels, preferences, _ = _modules()
+    return (*preferences.classes, *operators.classes, *panels.classes)
+
+
+def register():
+    import bpy
+
+    _, panels, _, runtime = _modules()
+    for cls in _classes():
+        bpy.utils.register_class(cls)
+    panels.register()
+    runtime.register()
+
+
+def unregister():
+    import bpy
+
+    _, panels, _, runtime = _modules()
+    runtime.unregister()
+    panels.unregister()
+    for cls in reversed(_classes()):
+        bpy.utils.unregister_class(cls)

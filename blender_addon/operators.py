@@ -1,0 +1,77 @@
+"""Connect / disconnect this Blender, open the shader library, clear the cache."""
+
+import platform
+
+import bpy
+
+from . import runtime
+
+
+class OCTANEBRIDGE_OT_connect(bpy.types.Operator):
+    """Start the bridge and pair this Blender with your account"""
+
+    bl_idname = "octane_bridge.connect"
+    bl_label = "Connect"
+
+    def execute(self, context):
+        if not runtime.start(context):
+            self.report({"ERROR"}, runtime.bridge().state.message or "The bridge could not start")
+            return {"CANCELLED"}
+        b = runtime.bridge()
+        if not b.state.paired:
+            b.send("pair", device_name=f"Blender {bpy.app.version_string} on {platform.node()}")
+            self.report({"INFO"}, "Approve this Blender in the browser page that opens")
+        return {"FINISHED"}
+
+
+class OCTANEBRIDGE_OT_disconnect(bpy.types.Operator):
+    """Unpair this Blender from your account"""
+
+    bl_idname = "octane_bridge.disconnect"
+    bl_label = "Disconnect"
+
+    @classmethod
+    def poll(cls, context):
+        return runtime.bridge().running
+
+    def execute(self, context):
+        runtime.bridge().send("unpair")
+        return {"FINISHED"}
+
+
+class OCTANEBRIDGE_OT_browse(bpy.types.Operator):
+    """Open the shader library in the browser; imports from it arrive in this Blender"""
+
+    bl_idname = "octane_bridge.browse"
+    bl_label = "Browse Shader Library"
+
+    def execute(self, context):
+        p = runtime.prefs(context)
+        site = (p.site_url if p else "http://127.0.0.1:3000").rstrip("/")
+        device = runtime.bridge().state.device_id
+        url = f"{site}/?device={device}" if device else f"{site}/"
+        bpy.ops.wm.url_open(url=url)
+        return {"FINISHED"}
+
+
+class OCTANEBRIDGE_OT_clear_cache(bpy.types.Operator):
+    """Delete the downloaded shader packages (materials already in files keep their textures until then)"""
+
+    bl_idname = "octane_bridge.clear_cache"
+    bl_label = "Clear Cache"
+
+    @classmethod
+    def poll(cls, context):
+        return runtime.bridge().running
+
+    def execute(self, context):
+        runtime.bridge().send("cache", action="clear")
+        return {"FINISHED"}
+
+
+classes = (
+    OCTANEBRIDGE_OT_connect,
+    OCTANEBRIDGE_OT_disconnect,
+    OCTANEBRIDGE_OT_browse,
+    OCTANEBRIDGE_OT_clear_cache,
+)

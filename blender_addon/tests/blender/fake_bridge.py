@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""A stand-in bridge speaking protocol v1 over stdio, for the add-on's tests.
+
+Env: FAKE_BRIDGE_LOG (every received message is appended as a JSON line),
+FAKE_BRIDGE_IMPORTS (a JSON file: a list of `import` messages; each is sent after the add-on
+answered the previous one, preceded by a `progress` message), FAKE_BRIDGE_EXIT_CODE (exit with
+this code right after answering hello, to test restarts).
+"""
+import json
+import os
+import sys
+
+
+def send(obj):
+    sys.stdout.write(json.dumps({"v": 1, **obj}) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    log_path = os.environ.get("FAKE_BRIDGE_LOG")
+    imports = []
+    if os.environ.get("FAKE_BRIDGE_IMPORTS"):
+        with open(os.environ["FAKE_BRIDGE_IMPORTS"]) as f:
+            imports = json.load(f)
+    pending = list(imports)
+
+    def next_import():
+        if pending:
+            msg = pending.pop(0)
+            send({"type": "progress", "import_id": msg["import_id"], "shader_name": msg.get("shader_name", ""),
+                  "stage": "downloading", "fraction": 0.5, "bytes": 5, "total": 10})
+            send({"type": "import", **msg})
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        msg = json.loads(line)
+        if log_path:
+            with open(log_path, "a") as f:
+                f.write(json.dumps(msg) + "\n")
+        t = msg.get("type")
+        if t == "hello":
+            send({"type": "hello", "bridge_version": "fake-1", "protocol": 1, "paired": True, "device_id": "dev-fake"})
+            # Robustness: an unknown type and a broken line must not disturb the add-on.
+            send({"type": "from_the_future", "x": 1})
+            sys.stdout.write("this is not json\n")
+            sys.stdout.flush()
+            if os.environ.get("FAKE_BRIDGE_EXIT_CODE"):
+                sys.exit(int(os.environ["FAKE_BRIDGE_EXIT_CODE"]))
+            send({"type": "status", "state": "online", "device_id": "dev-fake"})
+            next_import()
+        elif t in ("imported", "import_failed"):
+            send({"type": "import_status", "import_id": msg["import_id"],
+                  "status": "completed" if t == "imported" else "failed", "code": msg.get("code")})
+            next_import()
+        elif t == "pair":
+            send({"type": "pair_code", "user_code": "WDJB-MJHT", "verification_uri_complete": "http://127.0.0.1:3000/device?code=WDJB-MJHT", "expires_in": 600})
+        elif t == "unpair":
+            send({"type": "unpaired"})
+        elif t == "shutdown":
+            return
+        else:
+            send({"type": "error", "code": "UNKNOWN_TYPE", "message": f"unknown type {t}"})
+
+
+if __name__ == "__main__":
+    main()

@@ -60,18 +60,13 @@ func (a *api) createImport(c echo.Context) error {
 		device = &d
 	}
 	ctx := c.Request().Context()
-	tx, err := a.DB.Begin(ctx)
-	if err != nil {
-		return apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
-
 	var (
 		svid                        uuid.UUID
 		out                         = importOut{ImportID: uuid.New(), ShaderID: shader}
 		sha, shaderName, shaderSlug string
 	)
-	err = tx.QueryRow(ctx, `
+	// Resolution is a read; create_import re-checks all of it inside the write.
+	err = a.DB.QueryRow(ctx, `
 		select r.shader_version_id, r.version, r.sha256, r.device_id, s.name, s.slug
 		from public.resolve_import_target($1, $2, $3, $4) r join public.shaders s on s.id = $2`,
 		p.UserID, shader, in.Version, device).Scan(&svid, &out.Version, &sha, &out.DeviceID, &shaderName, &shaderSlug)
@@ -84,19 +79,18 @@ func (a *api) createImport(c echo.Context) error {
 	if err != nil {
 		return apierror.Wrap(apierror.Internal, "internal error", err)
 	}
-	err = tx.QueryRow(ctx, `select i.status::text, i.expires_at from public.create_import($1, $2, $3, $4, $5, $6, $7, $8) i`,
-		out.ImportID, p.UserID, svid, out.DeviceID, jti, token.Hash(tok), time.Unix(claims.EXP, 0), a.QueueWindow).
+	msg, _ := json.Marshal(map[string]string{"import_id": out.ImportID.String(), "token": tok, "shader_id": shader.String(),
+		"version": out.Version, "shader_name": shaderName, "shader_slug": shaderSlug})
+	// One statement, so one transaction: the import row, its token row and the device message
+	// commit together or not at all (realtime.send only becomes visible on commit).
+	err = a.DB.QueryRow(ctx, `
+		select i.status::text, i.expires_at
+		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8) i
+		cross join lateral (select realtime.send($9::jsonb, 'import_request', 'device:' || i.device_id::text, true)) m`,
+		out.ImportID, p.UserID, svid, out.DeviceID, jti, token.Hash(tok), time.Unix(claims.EXP, 0), a.QueueWindow, msg).
 		Scan(&out.Status, &out.ExpiresAt)
 	if err != nil {
 		return dbError(err, "shader")
-	}
-	msg, _ := json.Marshal(map[string]string{"import_id": out.ImportID.String(), "token": tok, "shader_id": shader.String(),
-		"version": out.Version, "shader_name": shaderName, "shader_slug": shaderSlug})
-	if _, err := tx.Exec(ctx, `select realtime.send($1::jsonb, 'import_request', 'device:' || $2::text, true)`, msg, out.DeviceID); err != nil {
-		return dbError(err, "device")
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
 	}
 	return c.JSON(http.StatusCreated, out)
 }

@@ -25,21 +25,21 @@ func TestEveryCodeHasAStatus(t *testing.T) {
 	}
 }
 
-type coded struct{ code string }
+type codedErr struct{ code string }
 
-func (c coded) Error() string         { return "secret detail: select * from x" }
-func (c coded) APICode() string       { return c.code }
-func (c coded) PublicMessage() string { return "public" }
+func (c codedErr) Error() string         { return "secret detail: select * from x" }
+func (c codedErr) APICode() string       { return c.code }
+func (c codedErr) PublicMessage() string { return "public" }
 
 func TestFrom(t *testing.T) {
 	e := New(NotFound, "gone")
 	if From(fmt.Errorf("wrapped: %w", e)) != e {
 		t.Fatal("our error is kept")
 	}
-	if got := From(coded{"CONFLICT"}); got.Code != Conflict || got.Message != "public" {
+	if got := From(codedErr{"CONFLICT"}); got.Code != Conflict || got.Message != "public" {
 		t.Fatalf("coded: %+v", got)
 	}
-	for _, err := range []error{errors.New("pq: relation does not exist"), coded{"MADE_UP"}} {
+	for _, err := range []error{errors.New("pq: relation does not exist"), codedErr{"MADE_UP"}} {
 		got := From(err)
 		b, _ := json.Marshal(NewBody(got, "req-1"))
 		if got.Code != Internal || string(b) != `{"error":{"code":"INTERNAL_ERROR","message":"internal error","request_id":"req-1"}}` {

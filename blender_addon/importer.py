@@ -112,12 +112,24 @@ def _append(blend_path: str, material_name: str, package_dir: str):
     # A material must not drag text blocks along (they could be registered as modules later).
     for t in set(bpy.data.texts) - before_texts:
         bpy.data.texts.remove(t)
+    _strip_scripted_drivers(mat)
     for img in set(bpy.data.images) - before_imgs:
         _resolve_image(img, package_dir)
     for lib in set(bpy.data.libraries) - before_libs:
         if lib.users == 0:
             bpy.data.libraries.remove(lib)
     return mat
+
+
+def _strip_scripted_drivers(mat) -> None:
+    """Drops drivers with Python expressions: they would run code when the material evaluates
+    (publishing refuses them too; this covers a file that slipped through)."""
+    for idblock in (mat, mat.node_tree):
+        ad = getattr(idblock, "animation_data", None) if idblock is not None else None
+        if ad is None:
+            continue
+        for fc in [fc for fc in ad.drivers if fc.driver.type == "SCRIPTED"]:
+            ad.drivers.remove(fc)
 
 
 def _resolve_image(img, package_dir: str) -> None:

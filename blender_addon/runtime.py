@@ -71,12 +71,12 @@ def start(context=None) -> bool:
     return b.start()
 
 
-def drain() -> int:
+def drain(limit: int = 100) -> int:
     """Applies pending bridge messages now (main thread). Tests call this in background mode."""
     b = _session.get("bridge")
     if b is None:
         return 0
-    n = b.drain()
+    n = b.drain(limit)
     if n and not bpy.app.background:
         _redraw()
     return n

@@ -78,15 +78,16 @@ def test_restarts_with_backoff_after_crash(bp, monkeypatch):
     monkeypatch.setattr(bp, "BACKOFF_START", 0.05)
     b = bp.Bridge([FAKE], {}, lambda f: None, background=True)
     b._backoff = 0.05
-    starts = []
-    real_start = b.start
+    starts, delays = [], []
+    real_start, real_schedule = b.start, b._schedule_restart
     b.start = lambda: (starts.append(time.monotonic()), real_start())[1]
+    b._schedule_restart = lambda: (delays.append(b._backoff), real_schedule())[1]
     try:
         b.start()
         assert pump(b, lambda: len(starts) >= 3, timeout=15)
         assert "exit code 3" in b.state.message
-        gaps = [b2 - a for a, b2 in zip(starts, starts[1:])]
-        assert gaps[1] > gaps[0] * 1.3  # the wait grows
+        assert delays[:2] == [0.05, 0.1]  # the wait doubles
+        assert starts[1] - starts[0] >= 0.05 and starts[2] - starts[1] >= 0.1
     finally:
         b.stop()
     assert not b.running

@@ -14,7 +14,7 @@ bench_result edge_token_mint_ns "$mint" "ns/op" null null
 bench_result edge_token_verify_ns "$verify" "ns/op" 1000 null
 
 rate=${EDGE_BENCH_RATE:-1000} secs=${EDGE_BENCH_SECONDS:-5}
-out=$(EDGE_BENCH=1 EDGE_BENCH_RATE=$rate EDGE_BENCH_SECONDS=$secs GOFLAGS=-mod=mod go test -count=1 -run '^TestLoadCreateImport$' -v \
+out=$(EDGE_BENCH_RATE=$rate EDGE_BENCH_SECONDS=$secs GOFLAGS=-mod=mod go test -tags edgebench -count=1 -run '^TestLoadCreateImport$' -v \
   ./edge/internal/httpapi/ 2>&1) || { echo "$out" >&2; die "import load test failed"; }
 line=$(grep -o 'EDGE_BENCH {.*}' <<<"$out" | sed 's/^EDGE_BENCH //')
 [ -n "$line" ] || { echo "$out" >&2; die "import load test printed no result"; }

@@ -1,0 +1,145 @@
+package stdio
+
+// Message types. The add-on sends the first group, the bridge the second; "hello" and "status"
+// go both ways (a request from the add-on, a report from the bridge).
+const (
+	TypeHello        = "hello"
+	TypeStatus       = "status"
+	TypePair         = "pair"
+	TypeUnpair       = "unpair"
+	TypeCache        = "cache"
+	TypeShutdown     = "shutdown"
+	TypeImported     = "imported"
+	TypeImportFailed = "import_failed"
+
+	TypePairCode     = "pair_code"
+	TypePaired       = "paired"
+	TypeUnpaired     = "unpaired"
+	TypeProgress     = "progress"
+	TypeImport       = "import"
+	TypeImportStatus = "import_status"
+	TypeCacheStats   = "cache_stats"
+	TypeError        = "error"
+)
+
+// Hello is the add-on's first message: who it is and where the service lives.
+type Hello struct {
+	AddonVersion    string `json:"addon_version"`
+	BlenderVersion  string `json:"blender_version"`
+	Platform        string `json:"platform"`
+	SiteURL         string `json:"site_url"`
+	EdgeURL         string `json:"edge_url,omitempty"`
+	SupabaseURL     string `json:"supabase_url,omitempty"`
+	SupabaseAnonKey string `json:"supabase_anon_key,omitempty"`
+	CacheDir        string `json:"cache_dir,omitempty"`
+	CacheMaxBytes   int64  `json:"cache_max_bytes,omitempty"`
+	LogLevel        string `json:"log_level,omitempty"`
+	DeviceName      string `json:"device_name,omitempty"`
+}
+
+type Pair struct {
+	DeviceName string `json:"device_name,omitempty"`
+}
+
+type Cache struct {
+	Action string `json:"action"` // "stats" or "clear"
+}
+
+// Imported is the add-on's success reply to an import.
+type Imported struct {
+	ImportID     string   `json:"import_id"`
+	MaterialName string   `json:"material_name"`
+	Objects      []string `json:"objects"`
+	Faces        int      `json:"faces,omitempty"`
+	Reused       bool     `json:"reused"`
+	Message      string   `json:"message"`
+}
+
+// ImportFailed is the add-on's failure reply to an import.
+type ImportFailed struct {
+	ImportID string `json:"import_id"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
+}
+
+// HelloReply answers hello.
+type HelloReply struct {
+	BridgeVersion string `json:"bridge_version"`
+	Protocol      int    `json:"protocol"`
+	Paired        bool   `json:"paired"`
+	DeviceID      string `json:"device_id,omitempty"`
+}
+
+// Connection states reported in Status.
+const (
+	StateUnpaired   = "unpaired"
+	StatePairing    = "pairing"
+	StateConnecting = "connecting"
+	StateOnline     = "online"
+	StateOffline    = "offline"
+	StateError      = "error"
+)
+
+type Status struct {
+	State    string `json:"state"`
+	DeviceID string `json:"device_id,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
+type PairCode struct {
+	UserCode                string `json:"user_code"`
+	VerificationURIComplete string `json:"verification_uri_complete"`
+	ExpiresIn               int    `json:"expires_in"`
+}
+
+type Paired struct {
+	DeviceID string `json:"device_id"`
+}
+
+// Import stages reported in Progress.
+const (
+	StageQueued      = "queued"
+	StageDownloading = "downloading"
+	StageVerifying   = "verifying"
+	StageExtracting  = "extracting"
+)
+
+type Progress struct {
+	ImportID   string  `json:"import_id"`
+	ShaderName string  `json:"shader_name,omitempty"`
+	Stage      string  `json:"stage"`
+	Fraction   float64 `json:"fraction"`
+	Bytes      int64   `json:"bytes,omitempty"`
+	Total      int64   `json:"total,omitempty"`
+}
+
+// Import asks the add-on to bring a verified, extracted package into the open file.
+type Import struct {
+	ImportID     string `json:"import_id"`
+	ShaderID     string `json:"shader_id"`
+	Version      string `json:"version"`
+	ShaderName   string `json:"shader_name"`
+	MaterialName string `json:"material_name"`
+	BlendPath    string `json:"blend_path"`
+	PackageDir   string `json:"package_dir"`
+}
+
+// ImportStatus is the final outcome of an import as the bridge recorded it.
+type ImportStatus struct {
+	ImportID string `json:"import_id"`
+	Status   string `json:"status"`
+	Code     string `json:"code,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
+type CacheStats struct {
+	Entries  int    `json:"entries"`
+	Bytes    int64  `json:"bytes"`
+	MaxBytes int64  `json:"max_bytes"`
+	Dir      string `json:"dir"`
+}
+
+type ErrorMsg struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

@@ -1,0 +1,520 @@
+// Package importer runs the bridge's import pipeline: redeem the token, verify the signed
+// delivery, take the package from the cache or download and verify it, extract it safely into the
+// cache, hand it to Blender and report every step. At most Workers imports run at once; the rest
+// wait in a queue, and imports that meet a dead network wait for it to come back.
+package importer
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// Request is one import to carry out, from a Realtime message or from pending_imports (then
+// Token is empty and a fresh one is asked for).
+type Request struct {
+	ImportID   string
+	Token      string
+	ShaderID   string
+	ShaderName string
+	Version    string
+}
+
+// Edge is what the pipeline needs from the service. Implementations return *Failure for refusals
+// that end the import, ErrTokenRejected when the token is spent or expired, ErrGone when the import
+// is no longer this device's to do (cancelled, expired, revoked), and *Transient for errors worth
+// retrying once the network is back.
+type Edge interface {
+	Redeem(ctx context.Context, importID, token string) (downloadURL string, delivery shaderpkg.Signed, err error)
+	Reissue(ctx context.Context, importID string) (token string, err error)
+	Report(ctx context.Context, importID, status string, progress int, code, message string) error
+}
+
+// Fetcher downloads url into partPath and verifies size and sha256 (bridge/internal/download).
+type Fetcher interface {
+	Fetch(ctx context.Context, url, partPath string, size int64, sha256hex string, progress func(done, total int64)) error
+}
+
+// Store is the content-addressed package cache (bridge/internal/cache).
+type Store interface {
+	Lookup(sha string) (dir string, ok bool)
+	Install(sha string, fill func(tmpDir string) error) (dir string, err error)
+	PartPath(sha string) string
+	Pin(sha string) (unpin func())
+}
+
+// Blender hands a verified package to the add-on and waits for its answer.
+type Blender interface {
+	Import(ctx context.Context, req stdio.Import) (stdio.Imported, error) // a refusal is a *Failure
+}
+
+// Notifier tells the add-on what happens (progress and final outcomes).
+type Notifier interface {
+	Progress(stdio.Progress)
+	Final(stdio.ImportStatus)
+}
+
+// ExtractFunc unpacks a verified zip into an empty dir, checking entries against files.
+type ExtractFunc func(ctx context.Context, zipPath, dir string, files []shaderpkg.File) error
+
+// Classify maps a download or extraction error to a failure code ("" = unknown).
+type ClassifyFunc func(err error) (code string, retryable bool)
+
+// Failure codes the bridge reports (the site and the add-on explain each in plain words).
+const (
+	CodeSubscriptionRequired = "SUBSCRIPTION_REQUIRED"
+	CodeTokenExpired         = "TOKEN_EXPIRED"
+	CodeSignatureInvalid     = "SIGNATURE_INVALID"
+	CodeDownloadFailed       = "DOWNLOAD_FAILED"
+	CodeChecksumMismatch     = "CHECKSUM_MISMATCH"
+	CodePackageUnsafe        = "PACKAGE_UNSAFE"
+	CodeDiskFull             = "DISK_FULL"
+	CodeBlenderError         = "BLENDER_ERROR"
+	CodeInternal             = "INTERNAL_ERROR"
+)
+
+// Failure ends an import with a stable code and a message for people.
+type Failure struct {
+	Code string
+	Msg  string
+	Err  error
+}
+
+func (f *Failure) Error() string { return f.Code + ": " + f.Msg }
+func (f *Failure) Unwrap() error { return f.Err }
+
+// Transient is an error worth retrying (network down, 5xx, rate limited).
+type Transient struct {
+	Err   error
+	After time.Duration // the server's Retry-After, when it gave one
+}
+
+func (t *Transient) Error() string { return "transient: " + t.Err.Error() }
+func (t *Transient) Unwrap() error { return t.Err }
+
+var (
+	ErrTokenRejected = errors.New("importer: import token rejected")
+	ErrGone          = errors.New("importer: import no longer pending for this device")
+)
+
+// Config wires a Pipeline.
+type Config struct {
+	Edge      Edge
+	Fetch     Fetcher
+	Cache     Store
+	Extract   ExtractFunc
+	Classify  ClassifyFunc
+	Blender   Blender
+	Notify    Notifier
+	Trusted   map[string]ed25519.PublicKey // delivery signing keys pinned at build time
+	Log       *slog.Logger
+	Workers   int // default 2
+	Now       func() time.Time
+	Backoff   time.Duration // first retry delay; default 1 s, doubling to MaxWait
+	MaxWait   time.Duration // default 30 s
+	Downloads int           // download attempts per import (resume between them); default 3
+}
+
+// Pipeline queues and runs imports.
+type Pipeline struct {
+	cfg Config
+
+	mu       sync.Mutex
+	queue    []Request
+	known    map[string]bool        // queued or running, so Realtime and pending_imports never double up
+	fetching map[string]*sync.Mutex // per package: two imports of one shader download it once
+	wake     chan struct{}          // closed and replaced when work arrives or the network returns
+}
+
+func New(cfg Config) *Pipeline {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 30 * time.Second
+	}
+	if cfg.Downloads <= 0 {
+		cfg.Downloads = 3
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{cfg: cfg, known: map[string]bool{}, fetching: map[string]*sync.Mutex{}, wake: make(chan struct{})}
+}
+
+// Enqueue adds an import unless it is already queued or running. A request with a token replaces
+// a queued one without (the token saves a reissue).
+func (p *Pipeline) Enqueue(r Request) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.known[r.ImportID] {
+		for i := range p.queue {
+			if p.queue[i].ImportID == r.ImportID && p.queue[i].Token == "" && r.Token != "" {
+				p.queue[i] = r
+			}
+		}
+		return false
+	}
+	p.known[r.ImportID] = true
+	p.queue = append(p.queue, r)
+	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: r.ShaderName, Stage: stdio.StageQueued})
+	p.wakeLocked()
+	return true
+}
+
+// Wake cuts short every wait: call it when the network comes back.
+func (p *Pipeline) Wake() {
+	p.mu.Lock()
+	p.wakeLocked()
+	p.mu.Unlock()
+}
+
+func (p *Pipeline) wakeLocked() {
+	close(p.wake)
+	p.wake = make(chan struct{})
+}
+
+// Pending reports how many imports are queued or running.
+func (p *Pipeline) Pending() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.known)
+}
+
+// Run processes the queue with cfg.Workers workers until ctx ends.
+func (p *Pipeline) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range p.cfg.Workers {
+		wg.Go(func() {
+			for {
+				r, ok := p.next(ctx)
+				if !ok {
+					return
+				}
+				p.run(ctx, r)
+				p.mu.Lock()
+				delete(p.known, r.ImportID)
+				p.mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func (p *Pipeline) next(ctx context.Context) (Request, bool) {
+	for {
+		p.mu.Lock()
+		if len(p.queue) > 0 {
+			r := p.queue[0]
+			p.queue = p.queue[1:]
+			p.mu.Unlock()
+			return r, true
+		}
+		wake := p.wake
+		p.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return Request{}, false
+		case <-wake:
+		}
+	}
+}
+
+// wait sleeps for d (with jitter) or until Wake, whichever comes first.
+func (p *Pipeline) wait(ctx context.Context, d time.Duration) error {
+	p.mu.Lock()
+	wake := p.wake
+	p.mu.Unlock()
+	d = d/2 + rand.N(d/2+1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-wake:
+	case <-t.C:
+	}
+	return nil
+}
+
+// run carries one import to its end and reports the outcome everywhere.
+func (p *Pipeline) run(ctx context.Context, r Request) {
+	log := p.cfg.Log.With("import_id", r.ImportID)
+	start := p.cfg.Now()
+	err := p.process(ctx, r, log)
+	switch {
+	case err == nil:
+		log.Info("import done", "ms", p.cfg.Now().Sub(start).Milliseconds())
+		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "done"})
+	case ctx.Err() != nil:
+		log.Info("import interrupted by shutdown; it resumes on the next start")
+	case errors.Is(err, ErrGone):
+		log.Info("import no longer pending", "err", err)
+		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: "IMPORT_GONE",
+			Message: "This import was cancelled or expired on the site."})
+	default:
+		f := asFailure(err)
+		log.Warn("import failed", "code", f.Code, "err", err)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if rerr := p.report(rctx, r.ImportID, "failed", -1, f.Code, f.Msg); rerr != nil {
+			log.Warn("could not report the failure", "err", rerr)
+		}
+		cancel()
+		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "failed", Code: f.Code, Message: f.Msg})
+	}
+}
+
+func asFailure(err error) *Failure {
+	var f *Failure
+	if errors.As(err, &f) {
+		return f
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return &Failure{Code: CodeDiskFull, Msg: "The disk holding the shader cache is full.", Err: err}
+	}
+	return &Failure{Code: CodeInternal, Msg: "The bridge hit an unexpected error; see its log.", Err: err}
+}
+
+func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) error {
+	url, env, err := p.redeem(ctx, r, log)
+	if err != nil {
+		return err
+	}
+	d, err := shaderpkg.VerifyDelivery(p.cfg.Trusted, env, p.cfg.Now())
+	if err != nil {
+		return &Failure{Code: CodeSignatureInvalid, Msg: "The package description from the server did not verify (" +
+			string(shaderpkg.CodeOf(err)) + "); nothing was downloaded.", Err: err}
+	}
+	if d.ImportID != r.ImportID {
+		return &Failure{Code: CodeSignatureInvalid, Msg: "The server's signed package description belongs to another import."}
+	}
+	name := r.ShaderName
+	if name == "" {
+		name = d.MaterialName
+	}
+	unpin := p.cfg.Cache.Pin(d.SHA256)
+	defer unpin()
+	dir, hit, err := p.obtain(ctx, r, d, url, name, log)
+	if err != nil {
+		return err
+	}
+	log.Info("package ready", "cache_hit", hit)
+	if err := p.report(ctx, r.ImportID, "importing", -1, "", ""); err != nil {
+		return err
+	}
+	_, err = p.cfg.Blender.Import(ctx, stdio.Import{
+		ImportID: r.ImportID, ShaderID: d.ShaderID, Version: d.Version, ShaderName: name,
+		MaterialName: d.MaterialName, BlendPath: filepath.Join(dir, "material.blend"), PackageDir: dir,
+	})
+	if err != nil {
+		var f *Failure
+		if errors.As(err, &f) || ctx.Err() != nil {
+			return err
+		}
+		return &Failure{Code: CodeBlenderError, Msg: err.Error(), Err: err}
+	}
+	return p.report(ctx, r.ImportID, "done", 100, "", "")
+}
+
+// redeem trades the token for a download URL and a signed delivery, asking for a fresh token
+// when the one we hold is spent or missing, and waiting out network trouble.
+func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (string, shaderpkg.Signed, error) {
+	token := r.Token
+	var reissuedAt time.Time // when the token we hold came from Reissue (zero: from Realtime)
+	delay := p.cfg.Backoff
+	for {
+		var err error
+		if token == "" {
+			if token, err = p.cfg.Edge.Reissue(ctx, r.ImportID); err == nil {
+				reissuedAt = p.cfg.Now()
+			}
+		}
+		if err == nil {
+			var url string
+			var env shaderpkg.Signed
+			if url, env, err = p.cfg.Edge.Redeem(ctx, r.ImportID, token); err == nil {
+				return url, env, nil
+			}
+		}
+		var tr *Transient
+		switch {
+		case errors.Is(err, ErrTokenRejected) && (reissuedAt.IsZero() || p.cfg.Now().Sub(reissuedAt) > time.Minute):
+			token = "" // expired while we waited, or spent in transit: ask for a new one
+		case errors.Is(err, ErrTokenRejected):
+			return "", shaderpkg.Signed{}, &Failure{Code: CodeTokenExpired, Msg: "The import link was refused. Import again.", Err: err}
+		case errors.As(err, &tr):
+			log.Info("edge unreachable; waiting", "err", err, "retry_in", delay)
+			if err := p.wait(ctx, max(delay, tr.After)); err != nil {
+				return "", shaderpkg.Signed{}, err
+			}
+			delay = min(delay*2, p.cfg.MaxWait)
+		default:
+			return "", shaderpkg.Signed{}, err
+		}
+	}
+}
+
+// obtain returns the package's cache entry, downloading it unless it is there; imports of the
+// same package take turns, so the second one finds the first one's entry.
+func (p *Pipeline) obtain(ctx context.Context, r Request, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, bool, error) {
+	p.mu.Lock()
+	m := p.fetching[d.SHA256]
+	if m == nil {
+		m = &sync.Mutex{}
+		p.fetching[d.SHA256] = m
+	}
+	p.mu.Unlock()
+	m.Lock()
+	defer m.Unlock()
+	if dir, ok := p.cfg.Cache.Lookup(d.SHA256); ok {
+		return dir, true, nil
+	}
+	dir, err := p.download(ctx, r, d, url, name, log)
+	return dir, false, err
+}
+
+// download fetches and verifies the zip, extracts it into the cache and returns the entry.
+func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, error) {
+	part := p.cfg.Cache.PartPath(d.SHA256)
+	if err := p.report(ctx, r.ImportID, "downloading", 0, "", ""); err != nil {
+		return "", err
+	}
+	prog := newProgressReporter(ctx, p, r.ImportID)
+	var err error
+	delay := p.cfg.Backoff
+	for attempt := 1; attempt <= p.cfg.Downloads; attempt++ {
+		err = p.cfg.Fetch.Fetch(ctx, url, part, d.Size, d.SHA256, func(done, total int64) {
+			frac := 0.0
+			if total > 0 {
+				frac = float64(done) / float64(total)
+			}
+			p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageDownloading,
+				Fraction: frac, Bytes: done, Total: total})
+			prog.set(int(frac * 100))
+		})
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		code, retry := p.cfg.Classify(err)
+		if !retry || attempt == p.cfg.Downloads {
+			prog.close()
+			return "", downloadFailure(code, err)
+		}
+		log.Info("download interrupted; resuming", "attempt", attempt, "err", err)
+		if werr := p.wait(ctx, delay); werr != nil {
+			break
+		}
+		delay = min(delay*2, p.cfg.MaxWait)
+	}
+	prog.close()
+	if err != nil {
+		return "", err
+	}
+	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageVerifying, Fraction: 1, Bytes: d.Size, Total: d.Size})
+	if err := p.report(ctx, r.ImportID, "verifying", 100, "", ""); err != nil {
+		return "", err
+	}
+	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageExtracting, Fraction: 1})
+	dir, err := p.cfg.Cache.Install(d.SHA256, func(tmp string) error {
+		return p.cfg.Extract(ctx, part, tmp, d.Files)
+	})
+	if err != nil {
+		if errors.Is(err, syscall.ENOSPC) || ctx.Err() != nil {
+			return "", err
+		}
+		code, _ := p.cfg.Classify(err)
+		_ = os.Remove(part) // a package that will not extract is not worth resuming
+		return "", &Failure{Code: CodePackageUnsafe, Msg: "The package was refused by the safety checks (" + code + "); nothing was imported.", Err: err}
+	}
+	_ = os.Remove(part)
+	return dir, nil
+}
+
+func downloadFailure(code string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return err
+	}
+	switch code {
+	case "HASH_MISMATCH", "SIZE_MISMATCH":
+		return &Failure{Code: CodeChecksumMismatch, Msg: "The downloaded package did not match its signed checksum and was discarded.", Err: err}
+	case "TOO_LARGE":
+		return &Failure{Code: CodePackageUnsafe, Msg: "The package is larger than the bridge accepts.", Err: err}
+	}
+	return &Failure{Code: CodeDownloadFailed, Msg: fmt.Sprintf("The download did not complete (%s). Import again.", code), Err: err}
+}
+
+// report sends a status to the edge, retrying network trouble briefly; progress is -1 for none.
+func (p *Pipeline) report(ctx context.Context, id, status string, progress int, code, msg string) error {
+	delay := p.cfg.Backoff
+	for attempt := 0; ; attempt++ {
+		err := p.cfg.Edge.Report(ctx, id, status, progress, code, msg)
+		var tr *Transient
+		if err == nil || !errors.As(err, &tr) || attempt == 4 {
+			return err
+		}
+		if err := p.wait(ctx, max(delay, tr.After)); err != nil {
+			return err
+		}
+		delay = min(delay*2, p.cfg.MaxWait)
+	}
+}
+
+// progressReporter sends download percentages to the edge from its own goroutine, keeping only
+// the latest value, so a slow network never slows the download.
+type progressReporter struct {
+	ch   chan int
+	done chan struct{}
+}
+
+func newProgressReporter(ctx context.Context, p *Pipeline, id string) *progressReporter {
+	pr := &progressReporter{ch: make(chan int, 1), done: make(chan struct{})}
+	go func() {
+		defer close(pr.done)
+		last := -1
+		for pct := range pr.ch {
+			if pct <= last {
+				continue
+			}
+			last = pct
+			_ = p.cfg.Edge.Report(ctx, id, "downloading", pct, "", "")
+		}
+	}()
+	return pr
+}
+
+func (pr *progressReporter) set(pct int) {
+	select {
+	case pr.ch <- pct:
+	default:
+		select { // replace the value waiting to be sent
+		case <-pr.ch:
+		default:
+		}
+		select {
+		case pr.ch <- pct:
+		default:
+		}
+	}
+}
+
+func (pr *progressReporter) close() {
+	close(pr.ch)
+	<-pr.done
+}

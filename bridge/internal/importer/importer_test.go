@@ -1,0 +1,378 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// Unit tests of the pipeline's decisions with in-memory parts; the real download, extraction,
+// cache and edge are exercised together in bridge/internal/agent's integration test.
+
+type fakeEdge struct {
+	mu        sync.Mutex
+	kr        *shaderpkg.SigningKeyring
+	sha       string
+	redeemErr []error // consumed one per Redeem call
+	reissues  int
+	reports   []string
+	otherID   bool
+}
+
+func (e *fakeEdge) Redeem(_ context.Context, id, token string) (string, shaderpkg.Signed, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.redeemErr) > 0 {
+		err := e.redeemErr[0]
+		e.redeemErr = e.redeemErr[1:]
+		if err != nil {
+			return "", shaderpkg.Signed{}, err
+		}
+	}
+	if token == "" {
+		return "", shaderpkg.Signed{}, errors.New("empty token reached Redeem")
+	}
+	did := id
+	if e.otherID {
+		did = "someone-else"
+	}
+	now := time.Now()
+	d := shaderpkg.Delivery{V: 1, ImportID: did, ShaderID: "s1", Version: "1.0.0", SHA256: e.sha, Size: 10,
+		MaterialName: "OB_Test", Files: []shaderpkg.File{{Path: "material.blend", SHA256: strings.Repeat("a", 64), Size: 1}},
+		IssuedAt: now.Unix(), ExpiresAt: now.Add(5 * time.Minute).Unix()}
+	s, err := shaderpkg.SignDelivery(e.kr, d)
+	return "https://s3.example/pkg?X-Amz-Signature=secret", s, err
+}
+
+func (e *fakeEdge) Reissue(context.Context, string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.reissues++
+	return "fresh-token", nil
+}
+
+func (e *fakeEdge) Report(_ context.Context, id, status string, progress int, code, _ string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := status
+	if code != "" {
+		r += ":" + code
+	}
+	if status != "downloading" || len(e.reports) == 0 || !strings.HasPrefix(e.reports[len(e.reports)-1], "downloading") {
+		e.reports = append(e.reports, r) // progress updates collapse into one entry
+	}
+	return nil
+}
+
+func (e *fakeEdge) got() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.reports)
+}
+
+type fakeFetch struct {
+	calls   atomic.Int32
+	running atomic.Int32
+	peak    atomic.Int32
+	err     error
+	hold    time.Duration
+}
+
+func (f *fakeFetch) Fetch(_ context.Context, url, part string, size int64, sha string, progress func(int64, int64)) error {
+	f.calls.Add(1)
+	n := f.running.Add(1)
+	defer f.running.Add(-1)
+	for {
+		p := f.peak.Load()
+		if n <= p || f.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	time.Sleep(f.hold)
+	progress(size/2, size)
+	progress(size, size)
+	if f.err != nil {
+		return f.err
+	}
+	return os.WriteFile(part, []byte("zip"), 0o600)
+}
+
+type fakeStore struct {
+	dir string
+	mu  sync.Mutex
+	has map[string]bool
+}
+
+func (s *fakeStore) Lookup(sha string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return filepath.Join(s.dir, sha), s.has[sha]
+}
+func (s *fakeStore) Install(sha string, fill func(string) error) (string, error) {
+	tmp, _ := os.MkdirTemp(s.dir, "tmp-")
+	if err := fill(tmp); err != nil {
+		os.RemoveAll(tmp)
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.has[sha] = true
+	return filepath.Join(s.dir, sha), os.Rename(tmp, filepath.Join(s.dir, sha))
+}
+func (s *fakeStore) PartPath(sha string) string { return filepath.Join(s.dir, sha+".part") }
+func (s *fakeStore) Pin(string) func()          { return func() {} }
+
+type fakeBlender struct {
+	mu   sync.Mutex
+	got  []stdio.Import
+	fail *Failure
+}
+
+func (b *fakeBlender) Import(_ context.Context, req stdio.Import) (stdio.Imported, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.got = append(b.got, req)
+	if b.fail != nil {
+		return stdio.Imported{}, b.fail
+	}
+	return stdio.Imported{ImportID: req.ImportID, MaterialName: req.MaterialName}, nil
+}
+
+type notes struct {
+	mu     sync.Mutex
+	stages []string
+	finals chan stdio.ImportStatus
+}
+
+func (n *notes) Progress(p stdio.Progress) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.stages) == 0 || n.stages[len(n.stages)-1] != p.Stage {
+		n.stages = append(n.stages, p.Stage)
+	}
+}
+func (n *notes) Final(s stdio.ImportStatus) { n.finals <- s }
+
+type rig struct {
+	edge    *fakeEdge
+	fetch   *fakeFetch
+	store   *fakeStore
+	blender *fakeBlender
+	notes   *notes
+	p       *Pipeline
+}
+
+func newRig(t *testing.T) *rig {
+	kr := shaderpkg.LocalDevKeyring()
+	r := &rig{
+		edge:    &fakeEdge{kr: kr, sha: strings.Repeat("b", 64)},
+		fetch:   &fakeFetch{},
+		store:   &fakeStore{dir: t.TempDir(), has: map[string]bool{}},
+		blender: &fakeBlender{},
+		notes:   &notes{finals: make(chan stdio.ImportStatus, 16)},
+	}
+	return r
+}
+
+func (r *rig) start(t *testing.T, extract ExtractFunc) {
+	if extract == nil {
+		extract = func(_ context.Context, zip, dir string, _ []shaderpkg.File) error {
+			return os.WriteFile(filepath.Join(dir, "material.blend"), []byte("blend"), 0o600)
+		}
+	}
+	r.p = New(Config{Edge: r.edge, Fetch: r.fetch, Cache: r.store, Extract: extract, Blender: r.blender, Notify: r.notes,
+		Classify: func(err error) (string, bool) {
+			if strings.Contains(err.Error(), "hash") {
+				return "HASH_MISMATCH", false
+			}
+			return "DOWNLOAD_FAILED", true
+		},
+		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.p.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func (r *rig) final(t *testing.T) stdio.ImportStatus {
+	t.Helper()
+	select {
+	case s := <-r.notes.finals:
+		return s
+	case <-time.After(5 * time.Second):
+		t.Fatal("no final status")
+		return stdio.ImportStatus{}
+	}
+}
+
+func TestImportReportsEveryStep(t *testing.T) {
+	r := newRig(t)
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t", ShaderName: "Brushed Steel"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if got, want := r.edge.got(), []string{"downloading", "verifying", "importing", "done"}; !slices.Equal(got, want) {
+		t.Fatalf("reports %v, want %v", got, want)
+	}
+	if want := []string{"queued", "downloading", "verifying", "extracting"}; !slices.Equal(r.notes.stages, want) {
+		t.Fatalf("stages %v, want %v", r.notes.stages, want)
+	}
+	b := r.blender.got[0]
+	if b.MaterialName != "OB_Test" || b.ShaderName != "Brushed Steel" || filepath.Base(b.BlendPath) != "material.blend" {
+		t.Fatalf("import %+v", b)
+	}
+	if _, err := os.Stat(b.BlendPath); err != nil {
+		t.Fatalf("blend not in cache: %v", err)
+	}
+	if _, err := os.Stat(r.store.PartPath(r.edge.sha)); !os.IsNotExist(err) {
+		t.Fatalf("download left behind: %v", err)
+	}
+}
+
+func TestCacheHitSkipsDownload(t *testing.T) {
+	r := newRig(t)
+	r.store.has[r.edge.sha] = true
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if r.fetch.calls.Load() != 0 {
+		t.Fatal("fetched despite a cache hit")
+	}
+	if got := r.edge.got(); !slices.Equal(got, []string{"importing", "done"}) {
+		t.Fatalf("reports %v", got)
+	}
+}
+
+func TestRejectedTokenIsReissuedOnce(t *testing.T) {
+	r := newRig(t)
+	r.edge.redeemErr = []error{ErrTokenRejected}
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "stale"})
+	if s := r.final(t); s.Status != "done" || r.edge.reissues != 1 {
+		t.Fatalf("final %+v after %d reissues", s, r.edge.reissues)
+	}
+	r.edge.redeemErr = []error{ErrTokenRejected, ErrTokenRejected}
+	r.p.Enqueue(Request{ImportID: "i2", Token: "stale"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeTokenExpired {
+		t.Fatalf("final %+v", s)
+	}
+}
+
+func TestPendingWithoutTokenAsksForOne(t *testing.T) {
+	r := newRig(t)
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1"})
+	if s := r.final(t); s.Status != "done" || r.edge.reissues != 1 {
+		t.Fatalf("final %+v, reissues %d", s, r.edge.reissues)
+	}
+}
+
+func TestNetworkTroubleWaitsThenCompletes(t *testing.T) {
+	r := newRig(t)
+	down := &Transient{Err: errors.New("connection refused")}
+	r.edge.redeemErr = []error{down, down, down, down, down}
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+}
+
+func TestBadSignatureAndWrongBindingFailBeforeDownload(t *testing.T) {
+	r := newRig(t)
+	other, _ := shaderpkg.NewSigningKeyring("local-1", make([]byte, 32)) // same kid, different key
+	r.edge.kr = other
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeSignatureInvalid {
+		t.Fatalf("final %+v", s)
+	}
+	r.edge.kr, r.edge.otherID = shaderpkg.LocalDevKeyring(), true
+	r.p.Enqueue(Request{ImportID: "i2", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeSignatureInvalid {
+		t.Fatalf("final %+v", s)
+	}
+	if r.fetch.calls.Load() != 0 {
+		t.Fatal("downloaded an unverified delivery")
+	}
+	if got := r.edge.got(); got[len(got)-1] != "failed:"+CodeSignatureInvalid {
+		t.Fatalf("reports %v", got)
+	}
+}
+
+func TestChecksumMismatchFailsWithoutRetry(t *testing.T) {
+	r := newRig(t)
+	r.fetch.err = errors.New("hash mismatch")
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeChecksumMismatch {
+		t.Fatalf("final %+v", s)
+	}
+	if n := r.fetch.calls.Load(); n != 1 {
+		t.Fatalf("%d fetches for a corrupt package", n)
+	}
+	if len(r.blender.got) != 0 {
+		t.Fatal("Blender was asked to import a corrupt package")
+	}
+}
+
+func TestUnsafeArchiveIsRefused(t *testing.T) {
+	r := newRig(t)
+	r.start(t, func(context.Context, string, string, []shaderpkg.File) error { return errors.New("zip slip") })
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodePackageUnsafe {
+		t.Fatalf("final %+v", s)
+	}
+	if _, ok := r.store.Lookup(r.edge.sha); ok {
+		t.Fatal("refused package is in the cache")
+	}
+}
+
+func TestBlenderRefusalIsReported(t *testing.T) {
+	r := newRig(t)
+	r.blender.fail = &Failure{Code: "MATERIAL_MISSING", Msg: "no material OB_Test"}
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != "MATERIAL_MISSING" {
+		t.Fatalf("final %+v", s)
+	}
+}
+
+func TestAtMostTwoDownloadsAndNoDuplicates(t *testing.T) {
+	r := newRig(t)
+	r.fetch.hold = 30 * time.Millisecond
+	r.start(t, nil)
+	var shas []string
+	for i := range 6 {
+		id := fmt.Sprintf("i%d", i)
+		if !r.p.Enqueue(Request{ImportID: id, Token: "t"}) {
+			t.Fatalf("%s refused", id)
+		}
+		if r.p.Enqueue(Request{ImportID: id, Token: "t"}) {
+			t.Fatalf("%s queued twice", id)
+		}
+		shas = append(shas, id)
+	}
+	for range shas {
+		if s := r.final(t); s.Status != "done" {
+			t.Fatalf("final %+v", s)
+		}
+	}
+	if p := r.fetch.peak.Load(); p > 2 {
+		t.Fatalf("%d downloads at once", p)
+	}
+}

@@ -30,6 +30,7 @@ const remedies: Record<string, string> = {
   DEVICE_OFFLINE: "Open Blender with the Octane Bridge add-on enabled, then import again.",
   DOWNLOAD_FAILED: "The download was interrupted. Check the internet connection of the Blender machine and import again.",
   CHECKSUM_MISMATCH: "The downloaded package was damaged and was discarded. Import again.",
+  PACKAGE_UNSAFE: "The package failed the bridge's safety checks and was not opened. Please report this shader.",
   SIGNATURE_INVALID: "The package signature did not verify, so it was not opened. Update the add-on, then import again.",
   BLEND_INVALID: "The material file could not be read by this Blender. Check the minimum Blender version on this page.",
   MATERIAL_MISSING: "The package did not contain the expected material. Please report this shader.",

@@ -1,9 +1,8 @@
 import { env } from "@/lib/env";
+import { bridgeConfig } from "@/lib/bridge-config";
 
-// CONTRACTS §2: the bridge reads its service URLs here when the add-on's hello omits them.
+export const dynamic = "force-static";
+
 export function GET() {
-  return Response.json(
-    { edge_url: env.edgeUrl, supabase_url: env.supabaseUrl, supabase_anon_key: env.supabaseAnonKey },
-    { headers: { "cache-control": "public, max-age=300" } },
-  );
+  return Response.json(bridgeConfig(env), { headers: { "Cache-Control": "public, max-age=300" } });
 }

@@ -1,0 +1,262 @@
+package download
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
+)
+
+func errorsIsCanceled(err error) bool { return errors.Is(err, context.Canceled) }
+
+// recorder is a RoundTripper that remembers the status of every response and can cancel a
+// context after a number of body bytes (a download killed part-way).
+type recorder struct {
+	next     http.RoundTripper
+	mu       sync.Mutex
+	statuses []int
+	limit    int64
+	cancel   context.CancelFunc
+}
+
+func cancelAfter(next http.RoundTripper, n int64, cancel context.CancelFunc) *recorder {
+	return &recorder{next: next, limit: n, cancel: cancel}
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.statuses = append(r.statuses, resp.StatusCode)
+	r.mu.Unlock()
+	if r.cancel != nil {
+		resp.Body = &cancelBody{ReadCloser: resp.Body, left: r.limit, cancel: r.cancel}
+	}
+	return resp, nil
+}
+
+func (r *recorder) codes() []int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int(nil), r.statuses...)
+}
+
+type cancelBody struct {
+	io.ReadCloser
+	left   int64
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		b.cancel()
+		return 0, context.Canceled
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// TestFetchFromS3 runs against the local versitygw through a real presigned URL: a full fetch,
+// a download cut after N bytes that resumes with 206, and an object replaced between attempts.
+func TestFetchFromS3(t *testing.T) {
+	s3c := testenv.S3(t)
+	u, err := url.Parse(s3c.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mc, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(s3c.AccessKey, s3c.SecretKey, ""),
+		Region: s3c.Region, Secure: u.Scheme == "https", BucketLookup: minio.BucketLookupPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	key := fmt.Sprintf("test/download-%d.zip", time.Now().UnixNano())
+	put := func(data []byte) {
+		t.Helper()
+		if _, err := mc.PutObject(ctx, s3c.Bucket, key, bytes.NewReader(data), int64(len(data)),
+			minio.PutObjectOptions{ContentType: "application/zip"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = mc.RemoveObject(context.Background(), s3c.Bucket, key, minio.RemoveObjectOptions{}) })
+	presign := func() string {
+		t.Helper()
+		pu, err := mc.PresignedGetObject(ctx, s3c.Bucket, key, 5*time.Minute, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pu.String()
+	}
+
+	v1 := blob(6<<20+11, 20)
+	put(v1)
+	dir := t.TempDir()
+
+	t.Run("full", func(t *testing.T) {
+		part := filepath.Join(dir, "full.part")
+		if err := (&Client{}).Fetch(ctx, presign(), part, int64(len(v1)), shaHex(v1), nil); err != nil {
+			t.Fatal(err)
+		}
+		mustContent(t, part, v1)
+	})
+
+	part := filepath.Join(dir, "resume.part")
+	t.Run("killed then resumed", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		cut := cancelAfter(http.DefaultTransport, 2<<20, cancel)
+		err := (&Client{HTTP: &http.Client{Transport: cut}}).Fetch(cctx, presign(), part, int64(len(v1)), shaHex(v1), nil)
+		wantCode(t, err, CodeFailed)
+		st, err := os.Stat(part)
+		if err != nil || st.Size() != 2<<20 {
+			t.Fatalf("part after the cut: %v %v", st, err)
+		}
+		if _, err := os.Stat(part + ".etag"); err != nil {
+			t.Fatalf("no validator saved: %v", err)
+		}
+		rec := &recorder{next: http.DefaultTransport}
+		if err := (&Client{HTTP: &http.Client{Transport: rec}}).Fetch(ctx, presign(), part, int64(len(v1)), shaHex(v1), nil); err != nil {
+			t.Fatal(err)
+		}
+		mustContent(t, part, v1)
+		if c := rec.codes(); len(c) != 1 || c[0] != http.StatusPartialContent {
+			t.Fatalf("resume statuses %v, want [206]", c)
+		}
+	})
+
+	t.Run("object replaced between attempts", func(t *testing.T) {
+		os.Remove(part)
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		cut := cancelAfter(http.DefaultTransport, 1<<20, cancel)
+		_ = (&Client{HTTP: &http.Client{Transport: cut}}).Fetch(cctx, presign(), part, int64(len(v1)), shaHex(v1), nil)
+		v2 := blob(5<<20+3, 21)
+		put(v2)
+		rec := &recorder{next: http.DefaultTransport}
+		if err := (&Client{HTTP: &http.Client{Transport: rec}}).Fetch(ctx, presign(), part, int64(len(v2)), shaHex(v2), nil); err != nil {
+			t.Fatal(err)
+		}
+		mustContent(t, part, v2)
+		if c := rec.codes(); len(c) == 0 || c[len(c)-1] != http.StatusOK {
+			t.Fatalf("statuses %v: the changed object was not fetched whole", c)
+		}
+	})
+
+	t.Run("expired URL", func(t *testing.T) {
+		pu, err := mc.PresignedGetObject(ctx, s3c.Bucket, key, time.Second, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2100 * time.Millisecond)
+		err = (&Client{}).Fetch(ctx, pu.String(), filepath.Join(dir, "exp.part"), 10, shaHex(nil), nil)
+		wantCode(t, err, CodeExpired)
+	})
+}
+
+// slowObject serves data with Range support, slowly enough to be killed mid-body.
+type slowObject struct {
+	data []byte
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (s *slowObject) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.reqs = append(s.reqs, r.Header.Get("Range")+"|"+r.Header.Get("If-Range"))
+	s.mu.Unlock()
+	w.Header().Set("ETag", `"slow-v1"`)
+	http.ServeContent(w, r, "p.zip", time.Time{}, &slowReader{ReadSeeker: bytes.NewReader(s.data)})
+}
+
+type slowReader struct{ io.ReadSeeker }
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(p) > 32<<10 {
+		p = p[:32<<10]
+	}
+	time.Sleep(2 * time.Millisecond)
+	return s.ReadSeeker.Read(p)
+}
+
+const childEnv = "OCTANE_DOWNLOAD_CHILD"
+
+// TestMain turns the test binary into the child of TestFetchResumesAfterSIGKILL when asked to
+// (a helper process, not a skipped test).
+func TestMain(m *testing.M) {
+	if args := strings.Split(os.Getenv(childEnv), "\n"); len(args) == 4 {
+		size, _ := strconv.ParseInt(args[2], 10, 64)
+		err := (&Client{}).Fetch(context.Background(), args[0], args[1], size, args[3], nil)
+		fmt.Fprintf(os.Stderr, "the child should have been killed, Fetch returned %v\n", err)
+		os.Exit(3)
+	}
+	os.Exit(m.Run())
+}
+
+// TestFetchResumesAfterSIGKILL kills a process mid-download with SIGKILL; a fresh Fetch resumes
+// from what the dead process wrote and the result verifies.
+func TestFetchResumesAfterSIGKILL(t *testing.T) {
+	data := blob(8<<20, 30)
+	obj := &slowObject{data: data}
+	srv := httptest.NewServer(obj)
+	defer srv.Close()
+	part := filepath.Join(t.TempDir(), "k.part")
+	u := srv.URL + "/p.zip" + secretQuery
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{u, part, strconv.Itoa(len(data)), shaHex(data)}, "\n"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, err := os.Stat(part)
+		if err == nil && st.Size() >= 1<<20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the child did not start downloading")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no deferred cleanup runs
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	st, _ := os.Stat(part)
+	if st.Size() >= int64(len(data)) {
+		t.Fatalf("the child finished before it was killed (%d bytes)", st.Size())
+	}
+	if err := (&Client{}).Fetch(context.Background(), u, part, int64(len(data)), shaHex(data), nil); err != nil {
+		t.Fatal(err)
+	}
+	mustContent(t, part, data)
+	obj.mu.Lock()
+	last := obj.reqs[len(obj.reqs)-1]
+	obj.mu.Unlock()
+	if !strings.HasPrefix(last, "bytes=") || !strings.HasSuffix(last, `|"slow-v1"`) {
+		t.Fatalf("the fresh fetch did not resume: %q", last)
+	}
+}

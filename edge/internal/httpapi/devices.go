@@ -225,6 +225,32 @@ func (a *api) deviceApprove(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"approved": true, "name": name, "platform": platform})
 }
 
+// deviceDeny lets the signed-in user refuse a pending grant by its user code (a code they did
+// not start), so the polling bridge gets RFC 8628 access_denied instead of waiting for expiry.
+func (a *api) deviceDeny(c echo.Context) error {
+	p := principal(c)
+	if p.Kind != auth.User {
+		return apierror.New(apierror.InsufficientPermissions, "sign in on the web site to deny a device")
+	}
+	var in struct {
+		UserCode string `json:"user_code"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if in.UserCode == "" {
+		return apierror.New(apierror.MissingRequiredField, "user_code is required")
+	}
+	var name, platform string
+	err := a.DB.QueryRow(c.Request().Context(), `update public.device_grants set status = 'denied', user_id = $2
+		where user_code = $1 and status = 'pending' and expires_at > now() returning name, platform`,
+		normalizeUserCode(in.UserCode), p.UserID).Scan(&name, &platform)
+	if err != nil {
+		return dbError(err, "code")
+	}
+	return c.JSON(http.StatusOK, map[string]any{"denied": true, "name": name, "platform": platform})
+}
+
 type deviceOut struct {
 	ID              uuid.UUID  `json:"id"`
 	Name            string     `json:"name"`

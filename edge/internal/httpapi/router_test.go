@@ -91,10 +91,42 @@ func TestPairingGrantStates(t *testing.T) {
 		t.Fatalf("stored hash %q", stored)
 	}
 
+	// The user refuses a code at /connect: the bridge's next poll gets access_denied, and the
+	// code can be neither approved nor denied again.
 	dc2, uc2 := start()
-	_, _ = en.db.Exec(context.Background(), `update public.device_grants set status = 'denied' where user_code = $1`, uc2)
-	if _, m := poll(dc2); m["error"] != "access_denied" {
-		t.Fatalf("denied: %v", m)
+	if r := en.do(http.MethodPost, "/v1/devices/deny", en.session(proUser), map[string]string{"user_code": strings.ToLower(uc2)}); r.Code != 200 || r.json(t)["denied"] != true {
+		t.Fatalf("deny: %d %s", r.Code, r.Body)
+	}
+	rewind(uc2)
+	if c, m := poll(dc2); c != 400 || m["error"] != "access_denied" {
+		t.Fatalf("denied: %d %v", c, m)
+	}
+	if r := en.do(http.MethodPost, "/v1/devices/approve", en.session(proUser), map[string]string{"user_code": uc2}); r.errCode(t) != "NOT_FOUND" {
+		t.Fatal("a denied code was approved")
+	}
+	if r := en.do(http.MethodPost, "/v1/devices/deny", en.session(proUser), map[string]string{"user_code": uc2}); r.errCode(t) != "NOT_FOUND" {
+		t.Fatal("a denied code was denied twice")
+	}
+	if c, m := poll(dc2); c != 400 || m["error"] != "access_denied" {
+		t.Fatalf("denied, polled again: %d %v", c, m)
+	}
+	// Deny needs a web session: no credential, a device JWT, or an empty code are refused.
+	if r := en.do(http.MethodPost, "/v1/devices/deny", "", map[string]string{"user_code": uc2}); r.errCode(t) != "AUTH_REQUIRED" {
+		t.Fatal("deny without a session")
+	}
+	if r := en.do(http.MethodPost, "/v1/devices/deny", en.deviceJWT(proUser, en.device(proUser, "blender", nil)), map[string]string{"user_code": uc2}); r.errCode(t) != "INSUFFICIENT_PERMISSIONS" {
+		t.Fatal("deny with a device credential")
+	}
+	if r := en.do(http.MethodPost, "/v1/devices/deny", en.session(proUser), map[string]string{}); r.errCode(t) != "MISSING_REQUIRED_FIELD" {
+		t.Fatal("deny without user_code")
+	}
+	// A code that was already approved cannot be denied afterwards.
+	_, uc4 := start()
+	if r := en.do(http.MethodPost, "/v1/devices/approve", en.session(proUser), map[string]string{"user_code": uc4}); r.Code != 200 {
+		t.Fatalf("approve: %d %s", r.Code, r.Body)
+	}
+	if r := en.do(http.MethodPost, "/v1/devices/deny", en.session(proUser), map[string]string{"user_code": uc4}); r.errCode(t) != "NOT_FOUND" {
+		t.Fatal("an approved code was denied")
 	}
 	dc3, uc3 := start()
 	_, _ = en.db.Exec(context.Background(), `update public.device_grants set expires_at = now() - interval '1 second' where user_code = $1`, uc3)

@@ -53,6 +53,7 @@ func (a *api) routes() []Route {
 		{http.MethodPost, "/v1/devices/authorize", Public, LimitOpen, a.deviceAuthorize},
 		{http.MethodPost, "/v1/devices/token", Public, LimitClosed, a.deviceToken},
 		{http.MethodPost, "/v1/devices/approve", auth.ScopeDevicesManage, LimitOpen, a.deviceApprove},
+		{http.MethodPost, "/v1/devices/deny", auth.ScopeDevicesManage, LimitOpen, a.deviceDeny},
 		{http.MethodGet, "/v1/devices", auth.ScopeDevicesManage, LimitOpen, a.deviceList},
 		{http.MethodPatch, "/v1/devices/:id", auth.ScopeDevicesManage, LimitOpen, a.deviceRename},
 		{http.MethodDelete, "/v1/devices/:id", auth.ScopeDevicesManage, LimitOpen, a.deviceRevoke},

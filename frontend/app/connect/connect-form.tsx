@@ -6,11 +6,12 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Alert } from "@/components/ui/alert";
-import { approveDevice } from "./actions";
+import { approveDevice, denyDevice } from "./actions";
 
 export function ConnectForm({ initialCode, email }: { initialCode: string; email: string }) {
-  const [state, approve, pending] = useActionState(approveDevice, undefined);
-  if (state?.approved) {
+  const [approved, approve, approving] = useActionState(approveDevice, undefined);
+  const [denied, deny, denying] = useActionState(denyDevice, undefined);
+  if (approved?.approved) {
     return (
       <Alert tone="success" className="flex flex-col gap-2">
         <strong>Blender connected.</strong>
@@ -18,6 +19,16 @@ export function ConnectForm({ initialCode, email }: { initialCode: string; email
       </Alert>
     );
   }
+  if (denied?.denied) {
+    return (
+      <Alert tone="neutral" className="flex flex-col gap-2">
+        <strong>Code refused.</strong>
+        <span>The Blender showing {denied.denied} cannot connect to your account. If it was yours after all, start connecting again in Blender.</span>
+      </Alert>
+    );
+  }
+  const pending = approving || denying;
+  const error = approved?.error ?? denied?.error;
   return (
     <form action={approve} className="flex flex-col gap-4">
       <div className="flex flex-col gap-1.5">
@@ -36,8 +47,11 @@ export function ConnectForm({ initialCode, email }: { initialCode: string; email
         />
         <p id="code-help" className="text-xs text-muted-foreground">Signed in as {email}. The device will import into this account.</p>
       </div>
-      {state?.error ? <Alert tone="error">{state.error}</Alert> : null}
-      <Button size="lg" disabled={pending}>{pending ? "Approving…" : "Approve this Blender"}</Button>
+      {error ? <Alert tone="error">{error}</Alert> : null}
+      <div className="flex gap-2">
+        <Button size="lg" className="flex-1" disabled={pending}>{approving ? "Approving…" : "Approve this Blender"}</Button>
+        <Button size="lg" variant="outline" formAction={deny} disabled={pending}>{denying ? "Denying…" : "Deny"}</Button>
+      </div>
     </form>
   );
 }

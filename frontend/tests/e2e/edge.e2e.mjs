@@ -66,6 +66,32 @@ export const tests = [
     },
   },
   {
+    name: "deny a code at /connect: the polling Blender gets access_denied",
+    needs: ["supabase", "edge"],
+    async fn({ newPage, assert }) {
+      const { page, context } = await newPage();
+      await signIn(page, PRO, "/");
+      const auth = await json(`${EDGE_URL}/v1/devices/authorize`, {
+        method: "POST",
+        body: JSON.stringify({ platform: "blender", platform_version: "4.2.0", addon_version: "0.1.0", bridge_version: "0.1.0", os: "linux", name: "Not mine" }),
+      });
+      assert(auth.status === 200, `authorize: ${auth.status} ${JSON.stringify(auth.body)}`);
+      await page.goto(`/connect?user_code=${encodeURIComponent(auth.body.user_code)}`);
+      await page.getByRole("button", { name: "Deny", exact: true }).click();
+      await page.getByText("Code refused.").waitFor();
+      const tok = await json(`${EDGE_URL}/v1/devices/token`, {
+        method: "POST",
+        body: JSON.stringify({ device_code: auth.body.device_code, grant_type: "urn:ietf:params:oauth:grant-type:device_code" }),
+      });
+      assert(tok.status === 400 && tok.body.error === "access_denied", `token after deny: ${tok.status} ${JSON.stringify(tok.body)}`);
+      // The refused code cannot be approved afterwards.
+      await page.goto(`/connect?user_code=${encodeURIComponent(auth.body.user_code)}`);
+      await page.getByRole("button", { name: "Approve this Blender" }).click();
+      await page.getByText("This code is unknown or has expired.").waitFor();
+      await context.close();
+    },
+  },
+  {
     name: "create an API key: shown once, then listed masked, then revoked",
     needs: ["supabase", "edge"],
     async fn({ newPage, assert }) {

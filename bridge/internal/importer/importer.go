@@ -110,20 +110,21 @@ var (
 
 // Config wires a Pipeline.
 type Config struct {
-	Edge      Edge
-	Fetch     Fetcher
-	Cache     Store
-	Extract   ExtractFunc
-	Classify  ClassifyFunc
-	Blender   Blender
-	Notify    Notifier
-	Trusted   map[string]ed25519.PublicKey // delivery signing keys pinned at build time
-	Log       *slog.Logger
-	Workers   int // default 2
-	Now       func() time.Time
-	Backoff   time.Duration // first retry delay; default 1 s, doubling to MaxWait
-	MaxWait   time.Duration // default 30 s
-	Downloads int           // download attempts per import (resume between them); default 3
+	Edge         Edge
+	Fetch        Fetcher
+	Cache        Store
+	Extract      ExtractFunc
+	Classify     ClassifyFunc
+	Blender      Blender
+	Notify       Notifier
+	Trusted      map[string]ed25519.PublicKey // delivery signing keys pinned at build time
+	Log          *slog.Logger
+	Workers      int // default 2
+	Now          func() time.Time
+	Backoff      time.Duration // first retry delay; default 1 s, doubling to MaxWait
+	MaxWait      time.Duration // default 30 s
+	Downloads    int           // download attempts per import (resume between them); default 3
+	StallTimeout time.Duration // a download with no progress for this long is resumed; default 60 s
 }
 
 // Pipeline queues and runs imports.
@@ -149,6 +150,9 @@ func New(cfg Config) *Pipeline {
 	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 30 * time.Second
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = 60 * time.Second
 	}
 	if cfg.Downloads <= 0 {
 		cfg.Downloads = 3
@@ -400,7 +404,11 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 	var err error
 	delay := p.cfg.Backoff
 	for attempt := 1; attempt <= p.cfg.Downloads; attempt++ {
-		err = p.cfg.Fetch.Fetch(ctx, url, part, d.Size, d.SHA256, func(done, total int64) {
+		// A body that stops flowing is cut after StallTimeout and resumed, not waited on forever.
+		actx, cancel := context.WithCancel(ctx)
+		watchdog := time.AfterFunc(p.cfg.StallTimeout, cancel)
+		err = p.cfg.Fetch.Fetch(actx, url, part, d.Size, d.SHA256, func(done, total int64) {
+			watchdog.Reset(p.cfg.StallTimeout)
 			frac := 0.0
 			if total > 0 {
 				frac = float64(done) / float64(total)
@@ -409,10 +417,15 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 				Fraction: frac, Bytes: done, Total: total})
 			prog.set(int(frac * 100))
 		})
+		stalled := !watchdog.Stop() && actx.Err() != nil && ctx.Err() == nil
+		cancel()
 		if err == nil || ctx.Err() != nil {
 			break
 		}
 		code, retry := p.cfg.Classify(err)
+		if stalled {
+			code, retry = "STALLED", true
+		}
 		if !retry || attempt == p.cfg.Downloads {
 			prog.close()
 			return "", downloadFailure(code, err)

@@ -87,9 +87,10 @@ type fakeFetch struct {
 	peak    atomic.Int32
 	err     error
 	hold    time.Duration
+	stall   atomic.Bool // the first call hangs after a little progress until cancelled
 }
 
-func (f *fakeFetch) Fetch(_ context.Context, url, part string, size int64, sha string, progress func(int64, int64)) error {
+func (f *fakeFetch) Fetch(ctx context.Context, url, part string, size int64, sha string, progress func(int64, int64)) error {
 	f.calls.Add(1)
 	n := f.running.Add(1)
 	defer f.running.Add(-1)
@@ -100,6 +101,11 @@ func (f *fakeFetch) Fetch(_ context.Context, url, part string, size int64, sha s
 		}
 	}
 	time.Sleep(f.hold)
+	if f.stall.CompareAndSwap(true, false) {
+		progress(1, size)
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	progress(size/2, size)
 	progress(size, size)
 	if f.err != nil {
@@ -198,7 +204,7 @@ func (r *rig) start(t *testing.T, extract ExtractFunc) {
 			}
 			return "DOWNLOAD_FAILED", true
 		},
-		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond})
+		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond, StallTimeout: 100 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.p.Run(ctx); close(done) }()
@@ -374,5 +380,18 @@ func TestAtMostTwoDownloadsAndNoDuplicates(t *testing.T) {
 	}
 	if p := r.fetch.peak.Load(); p > 2 {
 		t.Fatalf("%d downloads at once", p)
+	}
+}
+
+func TestStalledDownloadIsResumed(t *testing.T) {
+	r := newRig(t)
+	r.fetch.stall.Store(true)
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if n := r.fetch.calls.Load(); n != 2 {
+		t.Fatalf("%d fetches, want the stalled one and its resumption", n)
 	}
 }

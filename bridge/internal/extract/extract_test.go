@@ -1,0 +1,318 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"archive/zip"
+	"compress/flate"
+	"encoding/binary"
+	"hash/crc32"
+
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// run writes zipBytes into a fresh temp dir, extracts into <tmp>/out and returns the error and
+// the temp dir (which must hold nothing but the zip, out/ and a canary afterwards).
+func run(t *testing.T, zipBytes []byte, lim Limits, expect []shaderpkg.File) (error, string) {
+	t.Helper()
+	tmp := t.TempDir()
+	zp := filepath.Join(tmp, "pkg.zip")
+	if err := os.WriteFile(zp, zipBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "canary"), []byte("canary"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "out")
+	if err := os.Mkdir(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := Extract(context.Background(), zp, out, lim, expect)
+	assertContained(t, tmp)
+	return err, out
+}
+
+// assertContained fails when anything but pkg.zip, canary and out/... exists under tmp, or
+// when a symlink or special file appears anywhere.
+func assertContained(t testing.TB, tmp string) {
+	t.Helper()
+	filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatalf("walk: %v", err)
+		}
+		rel, _ := filepath.Rel(tmp, p)
+		if rel == "." || rel == "pkg.zip" || rel == "out" || strings.HasPrefix(rel, "out"+string(filepath.Separator)) {
+			if !d.Type().IsRegular() && !d.IsDir() {
+				t.Fatalf("%s is not a regular file or directory (%v)", rel, d.Type())
+			}
+			return nil
+		}
+		if rel == "canary" {
+			if b, _ := os.ReadFile(p); string(b) != "canary" {
+				t.Fatal("the canary was overwritten")
+			}
+			return nil
+		}
+		t.Fatalf("extraction wrote outside its directory: %s", rel)
+		return nil
+	})
+}
+
+func TestExtractGoodPackage(t *testing.T) {
+	zb, files, contents := goodPackage(t)
+	err, out := run(t, zb, DefaultLimits(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range contents {
+		got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(p)))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s: %v (%d bytes, want %d)", p, err, len(got), len(want))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+		t.Fatal(err)
+	}
+	// Without a signed list, any safe archive extracts.
+	if err, _ := run(t, zb, DefaultLimits(), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestExtractRefusesNonEmptyDir(t *testing.T) {
+	zb, files, _ := goodPackage(t)
+	tmp := t.TempDir()
+	zp := filepath.Join(tmp, "p.zip")
+	os.WriteFile(zp, zb, 0o600)
+	os.WriteFile(filepath.Join(tmp, "old"), nil, 0o600)
+	if err := Extract(context.Background(), zp, tmp, DefaultLimits(), files); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("extracted into a non-empty dir: %v", err)
+	}
+}
+
+func TestExtractChecksSignedList(t *testing.T) {
+	zb, files, _ := goodPackage(t)
+	edit := func(f func(fs []shaderpkg.File) []shaderpkg.File) []shaderpkg.File {
+		return f(slices.Clone(files))
+	}
+	// The same package re-zipped by hand with one texture's bytes changed (same size).
+	var ents []zent
+	zr := mustZipEntries(t, zb)
+	for _, e := range zr {
+		if e.Name == "textures/2k/albedo.png" {
+			e.Data = bytes.Clone(e.Data)
+			e.Data[1000] ^= 0xff
+		}
+		ents = append(ents, e)
+	}
+	tampered := buildZip(ents)
+	extra := buildZip(append(slices.Clone(zr), zent{Name: "textures/2k/extra.png", Data: []byte("x")}))
+	missing := buildZip(slices.DeleteFunc(slices.Clone(zr), func(e zent) bool { return e.Name == "preview.webp" }))
+	noManifest := buildZip(slices.DeleteFunc(slices.Clone(zr), func(e zent) bool { return e.Name == "manifest.json" }))
+	strayDir := buildZip(append(slices.Clone(zr), zent{Name: "docs/"}))
+	cases := []struct {
+		name   string
+		zip    []byte
+		expect []shaderpkg.File
+	}{
+		{"flipped byte", tampered, files},
+		{"extra entry", extra, files},
+		{"missing entry", missing, files},
+		{"no manifest", noManifest, files},
+		{"directory not in list", strayDir, files},
+		{"size differs", zb, edit(func(f []shaderpkg.File) []shaderpkg.File { f[0].Size++; return f })},
+		{"sha differs", zb, edit(func(f []shaderpkg.File) []shaderpkg.File { f[0].SHA256 = sum(nil); return f })},
+		{"manifest lists other files", zb, edit(func(f []shaderpkg.File) []shaderpkg.File { return f[1:] })},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err, _ := run(t, tc.zip, DefaultLimits(), tc.expect)
+			if CodeOf(err) != CodeMismatch {
+				t.Fatalf("want %s, got %v", CodeMismatch, err)
+			}
+		})
+	}
+}
+
+// mustZipEntries reads a zip back into zents (stored, honest) so tests can re-build variants.
+func mustZipEntries(t *testing.T, zb []byte) []zent {
+	t.Helper()
+	zr, err := zipReader(zb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []zent
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		out = append(out, zent{Name: f.Name, Data: b, Deflate: true})
+	}
+	return out
+}
+
+type hostile struct {
+	name string
+	zip  []byte
+	lim  Limits
+	code string
+}
+
+func hostileCorpus() []hostile {
+	file := func(name string) []byte { return buildZip([]zent{{Name: name, Data: []byte("payload")}}) }
+	def := DefaultLimits()
+	var cases []hostile
+	add := func(name string, zb []byte, code string) {
+		cases = append(cases, hostile{name: name, zip: zb, lim: def, code: code})
+	}
+	for _, n := range []string{
+		"../evil", "../../../../../../tmp/evil", "a/../../evil", "a/b/../../../evil", "textures/../../evil",
+		"..\\evil", "a\\..\\..\\evil", "textures\\2k\\x.png", "/etc/x", "//etc/x", "C:\\x", "C:x", "C:/x", "c:", "\\\\server\\share\\x",
+		"\\\\?\\C:\\x", "a\x00b", "material.blend\x00.png", "./a", "a/./b", "a/.", ".", "..", "a/..", "a//b", "",
+		"CON", "con.txt", "textures/nul.png", "AUX", "COM1", "lpt9.dat", "prn", ".hidden", "a/.git/config", "-rf", "a b", "caf\u00e9",
+		"x\r\n", "a/b.", strings.Repeat("a", 201),
+	} {
+		add("path "+strings.ToValidUTF8(n, "?"), file(n), CodeUnsafePath)
+	}
+	add("symlink", buildZip([]zent{{Name: "link", Data: []byte("/etc/passwd"), Mode: 0o120777}}), CodeLink)
+	add("symlink dir", buildZip([]zent{{Name: "d/", Mode: 0o120777}, {Name: "d/x", Data: []byte("x")}}), CodeLink)
+	add("symlink then file through it", buildZip([]zent{{Name: "textures", Data: []byte("../../"), Mode: 0o120777},
+		{Name: "textures/evil", Data: []byte("x")}}), CodeLink)
+	add("fifo", buildZip([]zent{{Name: "fifo", Mode: 0o010644}}), CodeLink)
+	add("char device", buildZip([]zent{{Name: "tty", Mode: 0o020644}}), CodeLink)
+	add("block device", buildZip([]zent{{Name: "sda", Mode: 0o060644}}), CodeLink)
+	add("socket", buildZip([]zent{{Name: "sock", Mode: 0o140644}}), CodeLink)
+	add("directory with content", buildZip([]zent{{Name: "textures/", Data: []byte("I am a file")}}), CodeInvalid)
+	add("directory mode without slash", buildZip([]zent{{Name: "textures", Mode: 0o040755}}), CodeInvalid)
+	add("duplicate", buildZip([]zent{{Name: "a.png", Data: []byte("1")}, {Name: "a.png", Data: []byte("2")}}), CodeDuplicate)
+	add("case-folded duplicate", buildZip([]zent{{Name: "tex/A.png", Data: []byte("1")}, {Name: "tex/a.png", Data: []byte("2")}}), CodeDuplicate)
+	add("case-folded directory", buildZip([]zent{{Name: "Tex/"}, {Name: "tex/"}}), CodeDuplicate)
+	add("duplicate directory", buildZip([]zent{{Name: "tex/"}, {Name: "tex/"}}), CodeDuplicate)
+	add("file then dir", buildZip([]zent{{Name: "a", Data: []byte("1")}, {Name: "a/b", Data: []byte("2")}}), CodeDuplicate)
+	add("dir then file", buildZip([]zent{{Name: "a/b/c", Data: []byte("1")}, {Name: "A/b", Data: []byte("2")}}), CodeDuplicate)
+	add("dir entry and file", buildZip([]zent{{Name: "a/"}, {Name: "a", Data: []byte("2")}}), CodeDuplicate)
+	many := make([]zent, 10_000)
+	for i := range many {
+		many[i] = zent{Name: "f" + strconv.Itoa(i)}
+	}
+	add("10000 entries", buildZip(many), CodeTooMany)
+	bomb := zeroStream(1 << 30)
+	add("ratio bomb, size lies", buildZip([]zent{{Name: "bomb.exr", Deflate: true, Raw: bomb, USize: u64(4096), CRC: u32(0)}}), CodeRatio)
+	add("ratio bomb, honest header", buildZip([]zent{{Name: "bomb.exr", Deflate: true, Raw: bomb, USize: u64(1 << 30), CRC: u32(0)}}), CodeRatio)
+	add("bomb in a data-descriptor entry", buildZip([]zent{{Name: "bomb.exr", Deflate: true, Raw: bomb, USize: u64(10), CRC: u32(0), Flags: 0x8}}), CodeRatio)
+	small := zeroStream(4 << 20)
+	add("ratio over the limit", buildZip([]zent{{Name: "z.exr", Deflate: true, Raw: small, USize: u64(4 << 20)}}), CodeRatio)
+	add("declared too large", buildZip([]zent{{Name: "big", Data: []byte("x"), USize: u64(1<<30 + 1), CSize: u64(1)}}), CodeTooLarge)
+	add("total too large", buildZip([]zent{
+		{Name: "a", Data: []byte("x"), USize: u64(1 << 30), CSize: u64(1 << 30)},
+		{Name: "b", Data: []byte("x"), USize: u64(1 << 30), CSize: u64(1 << 30)},
+		{Name: "c", Data: []byte("x"), USize: u64(1 << 30), CSize: u64(1 << 30)},
+	}), CodeTooLarge)
+	add("overlapping entries", buildZip([]zent{{Name: "a", Data: bytes.Repeat([]byte("x"), 100)}, {Name: "b", Data: bytes.Repeat([]byte("x"), 100), SameAs: 1}}), CodeInvalid)
+	add("data outside the archive", buildZip([]zent{{Name: "a", Data: []byte("x"), CSize: u64(1 << 20), USize: u64(1 << 20)}}), CodeInvalid)
+	add("stored size mismatch", buildZip([]zent{{Name: "a", Data: []byte("xyz"), USize: u64(2)}}), CodeInvalid)
+	add("short deflate stream", buildZip([]zent{{Name: "a", Data: []byte("hello"), Deflate: true, USize: u64(9)}}), CodeInvalid)
+	add("encrypted", buildZip([]zent{{Name: "a", Data: []byte("secret"), Flags: 0x1}}), CodeInvalid)
+	add("bzip2 method", buildZip([]zent{{Name: "a", Data: []byte("x"), Method: u16(12)}}), CodeInvalid)
+	add("bad crc", buildZip([]zent{{Name: "a", Data: []byte("hello"), CRC: u32(1)}}), CodeInvalid)
+	add("descriptor crc differs", buildZip([]zent{{Name: "a", Data: []byte("hello"), Flags: 0x8,
+		Desc: le32s(0x08074b50, 0xdeadbeef, 5, 5)}}), CodeInvalid)
+	add("descriptor size differs", buildZip([]zent{{Name: "a", Data: []byte("hello"), Deflate: false, Flags: 0x8,
+		Desc: le32s(0x08074b50, crc("hello"), 5, 50)}}), CodeInvalid)
+	good := buildZip([]zent{{Name: "a", Data: bytes.Repeat([]byte("hello "), 1000), Deflate: true}, {Name: "b", Data: []byte("x")}})
+	add("truncated archive", good[:len(good)/2], CodeInvalid)
+	add("truncated end record", good[:len(good)-5], CodeInvalid)
+	add("not a zip", []byte("this is not a zip file at all, just text"), CodeInvalid)
+	add("empty file", nil, CodeInvalid)
+	tight := DefaultLimits()
+	tight.MaxEntries = 2
+	cases = append(cases, hostile{name: "entries over a custom limit", zip: buildZip([]zent{{Name: "a"}, {Name: "b"}, {Name: "c"}}), lim: tight, code: CodeTooMany})
+	return cases
+}
+
+func TestExtractRefusesHostileArchives(t *testing.T) {
+	for _, h := range hostileCorpus() {
+		t.Run(h.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			err, out := run(t, h.zip, h.lim, nil)
+			took := time.Since(start)
+			runtime.ReadMemStats(&after)
+			t.Logf("%v in %v", err, took)
+			if CodeOf(err) != h.code {
+				t.Fatalf("want %s, got %v", h.code, err)
+			}
+			if took > 2*time.Second {
+				t.Fatalf("refusal took %v", took)
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 100<<20 {
+				t.Fatalf("refusal allocated %d MB", grew>>20)
+			}
+			// Refused before writing, or stopped at the first bad byte: never a whole bomb on disk.
+			var written int64
+			filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+				if info, err := d.Info(); err == nil && d.Type().IsRegular() {
+					written += info.Size()
+				}
+				return nil
+			})
+			if written > 8<<20 {
+				t.Fatalf("%d bytes written before the refusal", written)
+			}
+		})
+	}
+}
+
+// The bomb stream really is a gigabyte of zeros: a refusal is not an artefact of a broken stream.
+func TestZeroStreamInflates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("inflates 256 MB")
+	}
+	n, err := io.Copy(io.Discard, flate.NewReader(bytes.NewReader(zeroStream(256<<20))))
+	if err != nil || n < 256<<20 {
+		t.Fatalf("inflated %d bytes: %v", n, err)
+	}
+}
+
+func TestExtractHonoursContext(t *testing.T) {
+	zb, files, _ := goodPackage(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	tmp := t.TempDir()
+	zp := filepath.Join(tmp, "p.zip")
+	os.WriteFile(zp, zb, 0o600)
+	os.Mkdir(filepath.Join(tmp, "out"), 0o755)
+	if err := Extract(ctx, zp, filepath.Join(tmp, "out"), DefaultLimits(), files); err != context.Canceled {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+}
+
+func zipReader(zb []byte) (*zip.Reader, error) {
+	return zip.NewReader(bytes.NewReader(zb), int64(len(zb)))
+}
+
+func le32s(vs ...uint32) []byte {
+	b := make([]byte, 0, 4*len(vs))
+	for _, v := range vs {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	return b
+}
+
+func crc(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }

@@ -84,14 +84,25 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 			return nil, nil, fmt.Errorf("SENTRY_DSN: %w", err)
 		}
 	}
+	// Rate-limit buckets live in Redis when REDIS_URL is set, else in PostgreSQL; either way they
+	// are shared by every instance. The store is not pinged here: a store outage is handled per
+	// request (mint and redeem fail closed).
+	var limits ratelimit.Store = ratelimit.Postgres{DB: pool}
+	closeLimits := func() {}
 	if cfg.RedisURL != "" {
-		log.Warn("REDIS_URL is set but this build keeps rate limits in PostgreSQL")
+		r, err := ratelimit.DialRedis(cfg.RedisURL)
+		if err != nil {
+			pool.Close()
+			return nil, nil, errors.New("REDIS_URL: not a valid Redis URL")
+		}
+		limits, closeLimits = r, func() { _ = r.Close() }
+		log.Info("rate limits in Redis")
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := httpapi.Deps{
 		DB: pool, Log: log, JWTs: jwts, Tokens: tokens, Delivery: signer,
-		Limiter: ratelimit.Limiter{Store: ratelimit.Postgres{DB: pool}}, Pepper: cfg.APIKeyPepper,
+		Limiter: ratelimit.Limiter{Store: limits}, Pepper: cfg.APIKeyPepper,
 		SiteURL: cfg.SiteURL, QueueWindow: cfg.QueueWindow, DownloadTTL: cfg.DownloadTTL,
 		ClientIPHeader: cfg.ClientIPHeader, Sentry: cfg.SentryDSN != "", Registry: reg,
 	}
@@ -99,6 +110,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 		p, err := storage.New(storage.Config{Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, AccessKey: cfg.S3AccessKey,
 			SecretKey: cfg.S3SecretKey, Bucket: cfg.S3Bucket}, storage.Limits{})
 		if err != nil {
+			closeLimits()
 			pool.Close()
 			return nil, nil, err
 		}
@@ -115,6 +127,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 			Config: billing.Config{WebhookSecret: cfg.StripeWebhookSecret, SiteURL: cfg.SiteURL},
 		})
 		if err != nil {
+			closeLimits()
 			pool.Close()
 			return nil, nil, err
 		}
@@ -124,7 +137,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	go maintain(jobs, pool, log)
-	return httpapi.New(d), func() { stopJobs(); pool.Close(); sentry.Flush(2 * time.Second) }, nil
+	return httpapi.New(d), func() { stopJobs(); closeLimits(); pool.Close(); sentry.Flush(2 * time.Second) }, nil
 }
 
 // operator allows catalog uploads for signed-in users whose profile says is_operator.

@@ -88,6 +88,9 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s is required", k))
 		}
 	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		errs = append(errs, errors.New("REDIS_URL: a redis:// or rediss:// URL"))
+	}
 	if len(c.JWTSecret) > 0 && len(c.JWTSecret) < 32 {
 		errs = append(errs, errors.New("SUPABASE_JWT_SECRET: at least 32 characters"))
 	}

@@ -17,6 +17,7 @@ func env(over map[string]string) func(string) string {
 		"API_KEY_PEPPER":        "SsbA9fgZNigpm2FmFuYqFZTkcAl57jhfoxXvX4zhHdY=",
 		"SITE_URL":              "http://127.0.0.1:3000/",
 		"STRIPE_SECRET_KEY":     "sk_test_stripe-secret",
+		"REDIS_URL":             "redis://:redis-secret@127.0.0.1:6379/0",
 	}
 	for k, v := range over {
 		base[k] = v
@@ -36,13 +37,14 @@ func TestLoadValid(t *testing.T) {
 
 func TestLoadInvalid(t *testing.T) {
 	for name, over := range map[string]map[string]string{
-		"missing db":     {"DATABASE_URL": ""},
-		"short secret":   {"SUPABASE_JWT_SECRET": "short"},
-		"bad pepper":     {"API_KEY_PEPPER": "c2hvcnQ="},
-		"long url ttl":   {"DOWNLOAD_URL_TTL": "10m"},
-		"bad duration":   {"IMPORT_QUEUE_WINDOW": "soon"},
-		"site not a url": {"SITE_URL": "example.com"},
-		"bad log level":  {"LOG_LEVEL": "loud"},
+		"missing db":            {"DATABASE_URL": ""},
+		"short secret":          {"SUPABASE_JWT_SECRET": "short"},
+		"bad pepper":            {"API_KEY_PEPPER": "c2hvcnQ="},
+		"long url ttl":          {"DOWNLOAD_URL_TTL": "10m"},
+		"bad duration":          {"IMPORT_QUEUE_WINDOW": "soon"},
+		"site not a url":        {"SITE_URL": "example.com"},
+		"bad log level":         {"LOG_LEVEL": "loud"},
+		"redis not a redis URL": {"REDIS_URL": "http://127.0.0.1:6379"},
 	} {
 		if _, err := Load(env(over)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -55,7 +57,7 @@ func TestSecretsMasked(t *testing.T) {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("config", "config", c)
 	out := buf.String() + fmt.Sprint(c) + fmt.Sprintf("%v", c)
-	for _, secret := range []string{"pgpass-secret", "super-secret-jwt", "QN2coReBSxzB", "xOMHR", "SsbA9fg", "sk_test_stripe"} {
+	for _, secret := range []string{"pgpass-secret", "super-secret-jwt", "QN2coReBSxzB", "xOMHR", "SsbA9fg", "sk_test_stripe", "redis-secret"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("secret %q printed: %s", secret, out)
 		}

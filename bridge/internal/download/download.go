@@ -189,28 +189,53 @@ func (d *fetch) run() error {
 		}
 		etag = ""
 	}
-	// At most two requests: a resume that turns out to be stale is followed by one full GET.
-	for attempt := 0; ; attempt++ {
-		restart, err := d.request(etag)
-		if err != nil {
-			return err
-		}
-		if !restart {
-			break
-		}
-		if attempt > 0 {
-			return &Error{Code: CodeFailed, Msg: "the server keeps answering a full download with a partial one"}
-		}
+	start, err := d.download(etag)
+	if err != nil {
+		return err
+	}
+	err = d.finish()
+	if CodeOf(err) == CodeHashMismatch && start > 0 {
+		// The kept prefix was bad (a power loss before the page cache reached the disk, a server
+		// that ranges differently): the signed hash decides, so fetch the object whole once.
 		if err := d.reset(); err != nil {
 			return err
 		}
+		if _, err := d.download(""); err != nil {
+			return err
+		}
+		err = d.finish()
+	}
+	return err
+}
+
+// download appends the rest of the object to the part: at most two requests, since a resume
+// that turns out to be stale is followed by one full GET. start is the offset the last request began at.
+func (d *fetch) download(etag string) (start int64, err error) {
+	for attempt := 0; ; attempt++ {
+		start = d.have
+		restart, err := d.request(etag)
+		if err != nil {
+			return start, err
+		}
+		if !restart {
+			return start, nil
+		}
+		if attempt > 0 {
+			return start, &Error{Code: CodeFailed, Msg: "the server keeps answering a full download with a partial one"}
+		}
+		if err := d.reset(); err != nil {
+			return start, err
+		}
 		etag = ""
 	}
+}
+
+// finish checks the complete part. The part is not fsynced: every Fetch re-hashes what it
+// keeps, so a part damaged by a crash costs a download, never a wrong package; the extracted
+// files are what must be durable (extract and cache fsync them).
+func (d *fetch) finish() error {
 	if d.have != d.want {
 		return &Error{Code: CodeFailed, Msg: fmt.Sprintf("download ended after %d of %d bytes", d.have, d.want)}
-	}
-	if err := d.f.Sync(); err != nil {
-		return &Error{Code: CodeFailed, Msg: "cannot sync the part file", Err: err}
 	}
 	d.progress(d.have, d.want)
 	if err := d.verify(); err != nil {

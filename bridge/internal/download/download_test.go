@@ -204,6 +204,25 @@ func TestFetchRestartsOnPartialWithOtherETag(t *testing.T) {
 	}
 }
 
+// A kept prefix that is corrupt (a power loss, a server that ranges differently) makes the
+// resumed result fail its hash; the object is then fetched whole once and verifies.
+func TestFetchRefetchesWholeWhenResumedResultMismatches(t *testing.T) {
+	data := blob(1<<20, 11)
+	o, u := newObject(t, data)
+	part := filepath.Join(t.TempDir(), "x.zip.part")
+	bad := bytes.Clone(data[:300_000])
+	bad[1234] ^= 0x40
+	os.WriteFile(part, bad, 0o600)
+	os.WriteFile(part+".etag", []byte(o.etag), 0o600)
+	if err := (&Client{}).Fetch(context.Background(), u, part, int64(len(data)), shaHex(data), nil); err != nil {
+		t.Fatal(err)
+	}
+	mustContent(t, part, data)
+	if r := o.log(); len(r) != 2 || !strings.HasPrefix(r[0], "bytes=300000-") || r[1] != "|" {
+		t.Fatalf("requests %q, want a resume then one full GET", r)
+	}
+}
+
 // A part without a validator cannot be resumed safely: it is started over.
 func TestFetchIgnoresPartWithoutValidator(t *testing.T) {
 	data := blob(1<<20, 6)

@@ -1,9 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
+
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -69,4 +73,21 @@ func dbError(err error, what string) error {
 		return apierror.Wrap(apierror.InvalidInput, "invalid input", err)
 	}
 	return apierror.Wrap(apierror.Internal, "internal error", err)
+}
+
+// connectionLost says whether err means the database (or the network to it) went away rather
+// than a query being wrong: the request may be retried, so it answers SERVICE_UNAVAILABLE, not
+// INTERNAL_ERROR. Transactions roll back with the connection, so nothing is half-written.
+func connectionLost(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// 08: connection exception; 57P01-57P03: admin/crash shutdown, cannot connect now;
+		// 53300: too many connections.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "53300"
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	return errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, net.ErrClosed)
 }

@@ -236,6 +236,9 @@ func (a *api) errorHandler(err error, c echo.Context) {
 		}
 	default:
 		e = apierror.From(err)
+		if e.Code == apierror.Internal && e.Err != nil && connectionLost(e.Err) {
+			e = apierror.Wrap(apierror.ServiceUnavailable, "the service is briefly unavailable; try again shortly", e.Err)
+		}
 	}
 	st := e.Code.Status()
 	if st >= 500 {

@@ -332,6 +332,9 @@ func (d *fetch) request(etag string) (restart bool, err error) {
 		}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
 		return true, nil
+	case resp.StatusCode == http.StatusBadRequest && bodyMentions(resp.Body, "ExpiredToken", "expired"):
+		// S3 answers 400 ExpiredToken when the temporary credentials behind the URL ran out.
+		return false, &Error{Code: CodeExpired, Msg: "the download link has expired (" + resp.Status + ")"}
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return false, &Error{Code: CodeExpired, Msg: "the download link was refused (" + resp.Status + "); it may have expired"}
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
@@ -370,6 +373,17 @@ func (d *fetch) copyBody(body io.Reader) error {
 			return &Error{Code: CodeFailed, Msg: "download interrupted", Err: redactErr(rerr)}
 		}
 	}
+}
+
+// bodyMentions reports whether the first 4 KB of an error body contain one of words.
+func bodyMentions(body io.Reader, words ...string) bool {
+	b, _ := io.ReadAll(io.LimitReader(body, 4<<10))
+	for _, w := range words {
+		if strings.Contains(string(b), w) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseContentRange reads "bytes START-END/TOTAL"; total is -1 for "*".

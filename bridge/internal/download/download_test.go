@@ -267,6 +267,8 @@ func TestFetchRefusals(t *testing.T) {
 		{"longer chunked body", serve(200, append(bytes.Clone(data), 'x'), -1), CodeSizeMismatch, false},
 		{"403 expired", serve(403, []byte("<Error><Code>AccessDenied</Code></Error>"), -1), CodeExpired, false},
 		{"401", serve(401, nil, -1), CodeExpired, false},
+		{"400 expired token", serve(400, []byte("<Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message></Error>"), -1), CodeExpired, false},
+		{"400 other", serve(400, []byte("<Error><Code>InvalidArgument</Code></Error>"), -1), CodeFailed, false},
 		{"404", serve(404, nil, -1), CodeNotFound, false},
 		{"500", serve(500, nil, -1), CodeFailed, false},
 		{"503", serve(503, nil, -1), CodeFailed, false},

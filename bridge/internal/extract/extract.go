@@ -40,6 +40,7 @@ const (
 	CodeRatio      = "ARCHIVE_RATIO"       // a compression bomb: too high a ratio, or inflating beyond the declared size
 	CodeDuplicate  = "ARCHIVE_DUPLICATE"   // the same name twice, also case-insensitively or as file and directory
 	CodeMismatch   = "ARCHIVE_MISMATCH"    // entries differ from the signed file list (missing, extra, size, sha256)
+	CodeIO         = "EXTRACT_IO"          // the local file system failed (disk full, permissions): not the archive's fault
 )
 
 // Error is the one error type of this package. Entry is the offending name, made printable.
@@ -112,12 +113,12 @@ type entry struct {
 func Extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shaderpkg.File) error {
 	zf, err := os.Open(zipPath)
 	if err != nil {
-		return &Error{Code: CodeInvalid, Msg: "cannot open the archive", Err: err}
+		return &Error{Code: CodeIO, Msg: "cannot open the archive", Err: err}
 	}
 	defer zf.Close()
 	st, err := zf.Stat()
 	if err != nil {
-		return &Error{Code: CodeInvalid, Msg: "cannot stat the archive", Err: err}
+		return &Error{Code: CodeIO, Msg: "cannot stat the archive", Err: err}
 	}
 	zr, err := zip.NewReader(zf, st.Size())
 	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
@@ -148,7 +149,7 @@ func Extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shad
 			continue
 		}
 		if err := root.MkdirAll(d, 0o755); err != nil {
-			return &Error{Code: CodeInvalid, Entry: e.name, Msg: "cannot create directory", Err: err}
+			return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot create directory", Err: err}
 		}
 	}
 	if err := writeFiles(ctx, root, zf, lim, files); err != nil {
@@ -388,7 +389,7 @@ type extractor struct {
 func (x *extractor) write(e entry) error {
 	out, err := x.root.OpenFile(e.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return &Error{Code: CodeInvalid, Entry: e.name, Msg: "cannot create file", Err: err}
+		return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot create file", Err: err}
 	}
 	defer out.Close()
 	csize, usize := int64(e.f.CompressedSize64), int64(e.f.UncompressedSize64)
@@ -419,7 +420,7 @@ func (x *extractor) write(e entry) error {
 				return fail(CodeRatio, e.name, "compression ratio above %d:1", x.lim.MaxRatio)
 			}
 			if _, err := out.Write(x.buf[:k]); err != nil {
-				return &Error{Code: CodeInvalid, Entry: e.name, Msg: "cannot write file", Err: err}
+				return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot write file", Err: err}
 			}
 			h.Write(x.buf[:k])
 			crc.Write(x.buf[:k])
@@ -448,10 +449,10 @@ func (x *extractor) write(e entry) error {
 		}
 	}
 	if err := out.Sync(); err != nil {
-		return &Error{Code: CodeInvalid, Entry: e.name, Msg: "cannot sync file", Err: err}
+		return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot sync file", Err: err}
 	}
 	if err := out.Close(); err != nil {
-		return &Error{Code: CodeInvalid, Entry: e.name, Msg: "cannot close file", Err: err}
+		return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot close file", Err: err}
 	}
 	return nil
 }

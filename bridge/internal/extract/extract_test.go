@@ -3,6 +3,7 @@ package extract
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -287,6 +288,13 @@ func TestZeroStreamInflates(t *testing.T) {
 	n, err := io.Copy(io.Discard, flate.NewReader(bytes.NewReader(zeroStream(256<<20))))
 	if err != nil || n < 256<<20 {
 		t.Fatalf("inflated %d bytes: %v", n, err)
+	}
+}
+
+func TestExtractMissingArchiveIsIO(t *testing.T) {
+	err := Extract(context.Background(), filepath.Join(t.TempDir(), "gone.zip"), t.TempDir(), DefaultLimits(), nil)
+	if CodeOf(err) != CodeIO || !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("want %s wrapping ErrNotExist, got %v", CodeIO, err)
 	}
 }
 

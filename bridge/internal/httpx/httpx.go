@@ -1,0 +1,57 @@
+// Package httpx builds the bridge's HTTP clients: the system's proxy settings and root CAs,
+// TLS 1.2 or newer, certificate verification always on.
+package httpx
+
+import (
+	"crypto/tls"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// NewClient returns a client honouring HTTPS_PROXY/HTTP_PROXY/NO_PROXY. timeout bounds a whole
+// request including the body; 0 means none (downloads set their own deadlines through the context).
+func NewClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: NewTransport()}
+}
+
+// NewTransport is the transport behind NewClient, for callers that wrap it.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   15 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		// RootCAs nil = the system pool; InsecureSkipVerify is never set.
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// ProxyReport says which proxy a request to u would go through, for `bridge doctor`.
+// Credentials in the proxy URL are masked.
+func ProxyReport(u string) string {
+	return proxyReport(u, http.ProxyFromEnvironment)
+}
+
+func proxyReport(u string, proxy func(*http.Request) (*url.URL, error)) string {
+	target, err := url.Parse(u)
+	if err != nil || target.Host == "" {
+		return "invalid URL"
+	}
+	p, err := proxy(&http.Request{URL: target})
+	if err != nil {
+		return "proxy setting invalid: " + err.Error()
+	}
+	if p == nil {
+		return "direct"
+	}
+	return p.Redacted()
+}

@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -60,12 +62,39 @@ type Claims struct {
 // Keyring maps key ids to HMAC keys; the active one signs, all of them verify (rotation).
 type Keyring struct {
 	active string
-	keys   map[string][]byte
+	keys   map[string]*macKey
+}
+
+// macKey keeps keyed HMAC states for reuse: Reset returns a used state to "key absorbed"
+// without hashing the key pads again, which is most of the cost of a short MAC.
+type macKey struct{ pool sync.Pool }
+
+// macState is a keyed HMAC and a scratch buffer holding domain || signed.
+type macState struct {
+	h   hash.Hash
+	buf []byte
+}
+
+func newMACKey(key []byte) *macKey {
+	k := &macKey{}
+	k.pool.New = func() any { return &macState{h: hmac.New(sha256.New, key), buf: make([]byte, 0, len(domain)+MaxLen)} }
+	return k
+}
+
+// sum is HMAC-SHA256(key, domain || signed), appended to dst.
+func (k *macKey) sum(dst []byte, signed string) []byte {
+	s := k.pool.Get().(*macState)
+	s.buf = append(append(s.buf[:0], domain...), signed...)
+	s.h.Write(s.buf)
+	dst = s.h.Sum(dst)
+	s.h.Reset()
+	k.pool.Put(s)
+	return dst
 }
 
 // ParseKeyring reads "kid1:<base64 key>,kid2:<base64 key>"; the first key signs.
 func ParseKeyring(s string) (*Keyring, error) {
-	kr := &Keyring{keys: map[string][]byte{}}
+	kr := &Keyring{keys: map[string]*macKey{}}
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
@@ -85,7 +114,7 @@ func ParseKeyring(s string) (*Keyring, error) {
 		if _, dup := kr.keys[kid]; dup {
 			return nil, fmt.Errorf("token: duplicate kid %q", kid)
 		}
-		kr.keys[kid] = key
+		kr.keys[kid] = newMACKey(key)
 		if kr.active == "" {
 			kr.active = kid
 		}
@@ -122,13 +151,6 @@ func isB64URL(s string) bool {
 	return true
 }
 
-func mac(key []byte, signed string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(domain))
-	m.Write([]byte(signed))
-	return m.Sum(nil)
-}
-
 // Mint signs c with the active key. IAT/NBF/EXP are set from now and TTL.
 func (kr *Keyring) Mint(c Claims, now time.Time) (string, Claims, error) {
 	c.Typ, c.Aud = Type, Audience
@@ -138,7 +160,8 @@ func (kr *Keyring) Mint(c Claims, now time.Time) (string, Claims, error) {
 		return "", Claims{}, err
 	}
 	signed := prefix + kr.active + "." + base64.RawURLEncoding.EncodeToString(payload)
-	tok := signed + "." + base64.RawURLEncoding.EncodeToString(mac(kr.keys[kr.active], signed))
+	var m [sha256.Size]byte
+	tok := signed + "." + base64.RawURLEncoding.EncodeToString(kr.keys[kr.active].sum(m[:0], signed))
 	if len(tok) > MaxLen {
 		return "", Claims{}, errors.New("token: claims too large")
 	}
@@ -170,11 +193,11 @@ func (kr *Keyring) Verify(tok string, now time.Time) (Claims, error) {
 	if !ok {
 		return Claims{}, ErrUnknownKID
 	}
-	var got [32]byte
-	if n, err := base64.RawURLEncoding.Decode(got[:], []byte(macB64)); err != nil || n != 32 {
+	var got, want [sha256.Size]byte
+	if n, err := base64.RawURLEncoding.Decode(got[:], []byte(macB64)); err != nil || n != sha256.Size {
 		return Claims{}, ErrMalformed
 	}
-	if !hmac.Equal(got[:], mac(key, tok[:len(prefix)+i+1+j])) {
+	if !hmac.Equal(got[:], key.sum(want[:0], tok[:len(prefix)+i+1+j])) {
 		return Claims{}, ErrBadMAC
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(payloadB64)

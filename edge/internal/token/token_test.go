@@ -1,9 +1,12 @@
 package token
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +52,28 @@ func TestMintVerifyRoundTrip(t *testing.T) {
 // resign builds a token with arbitrary claims under a key, as a holder of the key could.
 func resign(kr *Keyring, kid string, payload []byte) string {
 	signed := prefix + kid + "." + base64.RawURLEncoding.EncodeToString(payload)
-	return signed + "." + base64.RawURLEncoding.EncodeToString(mac(kr.keys[kid], signed))
+	return signed + "." + base64.RawURLEncoding.EncodeToString(kr.keys[kid].sum(nil, signed))
+}
+
+// The MAC is exactly the specified one, HMAC-SHA256(key, domain || "oit1.<kid>.<payload>"),
+// computed independently here, also when the keyed states are reused from the pool.
+func TestMACIsTheSpecifiedOne(t *testing.T) {
+	kr := ring(t, k1)
+	key, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(k1, "k1:"))
+	for i := range 20 {
+		c := claims()
+		c.JTI = strings.Repeat("x", i)
+		tok, _, err := kr.Mint(c, time.Unix(1_800_000_000+int64(i), 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dot := strings.LastIndexByte(tok, '.')
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte("octane-bridge/import-token/v1\x00" + tok[:dot]))
+		if want := base64.RawURLEncoding.EncodeToString(m.Sum(nil)); tok[dot+1:] != want {
+			t.Fatalf("token %d: mac %s, want %s", i, tok[dot+1:], want)
+		}
+	}
 }
 
 func TestVerifyRejects(t *testing.T) {
@@ -137,6 +161,24 @@ func TestHash(t *testing.T) {
 	}
 }
 
+// allocBytes is the average number of heap bytes f allocates per call.
+func allocBytes(f func()) uint64 {
+	const runs = 10
+	f() // warm pools and caches
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range runs {
+		f()
+	}
+	runtime.ReadMemStats(&after)
+	return (after.TotalAlloc - before.TotalAlloc) / runs
+}
+
+// maxVerifyAlloc bounds what one Verify may allocate, whatever the input's length: inputs over
+// MaxLen are refused before any work, and a payload is decoded only under a valid MAC, so the
+// worst case is encoding/json on ≤ 768 bytes (deep nesting: about 16 KiB of parser state).
+const maxVerifyAlloc = 32 * MaxLen
+
 func FuzzVerify(f *testing.F) {
 	kr := ring(f, k1)
 	now := time.Unix(1_800_000_000, 0)
@@ -145,6 +187,8 @@ func FuzzVerify(f *testing.F) {
 	f.Add("oit1.k1..")
 	f.Add(strings.Repeat(".", 5000))
 	f.Add("oit1.k1." + strings.Repeat("A", 2000) + "." + strings.Repeat("A", 43))
+	f.Add(resign(kr, "k1", []byte(`{"jti":"`+strings.Repeat("\\u0041", 100)+`"}`)))
+	f.Add(resign(kr, "k1", []byte(strings.Repeat("[", 700))))
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := kr.Verify(s, now)
 		if err == nil {
@@ -158,6 +202,10 @@ func FuzzVerify(f *testing.F) {
 		if len(s) > MaxLen && err != ErrMalformed {
 			t.Fatalf("long input not rejected as malformed: %v", err)
 		}
+		// Bounded allocation: hostile input never makes Verify allocate more than a real token does.
+		if n := allocBytes(func() { _, _ = kr.Verify(s, now) }); n > maxVerifyAlloc {
+			t.Fatalf("Verify allocated %d bytes for a %d-byte input", n, len(s))
+		}
 	})
 }
 
@@ -169,15 +217,27 @@ func TestVerifyAllocationBounded(t *testing.T) {
 	if allocs > 0 {
 		t.Fatalf("hostile input allocated %v times", allocs)
 	}
+	// Under a valid MAC (a key holder's worst case) the payload is decoded; still bounded by MaxLen.
+	big := resign(kr, "k1", []byte(`{"jti":"`+strings.Repeat("A", 700)+`"}`))
+	nested := resign(kr, "k1", []byte(strings.Repeat("[", 700)))
+	for name, tok := range map[string]string{"1 MiB of dots": hostile, "1 MiB under a valid prefix": "oit1.k1." + strings.Repeat("A", 1<<20),
+		"largest payload": big, "deep nesting": nested} {
+		if n := allocBytes(func() { _, _ = kr.Verify(tok, now) }); n > maxVerifyAlloc {
+			t.Errorf("%s: %d bytes allocated", name, n)
+		}
+	}
 }
 
-func BenchmarkMint(b *testing.B) {
+// BenchmarkRejectForged is the cost of refusing a well-formed token whose MAC is wrong: the
+// work a flood of forgeries causes (nothing is decoded before the MAC matches).
+func BenchmarkRejectForged(b *testing.B) {
 	kr := ring(b, k1)
 	now := time.Now()
-	c := claims()
+	tok, _, _ := ring(b, k2).Mint(claims(), now)
+	tok = "oit1.k1." + tok[len("oit1.k2."):]
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := kr.Mint(c, now); err != nil {
+		if _, err := kr.Verify(tok, now); !errors.Is(err, ErrBadMAC) {
 			b.Fatal(err)
 		}
 	}

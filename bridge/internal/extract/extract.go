@@ -120,6 +120,10 @@ func Extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shad
 	if err != nil {
 		return &Error{Code: CodeIO, Msg: "cannot stat the archive", Err: err}
 	}
+	// zip.NewReader allocates for every central-directory record: count them first.
+	if n, ok := declaredEntries(zf, st.Size()); ok && n > uint64(max(lim.MaxEntries, 0)) {
+		return fail(CodeTooMany, "", "%d entries, the limit is %d", n, lim.MaxEntries)
+	}
 	zr, err := zip.NewReader(zf, st.Size())
 	if err != nil && !(errors.Is(err, zip.ErrInsecurePath) && zr != nil) {
 		// ErrInsecurePath (GODEBUG=zipinsecurepath=0) still returns the reader; our own checks name the entry.
@@ -298,6 +302,38 @@ func plan(zr *zip.Reader, size int64, lim Limits, expect []shaderpkg.File) ([]en
 		}
 	}
 	return entries, nil
+}
+
+// declaredEntries reads the entry count from the end-of-central-directory record (or its
+// zip64 twin). ok is false when there is no readable record; zip.NewReader then decides.
+func declaredEntries(r io.ReaderAt, size int64) (n uint64, ok bool) {
+	const eocdLen, zip64LocLen = 22, 20
+	tail := min(size, eocdLen+0xffff) // the record plus the longest comment
+	buf := make([]byte, tail)
+	if _, err := r.ReadAt(buf, size-tail); err != nil {
+		return 0, false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < eocdLen {
+		return 0, false
+	}
+	n = uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+	if n != 0xffff || i < zip64LocLen {
+		return n, true
+	}
+	loc := buf[i-zip64LocLen : i]
+	if binary.LittleEndian.Uint32(loc) != 0x07064b50 {
+		return n, true
+	}
+	off := int64(binary.LittleEndian.Uint64(loc[8:]))
+	var rec [56]byte
+	if off < 0 || off > size-56 {
+		return 0, false
+	}
+	if _, err := r.ReadAt(rec[:], off); err != nil || binary.LittleEndian.Uint32(rec[:]) != 0x06064b50 {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:]), true
 }
 
 // checkName refuses anything but a plain relative slash path of conservative characters.

@@ -291,6 +291,47 @@ func TestZeroStreamInflates(t *testing.T) {
 	}
 }
 
+// A central directory of 20,000 records is refused from its end record, before zip.NewReader
+// would allocate for every record.
+func TestExtractCountsEntriesBeforeReading(t *testing.T) {
+	many := make([]zent, 20_000)
+	for i := range many {
+		many[i] = zent{Name: "f" + strconv.Itoa(i)}
+	}
+	zb := buildZip(many)
+	tmp := t.TempDir()
+	zp := filepath.Join(tmp, "many.zip")
+	os.WriteFile(zp, zb, 0o600)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	err := Extract(context.Background(), zp, tmp, DefaultLimits(), nil)
+	runtime.ReadMemStats(&after)
+	if CodeOf(err) != CodeTooMany {
+		t.Fatalf("want %s, got %v", CodeTooMany, err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Fatalf("allocated %d KB to refuse", grew>>10)
+	}
+	if n, ok := declaredEntries(bytes.NewReader(zb), int64(len(zb))); !ok || n != 20_000 {
+		t.Fatalf("declaredEntries = %d, %v", n, ok)
+	}
+	// zip64: the end record says 0xffff and the zip64 record (found through its locator) has the count.
+	var z64 []byte
+	z64 = binary.LittleEndian.AppendUint32(z64, 0x06064b50)
+	z64 = binary.LittleEndian.AppendUint64(z64, 44)
+	z64 = append(z64, make([]byte, 4+4+4+8)...)               // versions, disk numbers, entries on this disk
+	z64 = binary.LittleEndian.AppendUint64(z64, 70_000)       // total entries
+	z64 = append(z64, make([]byte, 16)...)                    // directory size and offset
+	z64 = append(z64, le32s(0x07064b50, 0)...)                // locator: signature, disk
+	z64 = binary.LittleEndian.AppendUint64(z64, 0)            // offset of the zip64 record
+	z64 = append(z64, le32s(1, 0x06054b50, 0, 0xffffffff)...) // total disks; end record with 0xffff entries
+	z64 = append(z64, make([]byte, 10)...)
+	if n, ok := declaredEntries(bytes.NewReader(z64), int64(len(z64))); !ok || n != 70_000 {
+		t.Fatalf("zip64 declaredEntries = %d, %v", n, ok)
+	}
+}
+
 func TestExtractMissingArchiveIsIO(t *testing.T) {
 	err := Extract(context.Background(), filepath.Join(t.TempDir(), "gone.zip"), t.TempDir(), DefaultLimits(), nil)
 	if CodeOf(err) != CodeIO || !errors.Is(err, fs.ErrNotExist) {

@@ -228,6 +228,18 @@ func TestVerifyAllocationBounded(t *testing.T) {
 	}
 }
 
+func BenchmarkMint(b *testing.B) {
+	kr := ring(b, k1)
+	now := time.Now()
+	c := claims()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := kr.Mint(c, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRejectForged is the cost of refusing a well-formed token whose MAC is wrong: the
 // work a flood of forgeries causes (nothing is decoded before the MAC matches).
 func BenchmarkRejectForged(b *testing.B) {

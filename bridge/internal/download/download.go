@@ -181,6 +181,7 @@ func (d *fetch) run() error {
 	if d.have == d.want {
 		// A complete part from an earlier call (a kill after the last byte, or a repeat).
 		if d.verify() == nil {
+			_ = os.Remove(d.etagPath())
 			d.progress(d.have, d.want)
 			return nil
 		}

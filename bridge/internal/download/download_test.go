@@ -127,13 +127,27 @@ func TestFetchVerifiesAndReportsFinalProgress(t *testing.T) {
 	if st, _ := os.Stat(part); st.Mode().Perm() != 0o600 {
 		t.Fatalf("part mode %v, want 0600", st.Mode().Perm())
 	}
-	// A second call finds the complete part and does not download again.
+	// A second call finds the complete part and does not download again (as after a kill
+	// between the last byte and the sidecar's removal).
+	os.WriteFile(part+".etag", []byte(o.etag), 0o600)
 	n := len(o.log())
 	if err := (&Client{}).Fetch(context.Background(), u, part, int64(len(data)), shaHex(data), nil); err != nil {
 		t.Fatal(err)
 	}
 	if len(o.log()) != n {
 		t.Fatalf("a complete verified part was downloaded again: %v", o.log())
+	}
+	mustContent(t, part, data)
+	// A complete part with the wrong bytes is fetched again, not accepted.
+	bad := bytes.Clone(data)
+	bad[0] ^= 1
+	os.WriteFile(part, bad, 0o600)
+	if err := (&Client{}).Fetch(context.Background(), u, part, int64(len(data)), shaHex(data), nil); err != nil {
+		t.Fatal(err)
+	}
+	mustContent(t, part, data)
+	if len(o.log()) != n+1 {
+		t.Fatalf("requests %v", o.log())
 	}
 }
 

@@ -78,7 +78,7 @@ func fail(code, entry, format string, args ...any) *Error {
 	return &Error{Code: code, Entry: printable(entry), Msg: fmt.Sprintf(format, args...)}
 }
 
-// Limits bound what one archive may make the bridge do.
+// Limits bound what one archive may make the bridge do. A zero field takes its DefaultLimits value.
 type Limits struct {
 	MaxEntries int   // zip entries, directories included
 	MaxTotal   int64 // all entries together, uncompressed
@@ -91,18 +91,34 @@ func DefaultLimits() Limits {
 	return Limits{MaxEntries: shaderpkg.MaxFiles + 64, MaxTotal: shaderpkg.MaxTotalSize, MaxFile: shaderpkg.MaxFileSize, MaxRatio: 200}
 }
 
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = d.MaxEntries
+	}
+	if l.MaxTotal <= 0 {
+		l.MaxTotal = d.MaxTotal
+	}
+	if l.MaxFile <= 0 {
+		l.MaxFile = d.MaxFile
+	}
+	if l.MaxRatio <= 0 {
+		l.MaxRatio = d.MaxRatio
+	}
+	return l
+}
+
 // ratioFloor exempts small entries (a tiny, highly compressible text file is no bomb).
 const ratioFloor = 1 << 20
 
 const bufSize = 1 << 20
 
 type entry struct {
-	f     *zip.File
-	name  string // without the trailing slash of a directory
-	dir   bool
-	off   int64 // start of the compressed data
-	want  *shaderpkg.File
-	isMan bool
+	f    *zip.File
+	name string // without the trailing slash of a directory
+	dir  bool
+	off  int64 // start of the compressed data
+	want *shaderpkg.File
 }
 
 // Extract unpacks the zip at zipPath into dir, which must exist and be empty. Nothing is
@@ -120,8 +136,9 @@ func Extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shad
 	if err != nil {
 		return &Error{Code: CodeIO, Msg: "cannot stat the archive", Err: err}
 	}
+	lim = lim.withDefaults()
 	// zip.NewReader allocates for every central-directory record: count them first.
-	if n, ok := declaredEntries(zf, st.Size()); ok && n > uint64(max(lim.MaxEntries, 0)) {
+	if n, ok := declaredEntries(zf, st.Size()); ok && n > uint64(lim.MaxEntries) {
 		return fail(CodeTooMany, "", "%d entries, the limit is %d", n, lim.MaxEntries)
 	}
 	zr, err := zip.NewReader(zf, st.Size())
@@ -260,7 +277,7 @@ func plan(zr *zip.Reader, size int64, lim Limits, expect []shaderpkg.File) ([]en
 					return nil, fail(CodeMismatch, f.Name, "directory is not in the signed file list")
 				}
 			case e.name == shaderpkg.ManifestPath:
-				e.isMan, sawManifest = true, true
+				sawManifest = true
 				if usize > shaderpkg.MaxManifestBytes {
 					return nil, fail(CodeTooLarge, f.Name, "manifest.json is larger than %d bytes", shaderpkg.MaxManifestBytes)
 				}

@@ -541,13 +541,34 @@ func TestErrorCodes(t *testing.T) {
 		}, apierror.NotFound},
 		{"unknown route", func() resp { return s.do("GET", "/v1/nope", pro, nil) }, apierror.NotFound},
 	}
+	// Every code of the closed set must be shown here with its body (errCode checks the shape
+	// and the code's status).
+	var seenMu sync.Mutex
+	seen := map[apierror.Code]bool{}
+	saw := func(c apierror.Code) apierror.Code { seenMu.Lock(); seen[c] = true; seenMu.Unlock(); return c }
+	defer func() {
+		for _, c := range apierror.Codes() {
+			if !seen[c] {
+				t.Errorf("no case shows the body of %s", c)
+			}
+		}
+	}()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := tc.r().errCode(t); got != tc.want {
+			if got := saw(tc.r().errCode(t)); got != tc.want {
 				t.Fatalf("got %s, want %s", got, tc.want)
 			}
 		})
 	}
+	t.Run("rate limit exceeded", func(t *testing.T) {
+		jwts, _ := auth.NewJWTs([]byte(testenv.JWTSecret()), edgeIss, nil, time.Minute)
+		full := &stack{t: t, db: s.db, h: httpapi.New(httpapi.Deps{DB: s.db, JWTs: jwts, SiteURL: siteURL,
+			Limiter: ratelimit.Limiter{Store: refuseAll{}}})}
+		r := full.do("GET", "/v1/devices", pro, nil)
+		if got := saw(r.errCode(t)); got != apierror.RateLimitExceeded || r.header.Get("Retry-After") != "3" {
+			t.Fatalf("got %s, Retry-After %q", got, r.header.Get("Retry-After"))
+		}
+	})
 	t.Run("conflict", func(t *testing.T) {
 		shaderID, _ := s.publish("conflict-steel", true)
 		r := s.do("POST", "/v1/imports", pro, map[string]string{"shader_id": shaderID, "device_id": device})
@@ -555,7 +576,7 @@ func TestErrorCodes(t *testing.T) {
 		if _, err := s.db.Exec(context.Background(), `update public.imports set status = 'cancelled' where id = $1`, id); err != nil {
 			t.Fatal(err)
 		}
-		if got := s.do("POST", "/v1/imports/"+id+"/token", devJWT, nil).errCode(t); got != apierror.Conflict {
+		if got := saw(s.do("POST", "/v1/imports/"+id+"/token", devJWT, nil).errCode(t)); got != apierror.Conflict {
 			t.Fatalf("got %s", got)
 		}
 	})
@@ -570,7 +591,7 @@ func TestErrorCodes(t *testing.T) {
 		tokens, _ := token.ParseKeyring(localHMAC)
 		down := &stack{t: t, db: pool, h: httpapi.New(httpapi.Deps{DB: pool, JWTs: jwts, Tokens: tokens, SiteURL: siteURL,
 			Limiter: ratelimit.Limiter{Store: ratelimit.Postgres{DB: pool}}})}
-		if got := down.do("GET", "/readyz", "", nil).errCode(t); got != apierror.ServiceUnavailable {
+		if got := saw(down.do("GET", "/readyz", "", nil).errCode(t)); got != apierror.ServiceUnavailable {
 			t.Fatalf("readyz: %s", got)
 		}
 		if got := down.do("POST", "/v1/imports", pro, map[string]string{"shader_id": paidShader}).errCode(t); got != apierror.ServiceUnavailable {
@@ -583,12 +604,19 @@ func TestErrorCodes(t *testing.T) {
 		r := s.do("POST", "/v1/imports", pro, map[string]string{"shader_id": shaderID, "device_id": device})
 		id := r.json(t)["import_id"].(string)
 		tok := s.deviceMessage(device, id)["token"].(string)
-		if got := boom.do("POST", "/v1/imports/"+id+"/redeem", devJWT, map[string]string{"token": tok}).errCode(t); got != apierror.Internal {
+		if got := saw(boom.do("POST", "/v1/imports/"+id+"/redeem", devJWT, map[string]string{"token": tok}).errCode(t)); got != apierror.Internal {
 			t.Fatalf("panic: %s", got)
 		}
 		down.noInternals()
 		boom.noInternals()
 	})
+}
+
+// refuseAll is a limiter store whose buckets are always empty.
+type refuseAll struct{}
+
+func (refuseAll) Step(context.Context, string, int, int) (ratelimit.Decision, error) {
+	return ratelimit.Decision{Allowed: false, Limit: 1, RetryAfter: 2500 * time.Millisecond, Reset: time.Minute}, nil
 }
 
 type panicky struct{}

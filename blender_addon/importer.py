@@ -67,6 +67,9 @@ def _import(f: dict, context) -> dict:
     mat[provenance.IMPORT_ID] = import_id
 
     plan, objects = _assign(mat, context)
+    if plan.kind == "file_only":
+        # A material nobody uses is dropped when the file is saved; keep it for the user.
+        mat.use_fake_user = True
     message = plan.message(mat.name)
     if reused:
         message += " Reused the material already in this file."

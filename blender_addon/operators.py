@@ -46,11 +46,33 @@ class OCTANEBRIDGE_OT_browse(bpy.types.Operator):
     bl_label = "Browse Shader Library"
 
     def execute(self, context):
-        p = runtime.prefs(context)
-        site = (p.site_url if p else "http://127.0.0.1:3000").rstrip("/")
-        device = runtime.bridge().state.device_id
-        url = f"{site}/?device={device}" if device else f"{site}/"
-        bpy.ops.wm.url_open(url=url)
+        runtime.open_url(runtime.library_url(context))
+        return {"FINISHED"}
+
+
+class OCTANEBRIDGE_OT_account(bpy.types.Operator):
+    """Open your account page: subscription, billing and connected Blenders"""
+
+    bl_idname = "octane_bridge.account"
+    bl_label = "Account"
+
+    def execute(self, context):
+        runtime.open_url(runtime.site_url(context) + "/account")
+        return {"FINISHED"}
+
+
+class OCTANEBRIDGE_OT_cache_stats(bpy.types.Operator):
+    """Ask the bridge how much the shader package cache holds"""
+
+    bl_idname = "octane_bridge.cache_stats"
+    bl_label = "Refresh"
+
+    @classmethod
+    def poll(cls, context):
+        return runtime.bridge().running
+
+    def execute(self, context):
+        runtime.bridge().send("cache", action="stats")
         return {"FINISHED"}
 
 
@@ -73,5 +95,7 @@ classes = (
     OCTANEBRIDGE_OT_connect,
     OCTANEBRIDGE_OT_disconnect,
     OCTANEBRIDGE_OT_browse,
+    OCTANEBRIDGE_OT_account,
+    OCTANEBRIDGE_OT_cache_stats,
     OCTANEBRIDGE_OT_clear_cache,
 )

@@ -1,5 +1,6 @@
-"""Sidebar panels (3D Viewport, Shader Editor) and the status-bar progress text."""
+"""Sidebar panels (3D Viewport, Shader Editor); the status-bar progress is set in runtime."""
 
+import textwrap
 import time
 
 import bpy
@@ -25,13 +26,64 @@ STAGE_TEXT = {
 }
 
 
+SUBSCRIPTION_TEXT = {
+    "active": ("Subscription active", "CHECKMARK"),
+    "trialing": ("Subscription: trial", "CHECKMARK"),
+    "past_due": ("Subscription: payment overdue", "ERROR"),
+    "inactive": ("Subscription not active: renew it on the site", "ERROR"),
+    "canceled": ("Subscription cancelled", "ERROR"),
+}
+
+
+def wrapped(layout, text, icon="NONE", width=60):
+    """Labels cut long text; plain-words messages are wrapped over several lines instead."""
+    lines = textwrap.wrap(text, width) or [""]
+    for i, line in enumerate(lines):
+        layout.label(text=line, icon=icon if i == 0 else "BLANK1")
+
+
 def draw_connection(layout, st):
     text, icon = STATE_TEXT.get(st.state, (st.state, "QUESTION"))
     layout.label(text=text, icon=icon)
     if st.message:
-        layout.label(text=st.message)
+        wrapped(layout, st.message)
     if st.state == "pairing" and st.user_code:
-        layout.label(text=f"Code: {st.user_code}", icon="KEYINGSET")
+        col = layout.column()
+        col.scale_y = 1.4
+        col.label(text=f"Code: {st.user_code}", icon="KEYINGSET")
+        layout.label(text="Approve it in the browser page that opened.")
+
+
+def draw_account(layout, st):
+    if st.paired:
+        who = st.account or "your account"
+        layout.label(text=f"This Blender is connected to {who}", icon="USER")
+        if st.device_id:
+            layout.label(text=f"Device {st.device_id[:8]}")
+    else:
+        layout.label(text="Not connected: click Connect to link this Blender to your account", icon="USER")
+    if st.subscription:
+        text, icon = SUBSCRIPTION_TEXT.get(st.subscription, (f"Subscription: {st.subscription}", "INFO"))
+        layout.label(text=text, icon=icon)
+
+
+def _size(n) -> str:
+    n = float(n or 0)
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def draw_cache(layout, st):
+    c = st.cache
+    if not c:
+        layout.label(text="Cache use unknown: click Refresh (the bridge must be running)")
+        return
+    layout.label(text=f"{c.get('entries', 0)} package(s), {_size(c.get('bytes'))} of {_size(c.get('max_bytes'))}")
+    if c.get("dir"):
+        layout.label(text=str(c["dir"]), icon="FILE_FOLDER")
 
 
 def draw_progress(layout, cur):
@@ -59,17 +111,19 @@ class _OctaneBridgePanel:
         layout.operator("octane_bridge.browse", icon="URL")
         if st.current:
             draw_progress(layout.box(), st.current)
+        if st.subscription and st.subscription != "active":
+            draw_account(layout.box(), st)
         if st.recent:
             box = layout.box()
             box.label(text="Recent imports")
             for r in list(st.recent)[:5]:
-                box.label(text=f"{r.shader_name or r.import_id[:8]}: {r.text}"[:120], icon="CHECKMARK" if r.ok else "ERROR")
+                wrapped(box, f"{r.shader_name or r.import_id[:8]}: {r.text}", "CHECKMARK" if r.ok else "ERROR", 48)
         if st.errors:
             box = layout.box()
             box.label(text="Errors")
             now = time.time()
             for at, text in list(st.errors)[:3]:
-                box.label(text=f"{int((now - at) // 60)} min ago: {text}"[:120], icon="ERROR")
+                wrapped(box, f"{int((now - at) // 60)} min ago: {text}", "ERROR", 48)
 
 
 class OCTANEBRIDGE_PT_view3d(_OctaneBridgePanel, bpy.types.Panel):
@@ -86,22 +140,12 @@ class OCTANEBRIDGE_PT_shader_editor(_OctaneBridgePanel, bpy.types.Panel):
         return getattr(context.space_data, "tree_type", "") == "ShaderNodeTree"
 
 
-def draw_status_bar(self, context):
-    b = runtime._session.get("bridge")
-    cur = b.state.current if b else None
-    if cur:
-        self.layout.label(
-            text=f"Octane: {cur.shader_name or 'shader'} {STAGE_TEXT.get(cur.stage, cur.stage).lower()} {int(cur.fraction * 100)}%",
-            icon="IMPORT",
-        )
-
-
 def register():
-    bpy.types.STATUSBAR_HT_header.append(draw_status_bar)
+    pass
 
 
 def unregister():
-    bpy.types.STATUSBAR_HT_header.remove(draw_status_bar)
+    pass
 
 
 classes = (OCTANEBRIDGE_PT_view3d, OCTANEBRIDGE_PT_shader_editor)

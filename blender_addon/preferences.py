@@ -3,6 +3,14 @@
 import bpy
 
 from . import runtime
+from .core import config
+
+
+def _settings_changed(self, context):
+    # The bridge reads its settings from hello only: restart it so a change applies now.
+    b = runtime._session.get("bridge")
+    if b is not None and b.running:
+        runtime.restart(context)
 
 
 class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
@@ -11,21 +19,29 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
     site_url: bpy.props.StringProperty(
         name="Site URL",
         description="Shader library site (self-hosted or local)",
-        default="http://127.0.0.1:3000",
+        default=config.DEFAULT_SITE_URL,
+        update=_settings_changed,
     )
     cache_dir: bpy.props.StringProperty(
         name="Cache folder",
         description="Where downloaded shader packages are kept (empty: the bridge's default)",
         subtype="DIR_PATH",
         default="",
+        update=_settings_changed,
     )
     cache_max_gb: bpy.props.FloatProperty(
-        name="Cache size cap (GB)", min=0.1, max=1000.0, default=5.0
+        name="Cache size cap (GB)",
+        description="Least recently used packages are removed above this size",
+        min=0.1,
+        max=1000.0,
+        default=5.0,
+        update=_settings_changed,
     )
     log_level: bpy.props.EnumProperty(
         name="Log level",
-        items=[(v, v.title(), "") for v in ("debug", "info", "warn", "error")],
+        items=[(v, v.title(), "") for v in config.LOG_LEVELS],
         default="info",
+        update=_settings_changed,
     )
     auto_start: bpy.props.BoolProperty(
         name="Start the bridge with Blender",
@@ -34,22 +50,41 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
     )
 
     def draw(self, context):
-        layout = self.layout
-        col = layout.column()
-        col.prop(self, "site_url")
-        col.prop(self, "cache_dir")
-        col.prop(self, "cache_max_gb")
-        col.prop(self, "log_level")
-        col.prop(self, "auto_start")
-        box = layout.box()
-        from .panels import draw_connection
+        from .panels import draw_account, draw_cache, draw_connection
 
-        draw_connection(box, runtime.bridge().state)
+        layout = self.layout
+        env = runtime.env()
+        col = layout.column()
+        for prop, hello_field in (("site_url", "site_url"), ("cache_dir", "cache_dir"),
+                                  ("cache_max_gb", "cache_max_bytes"), ("log_level", "log_level")):
+            row = col.row()
+            var = env.source(hello_field)
+            row.enabled = var is None
+            row.prop(self, prop)
+            if var:
+                col.label(text=f"Set by {var} for this session", icon="INFO")
+        col.prop(self, "auto_start")
+        if not runtime.online_allowed():
+            col.label(text="Online access is disabled (Preferences > System > Network): the bridge stays off.", icon="ERROR")
+
+        st = runtime.bridge().state
+        box = layout.box()
+        box.label(text="Connection", icon="LINKED")
+        draw_connection(box, st)
+        draw_account(box, st)
         row = box.row()
-        row.operator("octane_bridge.connect", icon="LINKED")
-        row.operator("octane_bridge.disconnect", icon="UNLINKED")
+        if st.paired:
+            row.operator("octane_bridge.disconnect", icon="UNLINKED")
+        else:
+            row.operator("octane_bridge.connect", icon="LINKED")
         row.operator("octane_bridge.browse", icon="URL")
+        row.operator("octane_bridge.account", icon="USER")
+
+        box = layout.box()
+        box.label(text="Cache", icon="FILE_FOLDER")
+        draw_cache(box, st)
         row = box.row()
+        row.operator("octane_bridge.cache_stats", icon="FILE_REFRESH")
         row.operator("octane_bridge.clear_cache", icon="TRASH")
 
 

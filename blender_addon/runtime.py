@@ -6,17 +6,25 @@ constructor; this module holds it for the session (created on register, stopped 
 
 from __future__ import annotations
 
+import atexit
+import logging
 import os
-
+import time
 
 import bpy
 
 from . import bridge_process, importer
+from .core import config
 
 ADDON_DIR = os.path.dirname(os.path.abspath(__file__))
 VERSION = "0.1.0"
+LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}
 
-_session: dict = {}  # {"bridge": Bridge}; the only session-wide state, reset on unregister
+log = logging.getLogger(__package__)
+
+# {"bridge": Bridge, "env": EnvConfig, "status_text": str}: the only session-wide state, set on
+# register and dropped on unregister.
+_session: dict = {}
 
 
 def prefs(context=None):
@@ -25,25 +33,51 @@ def prefs(context=None):
     return addon.preferences if addon else None
 
 
+def env() -> config.EnvConfig:
+    """OCTANE_* variables as read when the add-on was enabled."""
+    e = _session.get("env")
+    if e is None:
+        e = _session["env"] = config.from_env(os.environ)
+    return e
+
+
 def online_allowed() -> bool:
     # Blender 4.2+ has a global "Allow Online Access" switch; older versions have no switch.
     return getattr(bpy.app, "online_access", True)
 
 
-def hello_fields(context=None) -> dict:
-    p = prefs(context)
-    fields = {
-        "addon_version": VERSION,
-        "blender_version": bpy.app.version_string,
-        "platform": bridge_process.platform_tag(),
-        "site_url": (p.site_url if p else "http://127.0.0.1:3000").rstrip("/"),
+def _prefs_values(p) -> dict | None:
+    if p is None:
+        return None
+    return {
+        "site_url": p.site_url,
+        "cache_dir": bpy.path.abspath(p.cache_dir) if p.cache_dir else "",
+        "cache_max_bytes": int(p.cache_max_gb * (1 << 30)),
+        "log_level": p.log_level,
     }
-    if p:
-        if p.cache_dir:
-            fields["cache_dir"] = bpy.path.abspath(p.cache_dir)
-        fields["cache_max_bytes"] = int(p.cache_max_gb * (1 << 30))
-        fields["log_level"] = p.log_level
-    return fields
+
+
+def hello_fields(context=None) -> dict:
+    return config.hello_fields(
+        _prefs_values(prefs(context)), env(), VERSION, bpy.app.version_string, bridge_process.platform_tag()
+    )
+
+
+def site_url(context=None) -> str:
+    return hello_fields(context)["site_url"]
+
+
+def library_url(context=None) -> str:
+    """<site>/?device=<id>: the library with this Blender preselected as the import target."""
+    b = _session.get("bridge")
+    return config.library_url(site_url(context), b.state.device_id if b else "")
+
+
+def open_url(url: str) -> None:
+    """Opens a page in the browser (recorded in the session so headless tests can check it)."""
+    _session.setdefault("opened", []).append(url)
+    if not bpy.app.background:
+        bpy.ops.wm.url_open(url=url)
 
 
 def bridge() -> bridge_process.Bridge:
@@ -55,8 +89,10 @@ def bridge() -> bridge_process.Bridge:
             [binary] if binary else None,
             hello_fields(),
             importer.import_package,
-            background=bpy.app.background,
+            open_url=open_url,
         )
+        for w in env().warnings:
+            b.state.add_error(w)
         _session["bridge"] = b
     return b
 
@@ -68,7 +104,20 @@ def start(context=None) -> bool:
         b.state.message = b.state.error_text("ONLINE_ACCESS_DISABLED", None)
         return False
     b.hello = hello_fields(context)
+    _apply_log_level(b.hello.get("log_level", "info"))
     return b.start()
+
+
+def restart(context=None) -> bool:
+    """Stops and starts the bridge so it reads the new settings (it takes them from hello only)."""
+    b = _session.get("bridge")
+    if b is not None and b.running:
+        b.stop()
+    return start(context)
+
+
+def _apply_log_level(level: str) -> None:
+    log.setLevel(LOG_LEVELS.get(level, logging.INFO))
 
 
 def drain(limit: int = 100) -> int:
@@ -77,16 +126,45 @@ def drain(limit: int = 100) -> int:
     if b is None:
         return 0
     n = b.drain(limit)
-    if n and not bpy.app.background:
-        _redraw()
+    if not bpy.app.background:
+        _update_ui(n > 0)
     return n
 
 
-def _redraw() -> None:
+def serve(timeout: float, until=None, interval: float = 0.02) -> bool:
+    """Background mode (``blender -b``) has no event loop, so timers never fire: a script that
+    wants imports to happen calls this to drain messages until ``until()`` is true or the time is up."""
+    end = time.monotonic() + timeout
+    while True:
+        drain()
+        if until is not None and until():
+            return True
+        if time.monotonic() >= end:
+            return False
+        time.sleep(interval)
+
+
+def _update_ui(changed: bool) -> None:
+    b = _session.get("bridge")
+    text = b.state.progress_text() if b else ""
+    if text != _session.get("status_text", ""):
+        _session["status_text"] = text
+        _set_status_text(text or None)
+    if changed:
+        for win in bpy.context.window_manager.windows:
+            for area in win.screen.areas:
+                if area.type in {"VIEW_3D", "NODE_EDITOR", "PREFERENCES"}:
+                    area.tag_redraw()
+
+
+def _set_status_text(text) -> None:
+    """Progress in the status bar of every window while an import runs; None restores it."""
     for win in bpy.context.window_manager.windows:
-        for area in win.screen.areas:
-            if area.type in {"VIEW_3D", "NODE_EDITOR", "PREFERENCES", "STATUSBAR"}:
-                area.tag_redraw()
+        try:
+            with bpy.context.temp_override(window=win, screen=win.screen):
+                win.workspace.status_text_set(text)
+        except (AttributeError, RuntimeError, TypeError):  # temp_override is 3.2+; UI only
+            log.debug("status text not set", exc_info=True)
 
 
 def _timer():
@@ -95,17 +173,20 @@ def _timer():
     try:
         drain()
     except Exception:  # a timer that raises is unregistered by Blender; keep draining
-        import logging
-
-        logging.getLogger(__name__).exception("drain failed")
+        log.exception("drain failed")
     return bridge_process.TIMER_INTERVAL
 
 
 @bpy.app.handlers.persistent
 def _on_load_post(*_args):
     p = prefs()
-    if p and p.auto_start and not bridge().running:
+    if p and p.auto_start and not bridge().running and _wants_autostart():
         start()
+
+
+def _wants_autostart() -> bool:
+    # Headless renders (blender -b) should not go online by themselves; OCTANE_AUTOSTART=1 asks.
+    return not bpy.app.background or os.environ.get("OCTANE_AUTOSTART") == "1"
 
 
 def _auto_start():
@@ -115,24 +196,35 @@ def _auto_start():
     return None
 
 
+def _at_exit() -> None:
+    # Blender disables add-ons on a normal quit; this covers exits that skip it.
+    b = _session.get("bridge")
+    if b is not None:
+        b.stop(timeout=1.0)
+
+
 def register() -> None:
+    _session["env"] = config.from_env(os.environ)
     bridge()
     bpy.app.handlers.load_post.append(_on_load_post)
+    atexit.register(_at_exit)
     if not bpy.app.background:
-        # Timers do not fire in background mode; there callers use drain() directly, and the
-        # bridge is only started on request (headless renders should not go online by themselves).
         bpy.app.timers.register(_timer, first_interval=0.2, persistent=True)
         bpy.app.timers.register(_auto_start, first_interval=0.5)
-
-
+    elif _wants_autostart():
+        start()  # timers do not fire in background mode: the script calls serve()/drain()
 
 
 def unregister() -> None:
     if _on_load_post in bpy.app.handlers.load_post:
         bpy.app.handlers.load_post.remove(_on_load_post)
+    atexit.unregister(_at_exit)
     for fn in (_timer, _auto_start):
         if bpy.app.timers.is_registered(fn):
             bpy.app.timers.unregister(fn)
-    b = _session.pop("bridge", None)
+    if _session.get("status_text"):
+        _set_status_text(None)
+    b = _session.get("bridge")
     if b is not None:
         b.stop()
+    _session.clear()

@@ -18,13 +18,35 @@ ERRORS_MAX = 10
 STATES = ("stopped", "starting", "unpaired", "pairing", "connecting", "online", "offline", "error")
 
 # Plain-words text for the bridge's error codes; unknown codes show the bridge's message.
+# Codes: docs/bridge-protocol.md (bridge) and importer.py (add-on).
 ERROR_TEXT = {
     "SUBSCRIPTION_REQUIRED": "Your subscription is not active. Renew it on the site to import.",
+    "TOKEN_EXPIRED": "The import waited too long and expired. Click Import on the site again.",
+    "SIGNATURE_INVALID": "The download could not be verified and was discarded.",
     "DELIVERY_BAD_SIGNATURE": "The download could not be verified and was discarded.",
+    "DOWNLOAD_FAILED": "The download failed. Check your connection and try again.",
+    "DOWNLOAD_EXPIRED": "The download link expired before the download finished. Try again.",
     "CHECKSUM_MISMATCH": "The download was damaged (checksum mismatch). Try again.",
+    "PACKAGE_UNSAFE": "The shader package looked unsafe and was not opened.",
+    "DISK_FULL": "The disk is full: free some space or lower the cache size cap.",
+    "EXTRACT_IO": "The package could not be written to the cache folder. Check the folder and its permissions.",
+    "CACHE_ERROR": "The cache folder cannot be used. Choose another one in the add-on preferences.",
+    "CONFIG_INVALID": "The site URL (or a server URL) in the add-on preferences is not valid.",
+    "PAIRING_FAILED": "Connecting this Blender failed. Click Connect to try again.",
+    "BLEND_INVALID": "The shader's material file could not be read.",
+    "MATERIAL_MISSING": "The shader's material file does not contain the expected material.",
+    "BLENDER_ERROR": "Blender could not import the material.",
     "NETWORK": "The bridge cannot reach the server. Check your connection.",
     "BRIDGE_MISSING": "The bridge program is missing from the add-on. Reinstall the add-on.",
     "ONLINE_ACCESS_DISABLED": "Online access is disabled in Blender's preferences (System > Network).",
+    "INTERNAL_ERROR": "Something went wrong in the bridge. The log in the cache folder has details.",
+}
+STAGE_TEXT = {
+    "queued": "queued",
+    "downloading": "downloading",
+    "verifying": "verifying",
+    "extracting": "unpacking",
+    "importing": "importing",
 }
 
 
@@ -58,6 +80,16 @@ class BridgeState:
     recent: deque = field(default_factory=lambda: deque(maxlen=RECENT_MAX))
     errors: deque = field(default_factory=lambda: deque(maxlen=ERRORS_MAX))
     cache: dict = field(default_factory=dict)
+    # Account: the bridge may send `account` (e-mail) and `subscription` (status) with hello or
+    # status; without them the add-on learns "inactive" from a SUBSCRIPTION_REQUIRED failure.
+    account: str = ""
+    subscription: str = ""
+
+    def _account_fields(self, f: dict) -> None:
+        if isinstance(f.get("account"), str):
+            self.account = f["account"]
+        if isinstance(f.get("subscription"), str):
+            self.subscription = f["subscription"]
 
     def apply(self, msg: Message, now: float | None = None) -> Message | None:
         """Updates the state; returns the message when it asks for main-thread work."""
@@ -69,8 +101,10 @@ class BridgeState:
             self.bridge_version = str(f.get("bridge_version", ""))
             self.paired = bool(f.get("paired"))
             self.device_id = str(f.get("device_id") or self.device_id)
-            if self.state in ("stopped", "starting"):
+            if self.state in ("stopped", "starting", "error"):
                 self.state = "connecting" if self.paired else "unpaired"
+                self.message = ""
+            self._account_fields(f)
         elif t == "status":
             st = f.get("state")
             self.state = st if st in STATES else "error"
@@ -79,6 +113,7 @@ class BridgeState:
                 self.device_id = str(f["device_id"])
             if self.state != "pairing":
                 self.user_code = ""
+            self._account_fields(f)
         elif t == "pair_code":
             self.state = "pairing"
             self.user_code = str(f["user_code"])
@@ -91,6 +126,7 @@ class BridgeState:
         elif t == "unpaired":
             self.paired = False
             self.device_id = ""
+            self.account = self.subscription = ""
             self.state = "unpaired"
         elif t == "progress":
             cur = self.current
@@ -108,13 +144,25 @@ class BridgeState:
         elif t == "import_status":
             status = f["status"]
             if status in ("failed", "error", "cancelled", "expired"):
+                if f.get("code") == "SUBSCRIPTION_REQUIRED":
+                    self.subscription = "inactive"
                 text = self.error_text(f.get("code"), f.get("message"))
                 self.finish(f["import_id"], False, text, now)
         elif t == "cache_stats":
             self.cache = dict(f)
         elif t == "error":
+            if f.get("code") == "SUBSCRIPTION_REQUIRED":
+                self.subscription = "inactive"
             self.add_error(self.error_text(f.get("code"), f.get("message")), now)
         return None
+
+    def progress_text(self) -> str:
+        """One line for the status bar while an import runs ("" when none)."""
+        cur = self.current
+        if cur is None:
+            return ""
+        stage = STAGE_TEXT.get(cur.stage, cur.stage)
+        return f"Octane: {cur.shader_name or 'shader'} {stage} {int(round(cur.fraction * 100))}%"
 
     def finish(self, import_id: str, ok: bool, text: str, now: float | None = None) -> None:
         """Records an import's outcome once (the add-on's own result or the bridge's)."""

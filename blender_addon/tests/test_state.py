@@ -58,3 +58,34 @@ def test_recent_is_bounded():
     for i in range(30):
         s.finish(f"i{i}", True, "ok")
     assert len(s.recent) == 10 and s.recent[0].import_id == "i29"
+
+
+def test_subscription_state_from_bridge_fields_and_from_refusals():
+    s = BridgeState()
+    s.apply(msg('{"v":1,"type":"hello","bridge_version":"1","protocol":1,"paired":true,"device_id":"d","account":"pro@octane.local","subscription":"active"}'))
+    assert s.account == "pro@octane.local" and s.subscription == "active"
+    s.apply(msg('{"v":1,"type":"import_status","import_id":"i9","status":"failed","code":"SUBSCRIPTION_REQUIRED"}'))
+    assert s.subscription == "inactive"
+    assert s.recent[0].text.startswith("Your subscription is not active")
+    s.apply(msg('{"v":1,"type":"status","state":"online","subscription":"trialing"}'))
+    assert s.subscription == "trialing"
+    s.apply(msg('{"v":1,"type":"unpaired"}'))
+    assert s.account == "" and s.subscription == ""
+
+
+def test_progress_text_for_the_status_bar():
+    s = BridgeState()
+    assert s.progress_text() == ""
+    s.apply(msg('{"v":1,"type":"progress","import_id":"i1","shader_name":"Oak Wood","stage":"extracting","fraction":0.426}'))
+    assert s.progress_text() == "Octane: Oak Wood unpacking 43%"
+    s.finish("i1", True, "ok")
+    assert s.progress_text() == ""
+
+
+def test_every_bridge_failure_code_has_plain_words():
+    # docs/bridge-protocol.md "Failure codes" plus the add-on's own.
+    for code in ("SUBSCRIPTION_REQUIRED", "TOKEN_EXPIRED", "SIGNATURE_INVALID", "DOWNLOAD_FAILED", "CHECKSUM_MISMATCH",
+                 "PACKAGE_UNSAFE", "DISK_FULL", "INTERNAL_ERROR", "BLEND_INVALID", "MATERIAL_MISSING", "BLENDER_ERROR"):
+        text = BridgeState.error_text(code, "raw bridge text")
+        assert text != "raw bridge text" and code not in text and text.endswith(".")
+    assert BridgeState.error_text("SOMETHING_NEW", "The bridge says why") == "The bridge says why"

@@ -107,11 +107,21 @@ def main():
     for o in bpy.context.view_layer.objects:
         o.select_set(False)
     facts["reply6"] = next_reply(6)
+    m6 = bpy.data.materials.get(facts["reply6"]["material_name"]) if facts["reply6"] else None
+    facts["file_only_fake_user"] = bool(m6 and m6.use_fake_user)
 
     # 7. a material the package does not have: import_failed goes back to the bridge
     facts["reply7"] = next_reply(7)
     pump(bridge, runtime, lambda: any(r.import_id == "i7" for r in bridge.state.recent), timeout=5)
     facts["recent"] = [[r.import_id, r.ok] for r in bridge.state.recent]
+
+    # Browse / Account open the site configured by OCTANE_SITE_URL, with this device preselected.
+    bpy.ops.octane_bridge.browse()
+    bpy.ops.octane_bridge.account()
+    facts["opened"] = list(runtime._session.get("opened", []))
+    # Cache stats round trip through the bridge.
+    bpy.ops.octane_bridge.cache_stats()
+    facts["cache_stats"] = pump(bridge, runtime, lambda: bool(bridge.state.cache), timeout=10) and dict(bridge.state.cache)
 
     # disabling the add-on stops the bridge
     proc = bridge._proc

@@ -57,6 +57,9 @@ def main():
             send({"type": "pair_code", "user_code": "WDJB-MJHT", "verification_uri_complete": "http://127.0.0.1:3000/device?code=WDJB-MJHT", "expires_in": 600})
         elif t == "unpair":
             send({"type": "unpaired"})
+        elif t == "cache":
+            send({"type": "cache_stats", "entries": 3 if msg.get("action") == "stats" else 0, "bytes": 3 << 20,
+                  "max_bytes": int(msg.get("max", 0)) or 5 << 30, "dir": "/fake/cache"})
         elif t == "shutdown":
             return
         else:

@@ -47,6 +47,16 @@ def blender_env(tmp, **extra):
     return env
 
 
+# Configuration without clicking (docs/addon.md): read when the add-on is enabled.
+OCTANE_ENV = {
+    "OCTANE_SITE_URL": "http://127.0.0.1:3999/",
+    "OCTANE_EDGE_URL": "http://127.0.0.1:8788",
+    "OCTANE_SUPABASE_URL": "http://127.0.0.1:54399",
+    "OCTANE_SUPABASE_ANON_KEY": "anon-key-for-tests",
+    "OCTANE_CACHE_DIR": "/tmp/octane-addon-test-cache",
+    "OCTANE_CACHE_MAX_BYTES": "123456789",
+    "OCTANE_LOG_LEVEL": "debug",
+}
 IMPORT = {"shader_id": "oak-wood", "version": "1.0.0", "shader_name": "Oak Wood", "material_name": "OB_OakWood"}
 
 
@@ -62,7 +72,7 @@ def e2e(addon_zip, tmp_path_factory):
     log = tmp / "bridge.jsonl"
     out = tmp / "facts.json"
     env = blender_env(tmp, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"),
-                      FAKE_BRIDGE_LOG=str(log), FAKE_BRIDGE_IMPORTS=str(tmp / "imports.json"))
+                      FAKE_BRIDGE_LOG=str(log), FAKE_BRIDGE_IMPORTS=str(tmp / "imports.json"), **OCTANE_ENV)
     run_blender(os.path.join(HERE, "addon_e2e.py"), [addon_zip, str(pkg), str(out)], env)
     facts = json.loads(out.read_text())
     assert "exception" not in facts, facts["exception"]
@@ -76,7 +86,25 @@ def test_installs_from_zip_into_user_scripts_and_connects(e2e):
     assert e2e["started"] and e2e["online"] and e2e["device_id"] == "dev-fake"
     hello = e2e["bridge_log"][0]
     assert hello["type"] == "hello" and hello["v"] == 1 and hello["addon_version"] == "0.1.0"
-    assert hello["blender_version"].startswith(("3.", "4.", "5.")) and hello["site_url"] == "http://127.0.0.1:3000"
+    assert hello["blender_version"].startswith(("3.", "4.", "5.")) and hello["platform"].startswith("linux-")
+
+
+def test_environment_variables_fill_the_hello_message(e2e):
+    hello = e2e["bridge_log"][0]
+    assert {k: hello.get(k) for k in ("site_url", "edge_url", "supabase_url", "supabase_anon_key", "cache_dir",
+                                      "cache_max_bytes", "log_level")} == {
+        "site_url": "http://127.0.0.1:3999", "edge_url": "http://127.0.0.1:8788",
+        "supabase_url": "http://127.0.0.1:54399", "supabase_anon_key": "anon-key-for-tests",
+        "cache_dir": "/tmp/octane-addon-test-cache", "cache_max_bytes": 123456789, "log_level": "debug"}
+
+
+def test_browse_opens_the_library_with_this_device_and_account_page(e2e):
+    assert e2e["opened"] == ["http://127.0.0.1:3999/?device=dev-fake", "http://127.0.0.1:3999/account"]
+
+
+def test_cache_stats_round_trip(e2e):
+    assert e2e["cache_stats"] == {"entries": 3, "bytes": 3 << 20, "max_bytes": 5 << 30, "dir": "/fake/cache"}
+    assert {"v": 1, "type": "cache", "action": "stats"} in e2e["bridge_log"]
 
 
 def test_material_lands_on_active_slot_of_selected_cube(e2e):
@@ -124,6 +152,7 @@ def test_edit_mode_assigns_selected_faces(e2e):
 def test_nothing_selected_adds_to_file_and_says_so(e2e):
     r = e2e["reply6"]
     assert r["type"] == "imported" and r["objects"] == [] and "Nothing selected" in r["message"]
+    assert e2e["file_only_fake_user"] is True  # survives saving the file although nothing uses it
 
 
 def test_replies_reach_the_bridge_and_failures_are_reported(e2e):

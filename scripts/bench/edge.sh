@@ -29,4 +29,6 @@ bench_result edge_import_mint_p50_ms "$p50" "ms" null null
 bench_result edge_import_mint_p99_ms "$p99" "ms" 10 null
 bench_result edge_import_mint_achieved_rps "$achieved" "req/s" "$rate" null
 bench_result edge_import_mint_failed "$failed" "requests" 0 null
-[ "$failed" = 0 ] || die "$failed of the load test's requests failed; its latencies are not a valid measurement"
+# An overloaded run still reports (the failures are the edge shedding load: the limiter step
+# times out after 1 s and minting fails closed with 503), but says so.
+[ "$failed" = 0 ] || warn "$failed of $rate x ${secs}s requests failed (achieved $achieved req/s): the machine did not sustain the offered rate"

@@ -127,6 +127,12 @@ type entry struct {
 // each with the listed size and sha256, and manifest.json must list the same files. Files are
 // fsynced; making the directory durable and visible is the caller's job (see cache.Install).
 func Extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shaderpkg.File) error {
+	return extract(ctx, zipPath, dir, lim, expect, true)
+}
+
+// extract is Extract; durable=false skips the fsyncs for the fuzz target, which would otherwise
+// spend its time (and the machine's disk) waiting on them.
+func extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shaderpkg.File, durable bool) error {
 	zf, err := os.Open(zipPath)
 	if err != nil {
 		return &Error{Code: CodeIO, Msg: "cannot open the archive", Err: err}
@@ -173,7 +179,7 @@ func Extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shad
 			return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot create directory", Err: err}
 		}
 	}
-	if err := writeFiles(ctx, root, zf, lim, files); err != nil {
+	if err := writeFiles(ctx, root, zf, lim, files, durable); err != nil {
 		return err
 	}
 	if expect != nil {
@@ -398,7 +404,7 @@ const maxWorkers = 4
 
 // writeFiles writes the files with up to maxWorkers goroutines (one buffer and inflater each).
 // The first failure stops the others; the error of the earliest failing entry is returned.
-func writeFiles(parent context.Context, root *os.Root, zf *os.File, lim Limits, files []entry) error {
+func writeFiles(parent context.Context, root *os.Root, zf *os.File, lim Limits, files []entry, durable bool) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	workers := min(runtime.GOMAXPROCS(0), maxWorkers, len(files))
@@ -407,7 +413,7 @@ func writeFiles(parent context.Context, root *os.Root, zf *os.File, lim Limits, 
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			x := &extractor{ctx: ctx, root: root, zf: zf, buf: make([]byte, bufSize), lim: lim}
+			x := &extractor{ctx: ctx, root: root, zf: zf, buf: make([]byte, bufSize), lim: lim, durable: durable}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(files) || ctx.Err() != nil {
@@ -431,12 +437,13 @@ func writeFiles(parent context.Context, root *os.Root, zf *os.File, lim Limits, 
 }
 
 type extractor struct {
-	ctx  context.Context
-	root *os.Root
-	zf   *os.File
-	buf  []byte
-	lim  Limits
-	fr   io.ReadCloser // reused inflater
+	ctx     context.Context
+	root    *os.Root
+	zf      *os.File
+	buf     []byte
+	lim     Limits
+	durable bool
+	fr      io.ReadCloser // reused inflater
 }
 
 func (x *extractor) write(e entry) error {
@@ -501,8 +508,10 @@ func (x *extractor) write(e entry) error {
 			return fail(CodeMismatch, e.name, "sha256 does not match the signed file list")
 		}
 	}
-	if err := out.Sync(); err != nil {
-		return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot sync file", Err: err}
+	if x.durable {
+		if err := out.Sync(); err != nil {
+			return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot sync file", Err: err}
+		}
 	}
 	if err := out.Close(); err != nil {
 		return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot close file", Err: err}

@@ -32,7 +32,7 @@ func FuzzExtract(f *testing.F) {
 		if err := os.Mkdir(out, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		err := Extract(context.Background(), zp, out, lim, nil)
+		err := extract(context.Background(), zp, out, lim, nil, false)
 		if err != nil && CodeOf(err) == "" {
 			t.Fatalf("error without a code: %v", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -271,10 +272,13 @@ func (s *stack) deviceMessage(device, importID string) map[string]any {
 	return m
 }
 
+var opaqueRun = regexp.MustCompile(`[A-Za-z0-9_.-]{40,}`)
+
 func (s *stack) noInternals() {
 	s.t.Helper()
 	for _, b := range s.bodies {
-		low := strings.ToLower(b)
+		// Tokens, keys and signatures are opaque base64url runs that may spell "pgx" by chance.
+		low := strings.ToLower(opaqueRun.ReplaceAllString(b, "<opaque>"))
 		for _, bad := range []string{"select ", "insert ", "update public", "sqlstate", "pgx", "pq:", "goroutine", ".go:", "panic", "runtime."} {
 			if strings.Contains(low, bad) {
 				s.t.Errorf("a response body reveals internals (%q): %s", bad, b)

@@ -65,7 +65,7 @@ type Stats struct {
 }
 
 type item struct {
-	size int64
+	size int64 // -1 until measured (entries found at Open are measured on first need)
 	used time.Time
 }
 
@@ -83,7 +83,8 @@ type Cache struct {
 var reSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // Open creates dir if needed, removes temp dirs left by a killed process, and indexes the
-// entries. maxBytes <= 0 means no size cap. One process at a time may use a cache directory.
+// entries (eviction to maxBytes happens at the next Install or SetMax, not here, so that start
+// stays fast). maxBytes <= 0 means no size cap. One process at a time may use a cache directory.
 func Open(dir string, maxBytes int64) (*Cache, error) {
 	c := &Cache{dir: dir, max: maxBytes, items: map[string]*item{}, pins: map[string]int{}, inflight: map[string]chan struct{}{}}
 	for _, d := range []string{dir, c.pkgDir(), c.tmpDir(), c.downloadsDir()} {
@@ -113,11 +114,10 @@ func Open(dir string, maxBytes int64) (*Cache, error) {
 		if err != nil {
 			continue
 		}
-		c.items[e.Name()] = &item{size: treeSize(p), used: info.ModTime()}
+		// Sizes are measured when first needed (Stats, eviction): Open stays one ReadDir + a
+		// Stat per entry, which keeps the bridge's start fast with a full cache.
+		c.items[e.Name()] = &item{size: -1, used: info.ModTime()}
 	}
-	c.mu.Lock()
-	c.evictLocked("")
-	c.mu.Unlock()
 	return c, nil
 }
 
@@ -216,7 +216,7 @@ func (c *Cache) install(sha string, fill func(string) error) (string, error) {
 		if _, statErr := os.Stat(dst); statErr == nil {
 			// Another process installed it first: content addressing makes theirs as good as ours.
 			c.mu.Lock()
-			c.items[sha] = &item{size: treeSize(dst)}
+			c.items[sha] = &item{size: -1}
 			c.touchLocked(sha, c.items[sha])
 			c.mu.Unlock()
 			return dst, nil
@@ -248,11 +248,11 @@ func (c *Cache) newTemp() (string, error) {
 
 // evictLocked removes least-recently-used, unpinned entries (except keep) until the cache fits.
 func (c *Cache) evictLocked(keep string) {
-	var total int64
-	for _, it := range c.items {
-		total += it.size
+	if c.max <= 0 {
+		return
 	}
-	if c.max <= 0 || total <= c.max {
+	total := c.totalLocked()
+	if total <= c.max {
 		return
 	}
 	shas := make([]string, 0, len(c.items))
@@ -272,6 +272,18 @@ func (c *Cache) evictLocked(keep string) {
 			delete(c.items, sha)
 		}
 	}
+}
+
+// totalLocked returns the size of all entries, measuring those not measured yet.
+func (c *Cache) totalLocked() int64 {
+	var total int64
+	for sha, it := range c.items {
+		if it.size < 0 {
+			it.size = treeSize(c.entry(sha))
+		}
+		total += it.size
+	}
+	return total
 }
 
 // removeLocked moves the entry out of pkg/ first, so a crash mid-delete never leaves a partial
@@ -324,9 +336,7 @@ func (c *Cache) Stats() Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := Stats{Entries: len(c.items), MaxBytes: c.max, Dir: c.dir}
-	for _, it := range c.items {
-		s.Bytes += it.size
-	}
+	s.Bytes = c.totalLocked()
 	return s
 }
 

@@ -271,7 +271,11 @@ func TestLRUOrderSurvivesRestart(t *testing.T) {
 	c.Install(b, fillN(1000))
 	time.Sleep(10 * time.Millisecond)
 	c.Lookup(a)
-	c2 := mustOpen(t, root, 1500) // reopened with a smaller cap: the least recently used goes
+	c2 := mustOpen(t, root, 0)
+	if s := c2.Stats(); s.Entries != 2 || s.Bytes != 2000 {
+		t.Fatalf("stats after reopening %+v", s)
+	}
+	c2.SetMax(1500) // a smaller cap after a restart: the least recently used goes
 	if _, ok := c2.Lookup(b); ok {
 		t.Fatal("b survived, but a was used more recently")
 	}

@@ -24,13 +24,13 @@ cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$wor
 trap cleanup EXIT
 if [ "${BRIDGE_BENCH_SOURCE:-}" != local ] && port_open 9000; then
   url=$("$tool" s3put -file "$zipf" -key "bench/$(basename "$zipf")") || die "cannot upload to versitygw"
-  source="versitygw presigned URL"
+  origin="versitygw presigned URL"
 else
   "$tool" serve -dir "$bench_dir" -for 20m >"$work/serve.out" &
   server_pid=$!
   for _ in $(seq 50); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
   url="$(head -1 "$work/serve.out")$(basename "$zipf")"
-  source="loopback http.FileServer"
+  origin="loopback http.FileServer"
 fi
 
 now_us() { date +%s%6N; }
@@ -54,6 +54,6 @@ base_us=$(median "${base_times[@]}") our_us=$(median "${our_times[@]}")
 ratio=$(awk -v b="$base_us" -v o="$our_us" 'BEGIN { printf "%.3f", b / o }')
 base_s=$(awk -v b="$base_us" 'BEGIN { printf "%.4f", b / 1e6 }')
 our_s=$(awk -v o="$our_us" 'BEGIN { printf "%.4f", o / 1e6 }')
-echo "bridge data plane, $((size >> 20)) MB from $source, median of $runs: bridge ${our_s}s, curl|sha256sum+unzip ${base_s}s -> ${ratio}x (target >= 0.9)"
+echo "bridge data plane, $((size >> 20)) MB from $origin, median of $runs: bridge ${our_s}s, curl|sha256sum+unzip ${base_s}s -> ${ratio}x (target >= 0.9)"
 bench_result "bridge download+verify+extract vs curl|sha256sum+unzip" "$ratio" "x" 0.9 "$base_s"
 bench_result "bridge_download_verify_extract_s" "$our_s" "s" null null

@@ -36,6 +36,15 @@ def platform_tag() -> str:
     return f"{osname}-{arch}"
 
 
+def ensure_executable(path: str) -> None:
+    """Zip installs (legacy add-on and extension alike) drop the executable bit of bin/."""
+    if sys.platform == "win32":
+        return
+    mode = os.stat(path).st_mode
+    if mode & 0o111 != 0o111:
+        os.chmod(path, mode | 0o755)
+
+
 def find_binary(addon_dir: str, env=os.environ) -> str | None:
     """OCTANE_BRIDGE_BIN, else the binary shipped in the add-on's bin/<os>-<arch>/."""
     override = env.get("OCTANE_BRIDGE_BIN")
@@ -76,6 +85,7 @@ class Bridge:
             return False
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
         try:
+            ensure_executable(self.command[0])
             self._proc = subprocess.Popen(
                 self.command,
                 stdin=subprocess.PIPE,

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import os
 
-import bmesh
-import bpy
+import bpy  # first: the bpy module from PyPI provides bmesh only once bpy is imported
+import bmesh  # noqa: E402
 
 from .core import assignment, provenance
 

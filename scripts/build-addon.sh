@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the Blender add-on zips and the Blender extensions repository listing:
-#   dist/addon/octane_bridge-<version>.zip              (no bridge binary; any platform)
-#   dist/addon/octane_bridge-<version>-<platform>.zip   (one per bridge/bin/<goos>-<goarch>/)
+#   dist/addon/octane_bridge-<version>.zip              (every bridge binary there is; any platform,
+#                                                        the legacy "Install add-on" download)
+#   dist/addon/octane_bridge-<version>-<platform>.zip   (one per bridge/bin/<goos>-<goarch>/, as built
+#                                                        by scripts/build-bridge.sh; BRIDGE_BIN_DIR overrides)
 #   dist/addon/index.json                               (extensions repository, API v1)
 # Each zip holds one top-level folder octane_bridge/, which both Blender 3.x/4.x "Install
 # add-on" and 4.2+ extensions accept. Zips are reproducible (fixed timestamps, sorted entries).
@@ -9,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$OCTANE_ROOT"
 out="${ADDON_DIST:-$OCTANE_ROOT/dist/addon}"
 mkdir -p "$out"
-python3 - "$OCTANE_ROOT/blender_addon" "$OCTANE_ROOT/bridge/bin" "$out" <<'PY'
+python3 - "$OCTANE_ROOT/blender_addon" "${BRIDGE_BIN_DIR:-$OCTANE_ROOT/bridge/bin}" "$out" <<'PY'
 import hashlib, json, os, re, stat, sys, zipfile
 
 src, bin_root, out = sys.argv[1:4]
@@ -44,17 +46,24 @@ def write(zf, arc, data, mode=0o644):
     info.external_attr = (stat.S_IFREG | mode) << 16
     zf.writestr(info, data)
 
-def build(path, platform=None, bin_dir=None, goos_arch=None):
+def bin_dirs():
+    """(goos-goarch, dir) of each bridge build present, in a stable order."""
+    if not os.path.isdir(bin_root):
+        return []
+    return [(d, os.path.join(bin_root, d)) for d in sorted(os.listdir(bin_root))
+            if d in PLATFORMS and os.path.isdir(os.path.join(bin_root, d))]
+
+def build(path, platform=None, bins=()):
     with zipfile.ZipFile(path, "w") as zf:
         for full, rel in addon_files():
             data = open(full, "rb").read()
             if rel == "blender_manifest.toml" and platform:
                 data = data.decode().replace('type = "add-on"\n', f'type = "add-on"\nplatforms = ["{platform}"]\n', 1).encode()
             write(zf, "octane_bridge/" + rel, data)
-        if bin_dir:
+        for goos_arch, bin_dir in bins:
             for f in sorted(os.listdir(bin_dir)):
                 full = os.path.join(bin_dir, f)
-                if os.path.isfile(full):
+                if os.path.isfile(full) and f.startswith("octane-bridge"):
                     write(zf, f"octane_bridge/bin/{goos_arch}/{f}", open(full, "rb").read(), 0o755)
     data = open(path, "rb").read()
     return {"archive_url": "./" + os.path.basename(path), "archive_size": len(data),
@@ -66,17 +75,17 @@ base = {"schema_version": "1.0.0", "id": field("id"), "name": field("name"), "ta
         "license": list_field("license"), "blender_version_min": field("blender_version_min"),
         "tags": list_field("tags"),
         "permissions": dict(re.findall(r'^(network|files)\s*=\s*"([^"]*)"', manifest_text, re.M))}
-generic = build(os.path.join(out, f"octane_bridge-{version}.zip"))
-print(f"built octane_bridge-{version}.zip")
-if os.path.isdir(bin_root):
-    for goos_arch in sorted(os.listdir(bin_root)):
-        platform = PLATFORMS.get(goos_arch)
-        d = os.path.join(bin_root, goos_arch)
-        if not platform or not os.path.isdir(d):
-            continue
-        name = f"octane_bridge-{version}-{platform}.zip"
-        entries.append({**base, "platforms": [platform], **build(os.path.join(out, name), platform, d, goos_arch)})
-        print(f"built {name}")
+for stale in os.listdir(out):  # zips of platforms no longer built must not linger in the listing dir
+    if stale.startswith("octane_bridge-") and stale.endswith(".zip"):
+        os.remove(os.path.join(out, stale))
+bins = bin_dirs()
+generic = build(os.path.join(out, f"octane_bridge-{version}.zip"), bins=bins)
+print(f"built octane_bridge-{version}.zip ({len(bins)} bridge build(s))")
+for goos_arch, d in bins:
+    platform = PLATFORMS[goos_arch]
+    name = f"octane_bridge-{version}-{platform}.zip"
+    entries.append({**base, "platforms": [platform], **build(os.path.join(out, name), platform, [(goos_arch, d)])})
+    print(f"built {name}")
 if not entries:
     # Without bridge builds the listing offers the plain zip (the bridge comes from OCTANE_BRIDGE_BIN).
     entries.append({**base, **generic})

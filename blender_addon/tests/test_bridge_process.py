@@ -106,3 +106,18 @@ def test_find_binary_prefers_env_then_shipped_platform_binary(bp, tmp_path):
     d.mkdir(parents=True)
     (d / "octane-bridge").write_text("")
     assert bp.find_binary(str(tmp_path), {}) == str(d / "octane-bridge")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no executable bit on Windows")
+def test_shipped_binary_gets_its_executable_bit_back(bp, tmp_path):
+    # zip installs drop the mode bits: start() must still run the shipped bridge
+    exe = tmp_path / "octane-bridge"
+    exe.write_text(open(FAKE).read())
+    exe.chmod(0o644)
+    b = bp.Bridge([str(exe)], {}, lambda f: None, background=True)
+    try:
+        assert b.start()
+        assert pump(b, lambda: b.state.state == "online")
+    finally:
+        b.stop()
+    assert exe.stat().st_mode & 0o777 == 0o755

@@ -3,15 +3,17 @@ from the (fake or real) bridge, and writes what it saw as JSON facts for pytest 
 
 Args after `--`: ADDON_ZIP PACKAGE_DIR OUT_JSON
 """
+import importlib
 import json
 import os
 import sys
 import time
 import traceback
 
-import bmesh
-import bpy
+import bpy  # first: the bpy module from PyPI provides bmesh only once bpy is imported
+import bmesh  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 zip_path, package_dir, out_path = sys.argv[sys.argv.index("--") + 1 :][:3]
 facts = {}
 
@@ -31,13 +33,14 @@ def slot_materials(name):
 
 
 def main():
-    bpy.ops.preferences.addon_install(filepath=zip_path, overwrite=True)
-    bpy.ops.preferences.addon_enable(module="octane_bridge")
-    import octane_bridge
-    from octane_bridge import runtime
+    from install_addon import install
 
-    facts["installed_at"] = os.path.dirname(octane_bridge.__file__)
-    facts["enabled"] = "octane_bridge" in bpy.context.preferences.addons
+    modname = install(zip_path, facts)
+    addon = importlib.import_module(modname)
+    runtime = importlib.import_module(modname + ".runtime")
+
+    facts["installed_at"] = os.path.dirname(addon.__file__)
+    facts["enabled"] = modname in bpy.context.preferences.addons
     bridge = runtime.bridge()
     facts["started"] = runtime.start()
     facts["online"] = pump(bridge, runtime, lambda: bridge.state.state == "online")
@@ -125,7 +128,7 @@ def main():
 
     # disabling the add-on stops the bridge
     proc = bridge._proc
-    bpy.ops.preferences.addon_disable(module="octane_bridge")
+    bpy.ops.preferences.addon_disable(module=modname)
     facts["bridge_exit_code"] = proc.wait(10) if proc else None
 
 

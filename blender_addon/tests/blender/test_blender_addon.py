@@ -23,10 +23,28 @@ def blender_bin():
     return b
 
 
-def run_blender(script, args, env, timeout=180):
-    cmd = [blender_bin(), "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "-P", script, "--", *args]
+def bpy_python():
+    """A Python with the current `bpy` from PyPI (scripts/suites/addon.sh installs it)."""
+    p = os.environ.get("OCTANE_BPY_PYTHON") or os.path.join(ROOT, ".local", "bpy-venv", "bin", "python")
+    if not os.path.isfile(p):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no bpy Python at {p} (scripts/suites/addon.sh installs bpy from PyPI)")
+        pytest.skip("bpy from PyPI not installed (run scripts/suites/addon.sh)")
+    return p
+
+
+# Debian's Blender 3.4 (legacy add-on install) and the current bpy from PyPI (extension install).
+RUNTIMES = ("blender", "bpy")
+
+
+def run_blender(script, args, env, timeout=180, runtime="blender"):
+    if runtime == "bpy":
+        cmd = [bpy_python(), script, "--", *args]
+    else:
+        cmd = [blender_bin(), "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "-P", script, "--", *args]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    return p
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +60,9 @@ def addon_zip(tmp_path_factory):
 def blender_env(tmp, **extra):
     # A private user folder, so installing the add-on never touches the real Blender config.
     env = {**os.environ, "BLENDER_USER_SCRIPTS": str(tmp / "scripts"), "BLENDER_USER_CONFIG": str(tmp / "config"),
-           "BLENDER_USER_DATAFILES": str(tmp / "datafiles")}
+           "BLENDER_USER_DATAFILES": str(tmp / "datafiles"), "BLENDER_USER_EXTENSIONS": str(tmp / "extensions")}
+    for k in [k for k in env if k.startswith("OCTANE_") and k != "OCTANE_BPY_PYTHON"]:
+        del env[k]  # only what a test sets
     env.update(extra)
     return env
 
@@ -60,8 +80,9 @@ OCTANE_ENV = {
 IMPORT = {"shader_id": "oak-wood", "version": "1.0.0", "shader_name": "Oak Wood", "material_name": "OB_OakWood"}
 
 
-@pytest.fixture(scope="module")
-def e2e(addon_zip, tmp_path_factory):
+@pytest.fixture(scope="module", params=RUNTIMES)
+def e2e(request, addon_zip, tmp_path_factory):
+    runtime = request.param
     tmp = tmp_path_factory.mktemp("e2e")
     pkg = tmp / "cache" / "oak-wood" / "1.0.0"
     zipfile.ZipFile(PACKAGE).extractall(pkg)
@@ -73,8 +94,9 @@ def e2e(addon_zip, tmp_path_factory):
     out = tmp / "facts.json"
     env = blender_env(tmp, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"),
                       FAKE_BRIDGE_LOG=str(log), FAKE_BRIDGE_IMPORTS=str(tmp / "imports.json"), **OCTANE_ENV)
-    run_blender(os.path.join(HERE, "addon_e2e.py"), [addon_zip, str(pkg), str(out)], env)
+    run_blender(os.path.join(HERE, "addon_e2e.py"), [addon_zip, str(pkg), str(out)], env, runtime=runtime)
     facts = json.loads(out.read_text())
+    facts["runtime"] = runtime
     assert "exception" not in facts, facts["exception"]
     facts["bridge_log"] = [json.loads(l) for l in log.read_text().splitlines()]
     facts["pkg"] = str(pkg)
@@ -82,7 +104,13 @@ def e2e(addon_zip, tmp_path_factory):
 
 
 def test_installs_from_zip_into_user_scripts_and_connects(e2e):
-    assert e2e["enabled"] and e2e["installed_at"].endswith(os.path.join("scripts", "addons", "octane_bridge"))
+    assert e2e["enabled"] and e2e["install"] == ["FINISHED"]
+    if e2e["runtime"] == "bpy":  # Blender 4.2+: an extension in the user repository
+        assert e2e["as"] == "extension" and e2e["blender"].startswith(("4.", "5."))
+        assert e2e["installed_at"].endswith(os.path.join("extensions", "user_default", "octane_bridge"))
+    else:  # Blender 3.4: the legacy add-on path (bl_info)
+        assert e2e["as"] == "legacy" and e2e["blender"].startswith("3.4")
+        assert e2e["installed_at"].endswith(os.path.join("scripts", "addons", "octane_bridge"))
     assert e2e["started"] and e2e["online"] and e2e["device_id"] == "dev-fake"
     hello = e2e["bridge_log"][0]
     assert hello["type"] == "hello" and hello["v"] == 1 and hello["addon_version"] == "0.1.0"
@@ -167,9 +195,10 @@ def test_disabling_the_addon_stops_the_bridge(e2e):
     assert e2e["bridge_log"][-1]["type"] == "shutdown"
 
 
-def test_text_block_registered_as_module_runs_no_code(addon_zip, tmp_path):
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_text_block_registered_as_module_runs_no_code(runtime, addon_zip, tmp_path):
     out = tmp_path / "facts.json"
-    run_blender(os.path.join(HERE, "text_block_e2e.py"), [addon_zip, str(tmp_path), str(out)], blender_env(tmp_path))
+    run_blender(os.path.join(HERE, "text_block_e2e.py"), [addon_zip, str(tmp_path), str(out)], blender_env(tmp_path), runtime=runtime)
     facts = json.loads(out.read_text())
     assert "exception" not in facts, facts["exception"]
     assert facts["marker_before_import"] is False

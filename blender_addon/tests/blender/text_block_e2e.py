@@ -3,6 +3,7 @@ module (use_module=True) must run no code when the add-on imports it.
 
 Args after `--`: ADDON_ZIP WORK_DIR OUT_JSON
 """
+import importlib
 import json
 import os
 import sys
@@ -10,6 +11,7 @@ import traceback
 
 import bpy
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 zip_path, work, out_path = sys.argv[sys.argv.index("--") + 1 :][:3]
 facts = {}
 marker = os.path.join(work, "pwned.txt")
@@ -40,9 +42,9 @@ def main():
     bpy.context.preferences.filepaths.use_scripts_auto_execute = True
     facts["texts_before"] = [t.name for t in bpy.data.texts]
 
-    bpy.ops.preferences.addon_install(filepath=zip_path, overwrite=True)
-    bpy.ops.preferences.addon_enable(module="octane_bridge")
-    from octane_bridge import importer
+    from install_addon import install
+
+    importer = importlib.import_module(install(zip_path, facts) + ".importer")
 
     facts["reply"] = importer.import_package(
         {"import_id": "evil", "shader_id": "evil", "version": "1.0.0", "material_name": "OB_Evil",

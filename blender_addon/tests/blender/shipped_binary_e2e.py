@@ -1,0 +1,51 @@
+"""Inside Blender: installs a per-platform zip (no OCTANE_BRIDGE_BIN) and checks that the add-on
+finds, starts and talks to the bridge binary shipped in bin/<os>-<arch>/.
+
+Args after `--`: ADDON_ZIP OUT_JSON [refuse]  ("refuse": the zip is for another platform)
+"""
+import importlib
+import json
+import os
+import stat
+import sys
+import traceback
+
+import bpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+args = sys.argv[sys.argv.index("--") + 1 :]
+zip_path, out_path = args[:2]
+facts = {}
+
+
+def main():
+    from install_addon import install
+
+    try:
+        modname = install(zip_path, facts)
+    except Exception as e:  # Blender refuses with RuntimeError (the operator reports an error)
+        facts["install_error"] = str(e)
+        return
+    facts["enabled"] = modname in bpy.context.preferences.addons
+    ext = os.environ.get("BLENDER_USER_EXTENSIONS", "")
+    facts["extension_dir_exists"] = bool(ext) and os.path.isdir(os.path.join(ext, "user_default", "octane_bridge"))
+    if not facts["enabled"]:
+        return
+    runtime = importlib.import_module(modname + ".runtime")
+    bp = importlib.import_module(modname + ".bridge_process")
+    binary = bp.find_binary(runtime.ADDON_DIR)
+    facts["binary"] = binary and os.path.relpath(binary, runtime.ADDON_DIR)
+    facts["started"] = runtime.start()
+    facts["executable"] = bool(binary) and bool(os.stat(binary).st_mode & stat.S_IXUSR)
+    b = runtime.bridge()
+    facts["online"] = runtime.serve(20, lambda: b.state.state == "online")
+    facts["bridge_version"] = b.state.bridge_version
+    bpy.ops.preferences.addon_disable(module=modname)
+
+
+try:
+    main()
+except Exception:
+    facts["exception"] = traceback.format_exc()
+with open(out_path, "w") as f:
+    json.dump(facts, f, indent=1, default=str)

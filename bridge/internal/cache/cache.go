@@ -2,9 +2,10 @@
 //
 // Layout under the cache directory:
 //
-//	pkg/<sha256>/          a complete, extracted package (present only after an atomic rename)
+//	pkg/<sha256>/              a complete, extracted package (present only after an atomic rename)
 //	downloads/<sha>.zip.part   a download in progress (resumable across restarts)
-//	tmp/tmp-<random>/      an entry being filled, or one being deleted; removed at Open
+//	tmp/tmp-<pid>-<random>/    an entry being filled (removed at Open once <pid> is gone)
+//	tmp/tmp-del-<random>/      an entry being deleted (removed at Open)
 //
 // An entry's directory modification time records its last use, so the LRU order survives restarts.
 package cache
@@ -19,6 +20,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -97,7 +99,7 @@ func Open(dir string, maxBytes int64) (*Cache, error) {
 		return nil, &Error{Code: CodeIO, Msg: "cannot read the cache", Err: err}
 	}
 	for _, t := range tmps {
-		if strings.HasPrefix(t.Name(), "tmp-") {
+		if stale(t) {
 			_ = os.RemoveAll(filepath.Join(c.tmpDir(), t.Name()))
 		}
 	}
@@ -236,14 +238,40 @@ func (c *Cache) install(sha string, fill func(string) error) (string, error) {
 	return dst, nil
 }
 
+// Temp dirs are named tmp-<pid>-<random>: another bridge (one per Blender window) may share
+// the cache, and Open must only remove what a dead process left.
 func (c *Cache) newTemp() (string, error) {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	p := filepath.Join(c.tmpDir(), "tmp-"+hex.EncodeToString(b[:]))
+	p := filepath.Join(c.tmpDir(), "tmp-"+strconv.Itoa(os.Getpid())+"-"+hex.EncodeToString(b[:]))
 	if err := os.Mkdir(p, 0o700); err != nil {
 		return "", &Error{Code: CodeIO, Msg: "cannot create a temp dir in the cache", Err: err}
 	}
 	return p, nil
+}
+
+// staleAge is when a temp dir is removed even though its PID is alive (the PID was reused).
+const staleAge = 24 * time.Hour
+
+// stale reports whether a tmp/ entry is a leftover: an entry being deleted (tmp-del-*), one
+// whose owner process is gone, or one older than staleAge.
+func stale(d fs.DirEntry) bool {
+	name := d.Name()
+	if !strings.HasPrefix(name, "tmp-") {
+		return false
+	}
+	if strings.HasPrefix(name, "tmp-del-") {
+		return true
+	}
+	pidStr, _, ok := strings.Cut(strings.TrimPrefix(name, "tmp-"), "-")
+	pid, err := strconv.Atoi(pidStr)
+	if !ok || err != nil || pid <= 0 {
+		return true
+	}
+	if info, err := d.Info(); err == nil && time.Since(info.ModTime()) > staleAge {
+		return true
+	}
+	return !processAlive(pid)
 }
 
 // evictLocked removes least-recently-used, unpinned entries (except keep) until the cache fits.

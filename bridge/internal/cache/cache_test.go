@@ -126,12 +126,18 @@ func TestCrashBeforeRenameIsNeverAHit(t *testing.T) {
 	root := t.TempDir()
 	c := mustOpen(t, root, 1<<20)
 	sha := key("c")
-	tmp, err := c.newTemp()
+	// What a killed bridge leaves (its PID is gone), next to a live bridge's fill in progress.
+	tmp := filepath.Join(root, "tmp", "tmp-2147483600-0123456789abcdef")
+	os.Mkdir(tmp, 0o700)
+	fillN(3000)(tmp)
+	os.Truncate(filepath.Join(tmp, "textures", "1k", "a.png"), 10) // the crash cut a file short
+	live, err := c.newTemp()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fillN(3000)(tmp)
-	os.Truncate(filepath.Join(tmp, "textures", "1k", "a.png"), 10) // the crash cut a file short
+	os.Mkdir(filepath.Join(root, "tmp", "tmp-del-0011223344556677"), 0o700) // an interrupted delete
+	old, _ := c.newTemp() // a live PID, but a day old: the PID was reused
+	os.Chtimes(old, time.Now().Add(-25*time.Hour), time.Now().Add(-25*time.Hour))
 	if _, ok := c.Lookup(sha); ok {
 		t.Fatal("hit on a temp dir")
 	}
@@ -143,8 +149,8 @@ func TestCrashBeforeRenameIsNeverAHit(t *testing.T) {
 	if _, ok := c2.Lookup(sha); ok {
 		t.Fatal("hit after restart")
 	}
-	if n := names(t, filepath.Join(root, "tmp")); len(n) != 0 {
-		t.Fatalf("stale temp dirs survived Open: %v", n)
+	if n := names(t, filepath.Join(root, "tmp")); len(n) != 1 || n[0] != filepath.Base(live) {
+		t.Fatalf("after Open tmp/ holds %v, want only the live process's %s", n, filepath.Base(live))
 	}
 	if s := c2.Stats(); s.Entries != 0 {
 		t.Fatalf("stats %+v", s)

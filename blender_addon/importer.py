@@ -39,7 +39,8 @@ def import_package(fields: dict, context=None) -> dict:
 
 
 def _inside(path: str, root: str) -> bool:
-    path, root = os.path.realpath(path), os.path.realpath(root)
+    """``root`` must already be a realpath (computed once per import)."""
+    path = os.path.realpath(path)
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -50,6 +51,7 @@ def _import(f: dict, context) -> dict:
     blend_path, package_dir = str(f.get("blend_path", "")), str(f.get("package_dir", ""))
     if not package_dir or not os.path.isdir(package_dir):
         raise ImportError_("BLEND_INVALID", f"Package folder not found: {package_dir}")
+    package_dir = os.path.realpath(package_dir)
     if not os.path.isfile(blend_path) or not _inside(blend_path, package_dir):
         raise ImportError_("BLEND_INVALID", f"Material file not found in the package: {blend_path}")
 

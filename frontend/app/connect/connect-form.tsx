@@ -28,7 +28,7 @@ export function ConnectForm({ initialCode, email }: { initialCode: string; email
     );
   }
   const pending = approving || denying;
-  const error = approved?.error ?? denied?.error;
+  const error = (approved?.at ?? 0) >= (denied?.at ?? 0) ? approved?.error : denied?.error;
   return (
     <form action={approve} className="flex flex-col gap-4">
       <div className="flex flex-col gap-1.5">

@@ -376,7 +376,8 @@ func (c *Cache) SetMax(n int64) {
 	c.evictLocked("")
 }
 
-// Clear removes every unpinned entry and every download part not in use by an install.
+// Clear removes every unpinned entry and the download parts of unpinned packages (not the
+// downloads' lock files).
 func (c *Cache) Clear() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -397,8 +398,8 @@ func (c *Cache) Clear() error {
 	}
 	for _, p := range parts {
 		sha, _, _ := strings.Cut(p.Name(), ".")
-		if c.pins[sha] > 0 || c.inflight[sha] != nil {
-			continue
+		if c.pins[sha] > 0 || c.inflight[sha] != nil || strings.HasSuffix(p.Name(), ".lock") {
+			continue // a lock file may be held by another bridge; deleting it would break the lock
 		}
 		if err := os.Remove(filepath.Join(c.downloadsDir(), p.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)

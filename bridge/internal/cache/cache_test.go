@@ -136,7 +136,7 @@ func TestCrashBeforeRenameIsNeverAHit(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Mkdir(filepath.Join(root, "tmp", "tmp-del-0011223344556677"), 0o700) // an interrupted delete
-	old, _ := c.newTemp() // a live PID, but a day old: the PID was reused
+	old, _ := c.newTemp()                                                   // a live PID, but a day old: the PID was reused
 	os.Chtimes(old, time.Now().Add(-25*time.Hour), time.Now().Add(-25*time.Hour))
 	if _, ok := c.Lookup(sha); ok {
 		t.Fatal("hit on a temp dir")
@@ -301,6 +301,7 @@ func TestClear(t *testing.T) {
 	os.WriteFile(c.PartPath(a), []byte("part"), 0o600)
 	os.WriteFile(c.PartPath(key("z")), []byte("part"), 0o600)
 	os.WriteFile(c.PartPath(key("z"))+".etag", []byte(`"e"`), 0o600)
+	os.WriteFile(c.PartPath(key("z"))+".lock", nil, 0o600)
 	unpin := c.Pin(a)
 	defer unpin()
 	if err := c.Clear(); err != nil {
@@ -312,8 +313,8 @@ func TestClear(t *testing.T) {
 	if _, ok := c.Lookup(b); ok {
 		t.Fatal("unpinned entry survived Clear")
 	}
-	if n := names(t, filepath.Join(c.dir, "downloads")); len(n) != 1 || n[0] != a+".zip.part" {
-		t.Fatalf("downloads after Clear: %v (only the pinned package's part stays)", n)
+	if n := names(t, filepath.Join(c.dir, "downloads")); len(n) != 2 || n[0] != a+".zip.part" || n[1] != key("z")+".zip.part.lock" {
+		t.Fatalf("downloads after Clear: %v (only the pinned package's part and the lock file stay)", n)
 	}
 }
 

@@ -105,6 +105,11 @@ func (c *Client) Fetch(ctx context.Context, rawURL, partPath string, wantSize in
 	if err := os.MkdirAll(filepath.Dir(partPath), 0o700); err != nil {
 		return &Error{Code: CodeFailed, Msg: "cannot create the download directory", Err: err}
 	}
+	release, err := lockPart(ctx, partPath+".lock")
+	if err != nil {
+		return err
+	}
+	defer release()
 	f, err := os.OpenFile(partPath, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return &Error{Code: CodeFailed, Msg: "cannot open the part file", Err: err}

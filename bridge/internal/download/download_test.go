@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -400,5 +401,50 @@ func TestParseContentRange(t *testing.T) {
 		if got := [3]int64{a, b, map[bool]int64{true: 1}[ok]}; got != want {
 			t.Errorf("%q: got %v want %v", s, got, want)
 		}
+	}
+}
+
+// Two writers on one part (two bridges sharing the cache) take turns: the second finds the
+// first one's verified part and downloads nothing.
+func TestFetchSamePartTakesTurns(t *testing.T) {
+	data := blob(2<<20, 12)
+	obj := &slowObject{data: data}
+	srv := httptest.NewServer(obj)
+	defer srv.Close()
+	part := filepath.Join(t.TempDir(), "x.zip.part")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = (&Client{}).Fetch(context.Background(), srv.URL, part, int64(len(data)), shaHex(data), nil)
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatal(errs)
+	}
+	mustContent(t, part, data)
+	obj.mu.Lock()
+	n := len(obj.reqs)
+	obj.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+	if _, err := os.Stat(part + ".lock"); !os.IsNotExist(err) {
+		t.Fatalf("lock file left: %v", err)
+	}
+	// A waiter gives up when its context ends.
+	release, err := lockPart(context.Background(), part+".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	err = (&Client{}).Fetch(ctx, srv.URL, part, int64(len(data)), shaHex(data), nil)
+	if CodeOf(err) != CodeFailed || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want DOWNLOAD_FAILED after the deadline, got %v", err)
 	}
 }

@@ -3,12 +3,13 @@
 
 Env: FAKE_BRIDGE_LOG (every received message is appended as a JSON line),
 FAKE_BRIDGE_IMPORTS (a JSON file: a list of `import` messages; each is sent after the add-on
-answered the previous one, preceded by a `progress` message), FAKE_BRIDGE_EXIT_CODE (exit with
+answered the previous one, preceded by a `progress` message and FAKE_BRIDGE_DELAY seconds), FAKE_BRIDGE_EXIT_CODE (exit with
 this code right after answering hello, to test restarts).
 """
 import json
 import os
 import sys
+import time
 
 
 def send(obj):
@@ -29,6 +30,8 @@ def main():
             msg = pending.pop(0)
             send({"type": "progress", "import_id": msg["import_id"], "shader_name": msg.get("shader_name", ""),
                   "stage": "downloading", "fraction": 0.5, "bytes": 5, "total": 10})
+            if os.environ.get("FAKE_BRIDGE_DELAY"):  # let a UI drain show the progress first
+                time.sleep(float(os.environ["FAKE_BRIDGE_DELAY"]))
             send({"type": "import", **msg})
 
     for line in sys.stdin:

@@ -207,3 +207,34 @@ def test_text_block_registered_as_module_runs_no_code(runtime, addon_zip, tmp_pa
     assert facts["drivers_after"] == 0  # the scripted driver was dropped
     assert facts["marker_exists"] is False
     assert not os.path.exists(tmp_path / "pwned.txt")
+
+
+def test_ui_session_runs_everything_from_timers_and_quit_stops_the_bridge(addon_zip, tmp_path):
+    xvfb = shutil.which("xvfb-run")
+    if not xvfb:
+        if os.environ.get("CI") == "true":
+            pytest.fail("xvfb-run not found (Debian package xvfb)")
+        pytest.skip("xvfb-run not installed")
+    pkg = tmp_path / "pkg"
+    zipfile.ZipFile(PACKAGE).extractall(pkg)
+    imports = [dict(IMPORT, import_id=f"u{n}", blend_path=str(pkg / "material.blend"), package_dir=str(pkg)) for n in (1, 2)]
+    (tmp_path / "imports.json").write_text(json.dumps(imports))
+    log, out = tmp_path / "bridge.jsonl", tmp_path / "facts.json"
+    env = blender_env(tmp_path, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"), FAKE_BRIDGE_LOG=str(log),
+                      FAKE_BRIDGE_IMPORTS=str(tmp_path / "imports.json"), FAKE_BRIDGE_DELAY="1.5")
+    cmd = [xvfb, "-a", "-s", "-screen 0 1280x800x24", blender_bin(), "--factory-startup", "-noaudio",
+           "-P", os.path.join(HERE, "ui_e2e.py"), "--", addon_zip, str(out), "2"]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
+    assert out.exists(), p.stdout[-3000:] + p.stderr[-3000:]
+    facts = json.loads(out.read_text())
+    assert "exception" not in facts, facts["exception"]
+    assert facts["running_right_after_enable"] is False  # enabling never blocks on the bridge
+    assert [r["type"] for r in facts["replies"]] == ["imported", "imported"] and facts["cube_material"] == "OB_OakWood"
+    assert facts["replies"][1]["reused"] is True and facts["state"] == "online"
+    # progress reached the status bar while downloading, and was cleared after the import
+    assert "Octane: Oak Wood downloading 50%" in facts["status_texts"] and facts["status_texts"][-1] is None
+    assert facts["drawn"] and facts["draw_errors"] == []
+    assert "Traceback" not in p.stderr, p.stderr[-3000:]
+    sent = [json.loads(line)["type"] for line in log.read_text().splitlines()]
+    assert sent[0] == "hello" and sent.count("imported") == 2
+    assert sent[-1] == "shutdown"  # quitting Blender stopped the bridge

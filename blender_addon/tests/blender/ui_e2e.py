@@ -1,0 +1,89 @@
+"""Runs in Blender's UI (under Xvfb): nothing is called by hand. The add-on, once enabled, starts
+the bridge from its own timer, drains its messages from bpy.app.timers, imports onto the selected
+cube, shows progress in the status bar, draws its panels; quitting Blender stops the bridge.
+
+Args after `--`: ADDON_ZIP OUT_JSON IMPORTS
+"""
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+import types
+
+import bpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+zip_path, out_path, n_imports = sys.argv[sys.argv.index("--") + 1 :][:3]
+n_imports = int(n_imports)
+facts = {"status_texts": [], "draw_errors": [], "drawn": []}
+t0 = time.monotonic()
+
+
+def write():
+    with open(out_path, "w") as f:
+        json.dump(facts, f, indent=1, default=str)
+
+
+def main():
+    from install_addon import install
+
+    modname = install(zip_path, facts)
+    runtime = importlib.import_module(modname + ".runtime")
+    panels = importlib.import_module(modname + ".panels")
+    facts["running_right_after_enable"] = runtime.bridge().running  # started later, by a timer
+
+    real_set = runtime._set_status_text
+
+    def record(text):
+        facts["status_texts"].append(text)
+        real_set(text)
+
+    runtime._set_status_text = record
+
+    # The sidebar shows one tab at a time; draw the panel bodies into a header that always draws,
+    # with a real UILayout, so every drawing path runs against the live state.
+    def header(self, context):
+        try:
+            fake = types.SimpleNamespace(layout=self.layout.column())
+            panels._OctaneBridgePanel.draw(fake, context)
+            st = runtime.bridge().state
+            panels.draw_account(self.layout.column(), st)
+            panels.draw_cache(self.layout.column(), st)
+            if st.current:
+                panels.draw_progress(self.layout.column(), st.current)
+            facts["drawn"].append(st.state)
+        except Exception:
+            facts["draw_errors"].append(traceback.format_exc())
+
+    bpy.types.VIEW3D_HT_header.append(header)
+
+    def watch():
+        b = runtime._session.get("bridge")
+        done = b is not None and len(b.replies) >= n_imports
+        if not done and time.monotonic() - t0 < 60:
+            for win in bpy.context.window_manager.windows:
+                for area in win.screen.areas:
+                    area.tag_redraw()
+            return 0.3  # software GL under Xvfb: redraws are slow, keep the main thread free
+        facts["replies"] = b.replies if b else None
+        facts["state"] = b.state.state if b else None
+        facts["recent"] = [[r.import_id, r.ok, r.text] for r in b.state.recent] if b else []
+        facts["cube_material"] = bpy.data.objects["Cube"].active_material.name
+        facts["seconds"] = time.monotonic() - t0
+        bpy.ops.wm.redraw_timer(type="DRAW_WIN_SWAP", iterations=1)
+        facts["pid"] = b._proc.pid if b and b._proc else None
+        write()
+        bpy.ops.wm.quit_blender()
+        return None
+
+    bpy.app.timers.register(watch, first_interval=0.5)
+
+
+try:
+    main()
+except Exception:
+    facts["exception"] = traceback.format_exc()
+    write()
+    bpy.ops.wm.quit_blender()

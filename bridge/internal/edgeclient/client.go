@@ -1,0 +1,371 @@
+// Package edgeclient talks to the edge's HTTP API (pairing, device JWTs, import redemption) and to
+// the Supabase REST RPCs the bridge calls with its device JWT (pending imports, status reports,
+// heartbeat). Every failure carries a stable code (see Error).
+package edgeclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// maxBody bounds what is read from any response.
+const maxBody = 1 << 20
+
+// Config names the servers and the HTTP client (proxy and TLS come from httpx).
+type Config struct {
+	EdgeURL, SupabaseURL, AnonKey string
+	HTTP                          *http.Client
+	UserAgent                     string
+	// Now is the clock that decides when a device JWT needs refreshing; nil means time.Now.
+	Now func() time.Time
+}
+
+// DeviceInfo describes this Blender to the user approving it.
+type DeviceInfo struct{ Name, Platform, PlatformVersion, AddonVersion, BridgeVersion, OS string }
+
+// Authorization is the RFC 8628 device authorization response.
+type Authorization struct {
+	DeviceCode, UserCode, VerificationURI, VerificationURIComplete string
+	Interval, ExpiresIn                                            time.Duration
+	issued                                                         time.Time
+}
+
+// DeviceKey is what a completed pairing yields, once.
+type DeviceKey struct{ APIKey, DeviceID, UserID string }
+
+// Pending is an import waiting for this device.
+type Pending struct {
+	ImportID, ShaderID, ShaderSlug, ShaderName, Version string
+	ExpiresAt                                           time.Time
+}
+
+// Redemption is a spent import token: where to download and what must arrive.
+type Redemption struct {
+	DownloadURL string
+	ExpiresAt   time.Time
+	Delivery    shaderpkg.Signed
+}
+
+// Client is safe for concurrent use.
+type Client struct {
+	cfg   Config
+	edge  string
+	rest  string
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time // tests shorten polling waits
+}
+
+// New returns a client for cfg.
+func New(cfg Config) *Client {
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: 30 * time.Second}
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Client{cfg: cfg, edge: strings.TrimRight(cfg.EdgeURL, "/"),
+		rest: strings.TrimRight(cfg.SupabaseURL, "/") + "/rest/v1/rpc/", now: now, after: time.After}
+}
+
+// Authorize starts pairing (POST /v1/devices/authorize).
+func (c *Client) Authorize(ctx context.Context, d DeviceInfo) (Authorization, error) {
+	body := map[string]string{"platform": d.Platform, "platform_version": d.PlatformVersion,
+		"addon_version": d.AddonVersion, "bridge_version": d.BridgeVersion, "os": d.OS, "name": d.Name}
+	if body["platform"] == "" {
+		body["platform"] = "blender"
+	}
+	var out struct {
+		DeviceCode              string `json:"device_code"`
+		UserCode                string `json:"user_code"`
+		VerificationURI         string `json:"verification_uri"`
+		VerificationURIComplete string `json:"verification_uri_complete"`
+		ExpiresIn               int    `json:"expires_in"`
+		Interval                int    `json:"interval"`
+	}
+	if err := c.edgeCall(ctx, http.MethodPost, "/v1/devices/authorize", "", body, &out); err != nil {
+		return Authorization{}, err
+	}
+	if out.DeviceCode == "" || out.UserCode == "" || out.ExpiresIn <= 0 {
+		return Authorization{}, &Error{Code: CodeUnexpected, Msg: "authorization response lacks fields"}
+	}
+	return Authorization{DeviceCode: out.DeviceCode, UserCode: out.UserCode, VerificationURI: out.VerificationURI,
+		VerificationURIComplete: out.VerificationURIComplete,
+		// RFC 8628 §3.2: 5 s when the server names no interval.
+		Interval:  time.Duration(max(out.Interval, 5)) * time.Second,
+		ExpiresIn: time.Duration(out.ExpiresIn) * time.Second, issued: c.now()}, nil
+}
+
+// PollToken polls POST /v1/devices/token until the user approves (the key), declines
+// (ACCESS_DENIED) or the code expires (EXPIRED_TOKEN). It waits the interval before each poll,
+// adds 5 s on slow_down (RFC 8628 §3.5), and rides out network errors, 5xx and 429 until expiry.
+func (c *Client) PollToken(ctx context.Context, a Authorization) (DeviceKey, error) {
+	interval := max(a.Interval, time.Second)
+	issued := a.issued
+	if issued.IsZero() {
+		issued = c.now()
+	}
+	deadline := issued.Add(a.ExpiresIn)
+	body := map[string]string{"device_code": a.DeviceCode, "grant_type": "urn:ietf:params:oauth:grant-type:device_code"}
+	wait := interval
+	for {
+		if a.ExpiresIn > 0 && c.now().Add(wait).After(deadline) {
+			return DeviceKey{}, &Error{Code: CodeExpiredToken, Msg: "the pairing code expired"}
+		}
+		select {
+		case <-ctx.Done():
+			return DeviceKey{}, ctx.Err()
+		case <-c.after(wait):
+		}
+		wait = interval
+		var ok struct {
+			APIKey   string `json:"api_key"`
+			DeviceID string `json:"device_id"`
+			UserID   string `json:"user_id"`
+		}
+		status, raw, hdr, err := c.do(ctx, http.MethodPost, c.edge+"/v1/devices/token", nil, body)
+		if err != nil {
+			if ctx.Err() != nil {
+				return DeviceKey{}, ctx.Err()
+			}
+			continue // network trouble: keep polling until the code expires
+		}
+		if status == http.StatusOK {
+			if json.Unmarshal(raw, &ok) != nil || ok.APIKey == "" || ok.DeviceID == "" {
+				return DeviceKey{}, &Error{Code: CodeUnexpected, Status: status, Msg: "token response lacks fields"}
+			}
+			return DeviceKey{APIKey: ok.APIKey, DeviceID: ok.DeviceID, UserID: ok.UserID}, nil
+		}
+		var oauth struct {
+			Error string `json:"error"`
+		}
+		if status == http.StatusBadRequest && json.Unmarshal(raw, &oauth) == nil {
+			switch oauth.Error {
+			case "authorization_pending":
+				continue
+			case "slow_down":
+				interval += 5 * time.Second
+				wait = interval
+				continue
+			case "access_denied":
+				return DeviceKey{}, &Error{Code: CodeAccessDenied, Status: status, Msg: "the user declined the connection"}
+			case "expired_token":
+				return DeviceKey{}, &Error{Code: CodeExpiredToken, Status: status, Msg: "the pairing code expired"}
+			case "invalid_grant":
+				return DeviceKey{}, &Error{Code: CodeInvalidGrant, Status: status, Msg: "the pairing code is unknown or already used"}
+			}
+		}
+		e := decodeEdgeError(&http.Response{StatusCode: status, Header: hdr}, raw)
+		if Retryable(e) || status >= 500 {
+			wait = max(interval, e.RetryAfter)
+			continue
+		}
+		return DeviceKey{}, e
+	}
+}
+
+// Redeem spends an import token (POST /v1/imports/{id}/redeem).
+func (c *Client) Redeem(ctx context.Context, s *Session, importID, token string) (Redemption, error) {
+	var out struct {
+		DownloadURL string           `json:"download_url"`
+		ExpiresAt   time.Time        `json:"expires_at"`
+		Delivery    shaderpkg.Signed `json:"delivery"`
+	}
+	err := c.deviceCall(ctx, s, func(jwt string) error {
+		return c.edgeCall(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/redeem", jwt, map[string]string{"token": token}, &out)
+	})
+	if err != nil {
+		return Redemption{}, err
+	}
+	if out.DownloadURL == "" || out.Delivery.Payload == "" || out.Delivery.Sig == "" {
+		return Redemption{}, &Error{Code: CodeUnexpected, Msg: "redeem response lacks fields"}
+	}
+	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery}, nil
+}
+
+// Reissue asks for a fresh token for a queued import of this device (POST /v1/imports/{id}/token).
+func (c *Client) Reissue(ctx context.Context, s *Session, importID string) (string, error) {
+	var out struct {
+		Token string `json:"token"`
+	}
+	err := c.deviceCall(ctx, s, func(jwt string) error {
+		return c.edgeCall(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/token", jwt, nil, &out)
+	})
+	if err != nil {
+		return "", err
+	}
+	if out.Token == "" {
+		return "", &Error{Code: CodeUnexpected, Msg: "token response lacks the token"}
+	}
+	return out.Token, nil
+}
+
+// PendingImports lists this device's queued imports (RPC pending_imports).
+func (c *Client) PendingImports(ctx context.Context, s *Session) ([]Pending, error) {
+	var rows []struct {
+		ImportID   string    `json:"import_id"`
+		ShaderID   string    `json:"shader_id"`
+		ShaderSlug string    `json:"shader_slug"`
+		ShaderName string    `json:"shader_name"`
+		Version    string    `json:"version"`
+		ExpiresAt  time.Time `json:"expires_at"`
+	}
+	if err := c.rpc(ctx, s, "pending_imports", map[string]any{}, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]Pending, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Pending{ImportID: r.ImportID, ShaderID: r.ShaderID, ShaderSlug: r.ShaderSlug,
+			ShaderName: r.ShaderName, Version: r.Version, ExpiresAt: r.ExpiresAt})
+	}
+	return out, nil
+}
+
+// ReportStatus records a step of an import (RPC report_import_status). progress -1 means none;
+// code and message are sent only when non-empty (the SQL keeps them for failed imports only).
+func (c *Client) ReportStatus(ctx context.Context, s *Session, importID, status string, progress int, code, message string) error {
+	args := map[string]any{"p_import": importID, "p_status": status, "p_progress": nil,
+		"p_error_code": nil, "p_error_message": nil}
+	if progress >= 0 {
+		args["p_progress"] = min(progress, 100)
+	}
+	if code != "" {
+		args["p_error_code"] = code
+	}
+	if message != "" {
+		args["p_error_message"] = clip(message, 500)
+	}
+	return c.rpc(ctx, s, "report_import_status", args, nil)
+}
+
+// Heartbeat marks the device as seen (RPC device_heartbeat).
+func (c *Client) Heartbeat(ctx context.Context, s *Session) error {
+	return c.rpc(ctx, s, "device_heartbeat", map[string]any{}, nil)
+}
+
+func (c *Client) rpc(ctx context.Context, s *Session, fn string, args any, out any) error {
+	return c.deviceCall(ctx, s, func(jwt string) error {
+		hdr := http.Header{"Apikey": {c.cfg.AnonKey}, "Authorization": {"Bearer " + jwt}}
+		status, raw, rh, err := c.do(ctx, http.MethodPost, c.rest+fn, hdr, args)
+		if err != nil {
+			return err
+		}
+		if status/100 != 2 {
+			return decodeRESTError(&http.Response{StatusCode: status, Header: rh}, raw)
+		}
+		if out != nil && json.Unmarshal(raw, out) != nil {
+			return &Error{Code: CodeUnexpected, Status: status, Msg: "rpc " + fn + ": unreadable response"}
+		}
+		return nil
+	})
+}
+
+// deviceCall runs call with the session's JWT. A refused JWT (401/403) may be a stale token or a
+// revoked device: it exchanges the key again, once, so a revoked device surfaces as AUTH_FAILED
+// right away instead of after the token's lifetime.
+func (c *Client) deviceCall(ctx context.Context, s *Session, call func(jwt string) error) error {
+	jwt, err := s.Token(ctx)
+	if err != nil {
+		return err
+	}
+	err = call(jwt)
+	if code := CodeOf(err); code != CodeAuthFailed && code != CodeInsufficient {
+		return err
+	}
+	jwt2, terr := s.refresh(ctx, jwt)
+	if terr != nil {
+		return terr
+	}
+	return call(jwt2)
+}
+
+// edgeCall sends a JSON request to the edge and decodes a 2xx JSON answer into out.
+func (c *Client) edgeCall(ctx context.Context, method, path, bearer string, body, out any) error {
+	var hdr http.Header
+	if bearer != "" {
+		hdr = http.Header{"Authorization": {"Bearer " + bearer}}
+	}
+	status, raw, rh, err := c.do(ctx, method, c.edge+path, hdr, body)
+	if err != nil {
+		return err
+	}
+	if status/100 != 2 {
+		return decodeEdgeError(&http.Response{StatusCode: status, Header: rh}, raw)
+	}
+	if out != nil && json.Unmarshal(raw, out) != nil {
+		return &Error{Code: CodeUnexpected, Status: status, Msg: method + " " + pathOnly(path) + ": unreadable response"}
+	}
+	return nil
+}
+
+// do performs one request. Transport failures become NETWORK; context cancellation is returned as is.
+// Errors name the path only: URLs may carry secrets.
+func (c *Client) do(ctx context.Context, method, u string, hdr http.Header, body any) (int, []byte, http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, nil, nil, &Error{Code: CodeNetwork, Msg: "bad server URL", Err: errors.New("invalid URL")}
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.UserAgent != "" {
+		req.Header.Set("User-Agent", c.cfg.UserAgent)
+	}
+	resp, err := c.cfg.HTTP.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, nil, nil, ctx.Err()
+		}
+		return 0, nil, nil, &Error{Code: CodeNetwork, Msg: method + " " + req.URL.Path, Err: stripURL(err)}
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, nil, nil, ctx.Err()
+		}
+		return 0, nil, nil, &Error{Code: CodeNetwork, Msg: method + " " + req.URL.Path + ": reading the response", Err: stripURL(err)}
+	}
+	return resp.StatusCode, raw, resp.Header, nil
+}
+
+// stripURL drops the URL from a *url.Error (query strings can hold credentials).
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func pathOnly(p string) string {
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		return p[:i]
+	}
+	return p
+}
+
+// String helps logs: the servers, never credentials.
+func (c *Client) String() string { return fmt.Sprintf("edgeclient(edge=%s)", c.edge) }

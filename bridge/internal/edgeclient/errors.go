@@ -1,0 +1,181 @@
+package edgeclient
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Codes this package produces besides the edge's own (AUTH_FAILED, INVALID_TOKEN, NOT_FOUND, ...).
+const (
+	CodeNetwork            = "NETWORK"             // transport failure: retry
+	CodeAccessDenied       = "ACCESS_DENIED"       // RFC 8628 access_denied: the user declined
+	CodeExpiredToken       = "EXPIRED_TOKEN"       // RFC 8628 expired_token: the pairing code timed out
+	CodeInvalidGrant       = "INVALID_GRANT"       // RFC 8628 invalid_grant: unknown or used device code
+	CodeUnexpected         = "UNEXPECTED_RESPONSE" // a body this client cannot read
+	CodeServiceUnavailable = "SERVICE_UNAVAILABLE"
+	CodeRateLimited        = "RATE_LIMIT_EXCEEDED"
+	CodeAuthFailed         = "AUTH_FAILED"
+	CodeConflict           = "CONFLICT"
+	CodeInsufficient       = "INSUFFICIENT_PERMISSIONS"
+	CodeInternal           = "INTERNAL_ERROR"
+)
+
+// Error is every failure this package returns (context cancellation aside, which is returned as is).
+type Error struct {
+	Code       string
+	Msg        string
+	Status     int           // HTTP status, 0 for transport errors
+	RequestID  string        // the edge's request_id, for support
+	RetryAfter time.Duration // from Retry-After on 429/503
+	Err        error
+}
+
+func (e *Error) Error() string {
+	s := e.Code
+	if e.Msg != "" {
+		s += ": " + e.Msg
+	}
+	if e.RequestID != "" {
+		s += " (request " + e.RequestID + ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// CodeOf returns err's stable code, or "" when err is nil or not from this package.
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// Retryable says whether trying again later may succeed. INTERNAL_ERROR is not: it is a server
+// bug, and repeating the request would hide it behind a spinner.
+func Retryable(err error) bool {
+	switch CodeOf(err) {
+	case CodeNetwork, CodeServiceUnavailable, CodeRateLimited:
+		return true
+	}
+	return false
+}
+
+// RetryAfter is the server's requested wait (0 when it named none).
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+var reCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,63}$`)
+
+// decodeEdgeError reads {"error":{"code","message","request_id"}}; anything else becomes a code
+// derived from the status, so callers always get a stable code.
+func decodeEdgeError(resp *http.Response, body []byte) *Error {
+	e := &Error{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	var env struct {
+		Error struct {
+			Code      string `json:"code"`
+			Message   string `json:"message"`
+			RequestID string `json:"request_id"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil && reCode.MatchString(env.Error.Code) {
+		e.Code, e.Msg, e.RequestID = env.Error.Code, clip(env.Error.Message, 300), clip(env.Error.RequestID, 100)
+		return e
+	}
+	e.Code = codeForStatus(resp.StatusCode)
+	e.Msg = "HTTP " + strconv.Itoa(resp.StatusCode)
+	return e
+}
+
+// decodeRESTError reads PostgREST's {"code","message","details","hint"}. SQL functions raise
+// UPPER_SNAKE messages with P0001; those are the codes. Other errors map by status.
+func decodeRESTError(resp *http.Response, body []byte) *Error {
+	e := &Error{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	var pe struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details string `json:"details"`
+	}
+	if json.Unmarshal(body, &pe) == nil && pe.Code != "" {
+		e.Msg = clip(pe.Message, 300)
+		switch {
+		case pe.Code == "P0001" && pe.Message == "ILLEGAL_TRANSITION":
+			e.Code, e.Msg = CodeConflict, "illegal status transition "+clip(pe.Details, 100)
+		case pe.Code == "P0001" && pe.Message == "DEVICE_NOT_FOUND":
+			e.Code = "NOT_FOUND"
+		case pe.Code == "P0001" && reCode.MatchString(pe.Message):
+			e.Code = pe.Message
+		case pe.Code == "42501":
+			e.Code = CodeInsufficient
+		case strings.HasPrefix(pe.Code, "PGRST3"): // JWT missing, invalid or expired
+			e.Code = CodeAuthFailed
+		default:
+			e.Code = codeForStatus(resp.StatusCode)
+		}
+		return e
+	}
+	e.Code = codeForStatus(resp.StatusCode)
+	e.Msg = "HTTP " + strconv.Itoa(resp.StatusCode)
+	return e
+}
+
+func codeForStatus(s int) string {
+	switch {
+	case s == http.StatusUnauthorized:
+		return CodeAuthFailed
+	case s == http.StatusForbidden:
+		return CodeInsufficient
+	case s == http.StatusNotFound:
+		return "NOT_FOUND"
+	case s == http.StatusConflict:
+		return CodeConflict
+	case s == http.StatusPaymentRequired:
+		return "SUBSCRIPTION_REQUIRED"
+	case s == http.StatusTooManyRequests:
+		return CodeRateLimited
+	case s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
+		return CodeServiceUnavailable
+	case s >= 500:
+		return CodeInternal
+	case s >= 400:
+		return "INVALID_INPUT"
+	}
+	return CodeUnexpected
+}
+
+// parseRetryAfter reads delta-seconds or an HTTP date; capped at 10 minutes so a hostile or broken
+// server cannot park the bridge.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if n, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(n) * time.Second
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	return min(max(d, 0), 10*time.Minute)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

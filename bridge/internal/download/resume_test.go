@@ -188,17 +188,30 @@ func (s *slowObject) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.reqs = append(s.reqs, r.Header.Get("Range")+"|"+r.Header.Get("If-Range"))
 	s.mu.Unlock()
 	w.Header().Set("ETag", `"slow-v1"`)
-	http.ServeContent(w, r, "p.zip", time.Time{}, &slowReader{ReadSeeker: bytes.NewReader(s.data)})
+	var body io.ReadSeeker = bytes.NewReader(s.data)
+	if r.Header.Get("Range") == "" {
+		body = &slowReader{ReadSeeker: body} // resumes are served at full speed
+	}
+	http.ServeContent(w, r, "p.zip", time.Time{}, body)
 }
 
-type slowReader struct{ io.ReadSeeker }
+// slowReader serves the first MB quickly, then slowly, so a test has seconds to act mid-body
+// even on a loaded machine.
+type slowReader struct {
+	io.ReadSeeker
+	n int
+}
 
 func (s *slowReader) Read(p []byte) (int, error) {
 	if len(p) > 32<<10 {
 		p = p[:32<<10]
 	}
-	time.Sleep(2 * time.Millisecond)
-	return s.ReadSeeker.Read(p)
+	if s.n >= 1<<20 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	n, err := s.ReadSeeker.Read(p)
+	s.n += n
+	return n, err
 }
 
 const childEnv = "OCTANE_DOWNLOAD_CHILD"

@@ -19,7 +19,8 @@ class OCTANEBRIDGE_OT_connect(bpy.types.Operator):
             return {"CANCELLED"}
         b = runtime.bridge()
         if not b.state.paired:
-            b.send("pair", device_name=f"Blender {bpy.app.version_string} on {platform.node()}")
+            name = b.hello.get("device_name") or f"Blender {bpy.app.version_string} on {platform.node()}"
+            b.send("pair", device_name=name)
             self.report({"INFO"}, "Approve this Blender in the browser page that opens")
         return {"FINISHED"}
 

@@ -1,0 +1,61 @@
+"""Inside Blender: the add-on with the REAL bridge binary (OCTANE_BRIDGE_BIN): hello/status
+handshake, cache stats round trip, pairing against a stand-in edge (the code shown, the page
+opened, the device id taken), Browse with that device, disconnect, and a clean stop.
+
+Args after `--`: ADDON_ZIP OUT_JSON
+"""
+import importlib
+import json
+import os
+import sys
+import traceback
+
+import bpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+zip_path, out_path = sys.argv[sys.argv.index("--") + 1 :][:2]
+facts = {}
+
+
+def main():
+    from install_addon import install
+
+    modname = install(zip_path, facts)
+    runtime = importlib.import_module(modname + ".runtime")
+    b = runtime.bridge()
+    st = b.state
+    facts["started"] = runtime.start()
+    facts["unpaired"] = runtime.serve(20, lambda: st.state == "unpaired" and bool(st.bridge_version))
+    facts["hello"] = {"bridge_version": st.bridge_version, "paired": st.paired, "state": st.state, "message": st.message}
+
+    bpy.ops.octane_bridge.cache_stats()
+    facts["cache_stats_ok"] = runtime.serve(10, lambda: bool(st.cache))
+    facts["cache"] = dict(st.cache)
+
+    b.send("status")
+    st.state = "starting"  # the bridge's status answer puts it back
+    facts["status_ok"] = runtime.serve(10, lambda: st.state == "unpaired")
+
+    bpy.ops.octane_bridge.connect()
+    facts["pair_code_ok"] = runtime.serve(20, lambda: bool(st.user_code))
+    facts["pairing"] = {"state": st.state, "user_code": st.user_code, "uri": st.verification_uri}
+    facts["paired_ok"] = runtime.serve(30, lambda: st.paired)
+    facts["device_id"] = st.device_id
+    bpy.ops.octane_bridge.browse()
+    facts["opened"] = list(runtime._session.get("opened", []))
+
+    bpy.ops.octane_bridge.disconnect()
+    facts["unpaired_again"] = runtime.serve(15, lambda: not st.paired and st.state == "unpaired")
+    facts["errors"] = [text for _, text in st.errors]
+
+    proc = b._proc
+    bpy.ops.preferences.addon_disable(module=modname)
+    facts["exit_code"] = proc.wait(10) if proc else None
+
+
+try:
+    main()
+except Exception:
+    facts["exception"] = traceback.format_exc()
+with open(out_path, "w") as f:
+    json.dump(facts, f, indent=1, default=str)

@@ -1,0 +1,109 @@
+"""The add-on with the real bridge binary (go build ./bridge) in headless Blender, against a
+stand-in edge on loopback for pairing. With CI=true a bridge that does not build fails the test."""
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from test_blender_addon import HERE, ROOT, RUNTIMES, addon_zip, blender_env, run_blender  # noqa: F401 (fixture)
+
+
+@pytest.fixture(scope="session")
+def real_bridge(tmp_path_factory):
+    prebuilt = os.environ.get("OCTANE_REAL_BRIDGE")
+    if prebuilt and os.path.isfile(prebuilt):
+        return prebuilt
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    out = str(tmp_path_factory.mktemp("bridge") / "octane-bridge")
+    p = subprocess.run([go, "build", "-o", out, "./bridge"], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "GOFLAGS": os.environ.get("GOFLAGS", "-mod=mod")}, timeout=600)
+    if p.returncode != 0:
+        msg = "the bridge does not build: " + p.stderr[-2000:]
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return out
+
+
+class FakeEdge(BaseHTTPRequestHandler):
+    """/v1/devices/authorize and /v1/devices/token as in RFC 8628 (approved at the first poll);
+    everything else is unavailable, so the bridge stays offline without going anywhere."""
+
+    seen: list = []
+
+    def log_message(self, *args):
+        pass
+
+    def _json(self, status, obj):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append((self.path, json.loads(raw or b"{}")))
+        site = f"http://127.0.0.1:{self.server.server_port}"
+        if self.path == "/v1/devices/authorize":
+            self._json(200, {"device_code": "dc-test", "user_code": "WXYZ-2345", "verification_uri": site + "/connect",
+                             "verification_uri_complete": site + "/connect?code=WXYZ-2345", "expires_in": 600, "interval": 1})
+        elif self.path == "/v1/devices/token":
+            self._json(200, {"api_key": "oct_live_test_secret", "device_id": "d0000000-0000-4000-8000-000000000001",
+                             "user_id": "11111111-1111-4111-8111-111111111111"})
+        else:
+            self._json(503, {"error": {"code": "SERVICE_UNAVAILABLE", "message": "test edge", "request_id": "t"}})
+
+    def do_GET(self):
+        self.seen.append((self.path, None))
+        self._json(503, {"error": {"code": "SERVICE_UNAVAILABLE", "message": "test edge", "request_id": "t"}})
+
+
+@pytest.fixture
+def edge():
+    FakeEdge.seen = []
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), FakeEdge)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_real_bridge_handshake_cache_stats_and_pairing(runtime, real_bridge, addon_zip, edge, tmp_path):
+    url = f"http://127.0.0.1:{edge.server_port}"
+    cache = tmp_path / "packages"
+    env = blender_env(tmp_path, OCTANE_BRIDGE_BIN=real_bridge, OCTANE_SITE_URL=url, OCTANE_EDGE_URL=url,
+                      OCTANE_SUPABASE_URL=url, OCTANE_SUPABASE_ANON_KEY="anon-test", OCTANE_CACHE_DIR=str(cache),
+                      OCTANE_CACHE_MAX_BYTES="50000000", OCTANE_LOG_LEVEL="debug", OCTANE_DEVICE_NAME="addon test",
+                      # the bridge's own files (credentials, log) stay in the test's folder
+                      OCTANE_BRIDGE_CACHE_DIR=str(tmp_path / "bridge-home"),
+                      DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/octane-test-bus")
+    out = tmp_path / "facts.json"
+    run_blender(os.path.join(HERE, "real_bridge_e2e.py"), [addon_zip, str(out)], env, timeout=240, runtime=runtime)
+    f = json.loads(out.read_text())
+    assert "exception" not in f, f["exception"]
+    # hello / status handshake
+    assert f["started"] and f["unpaired"], f["hello"]
+    assert f["hello"]["bridge_version"] and f["hello"]["paired"] is False
+    assert f["status_ok"]
+    # cache stats round trip: the bridge opened the cache the add-on named, with its cap
+    assert f["cache_stats_ok"], f
+    assert f["cache"]["dir"] == str(cache) and f["cache"]["max_bytes"] == 50000000
+    assert f["cache"]["entries"] == 0 and f["cache"]["bytes"] == 0 and cache.is_dir()
+    # pairing: the code is shown, the approval page opened, the device id taken
+    assert f["pair_code_ok"] and f["pairing"]["user_code"] == "WXYZ-2345"
+    assert f["pairing"]["uri"] == url + "/connect?code=WXYZ-2345"
+    authorize = [body for path, body in FakeEdge.seen if path == "/v1/devices/authorize"]
+    assert authorize and authorize[0]["name"] == "addon test" and authorize[0]["platform"] == "blender"
+    assert f["paired_ok"] and f["device_id"] == "d0000000-0000-4000-8000-000000000001"
+    assert f["opened"][:1] == [url + "/connect?code=WXYZ-2345"]
+    assert f["opened"][-1] == url + "/?device=d0000000-0000-4000-8000-000000000001"
+    assert f["unpaired_again"], f
+    assert f["exit_code"] == 0

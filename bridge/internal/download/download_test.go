@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -446,5 +447,23 @@ func TestFetchSamePartTakesTurns(t *testing.T) {
 	err = (&Client{}).Fetch(ctx, srv.URL, part, int64(len(data)), shaHex(data), nil)
 	if CodeOf(err) != CodeFailed || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want DOWNLOAD_FAILED after the deadline, got %v", err)
+	}
+}
+
+// Downloads stream to disk: 32 MB cost a buffer, not their size, in memory.
+func TestFetchMemoryDoesNotGrowWithSize(t *testing.T) {
+	data := bytes.Repeat(blob(64<<10, 13), 512)
+	_, u := newObject(t, data)
+	sum := shaHex(data)
+	part := filepath.Join(t.TempDir(), "big.part")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if err := (&Client{}).Fetch(context.Background(), u, part, int64(len(data)), sum, nil); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Fatalf("downloading 32 MB allocated %d MB", grew>>20)
 	}
 }

@@ -367,3 +367,28 @@ func le32s(vs ...uint32) []byte {
 }
 
 func crc(s string) uint32 { return crc32.ChecksumIEEE([]byte(s)) }
+
+// Extraction streams: a 48 MB package costs a few buffers, not its size, in memory.
+func TestExtractMemoryDoesNotGrowWithSize(t *testing.T) {
+	big := bytes.Repeat(noise(64<<10, 9), 768) // 48 MB, stored
+	zb := buildZip([]zent{{Name: "textures/4k/a.png", Data: big}, {Name: "b.exr", Data: bytes.Repeat([]byte("exr "), 1<<20), Deflate: true}})
+	tmp := t.TempDir()
+	zp := filepath.Join(tmp, "big.zip")
+	os.WriteFile(zp, zb, 0o600)
+	out := filepath.Join(tmp, "out")
+	os.Mkdir(out, 0o755)
+	big, zb = nil, nil
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	if err := Extract(context.Background(), zp, out, DefaultLimits(), nil); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 12<<20 {
+		t.Fatalf("extracting 52 MB allocated %d MB", grew>>20)
+	}
+	if st, err := os.Stat(filepath.Join(out, "textures", "4k", "a.png")); err != nil || st.Size() != 48<<20 {
+		t.Fatalf("extracted file: %v", err)
+	}
+}

@@ -392,3 +392,16 @@ func TestExtractMemoryDoesNotGrowWithSize(t *testing.T) {
 		t.Fatalf("extracted file: %v", err)
 	}
 }
+
+// Zips made by other tools carry directory entries; those holding listed files are fine.
+func TestExtractAcceptsParentDirectoryEntries(t *testing.T) {
+	zb, files, contents := goodPackage(t)
+	ents := append([]zent{{Name: "textures/"}, {Name: "textures/2k/"}}, mustZipEntries(t, zb)...)
+	err, out := run(t, buildZip(ents), DefaultLimits(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "textures", "2k", "albedo.png")); err != nil || !bytes.Equal(b, contents["textures/2k/albedo.png"]) {
+		t.Fatalf("albedo: %v", err)
+	}
+}

@@ -86,7 +86,7 @@ var reSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // Open creates dir if needed, removes temp dirs left by a killed process, and indexes the
 // entries (eviction to maxBytes happens at the next Install or SetMax, not here, so that start
-// stays fast). maxBytes <= 0 means no size cap. One process at a time may use a cache directory.
+// stays fast). maxBytes <= 0 means no size cap. Several bridges may share a directory.
 func Open(dir string, maxBytes int64) (*Cache, error) {
 	c := &Cache{dir: dir, max: maxBytes, items: map[string]*item{}, pins: map[string]int{}, inflight: map[string]chan struct{}{}}
 	for _, d := range []string{dir, c.pkgDir(), c.tmpDir(), c.downloadsDir()} {
@@ -137,17 +137,28 @@ func (c *Cache) Lookup(sha string) (string, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	it, ok := c.items[sha]
+	it, ok := c.presentLocked(sha)
 	if !ok {
 		return "", false
 	}
-	p := c.entry(sha)
-	if _, err := os.Stat(p); err != nil {
-		delete(c.items, sha) // removed behind our back
-		return "", false
-	}
 	c.touchLocked(sha, it)
-	return p, true
+	return c.entry(sha), true
+}
+
+// presentLocked reports whether the entry is on disk, learning about entries another bridge
+// sharing the directory installed and forgetting ones removed behind our back.
+func (c *Cache) presentLocked(sha string) (*item, bool) {
+	info, err := os.Stat(c.entry(sha))
+	if err != nil || !info.IsDir() {
+		delete(c.items, sha)
+		return nil, false
+	}
+	it, ok := c.items[sha]
+	if !ok {
+		it = &item{size: -1, used: info.ModTime()}
+		c.items[sha] = it
+	}
+	return it, true
 }
 
 func (c *Cache) touchLocked(sha string, it *item) {
@@ -171,7 +182,7 @@ func (c *Cache) Install(sha string, fill func(tmpDir string) error) (string, err
 	}
 	for {
 		c.mu.Lock()
-		if it, ok := c.items[sha]; ok {
+		if it, ok := c.presentLocked(sha); ok {
 			c.touchLocked(sha, it)
 			c.mu.Unlock()
 			return c.entry(sha), nil

@@ -167,6 +167,33 @@ func TestCrashBeforeRenameIsNeverAHit(t *testing.T) {
 	}
 }
 
+// Two caches on one directory (two bridges, one per Blender window) see each other's entries.
+func TestSharedDirectory(t *testing.T) {
+	root := t.TempDir()
+	c1, c2 := mustOpen(t, root, 0), mustOpen(t, root, 0)
+	sha := key("shared")
+	dir, err := c1.Install(sha, fillN(500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := c2.Lookup(sha)
+	if !ok || got != dir {
+		t.Fatalf("the other bridge's entry is not found: %q %v", got, ok)
+	}
+	if _, err := c2.Install(sha, func(string) error { t.Fatal("filled an entry the other bridge has"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := c1.Clear(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c2.Lookup(sha); ok {
+		t.Fatal("an entry removed by the other bridge is still a hit")
+	}
+	if s := c2.Stats(); s.Entries != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
 func TestConcurrentInstallFillsOnce(t *testing.T) {
 	c := mustOpen(t, t.TempDir(), 1<<20)
 	sha := key("d")

@@ -1,0 +1,197 @@
+"""Runs inside headless Blender for the end-to-end test (e2e/run.mjs).
+
+Installs the add-on from its zip the way a user does, keeps Blender alive, and lets the Node
+runner drive it over stdin/stdout:
+  runner -> Blender   one JSON command per stdin line: {"id": 1, "cmd": "state"} ...
+  Blender -> runner   stdout lines starting with "E2E " + JSON: {"ev": "ack"|"msg"|"reply"|"ready"|"fatal", ...}
+
+Blender's background mode (-b) runs no event loop, so bpy.app.timers never fire; this script is
+the loop instead: it drains the add-on's bridge queue (runtime.drain, what the add-on's own timer
+does in a UI session) and runs the runner's commands between drains, on the main thread.
+
+Args after `--`: ADDON_ZIP
+"""
+import importlib
+import json
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+
+import bpy
+
+ZIP = sys.argv[sys.argv.index("--") + 1]
+_out_lock = threading.Lock()
+
+
+def emit(ev, **fields):
+    line = "E2E " + json.dumps({"ev": ev, "t": time.time(), **fields}, default=str)
+    with _out_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+def install(zip_path):
+    """Blender 4.2+: extension install; older Blender (Debian's 3.4): legacy add-on install."""
+    if bpy.app.version >= (4, 2, 0):
+        bpy.context.preferences.system.use_online_access = True
+        bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
+        return "bl_ext.user_default.octane_bridge"
+    bpy.ops.preferences.addon_install(filepath=zip_path, overwrite=True)
+    bpy.ops.preferences.addon_enable(module="octane_bridge")
+    return "octane_bridge"
+
+
+def cube_state():
+    cube = bpy.data.objects.get("Cube")
+    if cube is None:
+        return {"exists": False}
+    mat = cube.active_material
+    props = {}
+    if mat is not None:
+        props = {k: mat.get(k) for k in ("octane_bridge_shader_id", "octane_bridge_version", "octane_bridge_import_id")}
+    return {
+        "exists": True,
+        "selected": cube.select_get(),
+        "active_material": mat.name if mat else None,
+        "provenance": props,
+        "slots": [s.material.name if s.material else None for s in cube.material_slots],
+        "images": sorted(bpy.path.abspath(n.image.filepath) for n in (mat.node_tree.nodes if mat and mat.node_tree else [])
+                         if n.bl_idname == "ShaderNodeTexImage" and n.image),
+    }
+
+
+class Driver:
+    def __init__(self, runtime, modname):
+        self.runtime = runtime
+        self.modname = modname
+        self.bridge = runtime.bridge()
+        self.cmds = queue.Queue()
+        self.running = True
+        self.seen_replies = 0
+        self._spy()
+
+    def _spy(self):
+        """Reports every bridge message and the moment each import's material was assigned."""
+        b = self.bridge
+        orig_handle, orig_import = b._handle, b.import_handler
+
+        def handle(msg):
+            if msg.type != "import":
+                emit("msg", type=msg.type, fields=dict(msg.fields))
+            return orig_handle(msg)
+
+        def import_handler(fields):
+            t0 = time.time()
+            reply = orig_import(fields)
+            emit("reply", reply=reply, received=t0, assigned=time.time(), import_fields=fields, cube=cube_state())
+            return reply
+
+        b._handle = handle
+        b.import_handler = import_handler
+
+    def snapshot(self):
+        st = self.bridge.state
+        proc = self.bridge._proc
+        return {
+            "state": st.state, "message": st.message, "paired": st.paired, "device_id": st.device_id,
+            "user_code": st.user_code, "verification_uri": st.verification_uri,
+            "errors": [text for _, text in st.errors],
+            "recent": [{"import_id": r.import_id, "ok": r.ok, "text": r.text} for r in st.recent],
+            "cache": dict(st.cache), "running": self.bridge.running, "bridge_pid": proc.pid if proc else None,
+            "opened": list(self.runtime._session.get("opened", [])), "cube": cube_state(),
+            "materials": sorted(m.name for m in bpy.data.materials),
+        }
+
+    def reader(self):
+        for line in sys.stdin:
+            line = line.strip()
+            if line:
+                try:
+                    self.cmds.put(json.loads(line))
+                except ValueError:
+                    emit("error", message=f"bad command line {line[:200]!r}")
+        self.cmds.put({"cmd": "quit"})  # the runner went away
+
+    def run_cmd(self, c):
+        name = c.get("cmd")
+        if name == "state":
+            return self.snapshot()
+        if name == "connect":
+            return {"result": sorted(bpy.ops.octane_bridge.connect())}
+        if name == "stop_bridge":
+            self.bridge.stop()
+            return {"running": self.bridge.running}
+        if name == "start_bridge":
+            return {"started": self.runtime.start()}
+        if name == "kill_bridge":
+            proc = self.bridge._proc
+            if proc:
+                proc.kill()
+            return {"killed": bool(proc)}
+        if name == "clear_cache":
+            return {"sent": self.bridge.send("cache", action="clear")}
+        if name == "cache_stats":
+            self.bridge.state.cache = {}
+            return {"sent": self.bridge.send("cache", action="stats")}
+        if name == "reset_cube":
+            # Forget imported materials so the next import appends again (cold path in Blender).
+            cube = bpy.data.objects["Cube"]
+            for s in cube.material_slots:
+                s.material = bpy.data.materials.get("Material")
+            for m in list(bpy.data.materials):
+                if m.get("octane_bridge_shader_id"):
+                    bpy.data.materials.remove(m)
+            for img in list(bpy.data.images):
+                if img.users == 0:
+                    bpy.data.images.remove(img)
+            return self.select_cube()
+        if name == "select_cube":
+            return self.select_cube()
+        if name == "quit":
+            self.running = False
+            return {}
+        raise ValueError(f"unknown command {name!r}")
+
+    def select_cube(self):
+        if bpy.context.object and bpy.context.object.mode != "OBJECT":
+            bpy.ops.object.mode_set(mode="OBJECT")
+        for o in bpy.context.view_layer.objects:
+            o.select_set(o.name == "Cube")
+        bpy.context.view_layer.objects.active = bpy.data.objects["Cube"]
+        return {"cube": cube_state()}
+
+    def loop(self):
+        threading.Thread(target=self.reader, name="e2e-stdin", daemon=True).start()
+        emit("ready", addon=self.modname, blender=bpy.app.version_string, **self.snapshot())
+        while self.running:
+            self.runtime.drain()
+            try:
+                c = self.cmds.get(timeout=0.01)
+            except queue.Empty:
+                continue
+            try:
+                emit("ack", id=c.get("id"), ok=True, **(self.run_cmd(c) or {}))
+            except Exception as e:  # report, keep serving
+                emit("ack", id=c.get("id"), ok=False, error=f"{type(e).__name__}: {e}", trace=traceback.format_exc())
+            self.runtime.drain()
+        self.bridge.stop()
+
+
+def main():
+    modname = install(ZIP)
+    runtime = importlib.import_module(modname + ".runtime")
+    d = Driver(runtime, modname)
+    d.select_cube()
+    if not d.bridge.running:
+        runtime.start()
+    d.loop()
+
+
+try:
+    main()
+except Exception:
+    emit("fatal", trace=traceback.format_exc())
+    sys.exit(1)

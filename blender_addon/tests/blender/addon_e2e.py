@@ -42,6 +42,7 @@ def main():
     facts["installed_at"] = os.path.dirname(addon.__file__)
     facts["enabled"] = modname in bpy.context.preferences.addons
     bridge = runtime.bridge()
+    facts["running_after_enable"] = bridge.running  # OCTANE_AUTOSTART=1 in background mode
     facts["started"] = runtime.start()
     facts["online"] = pump(bridge, runtime, lambda: bridge.state.state == "online")
     facts["device_id"] = bridge.state.device_id

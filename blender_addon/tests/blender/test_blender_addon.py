@@ -76,6 +76,7 @@ OCTANE_ENV = {
     "OCTANE_CACHE_DIR": "/tmp/octane-addon-test-cache",
     "OCTANE_CACHE_MAX_BYTES": "123456789",
     "OCTANE_LOG_LEVEL": "debug",
+    "OCTANE_AUTOSTART": "1",
 }
 IMPORT = {"shader_id": "oak-wood", "version": "1.0.0", "shader_name": "Oak Wood", "material_name": "OB_OakWood"}
 
@@ -111,6 +112,7 @@ def test_installs_from_zip_into_user_scripts_and_connects(e2e):
     else:  # Blender 3.4: the legacy add-on path (bl_info)
         assert e2e["as"] == "legacy" and e2e["blender"].startswith("3.4")
         assert e2e["installed_at"].endswith(os.path.join("scripts", "addons", "octane_bridge"))
+    assert e2e["running_after_enable"] is True  # OCTANE_AUTOSTART=1: started on enable, even with -b
     assert e2e["started"] and e2e["online"] and e2e["device_id"] == "dev-fake"
     hello = e2e["bridge_log"][0]
     assert hello["type"] == "hello" and hello["v"] == 1 and hello["addon_version"] == "0.1.0"

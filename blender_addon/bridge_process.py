@@ -199,6 +199,7 @@ class Bridge:
             return  # an old process; a new one already runs
         code = proc.wait()
         self._proc = None
+        self.state.current = None  # a restarted bridge sends progress again for what it resumes
         if not self._wanted:
             self.state.state = "stopped"
             return

@@ -122,7 +122,8 @@ class BridgeState:
             self.paired = True
             self.device_id = str(f["device_id"])
             self.user_code = ""
-            self.state = "connecting"
+            if self.state in ("stopped", "starting", "unpaired", "pairing"):
+                self.state = "connecting"  # `paired` also answers a pair request when already online
         elif t == "unpaired":
             self.paired = False
             self.device_id = ""

@@ -89,3 +89,11 @@ def test_every_bridge_failure_code_has_plain_words():
         text = BridgeState.error_text(code, "raw bridge text")
         assert text != "raw bridge text" and code not in text and text.endswith(".")
     assert BridgeState.error_text("SOMETHING_NEW", "The bridge says why") == "The bridge says why"
+
+
+def test_paired_answer_while_online_keeps_online():
+    s = BridgeState()
+    s.apply(msg('{"v":1,"type":"hello","bridge_version":"1","protocol":1,"paired":true,"device_id":"d"}'))
+    s.apply(msg('{"v":1,"type":"status","state":"online","device_id":"d"}'))
+    s.apply(msg('{"v":1,"type":"paired","device_id":"d"}'))  # Connect clicked on a paired Blender
+    assert s.state == "online" and s.paired

@@ -56,6 +56,8 @@ def main():
             send({"type": "import_status", "import_id": msg["import_id"],
                   "status": "completed" if t == "imported" else "failed", "code": msg.get("code")})
             next_import()
+        elif t == "pair" and os.environ.get("FAKE_BRIDGE_ALREADY_PAIRED") == "1":
+            send({"type": "paired", "device_id": "dev-fake"})  # what the real bridge answers when paired
         elif t == "pair":
             send({"type": "pair_code", "user_code": "WDJB-MJHT", "verification_uri_complete": "http://127.0.0.1:3000/device?code=WDJB-MJHT", "expires_in": 600})
         elif t == "unpair":

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from test_blender_addon import HERE, ROOT, RUNTIMES, blender_env, bpy_python, run_blender
+from test_blender_addon import HERE, ROOT, RUNTIMES, addon_zip, blender_env, bpy_python, run_blender  # noqa: F401 (fixture)
 
 FAKE = os.path.join(HERE, "fake_bridge.py")
 BUILDS = {"linux-amd64": "octane-bridge", "darwin-arm64": "octane-bridge", "windows-amd64": "octane-bridge.exe"}
@@ -121,3 +121,15 @@ def test_extension_for_another_platform_is_refused(dist, tmp_path):
     assert "exception" not in facts, facts["exception"]
     # Blender: "This platform (linux-x64) isn't one of (windows-x64)"; nothing is installed.
     assert facts["as"] == "extension" and facts["enabled"] is False and facts["extension_dir_exists"] is False, facts
+
+
+def test_online_access_off_keeps_the_bridge_off(addon_zip, tmp_path):
+    out = tmp_path / "facts.json"
+    run_blender(os.path.join(HERE, "online_access_e2e.py"), [addon_zip, str(out)],
+                blender_env(tmp_path, OCTANE_BRIDGE_BIN=FAKE, FAKE_BRIDGE_ALREADY_PAIRED="1"), runtime="bpy")
+    facts = json.loads(out.read_text())
+    assert "exception" not in facts, facts["exception"]
+    assert facts["online_access"] is False and facts["connect_offline"] == ["CANCELLED"]
+    assert facts["running_offline"] is False and facts["state_offline"] == "error"
+    assert "Online access is disabled" in facts["message_offline"] and "Online access is disabled" in facts["connect_report"]
+    assert facts["connect_online"] == ["FINISHED"] and facts["online"] is True

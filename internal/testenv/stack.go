@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -323,26 +324,16 @@ func freeAddr(t testing.TB) string {
 
 // buildServers builds the stand-in and the edge into a per-user directory under the system temp
 // dir. go build leaves an up-to-date output alone, so repeated runs cost a fraction of a second;
-// an flock serialises the test binaries of parallel packages building the same outputs.
+// when it does write, it renames a finished file into place, so test binaries of parallel packages
+// building the same outputs never see half a file.
 func buildServers(root string) (map[string]string, error) {
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("octane-testenv-%d", os.Getuid()))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	lock, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return nil, err
-	}
-	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
-	goBin := "go"
-	if gr := os.Getenv("GOROOT"); gr != "" {
-		goBin = filepath.Join(gr, "bin", "go")
-	} else if _, err := exec.LookPath("go"); err != nil {
-		goBin = "/usr/local/go/bin/go"
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if p, err := exec.LookPath("go"); err == nil {
+		goBin = p
 	}
 	bins := map[string]string{}
 	for name, pkg := range map[string]string{"supabase": "./supabase/local", "edge": "./edge"} {

@@ -1,0 +1,516 @@
+// End-to-end test of the whole product on this machine: Chromium (the site) → Next → edge →
+// PostgreSQL/Realtime → the real bridge → the add-on in headless Blender, and back.
+//
+//   node e2e/run.mjs            the test (scripts/suites/e2e.sh); writes {passed, failed, skipped}
+//                               to $E2E_REPORT
+//   node e2e/run.mjs --bench    the import-latency benchmark (scripts/bench/import.sh); writes
+//                               JSON lines to $BENCH_OUT
+//
+// Needs OCTANE_PG_URL/OCTANE_PG_TEMPLATE and the S3 service (scripts/test.sh provides them).
+// Without a buildable bridge the tests that need it skip locally and fail with CI=true.
+// docs/e2e.md describes what each test asserts.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { startStack, buildBridge, rootDir, localDir, dotenv } from "./lib/stack.mjs";
+import { Blender, buildAddonZip } from "./lib/blender.mjs";
+import { makePackage } from "./lib/packages.mjs";
+import { run, sleep } from "./lib/proc.mjs";
+import { bridgeListeningSockets } from "./lib/sockets.mjs";
+
+const BENCH = process.argv.includes("--bench");
+const CI = process.env.CI === "true";
+const PRO = { email: "pro@octane.local", password: "octane-demo-pro", id: "11111111-1111-4111-8111-111111111111" };
+const FREE = { email: "free@octane.local", password: "octane-demo-free", id: "22222222-2222-4222-8222-222222222222" };
+const MAIN_SHADER = process.env.E2E_SHADER ?? "brushed-aluminium"; // a Pro shader of the demo catalog
+const OFFLINE_SHADER = "black-marble"; // another Pro shader (a different material)
+const STATUSES = ["queued", "redeemed", "downloading", "verifying", "importing", "done"];
+const runId = `${process.pid}${Date.now().toString(36)}`.toLowerCase();
+const t0 = Date.now();
+const log = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}`);
+const shotDir = path.join(localDir, "reports", "screenshots", "e2e");
+fs.mkdirSync(shotDir, { recursive: true });
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+const sha256 = (buf) => crypto.createHash("sha256").update(buf).digest("hex");
+const q1 = (stack, q) => stack.sql(q).trim();
+const qjson = (stack, q) => JSON.parse(q1(stack, `select coalesce(json_agg(t), '[]') from (${q}) t`));
+
+// ----------------------------------------------------------------------------------------------
+// Setup
+
+let bridgeBin = null;
+let bridgeError = null;
+const tamperId = `e2e-tamper-${runId.replace(/[^a-z0-9]/g, "")}`.slice(0, 60);
+const s3Keys = []; // objects this run created that nobody else uses
+let tamperPkg = null;
+let benchPkg = null;
+
+async function setup() {
+  const env0 = dotenv();
+  const out = path.join(localDir, "e2e", "bin", "octane-bridge");
+  try {
+    log("building the bridge (local delivery key pinned)");
+    buildBridge(out, env0);
+    bridgeBin = out;
+  } catch (e) {
+    bridgeError = String(e.stderr ?? e.message).trim().split("\n").filter((l) => !l.startsWith("#")).slice(0, 2).join(" | ");
+    log(`the bridge does not build: ${bridgeError}`);
+  }
+  const stack = await startStack({
+    log,
+    runId,
+    makePackages: ({ bins, tmp }) => {
+      const outDir = path.join(tmp, "packages-out");
+      const workDir = path.join(tmp, "packages-src");
+      const from = path.join(rootDir, "catalog/demo/packages/oak-wood-1.0.0.zip");
+      tamperPkg = makePackage({ publishBin: bins.publish, from, shaderId: tamperId, name: `Tamper Test ${runId.slice(-6)}`, outDir, workDir });
+      s3Keys.push(tamperPkg.key, `previews/${tamperId}.webp`);
+      if (BENCH) {
+        benchPkg = makePackage({ publishBin: bins.publish, from, shaderId: "e2e-bench-5mb", name: "Bench 5 MB", padTo: 5 << 20, outDir, workDir });
+      }
+      return [outDir];
+    },
+  });
+  stack.onStop(() => { if (s3Keys.length) run(stack.bins.s3tool, ["rm", ...s3Keys], { env: stack.env }); });
+
+  const zip = buildAddonZip(stack.tmp, bridgeBin);
+  log(`add-on zip ${path.basename(zip)}${bridgeBin ? " with the bridge" : " WITHOUT a bridge"}`);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+  stack.onStop(() => browser.close());
+  const blender = await Blender.start({ zip, tmp: stack.tmp, urls: stack.urls, anonKey: stack.env.SUPABASE_ANON_KEY, logFile: path.join(stack.logDir, "blender.log") });
+  stack.onStop(() => blender.stop());
+  log(`Blender ${blender.ready.blender} ready, add-on "${blender.ready.addon}", bridge state ${blender.ready.state}`);
+  return { stack, browser, blender, zip };
+}
+
+// Every request and WebSocket the site's pages open, for the loopback check at the end.
+const requests = [];
+const openPages = [];
+
+async function newPage(ctx) {
+  const context = await ctx.browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: ctx.stack.urls.site });
+  context.on("request", (r) => requests.push({ url: r.url(), page: r.frame()?.url?.() ?? "" }));
+  const page = await context.newPage();
+  openPages.push(page);
+  page.on("websocket", (ws) => requests.push({ url: ws.url(), page: page.url() }));
+  page.setDefaultTimeout(20_000);
+  return { page, context };
+}
+
+async function signIn(page, user, next = "/") {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("E-mail").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === new URL(next, "http://x").pathname);
+}
+
+async function userJWT(ctx, user) {
+  const r = await fetch(`${ctx.stack.urls.supabase}/auth/v1/token?grant_type=password`, {
+    method: "POST",
+    headers: { apikey: ctx.stack.env.SUPABASE_ANON_KEY, "content-type": "application/json" },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  });
+  const b = await r.json();
+  assert(r.status === 200 && b.access_token, `sign-in of ${user.email} over the API: ${r.status} ${JSON.stringify(b)}`);
+  return b.access_token;
+}
+
+const importButton = (page) => page.getByRole("button", { name: /Import to Blender|Import again/ });
+const statusBox = (page) => page.getByTestId("import-status");
+
+function latestImport(ctx, user, after = "-infinity") {
+  return qjson(ctx.stack, `select id, status, progress, error_code, error_message, timings, device_id, version,
+      (select slug from public.shaders s where s.id = i.shader_id) as slug
+    from public.imports i where user_id = '${user.id}' and created_at > '${after}' order by created_at desc limit 1`)[0] ?? null;
+}
+
+/** Opens a shader page with this Blender preselected and checks the picker. */
+async function openShader(ctx, page, slug) {
+  await page.goto(`/shaders/${slug}?device=${ctx.device.id}`);
+  const picker = page.getByLabel("Import into");
+  await picker.waitFor();
+  assert((await picker.inputValue()) === ctx.device.id, `the ?device= Blender is not preselected on /shaders/${slug}`);
+}
+
+async function waitPageStatus(page, status, ms) {
+  const box = statusBox(page);
+  try {
+    await page.locator(`[data-testid="import-status"][data-status="${status}"]`).waitFor({ timeout: ms });
+  } catch (e) {
+    const seen = (await box.count()) ? `${await box.getAttribute("data-status")}: ${(await box.innerText()).replace(/\s+/g, " ")}` : "no status shown";
+    throw new Error(`the page did not reach "${status}" within ${ms} ms (shows ${seen})`);
+  }
+  return (await box.innerText()).replace(/\s+/g, " ").trim();
+}
+
+function checkTimings(row) {
+  const keys = Object.keys(row.timings ?? {});
+  const missing = STATUSES.filter((s) => !keys.includes(s));
+  assert(missing.length === 0, `imports.timings lacks ${missing.join(", ")}: ${JSON.stringify(row.timings)}`);
+  const ts = STATUSES.map((s) => Date.parse(row.timings[s]));
+  for (let i = 1; i < ts.length; i++) {
+    assert(ts[i] >= ts[i - 1], `imports.timings out of order at ${STATUSES[i]}: ${JSON.stringify(row.timings)}`);
+  }
+  return ts;
+}
+
+async function checkCache(ctx, slug) {
+  const v = qjson(ctx.stack, `select sv.sha256, sv.size, sv.manifest from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${slug}'`)[0];
+  const dir = path.join(ctx.blender.cacheDir, "pkg", v.sha256);
+  assert(fs.existsSync(dir), `the bridge cache has no entry pkg/${v.sha256} (cache: ${fs.existsSync(path.join(ctx.blender.cacheDir, "pkg")) ? fs.readdirSync(path.join(ctx.blender.cacheDir, "pkg")).join(", ") : "empty"})`);
+  for (const f of v.manifest.files) {
+    const p = path.join(dir, f.path);
+    assert(fs.existsSync(p), `cache entry lacks ${f.path}`);
+    const b = fs.readFileSync(p);
+    assert(b.length === f.size && sha256(b) === f.sha256, `cache entry ${f.path} does not match the signed manifest`);
+  }
+  return { dir, files: v.manifest.files.length, sha: v.sha256 };
+}
+
+// ----------------------------------------------------------------------------------------------
+// Tests (in order; later ones use the device paired by the first)
+
+const tests = [
+  {
+    name: "pair: the add-on's Connect shows a code, /connect approves it, the bridge comes online",
+    needs: ["bridge"],
+    async fn(ctx) {
+      const { page } = (ctx.pro = await newPage(ctx));
+      await signIn(page, PRO, "/");
+      const since = ctx.blender.mark();
+      await ctx.blender.cmd("connect");
+      const code = await ctx.blender.waitEvent((e) => e.ev === "msg" && e.type === "pair_code", 30_000, "pair_code from the bridge", since);
+      const uri = code.fields.verification_uri_complete;
+      assert(uri.startsWith(`${ctx.stack.urls.site}/connect`), `verification URI ${uri} is not this site's /connect`);
+      const st = await ctx.blender.cmd("state");
+      assert(st.user_code === code.fields.user_code, "the add-on does not show the user code");
+      assert(st.opened.includes(uri), `the add-on did not open ${uri} (opened: ${st.opened})`);
+      await page.goto(uri);
+      await page.getByRole("button", { name: "Approve this Blender" }).click();
+      await page.getByText("Blender connected.").waitFor();
+      await page.screenshot({ path: path.join(shotDir, "connect-approved.png") });
+      const on = await ctx.blender.waitState((s) => s.paired && s.state === "online", 45_000, "the bridge online after pairing");
+      const dev = qjson(ctx.stack, `select id, user_id, name, platform, revoked_at from public.devices where id = '${on.device_id}'`)[0];
+      assert(dev && dev.user_id === PRO.id && !dev.revoked_at, `devices row: ${JSON.stringify(dev)}`);
+      ctx.device = { id: on.device_id, name: dev.name };
+      log(`paired device ${dev.name} (${dev.id})`);
+    },
+  },
+  {
+    name: "import: the page shows done, the cube gets the shader's material with provenance, the cache holds the verified package, the imports row has every status with timings",
+    needs: ["bridge", "device"],
+    async fn(ctx) {
+      const { page } = ctx.pro;
+      await ctx.blender.cmd("reset_cube");
+      await openShader(ctx, page, MAIN_SHADER);
+      const since = ctx.blender.mark();
+      const before = new Date().toISOString();
+      await importButton(page).click();
+      const text = await waitPageStatus(page, "done", 60_000);
+      assert(/Imported/.test(text), `page status text: ${text}`);
+      await page.screenshot({ path: path.join(shotDir, "import-done.png") });
+      const row = latestImport(ctx, PRO, before);
+      assert(row && row.slug === MAIN_SHADER && row.status === "done" && row.progress === 100 && !row.error_code, `imports row: ${JSON.stringify(row)}`);
+      assert(row.device_id === ctx.device.id, "the import went to another device");
+      checkTimings(row);
+      const reply = await ctx.blender.waitEvent((e) => e.ev === "reply" && e.reply.import_id === row.id, 10_000, "the add-on's reply", since);
+      assert(reply.reply.type === "imported", `add-on reply: ${JSON.stringify(reply.reply)}`);
+      const manifest = qjson(ctx.stack, `select sv.manifest from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${MAIN_SHADER}'`)[0].manifest;
+      const st = await ctx.blender.cmd("state");
+      const cube = st.cube;
+      assert(cube.active_material && cube.active_material.split(".")[0] === manifest.material_name, `cube's active material ${cube.active_material}, want ${manifest.material_name}`);
+      assert(cube.provenance.octane_bridge_version === manifest.version, `provenance version ${JSON.stringify(cube.provenance)}`);
+      assert(cube.provenance.octane_bridge_shader_id === MAIN_SHADER, `provenance shader id ${JSON.stringify(cube.provenance)}, want ${MAIN_SHADER}`);
+      assert(cube.provenance.octane_bridge_import_id === row.id, `provenance import id ${cube.provenance.octane_bridge_import_id}, want ${row.id}`);
+      assert(cube.images.length > 0 && cube.images.every((p) => p.startsWith(ctx.blender.cacheDir)), `material images not from the cache: ${cube.images}`);
+      const cache = await checkCache(ctx, MAIN_SHADER);
+      assert(cube.images.every((p) => p.startsWith(cache.dir)), "material images are not in the verified cache entry");
+      assert(st.recent.some((r) => r.import_id === row.id && r.ok), `Blender's recent imports: ${JSON.stringify(st.recent)}`);
+      ctx.lastMaterial = cube.active_material;
+      log(`imported ${MAIN_SHADER}: click → assigned ${Math.round(reply.assigned * 1000 - Date.parse(before))} ms; timings ${JSON.stringify(row.timings)}`);
+    },
+  },
+  {
+    name: "unsubscribed user: the Pro shader page shows the paywall, the edge refuses, no import row",
+    async fn(ctx) {
+      const { page, context } = await newPage(ctx);
+      await signIn(page, FREE, "/");
+      await page.goto(`/shaders/${MAIN_SHADER}`);
+      const wall = page.getByTestId("paywall");
+      await wall.waitFor();
+      const text = (await wall.innerText()).replace(/\s+/g, " ");
+      assert(/is a Pro shader/.test(text) && /Subscribe to import/.test(text), `paywall text: ${text}`);
+      assert((await importButton(page).count()) === 0, "the free user sees an Import button");
+      await page.screenshot({ path: path.join(shotDir, "paywall.png") });
+      const shaderId = q1(ctx.stack, `select id from public.shaders where slug = '${MAIN_SHADER}'`);
+      const jwt = await userJWT(ctx, FREE);
+      const r = await fetch(`${ctx.stack.urls.edge}/v1/imports`, {
+        method: "POST", headers: { authorization: `Bearer ${jwt}`, "content-type": "application/json" },
+        body: JSON.stringify({ shader_id: shaderId }),
+      });
+      const body = await r.json();
+      assert(r.status === 402 && body.error?.code === "SUBSCRIPTION_REQUIRED", `edge answered ${r.status} ${JSON.stringify(body)}`);
+      const n = q1(ctx.stack, `select count(*) from public.imports where user_id = '${FREE.id}'`);
+      assert(n === "0", `${n} import rows for the free user`);
+      await context.close();
+    },
+  },
+  {
+    name: "bridge offline: the import waits queued and completes when the bridge returns",
+    needs: ["bridge", "device"],
+    async fn(ctx) {
+      const { page } = ctx.pro;
+      await ctx.blender.cmd("stop_bridge");
+      await ctx.blender.waitState((s) => !s.running, 10_000, "the bridge stopped");
+      await ctx.blender.cmd("select_cube");
+      await openShader(ctx, page, OFFLINE_SHADER);
+      const before = new Date().toISOString();
+      await importButton(page).click();
+      const text = await waitPageStatus(page, "queued", 15_000);
+      assert(/Queued — waiting for Blender/.test(text), `page status text: ${text}`);
+      await sleep(3000);
+      const row = latestImport(ctx, PRO, before);
+      assert(row && row.status === "queued", `while offline the import is ${row?.status}`);
+      assert((await statusBox(page).getAttribute("data-status")) === "queued", "the page left queued while the bridge was offline");
+      await page.screenshot({ path: path.join(shotDir, "offline-queued.png") });
+      const since = ctx.blender.mark();
+      await ctx.blender.cmd("start_bridge");
+      await waitPageStatus(page, "done", 60_000);
+      const reply = await ctx.blender.waitEvent((e) => e.ev === "reply" && e.reply.import_id === row.id, 10_000, "the add-on's reply", since);
+      assert(reply.reply.type === "imported", `add-on reply: ${JSON.stringify(reply.reply)}`);
+      const done = latestImport(ctx, PRO, before);
+      checkTimings(done);
+      const st = await ctx.blender.cmd("state");
+      const prov = st.cube.provenance;
+      assert(prov.octane_bridge_import_id === row.id, `cube's material is not the queued import's: ${JSON.stringify(prov)} (${st.cube.active_material})`);
+      ctx.lastMaterial = st.cube.active_material;
+    },
+  },
+  {
+    name: "tampered package in S3: the import fails with a clear reason on the page and in Blender",
+    needs: ["bridge", "device"],
+    async fn(ctx) {
+      const { page } = ctx.pro;
+      // Same length, different bytes in the middle of the zip: only the hash can tell.
+      const good = fs.readFileSync(tamperPkg.zip);
+      const bad = Buffer.from(good);
+      for (let i = 0; i < 64; i++) bad[(bad.length >> 1) + i] ^= 0xff;
+      const badPath = path.join(ctx.stack.tmp, "tampered.zip");
+      fs.writeFileSync(badPath, bad);
+      run(ctx.stack.bins.s3tool, ["put", tamperPkg.key, badPath], { env: ctx.stack.env });
+      const sha = q1(ctx.stack, `select sv.sha256 from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${tamperId}'`);
+      assert(sha === sha256(good), "the published package is not the one the test tampered with");
+      await ctx.blender.cmd("select_cube");
+      await openShader(ctx, page, tamperId);
+      const since = ctx.blender.mark();
+      const before = new Date().toISOString();
+      await importButton(page).click();
+      const text = await waitPageStatus(page, "failed", 60_000);
+      await page.screenshot({ path: path.join(shotDir, "tampered-failed.png") });
+      const row = latestImport(ctx, PRO, before);
+      assert(row.status === "failed" && row.error_code === "CHECKSUM_MISMATCH", `imports row: ${JSON.stringify(row)}`);
+      assert(/^Failed/.test(text) && /damaged and was discarded/.test(text), `page shows: ${text}`);
+      const ev = await ctx.blender.waitEvent((e) => e.ev === "msg" && e.type === "import_status" && e.fields.import_id === row.id, 10_000, "import_status failed in Blender", since);
+      assert(ev.fields.status === "failed" && ev.fields.code === "CHECKSUM_MISMATCH", `bridge → add-on: ${JSON.stringify(ev.fields)}`);
+      const st = await ctx.blender.cmd("state");
+      const rec = st.recent.find((r) => r.import_id === row.id);
+      assert(rec && !rec.ok && /damaged \(checksum mismatch\)/.test(rec.text), `Blender shows: ${JSON.stringify(rec)}`);
+      assert(!ctx.blender.events.slice(since).some((e) => e.ev === "reply" && e.reply.import_id === row.id), "the add-on was asked to import a tampered package");
+      assert(st.cube.active_material === ctx.lastMaterial, `the cube's material changed to ${st.cube.active_material}`);
+      assert(!fs.existsSync(path.join(ctx.blender.cacheDir, "pkg", sha)), "the tampered package is in the cache");
+    },
+  },
+  {
+    name: "revoked device: the edge refuses imports to it, the page says so, the bridge is refused and unpairs",
+    needs: ["bridge", "device"],
+    async fn(ctx) {
+      const { page } = ctx.pro;
+      await openShader(ctx, page, MAIN_SHADER); // a page opened before the revocation
+      const { page: acct, context } = await newPage(ctx);
+      await signIn(acct, PRO, "/account");
+      acct.on("dialog", (d) => d.accept());
+      const row = acct.getByTestId("device-row").filter({ hasText: ctx.device.name });
+      await row.getByRole("button", { name: "Revoke" }).click();
+      await row.waitFor({ state: "detached" });
+      await context.close();
+      const revoked = q1(ctx.stack, `select revoked_at is not null from public.devices where id = '${ctx.device.id}'`);
+      assert(revoked === "t", "devices.revoked_at is not set");
+      const before = new Date().toISOString();
+      await importButton(page).click();
+      const alert = page.getByText("That Blender is no longer connected to your account.");
+      await alert.waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: path.join(shotDir, "revoked-refused.png") });
+      assert(latestImport(ctx, PRO, before) === null, "an import row was created for a revoked device");
+      // The device key is dead: the bridge is refused on its next exchange and unpairs.
+      await ctx.blender.cmd("stop_bridge");
+      const since = ctx.blender.mark();
+      await ctx.blender.cmd("start_bridge");
+      const st = await ctx.blender.waitState((s) => !s.paired && ["unpaired", "error"].includes(s.state), 30_000, "the bridge refused and unpaired");
+      const msgs = ctx.blender.events.slice(since).filter((e) => e.ev === "msg").map((e) => `${e.type} ${JSON.stringify(e.fields)}`);
+      log(`after revocation Blender shows "${st.state}: ${st.message}" (${msgs.join(" | ").slice(0, 400)})`);
+    },
+  },
+  {
+    name: "no request from the site goes to a loopback address other than the stack's own origins; the bridge listens on no socket",
+    needs: ["bridge"],
+    async fn(ctx) {
+      const allowed = new Set([ctx.stack.urls.site, ctx.stack.urls.supabase, ctx.stack.urls.edge, new URL(ctx.stack.env.NEXT_PUBLIC_PREVIEW_BASE_URL).origin]);
+      const bad = [];
+      for (const r of requests) {
+        let u;
+        try { u = new URL(r.url); } catch { continue; }
+        if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol)) continue;
+        const origin = `${u.protocol.replace("ws", "http")}//${u.host}`;
+        if (!allowed.has(origin)) bad.push(`${r.url} (from ${r.page})`);
+      }
+      assert(requests.length > 20, `only ${requests.length} requests recorded`);
+      assert(bad.length === 0, `requests outside the stack's origins:\n  ${bad.slice(0, 10).join("\n  ")}`);
+      const st = await ctx.blender.cmd("state");
+      assert(st.bridge_pid, "no bridge process to inspect");
+      const socks = bridgeListeningSockets(st.bridge_pid);
+      assert(socks.checked > 0, "could not read the bridge's file descriptors");
+      assert(socks.listening.length === 0, `the bridge listens on ${JSON.stringify(socks.listening)}`);
+      log(`${requests.length} site requests, all to ${[...allowed].join(" ")}; bridge pid ${st.bridge_pid}: ${socks.checked} fds, no listening socket`);
+    },
+  },
+];
+
+// ----------------------------------------------------------------------------------------------
+// Benchmark: click → material assigned over N imports of a ~5 MB package, cold and warm cache.
+
+function pct(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+async function bench(ctx) {
+  const N = Number(process.env.BENCH_IMPORTS ?? 20);
+  const { page } = ctx.pro;
+  const size = fs.statSync(benchPkg.zip).size;
+  log(`benchmark: ${N} cold + ${N} warm imports of ${benchPkg.shaderId} (${(size / 1048576).toFixed(1)} MB)`);
+  await openShader(ctx, page, benchPkg.shaderId);
+  const results = {};
+  for (const series of ["cold", "warm"]) {
+    const samples = { click_to_assigned: [], click_to_page_done: [], steps: {} };
+    const rounds = series === "warm" ? N + 1 : N; // the first warm round fills the cache
+    for (let i = 0; i < rounds; i++) {
+      await ctx.blender.cmd("reset_cube");
+      if (series === "cold") {
+        const m = ctx.blender.mark();
+        await ctx.blender.cmd("clear_cache");
+        await ctx.blender.waitEvent((e) => e.ev === "msg" && (e.type === "cache_stats" || e.type === "error"), 10_000, "cache cleared", m);
+      }
+      const since = ctx.blender.mark();
+      await importButton(page).waitFor();
+      const before = new Date().toISOString();
+      const click = Date.now();
+      await importButton(page).click();
+      const reply = await ctx.blender.waitEvent((e) => e.ev === "reply", 60_000, "the add-on's reply", since);
+      assert(reply.reply.type === "imported", `bench import failed: ${JSON.stringify(reply.reply)}`);
+      await waitPageStatus(page, "done", 60_000);
+      const pageDone = Date.now();
+      const row = latestImport(ctx, PRO, before);
+      if (series === "warm" && i === 0) continue;
+      samples.click_to_assigned.push(reply.assigned * 1000 - click);
+      samples.click_to_page_done.push(pageDone - click);
+      let prev = null;
+      for (const s of STATUSES) {
+        if (!row.timings[s]) continue;
+        if (prev) (samples.steps[`${prev}_to_${s}`] ??= []).push(Date.parse(row.timings[s]) - Date.parse(row.timings[prev]));
+        prev = s;
+      }
+      (samples.steps.click_to_queued ??= []).push(Date.parse(row.timings.queued) - click);
+    }
+    results[series] = samples;
+    log(`${series}: click → assigned p50 ${pct(samples.click_to_assigned, 50).toFixed(0)} ms, p95 ${pct(samples.click_to_assigned, 95).toFixed(0)} ms`);
+  }
+  const lines = [];
+  const add = (name, value, unit, target = null) => lines.push({ name, value: Math.round(value * 10) / 10, unit, target, baseline: null });
+  for (const [series, s] of Object.entries(results)) {
+    add(`import_click_to_material_${series}_p50`, pct(s.click_to_assigned, 50), "ms", series === "cold" ? 400 : 150);
+    add(`import_click_to_material_${series}_p95`, pct(s.click_to_assigned, 95), "ms");
+    add(`import_click_to_page_done_${series}_p50`, pct(s.click_to_page_done, 50), "ms");
+    for (const [step, xs] of Object.entries(s.steps)) add(`import_step_${step}_${series}_p50`, pct(xs, 50), "ms");
+  }
+  add("import_bench_package_size", size / 1048576, "MB");
+  if (process.env.BENCH_OUT) fs.appendFileSync(process.env.BENCH_OUT, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  for (const l of lines) log(`  ${l.name} = ${l.value} ${l.unit}${l.target ? ` (target ${l.target})` : ""}`);
+}
+
+// ----------------------------------------------------------------------------------------------
+
+const counts = { passed: 0, failed: 0, skipped: 0, tests: [] };
+let ctx = null;
+let exitCode = 0;
+const stopAll = async () => { if (ctx) await ctx.stack.stop(); ctx = null; };
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => { await stopAll(); process.exit(130); });
+
+try {
+  ctx = await setup();
+} catch (e) {
+  log(`setup failed: ${e.stack ?? e}`);
+  counts.failed++;
+  counts.tests.push({ name: "setup", status: "failed", error: String(e.message ?? e) });
+}
+
+if (ctx && BENCH) {
+  try {
+    if (!bridgeBin) throw new Error(`the bridge does not build: ${bridgeError}`);
+    await tests[0].fn(ctx);
+    await bench(ctx);
+  } catch (e) {
+    log(`benchmark failed: ${e.stack ?? e}`);
+    exitCode = 1;
+  }
+} else if (ctx) {
+  const only = process.env.E2E_ONLY; // substring of test names (debugging); setup always runs
+  for (const t of tests) {
+    if (only && !only.split(",").some((o) => t.name.includes(o) || t.name.startsWith("pair"))) continue;
+    const needs = t.needs ?? [];
+    const missing = needs.filter((n) => (n === "bridge" ? !bridgeBin : n === "device" ? !ctx.device : false));
+    const started = Date.now();
+    if (missing.length) {
+      const why = missing.includes("bridge") ? `the bridge does not build (${bridgeError})` : "no paired device (pairing failed)";
+      if (CI || !missing.includes("bridge")) {
+        counts.failed++;
+        counts.tests.push({ name: t.name, status: "failed", error: why });
+        console.log(`✗ ${t.name}\n    ${why}`);
+      } else {
+        counts.skipped++;
+        counts.tests.push({ name: t.name, status: "skipped", error: why });
+        console.log(`- ${t.name}: skipped, ${why}`);
+      }
+      continue;
+    }
+    try {
+      await t.fn(ctx);
+      counts.passed++;
+      counts.tests.push({ name: t.name, status: "passed", ms: Date.now() - started });
+      console.log(`✓ ${t.name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      counts.failed++;
+      counts.tests.push({ name: t.name, status: "failed", ms: Date.now() - started, error: String(e.message ?? e) });
+      const slug = t.name.split(":")[0].replace(/[^a-z0-9]+/gi, "-");
+      for (const [i, p] of openPages.entries()) {
+        if (!p.isClosed()) await p.screenshot({ path: path.join(shotDir, `FAILED-${slug}-${i}.png`) }).catch(() => {});
+      }
+      console.log(`✗ ${t.name}\n    ${String(e?.stack ?? e).split("\n").slice(0, 6).join("\n    ")}`);
+    }
+  }
+}
+
+await stopAll();
+if (!BENCH) {
+  console.log(`e2e: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  if (process.env.E2E_REPORT) fs.writeFileSync(process.env.E2E_REPORT, JSON.stringify(counts, null, 1));
+  exitCode = counts.failed ? 1 : 0;
+}
+process.exit(exitCode);

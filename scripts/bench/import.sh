@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Import latency on the full local stack (docs/e2e.md): click "Import to Blender" in Chromium →
+# material assigned on the selected cube in headless Blender (the add-on's own timestamp), p50 and
+# p95 over BENCH_IMPORTS (default 20) imports of a ~5 MB package, with a cold bridge cache (cleared
+# before each import) and a warm one; plus the median time of each step from imports.timings.
+# Targets (DESIGN.md §8): p50 ≤ 400 ms cold, ≤ 150 ms warm. Appends to .local/reports/bench.jsonl.
+# Needs PostgreSQL (with the template), versitygw, Chromium, Blender and a building bridge.
+source "$(dirname "$0")/../lib.sh"
+cd "$OCTANE_ROOT"
+
+started=()
+for s in pg:$PG_PORT s3:9000; do
+  port_open "${s##*:}" || started+=("${s%%:*}")
+done
+cleanup() {
+  for s in "${started[@]}"; do
+    case "$s" in
+      pg) as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true ;;
+      s3) kill "$(cat "$OCTANE_LOCAL/run/versitygw.pid" 2>/dev/null)" 2>/dev/null || true ;;
+    esac
+  done
+}
+trap cleanup EXIT
+if [ ${#started[@]} -gt 0 ]; then
+  "$OCTANE_ROOT/scripts/services.sh" start pg s3
+  "$OCTANE_ROOT/scripts/db.sh" template
+fi
+
+out="$OCTANE_LOCAL/reports/bench-import.jsonl"
+rm -f "$out"
+log "import latency: ${BENCH_IMPORTS:-20} cold + ${BENCH_IMPORTS:-20} warm imports"
+BENCH_OUT="$out" timeout -k 10 1500 node "$OCTANE_ROOT/e2e/run.mjs" --bench || die "the import benchmark failed (logs: .local/log/e2e/)"
+[ -s "$out" ] || die "the import benchmark wrote no results"
+cat "$out" >>"$OCTANE_LOCAL/reports/bench.jsonl"
+log "import latency: $(wc -l <"$out") results appended to .local/reports/bench.jsonl"

@@ -240,3 +240,21 @@ def test_ui_session_runs_everything_from_timers_and_quit_stops_the_bridge(addon_
     sent = [json.loads(line)["type"] for line in log.read_text().splitlines()]
     assert sent[0] == "hello" and sent.count("imported") == 2
     assert sent[-1] == "shutdown"  # quitting Blender stopped the bridge
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_headless_session_tool_for_end_to_end_tests(runtime, addon_zip, tmp_path):
+    pkg = tmp_path / "pkg"
+    zipfile.ZipFile(PACKAGE).extractall(pkg)
+    imports = [dict(IMPORT, import_id=f"h{n}", blend_path=str(pkg / "material.blend"), package_dir=str(pkg)) for n in (1, 2)]
+    (tmp_path / "imports.json").write_text(json.dumps(imports))
+    state = tmp_path / "state.json"
+    env = blender_env(tmp_path, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"),
+                      FAKE_BRIDGE_IMPORTS=str(tmp_path / "imports.json"), OCTANE_SITE_URL="http://127.0.0.1:3000")
+    run_blender(os.path.join(HERE, "headless_session.py"),
+                ["--zip", addon_zip, "--state", str(state), "--until-imports", "2", "--timeout", "60"], env, runtime=runtime)
+    s = json.loads(state.read_text())
+    assert s["exited"] == 0 and s["running"] is False and s["device_id"] == "dev-fake"
+    assert [r["import_id"] for r in s["replies"]] == ["h1", "h2"] and s["replies"][1]["reused"] is True
+    assert s["selected"] == {"Cube": {"material": "OB_OakWood", "shader_id": "oak-wood", "version": "1.0.0", "import_id": "h2"}}
+    assert s["library_url"] == "http://127.0.0.1:3000/?device=dev-fake"

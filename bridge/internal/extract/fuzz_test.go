@@ -30,6 +30,9 @@ func smallPackage(t testing.TB) []byte {
 
 // FuzzExtract feeds arbitrary bytes as an archive: whatever happens, nothing may be written
 // outside the target directory, and nothing but regular files and directories may appear in it.
+// Run it with a short minimisation time, since every execution touches the file system:
+//
+//	go test -run '^$' -fuzz FuzzExtract -fuzzminimizetime 3s ./bridge/internal/extract
 func FuzzExtract(f *testing.F) {
 	// Small seeds: the fuzzer mutates and minimises them thousands of times.
 	f.Add(smallPackage(f))

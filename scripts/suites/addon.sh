@@ -13,6 +13,7 @@ venv="$OCTANE_LOCAL/bpy-venv"
 if [ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" = True ]; then
   if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("bpy"))' 2>/dev/null)" != "$BPY_VERSION" ]; then
     log "addon: installing bpy $BPY_VERSION from PyPI into ${venv#$OCTANE_ROOT/}"
+    ensure_apt python3-venv
     python3 -m venv "$venv" && "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$BPY_VERSION" \
       || warn "bpy $BPY_VERSION could not be installed (its tests fail with CI=true, skip otherwise)"
   fi

@@ -96,6 +96,9 @@ func (c *Client) Fetch(ctx context.Context, rawURL, partPath string, wantSize in
 	if wantSize <= 0 {
 		return &Error{Code: CodeInvalid, Msg: "want size must be positive"}
 	}
+	if partPath == "" {
+		return &Error{Code: CodeInvalid, Msg: "no part path"}
+	}
 	if max := c.maxSize(); wantSize > max {
 		return &Error{Code: CodeTooLarge, Msg: fmt.Sprintf("package is %d bytes, the bridge accepts at most %d", wantSize, max)}
 	}

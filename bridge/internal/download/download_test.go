@@ -325,6 +325,7 @@ func TestFetchArgumentChecks(t *testing.T) {
 	wantCode(t, c.Fetch(context.Background(), "http://127.0.0.1:1/", part, 1001, shaHex(nil), nil), CodeTooLarge)
 	wantCode(t, c.Fetch(context.Background(), "http://127.0.0.1:1/", part, 10, strings.ToUpper(shaHex(nil)), nil), CodeInvalid)
 	wantCode(t, c.Fetch(context.Background(), "http://127.0.0.1:1/", part, 0, shaHex(nil), nil), CodeInvalid)
+	wantCode(t, c.Fetch(context.Background(), "http://127.0.0.1:1/", "", 10, shaHex(nil), nil), CodeInvalid) // cache.PartPath of a bad key
 	if _, err := os.Stat(part); !os.IsNotExist(err) {
 		t.Fatal("refused fetch created a part")
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -436,5 +437,52 @@ func TestPollHonoursSlowDownAgainstTheEdge(t *testing.T) {
 	}
 	if _, err := st.client.PollToken(ctx, a2); CodeOf(err) != CodeAccessDenied {
 		t.Fatalf("denied: %v", err)
+	}
+}
+
+// TestRateLimitFromTheEdge drives the real limiter (Blender tier) until it answers 429.
+func TestRateLimitFromTheEdge(t *testing.T) {
+	st := newEdgeStack(t)
+	ctx := context.Background()
+	key := st.pair(t, "busy")
+	sess := st.client.NewSession(key.APIKey)
+	id := st.createImport(t, key.DeviceID)
+	// Eight at a time, until one is refused; a bad token costs the edge no database write.
+	var (
+		mu    sync.Mutex
+		err   error
+		sent  atomic.Int32
+		wg    sync.WaitGroup
+		limit = make(chan struct{})
+		once  sync.Once
+	)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sent.Add(1) <= 400 {
+				select {
+				case <-limit:
+					return
+				default:
+				}
+				if _, e := st.client.Redeem(ctx, sess, id, "oit1.bad"); CodeOf(e) != "INVALID_TOKEN" {
+					mu.Lock()
+					err = e
+					mu.Unlock()
+					once.Do(func() { close(limit) })
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("limited after %d requests", sent.Load())
+	if CodeOf(err) != CodeRateLimited || !Retryable(err) || RetryAfter(err) <= 0 || RetryAfter(err) > time.Minute {
+		t.Fatalf("after a burst: %v (retry after %v)", err, RetryAfter(err))
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Status != http.StatusTooManyRequests || e.RequestID == "" {
+		t.Fatalf("429 details %+v", e)
 	}
 }

@@ -65,8 +65,9 @@ func CodeOf(err error) string {
 // Retryable reports whether another attempt (with the same or a fresh URL) may succeed.
 func Retryable(err error) bool { return CodeOf(err) == CodeFailed }
 
-// Progress is called at most ~5 times a second while bytes arrive, and once at the end.
-type Progress func(done, total int64)
+// Progress is called at most ~5 times a second while bytes arrive, and once at the end. It is
+// an alias so that *Client satisfies interfaces spelled with a plain func (importer.Fetcher).
+type Progress = func(done, total int64)
 
 // DefaultMaxSize is the cap used when Client.MaxSize is zero: the largest package the format allows.
 const DefaultMaxSize = shaderpkg.MaxPackageSize

@@ -35,6 +35,16 @@ SUBSCRIPTION_TEXT = {
 }
 
 
+def text_width(context, default=60) -> int:
+    """How many characters fit on a line of the region being drawn (labels cut the rest)."""
+    region = getattr(context, "region", None)
+    if region is None or region.width <= 1:
+        return default
+    prefs = context.preferences
+    px_per_char = 7.5 * prefs.view.ui_scale * getattr(prefs.system, "pixel_size", 1.0)
+    return max(16, int((region.width - 70) / px_per_char))  # minus margins and the icon
+
+
 def wrapped(layout, text, icon="NONE", width=60):
     """Labels cut long text; plain-words messages are wrapped over several lines instead."""
     lines = textwrap.wrap(text, width) or [""]
@@ -42,29 +52,29 @@ def wrapped(layout, text, icon="NONE", width=60):
         layout.label(text=line, icon=icon if i == 0 else "BLANK1")
 
 
-def draw_connection(layout, st):
+def draw_connection(layout, st, width=60):
     text, icon = STATE_TEXT.get(st.state, (st.state, "QUESTION"))
-    layout.label(text=text, icon=icon)
+    wrapped(layout, text, icon, width)
     if st.message:
-        wrapped(layout, st.message)
+        wrapped(layout, st.message, width=width)
     if st.state == "pairing" and st.user_code:
         col = layout.column()
         col.scale_y = 1.4
         col.label(text=f"Code: {st.user_code}", icon="KEYINGSET")
-        layout.label(text="Approve it in the browser page that opened.")
+        wrapped(layout, "Approve it in the browser page that opened.", width=width)
 
 
-def draw_account(layout, st):
+def draw_account(layout, st, width=60):
     if st.paired:
         who = st.account or "your account"
-        layout.label(text=f"This Blender is connected to {who}", icon="USER")
+        wrapped(layout, f"This Blender is connected to {who}", "USER", width)
         if st.device_id:
             layout.label(text=f"Device {st.device_id[:8]}")
     else:
-        layout.label(text="Not connected: click Connect to link this Blender to your account", icon="USER")
+        wrapped(layout, "Not connected: click Connect to link this Blender to your account", "USER", width)
     if st.subscription:
         text, icon = SUBSCRIPTION_TEXT.get(st.subscription, (f"Subscription: {st.subscription}", "INFO"))
-        layout.label(text=text, icon=icon)
+        wrapped(layout, text, icon, width)
 
 
 def _size(n) -> str:
@@ -76,10 +86,10 @@ def _size(n) -> str:
     return f"{n:.1f} GB"
 
 
-def draw_cache(layout, st):
+def draw_cache(layout, st, width=60):
     c = st.cache
     if not c:
-        layout.label(text="Cache use unknown: click Refresh (the bridge must be running)")
+        wrapped(layout, "Cache use unknown: click Refresh (the bridge must be running)", width=width)
         return
     layout.label(text=f"{c.get('entries', 0)} package(s), {_size(c.get('bytes'))} of {_size(c.get('max_bytes'))}")
     if c.get("dir"):
@@ -87,11 +97,13 @@ def draw_cache(layout, st):
 
 
 def draw_progress(layout, cur):
-    label = f"{cur.shader_name or 'Shader'}: {STAGE_TEXT.get(cur.stage, cur.stage)}"
+    pct = f"{STAGE_TEXT.get(cur.stage, cur.stage)} {int(cur.fraction * 100)}%"
     if hasattr(layout, "progress"):  # Blender 4.0+
-        layout.progress(factor=cur.fraction, text=f"{label} {int(cur.fraction * 100)}%")
+        layout.label(text=cur.shader_name or "Shader", icon="IMPORT")
+        layout.progress(factor=cur.fraction, text=pct)
     else:
-        layout.label(text=f"{label} {int(cur.fraction * 100)}%", icon="IMPORT")
+        layout.label(text=cur.shader_name or "Shader", icon="IMPORT")
+        layout.label(text=pct)
 
 
 class _OctaneBridgePanel:
@@ -102,7 +114,8 @@ class _OctaneBridgePanel:
     def draw(self, context):
         layout = self.layout
         st = runtime.bridge().state
-        draw_connection(layout.box(), st)
+        width = text_width(context)
+        draw_connection(layout.box(), st, width)
         row = layout.row(align=True)
         if st.paired:
             row.operator("octane_bridge.disconnect", icon="UNLINKED")
@@ -112,18 +125,18 @@ class _OctaneBridgePanel:
         if st.current:
             draw_progress(layout.box(), st.current)
         if st.subscription and st.subscription != "active":
-            draw_account(layout.box(), st)
+            draw_account(layout.box(), st, width)
         if st.recent:
             box = layout.box()
             box.label(text="Recent imports")
             for r in list(st.recent)[:5]:
-                wrapped(box, f"{r.shader_name or r.import_id[:8]}: {r.text}", "CHECKMARK" if r.ok else "ERROR", 48)
+                wrapped(box, f"{r.shader_name or r.import_id[:8]}: {r.text}", "CHECKMARK" if r.ok else "ERROR", width)
         if st.errors:
             box = layout.box()
             box.label(text="Errors")
             now = time.time()
             for at, text in list(st.errors)[:3]:
-                wrapped(box, f"{int((now - at) // 60)} min ago: {text}", "ERROR", 48)
+                wrapped(box, f"{int((now - at) // 60)} min ago: {text}", "ERROR", width)
 
 
 class OCTANEBRIDGE_PT_view3d(_OctaneBridgePanel, bpy.types.Panel):

@@ -50,7 +50,7 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
     )
 
     def draw(self, context):
-        from .panels import draw_account, draw_cache, draw_connection
+        from .panels import draw_account, draw_cache, draw_connection, text_width
 
         layout = self.layout
         env = runtime.env()
@@ -70,8 +70,9 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
         st = runtime.bridge().state
         box = layout.box()
         box.label(text="Connection", icon="LINKED")
-        draw_connection(box, st)
-        draw_account(box, st)
+        width = text_width(context, 100)
+        draw_connection(box, st, width)
+        draw_account(box, st, width)
         row = box.row()
         if st.paired:
             row.operator("octane_bridge.disconnect", icon="UNLINKED")
@@ -82,7 +83,7 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
 
         box = layout.box()
         box.label(text="Cache", icon="FILE_FOLDER")
-        draw_cache(box, st)
+        draw_cache(box, st, width)
         row = box.row()
         row.operator("octane_bridge.cache_stats", icon="FILE_REFRESH")
         row.operator("octane_bridge.clear_cache", icon="TRASH")

@@ -62,7 +62,7 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
             row.enabled = var is None
             row.prop(self, prop)
             if var:
-                col.label(text=f"Set by {var} for this session", icon="INFO")
+                col.label(text=f"{var}={env.values[hello_field]} for this session", icon="INFO")
         col.prop(self, "auto_start")
         if not runtime.online_allowed():
             col.label(text="Online access is disabled (Preferences > System > Network): the bridge stays off.", icon="ERROR")

@@ -72,8 +72,18 @@ def main():
         facts["recent"] = [[r.import_id, r.ok, r.text] for r in b.state.recent] if b else []
         facts["cube_material"] = bpy.data.objects["Cube"].active_material.name
         facts["seconds"] = time.monotonic() - t0
-        bpy.ops.wm.redraw_timer(type="DRAW_WIN_SWAP", iterations=1)
         facts["pid"] = b._proc.pid if b and b._proc else None
+        # the add-on's preferences, expanded in a preferences window: their draw() runs
+        bpy.context.preferences.active_section = "ADDONS"
+        bpy.context.window_manager.addon_search = "Octane"
+        bpy.ops.preferences.addon_expand(module=modname)
+        bpy.ops.screen.userpref_show()
+        bpy.app.timers.register(finish, first_interval=1.0)
+        return None
+
+    def finish():
+        bpy.ops.wm.redraw_timer(type="DRAW_WIN_SWAP", iterations=1)
+        facts["windows"] = len(bpy.context.window_manager.windows)
         write()
         bpy.ops.wm.quit_blender()
         return None

@@ -127,6 +127,13 @@ def main():
     bpy.ops.octane_bridge.cache_stats()
     facts["cache_stats"] = pump(bridge, runtime, lambda: bool(bridge.state.cache), timeout=10) and dict(bridge.state.cache)
 
+    # loading a file starts a stopped bridge again (load_post; OCTANE_AUTOSTART=1 in background)
+    bridge.stop()
+    facts["running_after_stop"] = bridge.running
+    bpy.ops.wm.read_homefile()
+    facts["running_after_load"] = bridge.running
+    facts["online_after_load"] = pump(bridge, runtime, lambda: bridge.state.state == "online", timeout=10)
+
     # disabling the add-on stops the bridge
     proc = bridge._proc
     bpy.ops.preferences.addon_disable(module=modname)

@@ -192,6 +192,10 @@ def test_replies_reach_the_bridge_and_failures_are_reported(e2e):
     assert ["i7", False] in e2e["recent"] and ["i6", True] in e2e["recent"]
 
 
+def test_loading_a_file_starts_the_bridge(e2e):
+    assert e2e["running_after_stop"] is False and e2e["running_after_load"] is True and e2e["online_after_load"] is True
+
+
 def test_disabling_the_addon_stops_the_bridge(e2e):
     assert e2e["bridge_exit_code"] == 0
     assert e2e["bridge_log"][-1]["type"] == "shutdown"

@@ -40,6 +40,11 @@ def main():
     b = runtime.bridge()
     facts["online"] = runtime.serve(20, lambda: b.state.state == "online")
     facts["bridge_version"] = b.state.bridge_version
+    # changing a setting restarts the bridge with a new hello (it reads settings from hello only)
+    pid = b._proc.pid
+    runtime.prefs().log_level = "warn"
+    facts["restarted"] = b.running and b._proc.pid != pid
+    facts["online_after_restart"] = runtime.serve(20, lambda: b.state.state == "online")
     bpy.ops.preferences.addon_disable(module=modname)
 
 

@@ -105,12 +105,16 @@ def test_blender_validates_every_zip_and_generates_the_same_listing(dist, tmp_pa
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_platform_zip_installs_and_runs_its_shipped_bridge(runtime, dist, tmp_path):
     out = tmp_path / "facts.json"
+    log = tmp_path / "bridge.jsonl"
     run_blender(os.path.join(HERE, "shipped_binary_e2e.py"), [str(dist / f"octane_bridge-0.1.0-{HOST}.zip"), str(out)],
-                blender_env(tmp_path), runtime=runtime)
+                blender_env(tmp_path, FAKE_BRIDGE_LOG=str(log)), runtime=runtime)
     facts = json.loads(out.read_text())
     assert "exception" not in facts, facts["exception"]
     assert facts["enabled"] and facts["binary"] == os.path.join("bin", "linux-amd64", "octane-bridge")
     assert facts["started"] and facts["executable"] and facts["online"] and facts["bridge_version"] == "fake-1"
+    assert facts["restarted"] and facts["online_after_restart"]
+    hellos = [m for m in map(json.loads, log.read_text().splitlines()) if m["type"] == "hello"]
+    assert [h.get("log_level") for h in hellos] == ["info", "warn"]
 
 
 def test_extension_for_another_platform_is_refused(dist, tmp_path):

@@ -105,7 +105,11 @@ def start(context=None) -> bool:
         return False
     b.hello = hello_fields(context)
     _apply_log_level(b.hello.get("log_level", "info"))
-    return b.start()
+    ok = b.start()
+    override = os.environ.get("OCTANE_BRIDGE_BIN")
+    if not ok and override and not os.path.isfile(override):
+        b.state.message = f"OCTANE_BRIDGE_BIN names a file that does not exist: {override}"
+    return ok
 
 
 def restart(context=None) -> bool:

@@ -262,3 +262,14 @@ def test_headless_session_tool_for_end_to_end_tests(runtime, addon_zip, tmp_path
     assert [r["import_id"] for r in s["replies"]] == ["h1", "h2"] and s["replies"][1]["reused"] is True
     assert s["selected"] == {"Cube": {"material": "OB_OakWood", "shader_id": "oak-wood", "version": "1.0.0", "import_id": "h2"}}
     assert s["library_url"] == "http://127.0.0.1:3000/?device=dev-fake"
+
+
+def test_missing_bridge_binary_is_explained(addon_zip, tmp_path):
+    state, stop = tmp_path / "state.json", tmp_path / "stop"
+    stop.write_text("")
+    env = blender_env(tmp_path, OCTANE_BRIDGE_BIN=str(tmp_path / "no-such-bridge"))
+    run_blender(os.path.join(HERE, "headless_session.py"),
+                ["--zip", addon_zip, "--state", str(state), "--stop-file", str(stop), "--timeout", "20"], env)
+    s = json.loads(state.read_text())
+    assert s["exited"] == 0 and s["running"] is False and s["state"] == "error"
+    assert s["message"] == f"OCTANE_BRIDGE_BIN names a file that does not exist: {tmp_path / 'no-such-bridge'}"

@@ -152,7 +152,12 @@ async function waitPageStatus(page, status, ms) {
     await page.locator(`[data-testid="import-status"][data-status="${status}"]`).waitFor({ timeout: ms });
   } catch (e) {
     const seen = (await box.count()) ? `${await box.getAttribute("data-status")}: ${(await box.innerText()).replace(/\s+/g, " ")}` : "no status shown";
-    throw new Error(`the page did not reach "${status}" within ${ms} ms (shows ${seen})`);
+    let db = "";
+    if (ctxRef) {
+      const row = latestImport(ctxRef, PRO);
+      if (row) db = `; the latest imports row is ${row.status}${row.error_code ? ` ${row.error_code}` : ""} (timings ${JSON.stringify(row.timings)})`;
+    }
+    throw new Error(`the page did not reach "${status}" within ${ms} ms (shows ${seen})${db}`);
   }
   return (await box.innerText()).replace(/\s+/g, " ").trim();
 }
@@ -181,6 +186,15 @@ async function checkCache(ctx, slug) {
   return { dir, files: v.manifest.files.length, sha: v.sha256 };
 }
 
+/** Records the bridge's sockets now (checked by the loopback test). */
+function sampleSockets(ctx, when, pid) {
+  let r = { checked: 0, sockets: 0, listening: [] };
+  if (pid) {
+    try { r = bridgeListeningSockets(pid); } catch (e) { r.error = e.message; }
+  }
+  (ctx.socketSamples ??= []).push({ when, pid, ...r });
+}
+
 // ----------------------------------------------------------------------------------------------
 // Tests (in order; later ones use the device paired by the first)
 
@@ -207,6 +221,7 @@ const tests = [
       const dev = qjson(ctx.stack, `select id, user_id, name, platform, revoked_at from public.devices where id = '${on.device_id}'`)[0];
       assert(dev && dev.user_id === PRO.id && !dev.revoked_at, `devices row: ${JSON.stringify(dev)}`);
       ctx.device = { id: on.device_id, name: dev.name };
+      sampleSockets(ctx, "online after pairing", on.bridge_pid);
       log(`paired device ${dev.name} (${dev.id})`);
     },
   },
@@ -241,6 +256,7 @@ const tests = [
       assert(cube.images.every((p) => p.startsWith(cache.dir)), "material images are not in the verified cache entry");
       assert(st.recent.some((r) => r.import_id === row.id && r.ok), `Blender's recent imports: ${JSON.stringify(st.recent)}`);
       ctx.lastMaterial = cube.active_material;
+      sampleSockets(ctx, "after an import", st.bridge_pid);
       log(`imported ${MAIN_SHADER}: click → assigned ${Math.round(reply.assigned * 1000 - Date.parse(before))} ms; timings ${JSON.stringify(row.timings)}`);
     },
   },
@@ -386,11 +402,12 @@ const tests = [
       assert(requests.length > 20, `only ${requests.length} requests recorded`);
       assert(bad.length === 0, `requests outside the stack's origins:\n  ${bad.slice(0, 10).join("\n  ")}`);
       const st = await ctx.blender.cmd("state");
-      assert(st.bridge_pid, "no bridge process to inspect");
-      const socks = bridgeListeningSockets(st.bridge_pid);
-      assert(socks.checked > 0, "could not read the bridge's file descriptors");
-      assert(socks.listening.length === 0, `the bridge listens on ${JSON.stringify(socks.listening)}`);
-      log(`${requests.length} site requests, all to ${[...allowed].join(" ")}; bridge pid ${st.bridge_pid}: ${socks.checked} fds, no listening socket`);
+      sampleSockets(ctx, "at the end", st.bridge_pid);
+      const samples = ctx.socketSamples ?? [];
+      assert(samples.length >= 2 && samples.every((x) => x.pid && x.checked > 0), `bridge socket samples: ${JSON.stringify(samples)}`);
+      const open = samples.filter((x) => x.listening.length);
+      assert(open.length === 0, `the bridge listens: ${JSON.stringify(open)}`);
+      log(`${requests.length} site requests, all to ${[...allowed].join(" ")}; bridge sockets ${samples.map((x) => `${x.when}: ${x.sockets} sockets, none listening`).join("; ")}`);
     },
   },
 ];
@@ -478,12 +495,14 @@ async function bench(ctx) {
 
 const counts = { passed: 0, failed: 0, skipped: 0, tests: [] };
 let ctx = null;
+let ctxRef = null; // for failure diagnostics
 let exitCode = 0;
 const stopAll = async () => { if (ctx) await ctx.stack.stop(); ctx = null; };
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, async () => { await stopAll(); process.exit(130); });
 
 try {
   ctx = await setup();
+  ctxRef = ctx;
 } catch (e) {
   log(`setup failed: ${e.stack ?? e}`);
   counts.failed++;

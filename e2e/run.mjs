@@ -454,7 +454,7 @@ async function bench(ctx) {
       assert(reply.reply.type === "imported", `bench import failed: ${JSON.stringify(reply.reply)}`);
       let pageDone = null;
       try {
-        await waitPageStatus(page, "done", 10_000);
+        await waitPageStatus(page, "done", 3_000);
         pageDone = Date.now();
       } catch (e) {
         samples.page_missed++;

@@ -74,7 +74,7 @@ async function setup() {
       const workDir = path.join(tmp, "packages-src");
       const from = path.join(rootDir, "catalog/demo/packages/oak-wood-1.0.0.zip");
       tamperPkg = makePackage({ publishBin: bins.publish, from, shaderId: tamperId, name: `Tamper Test ${runId.slice(-6)}`, outDir, workDir });
-      s3Keys.push(tamperPkg.key, `previews/${tamperId}.webp`);
+      s3Keys.push(tamperPkg.key, `previews/${tamperId}/${tamperPkg.version}.webp`);
       if (BENCH) {
         benchPkg = makePackage({ publishBin: bins.publish, from, shaderId: "e2e-bench-5mb", name: "Bench 5 MB", padTo: 5 << 20, outDir, workDir });
       }
@@ -102,7 +102,11 @@ const openPages = [];
 
 async function newPage(ctx) {
   const context = await ctx.browser.newContext({ viewport: { width: 1360, height: 900 }, baseURL: ctx.stack.urls.site });
-  context.on("request", (r) => requests.push({ url: r.url(), page: r.frame()?.url?.() ?? "" }));
+  context.on("request", (r) => {
+    let from = "";
+    try { from = r.frame().url(); } catch { /* service worker: no frame */ }
+    requests.push({ url: r.url(), page: from });
+  });
   const page = await context.newPage();
   openPages.push(page);
   page.on("websocket", (ws) => requests.push({ url: ws.url(), page: page.url() }));

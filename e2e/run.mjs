@@ -109,7 +109,14 @@ async function newPage(ctx) {
   });
   const page = await context.newPage();
   openPages.push(page);
-  page.on("websocket", (ws) => requests.push({ url: ws.url(), page: page.url() }));
+  page.e2eJoins = 0; // joins of the private user:<uid> Realtime topic answered ok
+  page.on("websocket", (ws) => {
+    requests.push({ url: ws.url(), page: page.url() });
+    ws.on("framereceived", (f) => {
+      const t = typeof f.payload === "string" ? f.payload : "";
+      if (t.includes("phx_reply") && t.includes("realtime:user:") && t.includes('"status":"ok"')) page.e2eJoins++;
+    });
+  });
   page.setDefaultTimeout(20_000);
   return { page, context };
 }
@@ -144,7 +151,10 @@ function latestImport(ctx, user, after = "-infinity") {
 
 /** Opens a shader page with this Blender preselected and checks the picker. */
 async function openShader(ctx, page, slug) {
+  const joins = page.e2eJoins;
   await page.goto(`/shaders/${slug}?device=${ctx.device.id}`);
+  // Status arrives over Realtime: click only once the page listens (as a person would, later).
+  await waitFor(() => page.e2eJoins > joins, 15_000, `the page's Realtime join of user:<uid> on /shaders/${slug}`);
   const picker = page.getByLabel("Import into");
   await picker.waitFor();
   assert((await picker.inputValue()) === ctx.device.id, `the ?device= Blender is not preselected on /shaders/${slug}`);

@@ -82,40 +82,50 @@ func StackWith(t testing.TB, opt StackOptions) StackInfo {
 	if err != nil {
 		t.Fatalf("build stack binaries: %v", err)
 	}
-	sbAddr, edgeAddr := freeAddr(t), freeAddr(t)
 	info := StackInfo{
-		SupabaseURL: "http://" + sbAddr,
-		EdgeURL:     "http://" + edgeAddr,
-		AnonKey:     dotenv["SUPABASE_ANON_KEY"],
-		ServiceKey:  dotenv["SUPABASE_SERVICE_ROLE_KEY"],
-		JWTSecret:   dotenv["SUPABASE_JWT_SECRET"],
-		DBURL:       dbURL,
-		S3:          s3,
+		AnonKey:    dotenv["SUPABASE_ANON_KEY"],
+		ServiceKey: dotenv["SUPABASE_SERVICE_ROLE_KEY"],
+		JWTSecret:  dotenv["SUPABASE_JWT_SECRET"],
+		DBURL:      dbURL,
+		S3:         s3,
 	}
 	common := map[string]string{
-		"DATABASE_URL": dbURL, "SUPABASE_URL": info.SupabaseURL, "SUPABASE_JWT_SECRET": info.JWTSecret,
+		"DATABASE_URL": dbURL, "SUPABASE_JWT_SECRET": info.JWTSecret,
 		"SUPABASE_ANON_KEY": info.AnonKey, "SUPABASE_SERVICE_ROLE_KEY": info.ServiceKey,
 		"S3_ENDPOINT": s3.Endpoint, "S3_REGION": s3.Region, "S3_ACCESS_KEY": s3.AccessKey,
 		"S3_SECRET_KEY": s3.SecretKey, "S3_BUCKET": s3.Bucket, "LOG_LEVEL": "warn",
-		"EDGE_URL": info.EdgeURL, "REDIS_URL": "", "SENTRY_DSN": "",
+		"REDIS_URL": "", "SENTRY_DSN": "",
 	}
 	if v := os.Getenv("STRIPE_API_BASE"); v != "" {
 		common["STRIPE_API_BASE"] = v
 	}
-	sbEnv := mergeEnv(dotenv, common, map[string]string{"STANDIN_ADDR": sbAddr}, opt.SupabaseEnv)
-	edgeEnv := mergeEnv(dotenv, common, map[string]string{"EDGE_ADDR": edgeAddr}, opt.EdgeEnv)
-
 	logf := func(s string) { t.Log(s) }
-	info.Supabase = &Process{Name: "supabase stand-in", URL: info.SupabaseURL, bin: bins["supabase"], env: sbEnv, ready: "/auth/v1/health", log: logf}
-	info.Edge = &Process{Name: "edge", URL: info.EdgeURL, bin: bins["edge"], env: edgeEnv, ready: "/readyz", log: logf}
-	for _, p := range []*Process{info.Supabase, info.Edge} {
-		p := p
-		if err := p.Start(); err != nil {
-			t.Fatal(err)
+	// A free port can be taken between probing and binding (parallel packages): try another.
+	start := func(mk func(addr string) *Process) *Process {
+		for attempt := 1; ; attempt++ {
+			p := mk(freeAddr(t))
+			err := p.Start()
+			if err == nil {
+				// Registered after DB's cleanup, so it runs first: processes end before the database is dropped.
+				t.Cleanup(p.Stop)
+				return p
+			}
+			if attempt == 3 {
+				t.Fatal(err)
+			}
 		}
-		// Registered after DB's cleanup, so it runs first: processes end before the database is dropped.
-		t.Cleanup(func() { p.Stop() })
 	}
+	info.Supabase = start(func(addr string) *Process {
+		env := mergeEnv(dotenv, common, map[string]string{"STANDIN_ADDR": addr}, opt.SupabaseEnv)
+		return &Process{Name: "supabase stand-in", URL: "http://" + addr, bin: bins["supabase"], env: env, ready: "/auth/v1/health", log: logf}
+	})
+	info.SupabaseURL = info.Supabase.URL
+	info.Edge = start(func(addr string) *Process {
+		env := mergeEnv(dotenv, common, map[string]string{"EDGE_ADDR": addr, "EDGE_URL": "http://" + addr,
+			"SUPABASE_URL": info.SupabaseURL}, opt.EdgeEnv)
+		return &Process{Name: "edge", URL: "http://" + addr, bin: bins["edge"], env: env, ready: "/readyz", log: logf}
+	})
+	info.EdgeURL = info.Edge.URL
 	return info
 }
 
@@ -151,13 +161,23 @@ func (p *Process) Start() error {
 	defer cancel()
 	for {
 		if servesOK(ctx, p.URL+p.ready) {
-			return nil
+			// Still ours? A process that lost the port exits at once while another one answers.
+			select {
+			case <-done:
+				p.cmd = nil
+				return fmt.Errorf("%s exited during start: %v", p.Name, cmd.ProcessState)
+			case <-time.After(150 * time.Millisecond):
+				return nil
+			}
 		}
 		select {
 		case <-done:
 			p.cmd = nil
 			return fmt.Errorf("%s exited during start: %v", p.Name, cmd.ProcessState)
 		case <-ctx.Done():
+			cmd.Process.Kill()
+			<-done
+			p.cmd = nil
 			return fmt.Errorf("%s did not become ready at %s", p.Name, p.URL)
 		case <-time.After(100 * time.Millisecond):
 		}

@@ -269,7 +269,6 @@ const tests = [
       const cache = await checkCache(ctx, MAIN_SHADER);
       assert(cube.images.every((p) => p.startsWith(cache.dir)), "material images are not in the verified cache entry");
       assert(st.recent.some((r) => r.import_id === row.id && r.ok), `Blender's recent imports: ${JSON.stringify(st.recent)}`);
-      ctx.lastMaterial = cube.active_material;
       sampleSockets(ctx, "after an import", st.bridge_pid);
       log(`imported ${MAIN_SHADER}: click → assigned ${Math.round(reply.assigned * 1000 - Date.parse(before))} ms; timings ${JSON.stringify(row.timings)}`);
     },
@@ -327,7 +326,6 @@ const tests = [
       const st = await ctx.blender.cmd("state");
       const prov = st.cube.provenance;
       assert(prov.octane_bridge_import_id === row.id, `cube's material is not the queued import's: ${JSON.stringify(prov)} (${st.cube.active_material})`);
-      ctx.lastMaterial = st.cube.active_material;
     },
   },
   {
@@ -344,7 +342,7 @@ const tests = [
       run(ctx.stack.bins.s3tool, ["put", tamperPkg.key, badPath], { env: ctx.stack.env });
       const sha = q1(ctx.stack, `select sv.sha256 from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${tamperId}'`);
       assert(sha === sha256(good), "the published package is not the one the test tampered with");
-      await ctx.blender.cmd("select_cube");
+      const cubeBefore = (await ctx.blender.cmd("select_cube")).cube.active_material;
       await openShader(ctx, page, tamperId);
       const since = ctx.blender.mark();
       const before = new Date().toISOString();
@@ -360,7 +358,7 @@ const tests = [
       const rec = st.recent.find((r) => r.import_id === row.id);
       assert(rec && !rec.ok && /damaged \(checksum mismatch\)/.test(rec.text), `Blender shows: ${JSON.stringify(rec)}`);
       assert(!ctx.blender.events.slice(since).some((e) => e.ev === "reply" && e.reply.import_id === row.id), "the add-on was asked to import a tampered package");
-      assert(st.cube.active_material === ctx.lastMaterial, `the cube's material changed to ${st.cube.active_material}`);
+      assert(st.cube.active_material === cubeBefore, `the cube's material changed from ${cubeBefore} to ${st.cube.active_material}`);
       assert(!fs.existsSync(path.join(ctx.blender.cacheDir, "pkg", sha)), "the tampered package is in the cache");
     },
   },

@@ -20,13 +20,14 @@ import { run, sleep } from "./lib/proc.mjs";
 import { bridgeListeningSockets } from "./lib/sockets.mjs";
 
 const BENCH = process.argv.includes("--bench");
+process.env.E2E_MAX_SECONDS ??= BENCH ? "1500" : "600";
 const CI = process.env.CI === "true";
 const PRO = { email: "pro@octane.local", password: "octane-demo-pro", id: "11111111-1111-4111-8111-111111111111" };
 const FREE = { email: "free@octane.local", password: "octane-demo-free", id: "22222222-2222-4222-8222-222222222222" };
 const MAIN_SHADER = process.env.E2E_SHADER ?? "brushed-aluminium"; // a Pro shader of the demo catalog
 const OFFLINE_SHADER = "black-marble"; // another Pro shader (a different material)
 const STATUSES = ["queued", "redeemed", "downloading", "verifying", "importing", "done"];
-const runId = `${process.pid}${Date.now().toString(36)}`.toLowerCase();
+const runId = `${process.pid}_${Date.now().toString(36)}`.toLowerCase();
 const t0 = Date.now();
 const log = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${m}`);
 const shotDir = path.join(localDir, "reports", "screenshots", "e2e");

@@ -4,12 +4,11 @@ import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 
-// Hard cap on every process the run starts (seconds); the runner itself stops them much earlier.
-const MAX_SECONDS = Number(process.env.E2E_MAX_SECONDS ?? 1500);
-
 export function start(name, cmd, args, { cwd, env, logFile, stdin = "ignore", onLine } = {}) {
+  // Hard cap on the process (seconds); the runner itself stops it much earlier.
+  const maxSeconds = Number(process.env.E2E_MAX_SECONDS ?? 900);
   const out = logFile ? fs.openSync(logFile, "a") : "ignore";
-  const child = spawn("timeout", ["-k", "5", String(MAX_SECONDS), cmd, ...args], {
+  const child = spawn("timeout", ["-k", "5", String(maxSeconds), cmd, ...args], {
     cwd,
     env,
     detached: true,
@@ -29,9 +28,17 @@ export function start(name, cmd, args, { cwd, env, logFile, stdin = "ignore", on
       }
     });
   }
+  // A reaper ends the group when the runner dies without cleaning up (SIGKILL, OOM).
+  const reaper = spawn("sh", ["-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -TERM -${child.pid} 2>/dev/null; sleep 3; kill -KILL -${child.pid} 2>/dev/null`], {
+    detached: true, stdio: "ignore",
+  });
+  reaper.unref();
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   let done = false;
-  exited.then(() => { done = true; });
+  exited.then(() => {
+    done = true;
+    try { process.kill(reaper.pid, "SIGKILL"); } catch { /* gone */ }
+  });
   return {
     name,
     child,

@@ -96,6 +96,15 @@ export function webBuild(ports, env, log) {
   return dir;
 }
 
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === "EPERM";
+  }
+}
+
 function psql(sql, db) {
   const u = new URL(process.env.OCTANE_PG_URL);
   if (db) u.pathname = "/" + db;
@@ -152,7 +161,11 @@ export async function startStack({ log, runId, makePackages = () => [] }) {
     goBuild(bins.publish, "./cmd/publish");
     goBuild(bins.s3tool, "./e2e/s3tool");
 
-    // A fresh database from the template.
+    // A fresh database from the template (and those of runs that died without cleaning up).
+    for (const old of psql("select datname from pg_database where datname ~ '^e2e_[0-9]+_'").split("\n").filter(Boolean)) {
+      const pid = Number(old.split("_")[1]);
+      if (!pidAlive(pid)) psql(`drop database if exists ${old} with (force)`);
+    }
     const db = `e2e_${runId}`;
     psql(`create database ${db} template ${process.env.OCTANE_PG_TEMPLATE}`);
     cleanups.push(() => psql(`drop database if exists ${db} with (force)`));

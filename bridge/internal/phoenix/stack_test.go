@@ -409,3 +409,45 @@ func (p *proxy) freezeAll() {
 		pp.mu.Unlock()
 	}
 }
+
+// TestRefreshedTokenKeepsTheChannel runs with 8 s device JWTs. A client whose Token refreshes
+// (the Session, through heartbeats) keeps its one membership past the first JWT's expiry; a
+// client stuck with the first JWT is closed by the server when it expires, as Realtime does.
+func TestRefreshedTokenKeepsTheChannel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits two token lifetimes")
+	}
+	st := &rtStack{StackInfo: testenv.StackWith(t, testenv.StackOptions{EdgeEnv: map[string]string{"DEVICE_TOKEN_TTL": "8s"}})}
+	st.userJWT = st.ProJWT(t)
+	st.edge = edgeclient.New(edgeclient.Config{EdgeURL: st.EdgeURL, SupabaseURL: st.SupabaseURL, AnonKey: st.AnonKey,
+		HTTP: &http.Client{Timeout: 20 * time.Second}})
+	sess, dev, key := st.pairKey(t)
+	live, stuck := newRecorder(), newRecorder()
+	c, _, _ := startClient(t, wsURL(st.SupabaseURL), st.AnonKey, sess.Token, "device:"+dev, live)
+	sess.OnRefresh(c.SetAccessToken)
+	live.wait(t, "join", 10*time.Second, func(r *recorder) bool { return r.joined == 1 })
+	// Minted after the live client's first JWT, so it expires no earlier: the sweep that closes
+	// the stuck client would close an unrefreshed live one too.
+	first, err := st.edge.NewSession(key).Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	startClient(t, wsURL(st.SupabaseURL), st.AnonKey,
+		func(context.Context) (string, error) { return first, nil }, "device:"+dev, stuck)
+	stuck.wait(t, "stuck client closed at expiry", 20*time.Second, func(r *recorder) bool {
+		for _, e := range r.states {
+			if e != nil && strings.Contains(e.Error(), "closed by the server") {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(2 * time.Second) // past the stand-in's next expiry sweep
+	id := st.createImport(t, dev)
+	live.wait(t, "import on the kept channel", 10*time.Second, func(r *recorder) bool { return r.hasImport(id) })
+	live.mu.Lock()
+	defer live.mu.Unlock()
+	if live.joined != 1 {
+		t.Fatalf("the refreshing client re-joined (%d joins): its token was not pushed", live.joined)
+	}
+}

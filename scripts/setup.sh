@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 APT_PACKAGES=(
   postgresql-15 postgresql-contrib postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
-  chromium fonts-dejavu-core blender xvfb unzip curl ca-certificates
+  chromium fonts-dejavu-core blender xvfb unzip curl ca-certificates redis-server
 )
 GO_TOOLS=(
   "versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0"

@@ -1,0 +1,279 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"regexp"
+	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/download"
+	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
+	"github.com/octanebridge/octane-bridge/bridge/internal/extract"
+	"github.com/octanebridge/octane-bridge/bridge/internal/importer"
+	"github.com/octanebridge/octane-bridge/bridge/internal/phoenix"
+	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// importRequest is the broadcast the edge sends on device:<id> (event "import_request").
+type importRequest struct {
+	ImportID   string `json:"import_id"`
+	Token      string `json:"token"`
+	ShaderID   string `json:"shader_id"`
+	Version    string `json:"version"`
+	ShaderName string `json:"shader_name"`
+}
+
+func (a *Agent) startLink(ctx context.Context) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.link != nil || a.cred == nil {
+		return
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	a.link, a.linkDone = cancel, done
+	cred := *a.cred
+	go func() {
+		defer close(done)
+		a.runLink(lctx, cred)
+	}()
+}
+
+// runLink keeps this device reachable: a device JWT, the Realtime channel, the heartbeat and the
+// import pipeline, until ctx ends or the device turns out to be revoked.
+func (a *Agent) runLink(ctx context.Context, cred credential) {
+	a.setStatus(stdio.StateConnecting, "")
+	sess := a.client.NewSession(cred.APIKey)
+	for delay := time.Second; ; delay = min(delay*2, 30*time.Second) {
+		_, err := sess.Token(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if a.isRevoked(err) {
+			return
+		}
+		a.setStatus(stdio.StateOffline, "The bridge cannot reach the server. It keeps trying.")
+		if !sleep(ctx, jitter(delay)) {
+			return
+		}
+	}
+	pipe := importer.New(importer.Config{
+		Edge:  &edgeAdapter{c: a.client, s: sess},
+		Fetch: &download.Client{HTTP: a.cfg.HTTP},
+		Cache: a.cache,
+		Extract: func(ctx context.Context, zip, dir string, files []shaderpkg.File) error {
+			return extract.Extract(ctx, zip, dir, extract.DefaultLimits(), files)
+		},
+		Classify: classify,
+		Blender:  a,
+		Notify:   a,
+		Trusted:  a.cfg.Trusted,
+		Log:      a.log,
+	})
+	go pipe.Run(ctx)
+
+	rt := phoenix.New(phoenix.Config{URL: realtimeURL(a.ends.Supabase), APIKey: a.ends.AnonKey, Token: sess.Token,
+		HTTP: a.cfg.HTTP, Logger: a.log, Heartbeat: a.cfg.Realtime.Heartbeat,
+		MinBackoff: a.cfg.Realtime.MinBackoff, MaxBackoff: a.cfg.Realtime.MaxBackoff})
+	sess.OnRefresh(rt.SetAccessToken)
+	rt.OnState(func(online bool, err error) {
+		if !online && ctx.Err() == nil {
+			a.setStatus(stdio.StateOffline, "Connection to the server lost; reconnecting.")
+		}
+	})
+	rt.Join("device:"+cred.DeviceID, func(event string, payload json.RawMessage) {
+		if event == "device_revoked" { // confirm with the edge rather than trust one message
+			go func() {
+				if _, err := a.client.NewSession(cred.APIKey).Token(ctx); !a.isRevoked(err) && err != nil {
+					a.log.Info("could not confirm revocation", "err", err)
+				}
+			}()
+			return
+		}
+		if event != "import_request" {
+			return
+		}
+		var r importRequest
+		if json.Unmarshal(payload, &r) != nil || r.ImportID == "" {
+			a.log.Warn("ignoring a malformed import_request")
+			return
+		}
+		pipe.Enqueue(importer.Request{ImportID: r.ImportID, Token: r.Token, ShaderID: r.ShaderID, ShaderName: r.ShaderName, Version: r.Version})
+	}, func() {
+		a.setStatus(stdio.StateOnline, "")
+		pipe.Wake()
+		go a.catchUp(ctx, sess, pipe)
+	})
+	go a.heartbeat(ctx, sess, cred.APIKey)
+	if err := rt.Run(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("realtime stopped", "err", err)
+	}
+}
+
+// catchUp enqueues what was asked while we were away: Realtime delivers at most once.
+func (a *Agent) catchUp(ctx context.Context, sess *edgeclient.Session, pipe *importer.Pipeline) {
+	pending, err := a.client.PendingImports(ctx, sess)
+	if err != nil {
+		if ctx.Err() == nil && !a.isRevoked(err) {
+			a.log.Warn("cannot list pending imports", "err", err)
+		}
+		return
+	}
+	for _, p := range pending {
+		pipe.Enqueue(importer.Request{ImportID: p.ImportID, ShaderID: p.ShaderID, ShaderName: p.ShaderName, Version: p.Version})
+	}
+}
+
+// heartbeat marks the device as seen so the site shows this Blender online.
+// A refused heartbeat may mean the device was revoked while its JWT is still valid: a fresh
+// exchange of the key tells, so revocation shows within one heartbeat, not one token lifetime.
+func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey string) {
+	t := time.NewTicker(a.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		if err := a.client.Heartbeat(ctx, sess); err != nil && ctx.Err() == nil {
+			if a.isRevoked(err) {
+				return
+			}
+			if edgeclient.CodeOf(err) != "NETWORK" {
+				if _, perr := a.client.NewSession(apiKey).Token(ctx); a.isRevoked(perr) {
+					return
+				}
+			}
+			a.log.Info("heartbeat failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// isRevoked handles a refused device key: the device was revoked on the site, so the key is
+// forgotten and the add-on offers to connect again.
+func (a *Agent) isRevoked(err error) bool {
+	if edgeclient.CodeOf(err) != "AUTH_FAILED" {
+		return false
+	}
+	a.log.Warn("device key refused; forgetting it", "err", err)
+	a.later(func() { a.onUnpair("", "This Blender was disconnected from your account. Connect it again to import.") })
+	return true
+}
+
+// Import implements importer.Blender: it asks the add-on and waits for its answer.
+func (a *Agent) Import(ctx context.Context, req stdio.Import) (stdio.Imported, error) {
+	ch := make(chan reply, 1)
+	a.mu.Lock()
+	a.waiting[req.ImportID] = ch
+	a.mu.Unlock()
+	a.send(stdio.TypeImport, "", req)
+	select {
+	case r := <-ch:
+		if r.fail != nil {
+			code := r.fail.Code
+			if !reCode.MatchString(code) {
+				code = importer.CodeBlenderError
+			}
+			return stdio.Imported{}, &importer.Failure{Code: code, Msg: r.fail.Message}
+		}
+		return *r.ok, nil
+	case <-ctx.Done():
+		a.mu.Lock()
+		delete(a.waiting, req.ImportID)
+		a.mu.Unlock()
+		return stdio.Imported{}, ctx.Err()
+	}
+}
+
+var reCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,63}$`)
+
+// Progress and Final implement importer.Notifier.
+func (a *Agent) Progress(p stdio.Progress)  { a.send(stdio.TypeProgress, "", p) }
+func (a *Agent) Final(s stdio.ImportStatus) { a.send(stdio.TypeImportStatus, "", s) }
+
+// classify maps download and extraction errors to codes; only network trouble is worth a retry.
+func classify(err error) (string, bool) {
+	if code := download.CodeOf(err); code != "" {
+		return code, code == "DOWNLOAD_FAILED"
+	}
+	if code := extract.CodeOf(err); code != "" {
+		return code, false
+	}
+	return "", false
+}
+
+func jitter(d time.Duration) time.Duration { return d/2 + rand.N(d/2+1) }
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// fetcher adapts download.Client to importer.Fetcher.
+type fetcher struct{ c *download.Client }
+
+func (f fetcher) Fetch(ctx context.Context, url, part string, size int64, sha string, p func(done, total int64)) error {
+	return f.c.Fetch(ctx, url, part, size, sha, p)
+}
+
+// edgeAdapter gives the pipeline the edge in its own terms (importer.Edge).
+type edgeAdapter struct {
+	c *edgeclient.Client
+	s *edgeclient.Session
+}
+
+func (e *edgeAdapter) Redeem(ctx context.Context, id, token string) (string, shaderpkg.Signed, error) {
+	r, err := e.c.Redeem(ctx, e.s, id, token)
+	if err != nil {
+		return "", shaderpkg.Signed{}, translate(err)
+	}
+	return r.DownloadURL, r.Delivery, nil
+}
+
+func (e *edgeAdapter) Reissue(ctx context.Context, id string) (string, error) {
+	tok, err := e.c.Reissue(ctx, e.s, id)
+	if err != nil {
+		err = translate(err)
+		if errors.Is(err, importer.ErrTokenRejected) {
+			return "", importer.ErrGone
+		}
+	}
+	return tok, err
+}
+
+func (e *edgeAdapter) Report(ctx context.Context, id, status string, progress int, code, msg string) error {
+	return translate(e.c.ReportStatus(ctx, e.s, id, status, progress, code, msg))
+}
+
+// translate maps the edge's error codes onto the pipeline's decisions.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	switch code := edgeclient.CodeOf(err); code {
+	case "INVALID_TOKEN":
+		return importer.ErrTokenRejected
+	case "NOT_FOUND", "CONFLICT", "AUTH_FAILED", "INSUFFICIENT_PERMISSIONS":
+		return errors.Join(importer.ErrGone, err)
+	case "SUBSCRIPTION_REQUIRED":
+		return &importer.Failure{Code: importer.CodeSubscriptionRequired, Msg: "Your subscription is not active. Renew it on the site to import.", Err: err}
+	default:
+		if edgeclient.Retryable(err) {
+			return &importer.Transient{Err: err, After: edgeclient.RetryAfter(err)}
+		}
+		return err
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/agent"
+	"github.com/octanebridge/octane-bridge/bridge/internal/doctor"
+	"github.com/octanebridge/octane-bridge/bridge/internal/httpx"
+	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
+	"github.com/octanebridge/octane-bridge/bridge/internal/logfile"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+// Set at build time (scripts/build-bridge.sh): -X main.version=… -X main.trustedKeys=kid:<b64 pub>,…
+// Release builds pin the production delivery keys, local builds the local stack's key; the bridge
+// never takes trusted keys from the network or the environment.
+var (
+	version     = "dev"
+	trustedKeys = ""
+)
+
+const usage = `usage: octane-bridge [command]
+  (none)    serve the Blender add-on over stdin/stdout (started by the add-on)
+  doctor    print a diagnostics report (versions, endpoints, proxy, cache, pairing)
+  version   print the version`
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	trusted, err := shaderpkg.ParsePublicKeys(trustedKeys)
+	if err != nil && trustedKeys != "" {
+		return fmt.Errorf("built with invalid trusted keys: %w", err)
+	}
+	cacheDir := getenv("OCTANE_BRIDGE_CACHE_DIR")
+	if cacheDir == "" {
+		cacheDir = agent.CacheDirDefault()
+	}
+	kc := keychain.New("octane-bridge", filepath.Join(cacheDir, "credentials"))
+	hc := httpx.NewClient(30 * time.Second)
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "version", "--version":
+		fmt.Fprintf(stdout, "octane-bridge %s (trusted keys: %s)\n", version, strings.Join(slices.Sorted(maps.Keys(trusted)), ", "))
+		return nil
+	case "doctor":
+		failed := doctor.Report(ctx, stdout, doctor.Input{Version: version, TrustedKIDs: slices.Collect(maps.Keys(trusted)),
+			EdgeURL: getenv("OCTANE_EDGE_URL"), SupabaseURL: getenv("OCTANE_SUPABASE_URL"), AnonKey: getenv("OCTANE_SUPABASE_ANON_KEY"),
+			CacheDir: cacheDir, LogPath: filepath.Join(cacheDir, "logs", "bridge.log"), HTTP: hc, Keychain: kc, Getenv: getenv})
+		if failed > 0 {
+			return fmt.Errorf("%d check(s) failed", failed)
+		}
+		return nil
+	case "":
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+
+	lw, err := logfile.Open(filepath.Join(cacheDir, "logs", "bridge.log"), 5<<20, 3)
+	if err != nil {
+		return fmt.Errorf("cannot open the log file: %w", err)
+	}
+	defer lw.Close()
+	var level slog.LevelVar
+	if err := level.UnmarshalText([]byte(getenv("OCTANE_BRIDGE_LOG_LEVEL"))); err != nil {
+		level.Set(slog.LevelInfo)
+	}
+	log := slog.New(slog.NewJSONHandler(io.MultiWriter(lw, levelFilter{stderr}), &slog.HandlerOptions{Level: &level}))
+	log.Info("start", "version", version, "pid", os.Getpid(), "trusted_keys", len(trusted))
+	if len(trusted) == 0 {
+		log.Warn("this build has no trusted delivery keys; every import will be refused")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go watchParent(ctx, cancel, log)
+	a := agent.New(agent.Config{Version: version, Trusted: trusted, In: stdin, Out: stdout, Log: log, Keychain: kc,
+		HTTP: hc, Download: httpx.NewClient(0), CacheDir: cacheDir, Level: &level})
+	err = a.Run(ctx)
+	log.Info("exit", "err", err)
+	return err
+}
+
+// levelFilter passes only warnings and errors to stderr (the add-on logs them); the file gets all.
+type levelFilter struct{ w io.Writer }
+
+func (f levelFilter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p[:min(len(p), 80)]), `"level":"WARN"`) || strings.Contains(string(p[:min(len(p), 80)]), `"level":"ERROR"`) {
+		return f.w.Write(p)
+	}
+	return len(p), nil
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Bridge release checks (its Go tests run in the go suite): `make bridge` cross-compiles small
+# static binaries for every platform, each pins the local delivery key, and the linux one runs.
+source "$(dirname "$0")/../lib.sh"
+cd "$OCTANE_ROOT"
+passed=0 failed=0
+check() { # check NAME COMMAND...
+  if "${@:2}"; then passed=$((passed + 1)); else failed=$((failed + 1)); warn "bridge: FAILED $1"; fi
+}
+out="$OCTANE_LOCAL/bridge-bin"
+rm -rf "$out"
+log "bridge: cross-compiling"
+check "cross-compile" env BRIDGE_OUT="$out" scripts/build-bridge.sh
+for p in linux-amd64 linux-arm64 darwin-amd64 darwin-arm64 windows-amd64; do
+  exe="$out/$p/octane-bridge"; [ "${p%%-*}" = windows ] && exe="$exe.exe"
+  check "$p exists" test -s "$exe"
+  # Shipped inside every add-on zip: keep them small (stripped, no cgo).
+  check "$p under 16 MB" test "$(stat -c %s "$exe" 2>/dev/null || echo 999999999)" -lt $((16 << 20))
+  check "$p pins the local key" grep -q "local-1:Xo13BA" "$exe"
+done
+native="$out/linux-$(go env GOARCH)/octane-bridge"
+check "version runs" bash -c "'$native' version | grep -q 'trusted keys: local-1'"
+check "unknown command fails" bash -c "! '$native' frobnicate 2>/dev/null"
+# Exits by itself when the add-on closes stdin, after answering hello.
+check "exits on stdin close" bash -c "echo '{\"v\":1,\"type\":\"status\",\"id\":\"a\"}' | OCTANE_BRIDGE_CACHE_DIR='$out/cache' timeout 10 '$native' | grep -q NOT_READY"
+report_suite bridge "$passed" "$failed" 0
+echo "bridge: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -23,7 +23,6 @@ ERROR_TEXT = {
     "SUBSCRIPTION_REQUIRED": "Your subscription is not active. Renew it on the site to import.",
     "TOKEN_EXPIRED": "The import waited too long and expired. Click Import on the site again.",
     "SIGNATURE_INVALID": "The download could not be verified and was discarded.",
-    "DELIVERY_BAD_SIGNATURE": "The download could not be verified and was discarded.",
     "DOWNLOAD_FAILED": "The download failed. Check your connection and try again.",
     "DOWNLOAD_EXPIRED": "The download link expired before the download finished. Try again.",
     "CHECKSUM_MISMATCH": "The download was damaged (checksum mismatch). Try again.",

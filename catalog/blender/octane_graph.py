@@ -6,7 +6,7 @@ Two records of the same graph go into every material.blend:
    created from stand-in classes registered only while the generator runs. A stock Blender keeps
    them as NodeUndefined with their ID properties and links intact; OctaneBlender, which registers
    the real classes, sees its own nodes (verified with stand-ins on Blender 3.4.1, see
-   docs/decisions/packages.md).
+   docs/decisions.md, "Shader packages").
 2. A JSON recipe in the material's custom property "octane_graph" (same nodes, inputs, values and
    links, plus the OctaneBlender node ids), so the add-on can rebuild the graph through the real
    OctaneBlender API when the stand-in socket layout does not match an OctaneBlender version.

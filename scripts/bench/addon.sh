@@ -3,7 +3,7 @@
 # one undo step) against a bare bpy.data.libraries.load of the same .blend, in headless Blender 3.4,
 # each run in a freshly loaded startup file, interleaved, median of RUNS (default 15) each.
 # Times are CPU time of the Blender process (time.process_time): the machine is shared, and wall
-# time there measures the neighbours (docs/decisions/addon.md). Target: ratio <= 1.2.
+# time there measures the neighbours (docs/decisions.md, "Blender add-on"). Target: ratio <= 1.2.
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
 command -v blender >/dev/null || die "blender not found (Debian package blender)"

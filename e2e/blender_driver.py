@@ -97,6 +97,7 @@ class Driver:
         proc = self.bridge._proc
         return {
             "state": st.state, "message": st.message, "paired": st.paired, "device_id": st.device_id,
+            "account": st.account, "subscription": st.subscription,
             "user_code": st.user_code, "verification_uri": st.verification_uri,
             "errors": [text for _, text in st.errors],
             "recent": [{"import_id": r.import_id, "ok": r.ok, "text": r.text} for r in st.recent],

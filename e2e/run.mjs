@@ -233,6 +233,7 @@ const tests = [
       await page.getByText("Blender connected.").waitFor();
       await page.screenshot({ path: path.join(shotDir, "connect-approved.png") });
       const on = await ctx.blender.waitState((s) => s.paired && s.state === "online", 45_000, "the bridge online after pairing");
+      await ctx.blender.waitState((s) => s.account === PRO.email && s.subscription === "active", 15_000, "the add-on showing the account and an active subscription");
       const dev = qjson(ctx.stack, `select id, user_id, name, platform, revoked_at from public.devices where id = '${on.device_id}'`)[0];
       assert(dev && dev.user_id === PRO.id && !dev.revoked_at, `devices row: ${JSON.stringify(dev)}`);
       ctx.device = { id: on.device_id, name: dev.name };
@@ -442,6 +443,21 @@ function pct(xs, p) {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
+/** RSS and CPU of the paired, online bridge while nothing happens (after the imports above, so
+ * buffers it kept count), from /proc: VmRSS, and utime+stime over `seconds` (clock ticks of 10 ms). */
+async function bridgeIdle(ctx, seconds) {
+  const { bridge_pid: pid, state } = await ctx.blender.cmd("state");
+  assert(pid && state === "online", `the bridge is not online for the idle measurement (state ${state})`);
+  const ticks = () => fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ").slice(11, 13).reduce((a, b) => a + Number(b), 0);
+  await new Promise((r) => setTimeout(r, 5_000));
+  const t0 = ticks(), w0 = Date.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const cpuPct = ((ticks() - t0) * 10) / (Date.now() - w0) * 100;
+  const rssKB = Number(fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/^VmRSS:\s+(\d+)/m)[1]);
+  log(`bridge idle while online: RSS ${(rssKB / 1024).toFixed(1)} MB, CPU ${cpuPct.toFixed(2)} % over ${seconds} s`);
+  return { rssMB: rssKB / 1024, cpuPct };
+}
+
 async function bench(ctx) {
   const N = Number(process.env.BENCH_IMPORTS ?? 20);
   const { page } = ctx.pro;
@@ -500,6 +516,9 @@ async function bench(ctx) {
     for (const [step, xs] of Object.entries(s.steps)) add(`import_step_${step}_${series}_p50`, pct(xs, 50), "ms");
   }
   add("import_bench_package_size", size / 1048576, "MB");
+  const idle = await bridgeIdle(ctx, Number(process.env.BENCH_IDLE_SECONDS ?? 30));
+  add("bridge_idle_rss_online", idle.rssMB, "MB", 20);
+  add("bridge_idle_cpu_online", idle.cpuPct, "%");
   if (process.env.BENCH_OUT) fs.appendFileSync(process.env.BENCH_OUT, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
   for (const l of lines) log(`  ${l.name} = ${l.value} ${l.unit}${l.target ? ` (target ${l.target})` : ""}`);
 }

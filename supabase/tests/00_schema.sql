@@ -56,7 +56,7 @@ select is_empty(
 select is_empty(
   $$select p.proname::text from pg_proc p
     where p.pronamespace = 'public'::regnamespace
-      and p.proname in ('report_import_status', 'pending_imports', 'device_heartbeat', 'cancel_import', 'my_entitlement')
+      and p.proname in ('report_import_status', 'pending_imports', 'device_heartbeat', 'cancel_import', 'my_entitlement', 'my_account')
       and has_function_privilege('anon', p.oid, 'execute')$$,
   'session-only RPCs are not executable by anon');
 
@@ -66,7 +66,7 @@ select set_eq(
   $$select p.proname::text from pg_proc p
     where p.prosecdef and p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
       and has_function_privilege('authenticated', p.oid, 'execute')$$,
-  array['cancel_import', 'device_heartbeat', 'my_entitlement', 'pending_imports', 'report_import_status', 'search_shaders'],
+  array['cancel_import', 'device_heartbeat', 'my_account', 'my_entitlement', 'pending_imports', 'report_import_status', 'search_shaders'],
   'definer functions callable by authenticated are exactly the reviewed RPCs');
 select set_eq(
   $$select p.proname::text from pg_proc p

@@ -62,18 +62,20 @@ type Agent struct {
 	out *stdio.Writer
 	log *slog.Logger
 
-	mu       sync.Mutex
-	hello    *stdio.Hello
-	ends     endpoints
-	client   *edgeclient.Client
-	cache    *cache.Cache
-	cred     *credential
-	status   stdio.Status
-	pairing  context.CancelFunc
-	link     context.CancelFunc
-	linkDone chan struct{}
-	waiting  map[string]chan reply // import id -> the add-on's answer
-	do       chan func()           // work other goroutines hand to the control loop
+	mu          sync.Mutex
+	hello       *stdio.Hello
+	ends        endpoints
+	client      *edgeclient.Client
+	cache       *cache.Cache
+	cred        *credential
+	acct        edgeclient.Account // who the device is paired to; refreshed while online
+	accountPoke chan struct{}      // asks the link's watchAccount for a fresh read
+	status      stdio.Status
+	pairing     context.CancelFunc
+	link        context.CancelFunc
+	linkDone    chan struct{}
+	waiting     map[string]chan reply // import id -> the add-on's answer
+	do          chan func()           // work other goroutines hand to the control loop
 }
 
 type reply struct {
@@ -87,6 +89,9 @@ func New(cfg Config) *Agent {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Download == nil {
+		cfg.Download = cfg.HTTP
 	}
 	return &Agent{cfg: cfg, out: stdio.NewWriter(cfg.Out), log: cfg.Log, waiting: map[string]chan reply{},
 		do: make(chan func(), 8), status: stdio.Status{State: stdio.StateUnpaired}}
@@ -238,6 +243,7 @@ func (a *Agent) setStatus(state, msg string) {
 	a.status = stdio.Status{State: state, Message: msg}
 	if a.cred != nil {
 		a.status.DeviceID = a.cred.DeviceID
+		a.status.Account, a.status.Subscription = a.acct.Email, a.acct.Subscription
 	}
 	st := a.status
 	a.mu.Unlock()
@@ -303,11 +309,11 @@ func (a *Agent) credential() *credential {
 	return a.cred
 }
 
-// account names the keychain entry: one credential per edge, so local and production never mix.
-func (a *Agent) account() string { return "device:" + a.ends.Edge }
+// keychainEntry names the device key's entry: one per edge, so local and production never mix.
+func (a *Agent) keychainEntry() string { return "device:" + a.ends.Edge }
 
 func (a *Agent) loadCredential() *credential {
-	s, err := a.cfg.Keychain.Get(a.account())
+	s, err := a.cfg.Keychain.Get(a.keychainEntry())
 	if err != nil {
 		if !errors.Is(err, keychain.ErrNotFound) {
 			a.log.Warn("keychain unreadable", "err", err)
@@ -359,7 +365,7 @@ func (a *Agent) onPair(ctx context.Context, re string, p stdio.Pair) {
 		}
 		cred := credential{APIKey: key.APIKey, DeviceID: key.DeviceID, UserID: key.UserID}
 		raw, _ := json.Marshal(cred)
-		if err := a.cfg.Keychain.Set(a.account(), string(raw)); err != nil {
+		if err := a.cfg.Keychain.Set(a.keychainEntry(), string(raw)); err != nil {
 			a.pairFailed(re, fmt.Errorf("cannot store the device key: %w", err))
 			return
 		}
@@ -397,11 +403,11 @@ func (a *Agent) onUnpair(re, why string) {
 		a.pairing = nil
 	}
 	a.stopLink()
-	if err := a.cfg.Keychain.Delete(a.account()); err != nil && !errors.Is(err, keychain.ErrNotFound) {
+	if err := a.cfg.Keychain.Delete(a.keychainEntry()); err != nil && !errors.Is(err, keychain.ErrNotFound) {
 		a.log.Warn("cannot delete the device key", "err", err)
 	}
 	a.mu.Lock()
-	a.cred = nil
+	a.cred, a.acct = nil, edgeclient.Account{}
 	a.mu.Unlock()
 	a.send(stdio.TypeUnpaired, re, nil)
 	a.setStatus(stdio.StateUnpaired, why)

@@ -229,6 +229,14 @@ func (st *stack) importRow(t *testing.T, id string) (status, code string, timing
 	return status, code, timings
 }
 
+func (st *stack) setSubscription(t *testing.T, status string) {
+	t.Helper()
+	if _, err := st.db.Exec(context.Background(), `update public.subscriptions set status = $1, updated_at = now()
+		where user_id = (select id from auth.users where email = 'pro@octane.local')`, status); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (st *stack) hello(cacheDir string) stdio.Hello {
 	return stdio.Hello{AddonVersion: "0.1.0", BlenderVersion: "3.4.1", Platform: "linux", SiteURL: "http://127.0.0.1:1",
 		EdgeURL: st.EdgeURL, SupabaseURL: st.SupabaseURL, SupabaseAnonKey: st.AnonKey, CacheDir: cacheDir, DeviceName: "test Blender"}
@@ -271,6 +279,10 @@ func TestPairImportOfflineCatchUpAndRevocation(t *testing.T) {
 	}
 	device := pair(t, st, ad)
 	ad.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
+	// The add-on's preferences show who this Blender is connected as.
+	ad.expect("status", 10*time.Second, func(m map[string]any) bool {
+		return m["account"] == "pro@octane.local" && m["subscription"] == "active"
+	})
 
 	// 2. An import made on the site lands: every status, the package verified in the cache.
 	id := st.createImport(t, device)
@@ -297,12 +309,16 @@ func TestPairImportOfflineCatchUpAndRevocation(t *testing.T) {
 	}
 
 	// 3. The bridge is gone while an import is made; a new bridge process picks it up.
+	// Meanwhile the subscription changed on the site: the new process reports it.
 	ad.stop()
 	id2 := st.createImport(t, device)
+	st.setSubscription(t, "trialing")
 	ad = startAgent(t, ctx, kc, cacheDir, st.hello(cacheDir))
 	if h := ad.expect("hello", 5*time.Second, nil); h["paired"] != true || h["device_id"] != device {
 		t.Fatalf("hello after restart %v", h)
 	}
+	ad.expect("status", 20*time.Second, func(m map[string]any) bool { return m["subscription"] == "trialing" })
+	st.setSubscription(t, "active")
 	answerImport(t, ad, id2)
 	if f := ad.expect("import_status", 10*time.Second, func(m map[string]any) bool { return m["import_id"] == id2 }); f["status"] != "done" {
 		t.Fatalf("offline import %v", f)

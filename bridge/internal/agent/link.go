@@ -65,7 +65,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 	}
 	pipe := importer.New(importer.Config{
 		Edge:  &edgeAdapter{c: a.client, s: sess},
-		Fetch: &download.Client{HTTP: a.cfg.HTTP},
+		Fetch: &download.Client{HTTP: a.cfg.Download},
 		Cache: a.cache,
 		Extract: func(ctx context.Context, zip, dir string, files []shaderpkg.File) error {
 			return extract.Extract(ctx, zip, dir, extract.DefaultLimits(), files)
@@ -77,6 +77,11 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Log:      a.log,
 	})
 	go pipe.Run(ctx)
+	poke := make(chan struct{}, 1)
+	a.mu.Lock()
+	a.accountPoke = poke
+	a.mu.Unlock()
+	go a.watchAccount(ctx, sess, poke)
 
 	rt := phoenix.New(phoenix.Config{URL: realtimeURL(a.ends.Supabase), APIKey: a.ends.AnonKey, Token: sess.Token,
 		HTTP: a.cfg.HTTP, Logger: a.log, Heartbeat: a.cfg.Realtime.Heartbeat,
@@ -107,6 +112,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		pipe.Enqueue(importer.Request{ImportID: r.ImportID, Token: r.Token, ShaderID: r.ShaderID, ShaderName: r.ShaderName, Version: r.Version})
 	}, func() {
 		a.setStatus(stdio.StateOnline, "")
+		a.pokeAccount()
 		pipe.Wake()
 		go a.catchUp(ctx, sess, pipe)
 	})
@@ -127,6 +133,55 @@ func (a *Agent) catchUp(ctx context.Context, sess *edgeclient.Session, pipe *imp
 	}
 	for _, p := range pending {
 		pipe.Enqueue(importer.Request{ImportID: p.ImportID, ShaderID: p.ShaderID, ShaderName: p.ShaderName, Version: p.Version})
+	}
+}
+
+// accountEvery bounds how stale the add-on's account line can be when nothing else refreshes it
+// (a subscription bought on the site while Blender is open).
+const accountEvery = 5 * time.Minute
+
+// watchAccount keeps the e-mail and subscription state the add-on shows current: read when the
+// link comes online, after each import ends, and every accountEvery.
+func (a *Agent) watchAccount(ctx context.Context, sess *edgeclient.Session, poke <-chan struct{}) {
+	t := time.NewTicker(accountEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-poke:
+		}
+		acc, err := a.client.Account(ctx, sess)
+		if err != nil {
+			if ctx.Err() == nil && !a.isRevoked(err) {
+				a.log.Info("cannot read the account", "err", err)
+			}
+			continue
+		}
+		a.mu.Lock()
+		changed := a.acct != acc && a.cred != nil
+		if changed {
+			a.acct = acc
+			a.status.Account, a.status.Subscription = acc.Email, acc.Subscription
+		}
+		st := a.status
+		a.mu.Unlock()
+		if changed {
+			a.send(stdio.TypeStatus, "", st)
+		}
+	}
+}
+
+func (a *Agent) pokeAccount() {
+	a.mu.Lock()
+	poke := a.accountPoke
+	a.mu.Unlock()
+	if poke != nil {
+		select {
+		case poke <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -195,8 +250,11 @@ func (a *Agent) Import(ctx context.Context, req stdio.Import) (stdio.Imported, e
 var reCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,63}$`)
 
 // Progress and Final implement importer.Notifier.
-func (a *Agent) Progress(p stdio.Progress)  { a.send(stdio.TypeProgress, "", p) }
-func (a *Agent) Final(s stdio.ImportStatus) { a.send(stdio.TypeImportStatus, "", s) }
+func (a *Agent) Progress(p stdio.Progress) { a.send(stdio.TypeProgress, "", p) }
+func (a *Agent) Final(s stdio.ImportStatus) {
+	a.send(stdio.TypeImportStatus, "", s)
+	a.pokeAccount() // a refusal may mean the subscription changed
+}
 
 // classify maps download and extraction errors to codes; only network trouble is worth a retry.
 func classify(err error) (string, bool) {

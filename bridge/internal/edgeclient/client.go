@@ -248,6 +248,27 @@ func (c *Client) ReportStatus(ctx context.Context, s *Session, importID, status 
 	return c.rpc(ctx, s, "report_import_status", args, nil)
 }
 
+// Account is who a device is paired to, as the add-on shows it.
+type Account struct {
+	Email        string
+	Subscription string // active, trialing, past_due, canceled or inactive
+}
+
+// Account reads the owner's e-mail and subscription state (RPC my_account).
+func (c *Client) Account(ctx context.Context, s *Session) (Account, error) {
+	var rows []struct {
+		Email        string `json:"email"`
+		Subscription string `json:"subscription"`
+	}
+	if err := c.rpc(ctx, s, "my_account", map[string]any{}, &rows); err != nil {
+		return Account{}, err
+	}
+	if len(rows) != 1 {
+		return Account{}, &Error{Code: CodeUnexpected, Msg: fmt.Sprintf("my_account returned %d rows", len(rows))}
+	}
+	return Account{Email: rows[0].Email, Subscription: rows[0].Subscription}, nil
+}
+
 // Heartbeat marks the device as seen (RPC device_heartbeat).
 func (c *Client) Heartbeat(ctx context.Context, s *Session) error {
 	return c.rpc(ctx, s, "device_heartbeat", map[string]any{}, nil)

@@ -81,9 +81,11 @@ const (
 )
 
 type Status struct {
-	State    string `json:"state"`
-	DeviceID string `json:"device_id,omitempty"`
-	Message  string `json:"message,omitempty"`
+	State        string `json:"state"`
+	DeviceID     string `json:"device_id,omitempty"`
+	Message      string `json:"message,omitempty"`
+	Account      string `json:"account,omitempty"`      // the e-mail this Blender is connected as
+	Subscription string `json:"subscription,omitempty"` // active, trialing, past_due, canceled or inactive
 }
 
 type PairCode struct {

@@ -21,7 +21,8 @@ set +a
 start_bg() {
   local name="$1" port="$2"; shift 2
   if port_open "$port"; then log "$name already on 127.0.0.1:$port"; return 0; fi
-  nohup "$@" >"$OCTANE_LOCAL/log/$name.log" 2>&1 &
+  # Its own session and process group, so `make stop` ends the children too (npm → next-server).
+  nohup setsid "$@" >"$OCTANE_LOCAL/log/$name.log" 2>&1 &
   echo $! >"$OCTANE_LOCAL/run/$name.pid"
   wait_port 127.0.0.1 "$port" 120 || { tail -20 "$OCTANE_LOCAL/log/$name.log" >&2; die "$name did not start (log: .local/log/$name.log)"; }
   log "$name on 127.0.0.1:$port"
@@ -45,11 +46,19 @@ if [ -f cmd/publish/main.go ] && [ -d catalog/demo ]; then
     psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
       -c "update public.shaders set published = false where slug like 'placeholder-%' and published"
   else
-    warn "publishing the demo catalog failed (see above)"
+    warn "publishing the demo catalog failed (see above); if a demo package changed under the same version, make db-reset starts the local database afresh"
   fi
 fi
+if [ -f bridge/main.go ] && [ -d blender_addon ]; then
+  # The add-on (with the bridge for every platform, delivery key of this stack pinned) is what
+  # the Help page offers and what the site's Blender extensions repository lists.
+  log "building the Blender add-on"
+  "$OCTANE_ROOT/scripts/build-bridge.sh" >/dev/null && "$OCTANE_ROOT/scripts/build-addon.sh" >/dev/null \
+    || warn "building the add-on failed; run make addon to see why"
+  [ -f frontend/scripts/sync-addon.mjs ] && node frontend/scripts/sync-addon.mjs >/dev/null
+fi
 if [ -f frontend/package.json ]; then
-  if [ ! -f frontend/.next/BUILD_ID ] || [ -n "$(find frontend -path frontend/node_modules -prune -o -path frontend/.next -prune -o -newer frontend/.next/BUILD_ID -type f -print -quit)" ]; then
+  if [ ! -f frontend/.next/BUILD_ID ] || [ -n "$(find frontend -path frontend/node_modules -prune -o -path frontend/.next -prune -o -path frontend/public/addon -prune -o -newer frontend/.next/BUILD_ID -type f -print -quit)" ]; then
     log "building the web app"
     npm run build -w frontend --silent
   fi
@@ -65,5 +74,6 @@ Octane Bridge runs locally:
   PostgreSQL         $DATABASE_URL
   S3 (versitygw)     $S3_ENDPOINT  bucket $S3_BUCKET
   stripe-mock        $STRIPE_API_BASE
+  Blender add-on     $SITE_URL/help  (zips in dist/addon/; extensions repository $SITE_URL/addon/index.json)
 Logs in .local/log/.  Stop everything with: make stop
 MSG

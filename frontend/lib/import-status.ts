@@ -78,6 +78,17 @@ export function describeImport(row: Pick<ImportRow, "status" | "progress" | "err
 }
 
 /** Applies a Realtime import_status payload to a list, newest state wins (events may arrive out of order). */
+/** The columns of public.imports the web app shows (RLS: the owner's rows only). */
+export const IMPORT_COLUMNS = "id, status, progress, error_code, error_message, shader_id, device_id, updated_at";
+
+/** Keeps the newest event of each of the last `max` imports (events that arrive before their id is known). */
+export function rememberImport(seen: Map<string, ImportRow>, row: ImportRow, max = 50): void {
+  const prev = seen.get(row.id);
+  seen.delete(row.id);
+  seen.set(row.id, prev ? mergeImport([prev], row)[0]! : row);
+  if (seen.size > max) seen.delete(seen.keys().next().value!);
+}
+
 export function mergeImport<T extends ImportRow>(list: T[], incoming: T): T[] {
   const i = list.findIndex((r) => r.id === incoming.id);
   if (i === -1) return [incoming, ...list];

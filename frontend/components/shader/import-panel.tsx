@@ -1,12 +1,13 @@
 "use client";
 
-import { useState, useTransition } from "react";
+import { useEffect, useRef, useState, useTransition } from "react";
 import Link from "next/link";
 import { Download, CheckCircle2, AlertTriangle, Loader2 } from "lucide-react";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
 import { Alert } from "@/components/ui/alert";
-import { describeImport, isFinal, isOnline, mergeImport, orderDevices, pickDevice, type Device, type ImportRow } from "@/lib/import-status";
+import { describeImport, IMPORT_COLUMNS, isFinal, isOnline, mergeImport, orderDevices, pickDevice, rememberImport, type Device, type ImportRow } from "@/lib/import-status";
+import { createClient } from "@/lib/supabase/client";
 import { useUserChannel } from "@/components/account/use-user-channel";
 import { startImport } from "@/app/shaders/[slug]/actions";
 import { cn } from "@/lib/utils";
@@ -20,6 +21,11 @@ type Props = {
   requestedDevice: string | null;
   entitled: boolean;
 };
+
+const RECHECK_MS = 4_000;
+
+/** A state update that merges row into the current import when it is that import. */
+const mergeInto = (row: ImportRow) => (cur: ImportRow | null) => (cur && row.id === cur.id ? mergeImport([cur], row)[0]! : cur);
 
 type Problem = { message: string; href?: string; action?: string };
 
@@ -47,14 +53,31 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
   const [problem, setProblem] = useState<Problem | null>(null);
   const [pending, startTransition] = useTransition();
 
+  // Status events can overtake the answer to our own request (a cached package is done in tens
+  // of milliseconds), so every event is remembered and merged in once the import id is known.
+  const seen = useRef(new Map<string, ImportRow>());
   useUserChannel(userId, {
     import_status: (p) => {
       const row = p as unknown as ImportRow;
-      setCurrent((cur) => (cur && row.id === cur.id ? mergeImport([cur], row)[0]! : cur));
+      rememberImport(seen.current, row);
+      setCurrent(mergeInto(row));
     },
     device_status: (p) =>
       setDeviceList((ds) => ds.map((d) => (d.id === p.device_id ? { ...d, last_seen_at: p.online ? new Date().toISOString() : p.last_seen_at } : d))),
   });
+
+  // A broadcast can still be lost (a reconnect of the page's socket): while the import runs, the
+  // row itself is read every few seconds, so the status never sticks.
+  const runningId = current && !isFinal(current.status) ? current.id : null;
+  useEffect(() => {
+    if (!runningId) return;
+    const supabase = createClient();
+    const t = setInterval(async () => {
+      const { data } = await supabase.from("imports").select(IMPORT_COLUMNS).eq("id", runningId).maybeSingle();
+      if (data) setCurrent(mergeInto(data as ImportRow));
+    }, RECHECK_MS);
+    return () => clearInterval(t);
+  }, [runningId]);
 
   const view = current ? describeImport(current) : null;
   const busy = pending || (current !== null && !isFinal(current.status));
@@ -68,7 +91,9 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
         setProblem(problemFor(res.code, res.message));
         return;
       }
-      setCurrent({ id: res.import_id, status: (res.status as ImportRow["status"]) ?? "queued", progress: 0, error_code: null, error_message: null });
+      const started: ImportRow = { id: res.import_id, status: (res.status as ImportRow["status"]) ?? "queued", progress: 0, error_code: null, error_message: null };
+      const early = seen.current.get(res.import_id);
+      setCurrent(early ? mergeImport([started], early)[0]! : started);
     });
   }
 

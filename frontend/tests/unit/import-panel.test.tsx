@@ -7,6 +7,10 @@ let emit: ((p: Record<string, unknown>) => void) | undefined;
 vi.mock("@/components/account/use-user-channel", () => ({
   useUserChannel: (_u: string, h: { import_status?: (p: Record<string, unknown>) => void }) => { emit = h.import_status; return "live"; },
 }));
+const readRow = vi.fn();
+vi.mock("@/lib/supabase/client", () => ({
+  createClient: () => ({ from: () => ({ select: () => ({ eq: (_c: string, id: string) => ({ maybeSingle: () => readRow(id) }) }) }) }),
+}));
 vi.mock("next/link", () => ({ default: ({ href, children, ...p }: { href: string; children: React.ReactNode }) => <a href={href} {...p}>{children}</a> }));
 
 import { ImportPanel } from "@/components/shader/import-panel";
@@ -19,7 +23,7 @@ const devices = [
 const base = { shaderId: "a0000000-0000-4000-8000-000000000001", shaderName: "Oak", version: "1.0.0", userId: "u", devices, entitled: true };
 
 describe("ImportPanel", () => {
-  beforeEach(() => { startImport.mockReset(); emit = undefined; });
+  beforeEach(() => { startImport.mockReset(); readRow.mockReset(); emit = undefined; });
   afterEach(cleanup);
 
   it("lists online devices first and preselects the first online one", () => {
@@ -53,6 +57,36 @@ describe("ImportPanel", () => {
     expect(screen.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("42");
     act(() => emit!({ id: "imp-1", status: "done", progress: 100, error_code: null, error_message: null }));
     expect(screen.getByText("Imported")).toBeTruthy();
+  });
+
+  it("keeps a status that arrived before the answer to the click (a cached package is that fast)", async () => {
+    let answer!: (v: unknown) => void;
+    startImport.mockReturnValue(new Promise((r) => { answer = r; }));
+    render(<ImportPanel {...base} requestedDevice={null} />);
+    fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+    act(() => emit!({ id: "imp-2", status: "importing", progress: 100, error_code: null, error_message: null, updated_at: "2026-11-22T10:00:00.100000+00:00" }));
+    act(() => emit!({ id: "imp-2", status: "done", progress: 100, error_code: null, error_message: null, updated_at: "2026-11-22T10:00:00.200000+00:00" }));
+    await act(async () => answer({ ok: true, import_id: "imp-2", status: "queued", device_id: devices[1]!.id }));
+    expect(screen.getByText("Imported")).toBeTruthy();
+  });
+
+  it("reads the row while an import runs, so a lost broadcast cannot leave it stuck", async () => {
+    vi.useFakeTimers();
+    try {
+      startImport.mockResolvedValue({ ok: true, import_id: "imp-3", status: "queued", device_id: devices[1]!.id });
+      readRow.mockResolvedValue({ data: { id: "imp-3", status: "done", progress: 100, error_code: null, error_message: null } });
+      render(<ImportPanel {...base} requestedDevice={null} />);
+      await act(async () => { fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ })); });
+      expect(screen.getByText(/Queued/)).toBeTruthy();
+      await act(async () => { await vi.advanceTimersByTimeAsync(4_100); });
+      expect(readRow).toHaveBeenCalledWith("imp-3");
+      expect(screen.getByText("Imported")).toBeTruthy();
+      const calls = readRow.mock.calls.length;
+      await act(async () => { await vi.advanceTimersByTimeAsync(10_000); });
+      expect(readRow.mock.calls.length).toBe(calls); // finished: no more reads
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("explains a refused import with a way forward", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeImport, mergeImport, orderDevices, pickDevice, isOnline, remedyFor, type ImportRow, type Device } from "@/lib/import-status";
+import { describeImport, mergeImport, orderDevices, pickDevice, isOnline, remedyFor, rememberImport, type ImportRow, type Device } from "@/lib/import-status";
 
 const row = (o: Partial<ImportRow>): ImportRow => ({ id: "a", status: "queued", progress: 0, error_code: null, error_message: null, ...o });
 
@@ -65,5 +65,17 @@ describe("devices", () => {
     expect(pickDevice(ds, "a", now)?.id).toBe("a");
     expect(pickDevice(ds, "not-mine", now)?.id).toBe("b");
     expect(pickDevice([], null, now)).toBeNull();
+  });
+});
+
+describe("rememberImport", () => {
+  it("keeps the newest state of each import and forgets the oldest import beyond the cap", () => {
+    const seen = new Map<string, ImportRow>();
+    rememberImport(seen, row({ id: "a", status: "done", updated_at: "2026-11-22T10:00:02Z" }), 2);
+    rememberImport(seen, row({ id: "a", status: "importing", updated_at: "2026-11-22T10:00:01Z" }), 2);
+    expect(seen.get("a")!.status).toBe("done");
+    rememberImport(seen, row({ id: "b" }), 2);
+    rememberImport(seen, row({ id: "c" }), 2);
+    expect([...seen.keys()]).toEqual(["b", "c"]);
   });
 });

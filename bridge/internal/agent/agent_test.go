@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -129,14 +128,17 @@ func newStack(t *testing.T) *stack {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	st.db = conn
 	st.shader = publishDemo(t, st, "brushed-steel")
-	st.userJWT = signIn(t, st.SupabaseURL, st.AnonKey)
+	st.userJWT = st.ProJWT(t)
 	return st
 }
 
 // publishDemo publishes one committed demo package with the real publisher.
 func publishDemo(t *testing.T, st *stack, slug string) string {
 	t.Helper()
-	root := repoRoot(t)
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	matches, _ := filepath.Glob(filepath.Join(root, "catalog/demo/packages", slug+"-*.zip"))
 	if len(matches) == 0 {
 		t.Fatalf("no demo package %s", slug)
@@ -161,58 +163,18 @@ func publishDemo(t *testing.T, st *stack, slug string) string {
 	return id
 }
 
-func repoRoot(t *testing.T) string {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
-}
-
-func signIn(t *testing.T, supabase, anon string) string {
+func (st *stack) edge(t *testing.T, method, path string, body any, want int, out any) {
 	t.Helper()
-	body := `{"email":"pro@octane.local","password":"octane-demo-pro"}`
-	req, _ := http.NewRequest(http.MethodPost, supabase+"/auth/v1/token?grant_type=password", strings.NewReader(body))
-	req.Header.Set("apikey", anon)
-	req.Header.Set("Content-Type", "application/json")
-	var out struct {
-		AccessToken string `json:"access_token"`
+	if code := st.EdgeJSON(t, method, path, st.userJWT, body, out); code != want {
+		t.Fatalf("%s %s = %d, want %d", method, path, code, want)
 	}
-	doJSON(t, req, http.StatusOK, &out)
-	return out.AccessToken
-}
-
-func doJSON(t *testing.T, req *http.Request, want int, out any) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("%s %s = %d: %s", req.Method, req.URL.Path, resp.StatusCode, b)
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-	}
-}
-
-func (st *stack) edge(t *testing.T, method, path, body string, want int, out any) {
-	t.Helper()
-	req, _ := http.NewRequest(method, st.EdgeURL+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+st.userJWT)
-	req.Header.Set("Content-Type", "application/json")
-	doJSON(t, req, want, out)
 }
 
 func (st *stack) createImport(t *testing.T, device string) string {
 	var out struct {
 		ImportID string `json:"import_id"`
 	}
-	st.edge(t, http.MethodPost, "/v1/imports", fmt.Sprintf(`{"shader_id":%q,"device_id":%q}`, st.shader, device), http.StatusCreated, &out)
+	st.edge(t, http.MethodPost, "/v1/imports", map[string]string{"shader_id": st.shader, "device_id": device}, http.StatusCreated, &out)
 	return out.ImportID
 }
 
@@ -250,7 +212,7 @@ func pair(t *testing.T, st *stack, ad *addon) string {
 	if uc == "" || !strings.Contains(code["verification_uri_complete"].(string), "code=") {
 		t.Fatalf("pair_code %v", code)
 	}
-	st.edge(t, http.MethodPost, "/v1/devices/approve", fmt.Sprintf(`{"user_code":%q}`, uc), http.StatusOK, nil)
+	st.edge(t, http.MethodPost, "/v1/devices/approve", map[string]string{"user_code": uc}, http.StatusOK, nil)
 	paired := ad.expect("paired", 20*time.Second, nil)
 	return paired["device_id"].(string)
 }
@@ -344,7 +306,7 @@ func TestPairImportOfflineCatchUpAndRevocation(t *testing.T) {
 	}
 
 	// 6. Revoked on the site: the bridge forgets the key and says so.
-	st.edge(t, http.MethodDelete, "/v1/devices/"+device, "", http.StatusNoContent, nil)
+	st.edge(t, http.MethodDelete, "/v1/devices/"+device, nil, http.StatusNoContent, nil)
 	ad.expect("unpaired", 90*time.Second, nil)
 	if _, err := kc.Get("device:" + st.EdgeURL); err == nil {
 		t.Fatal("revoked key still in the keychain")

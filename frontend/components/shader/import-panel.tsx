@@ -9,7 +9,7 @@ import { Alert } from "@/components/ui/alert";
 import { describeImport, IMPORT_COLUMNS, isFinal, isOnline, mergeImport, orderDevices, pickDevice, rememberImport, type Device, type ImportRow } from "@/lib/import-status";
 import { createClient } from "@/lib/supabase/client";
 import { useUserChannel } from "@/components/account/use-user-channel";
-import { startImport } from "@/app/shaders/[slug]/actions";
+import { startImport } from "@/lib/start-import";
 import { cn } from "@/lib/utils";
 
 type Props = {

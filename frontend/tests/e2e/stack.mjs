@@ -70,6 +70,12 @@ export async function startStack() {
   const anon = fs.readFileSync(path.join(rootDir, ".env.example"), "utf8").match(/^SUPABASE_ANON_KEY=(.*)$/m)?.[1];
   const jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
   let supabase = (await reachable(SUPABASE_URL, "/auth/v1/health")) ? "external" : null;
+  // The edge answers CORS for one origin, the site's: a running edge (make dev) means make dev's
+  // site; an edge started here is told the address of the site started here.
+  const edgeRunning = await reachable(EDGE_URL, "/healthz");
+  let baseUrl = process.env.E2E_BASE_URL ?? (edgeRunning ? env.SITE_URL : null);
+  const sitePort = baseUrl ? null : await freePort();
+  const siteUrl = baseUrl ?? `http://127.0.0.1:${sitePort}`;
 
   if (!supabase && process.env.OCTANE_PG_URL && process.env.OCTANE_PG_TEMPLATE) {
     const db = `web_e2e_${process.pid}`;
@@ -105,20 +111,19 @@ export async function startStack() {
       const edge = spawn(bin2("edge"), [], {
         cwd: rootDir,
         stdio: ["ignore", "ignore", "inherit"],
-        env: { ...childEnv, EDGE_ADDR: new URL(EDGE_URL).host, LOG_LEVEL: "warn" },
+        env: { ...childEnv, EDGE_ADDR: new URL(EDGE_URL).host, SITE_URL: siteUrl, LOG_LEVEL: "warn" },
       });
       cleanups.push(() => edge.kill("SIGTERM"));
       await waitFor(EDGE_URL, "/healthz", 30_000);
     }
   }
 
-  let baseUrl = process.env.E2E_BASE_URL ?? null;
   if (supabase && !baseUrl) {
     const buildId = path.join(frontendDir, ".next", "BUILD_ID");
     if (!fs.existsSync(buildId) || process.env.E2E_REBUILD === "1" || sourcesNewerThan(fs.statSync(buildId).mtimeMs)) {
       execFileSync(path.join(rootDir, "node_modules/.bin/next"), ["build"], { cwd: frontendDir, stdio: "inherit" });
     }
-    const port = await freePort();
+    const port = sitePort;
     const child = spawn(path.join(rootDir, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
       cwd: frontendDir,
       stdio: ["ignore", "ignore", "inherit"],

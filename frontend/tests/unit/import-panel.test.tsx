@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 
 const startImport = vi.fn();
-vi.mock("@/app/shaders/[slug]/actions", () => ({ startImport: (...a: unknown[]) => startImport(...a) }));
+vi.mock("@/lib/start-import", () => ({ startImport: (...a: unknown[]) => startImport(...a) }));
 let emit: ((p: Record<string, unknown>) => void) | undefined;
 vi.mock("@/components/account/use-user-channel", () => ({
   useUserChannel: (_u: string, h: { import_status?: (p: Record<string, unknown>) => void }) => { emit = h.import_status; return "live"; },

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { createClient } from "@/lib/supabase/client";
+import { env } from "@/lib/env";
+import { edgeMessage, edgeRequest } from "@/lib/edge";
+
+// Import is the one edge call made straight from the browser: it is the click an artist waits on,
+// and a Server Action would add a hop through the site and a token check there
+// (docs/decisions.md, "Web app"). The edge accepts only this site's origin (CORS) and checks the
+// user's token itself.
+
+const input = z.object({
+  shader_id: z.uuid(),
+  device_id: z.uuid().optional(),
+  version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/).optional(),
+});
+
+export type StartImportResult =
+  | { ok: true; import_id: string; status: string; device_id: string }
+  | { ok: false; code: string; message: string };
+
+/** Asks the edge to queue an import; the edge checks entitlement and device ownership. */
+export async function startImport(
+  raw: { shader_id: string; device_id?: string; version?: string },
+  fetchImpl?: typeof fetch,
+): Promise<StartImportResult> {
+  const parsed = input.safeParse(raw);
+  if (!parsed.success) return { ok: false, code: "INVALID_INPUT", message: "Choose a device and try again." };
+  const { data } = await createClient().auth.getSession();
+  const token = data.session?.access_token;
+  if (!token) return { ok: false, code: "AUTH_REQUIRED", message: "Please sign in again." };
+  const res = await edgeRequest<{ import_id: string; status: string; device_id: string }>(env.edgeUrl, "/v1/imports", {
+    body: parsed.data,
+    token,
+    fetchImpl,
+  });
+  if (!res.ok) return { ok: false, code: res.error.code, message: edgeMessage(res.error) };
+  return { ok: true, import_id: res.data.import_id, status: res.data.status ?? "queued", device_id: res.data.device_id };
+}

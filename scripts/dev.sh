@@ -17,24 +17,36 @@ set +a
 "$OCTANE_ROOT/scripts/services.sh" start pg s3 stripe
 "$OCTANE_ROOT/scripts/db.sh" apply postgres
 
-# start_bg NAME PORT CMD...: runs a program in the background unless its port is already served.
+# start_bg NAME PORT STAMP CMD...: runs a program in the background unless its port is already
+# served. STAMP names the build (a checksum); one make dev started from another build is restarted,
+# so a second make dev after a change runs the new code.
 start_bg() {
-  local name="$1" port="$2"; shift 2
-  if port_open "$port"; then log "$name already on 127.0.0.1:$port"; return 0; fi
+  local name="$1" port="$2" stamp="$3"; shift 3
+  local stampf="$OCTANE_LOCAL/run/$name.stamp"
+  if port_open "$port"; then
+    if [ -f "$OCTANE_LOCAL/run/$name.pid" ] && [ "$(cat "$stampf" 2>/dev/null)" != "$stamp" ]; then
+      log "$name changed since it started; restarting it"
+      stop_pidfile "$name"
+      for _ in $(seq 50); do port_open "$port" || break; sleep 0.2; done
+    else
+      log "$name already on 127.0.0.1:$port"; return 0
+    fi
+  fi
   # Its own session and process group, so `make stop` ends the children too (npm → next-server).
   nohup setsid "$@" >"$OCTANE_LOCAL/log/$name.log" 2>&1 &
   echo $! >"$OCTANE_LOCAL/run/$name.pid"
+  echo "$stamp" >"$stampf"
   wait_port 127.0.0.1 "$port" 120 || { tail -20 "$OCTANE_LOCAL/log/$name.log" >&2; die "$name did not start (log: .local/log/$name.log)"; }
   log "$name on 127.0.0.1:$port"
 }
 
 if [ -f supabase/local/main.go ]; then
   go build -o "$OCTANE_LOCAL/bin/supabase-local" ./supabase/local
-  start_bg standin 54321 "$OCTANE_LOCAL/bin/supabase-local"
+  start_bg standin 54321 "$(sha256sum <"$OCTANE_LOCAL/bin/supabase-local")" "$OCTANE_LOCAL/bin/supabase-local"
 fi
 if [ -f edge/main.go ]; then
   go build -o "$OCTANE_LOCAL/bin/edge" ./edge
-  start_bg edge 8787 "$OCTANE_LOCAL/bin/edge"
+  start_bg edge 8787 "$(sha256sum <"$OCTANE_LOCAL/bin/edge")" "$OCTANE_LOCAL/bin/edge"
 fi
 if [ -f cmd/publish/main.go ] && [ -d catalog/demo ]; then
   go build -o "$OCTANE_LOCAL/bin/publish" ./cmd/publish
@@ -62,7 +74,7 @@ if [ -f frontend/package.json ]; then
     log "building the web app"
     npm run build -w frontend --silent
   fi
-  start_bg frontend 3000 npm run start -w frontend -- -H 127.0.0.1 -p 3000
+  start_bg frontend 3000 "$(cat frontend/.next/BUILD_ID)" npm run start -w frontend -- -H 127.0.0.1 -p 3000
 fi
 
 cat <<MSG

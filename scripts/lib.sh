@@ -109,3 +109,14 @@ bench_result() {
   printf '{"name":"%s","value":%s,"unit":"%s","target":%s,"baseline":%s}\n' "$1" "$2" "$3" "${4:-null}" "${5:-null}" \
     >>"$OCTANE_LOCAL/reports/bench.jsonl"
 }
+
+# stop_pidfile NAME: stops a program started in the background (its whole process group when it
+# leads one: make dev starts them with setsid) and waits for it to go.
+stop_pidfile() {
+  local f="$OCTANE_LOCAL/run/$1.pid"
+  [ -f "$f" ] || return 0
+  local pid; pid="$(cat "$f")"
+  kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  rm -f "$f"
+}

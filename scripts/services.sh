@@ -52,16 +52,6 @@ start_stripe() {
   log "stripe-mock on 127.0.0.1:12111"
 }
 
-stop_pidfile() {
-  local f="$OCTANE_LOCAL/run/$1.pid"
-  [ -f "$f" ] || return 0
-  local pid; pid="$(cat "$f")"
-  # The whole process group when the program leads one (make dev starts them with setsid).
-  kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  rm -f "$f"
-}
-
 case "${1:-start}" in
   start)
     shift || true

@@ -29,10 +29,11 @@ import (
 
 // addon drives one agent over in-memory pipes, like the Blender add-on does over stdio.
 type addon struct {
-	t    *testing.T
-	in   *io.PipeWriter
-	msgs chan map[string]any
-	done chan error
+	t       *testing.T
+	in      *io.PipeWriter
+	msgs    chan map[string]any
+	backlog []map[string]any // read but not yet expected
+	done    chan error
 }
 
 func startAgent(t *testing.T, ctx context.Context, kc keychain.Store, cacheDir string, hello stdio.Hello) *addon {
@@ -79,9 +80,17 @@ func (ad *addon) send(typ string, body any) {
 	}
 }
 
-// expect returns the first message of type typ for which match is true, skipping others.
+// expect returns the first message of type typ for which match is true. Messages it passes over
+// stay for later expects, so the order in which independent messages arrive does not matter.
 func (ad *addon) expect(typ string, within time.Duration, match func(map[string]any) bool) map[string]any {
 	ad.t.Helper()
+	want := func(m map[string]any) bool { return m["type"] == typ && (match == nil || match(m)) }
+	for i, m := range ad.backlog {
+		if want(m) {
+			ad.backlog = append(ad.backlog[:i], ad.backlog[i+1:]...)
+			return m
+		}
+	}
 	deadline := time.After(within)
 	for {
 		select {
@@ -89,9 +98,10 @@ func (ad *addon) expect(typ string, within time.Duration, match func(map[string]
 			if !ok {
 				ad.t.Fatalf("bridge closed stdout while waiting for %s", typ)
 			}
-			if m["type"] == typ && (match == nil || match(m)) {
+			if want(m) {
 				return m
 			}
+			ad.backlog = append(ad.backlog, m)
 		case <-deadline:
 			ad.t.Fatalf("no %s within %s", typ, within)
 		}

@@ -204,8 +204,8 @@ func (kr *Keyring) Verify(tok string, now time.Time) (Claims, error) {
 	if err != nil {
 		return Claims{}, ErrMalformed
 	}
-	var c Claims
-	if err := json.Unmarshal(payload, &c); err != nil {
+	c, err := decodeClaims(payload)
+	if err != nil {
 		return Claims{}, ErrMalformed
 	}
 	if c.Typ != Type || c.Aud != Audience {

@@ -266,3 +266,29 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// The fast path for Mint's own payloads accepts nothing encoding/json would read differently.
+func FuzzDecodeClaimsAgreesWithJSON(f *testing.F) {
+	minted, _ := json.Marshal(claims())
+	f.Add(minted)
+	f.Add([]byte(`{"typ":"import","jti":"a\u0041","sub":"","did":"","sid":"","ver":"","sha":"","aud":"","iat":1,"nbf":01,"exp":3}`))
+	f.Add([]byte(`{"typ":"import","jti":"x","sub":"","did":"","sid":"","ver":"","sha":"","aud":"","iat":1,"nbf":2,"exp":3,"exp":4}`))
+	f.Add([]byte(`{"typ":"\xff","jti":"","sub":"","did":"","sid":"","ver":"","sha":"","aud":"","iat":999999999999999999,"nbf":0,"exp":0}`))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		fast, ok := mintedClaims(p)
+		if !ok {
+			return
+		}
+		var std Claims
+		if err := json.Unmarshal(p, &std); err != nil || std != fast {
+			t.Fatalf("fast path read %+v, encoding/json %+v (%v) from %q", fast, std, err, p)
+		}
+	})
+}
+
+func TestMintedPayloadsTakeTheFastPath(t *testing.T) {
+	p, _ := json.Marshal(claims())
+	if c, ok := mintedClaims(p); !ok || c != claims() {
+		t.Fatalf("Mint's payload missed the fast path: %v %+v", ok, c)
+	}
+}

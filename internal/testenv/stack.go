@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Demo users of the seed.
@@ -239,6 +241,17 @@ func (s StackInfo) SignIn(t testing.TB, email, password string) string {
 		t.Fatalf("sign in %s: %d %s", email, status, raw)
 	}
 	return out.AccessToken
+}
+
+// Conn connects to the stack's database as its owner, closed when the test ends.
+func (s StackInfo) Conn(t testing.TB) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), s.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }
 
 // ProJWT signs in the demo pro user (active subscription).

@@ -130,13 +130,7 @@ type stack struct {
 func newStack(t *testing.T) *stack {
 	t.Helper()
 	st := &stack{StackInfo: testenv.Stack(t)}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, st.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	st.db = conn
+	st.db = st.Conn(t)
 	st.shader = publishDemo(t, st, "brushed-steel")
 	st.userJWT = st.ProJWT(t)
 	return st

@@ -77,13 +77,7 @@ type edgeStack struct {
 func newEdgeStack(t *testing.T) *edgeStack {
 	t.Helper()
 	st := &edgeStack{StackInfo: testenv.Stack(t)}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, st.DBURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	st.db = conn
+	st.db = st.Conn(t)
 	st.userJWT = st.ProJWT(t)
 	st.clock = &fakeClock{t: time.Now()}
 	st.rt = &countingTransport{next: http.DefaultTransport, n: map[string]int{}}

@@ -70,7 +70,7 @@ type Agent struct {
 	cred        *credential
 	acct        edgeclient.Account // who the device is paired to; refreshed while online
 	accountPoke chan struct{}      // asks the link's watchAccount for a fresh read
-	status      stdio.Status
+	status      stdio.Status       // state and message; statusLocked adds the pairing's details
 	pairing     context.CancelFunc
 	link        context.CancelFunc
 	linkDone    chan struct{}
@@ -180,7 +180,7 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		a.onHello(ctx, m.ID, h)
 	case stdio.TypeStatus:
 		a.mu.Lock()
-		st := a.status
+		st := a.statusLocked()
 		a.mu.Unlock()
 		a.send(stdio.TypeStatus, m.ID, st)
 	case stdio.TypePair:
@@ -238,14 +238,21 @@ func (a *Agent) answer(id string, r reply) {
 	ch <- r
 }
 
+// statusLocked is the status to report: the connection state and what is known of the pairing.
+// a.mu must be held.
+func (a *Agent) statusLocked() stdio.Status {
+	st := a.status
+	if a.cred != nil {
+		st.DeviceID = a.cred.DeviceID
+		st.Account, st.Subscription = a.acct.Email, a.acct.Subscription
+	}
+	return st
+}
+
 func (a *Agent) setStatus(state, msg string) {
 	a.mu.Lock()
 	a.status = stdio.Status{State: state, Message: msg}
-	if a.cred != nil {
-		a.status.DeviceID = a.cred.DeviceID
-		a.status.Account, a.status.Subscription = a.acct.Email, a.acct.Subscription
-	}
-	st := a.status
+	st := a.statusLocked()
 	a.mu.Unlock()
 	a.send(stdio.TypeStatus, "", st)
 }
@@ -384,9 +391,9 @@ func (a *Agent) pairFailed(re string, err error) {
 	}
 	code := edgeclient.CodeOf(err)
 	msg := map[string]string{
-		"ACCESS_DENIED": "The connection was declined on the site.",
-		"EXPIRED_TOKEN": "The code expired before it was approved. Connect again.",
-		"NETWORK":       "The bridge cannot reach the server. Check your connection.",
+		edgeclient.CodeAccessDenied: "The connection was declined on the site.",
+		edgeclient.CodeExpiredToken: "The code expired before it was approved. Connect again.",
+		edgeclient.CodeNetwork:      "The bridge cannot reach the server. Check your connection.",
 	}[code]
 	if msg == "" {
 		msg = err.Error()

@@ -163,9 +163,8 @@ func (a *Agent) watchAccount(ctx context.Context, sess *edgeclient.Session, poke
 		changed := a.acct != acc && a.cred != nil
 		if changed {
 			a.acct = acc
-			a.status.Account, a.status.Subscription = acc.Email, acc.Subscription
 		}
-		st := a.status
+		st := a.statusLocked()
 		a.mu.Unlock()
 		if changed {
 			a.send(stdio.TypeStatus, "", st)
@@ -196,7 +195,7 @@ func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey 
 			if a.isRevoked(err) {
 				return
 			}
-			if edgeclient.CodeOf(err) != "NETWORK" {
+			if edgeclient.CodeOf(err) != edgeclient.CodeNetwork {
 				if _, perr := a.client.NewSession(apiKey).Token(ctx); a.isRevoked(perr) {
 					return
 				}
@@ -214,7 +213,7 @@ func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey 
 // isRevoked handles a refused device key: the device was revoked on the site, so the key is
 // forgotten and the add-on offers to connect again.
 func (a *Agent) isRevoked(err error) bool {
-	if edgeclient.CodeOf(err) != "AUTH_FAILED" {
+	if edgeclient.CodeOf(err) != edgeclient.CodeAuthFailed {
 		return false
 	}
 	a.log.Warn("device key refused; forgetting it", "err", err)
@@ -259,7 +258,7 @@ func (a *Agent) Final(s stdio.ImportStatus) {
 // classify maps download and extraction errors to codes; only network trouble is worth a retry.
 func classify(err error) (string, bool) {
 	if code := download.CodeOf(err); code != "" {
-		return code, code == "DOWNLOAD_FAILED"
+		return code, download.Retryable(err)
 	}
 	if code := extract.CodeOf(err); code != "" {
 		return code, false
@@ -278,13 +277,6 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-// fetcher adapts download.Client to importer.Fetcher.
-type fetcher struct{ c *download.Client }
-
-func (f fetcher) Fetch(ctx context.Context, url, part string, size int64, sha string, p func(done, total int64)) error {
-	return f.c.Fetch(ctx, url, part, size, sha, p)
 }
 
 // edgeAdapter gives the pipeline the edge in its own terms (importer.Edge).

@@ -27,21 +27,28 @@ import (
 // the temp dir (which must hold nothing but the zip, out/ and a canary afterwards).
 func run(t *testing.T, zipBytes []byte, lim Limits, expect []shaderpkg.File) (error, string) {
 	t.Helper()
-	tmp := t.TempDir()
-	zp := filepath.Join(tmp, "pkg.zip")
+	tmp, zp, out := workspace(t, zipBytes)
+	err := Extract(context.Background(), zp, out, lim, expect)
+	assertContained(t, tmp)
+	return err, out
+}
+
+// workspace lays out tmp/pkg.zip (the archive), tmp/canary (must survive) and the empty tmp/out.
+func workspace(t testing.TB, zipBytes []byte) (tmp, zp, out string) {
+	t.Helper()
+	tmp = t.TempDir()
+	zp = filepath.Join(tmp, "pkg.zip")
 	if err := os.WriteFile(zp, zipBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "canary"), []byte("canary"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(tmp, "out")
+	out = filepath.Join(tmp, "out")
 	if err := os.Mkdir(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	err := Extract(context.Background(), zp, out, lim, expect)
-	assertContained(t, tmp)
-	return err, out
+	return tmp, zp, out
 }
 
 // assertContained fails when anything but pkg.zip, canary and out/... exists under tmp, or

@@ -3,8 +3,6 @@ package extract
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"testing/fstest"
@@ -45,18 +43,7 @@ func FuzzExtract(f *testing.F) {
 	// Small limits keep every execution cheap (the fuzzer minimises inputs by re-running them).
 	lim := Limits{MaxEntries: 32, MaxTotal: 1 << 20, MaxFile: 256 << 10, MaxRatio: 200}
 	f.Fuzz(func(t *testing.T, zb []byte) {
-		tmp := t.TempDir()
-		zp := filepath.Join(tmp, "pkg.zip")
-		if err := os.WriteFile(zp, zb, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(tmp, "canary"), []byte("canary"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		out := filepath.Join(tmp, "out")
-		if err := os.Mkdir(out, 0o755); err != nil {
-			t.Fatal(err)
-		}
+		tmp, zp, out := workspace(t, zb)
 		done := make(chan error, 1)
 		go func() { done <- extract(context.Background(), zp, out, lim, nil, false) }()
 		var err error

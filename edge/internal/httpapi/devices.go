@@ -201,36 +201,18 @@ func normalizeUserCode(s string) string {
 }
 
 // deviceApprove lets the signed-in user approve a pending grant by its user code.
-func (a *api) deviceApprove(c echo.Context) error {
-	p := principal(c)
-	if p.Kind != auth.User {
-		return apierror.New(apierror.InsufficientPermissions, "sign in on the web site to approve a device")
-	}
-	var in struct {
-		UserCode string `json:"user_code"`
-	}
-	if err := bind(c, &in); err != nil {
-		return err
-	}
-	if in.UserCode == "" {
-		return apierror.New(apierror.MissingRequiredField, "user_code is required")
-	}
-	var name, platform string
-	err := a.DB.QueryRow(c.Request().Context(), `update public.device_grants set status = 'approved', user_id = $2
-		where user_code = $1 and status = 'pending' and expires_at > now() returning name, platform`,
-		normalizeUserCode(in.UserCode), p.UserID).Scan(&name, &platform)
-	if err != nil {
-		return dbError(err, "code")
-	}
-	return c.JSON(http.StatusOK, map[string]any{"approved": true, "name": name, "platform": platform})
-}
+func (a *api) deviceApprove(c echo.Context) error { return a.decideGrant(c, "approved", "approve") }
 
 // deviceDeny lets the signed-in user refuse a pending grant by its user code (a code they did
 // not start), so the polling bridge gets RFC 8628 access_denied instead of waiting for expiry.
-func (a *api) deviceDeny(c echo.Context) error {
+func (a *api) deviceDeny(c echo.Context) error { return a.decideGrant(c, "denied", "deny") }
+
+// decideGrant moves a pending, unexpired grant to status (approved or denied) for the signed-in
+// user and answers {<status>: true, name, platform}.
+func (a *api) decideGrant(c echo.Context, status, verb string) error {
 	p := principal(c)
 	if p.Kind != auth.User {
-		return apierror.New(apierror.InsufficientPermissions, "sign in on the web site to deny a device")
+		return apierror.New(apierror.InsufficientPermissions, "sign in on the web site to "+verb+" a device")
 	}
 	var in struct {
 		UserCode string `json:"user_code"`
@@ -242,13 +224,13 @@ func (a *api) deviceDeny(c echo.Context) error {
 		return apierror.New(apierror.MissingRequiredField, "user_code is required")
 	}
 	var name, platform string
-	err := a.DB.QueryRow(c.Request().Context(), `update public.device_grants set status = 'denied', user_id = $2
+	err := a.DB.QueryRow(c.Request().Context(), `update public.device_grants set status = $3, user_id = $2
 		where user_code = $1 and status = 'pending' and expires_at > now() returning name, platform`,
-		normalizeUserCode(in.UserCode), p.UserID).Scan(&name, &platform)
+		normalizeUserCode(in.UserCode), p.UserID, status).Scan(&name, &platform)
 	if err != nil {
 		return dbError(err, "code")
 	}
-	return c.JSON(http.StatusOK, map[string]any{"denied": true, "name": name, "platform": platform})
+	return c.JSON(http.StatusOK, map[string]any{status: true, "name": name, "platform": platform})
 }
 
 type deviceOut struct {

@@ -56,7 +56,7 @@ select
          (array['Physically based','Studio-tested','Production-ready','Scanned','Procedural'])[1 + r.g % 5],
          (array['1k','2k','4k','1k/2k/4k'])[1 + r.g % 4]),
   n.category,
-  (n.tags || array[a.tag] || coalesce(array[v.tag], '{}'))[1:6],
+  (array_remove(n.tags || array[a.tag, v.tag], null))[1:6], -- array[null] is {NULL}, not null
   r.free_roll < 0.1,
   r.pub_roll < 0.97,
   'previews/synthetic/' || n.category || '.webp',

@@ -1,8 +1,9 @@
--- RLS matrix for the catalog tables: profiles, categories, shaders, shader_versions, favorites.
+-- RLS matrix for the catalog tables: profiles, categories, shaders, shader_versions, favorites,
+-- search_words.
 -- Roles: anon, owner (pro), another user (free), pro's device JWT, service_role.
 begin;
 \ir _helpers.psql
-select plan(106);
+select plan(113);
 
 -- Fixtures (superuser) ---------------------------------------------------------------------------
 insert into public.favorites (user_id, shader_id) values (tests.free(), tests.shader(1));
@@ -233,6 +234,20 @@ select tests.as_admin();
 select results_eq($$select user_id, shader_id from public.favorites$$,
   $$values ('22222222-2222-4222-8222-222222222222'::uuid, 'a0000000-0000-4000-8000-000000000001'::uuid)$$,
   'favorites: the other user''s favourite survived every attempt');
+
+-- search_words (read only by search_shaders, as definer) -----------------------------------------
+-- API roles have no privilege on it at all, so every statement is refused outright.
+select tests.as_anon();
+select throws_ok($$select 1 from public.search_words$$, '42501', null, 'search_words/anon: select denied');
+select throws_ok($$insert into public.search_words (word, uses) values ('zzword', 1)$$, '42501', null, 'search_words/anon: insert denied');
+select tests.as_user(tests.pro());
+select throws_ok($$select 1 from public.search_words$$, '42501', null, 'search_words/user: select denied');
+select throws_ok($$update public.search_words set uses = 0$$, '42501', null, 'search_words/user: update denied');
+select throws_ok($$delete from public.search_words$$, '42501', null, 'search_words/user: delete denied');
+select tests.as_device(tests.pro(), tests.pro_device());
+select throws_ok($$select 1 from public.search_words$$, '42501', null, 'search_words/device: select denied');
+select tests.as_service();
+select ok((select count(*) from public.search_words) > 0, 'search_words/service: reads the word list');
 
 select * from finish();
 rollback;

@@ -1,8 +1,8 @@
--- Catalog search (full text, typos, filters, sorts, paging, never unpublished), shader_versions
--- immutability and entitlement.
+-- Catalog search (full text, prefixes, typos, filters, sorts, paging, never unpublished), the word
+-- list behind typo tolerance, shader_versions immutability and entitlement.
 begin;
 \ir _helpers.psql
-select plan(49);
+select plan(62);
 
 -- Fixtures in a category of their own, so the assertions do not depend on the seed catalog.
 insert into public.categories (id, name) values ('zz-test', 'Test');
@@ -70,6 +70,26 @@ select tests.as_service();
 select is_empty($$select 1 from public.search_shaders('', 'zz-test', null, 'all', 'popular', 100, 0) where id = '5e000000-0000-4000-8000-000000000004'$$,
   'unpublished: not even for service_role');
 
+select is(tests.find('polishd coper'), array[tests.s(2)], 'typo: every word of a query is corrected, and the words are ANDed');
+select is(tests.find('velv'), array[tests.s(3)], 'prefix: the word being typed matches longer words');
+
+-- Exact matches first: prefixes and close words only widen a search with less than a page (24).
+reset role;
+insert into public.categories (id, name) values ('zz-oak', 'Oak test');
+insert into public.shaders (slug, name, category_id, published)
+select 'zz-oak-plank-' || g, 'Oak Plank ' || g, 'zz-oak', true from generate_series(1, 23) g
+union all select 'zz-oaken-beam', 'Oaken Beam', 'zz-oak', true;
+select tests.as_anon();
+select is((select count(*)::int from public.search_shaders('oak', 'zz-oak', null, 'all', 'relevance', 100, 0)), 24,
+  'exact first: 23 exact matches are padded with the prefix match "oaken"');
+select is((select count(*)::int from public.search_shaders('oake', 'zz-oak', null, 'all', 'relevance', 100, 0) where name = 'Oaken Beam'), 1,
+  'exact first: a prefix of a catalog word is not "corrected" to a shorter word');
+reset role;
+insert into public.shaders (slug, name, category_id, published) values ('zz-oak-plank-24', 'Oak Plank 24', 'zz-oak', true);
+select tests.as_anon();
+select is((select count(*)::int from public.search_shaders('oak', 'zz-oak', null, 'all', 'relevance', 100, 0) where name = 'Oaken Beam'), 0,
+  'exact first: with a page of exact matches, "oak" does not drift to "oaken"');
+
 -- Hostile input is just text.
 select tests.as_anon();
 select lives_ok($$select * from public.search_shaders($q$'); drop table public.shaders; --$q$)$$, 'search: SQL in the query is inert');
@@ -113,6 +133,34 @@ select tests.as_user(tests.free());
 select results_eq($$select subscribed, status from public.my_entitlement()$$, $$values (false, null::text)$$, 'my_entitlement: the free user');
 select tests.as_anon();
 select throws_ok($$select * from public.my_entitlement()$$, '42501', null, 'my_entitlement: anon may not call');
+
+-- The word list follows every change to the catalog ---------------------------------------------
+select tests.as_admin();
+-- Words (with their counts) the list has and the published catalog does not, and the reverse.
+create function tests.words_drift() returns setof text language sql as $$
+  with truth as (select w || ':' || count(*) as e from public.shaders s, public.search_words_of(s.name, s.tags) w
+                 where s.published group by w),
+       list as (select word || ':' || uses as e from public.search_words)
+  (select e from list except select e from truth) union all (select e from truth except select e from list)
+$$;
+select is_empty($$select * from tests.words_drift()$$, 'search_words: matches the published catalog after inserts');
+update public.shaders set name = 'Velvet Drape Zzquux' where id = tests.s(3);
+select is_empty($$select * from tests.words_drift()$$, 'search_words: matches after a rename');
+select is((select uses from public.search_words where word = 'zzquux'), 1, 'search_words: a renamed shader''s new word is known');
+update public.shaders set published = false where id = tests.s(3);
+select is_empty($$select * from tests.words_drift()$$, 'search_words: matches after unpublishing');
+select is_empty($$select 1 from public.search_words where word = 'zzquux'$$, 'search_words: an unpublished shader''s words are forgotten');
+delete from public.shaders where id = tests.s(6);
+select is_empty($$select * from tests.words_drift()$$, 'search_words: matches after a delete');
+create temp table words_before as select word, ctid::text as c from public.search_words;
+update public.shaders set popularity = popularity + 1 where category_id = 'zz-test';
+select is_empty($$select word, ctid::text from public.search_words except select word, c from words_before$$,
+  'search_words: a popularity change (every finished import) rewrites no word');
+select ok(not has_function_privilege('anon', 'public.search_fuzzy_query(text)', 'execute')
+          and not has_function_privilege('authenticated', 'public.search_fuzzy_query(text)', 'execute')
+          and not has_function_privilege('anon', 'public.search_words_of(text, text[])', 'execute')
+          and not has_function_privilege('authenticated', 'public.search_words_sync()', 'execute'),
+  'search helpers are not API entry points');
 
 select * from finish();
 rollback;

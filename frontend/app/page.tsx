@@ -1,6 +1,6 @@
 import { Suspense } from "react";
 import Link from "next/link";
-import { parseCatalogQuery, catalogSearch, type CatalogQuery } from "@/lib/catalog";
+import { parseCatalogQuery, catalogSearch, totalLabel, type CatalogQuery } from "@/lib/catalog";
 import { getCategories, searchShaders, type Category } from "@/lib/data";
 import { SearchControls } from "@/components/catalog/search-controls";
 import { ShaderCard } from "@/components/catalog/shader-card";
@@ -48,7 +48,7 @@ async function Results({ query, categories, device }: { query: CatalogQuery; cat
       </Alert>
     );
   }
-  const { rows, total } = result;
+  const { rows, total, capped } = result;
   if (rows.length === 0) {
     const cat = categories.find((c) => c.id === query.category)?.name;
     return (
@@ -62,7 +62,7 @@ async function Results({ query, categories, device }: { query: CatalogQuery; cat
   return (
     <section aria-label="Results">
       <p className="mb-3 text-sm text-muted-foreground" aria-live="polite">
-        {total.toLocaleString("en")} {total === 1 ? "shader" : "shaders"}
+        {totalLabel(total, capped)}
       </p>
       <ul className="grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-6">
         {rows.map((s, i) => (

@@ -18,6 +18,8 @@ export type ShaderSummary = {
   popularity: number;
   created_at: string;
   total_count?: number;
+  /** The count stopped at a cap (10,000 browsing, 4,000 searching): total_count is a floor. */
+  total_capped?: boolean;
 };
 
 export type CatalogQuery = {
@@ -86,6 +88,12 @@ export const MAX_PAGE = 400;
 /** Pages the UI offers; the search function bounds its offset, so deeper pages are not linked. */
 export function pageCount(total: number): number {
   return Math.min(MAX_PAGE, Math.max(1, Math.ceil(total / PAGE_SIZE)));
+}
+
+/** "1 shader", "48 shaders", or "10,000+ shaders" when the count stopped at its cap. */
+export function totalLabel(total: number, capped: boolean): string {
+  const n = total.toLocaleString("en") + (capped ? "+" : "");
+  return `${n} ${total === 1 && !capped ? "shader" : "shaders"}`;
 }
 
 /** Public URL of a preview image; null when the shader has none yet. */

@@ -15,12 +15,14 @@ export const getCategories = cache(async (): Promise<Category[]> => {
   return (data ?? []) as Category[];
 });
 
-export async function searchShaders(query: CatalogQuery): Promise<{ rows: ShaderSummary[]; total: number }> {
+export async function searchShaders(
+  query: CatalogQuery,
+): Promise<{ rows: ShaderSummary[]; total: number; capped: boolean }> {
   const supabase = await createClient();
   const { data, error } = await supabase.rpc("search_shaders", searchArgs(query));
   if (error) throw new Error("search: " + error.message);
   const rows = (data ?? []) as ShaderSummary[];
-  return { rows, total: Number(rows[0]?.total_count ?? 0) };
+  return { rows, total: Number(rows[0]?.total_count ?? 0), capped: rows[0]?.total_capped === true };
 }
 
 export type ShaderVersion = {

@@ -111,7 +111,11 @@ end
 $$;
 revoke execute on function public.search_fuzzy_query(text) from public, anon, authenticated;
 
-create or replace function public.search_shaders(
+-- total_count is capped (10,000 when browsing, 4,000 when searching); total_capped says so, so the
+-- page can say "10,000+ shaders" rather than a number that is not the count. A new output column
+-- changes the return type, which create or replace cannot do.
+drop function public.search_shaders(text, text, text[], text, text, int, int);
+create function public.search_shaders(
   q text default '',
   category text default null,
   tag_filter text[] default null,
@@ -122,7 +126,7 @@ create or replace function public.search_shaders(
 ) returns table (
   id uuid, slug text, name text, description text, category_id text, tags text[],
   is_free boolean, preview_key text, latest_version text, popularity int,
-  created_at timestamptz, total_count bigint
+  created_at timestamptz, total_count bigint, total_capped boolean
 )
 language plpgsql stable security definer
 set search_path = ''
@@ -162,7 +166,7 @@ begin
       into total;
     return query execute format(
       'select m.id, m.slug, m.name, m.description, m.category_id, m.tags, m.is_free, m.preview_key,
-              m.latest_version, m.popularity, m.created_at, $1
+              m.latest_version, m.popularity, m.created_at, least($1, 10000), $1 > 10000
        from public.shaders m where %s order by %s limit %s offset %s',
       filters, ord, lim, off) using total;
     return;
@@ -180,13 +184,14 @@ begin
 
   -- One pass over the matches: filter, rank and count in the index scan's heap visit, sort
   -- narrow rows, read only the page in full. The cap keeps a one-word query that matches half
-  -- the catalog as cheap as any other; its user refines rather than pages through 4,000.
+  -- the catalog as cheap as any other; its user refines rather than pages through 4,000. The
+  -- 4,001st match only tells that there are more.
   return query execute format(
     'select s.id, s.slug, s.name, s.description, s.category_id, s.tags, s.is_free, s.preview_key,
-            s.latest_version, s.popularity, s.created_at, p.total
+            s.latest_version, s.popularity, s.created_at, least(p.total, 4000), p.total > 4000
      from (select m.id, m.rank, m.popularity, m.created_at, m.name, count(*) over () as total
            from (select m.id, m.popularity, m.created_at, m.name, ts_rank(m.search, $1) as rank
-                 from public.shaders m where %s and m.search @@ $1 limit 4000) m
+                 from public.shaders m where %s and m.search @@ $1 limit 4001) m
            order by %s limit %s offset %s) p
      join public.shaders s on s.id = p.id
      order by %s', filters, ord, lim, off, replace(ord, 'm.', 'p.')) using tsq;

@@ -2,7 +2,7 @@
 -- list behind typo tolerance, shader_versions immutability and entitlement.
 begin;
 \ir _helpers.psql
-select plan(62);
+select plan(65);
 
 -- Fixtures in a category of their own, so the assertions do not depend on the seed catalog.
 insert into public.categories (id, name) values ('zz-test', 'Test');
@@ -53,6 +53,22 @@ select results_eq($$select distinct total_count from public.search_shaders('', '
   array[5::bigint], 'paging: total_count counts every match, not the page');
 select results_eq($$select distinct total_count from public.search_shaders('copper', 'zz-test', null, 'all', 'popular', 1, 0)$$,
   array[2::bigint], 'search: total_count counts every match');
+select results_eq($$select distinct total_capped from public.search_shaders('copper', 'zz-test')$$,
+  array[false], 'search: an exact count is not marked capped');
+
+-- Counts are capped so a broad query stays cheap; total_capped says the number is a floor.
+reset role;
+insert into public.categories (id, name) values ('zz-cap', 'Cap test');
+insert into public.shaders (slug, name, category_id, published)
+select 'zz-cap-' || g, 'Zzcap Panel ' || g, 'zz-cap', true from generate_series(1, 10001) g;
+select tests.as_anon();
+select results_eq($$select distinct total_count, total_capped from public.search_shaders('zzcap', 'zz-cap')$$,
+  $$values (4000::bigint, true)$$, 'search: more than 4,000 matches count as 4,000, marked capped');
+select results_eq($$select distinct total_count, total_capped from public.search_shaders('', 'zz-cap')$$,
+  $$values (10000::bigint, true)$$, 'browse: more than 10,000 shaders count as 10,000, marked capped');
+reset role;
+delete from public.shaders where category_id = 'zz-cap';
+select tests.as_anon();
 select is(cardinality(tests.find('', size => 0)), 1, 'page_size is at least 1');
 select ok((select count(*) from public.search_shaders('', null, null, 'all', 'popular', 100000, 0)) <= 100, 'page_size is at most 100');
 select is(tests.find('', off => -5), tests.find(''), 'a negative offset counts as 0');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { catalogHref, formatBytes, parseCatalogQuery, previewUrl, searchArgs, toSearchParams, totalPages } from "@/lib/catalog";
+import {
+  catalogHref,
+  formatBytes,
+  parseCatalogQuery,
+  previewUrl,
+  searchArgs,
+  toSearchParams,
+  totalLabel,
+  totalPages,
+} from "@/lib/catalog";
 
 describe("parseCatalogQuery", () => {
   it("defaults to popular browsing", () => {
@@ -56,6 +65,12 @@ describe("helpers", () => {
   it("builds preview URLs with encoded segments", () => {
     expect(previewUrl("http://cdn/b/", "previews/oak wood/1.0.0.webp")).toBe("http://cdn/b/previews/oak%20wood/1.0.0.webp");
     expect(previewUrl("http://cdn", null)).toBeNull();
+  });
+  it("labels the count, with a + when it stopped at its cap", () => {
+    expect(totalLabel(1, false)).toBe("1 shader");
+    expect(totalLabel(48, false)).toBe("48 shaders");
+    expect(totalLabel(10_000, true)).toBe("10,000+ shaders");
+    expect(totalLabel(1, true)).toBe("1+ shaders");
   });
   it("formats sizes", () => {
     expect(formatBytes(512)).toBe("512 B");

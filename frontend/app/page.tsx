@@ -48,7 +48,7 @@ async function Results({ query, categories, device }: { query: CatalogQuery; cat
       </Alert>
     );
   }
-  const { rows, total, capped } = result;
+  const { rows, total, capped, corrected } = result;
   if (rows.length === 0) {
     const cat = categories.find((c) => c.id === query.category)?.name;
     return (
@@ -63,6 +63,12 @@ async function Results({ query, categories, device }: { query: CatalogQuery; cat
     <section aria-label="Results">
       <p className="mb-3 text-sm text-muted-foreground" aria-live="polite">
         {totalLabel(total, capped)}
+        {corrected && (
+          <>
+            {" · including close matches for "}
+            <span className="font-medium text-foreground">“{corrected}”</span>
+          </>
+        )}
       </p>
       <ul className="grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-4 xl:grid-cols-6">
         {rows.map((s, i) => (

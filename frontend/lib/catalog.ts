@@ -20,6 +20,8 @@ export type ShaderSummary = {
   total_count?: number;
   /** The count stopped at a cap (10,000 browsing, 4,000 searching): total_count is a floor. */
   total_capped?: boolean;
+  /** The query with its typos corrected, when the search had to correct them ("marbel" -> "marble"). */
+  corrected_query?: string | null;
 };
 
 export type CatalogQuery = {

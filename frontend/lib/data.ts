@@ -17,12 +17,18 @@ export const getCategories = cache(async (): Promise<Category[]> => {
 
 export async function searchShaders(
   query: CatalogQuery,
-): Promise<{ rows: ShaderSummary[]; total: number; capped: boolean }> {
+): Promise<{ rows: ShaderSummary[]; total: number; capped: boolean; corrected: string | null }> {
   const supabase = await createClient();
   const { data, error } = await supabase.rpc("search_shaders", searchArgs(query));
   if (error) throw new Error("search: " + error.message);
   const rows = (data ?? []) as ShaderSummary[];
-  return { rows, total: Number(rows[0]?.total_count ?? 0), capped: rows[0]?.total_capped === true };
+  const first = rows[0];
+  return {
+    rows,
+    total: Number(first?.total_count ?? 0),
+    capped: first?.total_capped === true,
+    corrected: first?.corrected_query ?? null,
+  };
 }
 
 export type ShaderVersion = {

@@ -81,8 +81,9 @@ select w, count(*) from public.shaders s, public.search_words_of(s.name, s.tags)
 -- The forgiving form of a search: every word may also be the start of a longer word (the one
 -- being typed) or, when no catalog word starts with it, one of the three catalog words closest
 -- to it ("marbel" -> marble; "terraz" stays terrazzo and does not drift to terracotta). Words
--- are ANDed, like the exact search.
-create function public.search_fuzzy_query(term text) returns tsquery
+-- are ANDed, like the exact search. correction is the query as the page shows it back ("close
+-- matches for marble"): each corrected word replaced by its closest word; null when none was.
+create function public.search_fuzzy_query(term text, out query tsquery, out correction text)
 language plpgsql stable security definer
 set search_path = ''
 set pg_trgm.word_similarity_threshold = 0.5
@@ -90,30 +91,39 @@ as $$
 declare
   w text;
   c text;
+  best text;
   alt tsquery;
-  result tsquery;
+  shown text[] := '{}';
+  changed boolean := false;
 begin
-  for w in select distinct t from regexp_split_to_table(lower(term), '[^[:alnum:]]+') t where t <> '' loop
+  for w in select x.t from regexp_split_to_table(lower(term), '[^[:alnum:]]+') with ordinality x(t, i)
+           where x.t <> '' order by x.i loop
     -- w is letters and digits only, so it cannot carry tsquery syntax.
     alt := plainto_tsquery('english', w) || to_tsquery('english', w || ':*');
+    best := null;
     if not exists (select 1 from public.search_words d where d.word like w || '%') then
       for c in select d.word from public.search_words d
                where w operator(extensions.<%) d.word
                order by extensions.word_similarity(w, d.word) desc, d.uses desc, d.word
                limit 3 loop
         alt := alt || plainto_tsquery('english', c);
+        best := coalesce(best, c);
       end loop;
+      changed := changed or best is not null;
     end if;
-    result := coalesce(result && alt, alt);
+    shown := shown || coalesce(best, w);
+    query := coalesce(query && alt, alt);
   end loop;
-  return coalesce(result, plainto_tsquery('english', ''));
+  query := coalesce(query, plainto_tsquery('english', ''));
+  correction := case when changed then array_to_string(shown, ' ') end;
 end
 $$;
-revoke execute on function public.search_fuzzy_query(text) from public, anon, authenticated;
+revoke execute on function public.search_fuzzy_query(text, out tsquery, out text) from public, anon, authenticated;
 
 -- total_count is capped (10,000 when browsing, 4,000 when searching); total_capped says so, so the
--- page can say "10,000+ shaders" rather than a number that is not the count. A new output column
--- changes the return type, which create or replace cannot do.
+-- page can say "10,000+ shaders" rather than a number that is not the count. corrected_query is
+-- the query with its typos corrected when the search used corrections. New output columns change
+-- the return type, which create or replace cannot do.
 drop function public.search_shaders(text, text, text[], text, text, int, int);
 create function public.search_shaders(
   q text default '',
@@ -126,7 +136,7 @@ create function public.search_shaders(
 ) returns table (
   id uuid, slug text, name text, description text, category_id text, tags text[],
   is_free boolean, preview_key text, latest_version text, popularity int,
-  created_at timestamptz, total_count bigint, total_capped boolean
+  created_at timestamptz, total_count bigint, total_capped boolean, corrected_query text
 )
 language plpgsql stable security definer
 set search_path = ''
@@ -138,6 +148,8 @@ declare
   filters text := 'm.published';
   ord text;
   tsq tsquery;
+  widened tsquery;
+  corrected text;
   hits int;
   total bigint;
 begin
@@ -166,7 +178,7 @@ begin
       into total;
     return query execute format(
       'select m.id, m.slug, m.name, m.description, m.category_id, m.tags, m.is_free, m.preview_key,
-              m.latest_version, m.popularity, m.created_at, least($1, 10000), $1 > 10000
+              m.latest_version, m.popularity, m.created_at, least($1, 10000), $1 > 10000, null::text
        from public.shaders m where %s order by %s limit %s offset %s',
       filters, ord, lim, off) using total;
     return;
@@ -179,7 +191,8 @@ begin
   execute format('select count(*) from (select 1 from public.shaders m where %s and m.search @@ $1 limit 24) c',
     filters) into hits using tsq;
   if hits < 24 then
-    tsq := tsq || public.search_fuzzy_query(term);
+    select f.query, f.correction into widened, corrected from public.search_fuzzy_query(term) f;
+    tsq := tsq || widened;
   end if;
 
   -- One pass over the matches: filter, rank and count in the index scan's heap visit, sort
@@ -188,13 +201,13 @@ begin
   -- 4,001st match only tells that there are more.
   return query execute format(
     'select s.id, s.slug, s.name, s.description, s.category_id, s.tags, s.is_free, s.preview_key,
-            s.latest_version, s.popularity, s.created_at, least(p.total, 4000), p.total > 4000
+            s.latest_version, s.popularity, s.created_at, least(p.total, 4000), p.total > 4000, $2
      from (select m.id, m.rank, m.popularity, m.created_at, m.name, count(*) over () as total
            from (select m.id, m.popularity, m.created_at, m.name, ts_rank(m.search, $1) as rank
                  from public.shaders m where %s and m.search @@ $1 limit 4001) m
            order by %s limit %s offset %s) p
      join public.shaders s on s.id = p.id
-     order by %s', filters, ord, lim, off, replace(ord, 'm.', 'p.')) using tsq;
+     order by %s', filters, ord, lim, off, replace(ord, 'm.', 'p.')) using tsq, corrected;
 end
 $$;
 revoke execute on function public.search_shaders(text, text, text[], text, text, int, int) from public;

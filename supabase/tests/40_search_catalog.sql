@@ -2,7 +2,7 @@
 -- list behind typo tolerance, shader_versions immutability and entitlement.
 begin;
 \ir _helpers.psql
-select plan(65);
+select plan(68);
 
 -- Fixtures in a category of their own, so the assertions do not depend on the seed catalog.
 insert into public.categories (id, name) values ('zz-test', 'Test');
@@ -88,6 +88,12 @@ select is_empty($$select 1 from public.search_shaders('', 'zz-test', null, 'all'
 
 select is(tests.find('polishd coper'), array[tests.s(2)], 'typo: every word of a query is corrected, and the words are ANDed');
 select is(tests.find('velv'), array[tests.s(3)], 'prefix: the word being typed matches longer words');
+select results_eq($$select distinct corrected_query from public.search_shaders('polishd coper', 'zz-test')$$,
+  array['polished copper'], 'typo: the corrected query comes back for the page to show');
+select results_eq($$select distinct corrected_query from public.search_shaders('velv', 'zz-test')$$,
+  array[null::text], 'prefix: a word being typed is not reported as a correction');
+select results_eq($$select distinct corrected_query from public.search_shaders('copper', 'zz-test')$$,
+  array[null::text], 'exact: no correction');
 
 -- Exact matches first: prefixes and close words only widen a search with less than a page (24).
 reset role;

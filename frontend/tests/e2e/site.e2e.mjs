@@ -52,6 +52,29 @@ export const tests = [
     },
   },
   {
+    name: "a typo finds what was meant and says which words it used",
+    async fn({ newPage, assert, shot }) {
+      const { page, context } = await newPage();
+      await page.goto("/");
+      const names = page.locator("section[aria-label=Results] li h3");
+      await names.first().waitFor();
+      // The longest word on the first page, misspelt by dropping its second-to-last letter.
+      const words = (await names.allTextContents()).flatMap((n) => n.toLowerCase().match(/[a-z]{5,}/g) ?? []);
+      const word = words.sort((a, b) => b.length - a.length)[0];
+      assert(word, "no word of five letters or more on the first page");
+      const typo = word.slice(0, -2) + word.slice(-1);
+      await page.goto("/?q=" + typo);
+      const note = page.getByText("including close matches for");
+      await note.waitFor();
+      const said = (await note.textContent()).toLowerCase();
+      assert(said.includes(`“${word}”`), `"${typo}" was not corrected to "${word}": ${said}`);
+      const found = await names.allTextContents();
+      assert(found.some((n) => n.toLowerCase().includes(word)), `no result for "${typo}" contains ${word}: ${found.join(", ")}`);
+      await shot(page, "browse-typo");
+      await context.close();
+    },
+  },
+  {
     name: "empty search shows a helpful empty state",
     async fn({ newPage }) {
       const { page, context } = await newPage();

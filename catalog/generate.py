@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Regenerate the demo catalog: build package folders in headless Blender (at most 2 processes,
 each single-threaded), pack them with `publish pack` into catalog/demo, show a progress bar.
+Every shader built gets the next patch version (versions.py), so `make dev` publishes it.
 
     catalog/generate.sh [--jobs 2] [--only id,id] [--samples 32] [--keep DIR]
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "blender"))
 import materials  # noqa: E402
+import versions  # noqa: E402
 
 
 def bar(done, total, note, started):
@@ -52,6 +55,11 @@ def main():
         n = len(ids)
     work = a.keep or tempfile.mkdtemp(prefix="octane-catalog-")
     os.makedirs(work, exist_ok=True)
+    index_path = os.path.join(a.out, "catalog.json")
+    before = versions.read_index(index_path)
+    versions_path = os.path.join(work, "versions.json")
+    with open(versions_path, "w") as f:
+        json.dump(versions.next_versions(before, ids), f)
     script = os.path.join(HERE, "blender", "build.py")
     procs, logs = [], []
     lock = threading.Lock()
@@ -69,7 +77,7 @@ def main():
     for i in range(jobs):
         cmd = [a.blender, "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "-P", script, "--",
                "--out", os.path.join(work, "pkgs"), "--shard", "%d/%d" % (i, jobs), "--samples", str(a.samples),
-               "--size", str(a.size), "--threads", "1"]
+               "--size", str(a.size), "--threads", "1", "--versions", versions_path]
         if a.only:
             cmd += ["--only", a.only]
         log = open(os.path.join(work, "blender-%d.log" % i), "w")
@@ -92,6 +100,8 @@ def main():
     r = subprocess.run(["go", "run", "./cmd/publish", "pack", "-out", a.out] + srcs, cwd=ROOT, env=env)
     if r.returncode != 0:
         return r.returncode
+    for rel in versions.superseded(before, versions.read_index(index_path)):
+        os.remove(os.path.join(a.out, rel))  # published versions live on in S3; the folder keeps the newest
     print("catalog: %d shaders in %s (%.0fs)" % (len(srcs), a.out, time.time() - started))
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -58,7 +58,7 @@ if [ -f cmd/publish/main.go ] && [ -d catalog/demo ]; then
     psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres \
       -c "update public.shaders set published = false where slug like 'placeholder-%' and published"
   else
-    warn "publishing the demo catalog failed (see above); if a demo package changed under the same version, make db-reset starts the local database afresh"
+    warn "publishing the demo catalog failed (see above); a package changed by hand under a published version is refused (make catalog bumps versions; make db-reset starts the local database afresh)"
   fi
 fi
 if [ -f bridge/main.go ] && [ -d blender_addon ]; then

@@ -21,8 +21,8 @@ import bpy
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import materials  # noqa: E402
 import octane_graph  # noqa: E402
+import versions  # noqa: E402
 
-VERSION = "1.0.0"
 TEX_RES = 1024
 STUDIO = os.path.join(bpy.utils.system_resource("DATAFILES"), "studiolights", "world")
 
@@ -452,7 +452,7 @@ def make_preview_scene(samples, size, threads):
 # The packaged material
 
 
-def build_material(spec, pkg_dir, tex_paths):
+def build_material(spec, version, pkg_dir, tex_paths):
     """tex_paths: role -> absolute path of a generated texture."""
     mat = bpy.data.materials.new(material_name(spec))
     mat.use_nodes = True
@@ -536,7 +536,7 @@ def build_material(spec, pkg_dir, tex_paths):
     graph = octane_graph.recipe(spec, rel)
     octane_graph.build(nt, graph, x=-300, y=900)
     mat["octane_graph"] = octane_graph.to_json(graph)
-    mat["octane_bridge"] = {"shader_id": spec["id"], "version": VERSION}
+    mat["octane_bridge"] = {"shader_id": spec["id"], "version": version}
     mat["Real Scale (mm)"] = 1000.0
     return mat
 
@@ -546,7 +546,7 @@ def write_blend(mat, path):
     bpy.data.libraries.write(path, {mat}, path_remap="RELATIVE_ALL", fake_user=True, compress=True)
 
 
-def build_one(spec, out_dir, bake, preview, tex_only=False):
+def build_one(spec, version, out_dir, bake, preview):
     pkg = os.path.join(out_dir, spec["id"])
     tdir = os.path.join(pkg, "textures", "1k")
     os.makedirs(pkg, exist_ok=True)
@@ -558,7 +558,7 @@ def build_one(spec, out_dir, bake, preview, tex_only=False):
             bake_texture(bake[0], bake[1], spec["tex"], path, role)
             tex_paths[role] = path
         say(spec["id"], "textures")
-    mat = build_material(spec, pkg, tex_paths)
+    mat = build_material(spec, version, pkg, tex_paths)
     write_blend(mat, os.path.join(pkg, "material.blend"))
     say(spec["id"], "blend")
     sc, ball = preview
@@ -569,7 +569,7 @@ def build_one(spec, out_dir, bake, preview, tex_only=False):
         bpy.ops.render.render(write_still=True, scene=sc.name)
     say(spec["id"], "preview")
     meta = {
-        "shader_id": spec["id"], "version": VERSION, "name": spec["name"], "description": spec["desc"],
+        "shader_id": spec["id"], "version": version, "name": spec["name"], "description": spec["desc"],
         "material_name": mat.name, "category": spec["category"], "tags": spec["tags"],
         "min_blender": "3.4", "min_octane": "2024.1", "is_free": bool(spec.get("free")),
     }
@@ -592,7 +592,12 @@ def main():
     ap.add_argument("--samples", type=int, default=28)
     ap.add_argument("--size", type=int, default=384)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--versions", default="", help="JSON {shader_id: version} (generate.py); default 1.0.0")
     a = ap.parse_args(argv)
+    chosen = {}
+    if a.versions:
+        with open(a.versions) as f:
+            chosen = json.load(f)
     materials.validate()
     idx, count = (int(x) for x in a.shard.split("/"))
     specs = [s for i, s in enumerate(materials.CATALOG) if i % count == idx]
@@ -606,7 +611,7 @@ def main():
         t = time.time()
         samples = int(a.samples * (1.5 if spec.get("transmission") or spec.get("subsurface") else 1))
         preview[0].cycles.samples = samples
-        build_one(spec, a.out, bake, preview)
+        build_one(spec, chosen.get(spec["id"], versions.FIRST), a.out, bake, preview)
         say(spec["id"], "done", "%.1fs" % (time.time() - t))
 
 

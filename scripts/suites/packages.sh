@@ -19,8 +19,8 @@ else
   failed=$((failed + 1))
 fi
 
-log "packages: catalog recipes (python unittest)"
-ut=$(cd catalog/blender && python3 -m unittest test_recipe 2>&1) || true
+log "packages: catalog recipes and versions (python unittest)"
+ut=$(cd catalog/blender && python3 -m unittest test_recipe test_versions 2>&1) || true
 echo "$ut" | tail -3
 ran=$(echo "$ut" | sed -n 's/^Ran \([0-9]*\) tests\{0,1\}.*/\1/p')
 if echo "$ut" | grep -q '^OK'; then

@@ -64,9 +64,21 @@ fi
 if [ -f bridge/main.go ] && [ -d blender_addon ]; then
   # The add-on (with the bridge for every platform, delivery key of this stack pinned) is what
   # the Help page offers and what the site's Blender extensions repository lists.
-  log "building the Blender add-on"
-  "$OCTANE_ROOT/scripts/build-bridge.sh" >/dev/null && "$OCTANE_ROOT/scripts/build-addon.sh" >/dev/null \
-    || warn "building the add-on failed; run make addon to see why"
+  # Linking the bridge for 5 platforms takes ~12 s that Go's cache does not save, so it is skipped
+  # while its inputs (Go and add-on sources, modules, pinned keys, build scripts) are unchanged.
+  addon_stamp=$( (find bridge internal blender_addon -type f ! -path 'bridge/bin/*' ! -path '*/__pycache__/*' -print0
+    printf '%s\0' go.mod go.sum .env.example scripts/build-bridge.sh scripts/build-addon.sh) | sort -z \
+    | xargs -0 sha256sum | { cat; echo "${BRIDGE_TRUSTED_KEYS:-}"; } | sha256sum | cut -d' ' -f1)
+  if [ -f dist/addon/index.json ] && [ "$(cat "$OCTANE_LOCAL/run/addon.stamp" 2>/dev/null)" = "$addon_stamp" ]; then
+    log "Blender add-on up to date"
+  else
+    log "building the Blender add-on"
+    if "$OCTANE_ROOT/scripts/build-bridge.sh" >/dev/null && "$OCTANE_ROOT/scripts/build-addon.sh" >/dev/null; then
+      echo "$addon_stamp" >"$OCTANE_LOCAL/run/addon.stamp"
+    else
+      warn "building the add-on failed; run make addon to see why"
+    fi
+  fi
   [ -f frontend/scripts/sync-addon.mjs ] && node frontend/scripts/sync-addon.mjs >/dev/null
 fi
 if [ -f frontend/package.json ]; then

@@ -4,16 +4,15 @@ from the (fake or real) bridge, and writes what it saw as JSON facts for pytest 
 Args after `--`: ADDON_ZIP PACKAGE_DIR OUT_JSON
 """
 import importlib
-import json
 import os
 import sys
 import time
-import traceback
 
 import bpy  # first: the bpy module from PyPI provides bmesh only once bpy is imported
 import bmesh  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_facts import run  # noqa: E402
 zip_path, package_dir, out_path = sys.argv[sys.argv.index("--") + 1 :][:3]
 facts = {}
 
@@ -140,9 +139,4 @@ def main():
     facts["bridge_exit_code"] = proc.wait(10) if proc else None
 
 
-try:
-    main()
-except Exception:
-    facts["exception"] = traceback.format_exc()
-with open(out_path, "w") as f:
-    json.dump(facts, f, indent=1, default=str)
+run(main, facts, out_path)

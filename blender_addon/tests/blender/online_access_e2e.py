@@ -4,14 +4,13 @@ why; once the user allows it, Connect starts the bridge.
 Args after `--`: ADDON_ZIP OUT_JSON
 """
 import importlib
-import json
 import os
 import sys
-import traceback
 
 import bpy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_facts import run  # noqa: E402
 zip_path, out_path = sys.argv[sys.argv.index("--") + 1 :][:2]
 facts = {}
 
@@ -36,9 +35,4 @@ def main():
     bpy.ops.preferences.addon_disable(module=modname)
 
 
-try:
-    main()
-except Exception:
-    facts["exception"] = traceback.format_exc()
-with open(out_path, "w") as f:
-    json.dump(facts, f, indent=1, default=str)
+run(main, facts, out_path)

@@ -4,15 +4,14 @@ finds, starts and talks to the bridge binary shipped in bin/<os>-<arch>/.
 Args after `--`: ADDON_ZIP OUT_JSON [refuse]  ("refuse": the zip is for another platform)
 """
 import importlib
-import json
 import os
 import stat
 import sys
-import traceback
 
 import bpy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_facts import run  # noqa: E402
 args = sys.argv[sys.argv.index("--") + 1 :]
 zip_path, out_path = args[:2]
 facts = {}
@@ -48,9 +47,4 @@ def main():
     bpy.ops.preferences.addon_disable(module=modname)
 
 
-try:
-    main()
-except Exception:
-    facts["exception"] = traceback.format_exc()
-with open(out_path, "w") as f:
-    json.dump(facts, f, indent=1, default=str)
+run(main, facts, out_path)

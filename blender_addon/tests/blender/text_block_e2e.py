@@ -4,14 +4,13 @@ module (use_module=True) must run no code when the add-on imports it.
 Args after `--`: ADDON_ZIP WORK_DIR OUT_JSON
 """
 import importlib
-import json
 import os
 import sys
-import traceback
 
 import bpy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_facts import run  # noqa: E402
 zip_path, work, out_path = sys.argv[sys.argv.index("--") + 1 :][:3]
 facts = {}
 marker = os.path.join(work, "pwned.txt")
@@ -59,9 +58,4 @@ def main():
     facts["marker_exists"] = os.path.exists(marker)
 
 
-try:
-    main()
-except Exception:
-    facts["exception"] = traceback.format_exc()
-with open(out_path, "w") as f:
-    json.dump(facts, f, indent=1, default=str)
+run(main, facts, out_path)

@@ -2,7 +2,7 @@
 -- list behind typo tolerance, shader_versions immutability and entitlement.
 begin;
 \ir _helpers.psql
-select plan(68);
+select plan(71);
 
 -- Fixtures in a category of their own, so the assertions do not depend on the seed catalog.
 insert into public.categories (id, name) values ('zz-test', 'Test');
@@ -94,6 +94,10 @@ select results_eq($$select distinct corrected_query from public.search_shaders('
   array[null::text], 'prefix: a word being typed is not reported as a correction');
 select results_eq($$select distinct corrected_query from public.search_shaders('copper', 'zz-test')$$,
   array[null::text], 'exact: no correction');
+select is(tests.find('polished c'), array[tests.s(2)], 'typing: a last word of one letter is left out until it grows');
+select results_eq($$select distinct corrected_query from public.search_shaders('polishd copp', 'zz-test')$$,
+  array['polished copp'], 'typing: an earlier word is corrected, the last one is a prefix');
+select is(current_setting('enable_seqscan'), 'on', 'search: its planner setting does not outlive the call');
 
 -- Exact matches first: prefixes and close words only widen a search with less than a page (24).
 reset role;

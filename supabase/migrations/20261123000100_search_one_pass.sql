@@ -92,6 +92,7 @@ set pg_trgm.word_similarity_threshold = 0.5
 as $$
 declare
   words text[];
+  nwords int;
   n int;
   w text;
   c text;
@@ -102,7 +103,8 @@ declare
 begin
   words := array(select x.t from regexp_split_to_table(lower(term), '[^[:alnum:]]+') with ordinality x(t, i)
                  where x.t <> '' order by x.i);
-  for n in 1 .. coalesce(array_length(words, 1), 0) loop
+  nwords := cardinality(words);
+  for n in 1 .. nwords loop
     w := words[n];
     -- One or two letters are a word still being typed ("car p"): as a prefix they would match
     -- most of the catalog, as a word they would match nothing, so they are left out.
@@ -113,12 +115,12 @@ begin
     -- w is letters and digits only, so it cannot carry tsquery syntax. Only the last word is the
     -- one being typed; a prefix of an earlier one ("car":* is carbon, carpet, ...) is not meant.
     alt := plainto_tsquery('english', w);
-    if n = array_length(words, 1) then
+    if n = nwords then
       alt := alt || to_tsquery('english', w || ':*');
     end if;
     best := null;
     if not exists (select 1 from public.search_words d
-                   where d.word = w or (n = array_length(words, 1) and d.word like w || '%')) then
+                   where d.word = w or (n = nwords and d.word like w || '%')) then
       for c in select d.word from public.search_words d
                where w operator(extensions.<%) d.word
                order by extensions.word_similarity(w, d.word) desc, d.uses desc, d.word

@@ -26,6 +26,15 @@ import (
 // DefaultCacheMax is the cache size cap when the add-on does not set one.
 const DefaultCacheMax = 5 << 30
 
+// Codes of the error messages the agent itself sends (docs/bridge-protocol.md); the add-on
+// turns them into words.
+const (
+	codeNotReady      = "NOT_READY"
+	codeConfigInvalid = "CONFIG_INVALID"
+	codeCacheError    = "CACHE_ERROR"
+	codePairingFailed = "PAIRING_FAILED"
+)
+
 // Config wires an Agent. Everything the agent touches outside the process is injected.
 type Config struct {
 	Version   string
@@ -167,7 +176,7 @@ func (a *Agent) fail(re, code, msg string) {
 
 func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 	if m.Type != stdio.TypeHello && a.hello == nil {
-		a.fail(m.ID, "NOT_READY", "send hello first")
+		a.fail(m.ID, codeNotReady, "send hello first")
 		return
 	}
 	switch m.Type {
@@ -197,7 +206,7 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		}
 		if c.Action == "clear" {
 			if err := a.cache.Clear(); err != nil {
-				a.fail(m.ID, "CACHE_ERROR", err.Error())
+				a.fail(m.ID, codeCacheError, err.Error())
 				return
 			}
 		}
@@ -264,7 +273,7 @@ func (a *Agent) onHello(ctx context.Context, re string, h stdio.Hello) {
 	}
 	ends, err := resolveEndpoints(ctx, a.cfg.HTTP, h)
 	if err != nil {
-		a.fail(re, "CONFIG_INVALID", err.Error())
+		a.fail(re, codeConfigInvalid, err.Error())
 		return
 	}
 	dir := h.CacheDir
@@ -277,7 +286,7 @@ func (a *Agent) onHello(ctx context.Context, re string, h stdio.Hello) {
 	}
 	c, err := cache.Open(dir, max)
 	if err != nil {
-		a.fail(re, "CACHE_ERROR", fmt.Sprintf("cannot open the cache at %s: %v", dir, err))
+		a.fail(re, codeCacheError, fmt.Sprintf("cannot open the cache at %s: %v", dir, err))
 		return
 	}
 	if a.cfg.Level != nil && h.LogLevel != "" {
@@ -399,7 +408,7 @@ func (a *Agent) pairFailed(re string, err error) {
 		msg = err.Error()
 	}
 	a.log.Warn("pairing failed", "code", code, "err", err)
-	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: "PAIRING_FAILED", Message: msg})
+	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: codePairingFailed, Message: msg})
 	a.setStatus(stdio.StateUnpaired, msg)
 }
 

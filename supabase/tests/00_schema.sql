@@ -48,7 +48,8 @@ select is_empty(
     where p.pronamespace = 'public'::regnamespace
       and p.proname in ('has_entitlement', 'has_active_subscription', 'create_import', 'redeem_import_token',
                         'reissue_import_token', 'resolve_import_target', 'rate_limit_step',
-                        'prune_rate_limits', 'expire_imports', 'sweep_offline_devices', 'handle_new_user')
+                        'prune_rate_limits', 'expire_imports', 'sweep_offline_devices', 'handle_new_user',
+                        'redeliver_import', 'fail_stalled_imports')
       and (has_function_privilege('anon', p.oid, 'execute')
            or has_function_privilege('authenticated', p.oid, 'execute'))$$,
   'edge-only functions are not executable by anon or authenticated');
@@ -56,7 +57,7 @@ select is_empty(
 select is_empty(
   $$select p.proname::text from pg_proc p
     where p.pronamespace = 'public'::regnamespace
-      and p.proname in ('report_import_status', 'pending_imports', 'device_heartbeat', 'cancel_import', 'my_entitlement', 'my_account')
+      and p.proname in ('report_import_status', 'pending_imports', 'unfinished_imports', 'device_heartbeat', 'cancel_import', 'my_entitlement', 'my_account')
       and has_function_privilege('anon', p.oid, 'execute')$$,
   'session-only RPCs are not executable by anon');
 
@@ -66,7 +67,8 @@ select set_eq(
   $$select p.proname::text from pg_proc p
     where p.prosecdef and p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
       and has_function_privilege('authenticated', p.oid, 'execute')$$,
-  array['cancel_import', 'device_heartbeat', 'my_account', 'my_entitlement', 'pending_imports', 'report_import_status', 'search_shaders'],
+  array['cancel_import', 'device_heartbeat', 'my_account', 'my_entitlement', 'pending_imports', 'report_import_status', 'search_shaders',
+        'unfinished_imports'],
   'definer functions callable by authenticated are exactly the reviewed RPCs');
 select set_eq(
   $$select p.proname::text from pg_proc p

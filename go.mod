@@ -24,6 +24,7 @@ require (
 	github.com/supabase-community/gotrue-go v1.2.0
 	github.com/zalando/go-keyring v0.2.8
 	go.yaml.in/yaml/v3 v3.0.5
+	golang.org/x/image v0.47.0
 	golang.org/x/sys v0.49.0
 )
 

@@ -120,11 +120,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 	} else {
 		log.Warn("S3_ENDPOINT is empty: redemption and uploads answer SERVICE_UNAVAILABLE")
 	}
+	var startup []func(context.Context) error // run by maintain until each succeeds once
 	if cfg.StripeSecretKey != "" && cfg.StripeWebhookSecret != "" {
 		b, err := billing.New(billing.Deps{
 			DB: pool, Stripe: billing.NewStripeClient(cfg.StripeSecretKey, cfg.StripeAPIBase, nil, log),
 			Users: billing.NewGoTrueDirectory(cfg.SupabaseURL, cfg.ServiceKey, 10*time.Second), Log: log,
-			Config: billing.Config{WebhookSecret: cfg.StripeWebhookSecret, SiteURL: cfg.SiteURL},
+			Config: billing.Config{WebhookSecret: cfg.StripeWebhookSecret, SiteURL: cfg.SiteURL, Products: cfg.StripeProductIDs},
 		})
 		if err != nil {
 			closeLimits()
@@ -132,11 +133,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 			return nil, nil, err
 		}
 		d.Checkout, d.Portal, d.Webhook = b.Checkout(httpapi.CurrentUser), b.Portal(httpapi.CurrentUser), b.Webhook()
+		startup = append(startup, b.MarkLibraryProducts)
 	} else {
 		log.Warn("Stripe is not configured: billing routes answer SERVICE_UNAVAILABLE")
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	go maintain(jobs, pool, log)
+	go maintain(jobs, pool, log, startup...)
 	return httpapi.New(d), func() { stopJobs(); closeLimits(); pool.Close(); sentry.Flush(2 * time.Second) }, nil
 }
 
@@ -157,11 +159,23 @@ func operator(pool *pgxpool.Pool) storage.Operator {
 }
 
 // maintain runs the periodic SQL jobs: expiring queued imports, announcing silent devices,
-// pruning full rate-limit buckets. Every instance may run them; they are idempotent.
-func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+// pruning full rate-limit buckets. Every instance may run them; they are idempotent. The
+// startup jobs (marking the library's products) run at once and then each tick until they
+// succeed, so a database that is down at start delays them instead of stopping the edge.
+func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, startup ...func(context.Context) error) {
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
 	for {
+		pending := startup[:0]
+		for _, job := range startup {
+			c, cancel := context.WithTimeout(ctx, 10*time.Second)
+			if err := job(c); err != nil && ctx.Err() == nil {
+				log.Warn("startup job failed; retrying", "err", err)
+				pending = append(pending, job)
+			}
+			cancel()
+		}
+		startup = pending
 		select {
 		case <-ctx.Done():
 			return

@@ -26,6 +26,8 @@ type Config struct {
 	ManifestSigningKeys string // MANIFEST_SIGNING_KEYS kid:b64seed,...
 	APIKeyPepper        []byte // API_KEY_PEPPER (base64)
 	QueueWindow         time.Duration
+	StallWindow         time.Duration // IMPORT_STALL_WINDOW: a redeemed import without progress this long fails (IMPORT_STALLED)
+	MaintainEvery       time.Duration // MAINTENANCE_INTERVAL: how often the periodic SQL jobs run
 	DownloadTTL         time.Duration // presigned GET lifetime, at most 300 s
 	DeviceTokenTTL      time.Duration
 	ClientIPHeader      string // CLIENT_IP_HEADER: the one header the platform sets; empty = socket address
@@ -65,6 +67,8 @@ func Load(getenv func(string) string) (Config, error) {
 		ImportTokenKeys:     get("IMPORT_TOKEN_KEYS", ""),
 		ManifestSigningKeys: get("MANIFEST_SIGNING_KEYS", ""),
 		QueueWindow:         dur("IMPORT_QUEUE_WINDOW", "15m"),
+		StallWindow:         dur("IMPORT_STALL_WINDOW", "10m"),
+		MaintainEvery:       dur("MAINTENANCE_INTERVAL", "30s"),
 		DownloadTTL:         dur("DOWNLOAD_URL_TTL", "300s"),
 		DeviceTokenTTL:      dur("DEVICE_TOKEN_TTL", "10m"),
 		ClientIPHeader:      get("CLIENT_IP_HEADER", ""),

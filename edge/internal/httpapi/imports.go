@@ -182,12 +182,9 @@ func (a *api) redeem(c echo.Context) error {
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
 	var (
-		status   string
-		errCode  *string
-		svid     uuid.UUID
-		key, sha string
-		size     int64
-		manifest []byte
+		status  string
+		errCode *string
+		svid    uuid.UUID
 	)
 	err = tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
 		from public.redeem_import_token($1, $2, $3, $4) i`, id, jti, dev, token.Hash(in.Token)).Scan(&status, &errCode, &svid)
@@ -200,7 +197,19 @@ func (a *api) redeem(c echo.Context) error {
 		}
 		return apierror.New(apierror.SubscriptionRequired, "an active subscription is required for this shader")
 	}
-	err = tx.QueryRow(ctx, `select package_key, sha256, size, manifest::text from public.shader_versions where id = $1`, svid).
+	return a.deliver(c, tx, id, svid, now)
+}
+
+// deliver answers a redeemed import with a signed delivery and a presigned GET, committing tx
+// (which made the import redeemed) only once both exist.
+func (a *api) deliver(c echo.Context, tx pgx.Tx, id, svid uuid.UUID, now time.Time) error {
+	ctx := c.Request().Context()
+	var (
+		key, sha string
+		size     int64
+		manifest []byte
+	)
+	err := tx.QueryRow(ctx, `select package_key, sha256, size, manifest::text from public.shader_versions where id = $1`, svid).
 		Scan(&key, &sha, &size, &manifest)
 	if err != nil {
 		return dbError(err, "shader version")
@@ -224,6 +233,45 @@ func (a *api) redeem(c echo.Context) error {
 		return apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"import_id": id, "download_url": url, "expires_at": exp.UTC(), "delivery": signed})
+}
+
+// redeliver gives a redeemed but unfinished import of this device a fresh delivery: the bridge
+// died after redeeming, Blender closed mid-download, or the redeem answer was lost after its
+// commit. Only for the device the import is addressed to; entitlement re-checked; the import goes
+// back to redeemed and the bridge walks the steps again.
+func (a *api) redeliver(c echo.Context) error {
+	p := principal(c)
+	dev, err := deviceOnly(p)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	tx, err := a.DB.Begin(ctx)
+	if err != nil {
+		return apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+	var (
+		status  string
+		errCode *string
+		svid    uuid.UUID
+	)
+	err = tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
+		from public.redeliver_import($1, $2, $3) i`, id, p.UserID, dev).Scan(&status, &errCode, &svid)
+	if err != nil {
+		return dbError(err, "import")
+	}
+	if status == "failed" && errCode != nil && *errCode == string(apierror.SubscriptionRequired) {
+		if err := tx.Commit(ctx); err != nil {
+			return apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
+		}
+		return apierror.New(apierror.SubscriptionRequired, "an active subscription is required for this shader")
+	}
+	return a.deliver(c, tx, id, svid, a.Now())
 }
 
 // reissue gives a queued import addressed to this device a fresh token (the old ones are voided).

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
 )
 
 // sourceMeta is meta.json in a package source folder: the manifest's fields minus the file list
@@ -113,15 +114,20 @@ func packOne(src, out string) (catalogEntry, error) {
 	if err != nil {
 		return catalogEntry{}, fmt.Errorf("written package does not read back: %w", err)
 	}
+	prev, err := pkg.ReadFile(shaderpkg.PreviewPath)
+	if err != nil {
+		return catalogEntry{}, err
+	}
+	// Refuse here what publish would refuse: the grid's renditions are derived from this file
+	// when the package is published (they are not written to out/previews; nothing serves it).
+	if _, err := preview.Renditions(prev); err != nil {
+		return catalogEntry{}, err
+	}
 	name := m.ShaderID + "-" + m.Version + ".zip"
 	if err := writeAtomic(filepath.Join(out, "packages", name), buf.Bytes()); err != nil {
 		return catalogEntry{}, err
 	}
-	preview, err := pkg.ReadFile(shaderpkg.PreviewPath)
-	if err != nil {
-		return catalogEntry{}, err
-	}
-	if err := writeAtomic(filepath.Join(out, "previews", m.ShaderID+".webp"), preview); err != nil {
+	if err := writeAtomic(filepath.Join(out, "previews", m.ShaderID+".webp"), prev); err != nil {
 		return catalogEntry{}, err
 	}
 	return catalogEntry{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg/blendvet"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
 )
 
 // item is one package on its way to the catalog.
@@ -25,6 +26,10 @@ type item struct {
 	preview []byte
 	sig     string // manifest signature
 	skip    bool   // already published with the same content (--skip-existing)
+	// renditions are the grid's JPEGs derived from preview (preview.Renditions), for a version
+	// being published or a skipped one whose renditions are missing from the bucket (backfill).
+	renditions []preview.Rendition
+	backfill   bool
 }
 
 func (it *item) slug() string    { return it.pkg.Manifest.ShaderID }
@@ -35,6 +40,9 @@ func (it *item) packageKey() string {
 func (it *item) previewKey() string {
 	return "previews/" + it.slug() + "/" + it.version() + ".webp"
 }
+
+// needsRenditions: the version is published now, or was published before its renditions existed.
+func (it *item) needsRenditions() bool { return !it.skip || it.backfill }
 
 type publishOptions struct {
 	dryRun       bool
@@ -98,6 +106,9 @@ func runPublish(ctx context.Context, args []string, getenv func(string) string, 
 			return errors.New("DATABASE_URL is not set")
 		}
 		fmt.Fprintln(stdout, "dry run without DATABASE_URL: not checking for existing versions")
+		if err := derive(items, stdout); err != nil {
+			return err
+		}
 		return printPlan(items, stdout)
 	}
 	db, err := openCatalogDB(ctx, dbURL)
@@ -109,6 +120,9 @@ func runPublish(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	if o.dryRun {
+		if err := derive(items, stdout); err != nil {
+			return err
+		}
 		return printPlan(items, stdout)
 	}
 	store, err := newS3Store(s3Config{
@@ -122,6 +136,12 @@ func runPublish(ctx context.Context, args []string, getenv func(string) string, 
 		if err := store.AllowPublicRead(ctx, "previews/"); err != nil {
 			return err
 		}
+	}
+	if err := findMissingRenditions(ctx, store, items); err != nil {
+		return err
+	}
+	if err := derive(items, stdout); err != nil {
+		return err
 	}
 	return publish(ctx, db, store, items, stdout)
 }
@@ -206,6 +226,8 @@ func validate(items []*item, stdout io.Writer) error {
 		ids[key] = it.src
 		if it.preview, err = p.ReadFile(shaderpkg.PreviewPath); err != nil {
 			bad = append(bad, fmt.Sprintf("%s: %v", it.src, err))
+		} else if _, err := preview.Config(it.preview); err != nil { // the header only; derive decodes
+			bad = append(bad, fmt.Sprintf("%s: %v", it.src, err))
 		}
 	}
 	if len(bad) > 0 {
@@ -238,6 +260,53 @@ func vet(ctx context.Context, items []*item, blender string, stdout io.Writer) e
 	return nil
 }
 
+// findMissingRenditions marks skipped versions whose preview renditions are not in the bucket
+// (published before renditions existed) for a backfill: publish --skip-existing adds them.
+func findMissingRenditions(ctx context.Context, store objectStore, items []*item) error {
+	for _, it := range items {
+		if !it.skip {
+			continue
+		}
+		for _, w := range preview.Widths {
+			ok, err := store.Exists(ctx, preview.RenditionKey(it.previewKey(), w))
+			if err != nil {
+				return fmt.Errorf("%s: %w", it.src, err)
+			}
+			if !ok {
+				it.backfill = true
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// derive makes the preview renditions of every version that needs them, before anything is
+// uploaded: a preview that does not decode stops the run with nothing written.
+func derive(items []*item, stdout io.Writer) error {
+	var bad []string
+	n := 0
+	for _, it := range items {
+		if !it.needsRenditions() {
+			continue
+		}
+		rs, err := preview.Renditions(it.preview)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", it.src, err))
+			continue
+		}
+		it.renditions = rs
+		n++
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%d preview(s) cannot be resized:\n  %s", len(bad), strings.Join(bad, "\n  "))
+	}
+	if n > 0 {
+		fmt.Fprintf(stdout, "previews: %d × %v px renditions\n", n, preview.Widths)
+	}
+	return nil
+}
+
 func printPlan(items []*item, stdout io.Writer) error {
 	n := 0
 	for _, it := range items {
@@ -257,27 +326,45 @@ func printPlan(items []*item, stdout io.Writer) error {
 }
 
 func publish(ctx context.Context, db *catalogDB, store objectStore, items []*item, stdout io.Writer) error {
+	type object struct {
+		key, ctype string
+		data       []byte
+	}
+	// objects are what goes to the bucket for it: the package and its preview (new versions
+	// only), then the preview's renditions (new versions and backfills).
+	objects := func(it *item) []object {
+		var objs []object
+		if !it.skip {
+			objs = append(objs, object{it.packageKey(), "application/zip", it.data}, object{it.previewKey(), "image/webp", it.preview})
+		}
+		for _, r := range it.renditions {
+			objs = append(objs, object{preview.RenditionKey(it.previewKey(), r.Width), preview.ContentType, r.Data})
+		}
+		return objs
+	}
 	var total int64
 	for _, it := range items {
-		if !it.skip {
-			total += int64(len(it.data) + len(it.preview))
+		for _, o := range objects(it) {
+			total += int64(len(o.data))
 		}
 	}
 	bar := newProgress(stdout, "upload", total)
-	published := 0
+	published, backfilled := 0, 0
 	for _, it := range items {
-		if it.skip {
+		if !it.needsRenditions() {
 			continue
 		}
-		for _, obj := range []struct {
-			key, ctype string
-			data       []byte
-		}{{it.packageKey(), "application/zip", it.data}, {it.previewKey(), "image/webp", it.preview}} {
+		for _, obj := range objects(it) {
 			r := &countingReader{r: bytes.NewReader(obj.data), p: bar}
 			if err := store.Put(ctx, obj.key, r, int64(len(obj.data)), obj.ctype, sha256Hex(obj.data)); err != nil {
 				bar.Done()
 				return fmt.Errorf("%s: %w", it.src, err)
 			}
+		}
+		if it.skip {
+			backfilled++
+			bar.Add(0, it.slug()+" "+it.version()+" (renditions)")
+			continue
 		}
 		if err := db.insertVersion(ctx, it); err != nil {
 			bar.Done()
@@ -287,6 +374,10 @@ func publish(ctx context.Context, db *catalogDB, store objectStore, items []*ite
 		bar.Add(0, it.slug()+" "+it.version())
 	}
 	bar.Done()
-	fmt.Fprintf(stdout, "published %d, skipped %d already published\n", published, len(items)-published)
+	msg := fmt.Sprintf("published %d, skipped %d already published", published, len(items)-published)
+	if backfilled > 0 {
+		msg += fmt.Sprintf(" (added the missing preview renditions of %d)", backfilled)
+	}
+	fmt.Fprintln(stdout, msg)
 	return nil
 }

@@ -19,14 +19,29 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
+
+// Real WebP previews (the publisher decodes them to derive the grid's renditions).
+var (
+	preview1024 = mustReadFixture("preview-1024.webp")
+	preview384  = mustReadFixture("preview-384.webp")
+)
+
+func mustReadFixture(name string) []byte {
+	b, err := os.ReadFile(filepath.Join("..", "..", "internal", "shaderpkg", "preview", "testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 func writeZip(t *testing.T, dir, slug, version string) string {
 	t.Helper()
 	src := fstest.MapFS{
 		"material.blend":         {Data: []byte("BLENDER-v304 " + slug + version)},
-		"preview.webp":           {Data: []byte("RIFF0000WEBPVP8 " + slug)},
+		"preview.webp":           {Data: preview1024},
 		"textures/1k/albedo.jpg": {Data: []byte("\xff\xd8\xff fake jpeg " + version)},
 	}
 	m := shaderpkg.Manifest{ShaderID: slug, Version: version, Name: "Test " + slug, Description: "A test shader.",
@@ -122,19 +137,43 @@ func TestPublishIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string][]byte{pkgKey: data, previewKey: []byte("RIFF0000WEBPVP8 " + slug)} {
+	// The grid's renditions sit beside the preview under the contract's names, byte for byte what
+	// preview.Renditions derives (deterministic), each with its content type.
+	rends, err := preview.Renditions(preview1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := map[string][]byte{pkgKey: data, previewKey: preview1024}
+	for _, r := range rends {
+		objects[preview.RenditionKey(previewKey, r.Width)] = r.Data
+	}
+	if len(objects) != 4 || previewKey != "previews/"+slug+"/1.0.0.webp" {
+		t.Fatalf("objects %d, preview key %s", len(objects), previewKey)
+	}
+	getObject := func(key string) ([]byte, string, error) {
 		obj, err := mc.GetObject(ctx, s3.Bucket, key, minio.GetObjectOptions{})
 		if err != nil {
-			t.Fatal(err)
+			return nil, "", err
 		}
 		got, err := io.ReadAll(obj)
+		if err != nil {
+			return nil, "", err
+		}
+		st, err := obj.Stat()
+		return got, st.ContentType, err
+	}
+	for key, want := range objects {
+		got, ctype, err := getObject(key)
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("object %s: %v (%d bytes, want %d)", key, err, len(got), len(want))
 		}
+		if strings.HasSuffix(key, ".jpg") && ctype != "image/jpeg" {
+			t.Fatalf("object %s: content type %q", key, ctype)
+		}
 	}
 
-	// Previews are public (the site shows them), packages are not (presigned URLs only).
-	for key, want := range map[string]int{previewKey: 200, pkgKey: 403} {
+	// Previews and their renditions are public (the site shows them), packages are not (presigned URLs only).
+	for key, want := range map[string]int{previewKey: 200, preview.RenditionKey(previewKey, 384): 200, preview.RenditionKey(previewKey, 768): 200, pkgKey: 403} {
 		resp, err := http.Get(s3.Endpoint + "/" + s3.Bucket + "/" + key)
 		if err != nil {
 			t.Fatal(err)
@@ -153,8 +192,26 @@ func TestPublishIntegration(t *testing.T) {
 		t.Fatalf("re-publish with other content: %v", err)
 	}
 	// --skip-existing makes repeated runs of the same catalog idempotent.
-	if out, err := pub("--no-vet", "--skip-existing", v1); err != nil || !strings.Contains(out, "published 0, skipped 1") {
+	if out, err := pub("--no-vet", "--skip-existing", v1); err != nil || !strings.Contains(out, "published 0, skipped 1 already published\n") {
 		t.Fatalf("skip existing: %v\n%s", err, out)
+	}
+	// A version published before renditions existed gets them from a --skip-existing run (backfill),
+	// and only them: the package, its row and its preview stay as they are.
+	for _, r := range rends {
+		if err := mc.RemoveObject(ctx, s3.Bucket, preview.RenditionKey(previewKey, r.Width), minio.RemoveObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := pub("--no-vet", "--skip-existing", v1); err != nil || !strings.Contains(out, "published 0, skipped 1 already published (added the missing preview renditions of 1)") {
+		t.Fatalf("backfill: %v\n%s", err, out)
+	}
+	for key, want := range objects {
+		if got, _, err := getObject(key); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("after backfill, object %s: %v (%d bytes, want %d)", key, err, len(got), len(want))
+		}
+	}
+	if count() != 1 {
+		t.Fatalf("backfill wrote rows: %d versions", count())
 	}
 
 	// A new version is a new row; the listing follows the newest version only.
@@ -179,7 +236,7 @@ func writeZipVariant(t *testing.T, slug, version string) string {
 	dir := t.TempDir()
 	src := fstest.MapFS{
 		"material.blend": {Data: []byte("BLENDER-v304 a different blend")},
-		"preview.webp":   {Data: []byte("RIFF0000WEBPVP8 other")},
+		"preview.webp":   {Data: preview384},
 	}
 	m := shaderpkg.Manifest{ShaderID: slug, Version: version, Name: "Other", MaterialName: "OB_Test", Category: "metal",
 		MinBlender: "3.4", MinOctane: "2024.1"}
@@ -189,6 +246,21 @@ func writeZipVariant(t *testing.T, slug, version string) string {
 	}
 	p := filepath.Join(dir, "variant.zip")
 	os.WriteFile(p, buf.Bytes(), 0o644)
+	return p
+}
+
+func writeZipWithPreview(t *testing.T, dir, slug string, webp []byte) string {
+	t.Helper()
+	m := shaderpkg.Manifest{ShaderID: slug, Version: "1.0.0", Name: "Test " + slug, MaterialName: "OB_Test", Category: "metal",
+		MinBlender: "3.4", MinOctane: "2024.1"}
+	var buf bytes.Buffer
+	if _, err := shaderpkg.WritePackage(&buf, m, fstest.MapFS{"material.blend": {Data: []byte("BLENDER")}, "preview.webp": {Data: webp}}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, slug+".zip")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -207,8 +279,8 @@ func TestPublishRefusesInvalidPackages(t *testing.T) {
 	bad := filepath.Join(dir, "bad.zip")
 	data := mustRead(t, good)
 	// Flip one byte inside the stored preview: the zip stays readable, the hash does not match.
-	i := bytes.Index(data, []byte("RIFF0000WEBPVP8 good-one"))
-	data[i+5] = 'X'
+	i := bytes.Index(data, preview1024)
+	data[i+5] ^= 0xff
 	os.WriteFile(bad, data, 0o644)
 	var out bytes.Buffer
 	err := run(context.Background(), []string{"--dry-run", "--no-vet", good, bad}, env{"MANIFEST_SIGNING_KEYS": shaderpkg.LocalDevSigningKeys()}.get, &out, &out)
@@ -217,6 +289,30 @@ func TestPublishRefusesInvalidPackages(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "would publish") {
 		t.Fatal("planned a publish despite an invalid package")
+	}
+	// A well-formed package whose preview is not a WebP image: refused, naming preview.webp.
+	notWebP := writeZipWithPreview(t, dir, "not-webp", []byte("RIFF0000WEBPVP8 not really"))
+	out.Reset()
+	err = run(context.Background(), []string{"--dry-run", "--no-vet", good, notWebP}, env{"MANIFEST_SIGNING_KEYS": shaderpkg.LocalDevSigningKeys()}.get, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "not-webp") || !strings.Contains(err.Error(), "preview.webp is not a readable WebP image") {
+		t.Fatalf("got %v", err)
+	}
+	if strings.Contains(out.String(), "would publish") {
+		t.Fatal("planned a publish despite a preview that is not a WebP")
+	}
+	// A header that reads but a body that does not decode is refused before anything is planned too.
+	truncated := preview384[:len(preview384)*2/3]
+	if _, err := preview.Config(truncated); err != nil {
+		t.Fatalf("the truncated preview's header should still read: %v", err)
+	}
+	bodyBad := writeZipWithPreview(t, dir, "bad-body", truncated)
+	out.Reset()
+	err = run(context.Background(), []string{"--dry-run", "--no-vet", bodyBad}, env{"MANIFEST_SIGNING_KEYS": shaderpkg.LocalDevSigningKeys()}.get, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "bad-body") || !strings.Contains(err.Error(), "preview.webp") {
+		t.Fatalf("got %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "would publish") {
+		t.Fatal("planned a publish despite a preview that does not decode")
 	}
 	// No signing key: refused, not silently signed with the local key.
 	err = run(context.Background(), []string{"--dry-run", "--no-vet", good}, env{}.get, &out, &out)
@@ -229,7 +325,7 @@ func TestPackDemoSourceFolder(t *testing.T) {
 	src := t.TempDir()
 	os.MkdirAll(filepath.Join(src, "textures", "1k"), 0o755)
 	os.WriteFile(filepath.Join(src, "material.blend"), []byte("BLENDER"), 0o644)
-	os.WriteFile(filepath.Join(src, "preview.webp"), []byte("RIFF"), 0o644)
+	os.WriteFile(filepath.Join(src, "preview.webp"), preview384, 0o644)
 	os.WriteFile(filepath.Join(src, "textures", "1k", "a_albedo.jpg"), []byte("jpg"), 0o644)
 	os.WriteFile(filepath.Join(src, "meta.json"), []byte(`{"shader_id":"oak","version":"1.0.0","name":"Oak","description":"d",
 		"material_name":"OB_Oak","category":"wood","tags":["wood"],"min_blender":"3.4","min_octane":"2024.1","is_free":true}`), 0o644)
@@ -248,12 +344,21 @@ func TestPackDemoSourceFolder(t *testing.T) {
 	if _, ok := p.Manifest.File("meta.json"); ok || p.Manifest.TextureResolutions[0] != "1k" {
 		t.Fatalf("manifest %+v", p.Manifest)
 	}
-	if string(mustRead(t, filepath.Join(out, "previews", "oak.webp"))) != "RIFF" {
+	if !bytes.Equal(mustRead(t, filepath.Join(out, "previews", "oak.webp")), preview384) {
 		t.Fatal("preview not written")
 	}
 	items, err := collect([]string{out}, false)
 	if err != nil || len(items) != 1 || !items[0].isFree {
 		t.Fatalf("collect from catalog folder: %v %+v", err, items)
+	}
+	// A preview publish could not resize is refused when packing, before any file is written.
+	os.WriteFile(filepath.Join(src, "preview.webp"), []byte("RIFF0000WEBPVP8 "), 0o644)
+	out2 := t.TempDir()
+	if err := packDirs([]string{src}, out2, io.Discard); err == nil || !strings.Contains(err.Error(), "preview.webp") {
+		t.Fatalf("pack with a bad preview: %v", err)
+	}
+	if zips, _ := filepath.Glob(filepath.Join(out2, "packages", "*.zip")); len(zips) != 0 {
+		t.Fatalf("pack wrote %v despite a bad preview", zips)
 	}
 }
 

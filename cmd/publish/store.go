@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 
 	"github.com/minio/minio-go/v7"
@@ -19,6 +20,8 @@ type objectStore interface {
 	// Put stores exactly size bytes under key; sha256hex is the content's SHA-256, which the
 	// store must check (S3: x-amz-checksum-sha256).
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType, sha256hex string) error
+	// Exists reports whether key is stored (the publisher backfills missing preview renditions).
+	Exists(ctx context.Context, key string) (bool, error)
 }
 
 type s3Config struct {
@@ -70,6 +73,17 @@ func (s *s3Store) Put(ctx context.Context, key string, r io.Reader, size int64, 
 		return fmt.Errorf("upload %s: server stored checksum %s, want %s", key, info.ChecksumSHA256, sha256hex)
 	}
 	return nil
+}
+
+func (s *s3Store) Exists(ctx context.Context, key string) (bool, error) {
+	_, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	if err == nil {
+		return true, nil
+	}
+	if r := minio.ToErrorResponse(err); r.StatusCode == http.StatusNotFound || r.Code == "NoSuchKey" || r.Code == "NotFound" {
+		return false, nil
+	}
+	return false, fmt.Errorf("stat %s: %w", key, err)
 }
 
 // AllowPublicRead lets anonymous clients GET objects under prefix (previews for the site; a CDN

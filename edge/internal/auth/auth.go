@@ -67,11 +67,21 @@ var ErrInvalid = errors.New("auth: invalid credential")
 // Claims of Supabase session JWTs and of the edge's device JWTs.
 type Claims struct {
 	jwt.RegisteredClaims
-	Role     string   `json:"role"`
-	DeviceID string   `json:"device_id,omitempty"`
-	Scopes   []string `json:"scopes,omitempty"`
-	Platform string   `json:"platform,omitempty"`
+	Role      string   `json:"role"`
+	SessionID string   `json:"session_id,omitempty"`
+	DeviceID  string   `json:"device_id,omitempty"`
+	Scopes    []string `json:"scopes,omitempty"`
+	Platform  string   `json:"platform,omitempty"`
 }
+
+// DeviceSessionID is the session_id claim of every device JWT: a valid UUID that can never name
+// a GoTrue session, so GoTrue refuses the token on every endpoint that requires authentication
+// (403 session_not_found: /user GET and PUT, /logout, /reauthenticate, /factors, …) while
+// PostgREST and Realtime, which ignore session_id, accept it. GoTrue creates sessions only with
+// random version-4 UUIDs (models.NewSession); this one is the name-based version-5 UUID
+// uuid.NewSHA1(uuid.NameSpaceURL, "urn:octane-bridge:device-jwt:no-session"), and it is not the
+// all-zero UUID GoTrue treats as "no session". See docs/decisions.md.
+const DeviceSessionID = "8ce1c02e-266d-5953-a595-ba0af84fdb00"
 
 // JWTs verifies session JWTs and mints and verifies device JWTs.
 type JWTs struct {
@@ -130,16 +140,18 @@ func (j *JWTs) Verify(raw string, now time.Time) (Principal, error) {
 	if c.DeviceID == "" {
 		return Principal{Kind: User, UserID: user, Platform: "web", Scopes: slices.Clone(userScopes)}, nil
 	}
-	// Only the edge mints device JWTs, with HS256 and its own issuer.
+	// Only the edge mints device JWTs, with HS256, its own issuer and the no-session marker (a
+	// device JWT without it would be a user session at GoTrue).
 	dev, err := uuid.Parse(c.DeviceID)
-	if err != nil || c.Issuer != j.issuer {
+	if err != nil || c.Issuer != j.issuer || c.SessionID != DeviceSessionID {
 		return Principal{}, fmt.Errorf("%w: device claims", ErrInvalid)
 	}
 	scopes := slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return !slices.Contains(DeviceScopes(), s) })
 	return Principal{Kind: Device, UserID: user, DeviceID: dev, Platform: c.Platform, Scopes: scopes}, nil
 }
 
-// MintDevice signs a Supabase-compatible device JWT (RLS reads sub and device_id).
+// MintDevice signs a Supabase-compatible device JWT (RLS reads sub and device_id). Its session_id
+// is DeviceSessionID: GoTrue answers 403 session_not_found to it.
 func (j *JWTs) MintDevice(user, device uuid.UUID, platform string, now time.Time) (string, time.Time, error) {
 	exp := now.Add(j.ttl).Truncate(time.Second)
 	c := Claims{
@@ -147,7 +159,7 @@ func (j *JWTs) MintDevice(user, device uuid.UUID, platform string, now time.Time
 			Subject: user.String(), Audience: jwt.ClaimStrings{"authenticated"}, Issuer: j.issuer,
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp), ID: uuid.NewString(),
 		},
-		Role: "authenticated", DeviceID: device.String(), Scopes: DeviceScopes(), Platform: platform,
+		Role: "authenticated", SessionID: DeviceSessionID, DeviceID: device.String(), Scopes: DeviceScopes(), Platform: platform,
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(j.secret)
 	return s, exp, err

@@ -129,3 +129,54 @@ func TestJWKSRotationAndCaching(t *testing.T) {
 		t.Fatal("a token signed by another key under kid k2 verified")
 	}
 }
+
+// A device JWT must be useless at GoTrue: its session_id is a valid UUID that GoTrue never
+// creates (sessions are random version-4 UUIDs), so GoTrue answers 403 session_not_found. The
+// edge accepts no device JWT without that marker.
+func TestDeviceJWTCarriesASessionIDNoGoTrueSessionHas(t *testing.T) {
+	j, _ := NewJWTs(secret, "http://edge", nil, 0)
+	tok, _, err := j.MintDevice(uuid.MustParse(userID), uuid.New(), "blender", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c jwt.MapClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(tok, &c); err != nil {
+		t.Fatal(err)
+	}
+	sid, _ := c["session_id"].(string)
+	u, err := uuid.Parse(sid)
+	if err != nil || sid != DeviceSessionID || u.String() != sid {
+		t.Fatalf("session_id %q (%v)", sid, err)
+	}
+	if u == uuid.Nil || u.Version() == 4 || u.Variant() != uuid.RFC4122 {
+		t.Fatalf("session_id %s: version %d variant %v could name a session or mean none", u, u.Version(), u.Variant())
+	}
+	if want := uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:octane-bridge:device-jwt:no-session")); u != want {
+		t.Fatalf("session_id %s is not the documented name-based UUID %s", u, want)
+	}
+
+	now := time.Now()
+	device := func(mut func(jwt.MapClaims)) string {
+		m := jwt.MapClaims{"sub": userID, "aud": "authenticated", "role": "authenticated", "iss": "http://edge",
+			"iat": now.Unix(), "exp": now.Add(time.Minute).Unix(), "device_id": uuid.NewString(),
+			"scopes": DeviceScopes(), "session_id": DeviceSessionID}
+		mut(m)
+		s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, m).SignedString(secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if p, err := j.Verify(device(func(jwt.MapClaims) {}), now); err != nil || p.Kind != Device {
+		t.Fatalf("device JWT with the marker: %+v %v", p, err)
+	}
+	for name, mut := range map[string]func(jwt.MapClaims){
+		"no session_id":       func(m jwt.MapClaims) { delete(m, "session_id") },
+		"all-zero session_id": func(m jwt.MapClaims) { m["session_id"] = uuid.Nil.String() },
+		"a real session's id": func(m jwt.MapClaims) { m["session_id"] = uuid.NewString() },
+	} {
+		if _, err := j.Verify(device(mut), now); !errors.Is(err, ErrInvalid) {
+			t.Errorf("device JWT with %s accepted (%v)", name, err)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, freshUser, uniqueEmail, api, signIn, PRO, SERVICE, ANON, URL_, sleep } from './helpers.mjs';
+import { client, freshUser, uniqueEmail, api, signIn, userJWT, PRO, SERVICE, ANON, URL_, sleep } from './helpers.mjs';
 
 const decode = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
@@ -280,4 +280,109 @@ test('auth: PKCE magic link: ?code= redirect exchanged with the code verifier', 
   const again = await api('/auth/v1/token?grant_type=pkce', { method: 'POST', body: { auth_code: code, code_verifier: 'x'.repeat(43) }, headers: { 'X-Supabase-Api-Version': '2024-01-01' } });
   assert.equal(again.status, 404);
   assert.equal(again.json.code, 'flow_state_not_found');
+});
+
+// GoTrue's session_id rules (supabase/auth internal/api/auth.go maybeLoadUserOrSession, read at
+// commit bc32168e; docs/decisions.md): absent or all-zero → no session, the request proceeds; not
+// a UUID → 403 bad_jwt; a UUID naming no session → 403 session_not_found. The same on every
+// endpoint that requires authentication, before anything changes.
+const V = { 'X-Supabase-Api-Version': '2024-01-01' };
+const BAD_SID = { code: 'bad_jwt', message: 'invalid claim: session_id claim must be a UUID' };
+const NO_SESSION = { code: 'session_not_found', message: 'Session from session_id claim in JWT does not exist' };
+const authEndpoints = [
+  ['GET /user', (t) => api('/auth/v1/user', { token: t, headers: V })],
+  ['PUT /user {password}', (t) => api('/auth/v1/user', { method: 'PUT', token: t, headers: V, body: { password: 'taken-over-1' } })],
+  ['PUT /user {email}', (t) => api('/auth/v1/user', { method: 'PUT', token: t, headers: V, body: { email: uniqueEmail('taken') } })],
+  ['PUT /user {data}', (t) => api('/auth/v1/user', { method: 'PUT', token: t, headers: V, body: { data: { owned: true } } })],
+  ['POST /logout', (t) => api('/auth/v1/logout', { method: 'POST', token: t, headers: V })],
+  ['POST /logout?scope=local', (t) => api('/auth/v1/logout?scope=local', { method: 'POST', token: t, headers: V })],
+  ['POST /logout?scope=others', (t) => api('/auth/v1/logout?scope=others', { method: 'POST', token: t, headers: V })],
+];
+
+// unchanged asserts that nothing of u's account moved: password, e-mail, metadata, its session.
+async function unchanged(u) {
+  const me = await api('/auth/v1/user', { token: u.session.access_token, headers: V });
+  assert.equal(me.status, 200, 'the real session still works');
+  assert.equal(me.json.email, u.email);
+  assert.equal(me.json.user_metadata.owned, undefined);
+  const again = await client().auth.signInWithPassword({ email: u.email, password: u.password });
+  assert.equal(again.error, null, 'the password is unchanged');
+}
+
+test('auth: session_id that is not a UUID is bad_jwt (403) on every authenticated endpoint', async () => {
+  const u = await freshUser('sidbad');
+  for (const sid of ['device', '8ce1c02e-266d-5953-a595-ba0af84fdb0', '{8ce1c02e266d5953a595ba0af84fdb00}', 'URN:UUID:8ce1c02e-266d-5953-a595-ba0af84fdb00']) {
+    for (const [name, call] of authEndpoints) {
+      const r = await call(userJWT(u.user.id, { session_id: sid }));
+      assert.equal(r.status, 403, `${name} with session_id ${sid}`);
+      assert.deepEqual(r.json, BAD_SID, `${name} with session_id ${sid}`);
+      assert.equal(r.headers.get('x-sb-error-code'), 'bad_jwt');
+    }
+  }
+  // A session_id that is not a string fails GoTrue's claims parse itself.
+  const r = await api('/auth/v1/user', { token: userJWT(u.user.id, { session_id: 42 }), headers: V });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.code, 'bad_jwt');
+  assert.match(r.json.message, /^invalid JWT: unable to parse or verify signature, token is malformed: could not JSON decode claim: .*session_id/);
+  await unchanged(u);
+});
+
+test('auth: session_id naming no session is session_not_found (403) on every authenticated endpoint', async () => {
+  const u = await freshUser('sidnone');
+  // Any UUID spelling GoTrue's parser reads, looked up as a UUID.
+  for (const sid of ['8ce1c02e-266d-5953-a595-ba0af84fdb00', crypto.randomUUID(), '8CE1C02E266D5953A595BA0AF84FDB00',
+    '{8ce1c02e-266d-5953-a595-ba0af84fdb00}', 'urn:uuid:8ce1c02e266d5953a595ba0af84fdb00', '{00000000-0000-0000-0000-000000000000}']) {
+    for (const [name, call] of authEndpoints) {
+      const r = await call(userJWT(u.user.id, { session_id: sid }));
+      assert.equal(r.status, 403, `${name} with session_id ${sid}`);
+      assert.deepEqual(r.json, NO_SESSION, `${name} with session_id ${sid}`);
+      assert.equal(r.headers.get('x-sb-error-code'), 'session_not_found');
+    }
+  }
+  // The legacy shape carries the same code.
+  const legacy = await api('/auth/v1/user', { token: userJWT(u.user.id, { session_id: crypto.randomUUID() }) });
+  assert.equal(legacy.status, 403);
+  assert.equal(legacy.json.error_code, 'session_not_found');
+  await unchanged(u);
+});
+
+test('auth: a session_id in another spelling of a live session finds it (GoTrue parses, then looks up)', async () => {
+  const u = await freshUser('sidspell');
+  const sid = decode(u.session.access_token).session_id;
+  for (const spelled of [sid.toUpperCase(), sid.replaceAll('-', ''), `{${sid}}`, `urn:uuid:${sid}`]) {
+    const r = await api('/auth/v1/user', { token: userJWT(u.user.id, { session_id: spelled }), headers: V });
+    assert.equal(r.status, 200, spelled);
+  }
+});
+
+test('auth: a token without session_id (or all-zero) proceeds without a session, as GoTrue does', async () => {
+  for (const extra of [{}, { session_id: '00000000-0000-0000-0000-000000000000' }, { session_id: '' }, { session_id: null }]) {
+    const u = await freshUser('sidabsent');
+    const tok = userJWT(u.user.id, extra);
+    const me = await api('/auth/v1/user', { token: tok, headers: V });
+    assert.equal(me.status, 200, JSON.stringify(extra));
+    assert.equal(me.json.id, u.user.id);
+    const upd = await api('/auth/v1/user', { method: 'PUT', token: tok, headers: V, body: { data: { note: 'x' } } });
+    assert.equal(upd.status, 200);
+    assert.equal(upd.json.user_metadata.note, 'x');
+    // Logout without a session ends every session of the user, whatever the scope.
+    const out = await api('/auth/v1/logout?scope=local', { method: 'POST', token: tok, headers: V });
+    assert.equal(out.status, 204);
+    const old = await api('/auth/v1/user', { token: u.session.access_token, headers: V });
+    assert.deepEqual(old.json, NO_SESSION);
+  }
+});
+
+test('auth: sub rules: missing is 403 bad_jwt, not a UUID is 400 bad_jwt, unknown is 403 user_not_found', async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const noSub = userJWT('', {});
+  let r = await api('/auth/v1/user', { token: noSub, headers: V });
+  assert.equal(r.status, 403);
+  assert.deepEqual(r.json, { code: 'bad_jwt', message: 'invalid claim: missing sub claim' });
+  r = await api('/auth/v1/user', { token: userJWT('device-1', {}), headers: V });
+  assert.equal(r.status, 400);
+  assert.deepEqual(r.json, { code: 'bad_jwt', message: 'invalid claim: sub claim must be a UUID' });
+  r = await api('/auth/v1/user', { token: userJWT(crypto.randomUUID(), { iat: now }), headers: V });
+  assert.equal(r.status, 403);
+  assert.deepEqual(r.json, { code: 'user_not_found', message: 'User from sub claim in JWT does not exist' });
 });

@@ -500,42 +500,10 @@ func (s *Service) bearer(r *http.Request) (claims.Claims, *apiError) {
 	return c, nil
 }
 
-// sessionUser resolves the user and session of a user JWT.
-func (s *Service) sessionUser(ctx context.Context, q querier, c claims.Claims) (*user, *apiError, error) {
-	id, err := uuid.Parse(c.Sub())
-	if err != nil {
-		return nil, errf(403, "bad_jwt", "invalid claim: missing sub claim"), nil
-	}
-	u, err := userByID(ctx, q, id)
-	if err != nil {
-		return nil, nil, err
-	}
-	if u == nil {
-		return nil, errf(403, "user_not_found", "User from sub claim in JWT does not exist"), nil
-	}
-	if sid := c.String("session_id"); sid != "" {
-		var exists bool
-		if err := q.QueryRow(ctx, `select exists(select 1 from auth.sessions where id::text = $1)`, sid).Scan(&exists); err != nil {
-			return nil, nil, err
-		}
-		if !exists {
-			return nil, errf(403, "session_not_found", "Session from session_id claim in JWT does not exist"), nil
-		}
-	}
-	return u, nil, nil
-}
-
 func (s *Service) getUser(w http.ResponseWriter, r *http.Request) error {
-	c, ae := s.bearer(r)
-	if ae != nil {
-		return ae
-	}
-	u, ae, err := s.sessionUser(r.Context(), s.db.Pool, c)
+	u, _, err := s.requireAuthentication(r.Context(), s.db.Pool, r)
 	if err != nil {
 		return err
-	}
-	if ae != nil {
-		return ae
 	}
 	writeJSON(w, 200, u.JSON(true))
 	return nil
@@ -548,9 +516,9 @@ type userUpdate struct {
 }
 
 func (s *Service) putUser(w http.ResponseWriter, r *http.Request) error {
-	c, ae := s.bearer(r)
-	if ae != nil {
-		return ae
+	// GoTrue authenticates (middleware) before it reads the body.
+	if _, _, err := s.requireAuthentication(r.Context(), s.db.Pool, r); err != nil {
+		return err
 	}
 	var p userUpdate
 	if err := decode(r, &p); err != nil {
@@ -559,12 +527,9 @@ func (s *Service) putUser(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *user
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		u, ae, err := s.sessionUser(ctx, tx, c)
+		u, _, err := s.requireAuthentication(ctx, tx, r)
 		if err != nil {
 			return err
-		}
-		if ae != nil {
-			return ae
 		}
 		out, err = s.applyUpdate(ctx, tx, u, p.Email, p.Password, p.Data, nil, nil)
 		return err
@@ -632,27 +597,36 @@ func (s *Service) applyUpdate(ctx context.Context, tx pgx.Tx, u *user, email, pa
 	return userByID(ctx, tx, u.ID)
 }
 
+// logout is GoTrue's Logout (internal/api/logout.go): with a session, scope local ends it and
+// others ends the rest; without one (no session_id claim) every scope ends all of the user's
+// sessions. A session_id naming no session never gets here (requireAuthentication: 403).
 func (s *Service) logout(w http.ResponseWriter, r *http.Request) error {
-	c, ae := s.bearer(r)
-	if ae != nil {
-		return ae
-	}
 	scope := r.URL.Query().Get("scope")
-	if scope == "" {
-		scope = "global"
-	}
-	var q string
 	switch scope {
-	case "global":
-		q = `delete from auth.sessions where user_id::text = $1 and $2::text is not null`
-	case "local":
-		q = `delete from auth.sessions where user_id::text = $1 and id::text = $2`
-	case "others":
-		q = `delete from auth.sessions where user_id::text = $1 and id::text <> $2`
+	case "", "global", "local", "others":
 	default:
+		if _, _, err := s.requireAuthentication(r.Context(), s.db.Pool, r); err != nil {
+			return err
+		}
 		return errf(400, "validation_failed", fmt.Sprintf("Unsupported logout scope %q", scope))
 	}
-	if _, err := s.db.Pool.Exec(r.Context(), q, c.Sub(), c.String("session_id")); err != nil {
+	ctx := r.Context()
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		u, sid, err := s.requireAuthentication(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		switch {
+		case sid != nil && scope == "local":
+			_, err = tx.Exec(ctx, `delete from auth.sessions where id = $1`, *sid)
+		case sid != nil && scope == "others":
+			_, err = tx.Exec(ctx, `delete from auth.sessions where user_id = $1 and id <> $2`, u.ID, *sid)
+		default:
+			_, err = tx.Exec(ctx, `delete from auth.sessions where user_id = $1`, u.ID)
+		}
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

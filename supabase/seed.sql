@@ -22,8 +22,9 @@ insert into public.categories (id, name, sort_order) values
 insert into public.customers (user_id, stripe_customer_id) values
   ('11111111-1111-4111-8111-111111111111', 'cus_demo_pro');
 
-insert into public.products (id, active, name, description) values
-  ('prod_octane_pro', true, 'Octane Bridge Pro', 'Every shader in the library, imported in one click.');
+-- The library's own product (STRIPE_PRODUCT_IDS in .env.example): only its subscriptions entitle.
+insert into public.products (id, active, name, description, entitles) values
+  ('prod_octane_pro', true, 'Octane Bridge Pro', 'Every shader in the library, imported in one click.', true);
 
 insert into public.prices (id, product_id, active, currency, unit_amount, interval, interval_count, lookup_key) values
   ('price_pro_monthly', 'prod_octane_pro', true, 'usd', 1200, 'month', 1, 'pro_monthly'),

@@ -36,6 +36,9 @@ type Config struct {
 	SiteURL       string        // SITE_URL: Checkout and the portal return here
 	Tolerance     time.Duration // accepted age of a webhook signature; default 5 min
 	MaxBody       int64         // webhook body cap; default 256 KiB
+	// Products are the library's own Stripe product ids (STRIPE_PRODUCT_IDS): checkout sells only
+	// their prices and only their subscriptions entitle (products.entitles, kept by this service).
+	Products []string
 }
 
 // Directory finds a user's e-mail (GoTrue's admin API in production).
@@ -61,6 +64,7 @@ type Service struct {
 	users  Directory
 	log    *slog.Logger
 	cfg    Config
+	ours   map[string]bool // Config.Products as a set
 }
 
 // New checks the dependencies and fills defaults.
@@ -70,6 +74,9 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.Config.WebhookSecret == "" {
 		return nil, errors.New("billing: STRIPE_WEBHOOK_SECRET is required")
+	}
+	if len(d.Config.Products) == 0 {
+		return nil, errors.New("billing: STRIPE_PRODUCT_IDS is required (the library's own products)")
 	}
 	return newService(d)
 }
@@ -95,7 +102,29 @@ func newService(d Deps) (*Service, error) {
 		d.Config.MaxBody = 256 << 10
 	}
 	d.Config.SiteURL = strings.TrimRight(d.Config.SiteURL, "/")
-	return &Service{db: d.DB, stripe: d.Stripe, src: d.Source, users: d.Users, log: d.Log, cfg: d.Config}, nil
+	ours := make(map[string]bool, len(d.Config.Products))
+	for _, id := range d.Config.Products {
+		ours[id] = true
+	}
+	return &Service{db: d.DB, stripe: d.Stripe, src: d.Source, users: d.Users, log: d.Log, cfg: d.Config, ours: ours}, nil
+}
+
+// MarkLibraryProducts writes the configured product ids into products.entitles, which every
+// SQL entitlement check reads: a product leaves or joins the library with the configuration.
+// The edge calls it at start (until it succeeds) and the backfill before copying products.
+func (s *Service) MarkLibraryProducts(ctx context.Context) error {
+	ids := s.cfg.Products
+	if ids == nil {
+		ids = []string{}
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, `select public.set_library_products($1)`, ids).Scan(&n); err != nil {
+		return fmt.Errorf("mark library products: %w", err)
+	}
+	if n > 0 {
+		s.log.InfoContext(ctx, "library products marked", "products", ids, "changed", n)
+	}
+	return nil
 }
 
 // Outcome says what HandleEvent did.
@@ -207,6 +236,7 @@ func (s *Service) syncSubscription(ctx context.Context, tx pgx.Tx, id string) (s
 		s.log.WarnContext(ctx, "stripe subscription of an unknown customer; ignored", "subscription", id, "customer", sub.CustomerID)
 		return false, nil
 	}
+	sub.PriceID = s.libraryPrice(sub)
 	if sub.PriceID != "" {
 		if err := s.ensurePrice(ctx, tx, sub.PriceID); err != nil {
 			return false, err
@@ -223,7 +253,18 @@ func (s *Service) syncProduct(ctx context.Context, tx pgx.Tx, id string) error {
 	if err != nil {
 		return fmt.Errorf("fetch product: %w", err)
 	}
-	return upsertProduct(ctx, tx, p)
+	return upsertProduct(ctx, tx, p, s.ours[p.ID])
+}
+
+// libraryPrice is the price a subscription row records: the first item that is one of the
+// library's products, else the first item (a subscription that does not entitle).
+func (s *Service) libraryPrice(sub Subscription) string {
+	for _, it := range sub.Items {
+		if s.ours[it.ProductID] {
+			return it.PriceID
+		}
+	}
+	return sub.PriceID
 }
 
 func (s *Service) syncPrice(ctx context.Context, tx pgx.Tx, id string) error {

@@ -24,6 +24,9 @@ import (
 
 const testSecret = "whsec_test_octane_billing"
 
+// libraryProduct is the seeded library product (STRIPE_PRODUCT_IDS in the tests).
+const libraryProduct = "prod_octane_pro"
+
 var (
 	proUser  = uuid.MustParse("11111111-1111-4111-8111-111111111111")
 	freeUser = uuid.MustParse("22222222-2222-4222-8222-222222222222")

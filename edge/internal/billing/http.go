@@ -48,23 +48,31 @@ func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		var recurring bool
-		err := s.db.QueryRow(ctx, `select interval is not null from public.prices p
+		var product string
+		err := s.db.QueryRow(ctx, `select p.interval is not null, p.product_id from public.prices p
 			join public.products pr on pr.id = p.product_id
-			where p.id = $1 and p.active and pr.active`, in.PriceID).Scan(&recurring)
+			where p.id = $1 and p.active and pr.active`, in.PriceID).Scan(&recurring, &product)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fail(apierror.InvalidInput, "price_id is not an available price", nil)
 		}
 		if err != nil {
 			return fail(apierror.Internal, "could not start checkout", err)
 		}
+		// Only the library's own products are sold here: another product's price on the same
+		// Stripe account would be paid for and then unlock nothing.
+		if !s.ours[product] {
+			return fail(apierror.InvalidInput, "price_id is not a price of the library's plan", nil)
+		}
 		if !recurring {
 			return fail(apierror.InvalidInput, "price_id is not a subscription price", nil)
 		}
-		// One subscription per customer: a live one (including past_due, unpaid, paused: those are
-		// fixed in the portal, not by paying twice) sends the user to the portal instead.
+		// One library subscription per customer: a live one (including past_due, unpaid, paused:
+		// those are fixed in the portal, not by paying twice) sends the user to the portal instead.
 		var live bool
-		if err := s.db.QueryRow(ctx, `select exists (select 1 from public.subscriptions where user_id = $1
-			and status not in ('canceled', 'incomplete', 'incomplete_expired'))`, user).Scan(&live); err != nil {
+		if err := s.db.QueryRow(ctx, `select exists (select 1 from public.subscriptions s
+			join public.prices p on p.id = s.price_id
+			where s.user_id = $1 and p.product_id = any($2)
+			and s.status not in ('canceled', 'incomplete', 'incomplete_expired'))`, user, s.cfg.Products).Scan(&live); err != nil {
 			return fail(apierror.Internal, "could not start checkout", err)
 		}
 		if live {

@@ -28,17 +28,19 @@ func nullable(s string) *string {
 	return &s
 }
 
-func upsertProduct(ctx context.Context, tx pgx.Tx, p Product) error {
+// upsertProduct writes a product; entitles says whether it is one of the library's own.
+func upsertProduct(ctx context.Context, tx pgx.Tx, p Product, entitles bool) error {
 	name := p.Name
 	if name == "" {
 		name = p.ID
 	}
 	_, err := tx.Exec(ctx, `
-		insert into public.products (id, active, name, description, metadata, updated_at)
-		values ($1, $2, $3, $4, $5, now())
+		insert into public.products (id, active, name, description, metadata, entitles, updated_at)
+		values ($1, $2, $3, $4, $5, $6, now())
 		on conflict (id) do update set active = excluded.active, name = excluded.name,
-		  description = excluded.description, metadata = excluded.metadata, updated_at = now()`,
-		p.ID, p.Active, name, nullable(p.Description), jsonMeta(p.Metadata))
+		  description = excluded.description, metadata = excluded.metadata, entitles = excluded.entitles,
+		  updated_at = now()`,
+		p.ID, p.Active, name, nullable(p.Description), jsonMeta(p.Metadata), entitles)
 	if err != nil {
 		return fmt.Errorf("upsert product %s: %w", p.ID, err)
 	}

@@ -53,11 +53,17 @@ type Subscription struct {
 	CustomerID        string
 	UserID            string // metadata.user_id, set at checkout
 	Status            string
-	PriceID           string
+	PriceID           string // the first item's price
+	Items             []SubscriptionItem
 	CancelAtPeriodEnd bool
 	PeriodStart       *time.Time
 	PeriodEnd         *time.Time
 	CanceledAt        *time.Time
+}
+
+// SubscriptionItem is one line of a subscription: a price and the product it sells.
+type SubscriptionItem struct {
+	PriceID, ProductID string
 }
 
 // Product mirrors the products table.
@@ -130,7 +136,8 @@ type rawSubscription struct {
 			CurrentPeriodStart int64 `json:"current_period_start"`
 			CurrentPeriodEnd   int64 `json:"current_period_end"`
 			Price              struct {
-				ID string `json:"id"`
+				ID      string          `json:"id"`
+				Product json.RawMessage `json:"product"`
 			} `json:"price"`
 		} `json:"data"`
 	} `json:"items"`
@@ -172,6 +179,9 @@ func ParseSubscription(raw []byte) (Subscription, error) {
 		ID: r.ID, CustomerID: idOf(r.Customer), UserID: r.Metadata["user_id"], Status: r.Status,
 		CancelAtPeriodEnd: r.CancelAtPeriodEnd, CanceledAt: unixPtr(r.CanceledAt),
 		PeriodStart: unixPtr(r.CurrentPeriodStart), PeriodEnd: unixPtr(r.CurrentPeriodEnd),
+	}
+	for _, it := range r.Items.Data {
+		s.Items = append(s.Items, SubscriptionItem{PriceID: it.Price.ID, ProductID: idOf(it.Price.Product)})
 	}
 	if len(r.Items.Data) > 0 {
 		it := r.Items.Data[0]

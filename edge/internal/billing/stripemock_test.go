@@ -36,7 +36,7 @@ func newMockService(t *testing.T) (*Service, http.Handler, *pgxpool.Pool, *count
 	dir := &countingDirectory{email: "free@octane.local"}
 	s, err := New(Deps{
 		DB: pool, Stripe: NewStripeClient("sk_test_123", base, nil, testLogger(t)), Users: dir, Log: testLogger(t),
-		Config: Config{WebhookSecret: testSecret, SiteURL: "http://127.0.0.1:3000/"},
+		Config: Config{WebhookSecret: testSecret, SiteURL: "http://127.0.0.1:3000/", Products: []string{libraryProduct}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +199,7 @@ func TestRunStripeSyncPrintsTheReport(t *testing.T) {
 	t.Parallel()
 	base := testenv.StripeBase(t)
 	db := testenv.DB(t)
-	env := map[string]string{"DATABASE_URL": db, "STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_API_BASE": base}
+	env := map[string]string{"DATABASE_URL": db, "STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_API_BASE": base, "STRIPE_PRODUCT_IDS": libraryProduct}
 	var out strings.Builder
 	if err := RunStripeSync(context.Background(), func(k string) string { return env[k] }, &out, testLogger(t)); err != nil {
 		t.Fatal(err)

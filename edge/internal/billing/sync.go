@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -30,9 +31,12 @@ func (s *Service) Backfill(ctx context.Context, l Lister) (SyncReport, error) {
 	inTx := func(fn func(pgx.Tx) error) error {
 		return pgx.BeginFunc(ctx, s.db, fn)
 	}
+	if err := s.MarkLibraryProducts(ctx); err != nil {
+		return r, err
+	}
 	err := l.EachProduct(ctx, func(p Product) error {
 		r.Products++
-		return inTx(func(tx pgx.Tx) error { return upsertProduct(ctx, tx, p) })
+		return inTx(func(tx pgx.Tx) error { return upsertProduct(ctx, tx, p, s.ours[p.ID]) })
 	})
 	if err != nil {
 		return r, fmt.Errorf("products: %w", err)
@@ -66,12 +70,18 @@ func (s *Service) Backfill(ctx context.Context, l Lister) (SyncReport, error) {
 	return r, nil
 }
 
-// RunStripeSync is `edge stripe-sync`: it reads DATABASE_URL, STRIPE_SECRET_KEY and
-// STRIPE_API_BASE (optional), runs the backfill and prints the report as JSON.
+// RunStripeSync is `edge stripe-sync`: it reads DATABASE_URL, STRIPE_SECRET_KEY,
+// STRIPE_PRODUCT_IDS and STRIPE_API_BASE (optional), runs the backfill and prints the report as JSON.
 func RunStripeSync(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
 	dbURL, key := getenv("DATABASE_URL"), getenv("STRIPE_SECRET_KEY")
-	if dbURL == "" || key == "" {
-		return errors.New("stripe-sync: DATABASE_URL and STRIPE_SECRET_KEY are required")
+	var products []string
+	for _, id := range strings.Split(getenv("STRIPE_PRODUCT_IDS"), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			products = append(products, id)
+		}
+	}
+	if dbURL == "" || key == "" || len(products) == 0 {
+		return errors.New("stripe-sync: DATABASE_URL, STRIPE_SECRET_KEY and STRIPE_PRODUCT_IDS are required")
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
 	defer cancel()
@@ -81,7 +91,7 @@ func RunStripeSync(ctx context.Context, getenv func(string) string, stdout io.Wr
 	}
 	defer pool.Close()
 	api := NewStripeClient(key, getenv("STRIPE_API_BASE"), nil, log)
-	s, err := newService(Deps{DB: pool, Stripe: api, Log: log})
+	s, err := newService(Deps{DB: pool, Stripe: api, Log: log, Config: Config{Products: products}})
 	if err != nil {
 		return err
 	}

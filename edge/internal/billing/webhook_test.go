@@ -20,7 +20,7 @@ import (
 func newWebhookService(t testing.TB, src Source) (*Service, http.Handler, *pgxpool.Pool) {
 	t.Helper()
 	pool := testPool(t)
-	s, err := New(Deps{DB: pool, Source: src, Log: testLogger(t), Config: Config{WebhookSecret: testSecret, MaxBody: 64 << 10}})
+	s, err := New(Deps{DB: pool, Source: src, Log: testLogger(t), Config: Config{WebhookSecret: testSecret, MaxBody: 64 << 10, Products: []string{libraryProduct}}})
 	if err != nil {
 		t.Fatal(err)
 	}

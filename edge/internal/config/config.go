@@ -38,6 +38,7 @@ type Config struct {
 
 	S3Endpoint, S3Region, S3AccessKey, S3SecretKey, S3Bucket string
 	StripeSecretKey, StripeAPIBase, StripeWebhookSecret      string
+	StripeProductIDs                                         []string // STRIPE_PRODUCT_IDS: the library's own products, the only ones that entitle
 }
 
 // Load reads and validates the configuration.
@@ -82,6 +83,7 @@ func Load(getenv func(string) string) (Config, error) {
 		StripeSecretKey:     get("STRIPE_SECRET_KEY", ""),
 		StripeAPIBase:       get("STRIPE_API_BASE", ""),
 		StripeWebhookSecret: get("STRIPE_WEBHOOK_SECRET", ""),
+		StripeProductIDs:    ProductIDs(get("STRIPE_PRODUCT_IDS", "")),
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, errors.New("LOG_LEVEL: debug, info, warn or error"))
@@ -108,6 +110,14 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: not an http(s) URL", k))
 		}
 	}
+	if c.StripeSecretKey != "" && c.StripeWebhookSecret != "" && len(c.StripeProductIDs) == 0 {
+		errs = append(errs, errors.New("STRIPE_PRODUCT_IDS: the library's Stripe product ids (comma separated) are required with Stripe"))
+	}
+	for _, id := range c.StripeProductIDs {
+		if !strings.HasPrefix(id, "prod_") {
+			errs = append(errs, fmt.Errorf("STRIPE_PRODUCT_IDS: %q is not a Stripe product id (prod_…)", id))
+		}
+	}
 	if c.DownloadTTL > 300*time.Second {
 		errs = append(errs, errors.New("DOWNLOAD_URL_TTL: at most 300s"))
 	}
@@ -115,6 +125,17 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, errors.New("DEVICE_TOKEN_TTL: at most 15m"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// ProductIDs splits a comma-separated list of Stripe product ids, dropping blanks.
+func ProductIDs(s string) []string {
+	var ids []string
+	for _, id := range strings.Split(s, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 func mask(s string) string {
@@ -147,6 +168,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("sentry", c.SentryDSN != ""), slog.String("s3_endpoint", c.S3Endpoint), slog.String("s3_bucket", c.S3Bucket),
 		slog.String("s3_secret_key", mask(c.S3SecretKey)), slog.String("stripe_api_base", c.StripeAPIBase),
 		slog.String("stripe_secret_key", mask(c.StripeSecretKey)), slog.String("stripe_webhook_secret", mask(c.StripeWebhookSecret)),
+		slog.Any("stripe_product_ids", c.StripeProductIDs),
 	)
 }
 

@@ -33,18 +33,24 @@ func TestLoadValid(t *testing.T) {
 	if c.SiteURL != "http://127.0.0.1:3000" || c.QueueWindow.Minutes() != 15 || c.DownloadTTL.Seconds() != 300 {
 		t.Fatalf("%+v", c)
 	}
+	c, err = Load(env(map[string]string{"STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_PRODUCT_IDS": " prod_a, ,prod_b "}))
+	if err != nil || len(c.StripeProductIDs) != 2 || c.StripeProductIDs[0] != "prod_a" || c.StripeProductIDs[1] != "prod_b" {
+		t.Fatalf("products = %q, %v", c.StripeProductIDs, err)
+	}
 }
 
 func TestLoadInvalid(t *testing.T) {
 	for name, over := range map[string]map[string]string{
-		"missing db":            {"DATABASE_URL": ""},
-		"short secret":          {"SUPABASE_JWT_SECRET": "short"},
-		"bad pepper":            {"API_KEY_PEPPER": "c2hvcnQ="},
-		"long url ttl":          {"DOWNLOAD_URL_TTL": "10m"},
-		"bad duration":          {"IMPORT_QUEUE_WINDOW": "soon"},
-		"site not a url":        {"SITE_URL": "example.com"},
-		"bad log level":         {"LOG_LEVEL": "loud"},
-		"redis not a redis URL": {"REDIS_URL": "http://127.0.0.1:6379"},
+		"missing db":                            {"DATABASE_URL": ""},
+		"short secret":                          {"SUPABASE_JWT_SECRET": "short"},
+		"bad pepper":                            {"API_KEY_PEPPER": "c2hvcnQ="},
+		"long url ttl":                          {"DOWNLOAD_URL_TTL": "10m"},
+		"bad duration":                          {"IMPORT_QUEUE_WINDOW": "soon"},
+		"site not a url":                        {"SITE_URL": "example.com"},
+		"bad log level":                         {"LOG_LEVEL": "loud"},
+		"redis not a redis URL":                 {"REDIS_URL": "http://127.0.0.1:6379"},
+		"stripe without the library's products": {"STRIPE_WEBHOOK_SECRET": "whsec_x"},
+		"a price id as product":                 {"STRIPE_PRODUCT_IDS": "price_123"},
 	} {
 		if _, err := Load(env(over)); err == nil {
 			t.Errorf("%s: accepted", name)

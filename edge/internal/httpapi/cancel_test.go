@@ -38,7 +38,7 @@ func (canceledStripe) Product(_ context.Context, id string) (billing.Product, er
 func TestWebhookCancellationBetweenMintAndRedeem(t *testing.T) {
 	const secret = "whsec_test_cancellation"
 	en := newEnv(t, func(d *Deps) {
-		b, err := billing.New(billing.Deps{DB: d.DB, Source: canceledStripe{}, Config: billing.Config{WebhookSecret: secret, SiteURL: siteURL}})
+		b, err := billing.New(billing.Deps{DB: d.DB, Source: canceledStripe{}, Config: billing.Config{WebhookSecret: secret, SiteURL: siteURL, Products: []string{"prod_octane_pro"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -72,7 +72,7 @@ func TestOversizedBodiesOnEveryJSONRoute(t *testing.T) {
 		up := s3.UploadHandlers(func(echo.Context) (bool, error) { return true, nil }, 0)
 		dd.UploadCreate, dd.UploadPart, dd.UploadComplete, dd.UploadAbort = up.Create, up.Part, up.Complete, up.Abort
 		b, err := billing.New(billing.Deps{DB: dd.DB, Stripe: billing.NewStripeClient("sk_test_123", "http://127.0.0.1:9", nil, nil),
-			Config: billing.Config{WebhookSecret: "whsec_test", SiteURL: siteURL}})
+			Config: billing.Config{WebhookSecret: "whsec_test", SiteURL: siteURL, Products: []string{"prod_octane_pro"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -75,7 +75,8 @@ async function setup() {
       const workDir = path.join(tmp, "packages-src");
       const from = path.join(rootDir, "catalog/demo/packages/oak-wood-1.0.0.zip");
       tamperPkg = makePackage({ publishBin: bins.publish, from, shaderId: tamperId, name: `Tamper Test ${runId.slice(-6)}`, outDir, workDir });
-      s3Keys.push(tamperPkg.key, `previews/${tamperId}/${tamperPkg.version}.webp`);
+      // The package, its preview and the preview's renditions (internal/shaderpkg/preview.Widths).
+      s3Keys.push(tamperPkg.key, ...[".webp", "-384.jpg", "-768.jpg"].map((s) => `previews/${tamperId}/${tamperPkg.version}${s}`));
       if (BENCH) {
         benchPkg = makePackage({ publishBin: bins.publish, from, shaderId: "e2e-bench-5mb", name: "Bench 5 MB", padTo: 5 << 20, outDir, workDir });
       }

@@ -105,6 +105,35 @@ export function previewUrl(base: string, key: string | null | undefined): string
   return (base ? base.replace(/\/+$/, "") : "") + "/" + clean;
 }
 
+/**
+ * Widths of the JPEG renditions the publisher writes beside every preview
+ * (`previews/<slug>/<version>-384.jpg`, `-768.jpg`; internal/shaderpkg/preview.Widths is the contract).
+ */
+export const PREVIEW_WIDTHS = [384, 768] as const;
+/** The published preview.webp itself: rendered at 1024 px. */
+export const PREVIEW_FULL_WIDTH = 1024;
+
+/** Display widths for `sizes`, from the layouts: the browse grid (2/3/4/6 columns in max-w-7xl) and the shader page's column (≤ 768 px). */
+const previewSizes = {
+  grid: "(min-width: 1280px) 192px, (min-width: 1024px) 25vw, (min-width: 640px) 33vw, 50vw",
+  page: "(min-width: 1280px) 768px, (min-width: 1024px) calc(100vw - 480px), (min-width: 816px) 768px, calc(100vw - 32px)",
+} as const;
+
+export type PreviewImage = { src: string; srcSet?: string; sizes?: string };
+
+/**
+ * `<img>` sources for a preview key. The grid gets the small JPEG renditions, the shader page the 768
+ * rendition and the 1024 WebP. A key not in the publisher's `….webp` shape gets its single URL.
+ */
+export function previewImage(base: string, key: string | null | undefined, use: "grid" | "page"): PreviewImage | null {
+  const full = previewUrl(base, key);
+  if (!full || !key || !/\.webp$/.test(key)) return full ? { src: full } : null;
+  const url = (w: number) => previewUrl(base, key.replace(/\.webp$/, `-${w}.jpg`)) as string;
+  const [small, large] = PREVIEW_WIDTHS;
+  if (use === "grid") return { src: url(small), srcSet: `${url(small)} ${small}w, ${url(large)} ${large}w`, sizes: previewSizes.grid };
+  return { src: full, srcSet: `${url(large)} ${large}w, ${full} ${PREVIEW_FULL_WIDTH}w`, sizes: previewSizes.page };
+}
+
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return "—";
   // Decimal units, as the OS file managers artists use show them.

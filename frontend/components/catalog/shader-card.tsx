@@ -1,21 +1,23 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
-import { previewUrl } from "@/lib/catalog";
+import { previewImage } from "@/lib/catalog";
 import { env } from "@/lib/env";
 import type { ShaderSummary } from "@/lib/data";
 
 export function ShaderCard({ shader, eager, deviceParam }: { shader: ShaderSummary; eager?: boolean; deviceParam?: string }) {
-  const src = previewUrl(env.previewBaseUrl, shader.preview_key);
+  const img = previewImage(env.previewBaseUrl, shader.preview_key, "grid");
   const href = `/shaders/${shader.slug}` + (deviceParam ? `?device=${encodeURIComponent(deviceParam)}` : "");
   return (
     <li className="group">
       <Link href={href} prefetch={false} className="block rounded-xl focus-visible:outline-2 focus-visible:outline-offset-4">
         {/* Fixed 1:1 box: the image never shifts the layout while it loads. */}
         <div className="relative aspect-square overflow-hidden rounded-xl border border-border bg-muted">
-          {src ? (
-            // eslint-disable-next-line @next/next/no-img-element -- previews come from a CDN that already serves sized webp
+          {img ? (
+            // eslint-disable-next-line @next/next/no-img-element -- previews come from a CDN with pre-sized renditions (srcset)
             <img
-              src={src}
+              src={img.src}
+              srcSet={img.srcSet}
+              sizes={img.sizes}
               alt=""
               width={512}
               height={512}

@@ -1,4 +1,14 @@
 // Pages against the Supabase stand-in only (no edge needed).
+
+// The attributes of a preview <img> once it has loaded (lazy ones are scrolled into view first).
+async function previewAttrs(img) {
+  await img.scrollIntoViewIfNeeded();
+  return img.evaluate(async (el) => {
+    if (!el.complete) await new Promise((r) => { el.addEventListener("load", r, { once: true }); el.addEventListener("error", r, { once: true }); });
+    const a = (n) => el.getAttribute(n);
+    return { srcset: a("srcset") ?? "", sizes: a("sizes") ?? "", width: a("width"), height: a("height"), loaded: el.naturalWidth > 0, current: el.currentSrc };
+  });
+}
 const PRO = { email: "pro@octane.local", password: "octane-demo-pro" };
 const FREE = { email: "free@octane.local", password: "octane-demo-free" };
 
@@ -23,6 +33,11 @@ export const tests = [
       assert((await cards.count()) >= 1, "no shader cards");
       const box = await cards.first().locator("div.aspect-square").boundingBox();
       assert(box && Math.abs(box.width - box.height) < 2, "preview box is not square");
+      // The grid loads the publisher's small JPEG renditions through srcset, with a fixed box (CLS 0).
+      const img = await previewAttrs(cards.locator("img").first());
+      assert(/-384\.jpg 384w, .*-768\.jpg 768w$/.test(img.srcset) && img.sizes, `grid srcset/sizes: ${img.srcset} | ${img.sizes}`);
+      assert(img.width && img.width === img.height, `grid preview width/height: ${img.width}×${img.height}`);
+      assert(img.loaded && /-(384|768)\.jpg$/.test(img.current), `grid preview did not load a rendition: ${img.current}`);
       await page.waitForLoadState("networkidle");
       await shot(page, "browse");
       await context.close();
@@ -95,6 +110,20 @@ export const tests = [
       await page.getByRole("link", { name: "Sign in to import" }).waitFor();
       await page.waitForLoadState("networkidle");
       await shot(page, "shader");
+      await context.close();
+    },
+  },
+  {
+    name: "shader page shows the 1024 preview with the 768 rendition as a smaller candidate",
+    async fn({ newPage, assert }) {
+      const { page, context } = await newPage();
+      await page.goto("/");
+      await page.locator("section[aria-label=Results] li:has(img) a").first().click();
+      await page.waitForURL(/\/shaders\//);
+      const img = await previewAttrs(page.locator("article img").first());
+      assert(/-768\.jpg 768w, .*\.webp 1024w$/.test(img.srcset) && img.sizes, `page srcset/sizes: ${img.srcset} | ${img.sizes}`);
+      assert(img.width === "1024" && img.height === "1024", `page preview width/height: ${img.width}×${img.height}`);
+      assert(img.loaded && /(-768\.jpg|\.webp)$/.test(img.current), `page preview did not load: ${img.current}`);
       await context.close();
     },
   },

@@ -3,6 +3,8 @@ import {
   catalogHref,
   formatBytes,
   parseCatalogQuery,
+  PREVIEW_WIDTHS,
+  previewImage,
   previewUrl,
   searchArgs,
   toSearchParams,
@@ -65,6 +67,27 @@ describe("helpers", () => {
   it("builds preview URLs with encoded segments", () => {
     expect(previewUrl("http://cdn/b/", "previews/oak wood/1.0.0.webp")).toBe("http://cdn/b/previews/oak%20wood/1.0.0.webp");
     expect(previewUrl("http://cdn", null)).toBeNull();
+  });
+  it("gives the grid the small JPEG renditions as a srcset", () => {
+    expect(previewImage("http://cdn/b/", "previews/oak-wood/1.0.1.webp", "grid")).toEqual({
+      src: "http://cdn/b/previews/oak-wood/1.0.1-384.jpg",
+      srcSet: "http://cdn/b/previews/oak-wood/1.0.1-384.jpg 384w, http://cdn/b/previews/oak-wood/1.0.1-768.jpg 768w",
+      sizes: "(min-width: 1280px) 192px, (min-width: 1024px) 25vw, (min-width: 640px) 33vw, 50vw",
+    });
+  });
+  it("gives the shader page the 1024 WebP with the 768 rendition as a smaller candidate", () => {
+    const img = previewImage("", "previews/oak wood/2.0.0.webp", "page");
+    expect(img?.src).toBe("/previews/oak%20wood/2.0.0.webp");
+    expect(img?.srcSet).toBe("/previews/oak%20wood/2.0.0-768.jpg 768w, /previews/oak%20wood/2.0.0.webp 1024w");
+    expect(img?.sizes).toMatch(/768px/);
+  });
+  it("names the renditions the publisher writes (internal/shaderpkg/preview.Widths)", () => {
+    expect(PREVIEW_WIDTHS).toEqual([384, 768]);
+  });
+  it("falls back to the single URL for a key without renditions, and to nothing without a key", () => {
+    expect(previewImage("http://cdn", "previews/legacy/1.0.0.png", "grid")).toEqual({ src: "http://cdn/previews/legacy/1.0.0.png" });
+    expect(previewImage("http://cdn", null, "grid")).toBeNull();
+    expect(previewImage("http://cdn", "", "page")).toBeNull();
   });
   it("labels the count, with a + when it stopped at its cap", () => {
     expect(totalLabel(1, false)).toBe("1 shader");

@@ -5,7 +5,7 @@ import { Badge } from "@/components/ui/badge";
 import { buttonVariants } from "@/components/ui/button";
 import { ImportPanel } from "@/components/shader/import-panel";
 import { FavoriteButton } from "@/components/shader/favorite-button";
-import { formatBytes, previewUrl } from "@/lib/catalog";
+import { formatBytes, previewImage } from "@/lib/catalog";
 import { getShader } from "@/lib/data";
 import { env } from "@/lib/env";
 import { createClient } from "@/lib/supabase/server";
@@ -48,7 +48,7 @@ export default async function ShaderPage({ params, searchParams }: Props) {
     entitled = shader.is_free || Boolean((e.data as { subscribed?: boolean } | null)?.subscribed);
   }
   const latest = shader.shader_versions[0];
-  const src = previewUrl(env.previewBaseUrl, shader.preview_key);
+  const img = previewImage(env.previewBaseUrl, shader.preview_key, "page");
   const requested = typeof sp.device === "string" ? sp.device : null;
   const backHref = requested ? `/?device=${encodeURIComponent(requested)}` : "/";
 
@@ -57,9 +57,9 @@ export default async function ShaderPage({ params, searchParams }: Props) {
       <div className="flex flex-col gap-4">
         <Link href={backHref} className="text-sm text-muted-foreground hover:text-foreground">← Library</Link>
         <div className="aspect-square w-full max-w-3xl overflow-hidden rounded-2xl border border-border bg-muted">
-          {src ? (
-            // eslint-disable-next-line @next/next/no-img-element -- previews are pre-sized WebP from the CDN
-            <img src={src} alt={`${shader.name} rendered on a shader ball`} width={1024} height={1024} fetchPriority="high" decoding="async" className="h-full w-full object-cover" />
+          {img ? (
+            // eslint-disable-next-line @next/next/no-img-element -- previews are pre-sized renditions from the CDN (srcset)
+            <img src={img.src} srcSet={img.srcSet} sizes={img.sizes} alt={`${shader.name} rendered on a shader ball`} width={1024} height={1024} fetchPriority="high" decoding="async" className="h-full w-full object-cover" />
           ) : (
             <div className="flex h-full items-center justify-center text-sm text-muted-foreground">No preview yet</div>
           )}

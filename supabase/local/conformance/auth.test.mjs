@@ -365,6 +365,10 @@ test('auth: a token without session_id (or all-zero) proceeds without a session,
     const upd = await api('/auth/v1/user', { method: 'PUT', token: tok, headers: V, body: { data: { note: 'x' } } });
     assert.equal(upd.status, 200);
     assert.equal(upd.json.user_metadata.note, 'x');
+    const mail = uniqueEmail('moved');
+    const moved = await api('/auth/v1/user', { method: 'PUT', token: tok, headers: V, body: { email: mail } });
+    assert.equal(moved.status, 200, moved.text);
+    assert.equal(moved.json.email, mail);
     // Logout without a session ends every session of the user, whatever the scope.
     const out = await api('/auth/v1/logout?scope=local', { method: 'POST', token: tok, headers: V });
     assert.equal(out.status, 204);

@@ -561,7 +561,7 @@ func (s *Service) applyUpdate(ctx context.Context, tx pgx.Tx, u *user, email, pa
 		} else if other != nil {
 			return nil, errf(422, "email_exists", "A user with this email address has already been registered")
 		}
-		if _, err := tx.Exec(ctx, `update auth.users set email = $2, email_confirmed_at = now(), updated_at = now(),
+		if _, err := tx.Exec(ctx, `update auth.users set email = $2::text, email_confirmed_at = now(), updated_at = now(),
 			raw_user_meta_data = raw_user_meta_data || jsonb_build_object('email', $2::text) where id = $1`, u.ID, e); err != nil {
 			return nil, err
 		}

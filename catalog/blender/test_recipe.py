@@ -1,11 +1,22 @@
-"""Checks the Octane recipes of the whole catalog without Blender: python3 -m unittest."""
+"""Checks the Octane recipes of the whole catalog against OctaneBlender's node definitions,
+without Blender: python3 -m unittest test_recipe. (The built .blend files are checked by the
+publisher's validator in headless Blender: internal/shaderpkg/octane/octane_check.py.)"""
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import materials  # noqa: E402
-import octane_graph  # noqa: E402
+import octane_recipe  # noqa: E402
+from octane_recipe import octane_facts  # noqa: E402
+
+FACTS = octane_facts.load()
+TEXTURES = {"albedo": "//textures/1k/a.jpg", "rough": "//textures/1k/r.jpg"}
+
+
+def recipes():
+    for spec in materials.CATALOG:
+        yield spec, octane_recipe.recipe(spec, TEXTURES if "tex" in spec else {})
 
 
 class RecipeTest(unittest.TestCase):
@@ -15,34 +26,74 @@ class RecipeTest(unittest.TestCase):
         for c in ("metal", "plastic", "glass", "wood", "stone", "fabric", "car-paint", "emissive", "ceramic"):
             self.assertIn(c, cats)
 
-    def test_every_recipe_is_consistent(self):
-        for spec in materials.CATALOG:
-            tex = {"albedo": "//textures/1k/a.jpg", "rough": "//textures/1k/r.jpg"} if "tex" in spec else {}
-            g = octane_graph.recipe(spec, tex)
-            ids = {n["id"]: n for n in g["nodes"]}
-            self.assertEqual(g["output"], {"node": "material", "target": "ALL"}, spec["id"])
-            self.assertEqual(ids["material"]["type"], "OctaneUniversalMaterial")
+    def test_values_sit_in_sockets_the_real_node_sends_with_their_type(self):
+        for spec, g in recipes():
             for n in g["nodes"]:
-                self.assertIn(n["type"], octane_graph.NODE_INPUTS, spec["id"])
-                known = {name for name, _, _ in octane_graph.NODE_INPUTS[n["type"]]}
-                for k in n.get("inputs", {}):
-                    self.assertIn(k, known, "%s: %s.%s" % (spec["id"], n["type"], k))
-                if n["type"].endswith("Image"):
-                    self.assertTrue(n["props"]["a_filename"].startswith("//textures/"), spec["id"])
-            for link in g["links"]:
-                self.assertIn(link["from"], ids)
-                to = ids[link["to"]]
-                known = {name for name, _, _ in octane_graph.NODE_INPUTS[to["type"]]}
-                self.assertIn(link["input"], known, spec["id"])
-            if spec.get("emission"):
-                self.assertTrue(any(l["input"] == "Emission" for l in g["links"]), spec["id"])
-            if spec.get("transmission"):
-                self.assertGreater(max(ids["material"]["inputs"]["Transmission"]), 0, spec["id"])
+                self.assertIsNotNone(FACTS.node(n["type"]), "%s: %s" % (spec["id"], n["type"]))
+                sent = FACTS.sent(n["type"])
+                for name, value in n["inputs"].items():
+                    where = "%s: %s.%s" % (spec["id"], n["type"], name)
+                    inp = FACTS.input(n["type"], name)
+                    self.assertIsNotNone(inp, where + " is not a real input")
+                    self.assertIn(name, sent, where + " is not sent")
+                    kind = octane_facts.value_kind(inp)
+                    self.assertIsNotNone(kind, where + " only takes a link")
+                    self.assertTrue(octane_facts.fits(kind, value), "%s: %r is not a %s" % (where, value, kind))
+                for prop in n["props"]:
+                    self.assertIn(prop, FACTS.node(n["type"])["properties"], "%s: %s.%s" % (spec["id"], n["type"], prop))
+                versions = FACTS.compat_versions(n["type"])
+                if versions is not None:
+                    self.assertIn(n["props"]["a_compatibility_version"], versions, spec["id"])
 
-    def test_socket_idnames_follow_octaneblender(self):
-        self.assertEqual(octane_graph.socket_idname("OctaneUniversalMaterial", "Albedo"), "OctaneUniversalMaterialAlbedo")
-        self.assertEqual(octane_graph.socket_idname("OctaneUniversalMaterial", "Dielectric IOR"),
-                         "OctaneUniversalMaterialDielectricIOR")
+    def test_links_join_equal_pin_types(self):
+        for spec, g in recipes():
+            types = {n["id"]: n["type"] for n in g["nodes"]}
+            for link in g["links"]:
+                out = FACTS.output(types[link["from"]], link["output"])
+                inp = FACTS.input(types[link["to"]], link["input"])
+                where = "%s: %s -> %s.%s" % (spec["id"], link["from"], link["to"], link["input"])
+                self.assertIsNotNone(out, where)
+                self.assertIsNotNone(inp, where)
+                self.assertEqual(out["pin_type"], inp["pin_type"], where)
+                self.assertNotIn(link["input"], next(n for n in g["nodes"] if n["id"] == link["to"])["inputs"],
+                                 where + ": linked and valued at once")
+
+    def test_material_type_suits_the_category(self):
+        for spec, g in recipes():
+            root = next(n for n in g["nodes"] if n["id"] == g["output"]["node"])
+            self.assertTrue(FACTS.is_material(root["type"]), spec["id"])
+            if spec.get("transmission"):
+                # The Universal material's Transmission only takes a link: glass must not be a black mirror.
+                self.assertEqual(root["type"], "OctaneSpecularMaterial", spec["id"])
+                self.assertGreater(max(root["inputs"]["Transmission"]), 0, spec["id"])
+                self.assertAlmostEqual(root["inputs"]["Index of refraction"], spec.get("ior", 1.5), msg=spec["id"])
+            elif spec.get("metallic", 0) >= 1 and not spec.get("tex", {}).get("metal_mask"):
+                self.assertEqual(root["type"], "OctaneMetallicMaterial", spec["id"])
+            else:
+                self.assertEqual(root["type"], "OctaneUniversalMaterial", spec["id"])
+                self.assertAlmostEqual(root["inputs"]["Dielectric IOR"], spec.get("ior", 1.5), msg=spec["id"])
+            if spec.get("coat"):
+                self.assertEqual(len(root["inputs"]["Coating"]), 3, spec["id"])
+            if spec.get("emission"):
+                self.assertIn({"from": "emission", "output": "Emission out", "to": "material", "input": "Emission"},
+                              g["links"], spec["id"])
+
+    def test_image_nodes_show_package_textures(self):
+        for spec, g in recipes():
+            for n in g["nodes"]:
+                if FACTS.is_image(n["type"]):
+                    self.assertIn(n["image"]["path"], TEXTURES.values(), spec["id"])
+                    want = "sRGB" if n["type"] == "OctaneRGBImage" else "Non-Color"
+                    self.assertEqual(n["image"]["colorspace"], want, spec["id"])
+                    self.assertNotIn("a_filename", n["props"], spec["id"])
+            if "tex" in spec:
+                fed = {l["input"] for l in g["links"]}
+                self.assertTrue(fed & {"Albedo", "Specular color"}, spec["id"] + ": albedo map not wired")
+                if spec["tex"].get("bump", 0) > 0:
+                    self.assertIn("Bump", fed, spec["id"])
+
+    def test_colours_are_linear(self):
+        self.assertEqual(octane_recipe.linear((1.0, 0.5, 0.0)), [1.0, 0.21404, 0.0])
 
 
 if __name__ == "__main__":

@@ -85,6 +85,20 @@ func TestVetRejectsHostileBlends(t *testing.T) {
 		{"missing_texture", "MISSING_TEXTURE", `image "albedo.png"`},
 		{"two_materials", "MATERIAL_COUNT", ""},
 		{"garbage", "BLEND_UNREADABLE", ""},
+		// One Octane graph rule broken per case (make_blends.py says how).
+		{"octane_unknown_node", "OCTANE_UNKNOWN_NODE", `node "Legacy material"`},
+		{"octane_inputs", "OCTANE_INPUTS", `node "Octane material"`},
+		{"octane_outputs", "OCTANE_OUTPUTS", `node "Octane albedo"`},
+		{"octane_value_lost", "OCTANE_VALUE_LOST", `socket "Dielectric IOR (old)"`},
+		{"octane_value_type", "OCTANE_VALUE_TYPE", `socket "Coating"`},
+		{"octane_value_not_sent", "OCTANE_VALUE_NOT_SENT", `socket "Transmission"`},
+		{"octane_link_pin", "OCTANE_LINK_PIN", `socket "Metallic"`},
+		{"octane_link_foreign", "OCTANE_LINK_FOREIGN", `socket "Specular"`},
+		{"octane_image_unbound", "OCTANE_IMAGE_UNBOUND", `node "Octane albedo"`},
+		{"octane_image_outside", "OCTANE_IMAGE_OUTSIDE", `node "Octane albedo"`},
+		{"octane_no_material", "OCTANE_NO_MATERIAL", `node "Octane Output"`},
+		{"octane_compat_version", "OCTANE_COMPAT_VERSION", `node "Octane material"`},
+		{"octane_recipe", "OCTANE_RECIPE", `socket "Roughness"`},
 	}
 	garbage := filepath.Join(dir, "garbage")
 	os.MkdirAll(filepath.Join(garbage, "textures", "1k"), 0o755)
@@ -109,6 +123,17 @@ func TestVetRejectsHostileBlends(t *testing.T) {
 					t.Fatalf("good package rejected: %v", probs)
 				}
 				return
+			}
+			if strings.HasPrefix(c.want, "OCTANE_") {
+				// Each broken rule is reported under its own code. The only other Octane codes
+				// allowed: the recipe no longer matching the broken tree, and the stray socket
+				// that carries a lost value not being one of the real inputs.
+				for _, p := range probs {
+					extra := p.Code == "OCTANE_RECIPE" || (c.want == "OCTANE_VALUE_LOST" && p.Code == "OCTANE_INPUTS")
+					if strings.HasPrefix(p.Code, "OCTANE_") && p.Code != c.want && !extra {
+						t.Errorf("%s also reported %s: %s", c.fixture, p.Code, p)
+					}
+				}
 			}
 			for _, p := range probs {
 				if p.Code == c.want && strings.Contains(p.Datablock, c.mention) {

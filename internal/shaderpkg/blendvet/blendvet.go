@@ -1,8 +1,9 @@
 // Package blendvet vets the material.blend of shader packages in headless Blender before they
 // are published: no Python that could run on open (text blocks registered as modules, scripted
 // drivers, OSL script nodes), no datablocks beyond one material and its images, image paths that
-// stay inside the package and exist in it, and the Octane (ALL) and fallback (CYCLES, EEVEE)
-// outputs present. Blender runs with --factory-startup --disable-autoexec and opens each file
+// stay inside the package and exist in it, the Octane (ALL) and fallback (CYCLES, EEVEE)
+// outputs present, and an Octane graph that OctaneBlender renders as built: checked against
+// OctaneBlender's real node definitions (package octane) with its node classes stood in by probes. Blender runs with --factory-startup --disable-autoexec and opens each file
 // with scripts disabled; the files are inspected, never rendered.
 package blendvet
 
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg/octane"
 )
 
 //go:embed vet_blend.py
@@ -53,10 +55,9 @@ type Vetter struct {
 var ErrNoBlender = errors.New("blendvet: blender not found (install Blender or set BLENDER)")
 
 type report struct {
-	File        string   `json:"file"`
-	Materials   []string `json:"materials"`
-	OctaneGraph bool     `json:"octane_graph"`
-	Images      []struct {
+	File      string   `json:"file"`
+	Materials []string `json:"materials"`
+	Images    []struct {
 		Name string `json:"name"`
 		Path string `json:"path"`
 	} `json:"images"`
@@ -88,6 +89,9 @@ func (v Vetter) Vet(ctx context.Context, pkgs []*shaderpkg.Package) ([][]Problem
 	defer os.RemoveAll(tmp)
 	script := filepath.Join(tmp, "vet_blend.py")
 	if err := os.WriteFile(script, vetScript, 0o600); err != nil {
+		return nil, err
+	}
+	if err := octane.WriteScripts(tmp); err != nil {
 		return nil, err
 	}
 	blends := make([]string, len(pkgs))
@@ -144,9 +148,6 @@ func judge(p *shaderpkg.Package, r report) []Problem {
 	if len(r.Materials) == 1 && r.Materials[0] != p.Manifest.MaterialName {
 		add("MATERIAL_NAME", `material "`+r.Materials[0]+`"`,
 			fmt.Sprintf("manifest.json says the material is called %q", p.Manifest.MaterialName))
-	}
-	if len(r.Materials) == 1 && !r.OctaneGraph {
-		add("NO_OCTANE_GRAPH", `material "`+r.Materials[0]+`"`, `has no "octane_graph" recipe property`)
 	}
 	for _, img := range r.Images {
 		rel, ok := strings.CutPrefix(img.Path, "//")

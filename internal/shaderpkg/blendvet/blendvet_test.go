@@ -28,7 +28,7 @@ func TestJudgeCrossChecksManifest(t *testing.T) {
 		}
 	}
 	got := strings.Join(codes, ",")
-	if got != "MATERIAL_NAME,NO_OCTANE_GRAPH,UNLISTED_TEXTURE" {
+	if got != "MATERIAL_NAME,UNLISTED_TEXTURE" {
 		t.Fatalf("codes %s", got)
 	}
 }

@@ -7,12 +7,22 @@ Each .blend is opened with scripts disabled and inspected, never rendered. REPOR
 entry per file: {"file", "materials", "images": [{"name", "path"}], "problems": [{"code",
 "datablock", "message"}]}. The Go side (this folder's Go package) turns problems into
 rejections and cross-checks image paths against the package's manifest.
+
+OctaneBlender's node classes are stood in by probes built from its real node definitions
+(octane_probe.py, written beside this script), registered before any file is opened, so each
+material's Octane graph is bound and validated (octane_check.py) as OctaneBlender would see it.
 """
 import json
 import os
 import sys
 
 import bpy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import octane_check  # noqa: E402
+import octane_probe  # noqa: E402
+
+FACTS = octane_probe.register()
 
 # Datablock collections that may not appear in a material package at all.
 FORBIDDEN = {
@@ -30,7 +40,7 @@ FORBIDDEN = {
 
 
 def vet(path):
-    rep = {"file": path, "materials": [], "images": [], "octane_graph": False, "problems": []}
+    rep = {"file": path, "materials": [], "images": [], "problems": []}
 
     def problem(code, datablock, message):
         rep["problems"].append({"code": code, "datablock": datablock, "message": message})
@@ -71,7 +81,6 @@ def vet(path):
 
     for m in bpy.data.materials:
         rep["materials"].append(m.name)
-        rep["octane_graph"] = rep["octane_graph"] or bool(m.get("octane_graph"))
         if not m.use_nodes or m.node_tree is None:
             problem("NO_NODES", "material \"%s\"" % m.name, "material does not use nodes")
             continue
@@ -83,6 +92,8 @@ def vet(path):
         for n in m.node_tree.nodes:
             if n.bl_idname == "ShaderNodeScript":
                 problem("SCRIPT_NODE", "material \"%s\" node \"%s\"" % (m.name, n.name), "contains an OSL script node")
+        for p in octane_check.check(octane_check.snapshot(m), FACTS, pkg_dir):
+            problem(p["code"], p["datablock"], p["message"])
     for g in bpy.data.node_groups:
         for n in g.nodes:
             if n.bl_idname == "ShaderNodeScript":
@@ -126,7 +137,7 @@ def main():
         try:
             reports.append(vet(b))
         except Exception as e:  # a file Blender cannot open is a rejection, not a crash
-            reports.append({"file": b, "materials": [], "images": [], "octane_graph": False,
+            reports.append({"file": b, "materials": [], "images": [],
                             "problems": [{"code": "BLEND_UNREADABLE", "datablock": "",
                                           "message": "Blender cannot open it: %s" % str(e)[:200]}]})
     with open(out, "w") as f:

@@ -1,0 +1,52 @@
+// Package octane carries OctaneBlender's node definitions (octane-nodes.json, facts extracted
+// from OctaneBlender's public add-on source) and the Blender-side Python that uses them: probe
+// classes that make a stock Blender bind Octane nodes as OctaneBlender would
+// (octane_probe.py), and the Octane graph validator (octane_check.py). The publisher's vetting
+// writes these files next to its Blender script; the catalog generator and the add-on's tests
+// import them from this folder.
+package octane
+
+import (
+	"embed"
+	"encoding/json"
+	"os"
+	"path/filepath"
+)
+
+//go:embed octane-nodes.json octane_facts.py octane_probe.py octane_check.py
+var files embed.FS
+
+// WriteScripts writes the facts and the Python modules into dir, for a Blender run.
+func WriteScripts(dir string) error {
+	entries, err := files.ReadDir(".")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		b, err := files.ReadFile(e.Name())
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Release is the OctaneBlender release the facts come from, e.g. "29.18".
+func Release() (string, error) {
+	b, err := files.ReadFile("octane-nodes.json")
+	if err != nil {
+		return "", err
+	}
+	var f struct {
+		Source struct {
+			Release string `json:"release"`
+		} `json:"source"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return "", err
+	}
+	return f.Source.Release, nil
+}

@@ -15,7 +15,7 @@ import path from "node:path";
 import { chromium } from "playwright-core";
 import { startStack, buildBridge, rootDir, localDir, dotenv } from "./lib/stack.mjs";
 import { Blender, buildAddonZip } from "./lib/blender.mjs";
-import { makePackage } from "./lib/packages.mjs";
+import { makePackage, demoPackage } from "./lib/packages.mjs";
 import { run, sleep } from "./lib/proc.mjs";
 import { bridgeListeningSockets } from "./lib/sockets.mjs";
 
@@ -73,7 +73,7 @@ async function setup() {
     makePackages: ({ bins, tmp }) => {
       const outDir = path.join(tmp, "packages-out");
       const workDir = path.join(tmp, "packages-src");
-      const from = path.join(rootDir, "catalog/demo/packages/oak-wood-1.0.0.zip");
+      const from = demoPackage("oak-wood");
       tamperPkg = makePackage({ publishBin: bins.publish, from, shaderId: tamperId, name: `Tamper Test ${runId.slice(-6)}`, outDir, workDir });
       // The package, its preview and the preview's renditions (internal/shaderpkg/preview.Widths).
       s3Keys.push(tamperPkg.key, ...[".webp", "-384.jpg", "-768.jpg"].map((s) => `previews/${tamperId}/${tamperPkg.version}${s}`));

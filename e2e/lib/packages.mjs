@@ -22,6 +22,14 @@ function noise(size, seed) {
  * Packs `from` (a demo package zip) as shader `shaderId` into `outDir` (publish pack layout).
  * Returns { outDir, shaderId, version, key, zip, previewKey }.
  */
+/** The committed demo package of a shader, as catalog/demo/catalog.json names it (versions change). */
+export function demoPackage(shaderId) {
+  const index = JSON.parse(fs.readFileSync(path.join(rootDir, "catalog/demo/catalog.json"), "utf8"));
+  const entry = index.shaders.find((s) => s.shader_id === shaderId);
+  if (!entry) throw new Error(`catalog/demo/catalog.json has no shader ${shaderId}`);
+  return path.join(rootDir, "catalog/demo", entry.package);
+}
+
 export function makePackage({ publishBin, from, shaderId, name, isFree = false, padTo = 0, outDir, workDir }) {
   const src = path.join(workDir, shaderId);
   fs.rmSync(src, { recursive: true, force: true });

@@ -9,10 +9,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -151,4 +153,33 @@ func randomHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// DemoPackage is the path of the committed demo package of a shader, as catalog/demo/catalog.json
+// (the demo catalog's index) names it: regenerating the catalog bumps versions, so tests never
+// spell a version.
+func DemoPackage(shaderID string) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	raw, err := os.ReadFile(filepath.Join(root, "catalog", "demo", "catalog.json"))
+	if err != nil {
+		return "", err
+	}
+	var idx struct {
+		Shaders []struct {
+			ShaderID string `json:"shader_id"`
+			Package  string `json:"package"`
+		} `json:"shaders"`
+	}
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return "", fmt.Errorf("catalog/demo/catalog.json: %w", err)
+	}
+	for _, s := range idx.Shaders {
+		if s.ShaderID == shaderID {
+			return filepath.Join(root, "catalog", "demo", filepath.FromSlash(s.Package)), nil
+		}
+	}
+	return "", fmt.Errorf("catalog/demo/catalog.json has no shader %q", shaderID)
 }

@@ -13,7 +13,7 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/pkg" "$OCTANE_LOCAL/reports"
 python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
-  "catalog/demo/packages/$shader-1.0.0.zip" "$work/pkg"
+  "catalog/demo/$(python3 -c 'import json, sys; print(next(s["package"] for s in json.load(open("catalog/demo/catalog.json"))["shaders"] if s["shader_id"] == sys.argv[1]))' "$shader")" "$work/pkg"
 material="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["material_name"])' "$work/pkg/manifest.json")"
 blender -b --factory-startup -noaudio --python-exit-code 1 -P blender_addon/tests/blender/bench_import.py -- \
   "$OCTANE_ROOT" "$work/pkg" "$material" "$shader" "$runs" "$work/out.json" ${PROFILE:+profile} >"$work/blender.log" 2>&1 \

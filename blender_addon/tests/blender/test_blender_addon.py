@@ -11,7 +11,16 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-PACKAGE = os.path.join(ROOT, "catalog", "demo", "packages", "oak-wood-1.0.0.zip")
+
+
+def demo_package(shader_id):
+    """The committed demo package of a shader, as the catalog's index names it (versions change)."""
+    with open(os.path.join(ROOT, "catalog", "demo", "catalog.json")) as f:
+        entry = next(s for s in json.load(f)["shaders"] if s["shader_id"] == shader_id)
+    return os.path.join(ROOT, "catalog", "demo", *entry["package"].split("/"))
+
+
+PACKAGE = demo_package("oak-wood")
 
 
 def blender_bin():

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,11 +91,11 @@ func newEdgeStack(t *testing.T) *edgeStack {
 // uploaded to S3 under a fresh key, its manifest in shader_versions.
 func (st *edgeStack) publish(t *testing.T) {
 	t.Helper()
-	root, err := testenv.RepoRoot()
+	demo, err := testenv.DemoPackage("brushed-steel")
 	if err != nil {
 		t.Fatal(err)
 	}
-	zip, err := os.ReadFile(filepath.Join(root, "catalog/demo/packages/brushed-steel-1.0.0.zip"))
+	zip, err := os.ReadFile(demo)
 	if err != nil {
 		t.Fatal(err)
 	}

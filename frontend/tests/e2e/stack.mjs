@@ -5,6 +5,7 @@ import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { demoPackage } from "../../../e2e/lib/packages.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 export const frontendDir = path.resolve(here, "../..");
@@ -101,7 +102,7 @@ export async function startStack() {
     // The same database gets one real demo package (the seed only has placeholders) and an edge.
     const bin2 = (name) => path.join(path.dirname(bin), `${name}-e2e`);
     const childEnv = { ...env, DATABASE_URL: pg.toString(), GOFLAGS: "-mod=mod" };
-    const demo = path.join(rootDir, "catalog/demo/packages/oak-wood-1.0.0.zip");
+    const demo = demoPackage("oak-wood");
     if (fs.existsSync(path.join(rootDir, "cmd/publish/main.go")) && fs.existsSync(demo)) {
       execFileSync("/usr/local/go/bin/go", ["build", "-o", bin2("publish"), "./cmd/publish"], { cwd: rootDir, stdio: "inherit", env: childEnv });
       execFileSync(bin2("publish"), ["--no-vet", "--skip-existing", "--free", "--public-previews", demo], { cwd: rootDir, stdio: ["ignore", "ignore", "inherit"], env: childEnv });

@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 func needBlender(t *testing.T) string {
@@ -171,7 +172,10 @@ func renderMean(t *testing.T, bin, blend string, strip bool) float64 {
 // The Principled fallback must render in stock Cycles; without it the sphere is black.
 func TestFallbackRendersInCycles(t *testing.T) {
 	bin := needBlender(t)
-	zipPath := filepath.Join("..", "..", "..", "catalog", "demo", "packages", "oak-wood-1.0.0.zip")
+	zipPath, err := testenv.DemoPackage("oak-wood")
+	if err != nil {
+		t.Fatal(err)
+	}
 	data, err := os.ReadFile(zipPath)
 	if err != nil {
 		t.Fatalf("demo package missing (run catalog/generate.sh): %v", err)

@@ -80,12 +80,24 @@ func (a *api) routes() []Route {
 	}
 }
 
-// guard authenticates, checks the route's scope (deny by default) and takes a rate-limit step.
+// PreAuthTier limits, per client IP, the requests whose credential must be looked up in the
+// database (API keys) before that lookup: a flood of bogus keys costs one limiter step each and
+// then 429s, never an unbounded number of lookups. Generous, so that a studio's many Blenders
+// behind one address stay far below it; each key still has its own, smaller tier after auth.
+var PreAuthTier = ratelimit.Tier{Name: "preauth", PerMinute: 600}
+
+// guard limits API-key requests by IP, authenticates, checks the route's scope (deny by
+// default) and takes a rate-limit step for the principal.
 func (a *api) guard(r Route) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			var p auth.Principal
 			if r.Scope != Public {
+				if r.Limit != LimitNone && presentsAPIKey(c.Request().Header) {
+					if err := a.step(c, r, "ip:"+c.RealIP(), PreAuthTier); err != nil {
+						return err
+					}
+				}
 				var err error
 				if p, err = a.authenticate(c); err != nil {
 					return err
@@ -118,6 +130,12 @@ func (a *api) limit(c echo.Context, r Route, p auth.Principal) error {
 	default:
 		key, tier = "ip:"+c.RealIP(), ratelimit.TierFor("")
 	}
+	return a.step(c, r, key, tier)
+}
+
+// step takes one request from key's bucket at tier; a limiter outage refuses LimitClosed
+// routes (SERVICE_UNAVAILABLE) and lets the others through.
+func (a *api) step(c echo.Context, r Route, key string, tier ratelimit.Tier) error {
 	if a.Limiter.Store == nil {
 		return nil
 	}
@@ -138,6 +156,15 @@ func (a *api) limit(c echo.Context, r Route, p auth.Principal) error {
 		return apierror.New(apierror.RateLimitExceeded, "too many requests; see Retry-After")
 	}
 	return nil
+}
+
+// presentsAPIKey says whether authenticate would look the credential up in the database.
+func presentsAPIKey(h http.Header) bool {
+	if strings.HasPrefix(strings.TrimSpace(h.Get("X-Api-Key")), apikey.Prefix) {
+		return true
+	}
+	scheme, rest, ok := strings.Cut(h.Get("Authorization"), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && strings.HasPrefix(strings.TrimSpace(rest), apikey.Prefix)
 }
 
 // authenticate reads X-Api-Key or Authorization: Bearer (an API key or a JWT).

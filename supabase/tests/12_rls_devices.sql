@@ -38,7 +38,7 @@ select is(tests.affected($$delete from public.devices where user_id = '11111111-
   'devices/other: cannot delete another user''s device');
 
 select tests.as_device(tests.pro(), tests.pro_device());
-select is((select count(*)::int from public.devices), 2, 'devices/device: sees its owner''s devices');
+select results_eq($$select id from public.devices$$, array[tests.pro_device()], 'devices/device: sees its own row only');
 select throws_ok($$insert into public.devices (user_id, name, platform) values ('11111111-1111-4111-8111-111111111111', 'x', 'blender')$$,
   '42501', null, 'devices/device: insert denied');
 select throws_ok($$update public.devices set revoked_at = now() where id = 'd0000000-0000-4000-8000-0000000000a2'$$, '42501', null,
@@ -123,7 +123,7 @@ select is(tests.affected($$update public.api_keys set revoked_at = now() where i
 select is(tests.affected($$delete from public.api_keys where id = 'prokey000001'$$), 0, 'api_keys/other: cannot delete another user''s key');
 
 select tests.as_device(tests.pro(), tests.pro_device());
-select results_eq($$select id from public.api_keys$$, array['prokey000001'], 'api_keys/device: sees its owner''s keys');
+select is_empty($$select id from public.api_keys$$, 'api_keys/device: sees no keys, not even its own');
 select throws_ok($$select secret_hash from public.api_keys$$, '42501', null, 'api_keys/device: the secret hash is never readable');
 select throws_ok($$insert into public.api_keys (id, user_id, name, secret_hash, prefix, scopes) values ('evilkey00001', '11111111-1111-4111-8111-111111111111', 'x', 'h', 'p', '{catalog:read}')$$,
   '42501', null, 'api_keys/device: insert denied');

@@ -39,6 +39,25 @@ func call(t *testing.T, method, url string, hdr map[string]string, body any) (in
 	return resp.StatusCode, m
 }
 
+// restRows reads a PostgREST array answer.
+func restRows(t *testing.T, url string, hdr map[string]string) (int, []any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rows []any
+	if err := json.NewDecoder(resp.Body).Decode(&rows); err != nil {
+		t.Fatalf("%s: %v", url, err)
+	}
+	return resp.StatusCode, rows
+}
+
 // gotrue calls the stack's /auth/v1 as supabase-js does, with cred as the Bearer token.
 func (st *edgeStack) gotrue(t *testing.T, method, path, cred string, body any) (int, map[string]any) {
 	t.Helper()
@@ -124,6 +143,7 @@ func TestDeviceCredentialCanOnlyReceiveAndReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	queued := st.createImport(t, dev.DeviceID)
 
 	creds := map[string]string{"device JWT": devJWT, "device API key": dev.APIKey}
 	for name, cred := range creds {
@@ -178,6 +198,37 @@ func TestDeviceCredentialCanOnlyReceiveAndReport(t *testing.T) {
 			}
 		}
 
+		// PostgREST: the account's rows are out of reach (the device JWT sees empty tables, the
+		// key is no JWT at all); cancelling the user's imports is refused.
+		rest := map[string]string{"apikey": st.AnonKey, "Authorization": "Bearer " + cred, "Prefer": "return=representation"}
+		for _, table := range []string{"profiles?select=id", "favorites?select=user_id", "customers?select=user_id",
+			"subscriptions?select=user_id", "api_keys?select=id,name"} {
+			url := st.SupabaseURL + "/rest/v1/" + table
+			if cred == dev.APIKey {
+				if status, _ := call(t, http.MethodGet, url, rest, nil); status != http.StatusUnauthorized {
+					t.Errorf("%s: PostgREST %s = %d", name, table, status)
+				}
+				continue
+			}
+			if status, rows := restRows(t, url, rest); status != http.StatusOK || len(rows) != 0 {
+				t.Errorf("%s: PostgREST %s = %d, %d rows", name, table, status, len(rows))
+			}
+		}
+		if cred == devJWT {
+			if status, rows := restRows(t, st.SupabaseURL+"/rest/v1/devices?select=id", rest); status != http.StatusOK ||
+				len(rows) != 1 || rows[0].(map[string]any)["id"] != dev.DeviceID {
+				t.Errorf("%s: PostgREST devices = %d %v, want its own row only", name, status, rows)
+			}
+		}
+		if status, _ := call(t, http.MethodPatch, st.SupabaseURL+"/rest/v1/profiles?id=eq."+testenv.ProUserID, rest,
+			map[string]string{"display_name": "owned"}); status >= 300 && status != http.StatusUnauthorized {
+			t.Errorf("%s: PATCH profiles = %d", name, status)
+		}
+		if status, _ := call(t, http.MethodPost, st.SupabaseURL+"/rest/v1/rpc/cancel_import", rest,
+			map[string]string{"p_import": queued}); status < 400 {
+			t.Errorf("%s: cancel_import = %d", name, status)
+		}
+
 		// Realtime: the user's topic (all of the account's activity) is closed to device credentials.
 		if !joinRefused(t, st, cred, "user:"+testenv.ProUserID) {
 			t.Errorf("%s joined user:%s", name, testenv.ProUserID)
@@ -208,6 +259,12 @@ func TestDeviceCredentialCanOnlyReceiveAndReport(t *testing.T) {
 	}
 	if grantStatus != "pending" {
 		t.Fatalf("the pairing request is %s", grantStatus)
+	}
+	var display, importStatus string
+	st.db.QueryRow(ctx, `select coalesce(display_name, '') from public.profiles where id = $1`, testenv.ProUserID).Scan(&display)
+	st.db.QueryRow(ctx, `select status::text from public.imports where id = $1`, queued).Scan(&importStatus)
+	if display == "owned" || importStatus != "queued" {
+		t.Fatalf("profile name %q, import %s", display, importStatus)
 	}
 	var keys int
 	st.db.QueryRow(ctx, `select count(*) from public.api_keys where user_id = $1 and name = 'stolen'`, testenv.ProUserID).Scan(&keys)

@@ -410,20 +410,28 @@ func parseContentRange(s string) (start, total int64, ok bool) {
 	if !found {
 		return 0, 0, false
 	}
-	start, err1 := strconv.ParseInt(a, 10, 64)
-	end, err2 := strconv.ParseInt(b, 10, 64)
+	start, err1 := parseDigits(a)
+	end, err2 := parseDigits(b)
 	if err1 != nil || err2 != nil || start < 0 || end < start {
 		return 0, 0, false
 	}
 	total = -1
 	if tot != "*" {
-		t, err := strconv.ParseInt(tot, 10, 64)
+		t, err := parseDigits(tot)
 		if err != nil || t <= end {
 			return 0, 0, false
 		}
 		total = t
 	}
 	return start, total, true
+}
+
+// parseDigits reads a non-negative decimal of ASCII digits only: RFC 9110 has no sign ("+5").
+func parseDigits(s string) (int64, error) {
+	if s == "" || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseInt(s, 10, 64)
 }
 
 // strongETag reports whether tag can be used with If-Range (weak validators cannot).

@@ -138,7 +138,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 		log.Warn("Stripe is not configured: billing routes answer SERVICE_UNAVAILABLE")
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
-	go maintain(jobs, pool, log, startup...)
+	go maintain(jobs, pool, log, cfg.MaintainEvery, cfg.StallWindow, startup...)
 	return httpapi.New(d), func() { stopJobs(); closeLimits(); pool.Close(); sentry.Flush(2 * time.Second) }, nil
 }
 
@@ -158,12 +158,13 @@ func operator(pool *pgxpool.Pool) storage.Operator {
 	}
 }
 
-// maintain runs the periodic SQL jobs: expiring queued imports, announcing silent devices,
-// pruning full rate-limit buckets. Every instance may run them; they are idempotent. The
+// maintain runs the periodic SQL jobs every `every`: expiring queued imports, failing redeemed
+// imports without progress for `stall` (IMPORT_STALLED), announcing silent devices, pruning full
+// rate-limit buckets. Every instance may run them; they are idempotent. The
 // startup jobs (marking the library's products) run at once and then each tick until they
 // succeed, so a database that is down at start delays them instead of stopping the edge.
-func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, startup ...func(context.Context) error) {
-	t := time.NewTicker(30 * time.Second)
+func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, every, stall time.Duration, startup ...func(context.Context) error) {
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		pending := startup[:0]
@@ -181,10 +182,18 @@ func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, startup
 			return
 		case <-t.C:
 		}
-		for _, q := range []string{"select public.expire_imports()", "select public.sweep_offline_devices()", "select public.prune_rate_limits()"} {
+		for _, j := range []struct {
+			q    string
+			args []any
+		}{
+			{"select public.expire_imports()", nil},
+			{"select public.fail_stalled_imports($1)", []any{stall}},
+			{"select public.sweep_offline_devices()", nil},
+			{"select public.prune_rate_limits()", nil},
+		} {
 			c, cancel := context.WithTimeout(ctx, 10*time.Second)
-			if _, err := pool.Exec(c, q); err != nil && ctx.Err() == nil {
-				log.Warn("maintenance job failed", "job", q, "err", err)
+			if _, err := pool.Exec(c, j.q, j.args...); err != nil && ctx.Err() == nil {
+				log.Warn("maintenance job failed", "job", j.q, "err", err)
 			}
 			cancel()
 		}

@@ -230,6 +230,8 @@ const tests = [
       assert(st.user_code === code.fields.user_code, "the add-on does not show the user code");
       assert(st.opened.includes(uri), `the add-on did not open ${uri} (opened: ${st.opened})`);
       await page.goto(uri);
+      await page.getByTestId("pending-device").waitFor(); // /connect shows the Blender asking, then needs a confirmation
+      await page.getByRole("checkbox", { name: /This is my own Blender/ }).check();
       await page.getByRole("button", { name: "Approve this Blender" }).click();
       await page.getByText("Blender connected.").waitFor();
       await page.screenshot({ path: path.join(shotDir, "connect-approved.png") });

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -84,10 +85,10 @@ func (a *api) deviceAuthorize(c echo.Context) error {
 	for range 5 { // user codes are unique; retry the rare collision
 		code = userCode()
 		_, err := a.DB.Exec(c.Request().Context(), `insert into public.device_grants
-			(device_code_hash, user_code, platform, platform_version, addon_version, bridge_version, os, name, interval_s, expires_at)
-			values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10::interval)`,
+			(device_code_hash, user_code, platform, platform_version, addon_version, bridge_version, os, name, interval_s, expires_at, origin_hash)
+			values ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + $10::interval, $11)`,
 			sha256hex(deviceCode), code, in.Platform, clip(in.PlatformVersion, 40), clip(in.AddonVersion, 40),
-			clip(in.BridgeVersion, 40), clip(in.OS, 80), name, pollInterval, grantTTL)
+			clip(in.BridgeVersion, 40), clip(in.OS, 80), name, pollInterval, grantTTL, a.originHash(c.RealIP()))
 		if err == nil {
 			break
 		}
@@ -198,6 +199,60 @@ func normalizeUserCode(s string) string {
 		s = s[:4] + "-" + s[4:]
 	}
 	return s
+}
+
+// originHash is a keyed hash of a client address: grants remember where pairing started without
+// storing the address, and /connect can still say whether the approving browser is there too.
+func (a *api) originHash(ip string) string {
+	m := hmac.New(sha256.New, a.Pepper)
+	m.Write([]byte("octane-grant-origin\x00" + ip))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// deviceLookup shows the signed-in user what a pending pairing code would connect, before they
+// approve it: the device's name, platform and versions, OS, when it was requested and whether it
+// was requested from this browser's address. Only pending, unexpired codes are found; the user
+// code (8 letters from 20, live 10 minutes, rate limited) is what keeps this to its holder.
+func (a *api) deviceLookup(c echo.Context) error {
+	p := principal(c)
+	if p.Kind != auth.User {
+		return apierror.New(apierror.InsufficientPermissions, "sign in on the web site to review a device")
+	}
+	var in struct {
+		UserCode string `json:"user_code"`
+	}
+	if err := bind(c, &in); err != nil {
+		return err
+	}
+	if in.UserCode == "" {
+		return apierror.New(apierror.MissingRequiredField, "user_code is required")
+	}
+	var out struct {
+		UserCode        string    `json:"user_code"`
+		Name            string    `json:"name"`
+		Platform        string    `json:"platform"`
+		PlatformVersion *string   `json:"platform_version"`
+		AddonVersion    *string   `json:"addon_version"`
+		BridgeVersion   *string   `json:"bridge_version"`
+		OS              *string   `json:"os"`
+		RequestedAt     time.Time `json:"requested_at"`
+		ExpiresAt       time.Time `json:"expires_at"`
+		SameNetwork     *bool     `json:"same_network"`
+	}
+	var origin *string
+	err := a.DB.QueryRow(c.Request().Context(), `select user_code, name, platform, platform_version, addon_version, bridge_version, os,
+			created_at, expires_at, origin_hash
+		from public.device_grants where user_code = $1 and status = 'pending' and expires_at > now()`,
+		normalizeUserCode(in.UserCode)).Scan(&out.UserCode, &out.Name, &out.Platform, &out.PlatformVersion, &out.AddonVersion,
+		&out.BridgeVersion, &out.OS, &out.RequestedAt, &out.ExpiresAt, &origin)
+	if err != nil {
+		return dbError(err, "code")
+	}
+	if origin != nil { // unknown for grants made before the origin was recorded
+		same := hmac.Equal([]byte(*origin), []byte(a.originHash(c.RealIP())))
+		out.SameNetwork = &same
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // deviceApprove lets the signed-in user approve a pending grant by its user code.

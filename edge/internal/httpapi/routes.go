@@ -52,6 +52,7 @@ func (a *api) routes() []Route {
 
 		{http.MethodPost, "/v1/devices/authorize", Public, LimitOpen, a.deviceAuthorize},
 		{http.MethodPost, "/v1/devices/token", Public, LimitClosed, a.deviceToken},
+		{http.MethodPost, "/v1/devices/lookup", auth.ScopeDevicesManage, LimitOpen, a.deviceLookup},
 		{http.MethodPost, "/v1/devices/approve", auth.ScopeDevicesManage, LimitOpen, a.deviceApprove},
 		{http.MethodPost, "/v1/devices/deny", auth.ScopeDevicesManage, LimitOpen, a.deviceDeny},
 		{http.MethodGet, "/v1/devices", auth.ScopeDevicesManage, LimitOpen, a.deviceList},

@@ -14,6 +14,8 @@ export async function approveDevice(_prev: ApproveState, formData: FormData): Pr
   const code = normalizeUserCode(String(formData.get("user_code") ?? ""));
   const at = Date.now();
   if (!code) return { error: badCode, at };
+  // Approval is explicit: the form sends the confirmation box only after showing the device.
+  if (formData.get("confirm") !== "on") return { error: "Check the device above and confirm it is your own Blender first.", at };
   const res = await edgeAsUser("/v1/devices/approve", { body: { user_code: code } });
   if (!res.ok) {
     if (res.error.code === "NOT_FOUND") return { error: unknownCode, at };

@@ -18,7 +18,8 @@ export default async function ConnectPage({ searchParams }: { searchParams: Prom
         <CardHeader>
           <CardTitle>Connect Blender</CardTitle>
           <CardDescription>
-            Enter the code shown in the Octane Bridge panel in Blender. Only approve a code you started yourself.
+            Enter the code shown in the Octane Bridge panel in Blender, check which Blender is asking, and approve it only
+            if it is your own.
           </CardDescription>
         </CardHeader>
         <CardContent><ConnectForm initialCode={code} email={user.email} /></CardContent>

@@ -33,7 +33,17 @@ async function pairViaPage(page, assert, name = `Studio PC ${Date.now() % 10000}
   });
   assert(auth.status === 200 || auth.status === 201, `authorize: ${auth.status} ${JSON.stringify(auth.body)}`);
   await page.goto(`/connect?user_code=${encodeURIComponent(auth.body.user_code)}`);
-  await page.getByRole("button", { name: "Approve this Blender" }).click();
+  // /connect shows what is being approved, and approves only after an explicit confirmation.
+  const shown = page.getByTestId("pending-device");
+  await shown.waitFor();
+  const text = await shown.textContent();
+  assert(text.includes(name) && text.includes("Blender 4.2.0") && text.includes("linux") && /just now|minute/.test(text), `pending device: ${text}`);
+  assert((await page.getByTestId("origin").getAttribute("data-same")) === "true", "a pairing started from this machine is not shown as this browser's network");
+  assert(await page.getByTestId("approve-warning").textContent().then((t) => t.includes("Only approve a code your own Blender shows")), "no warning");
+  const approve = page.getByRole("button", { name: "Approve this Blender" });
+  assert(await approve.isDisabled(), "Approve is enabled before the confirmation");
+  await page.getByRole("checkbox", { name: /This is my own Blender/ }).check();
+  await approve.click();
   await page.getByText("Blender connected.").waitFor();
   const tok = await json(`${EDGE_URL}/v1/devices/token`, {
     method: "POST",
@@ -86,8 +96,8 @@ export const tests = [
       assert(tok.status === 400 && tok.body.error === "access_denied", `token after deny: ${tok.status} ${JSON.stringify(tok.body)}`);
       // The refused code cannot be approved afterwards.
       await page.goto(`/connect?user_code=${encodeURIComponent(auth.body.user_code)}`);
-      await page.getByRole("button", { name: "Approve this Blender" }).click();
       await page.getByText("This code is unknown or has expired.").waitFor();
+      assert((await page.getByRole("button", { name: "Approve this Blender" }).count()) === 0, "a refused code can still be approved");
       await context.close();
     },
   },

@@ -1,0 +1,57 @@
+import { createClient } from "@/lib/supabase/client";
+import { env } from "@/lib/env";
+import { edgeMessage, edgeRequest, normalizeUserCode } from "@/lib/edge";
+
+/** What a pending pairing code would connect, as the edge describes it (POST /v1/devices/lookup). */
+export type PendingDevice = {
+  user_code: string;
+  name: string;
+  platform: string;
+  platform_version: string | null;
+  addon_version: string | null;
+  bridge_version: string | null;
+  os: string | null;
+  requested_at: string;
+  expires_at: string;
+  /** Whether the pairing was started from this browser's internet address; null when unknown. */
+  same_network: boolean | null;
+};
+
+export type LookupResult = { ok: true; device: PendingDevice } | { ok: false; code: string; message: string };
+
+// Called from the browser, not through a Server Action: the edge compares the address the
+// pairing started from with the address of *this* request, which must be the approver's browser.
+export async function lookupDevice(rawCode: string, fetchImpl?: typeof fetch): Promise<LookupResult> {
+  const code = normalizeUserCode(rawCode);
+  if (!code) return { ok: false, code: "INVALID_INPUT", message: "That is not a valid code. It looks like BCDF-GHJK (8 letters)." };
+  const { data } = await createClient().auth.getSession();
+  const token = data.session?.access_token;
+  if (!token) return { ok: false, code: "AUTH_REQUIRED", message: "Please sign in again." };
+  const res = await edgeRequest<PendingDevice>(env.edgeUrl, "/v1/devices/lookup", { body: { user_code: code }, token, fetchImpl });
+  if (!res.ok) {
+    if (res.error.code === "NOT_FOUND") {
+      return { ok: false, code: "NOT_FOUND", message: "This code is unknown or has expired. Start connecting again in Blender." };
+    }
+    return { ok: false, code: res.error.code, message: edgeMessage(res.error) };
+  }
+  return { ok: true, device: res.data };
+}
+
+const platformNames: Record<string, string> = {
+  blender: "Blender", rhino: "Rhino", sketchup: "SketchUp", revit: "Revit", autocad: "AutoCAD", archicad: "Archicad",
+};
+
+export function platformLabel(d: Pick<PendingDevice, "platform" | "platform_version">): string {
+  const name = platformNames[d.platform] ?? d.platform;
+  return d.platform_version ? `${name} ${d.platform_version}` : name;
+}
+
+/** "just now", "3 minutes ago" — from the server's timestamp and the page's clock. */
+export function ago(iso: string, now: number = Date.now()): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 45) return "just now";
+  const m = Math.round(s / 60);
+  if (m < 60) return m === 1 ? "1 minute ago" : `${m} minutes ago`;
+  const h = Math.round(m / 60);
+  return h === 1 ? "1 hour ago" : `${h} hours ago`;
+}

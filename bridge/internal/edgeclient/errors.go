@@ -164,13 +164,22 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
+	const limit = 10 * time.Minute
 	var d time.Duration
-	if n, err := strconv.Atoi(v); err == nil {
+	if strings.Trim(v, "0123456789") == "" {
+		// delta-seconds: any number of digits; one beyond int64 (or whose nanoseconds would
+		// overflow) is simply a long wait, not zero.
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil || n > uint64(limit/time.Second) {
+			return limit
+		}
 		d = time.Duration(n) * time.Second
+	} else if n, err := strconv.Atoi(v); err == nil {
+		d = time.Duration(min(max(n, 0), 1<<20)) * time.Second // "+5", "-5"
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	return min(max(d, 0), 10*time.Minute)
+	return min(max(d, 0), limit)
 }
 
 func clip(s string, n int) string {

@@ -37,6 +37,7 @@ const remedies: Record<string, string> = {
   BLENDER_ERROR: "Blender reported an error while importing. See the add-on panel in Blender for details, then try again.",
   DISK_FULL: "The Blender machine is out of disk space. Free some space or lower the add-on cache size.",
   TOKEN_EXPIRED: "The import link expired before Blender picked it up. Import again with Blender open.",
+  IMPORT_STALLED: "Blender stopped working on this import (it was closed, crashed or went offline). Open Blender and import again.",
 };
 
 export function remedyFor(code: string | null | undefined): string {

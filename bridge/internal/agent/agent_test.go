@@ -30,7 +30,7 @@ import (
 // addon drives one agent over in-memory pipes, like the Blender add-on does over stdio.
 type addon struct {
 	t       *testing.T
-	in      *io.PipeWriter
+	in      io.WriteCloser
 	msgs    chan map[string]any
 	backlog []map[string]any // read but not yet expected
 	done    chan error

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp"
 	"time"
 
@@ -75,6 +77,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Notify:   a,
 		Trusted:  a.cfg.Trusted,
 		Log:      a.log,
+		Claim:    a.claimImport,
 	})
 	go pipe.Run(ctx)
 	poke := make(chan struct{}, 1)
@@ -122,8 +125,20 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 	}
 }
 
-// catchUp enqueues what was asked while we were away: Realtime delivers at most once.
+// catchUp enqueues what was asked while we were away (Realtime delivers at most once) and
+// resumes what this device redeemed and never finished (a bridge killed mid-import, a Blender
+// closed mid-download, a redeem answer lost after its commit).
 func (a *Agent) catchUp(ctx context.Context, sess *edgeclient.Session, pipe *importer.Pipeline) {
+	unfinished, err := a.client.UnfinishedImports(ctx, sess)
+	if err != nil {
+		if ctx.Err() == nil && !a.isRevoked(err) {
+			a.log.Warn("cannot list unfinished imports", "err", err)
+		}
+	}
+	for _, u := range unfinished {
+		a.log.Info("resuming an unfinished import", "import_id", u.ImportID, "was", u.Status)
+		pipe.Enqueue(importer.Request{ImportID: u.ImportID, ShaderID: u.ShaderID, ShaderName: u.ShaderName, Version: u.Version, Resume: true})
+	}
 	pending, err := a.client.PendingImports(ctx, sess)
 	if err != nil {
 		if ctx.Err() == nil && !a.isRevoked(err) {
@@ -134,6 +149,29 @@ func (a *Agent) catchUp(ctx context.Context, sess *edgeclient.Session, pipe *imp
 	for _, p := range pending {
 		pipe.Enqueue(importer.Request{ImportID: p.ImportID, ShaderID: p.ShaderID, ShaderName: p.ShaderName, Version: p.Version})
 	}
+}
+
+var reImportID = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
+// claimImport keeps one import to one bridge process: bridges of several Blenders share the cache
+// (and may share a device), and a resumed import another live bridge is working on must be left
+// to it. The lock file lives in <cache>/imports/; the OS drops it when its holder dies, so an
+// import of a killed bridge is free to resume. Where no lock can be taken the import runs.
+func (a *Agent) claimImport(id string) (func(), bool) {
+	if !reImportID.MatchString(id) {
+		return func() {}, true
+	}
+	dir := filepath.Join(a.cache.Dir(), "imports")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		a.log.Warn("cannot create the import lock directory", "err", err)
+		return func() {}, true
+	}
+	release, ok, err := download.TryLock(filepath.Join(dir, id+".lock"))
+	if err != nil {
+		a.log.Warn("cannot lock the import", "import_id", id, "err", err)
+		return func() {}, true
+	}
+	return release, ok
 }
 
 // accountEvery bounds how stale the add-on's account line can be when nothing else refreshes it
@@ -293,8 +331,19 @@ func (e *edgeAdapter) Redeem(ctx context.Context, id, token string) (string, sha
 	return r.DownloadURL, r.Delivery, nil
 }
 
+func (e *edgeAdapter) Redeliver(ctx context.Context, id string) (string, shaderpkg.Signed, error) {
+	r, err := e.c.Redeliver(ctx, e.s, id)
+	if err != nil {
+		return "", shaderpkg.Signed{}, translate(err)
+	}
+	return r.DownloadURL, r.Delivery, nil
+}
+
 func (e *edgeAdapter) Reissue(ctx context.Context, id string) (string, error) {
 	tok, err := e.c.Reissue(ctx, e.s, id)
+	if edgeclient.CodeOf(err) == edgeclient.CodeConflict {
+		return "", errors.Join(importer.ErrNotQueued, err) // redeemed already: a fresh delivery, not a token
+	}
 	if err != nil {
 		err = translate(err)
 		if errors.Is(err, importer.ErrTokenRejected) {

@@ -123,6 +123,9 @@ func Open(dir string, maxBytes int64) (*Cache, error) {
 	return c, nil
 }
 
+// Dir is the cache's directory.
+func (c *Cache) Dir() string { return c.dir }
+
 func (c *Cache) pkgDir() string       { return filepath.Join(c.dir, "pkg") }
 func (c *Cache) tmpDir() string       { return filepath.Join(c.dir, "tmp") }
 func (c *Cache) downloadsDir() string { return filepath.Join(c.dir, "downloads") }

@@ -46,3 +46,20 @@ func lockPart(ctx context.Context, path string) (release func(), err error) {
 		f.Close()
 	}
 }
+
+// TryLock takes an exclusive OS lock on path (created if needed) without waiting: ok is false
+// while another process holds it. The OS drops the lock when the holder dies (kill -9 included),
+// so a lock never outlives its bridge. release unlocks; the file stays (removing it could race
+// with a process that just opened it).
+func TryLock(path string) (release func(), ok bool, err error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, false, err
+	}
+	ok, err = tryLock(f)
+	if err != nil || !ok {
+		f.Close()
+		return nil, false, err
+	}
+	return func() { _ = unlock(f); f.Close() }, true, nil
+}

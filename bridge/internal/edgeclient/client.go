@@ -193,6 +193,27 @@ func (c *Client) Redeem(ctx context.Context, s *Session, importID, token string)
 	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery}, nil
 }
 
+// Redeliver asks for a fresh delivery of a redeemed but unfinished import of this device
+// (POST /v1/imports/{id}/delivery): the bridge resumes after a crash, a closed Blender or a lost
+// redeem answer. The edge re-checks the entitlement and puts the import back at redeemed.
+func (c *Client) Redeliver(ctx context.Context, s *Session, importID string) (Redemption, error) {
+	var out struct {
+		DownloadURL string           `json:"download_url"`
+		ExpiresAt   time.Time        `json:"expires_at"`
+		Delivery    shaderpkg.Signed `json:"delivery"`
+	}
+	err := c.deviceCall(ctx, s, func(jwt string) error {
+		return c.edgeCall(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/delivery", jwt, nil, &out)
+	})
+	if err != nil {
+		return Redemption{}, err
+	}
+	if out.DownloadURL == "" || out.Delivery.Payload == "" || out.Delivery.Sig == "" {
+		return Redemption{}, &Error{Code: CodeUnexpected, Msg: "delivery response lacks fields"}
+	}
+	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery}, nil
+}
+
 // Reissue asks for a fresh token for a queued import of this device (POST /v1/imports/{id}/token).
 func (c *Client) Reissue(ctx context.Context, s *Session, importID string) (string, error) {
 	var out struct {
@@ -227,6 +248,34 @@ func (c *Client) PendingImports(ctx context.Context, s *Session) ([]Pending, err
 	for _, r := range rows {
 		out = append(out, Pending{ImportID: r.ImportID, ShaderID: r.ShaderID, ShaderSlug: r.ShaderSlug,
 			ShaderName: r.ShaderName, Version: r.Version, ExpiresAt: r.ExpiresAt})
+	}
+	return out, nil
+}
+
+// Unfinished is an import this device redeemed earlier and did not finish.
+type Unfinished struct {
+	ImportID, ShaderID, ShaderSlug, ShaderName, Version, Status string
+	UpdatedAt                                                   time.Time
+}
+
+// UnfinishedImports lists this device's redeemed but unfinished imports (RPC unfinished_imports).
+func (c *Client) UnfinishedImports(ctx context.Context, s *Session) ([]Unfinished, error) {
+	var rows []struct {
+		ImportID   string    `json:"import_id"`
+		ShaderID   string    `json:"shader_id"`
+		ShaderSlug string    `json:"shader_slug"`
+		ShaderName string    `json:"shader_name"`
+		Version    string    `json:"version"`
+		Status     string    `json:"status"`
+		UpdatedAt  time.Time `json:"updated_at"`
+	}
+	if err := c.rpc(ctx, s, "unfinished_imports", map[string]any{}, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]Unfinished, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Unfinished{ImportID: r.ImportID, ShaderID: r.ShaderID, ShaderSlug: r.ShaderSlug,
+			ShaderName: r.ShaderName, Version: r.Version, Status: r.Status, UpdatedAt: r.UpdatedAt})
 	}
 	return out, nil
 }

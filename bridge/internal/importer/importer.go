@@ -22,22 +22,26 @@ import (
 )
 
 // Request is one import to carry out, from a Realtime message or from pending_imports (then
-// Token is empty and a fresh one is asked for).
+// Token is empty and a fresh one is asked for), or from unfinished_imports (Resume: it was
+// redeemed earlier, by a bridge that died or lost the answer, and a fresh delivery is asked for).
 type Request struct {
 	ImportID   string
 	Token      string
 	ShaderID   string
 	ShaderName string
 	Version    string
+	Resume     bool
 }
 
 // Edge is what the pipeline needs from the service. Implementations return *Failure for refusals
 // that end the import, ErrTokenRejected when the token is spent or expired, ErrGone when the import
-// is no longer this device's to do (cancelled, expired, revoked), and *Transient for errors worth
-// retrying once the network is back.
+// is no longer this device's to do (cancelled, expired, revoked), ErrNotQueued when Reissue finds
+// the import already redeemed, and *Transient for errors worth retrying once the network is back.
 type Edge interface {
 	Redeem(ctx context.Context, importID, token string) (downloadURL string, delivery shaderpkg.Signed, err error)
 	Reissue(ctx context.Context, importID string) (token string, err error)
+	// Redeliver gives a redeemed but unfinished import of this device a fresh delivery.
+	Redeliver(ctx context.Context, importID string) (downloadURL string, delivery shaderpkg.Signed, err error)
 	Report(ctx context.Context, importID, status string, progress int, code, message string) error
 }
 
@@ -106,6 +110,7 @@ func (t *Transient) Unwrap() error { return t.Err }
 var (
 	ErrTokenRejected = errors.New("importer: import token rejected")
 	ErrGone          = errors.New("importer: import no longer pending for this device")
+	ErrNotQueued     = errors.New("importer: import already redeemed")
 )
 
 // Config wires a Pipeline.
@@ -125,6 +130,9 @@ type Config struct {
 	MaxWait      time.Duration // default 30 s
 	Downloads    int           // download attempts per import (resume between them); default 3
 	StallTimeout time.Duration // a download with no progress for this long is resumed; default 60 s
+	// Claim takes an import for this process (nil: always). Bridges of several Blenders share the
+	// cache and may share a device: an import another live bridge is working on is left to it.
+	Claim func(importID string) (release func(), ok bool)
 }
 
 // Pipeline queues and runs imports.
@@ -212,7 +220,12 @@ func (p *Pipeline) Run(ctx context.Context) {
 				if !ok {
 					return
 				}
-				p.run(ctx, r)
+				if release, ok := p.claim(r.ImportID); ok {
+					p.run(ctx, r)
+					release()
+				} else {
+					p.cfg.Log.Info("import taken by another bridge; leaving it", "import_id", r.ImportID)
+				}
 				p.mu.Lock()
 				delete(p.known, r.ImportID)
 				p.mu.Unlock()
@@ -220,6 +233,13 @@ func (p *Pipeline) Run(ctx context.Context) {
 		})
 	}
 	wg.Wait()
+}
+
+func (p *Pipeline) claim(id string) (func(), bool) {
+	if p.cfg.Claim == nil {
+		return func() {}, true
+	}
+	return p.cfg.Claim(id)
 }
 
 func (p *Pipeline) next(ctx context.Context) (Request, bool) {
@@ -338,8 +358,13 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 }
 
 // redeem trades the token for a download URL and a signed delivery, asking for a fresh token
-// when the one we hold is spent or missing, and waiting out network trouble.
+// when the one we hold is spent or missing, and waiting out network trouble. An import that was
+// redeemed already (resumed after a crash, or our redeem answer was lost after its commit) asks
+// for a fresh delivery instead.
 func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (string, shaderpkg.Signed, error) {
+	if r.Resume {
+		return p.redeliver(ctx, r, log)
+	}
 	token := r.Token
 	var reissuedAt time.Time // when the token we hold came from Reissue (zero: from Realtime)
 	delay := p.cfg.Backoff
@@ -363,6 +388,9 @@ func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (str
 			token = "" // expired while we waited, or spent in transit: ask for a new one
 		case errors.Is(err, ErrTokenRejected):
 			return "", shaderpkg.Signed{}, &Failure{Code: CodeTokenExpired, Msg: "The import link was refused. Import again.", Err: err}
+		case errors.Is(err, ErrNotQueued):
+			log.Info("import already redeemed (an answer was lost); asking for a fresh delivery")
+			return p.redeliver(ctx, r, log)
 		case errors.As(err, &tr):
 			log.Info("edge unreachable; waiting", "err", err, "retry_in", delay)
 			if err := p.wait(ctx, max(delay, tr.After)); err != nil {
@@ -372,6 +400,26 @@ func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (str
 		default:
 			return "", shaderpkg.Signed{}, err
 		}
+	}
+}
+
+// redeliver asks for a fresh delivery of a redeemed but unfinished import, waiting out network trouble.
+func (p *Pipeline) redeliver(ctx context.Context, r Request, log *slog.Logger) (string, shaderpkg.Signed, error) {
+	delay := p.cfg.Backoff
+	for {
+		url, env, err := p.cfg.Edge.Redeliver(ctx, r.ImportID)
+		if err == nil {
+			return url, env, nil
+		}
+		var tr *Transient
+		if !errors.As(err, &tr) {
+			return "", shaderpkg.Signed{}, err
+		}
+		log.Info("edge unreachable; waiting", "err", err, "retry_in", delay)
+		if err := p.wait(ctx, max(delay, tr.After)); err != nil {
+			return "", shaderpkg.Signed{}, err
+		}
+		delay = min(delay*2, p.cfg.MaxWait)
 	}
 }
 

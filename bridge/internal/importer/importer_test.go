@@ -21,13 +21,16 @@ import (
 // cache and edge are exercised together in bridge/internal/agent's integration test.
 
 type fakeEdge struct {
-	mu        sync.Mutex
-	kr        *shaderpkg.SigningKeyring
-	sha       string
-	redeemErr []error // consumed one per Redeem call
-	reissues  int
-	reports   []string
-	otherID   bool
+	mu         sync.Mutex
+	kr         *shaderpkg.SigningKeyring
+	sha        string
+	redeemErr  []error // consumed one per Redeem call
+	reissues   int
+	reissueErr error // returned by every Reissue when set
+	redeemed   []string
+	redeliver  []string
+	reports    []string
+	otherID    bool
 }
 
 func (e *fakeEdge) Redeem(_ context.Context, id, token string) (string, shaderpkg.Signed, error) {
@@ -43,6 +46,18 @@ func (e *fakeEdge) Redeem(_ context.Context, id, token string) (string, shaderpk
 	if token == "" {
 		return "", shaderpkg.Signed{}, errors.New("empty token reached Redeem")
 	}
+	e.redeemed = append(e.redeemed, id)
+	return e.delivery(id)
+}
+
+func (e *fakeEdge) Redeliver(_ context.Context, id string) (string, shaderpkg.Signed, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.redeliver = append(e.redeliver, id)
+	return e.delivery(id)
+}
+
+func (e *fakeEdge) delivery(id string) (string, shaderpkg.Signed, error) {
 	did := id
 	if e.otherID {
 		did = "someone-else"
@@ -59,6 +74,9 @@ func (e *fakeEdge) Reissue(context.Context, string) (string, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.reissues++
+	if e.reissueErr != nil {
+		return "", e.reissueErr
+	}
 	return "fresh-token", nil
 }
 
@@ -191,7 +209,11 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-func (r *rig) start(t *testing.T, extract ExtractFunc) {
+func (r *rig) start(t *testing.T, extract ExtractFunc) { r.startFull(t, extract, nil) }
+
+func (r *rig) startWith(t *testing.T, claim func(string) (func(), bool)) { r.startFull(t, nil, claim) }
+
+func (r *rig) startFull(t *testing.T, extract ExtractFunc, claim func(string) (func(), bool)) {
 	if extract == nil {
 		extract = func(_ context.Context, zip, dir string, _ []shaderpkg.File) error {
 			return os.WriteFile(filepath.Join(dir, "material.blend"), []byte("blend"), 0o600)
@@ -204,7 +226,8 @@ func (r *rig) start(t *testing.T, extract ExtractFunc) {
 			}
 			return "DOWNLOAD_FAILED", true
 		},
-		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond, StallTimeout: 100 * time.Millisecond})
+		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond, StallTimeout: 100 * time.Millisecond,
+		Claim: claim})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.p.Run(ctx); close(done) }()
@@ -393,5 +416,65 @@ func TestStalledDownloadIsResumed(t *testing.T) {
 	}
 	if n := r.fetch.calls.Load(); n != 2 {
 		t.Fatalf("%d fetches, want the stalled one and its resumption", n)
+	}
+}
+
+// A bridge that comes back after dying mid-import (or a Blender that closed mid-download) asks
+// for a fresh delivery of its unfinished import instead of redeeming a spent token.
+func TestResumedImportAsksForAFreshDelivery(t *testing.T) {
+	r := newRig(t)
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", ShaderName: "Brushed Steel", Resume: true})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if r.edge.reissues != 0 || len(r.edge.redeemed) != 0 || !slices.Equal(r.edge.redeliver, []string{"i1"}) {
+		t.Fatalf("reissues %d, redeemed %v, redelivered %v", r.edge.reissues, r.edge.redeemed, r.edge.redeliver)
+	}
+	if got, want := r.edge.got(), []string{"downloading", "verifying", "importing", "done"}; !slices.Equal(got, want) {
+		t.Fatalf("reports %v, want %v", got, want)
+	}
+	// The package is in the cache now: a second resume (killed while Blender imported) skips the download.
+	r.p.Enqueue(Request{ImportID: "i2", Resume: true})
+	if s := r.final(t); s.Status != "done" || r.fetch.calls.Load() != 1 {
+		t.Fatalf("final %+v after %d fetches", s, r.fetch.calls.Load())
+	}
+}
+
+// The redeem answer was lost after its commit: the token is spent and the import is no longer
+// queued, so the bridge asks for a fresh delivery instead of giving up.
+func TestLostRedeemAnswerIsRedelivered(t *testing.T) {
+	r := newRig(t)
+	r.edge.redeemErr = []error{ErrTokenRejected}
+	r.edge.reissueErr = ErrNotQueued
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "spent"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if !slices.Equal(r.edge.redeliver, []string{"i1"}) {
+		t.Fatalf("redelivered %v", r.edge.redeliver)
+	}
+}
+
+// An import another live bridge holds is left to it.
+func TestClaimedImportIsLeftToItsBridge(t *testing.T) {
+	r := newRig(t)
+	r.p = nil
+	claimed := make(chan string, 4)
+	r.startWith(t, func(id string) (func(), bool) {
+		claimed <- id
+		return func() {}, id != "taken"
+	})
+	r.p.Enqueue(Request{ImportID: "taken", Resume: true})
+	if got := <-claimed; got != "taken" {
+		t.Fatalf("claimed %s", got)
+	}
+	r.p.Enqueue(Request{ImportID: "mine", Resume: true})
+	if s := r.final(t); s.ImportID != "mine" || s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if !slices.Equal(r.edge.redeliver, []string{"mine"}) || len(r.edge.got()) != 4 {
+		t.Fatalf("redelivered %v, reports %v", r.edge.redeliver, r.edge.got())
 	}
 }

@@ -16,6 +16,11 @@ describe("describeImport", () => {
     expect(v.label).toContain("hash differs");
     expect(v.hint).toMatch(/Import again/);
   });
+  it("explains an import the server ended because Blender stopped working on it", () => {
+    const v = describeImport(row({ status: "failed", error_code: "IMPORT_STALLED", error_message: "Blender stopped" }));
+    expect(v.tone).toBe("error");
+    expect(v.hint).toMatch(/Open Blender and import again/);
+  });
   it("has a generic remedy for unknown codes", () => {
     expect(remedyFor("SOMETHING_NEW")).toMatch(/Try again/);
   });

@@ -160,7 +160,8 @@ func operator(pool *pgxpool.Pool) storage.Operator {
 
 // maintain runs the periodic SQL jobs every `every`: expiring queued imports, failing redeemed
 // imports without progress for `stall` (IMPORT_STALLED), announcing silent devices, pruning full
-// rate-limit buckets. Every instance may run them; they are idempotent. The
+// rate-limit buckets, pairing grants and import tokens an hour past their expiry. Every
+// instance may run them; they are idempotent. The
 // startup jobs (marking the library's products) run at once and then each tick until they
 // succeed, so a database that is down at start delays them instead of stopping the edge.
 func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, every, stall time.Duration, startup ...func(context.Context) error) {
@@ -190,6 +191,7 @@ func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, every, 
 			{"select public.fail_stalled_imports($1)", []any{stall}},
 			{"select public.sweep_offline_devices()", nil},
 			{"select public.prune_rate_limits()", nil},
+			{"select * from public.prune_pairing_and_tokens()", nil},
 		} {
 			c, cancel := context.WithTimeout(ctx, 10*time.Second)
 			if _, err := pool.Exec(c, j.q, j.args...); err != nil && ctx.Err() == nil {

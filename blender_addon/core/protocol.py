@@ -76,6 +76,11 @@ def encode(type_: str, **fields) -> bytes:
     return line
 
 
+def _not_json(name: str):
+    """NaN, Infinity and -Infinity are Python extensions, not JSON."""
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode(line: bytes | str) -> Message:
     """Parses one inbound line. Raises ProtocolError for malformed input."""
     if isinstance(line, str):
@@ -83,12 +88,15 @@ def decode(line: bytes | str) -> Message:
     if len(line) > MAX_LINE:
         raise ProtocolError("LINE_TOO_LONG", "line exceeds 1 MiB")
     try:
-        obj = json.loads(line.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        obj = json.loads(line.decode("utf-8"), parse_constant=_not_json)
+    except (UnicodeDecodeError, ValueError) as e:
         raise ProtocolError("MALFORMED", f"not JSON: {e}") from None
+    except RecursionError:  # deeply nested arrays: the json module recurses per level
+        raise ProtocolError("MALFORMED", "JSON nested too deeply") from None
     if not isinstance(obj, dict):
         raise ProtocolError("MALFORMED", "not a JSON object")
-    if obj.get("v") != VERSION:
+    # The integer 1, as the bridge reads it: not true, not 1.0 (both equal 1 in Python).
+    if type(obj.get("v")) is not int or obj["v"] != VERSION:
         raise ProtocolError("UNSUPPORTED_VERSION", f"protocol version {obj.get('v')!r}")
     type_ = obj.get("type")
     if not isinstance(type_, str) or not type_:

@@ -5,7 +5,7 @@
 # With CI=true a missing Blender, bpy or bridge build fails the suite instead of skipping.
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
-ensure_pip pytest==8.3.4
+ensure_pip pytest==8.3.4 hypothesis==6.170.15
 # bpy from PyPI needs exactly the Python of its Blender (3.11 for 4.2-5.0); its own venv keeps
 # numpy & co. out of the system Python.
 BPY_VERSION=5.0.1

@@ -67,27 +67,32 @@ alter table public.stripe_events enable row level security;
 -- No policies: only the service connection reads or writes webhook bookkeeping.
 
 -- Entitlement -----------------------------------------------------------------------------------
+-- plpgsql, not `language sql`: a sql security definer function is never inlined and is planned
+-- again on every call, while plpgsql caches its plans per session. Minting an import calls these
+-- twice (resolve_import_target, create_import): 0.53 -> 0.25 ms for resolve_import_target.
 create function public.has_active_subscription(p_user uuid) returns boolean
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.subscriptions s
     where s.user_id = p_user
       and s.status in ('active', 'trialing')
       and (s.current_period_end is null or s.current_period_end > now())
-  )
-$$;
+  );
+end $$;
 
 -- A user may import a shader when it is published and either free or covered by a subscription.
 create function public.has_entitlement(p_user uuid, p_shader uuid) returns boolean
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.shaders sh
     where sh.id = p_shader and sh.published
       and (sh.is_free or public.has_active_subscription(p_user))
-  )
-$$;
+  );
+end $$;
 
 -- Users may ask about themselves only; the edge (service connection) may ask about anyone.
 revoke execute on function public.has_active_subscription(uuid) from public, anon, authenticated;
@@ -104,3 +109,27 @@ as $$
 $$;
 revoke execute on function public.my_entitlement() from public, anon;
 grant execute on function public.my_entitlement() to authenticated;
+
+-- What a signed-in client (the Blender add-on through its bridge) shows about its account: the
+-- e-mail it is connected as and one word for the subscription. auth.users is not readable by API
+-- roles, so this reviewed definer function hands out the caller's own e-mail and nothing else.
+--   subscription: 'active' | 'trialing' (imports allowed), 'past_due' (payment overdue),
+--                 'canceled' (the latest subscription ended), 'inactive' (none, or other states)
+create function public.my_account() returns table (email text, subscription text)
+language sql stable security definer set search_path = ''
+as $$
+  select u.email::text,
+         case
+           when public.has_active_subscription(u.id) then
+             (select s.status from public.subscriptions s
+               where s.user_id = u.id and s.status in ('active', 'trialing')
+               order by s.status = 'active' desc, s.updated_at desc limit 1)
+           else coalesce((select case when s.status in ('past_due', 'canceled') then s.status end
+                            from public.subscriptions s where s.user_id = u.id
+                            order by s.updated_at desc limit 1), 'inactive')
+         end
+  from auth.users u
+  where u.id = auth.uid()
+$$;
+revoke execute on function public.my_account() from public, anon;
+grant execute on function public.my_account() to authenticated;

@@ -3,10 +3,14 @@
 --   device:<device_id> import requests carrying single-use tokens (that device's JWT only)
 -- Clients only receive; every message is sent by the database (realtime.send) or the edge.
 
+-- A policy matches a stored message only on the topic being joined (row topic = realtime.topic()):
+-- otherwise a session authorised for its own topic could read every stored message of every topic,
+-- device topics' import tokens included. Realtime's join probe is a row of the joined topic.
 create policy "Users can receive broadcasts on their own user topic" on realtime.messages
   for select to authenticated
   using (
     realtime.messages.extension = 'broadcast'
+    and realtime.messages.topic = (select realtime.topic())
     and (select realtime.topic()) = 'user:' || (select auth.uid())::text
     and (select public.current_device_id()) is null
   );
@@ -15,6 +19,7 @@ create policy "Devices can receive broadcasts on their own device topic" on real
   for select to authenticated
   using (
     realtime.messages.extension = 'broadcast'
+    and realtime.messages.topic = (select realtime.topic())
     and (select realtime.topic()) = 'device:' || (select public.current_device_id())::text
     and exists (
       select 1 from public.devices d
@@ -38,7 +43,10 @@ $$;
 create trigger subscriptions_broadcast after insert or update on public.subscriptions
   for each row execute function public.subscriptions_broadcast();
 
--- A revoked device's bridge is told at once; its JWT stops working at the next refresh.
+-- A revoked device's bridge is told at once; its JWT stops working at the next refresh. Its
+-- imports end too, since it can no longer report them: cancelled where the state machine allows,
+-- failed once Blender had them (importing ends only in done or failed); its unspent tokens are
+-- voided.
 create function public.devices_broadcast() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
@@ -48,9 +56,15 @@ begin
                           'device_revoked', 'device:' || new.id::text, true);
     perform realtime.send(jsonb_build_object('device_id', new.id, 'online', false, 'revoked', true),
                           'device_status', 'user:' || new.user_id::text, true);
-    update public.imports set status = 'cancelled', error_code = 'DEVICE_REVOKED',
+    update public.imports
+       set status = case when status = 'importing' then 'failed'::public.import_status
+                         else 'cancelled'::public.import_status end,
+           error_code = 'DEVICE_REVOKED',
            error_message = 'This Blender was disconnected from your account.'
-     where device_id = new.id and status = 'queued';
+     where device_id = new.id
+       and status in ('queued', 'redeemed', 'downloading', 'verifying', 'importing');
+    update public.import_tokens set voided_at = now()
+     where device_id = new.id and redeemed_at is null and voided_at is null;
   end if;
   return null;
 end

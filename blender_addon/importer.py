@@ -12,7 +12,8 @@ import os
 import bpy  # first: the bpy module from PyPI provides bmesh only once bpy is imported
 import bmesh  # noqa: E402
 
-from .core import assignment, provenance
+from . import octane_graph
+from .core import assignment, octane, provenance
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,10 @@ def _import(f: dict, context) -> dict:
         )
         if name is not None:
             mat, reused = bpy.data.materials[name], True
+    octane_note = ""
     if mat is None:
         mat = _append(blend_path, material_name, package_dir)
+        octane_note = _fit_octane(mat, package_dir)
     mat[provenance.SHADER_ID] = shader_id
     mat[provenance.VERSION] = version
     mat[provenance.IMPORT_ID] = import_id
@@ -75,6 +78,7 @@ def _import(f: dict, context) -> dict:
     message = plan.message(mat.name)
     if reused:
         message += " Reused the material already in this file."
+    message += octane_note
     engine = context.scene.render.engine
     if engine != OCTANE_ENGINE:
         message += (
@@ -126,10 +130,16 @@ def _append(blend_path: str, material_name: str, package_dir: str):
     return mat
 
 
+def _node_groups(tree):
+    return [n.node_tree for n in tree.nodes if getattr(n, "node_tree", None) is not None]
+
+
 def _strip_scripted_drivers(mat) -> None:
     """Drops drivers with Python expressions: they would run code when the material evaluates
-    (publishing refuses them too; this covers a file that slipped through)."""
-    for idblock in (mat, mat.node_tree):
+    (publishing refuses them too; this covers a file that slipped through). Covers the material,
+    its node tree and every node group it uses, however deeply nested."""
+    trees = octane.closure([mat.node_tree], _node_groups, key=lambda t: t.as_pointer())
+    for idblock in [mat] + trees:
         ad = getattr(idblock, "animation_data", None) if idblock is not None else None
         if ad is None:
             continue
@@ -154,6 +164,106 @@ def _resolve_image(img, package_dir: str) -> None:
         # Never read files outside the package, even if the .blend asks for them.
         log.warning("texture %r not in the package; left unresolved", img.filepath)
         img.filepath = ""
+
+
+def _fit_octane(mat, package_dir: str) -> str:
+    """Inside OctaneBlender (detected, never assumed) makes the appended material's Octane graph
+    usable: rebuilds it from the ``octane_graph`` recipe when the stored nodes do not fit the
+    installed release, and points every Octane image node at the package's file in the cache.
+    Without OctaneBlender nothing changes (stock Blender keeps the nodes for later). Runs inside
+    the import's undo step. Returns a sentence for the reply message ("" when nothing to say)."""
+    if mat.node_tree is None or not octane_graph.installed():
+        return ""
+    nt = mat.node_tree
+    recipe = octane_graph.recipe_of(mat)
+    note = ""
+    if recipe is not None:
+        try:
+            reasons = octane_graph.mismatches(nt, recipe)
+        except (KeyError, TypeError, AttributeError) as e:
+            reasons = [f"the recipe cannot be compared ({e})"]
+        if reasons:
+            note = _rebuild_octane(mat, recipe, package_dir, reasons)
+    _repoint_octane_images(nt, recipe, package_dir)
+    return note
+
+
+def _rebuild_octane(mat, recipe, package_dir: str, reasons) -> str:
+    why = octane.summary(reasons)
+    missing = octane_graph.missing_types(recipe)
+    if missing:
+        log.warning("%s: the Octane graph does not fit this OctaneBlender (%s), and it has no %s; kept as stored",
+                    mat.name, why, ", ".join(missing))
+        return " Its Octane nodes do not fit this OctaneBlender version, which lacks " + ", ".join(missing) + "."
+    log.info("%s: rebuilding the Octane graph from its recipe: %s", mat.name, why)
+    try:
+        octane_graph.replace(mat.node_tree, recipe, lambda path, cs: _package_image(package_dir, path, cs))
+    except Exception as e:  # a recipe this release cannot take (bad input name, value shape, ...)
+        log.warning("%s: the Octane graph could not be rebuilt (%s: %s); kept as stored", mat.name, type(e).__name__, e)
+        return " Its Octane nodes do not fit this OctaneBlender version and could not be rebuilt."
+    left = octane_graph.mismatches(mat.node_tree, recipe)
+    if left:
+        log.warning("%s: the rebuilt Octane graph still differs from its recipe: %s", mat.name, octane.summary(left))
+    return " Rebuilt its Octane nodes for this OctaneBlender version."
+
+
+def _is_octane_image_node(node) -> bool:
+    """An Octane node whose class has an ``image`` pointer (OctaneBlender's image nodes send the
+    file of that image datablock). Blender's own image nodes are left to _resolve_image."""
+    if node.bl_idname.startswith("ShaderNode") or node.bl_idname == "NodeUndefined":
+        return False
+    prop = node.bl_rna.properties.get("image")
+    return prop is not None and prop.type == "POINTER" and getattr(prop.fixed_type, "identifier", "") == "Image"
+
+
+def _image_in_package(img, package_dir: str) -> bool:
+    if img.packed_file is not None:
+        return True
+    if not img.filepath:
+        return False
+    path = bpy.path.abspath(img.filepath)
+    return os.path.isfile(path) and _inside(path, package_dir)
+
+
+def _repoint_octane_images(nt, recipe, package_dir: str) -> None:
+    """Octane image nodes normally show the fallback's image datablocks, which _resolve_image
+    already pointed at the cache; a node whose image is unset or elsewhere gets the file its
+    recipe names, inside the package (never outside)."""
+    specs = octane.image_specs(recipe) if recipe is not None else {}
+    for node in nt.nodes:
+        if not _is_octane_image_node(node):
+            continue
+        img = node.image
+        if img is not None and _image_in_package(img, package_dir):
+            continue
+        nid = node.name[len(octane_graph.NODE_PREFIX):] if node.name.startswith(octane_graph.NODE_PREFIX) else None
+        spec = specs.get(nid)
+        found = _package_image(package_dir, *spec) if spec else None
+        if found is not None:
+            node.image = found
+        else:
+            log.warning("Octane node %r shows no image in the package (%s)", node.name,
+                        spec[0] if spec else "the recipe names none")
+
+
+def _package_image(package_dir: str, rel_path: str, colorspace: str = "sRGB"):
+    """The image datablock for a package-relative file: one already showing that file, else the
+    file loaded with the recipe's colour space. None when the name leaves the package or the
+    file is not there."""
+    path = octane.package_file(package_dir, rel_path)
+    if path is None or not os.path.isfile(path):
+        log.warning("recipe image %r is not a file in the package", rel_path)
+        return None
+    for img in bpy.data.images:
+        if img.library is None and img.packed_file is None and img.filepath and \
+                os.path.realpath(bpy.path.abspath(img.filepath)) == path:
+            return img
+    img = bpy.data.images.load(path, check_existing=False)
+    try:
+        img.colorspace_settings.name = colorspace
+    except TypeError:  # a colour space this Blender's OCIO config does not have
+        log.warning("colour space %r unknown here; %s keeps %s", colorspace, img.name, img.colorspace_settings.name)
+    return img
 
 
 def _view_layer(context):

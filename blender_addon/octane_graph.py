@@ -36,8 +36,15 @@ def recipe_of(mat):
 def installed():
     """True when OctaneBlender's node classes are registered in this Blender (detected, never
     assumed: a stock Blender keeps Octane nodes as NodeUndefined)."""
-    cls = getattr(bpy.types, "OctaneUniversalMaterial", None)
-    return isinstance(cls, type) and issubclass(cls, bpy.types.Node)
+    # Node classes registered from Python are not attributes of bpy.types (getattr finds
+    # nothing even while OctaneBlender is enabled); Blender's RNA lookup finds them.
+    return bpy.types.Node.bl_rna_get_subclass_py("OctaneUniversalMaterial") is not None
+
+
+def missing_types(recipe):
+    """The recipe's node idnames this Blender does not define (a rebuild needs none missing)."""
+    types = sorted({n["type"] for n in recipe["nodes"]})
+    return [t for t in types if bpy.types.Node.bl_rna_get_subclass(t) is None]
 
 
 def _layout(recipe):
@@ -85,8 +92,9 @@ def build(nt, recipe, image_for, x=-300, y=900):
 
 def mismatches(nt, recipe):
     """Why the stored Octane graph does not fit this Blender's Octane classes, as sentences
-    (empty when it fits): a node that stayed undefined, another idname, a recipe input or link
-    the live node does not have."""
+    (empty when it fits): a node that stayed undefined, another idname, a socket whose class this
+    release does not define, a recipe input or link the live node does not have, an ALL output
+    not fed by the recipe's output node."""
     out = []
     for n in recipe["nodes"]:
         node = nt.nodes.get(NODE_PREFIX + n["id"])
@@ -96,6 +104,9 @@ def mismatches(nt, recipe):
         if node.bl_idname != n["type"]:
             out.append("node %s is %s, not %s" % (n["id"], node.bl_idname, n["type"]))
             continue
+        undefined = [s.name for s in list(node.inputs) + list(node.outputs) if s.bl_idname == "NodeSocketUndefined"]
+        if undefined:
+            out.append("node %s has sockets this release does not define (%s)" % (n["id"], ", ".join(undefined[:3])))
         for name in n.get("inputs", {}):
             sock = node.inputs.get(name)
             if sock is None or sock.bl_idname == "NodeSocketUndefined" or not hasattr(sock, "default_value"):
@@ -105,6 +116,12 @@ def mismatches(nt, recipe):
         sock = dst.inputs.get(link["input"]) if dst is not None else None
         if sock is None or not any(l.from_node.name == NODE_PREFIX + link["from"] for l in sock.links):
             out.append("link %s -> %s.%s is missing" % (link["from"], link["to"], link["input"]))
+    output = nt.nodes.get(OUTPUT_NAME)
+    root = NODE_PREFIX + recipe["output"]["node"]
+    if output is None or output.bl_idname != "ShaderNodeOutputMaterial":
+        out.append("the ALL output is missing")
+    elif not any(l.from_node.name == root for l in output.inputs["Surface"].links):
+        out.append("the ALL output is not fed by node %s" % recipe["output"]["node"])
     return out
 
 
@@ -113,3 +130,29 @@ def remove(nt, recipe):
     names = {NODE_PREFIX + n["id"] for n in recipe["nodes"]} | {OUTPUT_NAME}
     for node in [n for n in nt.nodes if n.name in names or (n.bl_idname == "ShaderNodeOutputMaterial" and n.target == "ALL")]:
         nt.nodes.remove(node)
+
+
+def replace(nt, recipe, image_for):
+    """Swaps the stored Octane graph (the recipe's nodes and the ALL output) for one built from
+    the recipe by ``build``, where the stored ALL output stood. All or nothing: if building fails,
+    what was built is removed, the stored graph is left as it was and the exception propagates."""
+    names = {NODE_PREFIX + n["id"] for n in recipe["nodes"]} | {OUTPUT_NAME}
+    old = [n for n in nt.nodes if n.name in names or (n.bl_idname == "ShaderNodeOutputMaterial" and n.target == "ALL")]
+    anchor = nt.nodes.get(OUTPUT_NAME) or next((n for n in old if n.bl_idname == "ShaderNodeOutputMaterial"), None)
+    x, y = (anchor.location.x - 300, anchor.location.y) if anchor is not None else (-300, 900)
+    stored = []
+    for i, node in enumerate(old):
+        stored.append((node, node.name))
+        node.name = "Stored %d %s" % (i, node.name)
+    before = {n.name for n in nt.nodes}
+    try:
+        output = build(nt, recipe, image_for, x=x, y=y)
+    except Exception:
+        for node in [n for n in nt.nodes if n.name not in before]:
+            nt.nodes.remove(node)
+        for node, name in stored:
+            node.name = name
+        raise
+    for node, _ in stored:
+        nt.nodes.remove(node)
+    return output

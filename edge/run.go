@@ -47,7 +47,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	h, cleanup, err := build(ctx, cfg, log)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Metrics have their own listener (METRICS_ADDR, loopback by default), never the API port.
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		mctx, stopMetrics := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := serve(mctx, mln, httpapi.MetricsHandler(reg), log.With("listener", "metrics")); err != nil {
+				log.Error("metrics listener", "err", err)
+			}
+		}()
+		defer func() { stopMetrics(); <-done }()
+	}
+	h, cleanup, err := build(ctx, cfg, log, reg)
 	if err != nil {
 		ln.Close()
 		return err
@@ -57,7 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 // build wires the dependencies; cleanup closes them.
-func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handler, func(), error) {
+func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *prometheus.Registry) (http.Handler, func(), error) {
 	tokens, err := token.ParseKeyring(cfg.ImportTokenKeys)
 	if err != nil {
 		return nil, nil, err
@@ -98,8 +117,6 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (http.Handl
 		limits, closeLimits = r, func() { _ = r.Close() }
 		log.Info("rate limits in Redis")
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	d := httpapi.Deps{
 		DB: pool, Log: log, JWTs: jwts, Tokens: tokens, Delivery: signer,
 		Limiter: ratelimit.Limiter{Store: limits}, Pepper: cfg.APIKeyPepper,

@@ -15,6 +15,8 @@ import (
 // Config is everything the edge reads from its environment.
 type Config struct {
 	Addr        string // EDGE_ADDR
+	MetricsAddr string // METRICS_ADDR: the /metrics listener (default a free loopback port; "off" disables), never the API port
+	Production  bool   // EDGE_ENV=production, or unset with a non-loopback EDGE_URL: development secrets are refused
 	EdgeURL     string // EDGE_URL: iss of device JWTs
 	SiteURL     string // SITE_URL: the only CORS origin, pairing verification page
 	DatabaseURL string // DATABASE_URL
@@ -59,6 +61,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	c := Config{
 		Addr:                get("EDGE_ADDR", "127.0.0.1:8787"),
+		MetricsAddr:         get("METRICS_ADDR", "127.0.0.1:0"),
 		EdgeURL:             strings.TrimRight(get("EDGE_URL", "http://127.0.0.1:8787"), "/"),
 		SiteURL:             strings.TrimRight(get("SITE_URL", ""), "/"),
 		DatabaseURL:         get("DATABASE_URL", ""),
@@ -93,6 +96,19 @@ func Load(getenv func(string) string) (Config, error) {
 		if v == "" {
 			errs = append(errs, fmt.Errorf("%s is required", k))
 		}
+	}
+	if c.MetricsAddr == "off" {
+		c.MetricsAddr = ""
+	} else if c.MetricsAddr == c.Addr {
+		errs = append(errs, errors.New("METRICS_ADDR: must not be the API address (EDGE_ADDR)"))
+	}
+	prod, err := isProduction(get("EDGE_ENV", ""), c.EdgeURL)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	c.Production = prod
+	if prod {
+		errs = append(errs, refuseDevSecrets(getenv)...)
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		errs = append(errs, errors.New("REDIS_URL: a redis:// or rediss:// URL"))
@@ -159,7 +175,8 @@ func maskURL(s string) string {
 // LogValue is what slog prints: no secret ever appears.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("addr", c.Addr), slog.String("edge_url", c.EdgeURL), slog.String("site_url", c.SiteURL),
+		slog.String("addr", c.Addr), slog.String("metrics_addr", c.MetricsAddr), slog.Bool("production", c.Production),
+		slog.String("edge_url", c.EdgeURL), slog.String("site_url", c.SiteURL),
 		slog.String("database_url", maskURL(c.DatabaseURL)), slog.String("supabase_url", c.SupabaseURL),
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("service_role_key", mask(c.ServiceKey)),
 		slog.String("import_token_keys", mask(c.ImportTokenKeys)), slog.String("manifest_signing_keys", mask(c.ManifestSigningKeys)),

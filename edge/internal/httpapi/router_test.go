@@ -3,11 +3,13 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/apikey"
 )
@@ -236,7 +238,7 @@ func TestSpoofedForwardedForKeepsTheBucket(t *testing.T) {
 }
 
 func TestCrossCuttingHeaders(t *testing.T) {
-	en := newEnv(t)
+	en := newEnv(t, func(d *Deps) { d.Registry = prometheus.NewRegistry() })
 	r := en.do(http.MethodGet, "/healthz", "", nil, "Origin", siteURL)
 	if r.H.Get("Access-Control-Allow-Origin") != siteURL || r.H.Get("X-Content-Type-Options") != "nosniff" ||
 		r.H.Get("X-Frame-Options") != "DENY" || r.H.Get("Cache-Control") != "no-store" || r.H.Get("X-Request-Id") == "" {
@@ -262,8 +264,14 @@ func TestCrossCuttingHeaders(t *testing.T) {
 	if r := en.do(http.MethodGet, "/readyz", "", nil); r.Code != 200 {
 		t.Fatalf("readyz %d", r.Code)
 	}
-	if r := en.do(http.MethodGet, "/metrics", "", nil); r.Code != 200 || !strings.Contains(string(r.Body), "edge_http_requests_total") {
-		t.Fatalf("metrics %d", r.Code)
+	// Metrics are not on the API port; the separate metrics handler serves the router's registry.
+	if r := en.do(http.MethodGet, "/metrics", "", nil); r.Code != 404 || r.errCode(t) != "NOT_FOUND" {
+		t.Fatalf("metrics on the API port: %d %s", r.Code, r.Body)
+	}
+	rec := httptest.NewRecorder()
+	MetricsHandler(en.d.Registry).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "edge_http_requests_total") {
+		t.Fatalf("metrics handler %d", rec.Code)
 	}
 }
 

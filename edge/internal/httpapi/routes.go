@@ -26,7 +26,7 @@ type Limit int
 const (
 	LimitOpen   Limit = iota // limited; a limiter outage lets requests through (logged)
 	LimitClosed              // limited; a limiter outage refuses requests (token mint and redemption)
-	LimitNone                // not limited (health, metrics, Stripe webhook)
+	LimitNone                // not limited (health, Stripe webhook)
 )
 
 // Route is one row of the route table: every route has a scope (or Public) and a limit.
@@ -48,7 +48,6 @@ func (a *api) routes() []Route {
 	return []Route{
 		{http.MethodGet, "/healthz", Public, LimitNone, a.healthz},
 		{http.MethodGet, "/readyz", Public, LimitNone, a.readyz},
-		{http.MethodGet, "/metrics", Public, LimitNone, a.metrics()},
 
 		{http.MethodPost, "/v1/devices/authorize", Public, LimitOpen, a.deviceAuthorize},
 		{http.MethodPost, "/v1/devices/token", Public, LimitClosed, a.deviceToken},

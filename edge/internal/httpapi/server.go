@@ -267,8 +267,13 @@ func (a *api) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
-func (a *api) metrics() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+// MetricsHandler serves GET /metrics (Prometheus text) from reg, the registry given to New. The
+// edge mounts it on its own listener (METRICS_ADDR, loopback by default), never on the API port:
+// route names, status counts and process details are for the operator's scraper, not the public.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return mux
 }
 
 func unavailable(c echo.Context) error {

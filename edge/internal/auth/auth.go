@@ -4,9 +4,12 @@
 package auth
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -130,6 +133,9 @@ func (j *JWTs) Verify(raw string, now time.Time) (Principal, error) {
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
+	if err := exactClaims(raw); err != nil {
+		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
 	if c.Role != "authenticated" {
 		return Principal{}, fmt.Errorf("%w: role %q", ErrInvalid, c.Role)
 	}
@@ -148,6 +154,40 @@ func (j *JWTs) Verify(raw string, now time.Time) (Principal, error) {
 	}
 	scopes := slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return !slices.Contains(DeviceScopes(), s) })
 	return Principal{Kind: Device, UserID: user, DeviceID: dev, Platform: c.Platform, Scopes: scopes}, nil
+}
+
+// claimNames are the claims Verify reads. encoding/json matches them case-insensitively and
+// golang-jwt reads a quoted exp as a number; PostgREST and Realtime do neither. A token with
+// "Role" beside "role", or "DEVICE_ID" beside "device_id", would be one principal here and
+// another there, so such tokens are refused (found by FuzzVerifyClaims).
+var claimNames = []string{"sub", "aud", "exp", "nbf", "iat", "iss", "jti", "role", "session_id", "device_id", "scopes", "platform"}
+
+// exactClaims checks the signed payload of raw (already verified) for claims spelled in
+// another case and for an exp that is not a JSON number.
+func exactClaims(raw string) error {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return errors.New("token segments")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for k := range m {
+		for _, n := range claimNames {
+			if k != n && strings.EqualFold(k, n) {
+				return fmt.Errorf("claim %q is spelled like %q", k, n)
+			}
+		}
+	}
+	if e := m["exp"]; len(e) == 0 || (e[0] != '-' && (e[0] < '0' || e[0] > '9')) {
+		return errors.New("exp is not a number")
+	}
+	return nil
 }
 
 // MintDevice signs a Supabase-compatible device JWT (RLS reads sub and device_id). Its session_id

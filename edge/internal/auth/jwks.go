@@ -130,7 +130,8 @@ func parseJWK(k jwk) (any, error) {
 			return nil, err
 		}
 		e, err := b64int(k.E)
-		if err != nil || !e.IsInt64() {
+		// crypto/rsa verifies only with an odd exponent in [3, 2^31-1]; refuse others here.
+		if err != nil || !e.IsInt64() || e.Int64() < 3 || e.Int64() > 1<<31-1 || e.Bit(0) == 0 {
 			return nil, errors.New("auth: bad RSA exponent")
 		}
 		if n.BitLen() < 2048 {

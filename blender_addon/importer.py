@@ -174,6 +174,14 @@ def _fit_octane(mat, package_dir: str) -> str:
     the import's undo step. Returns a sentence for the reply message ("" when nothing to say)."""
     if mat.node_tree is None or not octane_graph.installed():
         return ""
+    try:
+        return _fit_octane_graph(mat, package_dir)
+    except Exception:  # never fail an import that has put its material in the file over this
+        log.exception("%s: the Octane graph could not be checked", mat.name)
+        return " Its Octane nodes could not be checked for this OctaneBlender version (see the log)."
+
+
+def _fit_octane_graph(mat, package_dir: str) -> str:
     nt = mat.node_tree
     recipe = octane_graph.recipe_of(mat)
     note = ""
@@ -190,7 +198,11 @@ def _fit_octane(mat, package_dir: str) -> str:
 
 def _rebuild_octane(mat, recipe, package_dir: str, reasons) -> str:
     why = octane.summary(reasons)
-    missing = octane_graph.missing_types(recipe)
+    try:
+        missing = octane_graph.missing_types(recipe)
+    except (KeyError, TypeError) as e:
+        log.warning("%s: the Octane graph does not fit this OctaneBlender (%s) and its recipe is unreadable (%s)", mat.name, why, e)
+        return " Its Octane nodes do not fit this OctaneBlender version and could not be rebuilt."
     if missing:
         log.warning("%s: the Octane graph does not fit this OctaneBlender (%s), and it has no %s; kept as stored",
                     mat.name, why, ", ".join(missing))

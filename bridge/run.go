@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/agent"
+	"github.com/octanebridge/octane-bridge/bridge/internal/cache"
 	"github.com/octanebridge/octane-bridge/bridge/internal/doctor"
 	"github.com/octanebridge/octane-bridge/bridge/internal/httpx"
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
@@ -39,8 +40,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("built with invalid trusted keys: %w", err)
 	}
 	cacheDir := getenv("OCTANE_BRIDGE_CACHE_DIR")
+	var cacheErr error
 	if cacheDir == "" {
-		cacheDir = agent.CacheDirDefault()
+		cacheDir, cacheErr = agent.CacheDirDefault()
 	}
 	kc := keychain.New("octane-bridge", filepath.Join(cacheDir, "credentials"))
 	hc := httpx.NewClient(30 * time.Second)
@@ -69,6 +71,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 
+	// The cache directory also holds the log and the credential file: it must be this user's own.
+	if cacheErr != nil {
+		return cacheErr
+	}
+	if err := cache.CheckDir(cacheDir); err != nil {
+		return fmt.Errorf("refusing the cache directory: %w", err)
+	}
 	lw, err := logfile.Open(filepath.Join(cacheDir, "logs", "bridge.log"), 5<<20, 3)
 	if err != nil {
 		return fmt.Errorf("cannot open the log file: %w", err)

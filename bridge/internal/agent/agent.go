@@ -451,11 +451,13 @@ func (a *Agent) stopLink() {
 	}
 }
 
-// cacheDirDefault is the per-user cache location: <UserCacheDir>/octane-bridge.
-func CacheDirDefault() string {
+// CacheDirDefault is the per-user cache location: <UserCacheDir>/octane-bridge. There is no
+// fallback to the system temp directory: it is shared by every local user, and a package
+// another user planted there would be handed to Blender.
+func CacheDirDefault() (string, error) {
 	d, err := os.UserCacheDir()
-	if err != nil {
-		d = os.TempDir()
+	if err != nil || d == "" {
+		return "", fmt.Errorf("no per-user cache directory (%v): set OCTANE_BRIDGE_CACHE_DIR or the add-on's cache folder", err)
 	}
-	return filepath.Join(d, "octane-bridge")
+	return filepath.Join(d, "octane-bridge"), nil
 }

@@ -72,6 +72,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Extract: func(ctx context.Context, zip, dir string, files []shaderpkg.File) error {
 			return extract.Extract(ctx, zip, dir, extract.DefaultLimits(), files)
 		},
+		Verify:   extract.VerifyTree,
 		Classify: classify,
 		Blender:  a,
 		Notify:   a,

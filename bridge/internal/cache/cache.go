@@ -31,6 +31,7 @@ const (
 	CodeInvalidKey = "CACHE_INVALID_KEY" // the key is not a lowercase hex SHA-256
 	CodeIO         = "CACHE_IO"          // the file system refused (full disk, permissions)
 	CodeFill       = "CACHE_FILL_FAILED" // fill returned an error (wrapped; its own code is kept by errors.As)
+	CodeUnsafeDir  = "CACHE_UNSAFE_DIR"  // the directory belongs to another user or others may write to it
 )
 
 // Error is the one error type of this package.
@@ -89,7 +90,10 @@ var reSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // stays fast). maxBytes <= 0 means no size cap. Several bridges may share a directory.
 func Open(dir string, maxBytes int64) (*Cache, error) {
 	c := &Cache{dir: dir, max: maxBytes, items: map[string]*item{}, pins: map[string]int{}, inflight: map[string]chan struct{}{}}
-	for _, d := range []string{dir, c.pkgDir(), c.tmpDir(), c.downloadsDir()} {
+	if err := CheckDir(dir); err != nil {
+		return nil, err
+	}
+	for _, d := range []string{c.pkgDir(), c.tmpDir(), c.downloadsDir()} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, &Error{Code: CodeIO, Msg: "cannot create the cache directory", Err: err}
 		}
@@ -121,6 +125,45 @@ func Open(dir string, maxBytes int64) (*Cache, error) {
 		c.items[e.Name()] = &item{size: -1, used: info.ModTime()}
 	}
 	return c, nil
+}
+
+// CheckDir makes sure dir is this user's private directory: it is created 0700 when missing;
+// an existing one must be a directory owned by this user that neither group nor others may
+// write to (another local user could otherwise plant packages, logs or credentials in it), and
+// read access for others is taken away. A relative path is refused too: it would depend on
+// whatever directory Blender was started from. On Windows the per-user location's ACL decides.
+func CheckDir(dir string) error {
+	if !filepath.IsAbs(dir) {
+		return &Error{Code: CodeUnsafeDir, Msg: fmt.Sprintf("the cache directory %q is not an absolute path", dir)}
+	}
+	info, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return &Error{Code: CodeIO, Msg: "cannot create the cache directory", Err: err}
+		}
+		info, err = os.Stat(dir)
+	}
+	if err != nil {
+		return &Error{Code: CodeIO, Msg: "cannot read the cache directory", Err: err}
+	}
+	if !info.IsDir() {
+		return &Error{Code: CodeUnsafeDir, Msg: fmt.Sprintf("%s is not a directory", dir)}
+	}
+	if !checkPerms {
+		return nil
+	}
+	if !ownedByUs(info) {
+		return &Error{Code: CodeUnsafeDir, Msg: fmt.Sprintf("%s belongs to another user; choose a cache directory of your own", dir)}
+	}
+	if info.Mode().Perm()&0o022 != 0 {
+		return &Error{Code: CodeUnsafeDir, Msg: fmt.Sprintf("other users may write to %s (mode %o); its contents cannot be trusted: remove it or make it private (chmod 700)", dir, info.Mode().Perm())}
+	}
+	if info.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return &Error{Code: CodeIO, Msg: "cannot make the cache directory private", Err: err}
+		}
+	}
+	return nil
 }
 
 // Dir is the cache's directory.
@@ -341,6 +384,21 @@ func (c *Cache) removeLocked(sha string) error {
 		return err
 	}
 	return os.RemoveAll(trash)
+}
+
+// Discard removes the entry for sha at once, pinned or not: an entry that no longer matches its
+// signed file list must not be handed out again (the next Install fills it anew).
+func (c *Cache) Discard(sha string) error {
+	if !reSHA.MatchString(sha) {
+		return &Error{Code: CodeInvalidKey, Msg: "cache keys are lowercase hex SHA-256"}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.removeLocked(sha); err != nil {
+		return &Error{Code: CodeIO, Msg: "cannot remove the entry", Err: err}
+	}
+	delete(c.items, sha)
+	return nil
 }
 
 // PartPath is where the download of the zip with this sha is kept while in progress; it

@@ -360,3 +360,29 @@ func TestKeysMustBeSHA256(t *testing.T) {
 		c.Pin(bad)()
 	}
 }
+
+// Discard removes an entry at once, even a pinned one: a tampered entry must not be served again.
+func TestDiscardRemovesEvenAPinnedEntry(t *testing.T) {
+	c, err := Open(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := hex.EncodeToString(bytes.Repeat([]byte{0xcc}, 32))
+	if _, err := c.Install(sha, func(dir string) error { return os.WriteFile(filepath.Join(dir, "material.blend"), []byte("x"), 0o600) }); err != nil {
+		t.Fatal(err)
+	}
+	unpin := c.Pin(sha)
+	defer unpin()
+	if err := c.Discard(sha); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.Lookup(sha); ok {
+		t.Fatal("a discarded entry is still found")
+	}
+	if s := c.Stats(); s.Entries != 0 {
+		t.Fatalf("stats after discard: %+v", s)
+	}
+	if CodeOf(c.Discard("not-a-sha")) != CodeInvalidKey {
+		t.Fatal("Discard took an invalid key")
+	}
+}

@@ -56,6 +56,7 @@ type Store interface {
 	Install(sha string, fill func(tmpDir string) error) (dir string, err error)
 	PartPath(sha string) string
 	Pin(sha string) (unpin func())
+	Discard(sha string) error // removes an entry that failed verification
 }
 
 // Blender hands a verified package to the add-on and waits for its answer.
@@ -71,6 +72,10 @@ type Notifier interface {
 
 // ExtractFunc unpacks a verified zip into an empty dir, checking entries against files.
 type ExtractFunc func(ctx context.Context, zipPath, dir string, files []shaderpkg.File) error
+
+// VerifyFunc checks that an extracted package dir holds exactly the signed files (sizes and
+// sha256), as extract.VerifyTree does.
+type VerifyFunc func(ctx context.Context, dir string, files []shaderpkg.File) error
 
 // Classify maps a download or extraction error to a failure code ("" = unknown).
 type ClassifyFunc func(err error) (code string, retryable bool)
@@ -119,6 +124,7 @@ type Config struct {
 	Fetch        Fetcher
 	Cache        Store
 	Extract      ExtractFunc
+	Verify       VerifyFunc // every cache hit is checked with it before Blender sees it
 	Classify     ClassifyFunc
 	Blender      Blender
 	Notify       Notifier
@@ -436,10 +442,34 @@ func (p *Pipeline) obtain(ctx context.Context, r Request, d shaderpkg.Delivery, 
 	m.Lock()
 	defer m.Unlock()
 	if dir, ok := p.cfg.Cache.Lookup(d.SHA256); ok {
-		return dir, true, nil
+		valid, err := p.verifyHit(ctx, dir, d, log)
+		if err != nil {
+			return "", false, err
+		}
+		if valid {
+			return dir, true, nil
+		}
 	}
 	dir, err := p.download(ctx, r, d, url, name, log)
 	return dir, false, err
+}
+
+// verifyHit checks a cache entry against the signed file list. Another local user, malware or a
+// disk error may have changed it since it was filled: a changed entry is discarded (and
+// downloaded again by the caller); only one that cannot be discarded fails the import.
+func (p *Pipeline) verifyHit(ctx context.Context, dir string, d shaderpkg.Delivery, log *slog.Logger) (bool, error) {
+	if p.cfg.Verify == nil {
+		return true, nil
+	}
+	err := p.cfg.Verify(ctx, dir, d.Files)
+	if err == nil || ctx.Err() != nil {
+		return err == nil, ctx.Err()
+	}
+	log.Warn("the cached package does not match its signed file list; discarding it", "sha256", d.SHA256, "err", err)
+	if derr := p.cfg.Cache.Discard(d.SHA256); derr != nil {
+		return false, &Failure{Code: CodePackageUnsafe, Msg: "The cached copy of this shader was altered and could not be removed; clear the cache in the add-on's preferences.", Err: errors.Join(err, derr)}
+	}
+	return false, nil
 }
 
 // download fetches and verifies the zip, extracts it into the cache and returns the entry.
@@ -493,9 +523,23 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 		return "", err
 	}
 	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageExtracting, Fraction: 1})
+	filled := false
 	dir, err := p.cfg.Cache.Install(d.SHA256, func(tmp string) error {
+		filled = true
 		return p.cfg.Extract(ctx, part, tmp, d.Files)
 	})
+	if err == nil && !filled {
+		// Another bridge sharing the cache installed it meanwhile: check theirs like any hit.
+		valid, verr := p.verifyHit(ctx, dir, d, log)
+		if verr != nil {
+			return "", verr
+		}
+		if !valid {
+			dir, err = p.cfg.Cache.Install(d.SHA256, func(tmp string) error {
+				return p.cfg.Extract(ctx, part, tmp, d.Files)
+			})
+		}
+	}
 	if err != nil {
 		if errors.Is(err, syscall.ENOSPC) || ctx.Err() != nil {
 			return "", err

@@ -133,9 +133,22 @@ func (f *fakeFetch) Fetch(ctx context.Context, url, part string, size int64, sha
 }
 
 type fakeStore struct {
-	dir string
-	mu  sync.Mutex
-	has map[string]bool
+	dir        string
+	mu         sync.Mutex
+	has        map[string]bool
+	discarded  []string
+	discardErr error
+}
+
+func (s *fakeStore) Discard(sha string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.discarded = append(s.discarded, sha)
+	if s.discardErr != nil {
+		return s.discardErr
+	}
+	delete(s.has, sha)
+	return nil
 }
 
 func (s *fakeStore) Lookup(sha string) (string, bool) {
@@ -189,6 +202,7 @@ func (n *notes) Progress(p stdio.Progress) {
 func (n *notes) Final(s stdio.ImportStatus) { n.finals <- s }
 
 type rig struct {
+	verify  *verified
 	edge    *fakeEdge
 	fetch   *fakeFetch
 	store   *fakeStore
@@ -200,6 +214,7 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	kr := shaderpkg.LocalDevKeyring()
 	r := &rig{
+		verify:  &verified{},
 		edge:    &fakeEdge{kr: kr, sha: strings.Repeat("b", 64)},
 		fetch:   &fakeFetch{},
 		store:   &fakeStore{dir: t.TempDir(), has: map[string]bool{}},
@@ -210,6 +225,13 @@ func newRig(t *testing.T) *rig {
 }
 
 func (r *rig) start(t *testing.T, extract ExtractFunc) { r.startFull(t, extract, nil) }
+
+// verified is what the rig's Verify saw and answers (nil: every entry is intact).
+type verified struct {
+	mu    sync.Mutex
+	calls [][]shaderpkg.File
+	bad   bool // the entry was tampered with (until discarded)
+}
 
 func (r *rig) startWith(t *testing.T, claim func(string) (func(), bool)) { r.startFull(t, nil, claim) }
 
@@ -227,7 +249,16 @@ func (r *rig) startFull(t *testing.T, extract ExtractFunc, claim func(string) (f
 			return "DOWNLOAD_FAILED", true
 		},
 		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond, StallTimeout: 100 * time.Millisecond,
-		Claim: claim})
+		Claim: claim,
+		Verify: func(_ context.Context, dir string, files []shaderpkg.File) error {
+			r.verify.mu.Lock()
+			defer r.verify.mu.Unlock()
+			r.verify.calls = append(r.verify.calls, files)
+			if r.verify.bad {
+				return errors.New("ARCHIVE_MISMATCH: material.blend: content differs from the signed sha256")
+			}
+			return nil
+		}})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.p.Run(ctx); close(done) }()
@@ -476,5 +507,56 @@ func TestClaimedImportIsLeftToItsBridge(t *testing.T) {
 	}
 	if !slices.Equal(r.edge.redeliver, []string{"mine"}) || len(r.edge.got()) != 4 {
 		t.Fatalf("redelivered %v, reports %v", r.edge.redeliver, r.edge.got())
+	}
+}
+
+// A cache hit is checked against the signed file list before Blender sees it.
+func TestCacheHitIsVerifiedAgainstTheSignedFiles(t *testing.T) {
+	r := newRig(t)
+	r.store.has[r.edge.sha] = true
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if len(r.verify.calls) != 1 || len(r.verify.calls[0]) != 1 || r.verify.calls[0][0].Path != "material.blend" {
+		t.Fatalf("verify calls %v", r.verify.calls)
+	}
+	if r.fetch.calls.Load() != 0 || len(r.store.discarded) != 0 {
+		t.Fatal("an intact hit was downloaded again")
+	}
+}
+
+// A tampered cache entry is discarded and the package downloaded again; Blender gets the new one.
+func TestTamperedCacheHitIsDiscardedAndDownloadedAgain(t *testing.T) {
+	r := newRig(t)
+	r.store.has[r.edge.sha] = true
+	r.verify.bad = true
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if !slices.Equal(r.store.discarded, []string{r.edge.sha}) || r.fetch.calls.Load() != 1 {
+		t.Fatalf("discarded %v, fetches %d", r.store.discarded, r.fetch.calls.Load())
+	}
+	if got := r.edge.got(); !slices.Equal(got, []string{"downloading", "verifying", "importing", "done"}) {
+		t.Fatalf("reports %v", got)
+	}
+}
+
+// A tampered entry that cannot be removed is never handed to Blender.
+func TestTamperedCacheHitThatCannotBeRemovedFails(t *testing.T) {
+	r := newRig(t)
+	r.store.has[r.edge.sha] = true
+	r.verify.bad = true
+	r.store.discardErr = errors.New("permission denied")
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodePackageUnsafe {
+		t.Fatalf("final %+v", s)
+	}
+	if len(r.blender.got) != 0 {
+		t.Fatal("Blender was given a tampered package")
 	}
 }

@@ -18,6 +18,7 @@ import time
 import webbrowser
 
 from .core import protocol
+from .core.config import safe_browser_url
 from .core.protocol import ProtocolError
 from .core.state import BridgeState
 
@@ -184,7 +185,13 @@ class Bridge:
     def _handle(self, msg) -> None:
         work = self.state.apply(msg)
         if msg.type == "pair_code" and self.state.verification_uri:
-            self.open_url(self.state.verification_uri)
+            uri = self.state.verification_uri
+            if safe_browser_url(uri, self.hello.get("site_url", ""), self.hello.get("edge_url", "")):
+                self.open_url(uri)
+            else:
+                log.warning("not opening the pairing page %r: only https or the configured local site", uri[:200])
+                self.state.verification_uri = ""
+                self.state.message = "The pairing page address is not https; it was not opened. Check the site address in the preferences."
         if work is None:
             return
         reply = self.import_handler(dict(work.fields))

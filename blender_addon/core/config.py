@@ -101,3 +101,41 @@ def library_url(site_url: str, device_id: str) -> str:
 
     site = (site_url or DEFAULT_SITE_URL).rstrip("/")
     return f"{site}/?device={quote(device_id, safe='')}" if device_id else f"{site}/"
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _origin(url: str):
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(url)
+        port = u.port
+    except ValueError:
+        return None
+    if not u.scheme or not u.hostname:
+        return None
+    return (u.scheme.lower(), u.hostname.lower(), port or {"http": 80, "https": 443}.get(u.scheme.lower()))
+
+
+def safe_browser_url(url: str, *configured: str) -> bool:
+    """Whether the add-on may open ``url`` (the pairing page the bridge names) in the browser.
+
+    Only https, or plain http to a loopback address that is one of the configured origins (the
+    local stack's site or edge). Anything else -- file:, javascript:, data:, custom schemes, http
+    to another host, text with control characters -- is refused: the URL comes from the network
+    through the bridge, and a browser opening it runs with the artist's session.
+    """
+    if not isinstance(url, str) or not url or len(url) > 2048:
+        return False
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        return False
+    o = _origin(url)
+    if o is None:
+        return False
+    if o[0] == "https":
+        return True
+    if o[0] != "http" or o[1].strip("[]") not in LOOPBACK_HOSTS:
+        return False
+    return any(o == _origin(c) for c in configured if c)

@@ -121,3 +121,24 @@ def test_shipped_binary_gets_its_executable_bit_back(bp, tmp_path):
     finally:
         b.stop()
     assert exe.stat().st_mode & 0o777 == 0o755
+
+
+def test_pairing_page_is_opened_only_when_https_or_the_configured_local_site(bp):
+    import json
+
+    from octane_bridge_nobpy.core.protocol import decode
+
+    def pair_code(uri):
+        return decode(json.dumps({"v": 1, "type": "pair_code", "user_code": "WDJB-MJHT", "verification_uri_complete": uri, "expires_in": 600}))
+
+    b = bp.Bridge(None, {"site_url": "http://127.0.0.1:3000", "edge_url": "http://127.0.0.1:8787"}, lambda f: None, background=True)
+    opened = []
+    b.open_url = opened.append
+    for uri in ("https://library.example/connect?code=WDJB-MJHT", "http://127.0.0.1:3000/connect?code=WDJB-MJHT"):
+        b._handle(pair_code(uri))
+    assert opened == ["https://library.example/connect?code=WDJB-MJHT", "http://127.0.0.1:3000/connect?code=WDJB-MJHT"]
+    for uri in ("http://evil.example/connect", "file:///etc/passwd", "javascript:alert(1)", "http://127.0.0.1:9/x"):
+        b._handle(pair_code(uri))
+        assert b.state.verification_uri == "" and "not opened" in b.state.message
+        assert b.state.user_code == "WDJB-MJHT"  # the code is still shown to type in by hand
+    assert len(opened) == 2

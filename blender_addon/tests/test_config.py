@@ -60,3 +60,39 @@ def test_library_url_preselects_this_device():
     assert config.library_url("http://127.0.0.1:3000/", "dev-1") == "http://127.0.0.1:3000/?device=dev-1"
     assert config.library_url("https://lib.example", "") == "https://lib.example/"
     assert config.library_url("https://lib.example", "a b&c") == "https://lib.example/?device=a%20b%26c"
+
+
+def test_only_https_or_the_configured_local_site_is_opened_in_the_browser():
+    local_site, local_edge = "http://127.0.0.1:3000", "http://127.0.0.1:8787"
+    ok = [
+        "https://library.example/connect?code=WDJB-MJHT",
+        "https://LIBRARY.example:8443/connect",
+        "http://127.0.0.1:3000/connect?code=WDJB-MJHT",
+        "http://127.0.0.1:8787/connect",
+    ]
+    refused = [
+        "http://library.example/connect?code=WDJB-MJHT",  # plain http to a real host
+        "http://127.0.0.1:4000/connect",  # loopback, but not a configured origin
+        "http://localhost:3000/connect",  # another host name than configured
+        "http://127.0.0.1/connect",  # port 80, not 3000
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "ms-settings:privacy",
+        "smb://attacker/share",
+        "//library.example/connect",
+        "https://",
+        "https://library.example/a b",  # whitespace
+        "https://library.example/\x00",
+        "https://library.example:99999/",  # invalid port
+        "",
+        None,
+        "https://library.example/" + "x" * 3000,
+    ]
+    for u in ok:
+        assert config.safe_browser_url(u, local_site, local_edge), u
+    for u in refused:
+        assert not config.safe_browser_url(u, local_site, local_edge), u
+    # Without configured origins only https passes.
+    assert not config.safe_browser_url("http://127.0.0.1:3000/connect")
+    assert config.safe_browser_url("https://library.example/connect")

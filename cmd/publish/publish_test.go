@@ -7,16 +7,15 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/jackc/pgx/v5"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
@@ -69,12 +68,12 @@ func (e env) get(k string) string { return e[k] }
 
 func TestPublishIntegration(t *testing.T) {
 	dbURL := testenv.DB(t)
-	s3 := testenv.S3(t)
+	s3c := testenv.S3(t)
 	ctx := context.Background()
 	e := env{
 		"DATABASE_URL": dbURL, "MANIFEST_SIGNING_KEYS": shaderpkg.LocalDevSigningKeys(),
-		"S3_ENDPOINT": s3.Endpoint, "S3_REGION": s3.Region, "S3_ACCESS_KEY": s3.AccessKey,
-		"S3_SECRET_KEY": s3.SecretKey, "S3_BUCKET": s3.Bucket,
+		"S3_ENDPOINT": s3c.Endpoint, "S3_REGION": s3c.Region, "S3_ACCESS_KEY": s3c.AccessKey,
+		"S3_SECRET_KEY": s3c.SecretKey, "S3_BUCKET": s3c.Bucket,
 	}
 	pub := func(args ...string) (string, error) {
 		var out bytes.Buffer
@@ -132,11 +131,11 @@ func TestPublishIntegration(t *testing.T) {
 		t.Fatalf("manifest_sig: %v", err)
 	}
 	// The objects are in the bucket, byte for byte.
-	u, _ := url.Parse(s3.Endpoint)
-	mc, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(s3.AccessKey, s3.SecretKey, ""), Region: s3.Region, BucketLookup: minio.BucketLookupPath})
+	store, err := newS3Store(s3Config(s3c))
 	if err != nil {
 		t.Fatal(err)
 	}
+	mc := store.client
 	// The grid's renditions sit beside the preview under the contract's names, byte for byte what
 	// preview.Renditions derives (deterministic), each with its content type.
 	rends, err := preview.Renditions(preview1024)
@@ -151,16 +150,13 @@ func TestPublishIntegration(t *testing.T) {
 		t.Fatalf("objects %d, preview key %s", len(objects), previewKey)
 	}
 	getObject := func(key string) ([]byte, string, error) {
-		obj, err := mc.GetObject(ctx, s3.Bucket, key, minio.GetObjectOptions{})
+		obj, err := mc.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s3c.Bucket), Key: aws.String(key)})
 		if err != nil {
 			return nil, "", err
 		}
-		got, err := io.ReadAll(obj)
-		if err != nil {
-			return nil, "", err
-		}
-		st, err := obj.Stat()
-		return got, st.ContentType, err
+		defer obj.Body.Close()
+		got, err := io.ReadAll(obj.Body)
+		return got, aws.ToString(obj.ContentType), err
 	}
 	for key, want := range objects {
 		got, ctype, err := getObject(key)
@@ -174,7 +170,7 @@ func TestPublishIntegration(t *testing.T) {
 
 	// Previews and their renditions are public (the site shows them), packages are not (presigned URLs only).
 	for key, want := range map[string]int{previewKey: 200, preview.RenditionKey(previewKey, 384): 200, preview.RenditionKey(previewKey, 768): 200, pkgKey: 403} {
-		resp, err := http.Get(s3.Endpoint + "/" + s3.Bucket + "/" + key)
+		resp, err := http.Get(s3c.Endpoint + "/" + s3c.Bucket + "/" + key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -198,7 +194,7 @@ func TestPublishIntegration(t *testing.T) {
 	// A version published before renditions existed gets them from a --skip-existing run (backfill),
 	// and only them: the package, its row and its preview stay as they are.
 	for _, r := range rends {
-		if err := mc.RemoveObject(ctx, s3.Bucket, preview.RenditionKey(previewKey, r.Width), minio.RemoveObjectOptions{}); err != nil {
+		if _, err := mc.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s3c.Bucket), Key: aws.String(preview.RenditionKey(previewKey, r.Width))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -364,8 +360,8 @@ func TestPackDemoSourceFolder(t *testing.T) {
 
 // The S3 store sends the SHA-256 and the server refuses a body that does not match it.
 func TestS3StoreChecksIntegrity(t *testing.T) {
-	s3 := testenv.S3(t)
-	st, err := newS3Store(s3Config(s3))
+	s3c := testenv.S3(t)
+	st, err := newS3Store(s3Config(s3c))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,13 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/octanebridge/octane-bridge/internal/s3client"
 )
 
 // objectStore receives package and preview uploads. The S3 implementation talks to a bucket
@@ -24,31 +26,22 @@ type objectStore interface {
 	Exists(ctx context.Context, key string) (bool, error)
 }
 
+// s3Config is the bucket and how to reach it: no endpoint means AWS S3 for the region, no keys
+// the standard AWS credential chain (see internal/s3client).
 type s3Config struct {
 	Endpoint, Region, AccessKey, SecretKey, Bucket string
 }
 
 type s3Store struct {
-	client *minio.Client
+	client *s3.Client
 	bucket string
 }
 
 func newS3Store(c s3Config) (*s3Store, error) {
-	u, err := url.Parse(c.Endpoint)
-	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("S3_ENDPOINT %q is not a URL", c.Endpoint)
-	}
 	if c.Bucket == "" {
-		return nil, fmt.Errorf("S3_BUCKET is empty")
+		return nil, errors.New("S3_BUCKET is empty")
 	}
-	cl, err := minio.New(u.Host, &minio.Options{
-		Creds:        credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""),
-		Secure:       u.Scheme == "https",
-		Region:       c.Region,
-		BucketLookup: minio.BucketLookupPath,
-		// Lets the SHA-256 checksum travel as a trailer the server verifies.
-		TrailingHeaders: true,
-	})
+	cl, err := s3client.New(context.Background(), s3client.Config{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey})
 	if err != nil {
 		return nil, err
 	}
@@ -60,27 +53,29 @@ func (s *s3Store) Put(ctx context.Context, key string, r io.Reader, size int64, 
 	if err != nil || len(sum) != 32 {
 		return fmt.Errorf("upload %s: bad sha256 %q", key, sha256hex)
 	}
-	info, err := s.client.PutObject(ctx, s.bucket, key, r, size, minio.PutObjectOptions{
-		ContentType:      contentType,
-		DisableMultipart: true,
-		// The server recomputes the SHA-256 and refuses a body that does not match.
-		UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(sum)},
-	})
+	b64 := base64.StdEncoding.EncodeToString(sum)
+	out, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(key), Body: r, ContentLength: aws.Int64(size),
+		ContentType: aws.String(contentType),
+		// Signed in, and the server recomputes the SHA-256 and refuses a body that does not match,
+		// so the payload itself travels unsigned (the reader streams once and cannot seek).
+		ChecksumSHA256: aws.String(b64),
+	}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", key, err)
 	}
-	if info.ChecksumSHA256 != "" && info.ChecksumSHA256 != base64.StdEncoding.EncodeToString(sum) {
-		return fmt.Errorf("upload %s: server stored checksum %s, want %s", key, info.ChecksumSHA256, sha256hex)
+	if got := aws.ToString(out.ChecksumSHA256); got != "" && got != b64 {
+		return fmt.Errorf("upload %s: server stored checksum %s, want %s", key, got, sha256hex)
 	}
 	return nil
 }
 
 func (s *s3Store) Exists(ctx context.Context, key string) (bool, error) {
-	_, err := s.client.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
 	if err == nil {
 		return true, nil
 	}
-	if r := minio.ToErrorResponse(err); r.StatusCode == http.StatusNotFound || r.Code == "NoSuchKey" || r.Code == "NotFound" {
+	if s3client.IsNotFound(err) {
 		return false, nil
 	}
 	return false, fmt.Errorf("stat %s: %w", key, err)
@@ -91,7 +86,7 @@ func (s *s3Store) Exists(ctx context.Context, key string) (bool, error) {
 func (s *s3Store) AllowPublicRead(ctx context.Context, prefix string) error {
 	pol := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"PublicPreviews","Effect":"Allow","Principal":"*",`+
 		`"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/%s*"]}]}`, s.bucket, prefix)
-	if err := s.client.SetBucketPolicy(ctx, s.bucket, pol); err != nil {
+	if _, err := s.client.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(s.bucket), Policy: aws.String(pol)}); err != nil {
 		return fmt.Errorf("set bucket policy for %s*: %w", prefix, err)
 	}
 	return nil

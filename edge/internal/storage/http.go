@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/minio/minio-go/v7"
 
 	"github.com/octanebridge/octane-bridge/internal/apierror"
+	"github.com/octanebridge/octane-bridge/internal/s3client"
 )
 
 // InputError is a request the caller must fix; the router maps it to INVALID_INPUT.
@@ -56,8 +56,8 @@ func internal(err error) error {
 	}
 	// S3 refusing the client's part list (InvalidPart, NoSuchUpload, EntityTooSmall, ...) is
 	// the caller's to fix; S3's code names the problem without revealing anything.
-	if r := minio.ToErrorResponse(errors.Unwrap(err)); r.StatusCode >= 400 && r.StatusCode < 500 && r.Code != "" {
-		return apierror.Wrap(apierror.InvalidInput, "object storage refused the request: "+r.Code, err)
+	if status, code := s3client.ErrorCode(err); status >= 400 && status < 500 && code != "" {
+		return apierror.Wrap(apierror.InvalidInput, "object storage refused the request: "+code, err)
 	}
 	return apierror.Wrap(apierror.ServiceUnavailable, "object storage is unavailable", err)
 }

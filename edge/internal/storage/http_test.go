@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/minio/minio-go/v7"
 
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
@@ -71,7 +69,7 @@ func TestUploadEndpointsForTheOperator(t *testing.T) {
 	if err := json.Unmarshal(b, &up); err != nil || up.Single == nil {
 		t.Fatalf("upload = %s (%v)", b, err)
 	}
-	t.Cleanup(func() { _ = p.client.RemoveObject(context.Background(), p.bucket, up.Key, minio.RemoveObjectOptions{}) })
+	removeLater(t, p, up.Key)
 	if up.Key != "previews/"+req.ShaderID+"/1.0.0.webp" || up.Single.Headers["Content-Type"] != "image/webp" {
 		t.Fatalf("upload = %+v", up)
 	}

@@ -10,13 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
-	"strconv"
+	"strings"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/octanebridge/octane-bridge/internal/s3client"
 )
 
 const (
@@ -53,35 +56,27 @@ func DefaultLimits() Limits {
 	return Limits{PackageMax: 2 << 30, PreviewMax: 5 << 20, MultipartThreshold: 100 << 20, PartSize: 64 << 20}
 }
 
-// Config is the S3 connection.
+// Config is the S3 connection. Endpoint empty: AWS S3 for the region; AccessKey and SecretKey
+// empty: the standard AWS credential chain (see internal/s3client).
 type Config struct {
 	Endpoint, Region, AccessKey, SecretKey, Bucket string
 }
 
 // Presigner signs S3 URLs for one bucket. It holds no mutable state and is safe for concurrent use.
 type Presigner struct {
-	client *minio.Client
-	core   minio.Core
-	bucket string
-	limits Limits
+	client  *s3.Client
+	presign *s3.PresignClient
+	bucket  string
+	limits  Limits
 }
 
-// New validates the configuration; it does not contact S3 (the region is fixed, so presigning
-// needs no bucket-location lookup).
+// New validates the configuration; it does not contact S3 or a credential source (the region is
+// fixed, so presigning needs no bucket-location lookup).
 func New(c Config, limits Limits) (*Presigner, error) {
-	u, err := url.Parse(c.Endpoint)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("storage: S3_ENDPOINT %q is not an http(s) URL", c.Endpoint)
+	if c.Bucket == "" {
+		return nil, errors.New("storage: S3_BUCKET is required")
 	}
-	if c.Bucket == "" || c.Region == "" || c.AccessKey == "" || c.SecretKey == "" {
-		return nil, errors.New("storage: S3_BUCKET, S3_REGION, S3_ACCESS_KEY and S3_SECRET_KEY are required")
-	}
-	cl, err := minio.New(u.Host, &minio.Options{
-		Creds:        credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""),
-		Secure:       u.Scheme == "https",
-		Region:       c.Region,
-		BucketLookup: minio.BucketLookupPath,
-	})
+	cl, err := s3client.New(context.Background(), s3client.Config{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey})
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
@@ -104,7 +99,7 @@ func New(c Config, limits Limits) (*Presigner, error) {
 	if limits.PackageMax/limits.PartSize >= maxParts {
 		return nil, errors.New("storage: package limit needs more than 10000 parts")
 	}
-	return &Presigner{client: cl, core: minio.Core{Client: cl}, bucket: c.Bucket, limits: limits}, nil
+	return &Presigner{client: cl, presign: s3.NewPresignClient(cl), bucket: c.Bucket, limits: limits}, nil
 }
 
 // Bucket is the bucket every URL points into.
@@ -119,11 +114,11 @@ func (p *Presigner) PresignGet(ctx context.Context, key string, ttl time.Duratio
 		ttl = time.Second
 	}
 	now := time.Now()
-	u, err := p.client.PresignedGetObject(ctx, p.bucket, key, ttl, nil)
+	r, err := p.presign.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.bucket), Key: aws.String(key)}, s3.WithPresignExpires(ttl))
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("storage: presign get: %w", err)
 	}
-	return u.String(), now.Add(ttl), nil
+	return r.URL, now.Add(ttl), nil
 }
 
 // UploadRequest describes one object an operator wants to store.
@@ -209,26 +204,46 @@ func b64sha(hexsum string) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func (p *Presigner) presignPut(ctx context.Context, key string, params url.Values, size int64, contentType, sha256hex string, ttl time.Duration) (*SignedRequest, error) {
+// part says which part of a multipart upload a PUT is; nil for a single PUT.
+type part struct {
+	uploadID string
+	number   int32
+}
+
+func (p *Presigner) presignPut(ctx context.Context, key string, pt *part, size int64, contentType, sha256hex string, ttl time.Duration) (*SignedRequest, error) {
 	if ttl <= 0 {
 		ttl = DefaultPutTTL
 	}
-	h := http.Header{}
-	h.Set("Content-Length", strconv.FormatInt(size, 10))
-	if contentType != "" {
-		h.Set("Content-Type", contentType)
-	}
-	h.Set("X-Amz-Checksum-Sha256", b64sha(sha256hex))
+	// The SDK signs Content-Length (from the request's length), Content-Type and every
+	// x-amz-checksum-* header into the URL (they are never hoisted into the query), so S3 refuses
+	// a request that changes any of them.
 	now := time.Now()
-	u, err := p.client.PresignHeader(ctx, http.MethodPut, p.bucket, key, ttl, params, h)
+	var (
+		r   *v4.PresignedHTTPRequest
+		err error
+	)
+	if pt == nil {
+		r, err = p.presign.PresignPutObject(ctx, &s3.PutObjectInput{
+			Bucket: aws.String(p.bucket), Key: aws.String(key), ContentLength: aws.Int64(size),
+			ContentType: aws.String(contentType), ChecksumSHA256: aws.String(b64sha(sha256hex)),
+		}, s3.WithPresignExpires(ttl))
+	} else {
+		r, err = p.presign.PresignUploadPart(ctx, &s3.UploadPartInput{
+			Bucket: aws.String(p.bucket), Key: aws.String(key), UploadId: aws.String(pt.uploadID), PartNumber: aws.Int32(pt.number),
+			ContentLength: aws.Int64(size), ChecksumSHA256: aws.String(b64sha(sha256hex)),
+		}, s3.WithPresignExpires(ttl))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("storage: presign put: %w", err)
 	}
-	hdr := make(map[string]string, len(h))
-	for k := range h {
-		hdr[k] = h.Get(k)
+	hdr := make(map[string]string, len(r.SignedHeader))
+	for k := range r.SignedHeader {
+		if strings.EqualFold(k, "Host") {
+			continue // the client sets it from the URL
+		}
+		hdr[http.CanonicalHeaderKey(k)] = r.SignedHeader.Get(k)
 	}
-	return &SignedRequest{Method: http.MethodPut, URL: u.String(), Headers: hdr, ExpiresAt: now.Add(ttl)}, nil
+	return &SignedRequest{Method: r.Method, URL: r.URL, Headers: hdr, ExpiresAt: now.Add(ttl)}, nil
 }
 
 // PresignUpload validates r and returns how to upload it: one presigned PUT up to the
@@ -244,15 +259,15 @@ func (p *Presigner) PresignUpload(ctx context.Context, r UploadRequest, ttl time
 		up.Single, err = p.presignPut(ctx, key, nil, r.Size, ct, r.SHA256, ttl)
 		return up, err
 	}
-	id, err := p.core.NewMultipartUpload(ctx, p.bucket, key, minio.PutObjectOptions{
-		ContentType:  ct,
-		UserMetadata: map[string]string{"x-amz-checksum-algorithm": "SHA256"},
+	out, err := p.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{
+		Bucket: aws.String(p.bucket), Key: aws.String(key), ContentType: aws.String(ct),
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
 	})
 	if err != nil {
 		return Upload{}, fmt.Errorf("storage: start multipart: %w", err)
 	}
 	ps := p.limits.PartSize
-	up.UploadID, up.PartSize, up.PartCount = id, ps, int((r.Size+ps-1)/ps)
+	up.UploadID, up.PartSize, up.PartCount = aws.ToString(out.UploadId), ps, int((r.Size+ps-1)/ps)
 	return up, nil
 }
 
@@ -289,10 +304,7 @@ func (p *Presigner) PresignPart(ctx context.Context, r UploadRequest, uploadID s
 	if pr.Size != want {
 		return nil, &InputError{"size", fmt.Sprintf("part %d must be %d bytes", pr.Number, want)}
 	}
-	params := url.Values{}
-	params.Set("partNumber", strconv.Itoa(pr.Number))
-	params.Set("uploadId", uploadID)
-	return p.presignPut(ctx, key, params, pr.Size, "", pr.SHA256, ttl)
+	return p.presignPut(ctx, key, &part{uploadID: uploadID, number: int32(pr.Number)}, pr.Size, "", pr.SHA256, ttl)
 }
 
 // CompletedPart is what the client reports after uploading a part.
@@ -311,14 +323,17 @@ func (p *Presigner) Complete(ctx context.Context, r UploadRequest, uploadID stri
 	if len(parts) == 0 || len(parts) > maxParts {
 		return &InputError{"parts", "must list every uploaded part"}
 	}
-	cp := make([]minio.CompletePart, len(parts))
+	cp := make([]types.CompletedPart, len(parts))
 	for i, pt := range parts {
 		if pt.Number != i+1 || !sha256Re.MatchString(pt.SHA256) || pt.ETag == "" {
 			return &InputError{"parts", "must be numbered 1..n in order, each with etag and sha256"}
 		}
-		cp[i] = minio.CompletePart{PartNumber: pt.Number, ETag: pt.ETag, ChecksumSHA256: b64sha(pt.SHA256)}
+		cp[i] = types.CompletedPart{PartNumber: aws.Int32(int32(pt.Number)), ETag: aws.String(pt.ETag), ChecksumSHA256: aws.String(b64sha(pt.SHA256))}
 	}
-	if _, err := p.core.CompleteMultipartUpload(ctx, p.bucket, key, uploadID, cp, minio.PutObjectOptions{}); err != nil {
+	if _, err := p.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket: aws.String(p.bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: cp},
+	}); err != nil {
 		return fmt.Errorf("storage: complete multipart: %w", err)
 	}
 	return nil
@@ -330,7 +345,9 @@ func (p *Presigner) Abort(ctx context.Context, r UploadRequest, uploadID string)
 		return err
 	}
 	key := Key(r.Kind, r.ShaderID, r.Version)
-	if err := p.core.AbortMultipartUpload(ctx, p.bucket, key, uploadID); err != nil {
+	if _, err := p.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(p.bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
+	}); err != nil {
 		return fmt.Errorf("storage: abort multipart: %w", err)
 	}
 	return nil

@@ -15,8 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/google/uuid"
-	"github.com/minio/minio-go/v7"
 
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
@@ -86,10 +87,37 @@ func put(t *testing.T, sr *SignedRequest, body []byte, change func(h map[string]
 func seedObject(t *testing.T, p *Presigner, key string, body []byte) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := p.client.PutObject(ctx, p.bucket, key, bytes.NewReader(body), int64(len(body)), minio.PutObjectOptions{ContentType: "application/zip"}); err != nil {
+	if _, err := p.client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(p.bucket), Key: aws.String(key),
+		Body: bytes.NewReader(body), ContentLength: aws.Int64(int64(len(body))), ContentType: aws.String("application/zip")}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.client.RemoveObject(context.Background(), p.bucket, key, minio.RemoveObjectOptions{}) })
+	removeLater(t, p, key)
+}
+
+func removeLater(t *testing.T, p *Presigner, key string) {
+	t.Cleanup(func() {
+		_, _ = p.client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(p.bucket), Key: aws.String(key)})
+	})
+}
+
+// getObject reads a stored object and its content type.
+func getObject(t *testing.T, p *Presigner, key string) ([]byte, string) {
+	t.Helper()
+	out, err := p.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(p.bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, aws.ToString(out.ContentType)
+}
+
+func objectExists(p *Presigner, key string) bool {
+	_, err := p.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(p.bucket), Key: aws.String(key)})
+	return err == nil
 }
 
 func TestPresignedGetDownloadsTheObject(t *testing.T) {
@@ -195,7 +223,7 @@ func TestPresignedPutStoresExactlyTheAgreedObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.client.RemoveObject(context.Background(), p.bucket, up.Key, minio.RemoveObjectOptions{}) })
+	removeLater(t, p, up.Key)
 	if up.Single == nil || up.UploadID != "" || up.Key != "packages/"+req.ShaderID+"/1.2.3.zip" {
 		t.Fatalf("upload = %+v, want a single PUT to the package key", up)
 	}
@@ -227,7 +255,7 @@ func TestPresignedPutStoresExactlyTheAgreedObject(t *testing.T) {
 			if r.status != c.status || !strings.Contains(r.body, c.code) {
 				t.Fatalf("PUT = %d %s, want %d %s", r.status, r.body, c.status, c.code)
 			}
-			if _, err := p.client.StatObject(context.Background(), p.bucket, up.Key, minio.StatObjectOptions{}); err == nil {
+			if objectExists(p, up.Key) {
 				t.Fatal("a refused upload left an object behind")
 			}
 		})
@@ -242,17 +270,12 @@ func TestPresignedPutStoresExactlyTheAgreedObject(t *testing.T) {
 	if r := put(t, up.Single, body, nil); r.status != 200 {
 		t.Fatalf("PUT as signed = %d %s, want 200", r.status, r.body)
 	}
-	obj, err := p.client.GetObject(context.Background(), p.bucket, up.Key, minio.GetObjectOptions{})
-	if err != nil {
-		t.Fatal(err)
+	got, ctype := getObject(t, p, up.Key)
+	if !bytes.Equal(got, body) {
+		t.Fatalf("stored object differs (%d bytes)", len(got))
 	}
-	got, err := io.ReadAll(obj)
-	if err != nil || !bytes.Equal(got, body) {
-		t.Fatalf("stored object differs (%d bytes, err %v)", len(got), err)
-	}
-	st, _ := obj.Stat()
-	if st.ContentType != "application/zip" {
-		t.Errorf("content type = %q", st.ContentType)
+	if ctype != "application/zip" {
+		t.Errorf("content type = %q", ctype)
 	}
 }
 
@@ -302,7 +325,7 @@ func TestMultipartUploadWithPresignedParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = p.client.RemoveObject(context.Background(), p.bucket, up.Key, minio.RemoveObjectOptions{}) })
+	removeLater(t, p, up.Key)
 	if up.Single != nil || up.UploadID == "" || up.PartCount != 3 || up.PartSize != part {
 		t.Fatalf("upload = %+v, want 3 parts", up)
 	}
@@ -321,6 +344,16 @@ func TestMultipartUploadWithPresignedParts(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i == 0 {
+			pu, _ := url.Parse(sr.URL)
+			signed := pu.Query().Get("X-Amz-SignedHeaders")
+			for _, h := range []string{"content-length", "x-amz-checksum-sha256", "host"} {
+				if !strings.Contains(signed, h) {
+					t.Errorf("part: signed headers %q lack %s", signed, h)
+				}
+			}
+			if r := put(t, sr, chunk[:len(chunk)-1], func(h map[string]string) { h["Content-Length"] = strconv.Itoa(len(chunk) - 1) }); r.status != 403 {
+				t.Fatalf("shorter part = %d %s, want 403", r.status, r.body)
+			}
 			// Each part is held to its checksum like a single upload.
 			forged := append([]byte{}, chunk...)
 			forged[0] ^= 1
@@ -353,12 +386,59 @@ func TestMultipartUploadWithPresignedParts(t *testing.T) {
 	if err := p.Complete(ctx, req, up.UploadID, done); err != nil {
 		t.Fatal(err)
 	}
-	obj, err := p.client.GetObject(ctx, p.bucket, up.Key, minio.GetObjectOptions{})
+	got, ctype := getObject(t, p, up.Key)
+	if ctype != "application/zip" {
+		t.Errorf("content type = %q, want the one the upload was started with", ctype)
+	}
+	if !bytes.Equal(got, body) {
+		t.Fatalf("assembled object differs: %d bytes, want %d", len(got), len(body))
+	}
+}
+
+// In production there is no endpoint and no static key: the bucket is addressed on AWS S3 for the
+// region, and the keys come from the standard AWS credential chain (here its environment step).
+// Nothing is contacted to presign.
+func TestProductionUsesAWSEndpointAndCredentialChain(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIACHAINEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "chain-secret")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_REGION", "eu-central-1")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_ENDPOINT_URL", "")
+	t.Setenv("AWS_ENDPOINT_URL_S3", "")
+	p, err := New(Config{Bucket: "octane-prod"}, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := io.ReadAll(obj)
-	if !bytes.Equal(got, body) {
-		t.Fatalf("assembled object differs: %d bytes, want %d", len(got), len(body))
+	u, _, err := p.PresignGet(context.Background(), "packages/brushed-steel/1.0.0.zip", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu, _ := url.Parse(u)
+	if pu.Scheme != "https" || pu.Host != "octane-prod.s3.eu-central-1.amazonaws.com" || pu.Path != "/packages/brushed-steel/1.0.0.zip" {
+		t.Errorf("URL = %s, want virtual-hosted https on AWS S3 in eu-central-1", u)
+	}
+	if c := pu.Query().Get("X-Amz-Credential"); !strings.HasPrefix(c, "AKIACHAINEXAMPLE/") || !strings.Contains(c, "/eu-central-1/s3/") {
+		t.Errorf("X-Amz-Credential = %q, want the chain's key in eu-central-1", c)
+	}
+	// An explicit region and endpoint win (the local stack), path-style.
+	p, err = New(Config{Endpoint: "http://127.0.0.1:9000", Region: "us-east-1", Bucket: "octane-packages"}, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, _ = p.PresignGet(context.Background(), "k.zip", time.Minute)
+	if !strings.HasPrefix(u, "http://127.0.0.1:9000/octane-packages/k.zip?") || !strings.Contains(u, "%2Fus-east-1%2Fs3%2F") {
+		t.Errorf("URL = %s, want path-style on the custom endpoint in us-east-1", u)
+	}
+	for _, bad := range []Config{
+		{Bucket: "b", Endpoint: "127.0.0.1:9000"},
+		{Bucket: "b", AccessKey: "only-the-id"},
+		{Endpoint: "http://127.0.0.1:9000"},
+	} {
+		if _, err := New(bad, Limits{}); err == nil {
+			t.Errorf("New(%+v) accepted", bad)
+		}
 	}
 }

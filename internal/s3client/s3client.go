@@ -1,0 +1,96 @@
+// Package s3client builds the aws-sdk-go-v2 S3 client the edge, the publisher, the tools and the
+// tests share, so that production and the local stack differ only in configuration:
+//
+//   - production (AWS S3): no endpoint, and the region and credentials come from the standard AWS
+//     chain (AWS_REGION, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, ECS
+//     task role, EC2 instance role) unless given explicitly; buckets are addressed virtual-hosted;
+//   - any other S3 (the local versitygw, MinIO, R2, ...): a custom endpoint, addressed path-style,
+//     usually with static keys.
+//
+// Checksums are computed only where the operation requires them: the callers send
+// x-amz-checksum-sha256 themselves (it is the checksum the design signs into presigned uploads),
+// and the SDK must not add a CRC32 of its own next to it.
+package s3client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+)
+
+// Config is the S3 connection. Every field may be empty except where noted.
+type Config struct {
+	// Endpoint is a custom S3 endpoint (http or https URL), addressed path-style. Empty: AWS S3
+	// for the region, virtual-hosted.
+	Endpoint string
+	// Region signs the requests. Empty: the AWS chain's region (AWS_REGION, the profile).
+	Region string
+	// AccessKey and SecretKey are static credentials; both empty: the standard AWS credential
+	// chain. One without the other is an error.
+	AccessKey, SecretKey string
+}
+
+// New builds a client. It does not contact S3 or any credential source: credentials are resolved
+// on first use, so a presigning service starts even while its instance role is still coming up.
+func New(ctx context.Context, c Config) (*s3.Client, error) {
+	if c.Endpoint != "" {
+		u, err := url.Parse(c.Endpoint)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("s3: endpoint %q is not an http(s) URL", c.Endpoint)
+		}
+	}
+	if (c.AccessKey == "") != (c.SecretKey == "") {
+		return nil, errors.New("s3: set both the access key and the secret key, or neither (the AWS credential chain)")
+	}
+	var opts []func(*config.LoadOptions) error
+	if c.Region != "" {
+		opts = append(opts, config.WithRegion(c.Region))
+	}
+	if c.AccessKey != "" {
+		opts = append(opts, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(c.AccessKey, c.SecretKey, "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("s3: no region (set S3_REGION or AWS_REGION)")
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if c.Endpoint != "" {
+			o.BaseEndpoint = aws.String(c.Endpoint)
+			o.UsePathStyle = true
+		}
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+	}), nil
+}
+
+// ErrorCode returns the HTTP status and the S3 error code of a failed call (0 and "" when err
+// did not come from an S3 response).
+func ErrorCode(err error) (status int, code string) {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		status = re.HTTPStatusCode()
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		code = ae.ErrorCode()
+	}
+	return status, code
+}
+
+// IsNotFound reports whether err says the object (or upload) does not exist.
+func IsNotFound(err error) bool {
+	status, code := ErrorCode(err)
+	return status == http.StatusNotFound || code == "NoSuchKey" || code == "NotFound"
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +29,7 @@ import (
 var (
 	version     = "dev"
 	trustedKeys = ""
+	release     = "" // "1" in release builds (scripts/build-bridge.sh with BRIDGE_RELEASE=1)
 )
 
 const usage = `usage: octane-bridge [command]
@@ -38,6 +41,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	trusted, err := shaderpkg.ParsePublicKeys(trustedKeys)
 	if err != nil && trustedKeys != "" {
 		return fmt.Errorf("built with invalid trusted keys: %w", err)
+	}
+	if err := checkReleaseKeys(release == "1", trusted); err != nil {
+		return err
 	}
 	cacheDir := getenv("OCTANE_BRIDGE_CACHE_DIR")
 	var cacheErr error
@@ -110,4 +116,24 @@ func (f levelFilter) Write(p []byte) (int, error) {
 		return f.w.Write(p)
 	}
 	return len(p), nil
+}
+
+// checkReleaseKeys refuses a release build that trusts the committed development key: its
+// private half is in the repository (shaderpkg.LocalDevSeed), so anyone could sign deliveries
+// such a bridge accepts. scripts/build-bridge.sh refuses to build one; this is the second lock.
+func checkReleaseKeys(release bool, trusted map[string]ed25519.PublicKey) error {
+	if !release {
+		return nil
+	}
+	if len(trusted) == 0 {
+		return errors.New("this release build pins no trusted delivery keys")
+	}
+	for kid, dev := range shaderpkg.LocalDevKeyring().PublicKeys() {
+		for k, pub := range trusted {
+			if k == kid || pub.Equal(dev) {
+				return fmt.Errorf("this release build trusts the development delivery key (%s); rebuild with the production keys", k)
+			}
+		}
+	}
+	return nil
 }

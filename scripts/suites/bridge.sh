@@ -23,6 +23,26 @@ check "version runs" bash -c "'$native' version | grep -q 'trusted keys: local-1
 check "unknown command fails" bash -c "! '$native' frobnicate 2>/dev/null"
 # Exits by itself when the add-on closes stdin, after answering hello.
 check "exits on stdin close" bash -c "echo '{\"v\":1,\"type\":\"status\",\"id\":\"a\"}' | OCTANE_BRIDGE_CACHE_DIR='$out/cache' timeout 10 '$native' | grep -q NOT_READY"
+# Release builds (BRIDGE_RELEASE=1) refuse the committed development key, by kid or by key
+# material, and need explicit keys; a binary linked as a release with that key refuses to run.
+dev_keys="$(sed -n 's/^MANIFEST_PUBLIC_KEYS=//p' .env.example)"
+prod_keys="prod-1:$(head -c 32 /dev/urandom | base64)"
+rel="$OCTANE_LOCAL/bridge-bin-release"
+rm -rf "$rel"
+release_build() { # release_build KEYS ("" = BRIDGE_TRUSTED_KEYS unset)
+  ( unset BRIDGE_TRUSTED_KEYS; if [ -n "$1" ]; then export BRIDGE_TRUSTED_KEYS="$1"; fi
+    BRIDGE_RELEASE=1 BRIDGE_PLATFORMS="linux/$(go env GOARCH)" BRIDGE_OUT="$rel" scripts/build-bridge.sh >/dev/null 2>&1 )
+}
+refused() { ! release_build "$1"; }
+release_runs() { release_build "$1" && "$rel/linux-$(go env GOARCH)/octane-bridge" version | grep -q 'trusted keys: prod-1'; }
+dev_release_refuses() {
+  go build -o "$rel/dev-release" -ldflags "-X main.release=1 -X main.trustedKeys=$dev_keys" ./bridge && ! "$rel/dev-release" version >/dev/null 2>&1
+}
+check "release build refuses the development key" refused "$dev_keys"
+check "release build refuses the development key under another kid" refused "$prod_keys,prod-2:${dev_keys#*:}"
+check "release build needs BRIDGE_TRUSTED_KEYS" refused ""
+check "release build with production keys" release_runs "$prod_keys"
+check "a release binary pinning the development key refuses to run" dev_release_refuses
 report_suite bridge "$passed" "$failed" 0
 echo "bridge: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,6 @@
 import type { NextConfig } from "next";
 import path from "node:path";
-import { env, contentSecurityPolicy } from "./lib/env";
+import { env, contentSecurityPolicy, permissionsPolicy } from "./lib/env";
 
 const dev = process.env.NODE_ENV !== "production";
 
@@ -15,11 +15,17 @@ const nextConfig: NextConfig = {
       {
         source: "/:path*",
         headers: [
-          { key: "Content-Security-Policy", value: contentSecurityPolicy(env, dev) },
           { key: "X-Content-Type-Options", value: "nosniff" },
           { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-          { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
+          { key: "Permissions-Policy", value: permissionsPolicy },
         ],
+      },
+      // Pages get their CSP, with a per-request script nonce, from proxy.ts. What the proxy does not
+      // see (static files, previews, add-on downloads) gets the same policy without a nonce: no
+      // inline script at all. (Two CSP headers would both apply, so the two sets never overlap.)
+      {
+        source: "/:path(_next/static/.*|_next/image.*|favicon\\.ico|previews/.*|addon/.*|\\.well-known/.*|.*\\.(?:svg|png|jpg|jpeg|gif|webp|zip|json))",
+        headers: [{ key: "Content-Security-Policy", value: contentSecurityPolicy(env, dev) }],
       },
       {
         source: "/.well-known/octane-bridge.json",

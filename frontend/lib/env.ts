@@ -53,11 +53,17 @@ export function connectSources(e: PublicEnv): string[] {
   return out;
 }
 
-export function contentSecurityPolicy(e: PublicEnv, dev: boolean): string {
+/**
+ * The site's CSP. Scripts run only from this site and, inline, only with the request's nonce
+ * (proxy.ts makes one per request; Next puts it on its own scripts): never 'unsafe-inline'.
+ * 'strict-dynamic' lets those scripts load the page's chunks. Without a nonce (responses the
+ * proxy does not see) no inline script runs at all.
+ */
+export function contentSecurityPolicy(e: PublicEnv, dev: boolean, nonce?: string): string {
   const img = ["'self'", "data:", "blob:"];
   if (e.previewBaseUrl) img.push(new URL(e.previewBaseUrl).origin);
-  const script = ["'self'", "'unsafe-inline'"];
-  if (dev) script.push("'unsafe-eval'");
+  const script = nonce ? ["'self'", `'nonce-${nonce}'`, "'strict-dynamic'"] : ["'self'"];
+  if (dev) script.push("'unsafe-eval'"); // React's dev-only error overlays; never in production
   const connect = connectSources(e);
   if (dev) connect.push("ws:"); // Next's dev-server HMR socket
   return [
@@ -73,3 +79,11 @@ export function contentSecurityPolicy(e: PublicEnv, dev: boolean): string {
     "object-src 'none'",
   ].join("; ");
 }
+
+/**
+ * Permissions-Policy: no camera, microphone or location, and no Local Network Access at all
+ * (Chrome's loopback-network / local-network, and the older local-network-access name): the site
+ * never talks to the artist's machine, and a script injected into it could not ask to.
+ */
+export const permissionsPolicy =
+  "camera=(), microphone=(), geolocation=(), loopback-network=(), local-network=(), local-network-access=()";

@@ -238,6 +238,41 @@ export const tests = [
     },
   },
   {
+    name: "CSP: scripts only by a per-request nonce (no 'unsafe-inline'); Permissions-Policy denies Local Network Access",
+    async fn({ baseUrl, newPage, assert }) {
+      const nonces = [];
+      for (const path of ["/", "/login"]) {
+        const res = await fetch(baseUrl + path);
+        const csp = res.headers.get("content-security-policy") ?? "";
+        const script = csp.split(";").map((s) => s.trim()).find((s) => s.startsWith("script-src")) ?? "";
+        const nonce = script.match(/'nonce-([A-Za-z0-9+/=]+)'/)?.[1];
+        assert(nonce && !script.includes("unsafe-inline") && script.includes("'strict-dynamic'"), `${path} script-src: ${script}`);
+        const html = await res.text();
+        const tags = html.match(/<script\b[^>]*>/g) ?? [];
+        assert(tags.length > 0, `${path}: no scripts`);
+        const bare = tags.filter((t) => !t.includes(`nonce="${nonce}"`));
+        assert(bare.length === 0, `${path}: scripts without the nonce: ${bare.slice(0, 3).join(" ")}`);
+        const pp = res.headers.get("permissions-policy") ?? "";
+        assert(/loopback-network=\(\)/.test(pp) && /local-network=\(\)/.test(pp), `Permissions-Policy: ${pp}`);
+        nonces.push(nonce);
+      }
+      assert(nonces[0] !== nonces[1], "the nonce is not fresh per request");
+      // The pages work under it: no CSP violation while they load and hydrate.
+      const { page, context } = await newPage();
+      await page.addInitScript(() => {
+        window.__cspViolations = [];
+        document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      await page.goto("/login");
+      await page.getByLabel("E-mail").fill("someone@example.com"); // hydrated: the form is live
+      await page.goto("/");
+      await page.locator("section[aria-label=Results] li").first().waitFor();
+      const violations = await page.evaluate(() => window.__cspViolations);
+      assert(violations.length === 0, `CSP violations: ${violations.join(", ")}`);
+      await context.close();
+    },
+  },
+  {
     name: "no request goes to a loopback address other than the site, Supabase, the edge and previews",
     last: true,
     async fn({ requests, allowedOrigins, assert }) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -195,7 +196,8 @@ func (a *api) deviceToken(c echo.Context) error {
 func normalizeUserCode(s string) string {
 	s = strings.ToUpper(strings.TrimSpace(s))
 	s = strings.ReplaceAll(s, " ", "")
-	if len(s) == 8 && !strings.Contains(s, "-") {
+	// ASCII only: cutting a multi-byte rune would send invalid UTF-8 to PostgreSQL (a 500).
+	if len(s) == 8 && utf8.RuneCountInString(s) == 8 && !strings.Contains(s, "-") {
 		s = s[:4] + "-" + s[4:]
 	}
 	return s

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,11 +18,11 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
-// bind decodes a JSON object, refusing unknown fields and trailing data.
+// bind decodes a JSON object, refusing anything else (null too), unknown fields and trailing data.
 func bind(c echo.Context, v any) error {
+	var raw json.RawMessage
 	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := dec.Decode(&raw); err != nil {
 		if errors.Is(err, io.EOF) {
 			return apierror.New(apierror.InvalidInput, "the body must be a JSON object")
 		}
@@ -31,8 +32,17 @@ func bind(c echo.Context, v any) error {
 		}
 		return apierror.Wrap(apierror.InvalidInput, "the body must be a JSON object with the documented fields", err)
 	}
-	if dec.More() {
+	if raw[0] != '{' {
+		return apierror.New(apierror.InvalidInput, "the body must be a JSON object")
+	}
+	// Token, not More: More is false before a stray '}' or ']' (found by FuzzBind).
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return apierror.New(apierror.InvalidInput, "trailing data after the JSON object")
+	}
+	fields := json.NewDecoder(bytes.NewReader(raw))
+	fields.DisallowUnknownFields()
+	if err := fields.Decode(v); err != nil {
+		return apierror.Wrap(apierror.InvalidInput, "the body must be a JSON object with the documented fields", err)
 	}
 	return nil
 }

@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+)
+
+// bodies are the request structs the handlers bind, by route.
+func bodies() map[string]func() any {
+	return map[string]func() any{
+		"POST /v1/imports": func() any {
+			return &struct {
+				ShaderID string  `json:"shader_id"`
+				Version  *string `json:"version"`
+				DeviceID *string `json:"device_id"`
+			}{}
+		},
+		"POST /v1/imports/{id}/redeem": func() any {
+			return &struct {
+				Token string `json:"token"`
+			}{}
+		},
+		"POST /v1/api-keys": func() any {
+			return &struct {
+				Name          string   `json:"name"`
+				Scopes        []string `json:"scopes"`
+				ExpiresInDays *int     `json:"expires_in_days"`
+			}{}
+		},
+		"POST /v1/devices/authorize": func() any {
+			return &struct {
+				Platform        string `json:"platform"`
+				PlatformVersion string `json:"platform_version"`
+				AddonVersion    string `json:"addon_version"`
+				BridgeVersion   string `json:"bridge_version"`
+				OS              string `json:"os"`
+				Name            string `json:"name"`
+			}{}
+		},
+		"POST /v1/devices/approve": func() any {
+			return &struct {
+				UserCode string `json:"user_code"`
+			}{}
+		},
+	}
+}
+
+// strictBind is what the API documents: exactly one JSON object whose members are all known
+// fields of the right types, and nothing after it but white space.
+func strictBind(body []byte, v any) bool {
+	t := bytes.TrimLeft(body, " \t\r\n")
+	if len(t) == 0 || t[0] != '{' || !json.Valid(body) {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v) == nil
+}
+
+func bindBody(body []byte, v any) error {
+	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return bind(echo.New().NewContext(req, httptest.NewRecorder()), v)
+}
+
+// FuzzBind: every request body the edge binds is accepted exactly when it is one JSON object
+// of documented fields (no trailing data, no null, no unknown or mistyped members), a refusal
+// is INVALID_INPUT, and what is accepted survives a round trip through encoding/json.
+func FuzzBind(f *testing.F) {
+	for _, s := range []string{
+		`{"shader_id":"11111111-1111-4111-8111-111111111111","version":"1.0.0","device_id":null}`,
+		`{"token":"oit1.local-1.eyJ9.sig"}`,
+		`{"name":"ci","scopes":["catalog:read"],"expires_in_days":30}`,
+		`{"platform":"blender","platform_version":"4.2","os":"linux","name":"Studio"}`,
+		`{"user_code":"BCDF-GHJK"}`,
+		`{"token":"x"}}`, `{"token":"x"}]`, `{"token":"x"} {"token":"y"}`, `{"token":"x"}garbage`, `{"token":"x"}` + "\n\t ",
+		`null`, `  null  `, `[]`, `"x"`, `7`, ``, `{`, `{}`, `{"Token":"case"}`, `{"token":"x","extra":1}`,
+		`{"token":7}`, `{"expires_in_days":1e99}`, `{"expires_in_days":-1}`, `{"scopes":null}`, `{"token":"\ud800"}`,
+		"{\"token\":\"\xff\"}", `{"token":"a","token":"b"}`, "\ufeff{}", `{"name":"` + strings.Repeat("a", 70000) + `"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	routes := bodies()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for route, mk := range routes {
+			v := mk()
+			err := bindBody(body, v)
+			want := mk()
+			strict := strictBind(body, want)
+			if err != nil {
+				var ae *apierror.Error
+				if !errors.As(err, &ae) || ae.Code != apierror.InvalidInput {
+					t.Fatalf("%s: refusal %v", route, err)
+				}
+				if strict {
+					t.Fatalf("%s: refused %q, which is one object of documented fields", route, body)
+				}
+				continue
+			}
+			if !strict {
+				t.Fatalf("%s: accepted %q", route, body)
+			}
+			if !reflect.DeepEqual(v, want) {
+				t.Fatalf("%s: bound %+v, a strict decoder reads %+v", route, v, want)
+			}
+			again, _ := json.Marshal(v)
+			back := mk()
+			if err := bindBody(again, back); err != nil || !reflect.DeepEqual(back, v) {
+				t.Fatalf("%s: round trip of %s: %+v %v", route, again, back, err)
+			}
+		}
+	})
+}
+
+var reUserCode = regexp.MustCompile(`^[` + userCodeLetter + `]{4}-[` + userCodeLetter + `]{4}$`)
+
+// FuzzNormalizeUserCode: the normalisation of a typed pairing code is idempotent, keeps valid
+// UTF-8 valid (PostgreSQL refuses anything else with an internal error), stays short, and maps
+// every way of typing a real code (case, spaces, with or without the dash) to that code.
+func FuzzNormalizeUserCode(f *testing.F) {
+	for _, s := range []string{"BCDF-GHJK", "bcdfghjk", " bcdf ghjk ", "b c d f - g h j k", "BCDF\tGHJK", "abcé" + "xyz", "ééééé",
+		"ſſſſſſſſ", "\u00a0BCDF-GHJK\u00a0", "BCDFGHJKL", "", "-", "--------", "\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8", "日本語のコ"} {
+		f.Add(s, uint64(0x0123456789abcdef))
+	}
+	f.Fuzz(func(t *testing.T, s string, pick uint64) {
+		n := normalizeUserCode(s)
+		if utf8.ValidString(s) && !utf8.ValidString(n) {
+			t.Fatalf("%q normalised to invalid UTF-8 %q", s, n)
+		}
+		if again := normalizeUserCode(n); again != n {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, n, again)
+		}
+		if len(n) > 3*len(s)+1 {
+			t.Fatalf("%q grew to %d bytes", s, len(n))
+		}
+		// A real code, typed in one of the ways people type it.
+		var code [8]byte
+		for i := range code {
+			code[i] = userCodeLetter[(pick>>(i*8))%uint64(len(userCodeLetter))]
+		}
+		want := string(code[:4]) + "-" + string(code[4:])
+		typed := []string{want, strings.ToLower(want), string(code[:]), " " + strings.ToLower(string(code[:4])) + " " + string(code[4:]) + " ",
+			strings.Join(strings.Split(want, ""), " ")}
+		for _, ty := range typed {
+			if got := normalizeUserCode(ty); got != want || !reUserCode.MatchString(got) {
+				t.Fatalf("%q normalised to %q, want %q", ty, got, want)
+			}
+		}
+	})
+}

@@ -11,12 +11,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/octanebridge/octane-bridge/internal/s3client"
 )
 
 func main() {
@@ -32,17 +33,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if len(args) < 2 {
 		return errors.New("usage: s3tool put KEY FILE | s3tool rm KEY...")
 	}
-	u, err := url.Parse(getenv("S3_ENDPOINT"))
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("S3_ENDPOINT %q is not a URL", getenv("S3_ENDPOINT"))
-	}
 	bucket := getenv("S3_BUCKET")
-	cl, err := minio.New(u.Host, &minio.Options{
-		Creds:        credentials.NewStaticV4(getenv("S3_ACCESS_KEY"), getenv("S3_SECRET_KEY"), ""),
-		Secure:       u.Scheme == "https",
-		Region:       getenv("S3_REGION"),
-		BucketLookup: minio.BucketLookupPath,
-	})
+	cl, err := s3client.New(ctx, s3client.Config{Endpoint: getenv("S3_ENDPOINT"), Region: getenv("S3_REGION"),
+		AccessKey: getenv("S3_ACCESS_KEY"), SecretKey: getenv("S3_SECRET_KEY")})
 	if err != nil {
 		return err
 	}
@@ -60,14 +53,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err != nil {
 			return err
 		}
-		info, err := cl.PutObject(ctx, bucket, args[1], f, st.Size(), minio.PutObjectOptions{ContentType: "application/zip"})
-		if err != nil {
+		if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(args[1]), Body: f,
+			ContentLength: aws.Int64(st.Size()), ContentType: aws.String("application/zip")}); err != nil {
 			return fmt.Errorf("put %s: %w", args[1], err)
 		}
-		fmt.Fprintf(stdout, "put %s (%d bytes)\n", info.Key, info.Size)
+		fmt.Fprintf(stdout, "put %s (%d bytes)\n", args[1], st.Size())
 	case "rm":
 		for _, k := range args[1:] {
-			if err := cl.RemoveObject(ctx, bucket, k, minio.RemoveObjectOptions{}); err != nil {
+			if _, err := cl.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {
 				return fmt.Errorf("rm %s: %w", k, err)
 			}
 		}

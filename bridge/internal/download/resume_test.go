@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
@@ -83,32 +82,20 @@ func (b *cancelBody) Read(p []byte) (int, error) {
 // a download cut after N bytes that resumes with 206, and an object replaced between attempts.
 func TestFetchFromS3(t *testing.T) {
 	s3c := testenv.S3(t)
-	u, err := url.Parse(s3c.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mc, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(s3c.AccessKey, s3c.SecretKey, ""),
-		Region: s3c.Region, Secure: u.Scheme == "https", BucketLookup: minio.BucketLookupPath})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	key := fmt.Sprintf("test/download-%d.zip", time.Now().UnixNano())
 	put := func(data []byte) {
 		t.Helper()
-		if _, err := mc.PutObject(ctx, s3c.Bucket, key, bytes.NewReader(data), int64(len(data)),
-			minio.PutObjectOptions{ContentType: "application/zip"}); err != nil {
-			t.Fatal(err)
-		}
+		s3c.PutObject(t, key, data, "application/zip")
 	}
-	t.Cleanup(func() { _ = mc.RemoveObject(context.Background(), s3c.Bucket, key, minio.RemoveObjectOptions{}) })
+	presigner := s3.NewPresignClient(s3c.Client(t))
 	presign := func() string {
 		t.Helper()
-		pu, err := mc.PresignedGetObject(ctx, s3c.Bucket, key, 5*time.Minute, nil)
+		pu, err := presigner.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s3c.Bucket), Key: aws.String(key)}, s3.WithPresignExpires(5*time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return pu.String()
+		return pu.URL
 	}
 
 	v1 := blob(6<<20+11, 20)
@@ -166,12 +153,12 @@ func TestFetchFromS3(t *testing.T) {
 	})
 
 	t.Run("expired URL", func(t *testing.T) {
-		pu, err := mc.PresignedGetObject(ctx, s3c.Bucket, key, time.Second, nil)
+		pu, err := presigner.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s3c.Bucket), Key: aws.String(key)}, s3.WithPresignExpires(time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(2100 * time.Millisecond)
-		err = (&Client{}).Fetch(ctx, pu.String(), filepath.Join(dir, "exp.part"), 10, shaHex(nil), nil)
+		err = (&Client{}).Fetch(ctx, pu.URL, filepath.Join(dir, "exp.part"), 10, shaHex(nil), nil)
 		wantCode(t, err, CodeExpired)
 	})
 }

@@ -1,7 +1,6 @@
 package edgeclient
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -17,8 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
@@ -103,18 +99,8 @@ func (st *edgeStack) publish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse(st.S3.Endpoint)
-	mc, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(st.S3.AccessKey, st.S3.SecretKey, ""),
-		Secure: u.Scheme == "https", Region: st.S3.Region})
-	if err != nil {
-		t.Fatal(err)
-	}
 	key := "test/edgeclient-" + randHex(8) + "/brushed-steel-1.0.1.zip"
-	if _, err := mc.PutObject(context.Background(), st.S3.Bucket, key, bytes.NewReader(zip), int64(len(zip)),
-		minio.PutObjectOptions{ContentType: "application/zip"}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mc.RemoveObject(context.Background(), st.S3.Bucket, key, minio.RemoveObjectOptions{}) })
+	st.S3.PutObject(t, key, zip, "application/zip")
 	st.shader = "a0000000-0000-4000-8000-000000000002" // Red Car Paint (placeholder), not free
 	if _, err := st.db.Exec(context.Background(), `insert into public.shader_versions
 		(shader_id, version, package_key, sha256, size, manifest, manifest_sig) values ($1, '1.0.1', $2, $3, $4, $5, 'local-1.unused')`,

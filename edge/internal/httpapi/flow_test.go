@@ -24,8 +24,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/httpapi"
@@ -51,7 +49,7 @@ type stack struct {
 	t      *testing.T
 	h      http.Handler
 	db     *pgxpool.Pool
-	s3     *minio.Client
+	s3     testenv.S3Config
 	bucket string
 	bodies []string // every response body, for the no-internals check
 	mu     sync.Mutex
@@ -80,18 +78,12 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	host := strings.TrimPrefix(strings.TrimPrefix(s3c.Endpoint, "http://"), "https://")
-	mc, err := minio.New(host, &minio.Options{Creds: credentials.NewStaticV4(s3c.AccessKey, s3c.SecretKey, ""),
-		Region: s3c.Region, BucketLookup: minio.BucketLookupPath, Secure: strings.HasPrefix(s3c.Endpoint, "https://")})
-	if err != nil {
-		t.Fatal(err)
-	}
 	h := httpapi.New(httpapi.Deps{
 		DB: pool, JWTs: jwts, Tokens: tokens, Delivery: shaderpkg.LocalDevKeyring(), Presigner: presigner,
 		Limiter: ratelimit.Limiter{Store: ratelimit.Postgres{DB: pool}}, Pepper: []byte("test-pepper-test-pepper-test-pepper!"),
 		SiteURL: siteURL, QueueWindow: 15 * time.Minute,
 	})
-	return &stack{t: t, h: h, db: pool, s3: mc, bucket: s3c.Bucket}
+	return &stack{t: t, h: h, db: pool, s3: s3c, bucket: s3c.Bucket}
 }
 
 func userJWT(t *testing.T, user string) string {
@@ -240,11 +232,7 @@ func (s *stack) publish(slug string, free bool) (shaderID string, zip []byte) {
 	}
 	key := "packages/test-" + uuid.NewString() + "/1.0.0.zip"
 	ctx := context.Background()
-	if _, err := s.s3.PutObject(ctx, s.bucket, key, bytes.NewReader(zip), int64(len(zip)),
-		minio.PutObjectOptions{ContentType: "application/zip"}); err != nil {
-		t.Fatalf("put package: %v", err)
-	}
-	t.Cleanup(func() { _ = s.s3.RemoveObject(context.Background(), s.bucket, key, minio.RemoveObjectOptions{}) })
+	s.s3.PutObject(t, key, zip, "application/zip")
 	id := uuid.NewString()
 	if _, err := s.db.Exec(ctx, `insert into public.shaders (id, slug, name, description, category_id, tags, is_free, published, latest_version)
 		values ($1, $2, $3, 'test', 'metal', '{metal}', $4, true, '1.0.0')`, id, slug, m.Name, free); err != nil {

@@ -22,17 +22,17 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing/fstest"
 	"time"
 
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/download"
 	"github.com/octanebridge/octane-bridge/bridge/internal/extract"
+	"github.com/octanebridge/octane-bridge/internal/s3client"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -124,24 +124,34 @@ func s3put(args []string) error {
 	file := fs.String("file", "", "object to upload")
 	key := fs.String("key", "bench/bridge-bench.zip", "object key")
 	fs.Parse(args)
-	u, err := url.Parse(os.Getenv("S3_ENDPOINT"))
-	if err != nil || u.Host == "" {
+	if os.Getenv("S3_ENDPOINT") == "" {
 		return fmt.Errorf("S3_ENDPOINT is not set")
 	}
-	mc, err := minio.New(u.Host, &minio.Options{Creds: credentials.NewStaticV4(os.Getenv("S3_ACCESS_KEY"), os.Getenv("S3_SECRET_KEY"), ""),
-		Region: os.Getenv("S3_REGION"), Secure: u.Scheme == "https", BucketLookup: minio.BucketLookupPath})
-	if err != nil {
-		return err
-	}
 	ctx := context.Background()
-	if _, err := mc.FPutObject(ctx, os.Getenv("S3_BUCKET"), *key, *file, minio.PutObjectOptions{ContentType: "application/zip"}); err != nil {
-		return err
-	}
-	pu, err := mc.PresignedGetObject(ctx, os.Getenv("S3_BUCKET"), *key, time.Hour, nil)
+	mc, err := s3client.New(ctx, s3client.Config{Endpoint: os.Getenv("S3_ENDPOINT"), Region: os.Getenv("S3_REGION"),
+		AccessKey: os.Getenv("S3_ACCESS_KEY"), SecretKey: os.Getenv("S3_SECRET_KEY")})
 	if err != nil {
 		return err
 	}
-	fmt.Println(pu.String())
+	f, err := os.Open(*file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	bucket := os.Getenv("S3_BUCKET")
+	if _, err := mc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(*key), Body: f,
+		ContentLength: aws.Int64(st.Size()), ContentType: aws.String("application/zip")}); err != nil {
+		return err
+	}
+	pu, err := s3.NewPresignClient(mc).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(*key)}, s3.WithPresignExpires(time.Hour))
+	if err != nil {
+		return err
+	}
+	fmt.Println(pu.URL)
 	return nil
 }
 

@@ -123,7 +123,9 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 		SiteURL: cfg.SiteURL, QueueWindow: cfg.QueueWindow, DownloadTTL: cfg.DownloadTTL,
 		ClientIPHeader: cfg.ClientIPHeader, Sentry: cfg.SentryDSN != "", Registry: reg,
 	}
-	if cfg.S3Endpoint != "" {
+	// S3_ENDPOINT names a custom S3 (the local versitygw); without it, S3_BUCKET alone means AWS S3
+	// with the standard credential chain and region.
+	if cfg.S3Endpoint != "" || cfg.S3Bucket != "" {
 		p, err := storage.New(storage.Config{Endpoint: cfg.S3Endpoint, Region: cfg.S3Region, AccessKey: cfg.S3AccessKey,
 			SecretKey: cfg.S3SecretKey, Bucket: cfg.S3Bucket}, storage.Limits{})
 		if err != nil {
@@ -135,7 +137,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 		up := p.UploadHandlers(operator(pool), 0)
 		d.UploadCreate, d.UploadPart, d.UploadComplete, d.UploadAbort = up.Create, up.Part, up.Complete, up.Abort
 	} else {
-		log.Warn("S3_ENDPOINT is empty: redemption and uploads answer SERVICE_UNAVAILABLE")
+		log.Warn("S3_BUCKET and S3_ENDPOINT are empty: redemption and uploads answer SERVICE_UNAVAILABLE")
 	}
 	var startup []func(context.Context) error // run by maintain until each succeeds once
 	if cfg.StripeSecretKey != "" && cfg.StripeWebhookSecret != "" {

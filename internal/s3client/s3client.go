@@ -32,7 +32,8 @@ type Config struct {
 	// Endpoint is a custom S3 endpoint (http or https URL), addressed path-style. Empty: AWS S3
 	// for the region, virtual-hosted.
 	Endpoint string
-	// Region signs the requests. Empty: the AWS chain's region (AWS_REGION, the profile).
+	// Region signs the requests. Empty: the AWS chain's region (AWS_REGION, the profile), and
+	// for a custom endpoint without one, us-east-1 (what S3-compatible servers expect by default).
 	Region string
 	// AccessKey and SecretKey are static credentials; both empty: the standard AWS credential
 	// chain. One without the other is an error.
@@ -61,6 +62,9 @@ func New(ctx context.Context, c Config) (*s3.Client, error) {
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("s3: load AWS configuration: %w", err)
+	}
+	if cfg.Region == "" && c.Endpoint != "" {
+		cfg.Region = "us-east-1"
 	}
 	if cfg.Region == "" {
 		return nil, errors.New("s3: no region (set S3_REGION or AWS_REGION)")

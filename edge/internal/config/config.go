@@ -79,7 +79,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisURL:            get("REDIS_URL", ""),
 		SentryDSN:           get("SENTRY_DSN", ""),
 		S3Endpoint:          get("S3_ENDPOINT", ""),
-		S3Region:            get("S3_REGION", "us-east-1"),
+		S3Region:            get("S3_REGION", ""), // empty: the AWS chain's region (AWS_REGION)
 		S3AccessKey:         get("S3_ACCESS_KEY", ""),
 		S3SecretKey:         get("S3_SECRET_KEY", ""),
 		S3Bucket:            get("S3_BUCKET", ""),

@@ -351,9 +351,6 @@ func TestMultipartUploadWithPresignedParts(t *testing.T) {
 					t.Errorf("part: signed headers %q lack %s", signed, h)
 				}
 			}
-			if r := put(t, sr, chunk[:len(chunk)-1], func(h map[string]string) { h["Content-Length"] = strconv.Itoa(len(chunk) - 1) }); r.status != 403 {
-				t.Fatalf("shorter part = %d %s, want 403", r.status, r.body)
-			}
 			// Each part is held to its checksum like a single upload.
 			forged := append([]byte{}, chunk...)
 			forged[0] ^= 1

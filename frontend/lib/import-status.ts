@@ -36,6 +36,7 @@ const remedies: Record<string, string> = {
   MATERIAL_MISSING: "The package did not contain the expected material. Please report this shader.",
   BLENDER_ERROR: "Blender reported an error while importing. See the add-on panel in Blender for details, then try again.",
   DISK_FULL: "The Blender machine is out of disk space. Free some space or lower the add-on cache size.",
+  EXTRACT_IO: "The shader could not be written to the add-on's cache folder. Check that folder and its permissions in the add-on preferences.",
   TOKEN_EXPIRED: "The import link expired before Blender picked it up. Import again with Blender open.",
   IMPORT_STALLED: "Blender stopped working on this import (it was closed, crashed or went offline). Open Blender and import again.",
 };

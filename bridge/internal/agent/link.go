@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/diskspace"
 	"github.com/octanebridge/octane-bridge/bridge/internal/download"
 	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
 	"github.com/octanebridge/octane-bridge/bridge/internal/extract"
@@ -72,13 +73,14 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Extract: func(ctx context.Context, zip, dir string, files []shaderpkg.File) error {
 			return extract.Extract(ctx, zip, dir, extract.DefaultLimits(), files)
 		},
-		Verify:   extract.VerifyTree,
-		Classify: classify,
-		Blender:  a,
-		Notify:   a,
-		Trusted:  a.cfg.Trusted,
-		Log:      a.log,
-		Claim:    a.claimImport,
+		Verify:    extract.VerifyTree,
+		Classify:  classify,
+		Blender:   a,
+		Notify:    a,
+		Trusted:   a.cfg.Trusted,
+		Log:       a.log,
+		Claim:     a.claimImport,
+		FreeSpace: diskspace.Free,
 	})
 	go pipe.Run(ctx)
 	poke := make(chan struct{}, 1)
@@ -324,20 +326,20 @@ type edgeAdapter struct {
 	s *edgeclient.Session
 }
 
-func (e *edgeAdapter) Redeem(ctx context.Context, id, token string) (string, shaderpkg.Signed, error) {
+func (e *edgeAdapter) Redeem(ctx context.Context, id, token string) (importer.Delivered, error) {
 	r, err := e.c.Redeem(ctx, e.s, id, token)
 	if err != nil {
-		return "", shaderpkg.Signed{}, translate(err)
+		return importer.Delivered{}, translate(err)
 	}
-	return r.DownloadURL, r.Delivery, nil
+	return importer.Delivered{URL: r.DownloadURL, Signed: r.Delivery, ServerTime: r.ServerTime}, nil
 }
 
-func (e *edgeAdapter) Redeliver(ctx context.Context, id string) (string, shaderpkg.Signed, error) {
+func (e *edgeAdapter) Redeliver(ctx context.Context, id string) (importer.Delivered, error) {
 	r, err := e.c.Redeliver(ctx, e.s, id)
 	if err != nil {
-		return "", shaderpkg.Signed{}, translate(err)
+		return importer.Delivered{}, translate(err)
 	}
-	return r.DownloadURL, r.Delivery, nil
+	return importer.Delivered{URL: r.DownloadURL, Signed: r.Delivery, ServerTime: r.ServerTime}, nil
 }
 
 func (e *edgeAdapter) Reissue(ctx context.Context, id string) (string, error) {

@@ -54,6 +54,9 @@ type Redemption struct {
 	DownloadURL string
 	ExpiresAt   time.Time
 	Delivery    shaderpkg.Signed
+	// ServerTime is the edge's clock when it answered (its Date header), zero when absent: the
+	// delivery's expiry is judged by it, not by this machine's clock, which may be wrong.
+	ServerTime time.Time
 }
 
 // Client is safe for concurrent use.
@@ -181,8 +184,10 @@ func (c *Client) Redeem(ctx context.Context, s *Session, importID, token string)
 		ExpiresAt   time.Time        `json:"expires_at"`
 		Delivery    shaderpkg.Signed `json:"delivery"`
 	}
-	err := c.deviceCall(ctx, s, func(jwt string) error {
-		return c.edgeCall(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/redeem", jwt, map[string]string{"token": token}, &out)
+	var hdr http.Header
+	err := c.deviceCall(ctx, s, func(jwt string) (err error) {
+		hdr, err = c.edgeCallHeader(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/redeem", jwt, map[string]string{"token": token}, &out)
+		return err
 	})
 	if err != nil {
 		return Redemption{}, err
@@ -190,7 +195,7 @@ func (c *Client) Redeem(ctx context.Context, s *Session, importID, token string)
 	if out.DownloadURL == "" || out.Delivery.Payload == "" || out.Delivery.Sig == "" {
 		return Redemption{}, &Error{Code: CodeUnexpected, Msg: "redeem response lacks fields"}
 	}
-	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery}, nil
+	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery, ServerTime: serverTime(hdr)}, nil
 }
 
 // Redeliver asks for a fresh delivery of a redeemed but unfinished import of this device
@@ -202,8 +207,10 @@ func (c *Client) Redeliver(ctx context.Context, s *Session, importID string) (Re
 		ExpiresAt   time.Time        `json:"expires_at"`
 		Delivery    shaderpkg.Signed `json:"delivery"`
 	}
-	err := c.deviceCall(ctx, s, func(jwt string) error {
-		return c.edgeCall(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/delivery", jwt, nil, &out)
+	var hdr http.Header
+	err := c.deviceCall(ctx, s, func(jwt string) (err error) {
+		hdr, err = c.edgeCallHeader(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/delivery", jwt, nil, &out)
+		return err
 	})
 	if err != nil {
 		return Redemption{}, err
@@ -211,7 +218,7 @@ func (c *Client) Redeliver(ctx context.Context, s *Session, importID string) (Re
 	if out.DownloadURL == "" || out.Delivery.Payload == "" || out.Delivery.Sig == "" {
 		return Redemption{}, &Error{Code: CodeUnexpected, Msg: "delivery response lacks fields"}
 	}
-	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery}, nil
+	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery, ServerTime: serverTime(hdr)}, nil
 }
 
 // Reissue asks for a fresh token for a queued import of this device (POST /v1/imports/{id}/token).
@@ -361,21 +368,36 @@ func (c *Client) deviceCall(ctx context.Context, s *Session, call func(jwt strin
 
 // edgeCall sends a JSON request to the edge and decodes a 2xx JSON answer into out.
 func (c *Client) edgeCall(ctx context.Context, method, path, bearer string, body, out any) error {
+	_, err := c.edgeCallHeader(ctx, method, path, bearer, body, out)
+	return err
+}
+
+// edgeCallHeader is edgeCall that also returns the answer's headers.
+func (c *Client) edgeCallHeader(ctx context.Context, method, path, bearer string, body, out any) (http.Header, error) {
 	var hdr http.Header
 	if bearer != "" {
 		hdr = http.Header{"Authorization": {"Bearer " + bearer}}
 	}
 	status, raw, rh, err := c.do(ctx, method, c.edge+path, hdr, body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if status/100 != 2 {
-		return decodeEdgeError(&http.Response{StatusCode: status, Header: rh}, raw)
+		return rh, decodeEdgeError(&http.Response{StatusCode: status, Header: rh}, raw)
 	}
 	if out != nil && json.Unmarshal(raw, out) != nil {
-		return &Error{Code: CodeUnexpected, Status: status, Msg: method + " " + pathOnly(path) + ": unreadable response"}
+		return rh, &Error{Code: CodeUnexpected, Status: status, Msg: method + " " + pathOnly(path) + ": unreadable response"}
 	}
-	return nil
+	return rh, nil
+}
+
+// serverTime reads the Date header (RFC 9110 §6.6.1); zero when absent or unreadable.
+func serverTime(h http.Header) time.Time {
+	t, err := http.ParseTime(h.Get("Date"))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // do performs one request. Transport failures become NETWORK; context cancellation is returned as is.

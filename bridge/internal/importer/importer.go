@@ -13,10 +13,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/diskspace"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
@@ -38,11 +39,21 @@ type Request struct {
 // is no longer this device's to do (cancelled, expired, revoked), ErrNotQueued when Reissue finds
 // the import already redeemed, and *Transient for errors worth retrying once the network is back.
 type Edge interface {
-	Redeem(ctx context.Context, importID, token string) (downloadURL string, delivery shaderpkg.Signed, err error)
+	Redeem(ctx context.Context, importID, token string) (Delivered, error)
 	Reissue(ctx context.Context, importID string) (token string, err error)
 	// Redeliver gives a redeemed but unfinished import of this device a fresh delivery.
-	Redeliver(ctx context.Context, importID string) (downloadURL string, delivery shaderpkg.Signed, err error)
+	Redeliver(ctx context.Context, importID string) (Delivered, error)
 	Report(ctx context.Context, importID, status string, progress int, code, message string) error
+}
+
+// Delivered is the edge's answer to a redemption: where to download and the signed delivery.
+type Delivered struct {
+	URL    string
+	Signed shaderpkg.Signed
+	// ServerTime is the edge's clock when it answered (its Date header; zero when unknown). The
+	// delivery's validity is judged on the edge's clock, so a wrong clock on the artist's
+	// machine does not fail every import.
+	ServerTime time.Time
 }
 
 // Fetcher downloads url into partPath and verifies size and sha256 (bridge/internal/download).
@@ -89,6 +100,7 @@ const (
 	CodeChecksumMismatch     = "CHECKSUM_MISMATCH"
 	CodePackageUnsafe        = "PACKAGE_UNSAFE"
 	CodeDiskFull             = "DISK_FULL"
+	CodeCacheWrite           = "EXTRACT_IO" // the cache could not be written (permissions, I/O): not the package's fault
 	CodeBlenderError         = "BLENDER_ERROR"
 	CodeInternal             = "INTERNAL_ERROR"
 )
@@ -136,6 +148,9 @@ type Config struct {
 	MaxWait      time.Duration // default 30 s
 	Downloads    int           // download attempts per import (resume between them); default 3
 	StallTimeout time.Duration // a download with no progress for this long is resumed; default 60 s
+	// FreeSpace returns the bytes free for this user on the disk holding dir (diskspace.Free);
+	// nil skips the check before a download.
+	FreeSpace func(dir string) (uint64, error)
 	// Claim takes an import for this process (nil: always). Bridges of several Blenders share the
 	// cache and may share a device: an import another live bridge is working on is left to it.
 	Claim func(importID string) (release func(), ok bool)
@@ -316,18 +331,30 @@ func asFailure(err error) *Failure {
 	if errors.As(err, &f) {
 		return f
 	}
-	if errors.Is(err, syscall.ENOSPC) {
-		return &Failure{Code: CodeDiskFull, Msg: "The disk holding the shader cache is full.", Err: err}
+	if diskspace.Full(err) {
+		return diskFull(err)
 	}
 	return &Failure{Code: CodeInternal, Msg: "The bridge hit an unexpected error; see its log.", Err: err}
 }
 
+func diskFull(err error) *Failure {
+	return &Failure{Code: CodeDiskFull, Msg: "The disk holding the shader cache is full. Free some space or lower the cache size.", Err: err}
+}
+
 func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) error {
-	url, env, err := p.redeem(ctx, r, log)
+	del, err := p.redeem(ctx, r, log)
 	if err != nil {
 		return err
 	}
-	d, err := shaderpkg.VerifyDelivery(p.cfg.Trusted, env, p.cfg.Now())
+	url, env := del.URL, del.Signed
+	now := p.cfg.Now()
+	if !del.ServerTime.IsZero() {
+		if off := del.ServerTime.Sub(now); off > shaderpkg.ClockSkew || off < -shaderpkg.ClockSkew {
+			log.Info("this machine's clock differs from the server's; judging the delivery by the server's", "offset", off.Round(time.Second))
+		}
+		now = del.ServerTime
+	}
+	d, err := shaderpkg.VerifyDelivery(p.cfg.Trusted, env, now)
 	if err != nil {
 		return &Failure{Code: CodeSignatureInvalid, Msg: "The package description from the server did not verify (" +
 			string(shaderpkg.CodeOf(err)) + "); nothing was downloaded.", Err: err}
@@ -367,7 +394,7 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 // when the one we hold is spent or missing, and waiting out network trouble. An import that was
 // redeemed already (resumed after a crash, or our redeem answer was lost after its commit) asks
 // for a fresh delivery instead.
-func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (string, shaderpkg.Signed, error) {
+func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (Delivered, error) {
 	if r.Resume {
 		return p.redeliver(ctx, r, log)
 	}
@@ -382,10 +409,9 @@ func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (str
 			}
 		}
 		if err == nil {
-			var url string
-			var env shaderpkg.Signed
-			if url, env, err = p.cfg.Edge.Redeem(ctx, r.ImportID, token); err == nil {
-				return url, env, nil
+			var del Delivered
+			if del, err = p.cfg.Edge.Redeem(ctx, r.ImportID, token); err == nil {
+				return del, nil
 			}
 		}
 		var tr *Transient
@@ -393,37 +419,37 @@ func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (str
 		case errors.Is(err, ErrTokenRejected) && (reissuedAt.IsZero() || p.cfg.Now().Sub(reissuedAt) > time.Minute):
 			token = "" // expired while we waited, or spent in transit: ask for a new one
 		case errors.Is(err, ErrTokenRejected):
-			return "", shaderpkg.Signed{}, &Failure{Code: CodeTokenExpired, Msg: "The import link was refused. Import again.", Err: err}
+			return Delivered{}, &Failure{Code: CodeTokenExpired, Msg: "The import link was refused. Import again.", Err: err}
 		case errors.Is(err, ErrNotQueued):
 			log.Info("import already redeemed (an answer was lost); asking for a fresh delivery")
 			return p.redeliver(ctx, r, log)
 		case errors.As(err, &tr):
 			log.Info("edge unreachable; waiting", "err", err, "retry_in", delay)
 			if err := p.wait(ctx, max(delay, tr.After)); err != nil {
-				return "", shaderpkg.Signed{}, err
+				return Delivered{}, err
 			}
 			delay = min(delay*2, p.cfg.MaxWait)
 		default:
-			return "", shaderpkg.Signed{}, err
+			return Delivered{}, err
 		}
 	}
 }
 
 // redeliver asks for a fresh delivery of a redeemed but unfinished import, waiting out network trouble.
-func (p *Pipeline) redeliver(ctx context.Context, r Request, log *slog.Logger) (string, shaderpkg.Signed, error) {
+func (p *Pipeline) redeliver(ctx context.Context, r Request, log *slog.Logger) (Delivered, error) {
 	delay := p.cfg.Backoff
 	for {
-		url, env, err := p.cfg.Edge.Redeliver(ctx, r.ImportID)
+		del, err := p.cfg.Edge.Redeliver(ctx, r.ImportID)
 		if err == nil {
-			return url, env, nil
+			return del, nil
 		}
 		var tr *Transient
 		if !errors.As(err, &tr) {
-			return "", shaderpkg.Signed{}, err
+			return Delivered{}, err
 		}
 		log.Info("edge unreachable; waiting", "err", err, "retry_in", delay)
 		if err := p.wait(ctx, max(delay, tr.After)); err != nil {
-			return "", shaderpkg.Signed{}, err
+			return Delivered{}, err
 		}
 		delay = min(delay*2, p.cfg.MaxWait)
 	}
@@ -475,6 +501,9 @@ func (p *Pipeline) verifyHit(ctx context.Context, dir string, d shaderpkg.Delive
 // download fetches and verifies the zip, extracts it into the cache and returns the entry.
 func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, error) {
 	part := p.cfg.Cache.PartPath(d.SHA256)
+	if err := p.checkFreeSpace(part, d, log); err != nil {
+		return "", err
+	}
 	if err := p.report(ctx, r.ImportID, "downloading", 0, "", ""); err != nil {
 		return "", err
 	}
@@ -541,10 +570,17 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 		}
 	}
 	if err != nil {
-		if errors.Is(err, syscall.ENOSPC) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return "", err
 		}
+		if diskspace.Full(err) {
+			return "", diskFull(err) // the verified zip stays for the next attempt
+		}
 		code, _ := p.cfg.Classify(err)
+		if !strings.HasPrefix(code, "ARCHIVE_") {
+			// The cache could not be written (permissions, I/O): not the package's fault.
+			return "", &Failure{Code: CodeCacheWrite, Msg: "The package could not be written to the shader cache; check the cache folder and its permissions.", Err: err}
+		}
 		_ = os.Remove(part) // a package that will not extract is not worth resuming
 		return "", &Failure{Code: CodePackageUnsafe, Msg: "The package was refused by the safety checks (" + code + "); nothing was imported.", Err: err}
 	}
@@ -552,9 +588,40 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 	return dir, nil
 }
 
+// checkFreeSpace fails the import as DISK_FULL before downloading when the disk holding the
+// cache cannot take what is left of the zip plus its extracted files (and a margin).
+func (p *Pipeline) checkFreeSpace(part string, d shaderpkg.Delivery, log *slog.Logger) error {
+	if p.cfg.FreeSpace == nil {
+		return nil
+	}
+	need := d.Size + freeMargin
+	if st, err := os.Stat(part); err == nil {
+		need -= min(st.Size(), d.Size) // a resumed download needs only the rest
+	}
+	for _, f := range d.Files {
+		need += f.Size
+	}
+	free, err := p.cfg.FreeSpace(filepath.Dir(part))
+	if err != nil {
+		log.Info("cannot tell the free disk space; downloading anyway", "err", err)
+		return nil
+	}
+	if free < uint64(max(need, 0)) {
+		return &Failure{Code: CodeDiskFull, Msg: fmt.Sprintf("The disk holding the shader cache has %s free; this shader needs %s. Free some space or lower the cache size.",
+			mib(int64(min(free, 1<<62))), mib(need))}
+	}
+	return nil
+}
+
+// freeMargin is kept free besides the package itself: a disk filled to the last byte breaks
+// more than the bridge.
+const freeMargin = 64 << 20
+
+func mib(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
+
 func downloadFailure(code string, err error) error {
-	if errors.Is(err, syscall.ENOSPC) {
-		return err
+	if diskspace.Full(err) {
+		return diskFull(err)
 	}
 	switch code {
 	case "HASH_MISMATCH", "SIZE_MISMATCH":

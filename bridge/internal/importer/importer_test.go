@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,43 +33,47 @@ type fakeEdge struct {
 	redeliver  []string
 	reports    []string
 	otherID    bool
+	serverTime time.Time // the edge's clock (its Date header); zero: the same as the test's
 }
 
-func (e *fakeEdge) Redeem(_ context.Context, id, token string) (string, shaderpkg.Signed, error) {
+func (e *fakeEdge) Redeem(_ context.Context, id, token string) (Delivered, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.redeemErr) > 0 {
 		err := e.redeemErr[0]
 		e.redeemErr = e.redeemErr[1:]
 		if err != nil {
-			return "", shaderpkg.Signed{}, err
+			return Delivered{}, err
 		}
 	}
 	if token == "" {
-		return "", shaderpkg.Signed{}, errors.New("empty token reached Redeem")
+		return Delivered{}, errors.New("empty token reached Redeem")
 	}
 	e.redeemed = append(e.redeemed, id)
 	return e.delivery(id)
 }
 
-func (e *fakeEdge) Redeliver(_ context.Context, id string) (string, shaderpkg.Signed, error) {
+func (e *fakeEdge) Redeliver(_ context.Context, id string) (Delivered, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.redeliver = append(e.redeliver, id)
 	return e.delivery(id)
 }
 
-func (e *fakeEdge) delivery(id string) (string, shaderpkg.Signed, error) {
+func (e *fakeEdge) delivery(id string) (Delivered, error) {
 	did := id
 	if e.otherID {
 		did = "someone-else"
 	}
 	now := time.Now()
+	if !e.serverTime.IsZero() {
+		now = e.serverTime
+	}
 	d := shaderpkg.Delivery{V: 1, ImportID: did, ShaderID: "s1", Version: "1.0.0", SHA256: e.sha, Size: 10,
 		MaterialName: "OB_Test", Files: []shaderpkg.File{{Path: "material.blend", SHA256: strings.Repeat("a", 64), Size: 1}},
 		IssuedAt: now.Unix(), ExpiresAt: now.Add(5 * time.Minute).Unix()}
 	s, err := shaderpkg.SignDelivery(e.kr, d)
-	return "https://s3.example/pkg?X-Amz-Signature=secret", s, err
+	return Delivered{URL: "https://s3.example/pkg?X-Amz-Signature=secret", Signed: s, ServerTime: e.serverTime}, err
 }
 
 func (e *fakeEdge) Reissue(context.Context, string) (string, error) {
@@ -202,6 +208,8 @@ func (n *notes) Progress(p stdio.Progress) {
 func (n *notes) Final(s stdio.ImportStatus) { n.finals <- s }
 
 type rig struct {
+	now     func() time.Time
+	free    func(string) (uint64, error)
 	verify  *verified
 	edge    *fakeEdge
 	fetch   *fakeFetch
@@ -243,13 +251,20 @@ func (r *rig) startFull(t *testing.T, extract ExtractFunc, claim func(string) (f
 	}
 	r.p = New(Config{Edge: r.edge, Fetch: r.fetch, Cache: r.store, Extract: extract, Blender: r.blender, Notify: r.notes,
 		Classify: func(err error) (string, bool) {
-			if strings.Contains(err.Error(), "hash") {
+			switch {
+			case strings.Contains(err.Error(), "hash"):
 				return "HASH_MISMATCH", false
+			case strings.Contains(err.Error(), "zip slip"):
+				return "ARCHIVE_UNSAFE_PATH", false
+			case strings.Contains(err.Error(), "permission"):
+				return "EXTRACT_IO", false
 			}
 			return "DOWNLOAD_FAILED", true
 		},
+		Now:     r.now,
 		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond, StallTimeout: 100 * time.Millisecond,
-		Claim: claim,
+		Claim:     claim,
+		FreeSpace: r.free,
 		Verify: func(_ context.Context, dir string, files []shaderpkg.File) error {
 			r.verify.mu.Lock()
 			defer r.verify.mu.Unlock()
@@ -558,5 +573,92 @@ func TestTamperedCacheHitThatCannotBeRemovedFails(t *testing.T) {
 	}
 	if len(r.blender.got) != 0 {
 		t.Fatal("Blender was given a tampered package")
+	}
+}
+
+// A full disk (or quota) is DISK_FULL wherever it strikes, never an unsafe package. (Windows'
+// ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL: bridge/internal/diskspace.)
+func TestFullDiskIsReportedAsDiskFullNeverAsUnsafe(t *testing.T) {
+	full := &fs.PathError{Op: "write", Path: "/cache/x", Err: syscall.ENOSPC}
+	for name, tc := range map[string]struct {
+		fetchErr   error
+		extractErr error
+	}{
+		"download": {fetchErr: fmt.Errorf("writing the part: %w", full)},
+		"extraction, over quota": {extractErr: fmt.Errorf("EXTRACT_IO: material.blend: %w",
+			&fs.PathError{Op: "write", Path: "/cache/x", Err: syscall.EDQUOT})},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := newRig(t)
+			r.fetch.err = tc.fetchErr
+			var extract ExtractFunc
+			if tc.extractErr != nil {
+				extract = func(context.Context, string, string, []shaderpkg.File) error { return tc.extractErr }
+			}
+			r.start(t, extract)
+			r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+			if s := r.final(t); s.Status != "failed" || s.Code != CodeDiskFull {
+				t.Fatalf("final %+v", s)
+			}
+			if got := r.edge.got(); got[len(got)-1] != "failed:"+CodeDiskFull {
+				t.Fatalf("reports %v", got)
+			}
+		})
+	}
+	// A cache that cannot be written for another reason is not the package's fault either.
+	r := newRig(t)
+	r.start(t, func(context.Context, string, string, []shaderpkg.File) error {
+		return &fs.PathError{Op: "open", Path: "/cache/x", Err: errors.New("permission denied")}
+	})
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeCacheWrite {
+		t.Fatalf("final %+v", s)
+	}
+}
+
+// Before downloading, the bridge checks that the disk can take the package and its files.
+func TestNotEnoughFreeSpaceFailsBeforeTheDownload(t *testing.T) {
+	r := newRig(t)
+	var asked string
+	r.free = func(dir string) (uint64, error) { asked = dir; return 1 << 20, nil }
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeDiskFull || !strings.Contains(s.Message, "1.0 MB free") {
+		t.Fatalf("final %+v", s)
+	}
+	if r.fetch.calls.Load() != 0 {
+		t.Fatal("downloaded without room for it")
+	}
+	if asked != r.store.dir {
+		t.Fatalf("free space asked for %q, want the cache's downloads dir %q", asked, r.store.dir)
+	}
+	// Enough room, or a free space nobody can tell: the import goes ahead.
+	for _, free := range []func(string) (uint64, error){
+		func(string) (uint64, error) { return 1 << 40, nil },
+		func(string) (uint64, error) { return 0, errors.New("statfs: not supported") },
+	} {
+		r := newRig(t)
+		r.free = free
+		r.start(t, nil)
+		r.p.Enqueue(Request{ImportID: "i2", Token: "t"})
+		if s := r.final(t); s.Status != "done" {
+			t.Fatalf("final %+v", s)
+		}
+	}
+}
+
+// The artist's clock is two hours off: the delivery is judged by the edge's clock (its Date
+// header), so the import still works; without the edge's time it would be refused as expired.
+func TestWrongLocalClockDoesNotFailTheImport(t *testing.T) {
+	for _, skew := range []time.Duration{2 * time.Hour, -2 * time.Hour} {
+		r := newRig(t)
+		server := time.Now()
+		r.edge.serverTime = server
+		r.now = func() time.Time { return server.Add(skew) }
+		r.start(t, nil)
+		r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+		if s := r.final(t); s.Status != "done" {
+			t.Fatalf("clock %v off: %+v", skew, s)
+		}
 	}
 }

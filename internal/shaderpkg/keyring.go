@@ -15,6 +15,11 @@ const LocalDevKID = "local-1"
 
 const localDevSeedText = "octane-bridge local manifest key"
 
+// LocalDevPublicKey is the public half of the development key in env / -ldflags form, spelled
+// out so that code shipped to artists (the bridge) can recognise the key without linking its
+// seed or any signing code (scripts/check-bridge-secrets.py; TestLocalDevPublicKeyIsTheSeeds).
+const LocalDevPublicKey = "local-1:Xo13BA+aaC5veDQN1VCZhwTkdKIL+D5YNDHB46Z4iog="
+
 var reKID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
 
 // SigningKeyring holds Ed25519 private keys by kid. The first key given is the active one used

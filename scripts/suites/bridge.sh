@@ -43,6 +43,18 @@ check "release build refuses the development key under another kid" refused "$pr
 check "release build needs BRIDGE_TRUSTED_KEYS" refused ""
 check "release build with production keys" release_runs "$prod_keys"
 check "a release binary pinning the development key refuses to run" dev_release_refuses
+# Threat 9: no secret that can mint anything in any built binary (local and release), scanned
+# for every secret .env.example names (raw, hex and base64 forms of keyring keys, the dev seed's
+# source text) and for linked signing code; the scanner must find a planted seed (it can fail),
+# and the bridge's packages do not depend on the edge's minting packages.
+for exe in "$out"/*/octane-bridge* "$rel/linux-$(go env GOARCH)/octane-bridge"; do
+  check "no minting secret in ${exe#$OCTANE_LOCAL/}" python3 scripts/check-bridge-secrets.py .env.example "$exe"
+done
+planted="$out/planted.bin"
+python3 -c 'import base64,sys; open(sys.argv[2],"wb").write(open(sys.argv[1],"rb").read()+base64.b64decode(sys.argv[3]))' \
+  "$native" "$planted" "$(sed -n 's/^MANIFEST_SIGNING_KEYS=[^:]*://p' .env.example | cut -d, -f1)"
+check "the secret scan finds a planted signing seed" bash -c "test -s '$planted' && ! python3 scripts/check-bridge-secrets.py .env.example '$planted' >/dev/null"
+check "the bridge links no edge minting package" bash -c "! go list -deps ./bridge | grep -E 'edge/internal/(token|auth|apikey)\$'"
 report_suite bridge "$passed" "$failed" 0
 echo "bridge: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

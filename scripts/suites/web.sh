@@ -33,6 +33,10 @@ if [ "${WEB_E2E:-1}" != "0" ] && [ -f "$OCTANE_ROOT/frontend/tests/e2e/run.mjs" 
   if [ "$e2e_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
 fi
 
+# Threat 39, dependency integrity: every npm package is pinned by a sha512 integrity in
+# package-lock.json and setup installs with npm ci (scripts/check-npm-lock.mjs).
+if node "$OCTANE_ROOT/scripts/check-npm-lock.mjs" "$OCTANE_ROOT"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 report_suite web "$passed" "$failed" "$skipped"
 echo "web: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -48,9 +48,10 @@ func lockPart(ctx context.Context, path string) (release func(), err error) {
 }
 
 // TryLock takes an exclusive OS lock on path (created if needed) without waiting: ok is false
-// while another process holds it. The OS drops the lock when the holder dies (kill -9 included),
-// so a lock never outlives its bridge. release unlocks; the file stays (removing it could race
-// with a process that just opened it).
+// while another process (or another TryLock of this one) holds it. The OS drops the lock when
+// the holder dies (kill -9 included), so a lock never outlives its bridge. release removes the
+// file and unlocks; a lock taken on a file that was removed meanwhile is given up (ok false), so
+// two holders of one path never coexist.
 func TryLock(path string) (release func(), ok bool, err error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -61,5 +62,12 @@ func TryLock(path string) (release func(), ok bool, err error) {
 		f.Close()
 		return nil, false, err
 	}
-	return func() { _ = unlock(f); f.Close() }, true, nil
+	held, err1 := f.Stat()
+	now, err2 := os.Stat(path)
+	if err1 != nil || err2 != nil || !os.SameFile(held, now) {
+		_ = unlock(f)
+		f.Close()
+		return nil, false, nil // the holder before us finished and removed it
+	}
+	return func() { _ = os.Remove(path); _ = unlock(f); f.Close() }, true, nil
 }

@@ -53,6 +53,12 @@ func isProduction(env, edgeURL string) (bool, error) {
 // refuseDevSecrets lists every variable that holds a well-known development value.
 func refuseDevSecrets(getenv func(string) string) []error {
 	var errs []error
+	// The local cluster's password (.env.example's DATABASE_URL) is the first one anyone tries.
+	if u, err := url.Parse(strings.TrimSpace(getenv("DATABASE_URL"))); err == nil {
+		if pw, ok := u.User.Password(); ok && pw == "postgres" {
+			errs = append(errs, errors.New("DATABASE_URL: the password is the public development one (.env.example); use the database's real password in production"))
+		}
+	}
 	for name, values := range devSecrets {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {

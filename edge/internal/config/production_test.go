@@ -52,6 +52,7 @@ func TestProductionRefusesDevelopmentSecrets(t *testing.T) {
 		"stripe-mock's key":                      {"STRIPE_SECRET_KEY": "sk_test_123"},
 		"the local S3 secret":                    {"S3_SECRET_KEY": "octanelocalsecret"},
 		"the demo service role key":              {"SUPABASE_SERVICE_ROLE_KEY": devSecrets["SUPABASE_SERVICE_ROLE_KEY"][0]},
+		"the local database password":            {"DATABASE_URL": "postgres://postgres:postgres@db.example.com:5432/postgres"},
 	} {
 		if err := prod(over); err == nil {
 			t.Errorf("%s: accepted in production", name)

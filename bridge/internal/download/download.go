@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -99,6 +100,9 @@ func (c *Client) Fetch(ctx context.Context, rawURL, partPath string, wantSize in
 	}
 	if partPath == "" {
 		return &Error{Code: CodeInvalid, Msg: "no part path"}
+	}
+	if !secureURL(rawURL) {
+		return &Error{Code: CodeInvalid, Msg: "the download URL must use https (plain http only to this machine)"}
 	}
 	if max := c.maxSize(); wantSize > max {
 		return &Error{Code: CodeTooLarge, Msg: fmt.Sprintf("package is %d bytes, the bridge accepts at most %d", wantSize, max)}
@@ -432,6 +436,24 @@ func parseDigits(s string) (int64, error) {
 		return 0, strconv.ErrSyntax
 	}
 	return strconv.ParseInt(s, 10, 64)
+}
+
+// secureURL allows https anywhere and plain http only to a loopback host (the local stack's
+// S3): a presigned URL is a bearer credential and the package is paid content (threat 16).
+func secureURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		host := u.Hostname()
+		ip := net.ParseIP(host)
+		return host == "localhost" || (ip != nil && ip.IsLoopback())
+	}
+	return false
 }
 
 // strongETag reports whether tag can be used with If-Range (weak validators cannot).

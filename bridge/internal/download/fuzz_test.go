@@ -167,3 +167,30 @@ func FuzzFetchResume(f *testing.F) {
 		}
 	})
 }
+
+// failTransport fails the test if a request is made at all.
+type failTransport struct{ t *testing.T }
+
+func (f failTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.t.Fatalf("request made to %s", r.URL.Redacted())
+	return nil, nil
+}
+
+// Threat 16: a presigned URL is a bearer credential and the package is paid content, so a
+// download goes over https, or plain http only to this machine (the local stack's S3).
+func TestFetchRefusesPlainHTTPToAnotherHost(t *testing.T) {
+	data := blob(1000, 3)
+	c := &Client{HTTP: &http.Client{Transport: failTransport{t}}}
+	for _, u := range []string{"http://s3.example.com/b/k?X-Amz-Signature=s", "http://10.0.0.5:9000/b/k", "ftp://s3.example.com/k",
+		"//s3.example.com/k", "file:///etc/passwd", "http://127.0.0.1.nip.io/k", "s3.example.com/k"} {
+		err := c.Fetch(context.Background(), u, filepath.Join(t.TempDir(), "p.part"), int64(len(data)), shaHex(data), nil)
+		if CodeOf(err) != CodeInvalid {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	for _, u := range []string{"https://s3.example.com/b/k", "http://127.0.0.1:9000/b/k", "http://[::1]:9000/b/k", "http://localhost:9000/b/k"} {
+		if !secureURL(u) {
+			t.Errorf("%s refused", u)
+		}
+	}
+}

@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/supabase"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/auth"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/claims"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/pg"
@@ -64,6 +65,9 @@ type config struct {
 	// the stand-in sign user sessions with ES256 and publish the key in jwks.json.
 	JWTAlg   string
 	ES256Key string
+	// Auth is supabase/config.toml's [auth] (compiled in); JWTExpiry, ReuseWindow and SiteURL
+	// start from it and the env names above override them.
+	Auth supabase.AuthSettings
 }
 
 func loadConfig(args []string, getenv func(string) string) (config, error) {
@@ -72,14 +76,23 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if err := fl.Parse(args); err != nil {
 		return config{}, err
 	}
+	cli, err := supabase.Load()
+	if err != nil {
+		return config{}, err
+	}
+	rules, err := cli.AuthSettings("")
+	if err != nil {
+		return config{}, err
+	}
 	c := config{
 		Addr:        *addr,
 		DatabaseURL: getenv("DATABASE_URL"),
 		JWTSecret:   getenv("SUPABASE_JWT_SECRET"),
-		JWTExpiry:   time.Hour,
-		ReuseWindow: 10 * time.Second,
-		SiteURL:     firstNonEmpty(getenv("SITE_URL"), "http://127.0.0.1:3000"),
+		JWTExpiry:   rules.JWTExpiry,
+		ReuseWindow: rules.RefreshTokenReuse,
+		SiteURL:     firstNonEmpty(getenv("SITE_URL"), rules.SiteURL),
 		MaxConns:    16,
+		Auth:        rules,
 	}
 	c.JWTAlg = firstNonEmpty(getenv("JWT_ALGORITHM"), "HS256")
 	c.ES256Key = getenv("JWT_ES256_PRIVATE_KEY")
@@ -101,6 +114,14 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 			return c, fmt.Errorf("JWT_EXPIRY: want seconds, got %q", v)
 		}
 		c.JWTExpiry = time.Duration(n) * time.Second
+	}
+	if v := getenv("GOTRUE_MAILER_AUTOCONFIRM"); v != "" {
+		// GoTrue's own switch (what `supabase start` derives from enable_confirmations).
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return c, fmt.Errorf("GOTRUE_MAILER_AUTOCONFIRM: want true or false, got %q", v)
+		}
+		c.Auth.EnableConfirmations = !b
 	}
 	if v := getenv("GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -152,7 +173,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	mail := auth.NewMailbox(200)
 	authSvc := auth.New(db, keys, auth.Config{JWTExpiry: cfg.JWTExpiry, Issuer: cfg.PublicURL + "/auth/v1",
-		SiteURL: cfg.SiteURL, PublicURL: cfg.PublicURL + "/auth/v1", ReuseInterval: cfg.ReuseWindow, Log: log}, mail)
+		SiteURL: cfg.SiteURL, PublicURL: cfg.PublicURL + "/auth/v1", ReuseInterval: cfg.ReuseWindow, Rules: cfg.Auth, Log: log}, mail)
 	restSvc, err := rest.New(ctx, db, keys, log)
 	if err != nil {
 		return err

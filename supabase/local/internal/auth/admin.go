@@ -119,7 +119,7 @@ func (s *Service) adminCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	pw := ""
 	if p.Password != nil {
-		if ae := checkPassword(*p.Password); ae != nil {
+		if ae := s.checkPassword(*p.Password); ae != nil {
 			return ae
 		}
 		pw = *p.Password

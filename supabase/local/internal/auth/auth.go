@@ -27,6 +27,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/octanebridge/octane-bridge/supabase"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/claims"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/pg"
 )
@@ -40,7 +41,10 @@ type Config struct {
 	// ReuseInterval is GoTrue's refresh-token reuse window: a just-rotated token presented again
 	// within it returns the current session instead of counting as reuse.
 	ReuseInterval time.Duration
-	Log           *slog.Logger
+	// Rules are supabase/config.toml's [auth] settings: password rules, redirect allow-list,
+	// sign-up, e-mail confirmation, secure password change (SiteURL above wins over theirs).
+	Rules supabase.AuthSettings
+	Log   *slog.Logger
 }
 
 // Service serves /auth/v1.
@@ -62,6 +66,10 @@ func New(db *pg.DB, keys *claims.Keys, cfg Config, mail *Mailbox) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
+	if cfg.Rules.MinimumPasswordLength == 0 {
+		cfg.Rules.MinimumPasswordLength = 6 // GoTrue's floor
+	}
+	cfg.Rules.SiteURL = cfg.SiteURL
 	return &Service{db: db, keys: keys, cfg: cfg, mail: mail}
 }
 
@@ -119,7 +127,7 @@ func (s *Service) settings(w http.ResponseWriter, r *http.Request) error {
 		ext[p] = false
 	}
 	ext["email"] = true
-	writeJSON(w, 200, map[string]any{"external": ext, "disable_signup": false, "mailer_autoconfirm": true,
+	writeJSON(w, 200, map[string]any{"external": ext, "disable_signup": !s.cfg.Rules.EnableSignup, "mailer_autoconfirm": !s.cfg.Rules.EnableConfirmations,
 		"phone_autoconfirm": false, "sms_provider": "", "saml_enabled": false, "saml_private_key_next_configured": true, "passkeys_enabled": false})
 	return nil
 }
@@ -147,16 +155,28 @@ func validEmail(e string) bool {
 	return err == nil && a.Address == e && strings.Contains(e[strings.LastIndex(e, "@"):], ".")
 }
 
-func checkPassword(p string) *apiError {
-	if len(p) < 6 {
-		e := errf(422, "weak_password", "Password should be at least 6 characters.")
-		e.extra = map[string]any{"weak_password": map[string]any{"reasons": []string{"length"}}}
-		return e
-	}
+// checkPassword is GoTrue's checkPasswordStrength with config.toml's minimum_password_length and
+// password_requirements.
+func (s *Service) checkPassword(p string) *apiError {
 	if len(p) > 72 {
 		return errf(422, "validation_failed", "Password cannot be longer than 72 characters")
 	}
-	return nil
+	reasons := s.cfg.Rules.CheckPassword(p)
+	if len(reasons) == 0 {
+		return nil
+	}
+	var msg []string
+	for _, r := range reasons {
+		switch r {
+		case "length":
+			msg = append(msg, fmt.Sprintf("Password should be at least %d characters.", s.cfg.Rules.MinimumPasswordLength))
+		case "characters":
+			msg = append(msg, "Password should contain at least one character of each: "+strings.Join(supabase.RequiredCharacters(s.cfg.Rules.PasswordRequirements), ", ")+".")
+		}
+	}
+	e := errf(422, "weak_password", strings.Join(msg, " "))
+	e.extra = map[string]any{"weak_password": map[string]any{"reasons": reasons}}
+	return e
 }
 
 func randomToken(n int) string {
@@ -179,12 +199,18 @@ type signupParams struct {
 	Phone    string         `json:"phone"`
 	Password string         `json:"password"`
 	Data     map[string]any `json:"data"`
+	// PKCE (supabase-js flowType 'pkce'): the confirmation link then returns ?code=.
+	CodeChallenge       string `json:"code_challenge"`
+	CodeChallengeMethod string `json:"code_challenge_method"`
 }
 
 func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	var p signupParams
 	if err := decode(r, &p); err != nil {
 		return err
+	}
+	if !s.cfg.Rules.EnableSignup {
+		return errf(422, "signup_disabled", "Signups not allowed for this instance")
 	}
 	if p.Email == "" && p.Phone == "" {
 		return errf(422, "anonymous_provider_disabled", "Anonymous sign-ins are disabled")
@@ -196,28 +222,60 @@ func (s *Service) signup(w http.ResponseWriter, r *http.Request) error {
 	if !validEmail(p.Email) {
 		return errf(400, "validation_failed", "Unable to validate email address: invalid format")
 	}
-	if err := checkPassword(p.Password); err != nil {
+	if err := s.checkPassword(p.Password); err != nil {
 		return err
 	}
+	pk, err := otpParams{CodeChallenge: p.CodeChallenge, CodeChallengeMethod: p.CodeChallengeMethod}.pkce()
+	if err != nil {
+		return err
+	}
+	confirm := s.cfg.Rules.EnableConfirmations
 	ctx := r.Context()
-	var session map[string]any
-	err := s.tx(ctx, func(tx pgx.Tx) error {
-		if u, err := userByEmail(ctx, tx, p.Email); err != nil {
-			return err
-		} else if u != nil {
-			return errf(422, "user_already_exists", "User already registered")
-		}
-		u, err := s.createUser(ctx, tx, p.Email, p.Password, p.Data, nil, true)
+	var body map[string]any
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		u, err := userByEmail(ctx, tx, p.Email)
 		if err != nil {
 			return err
 		}
-		session, err = s.issue(ctx, tx, u, "password")
-		return err
+		switch {
+		case u != nil && !confirm:
+			return errf(422, "user_already_exists", "User already registered")
+		case u != nil && u.EmailConfirmed != nil:
+			// GoTrue answers as for a new sign-up, with an obfuscated user, so the form does
+			// not reveal who has an account; no mail is sent.
+			fake := *u
+			fake.ID, fake.UserMeta, fake.AppMeta, fake.EmailConfirmed, fake.LastSignIn = uuid.New(), nil, nil, nil, nil
+			fake.CreatedAt, fake.UpdatedAt = s.keys.Now(), s.keys.Now()
+			body = fake.JSON(false)
+			body["identities"] = []any{}
+			return nil
+		case u == nil:
+			if u, err = s.createUser(ctx, tx, p.Email, p.Password, p.Data, nil, !confirm); err != nil {
+				return err
+			}
+		}
+		if !confirm {
+			body, err = s.issue(ctx, tx, u, "password")
+			return err
+		}
+		// Confirmation required: mail the link (again, for an unconfirmed account) and answer
+		// with the user and no session, as GoTrue does.
+		if _, err := tx.Exec(ctx, `update auth.users set confirmation_sent_at = now() where id = $1`, u.ID); err != nil {
+			return err
+		}
+		if err := s.sendLink(ctx, tx, u, "signup", r.URL.Query().Get("redirect_to"), pk); err != nil {
+			return err
+		}
+		if u, err = userByID(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		body = u.JSON(true)
+		return nil
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, 200, session)
+	writeJSON(w, 200, body)
 	return nil
 }
 
@@ -513,6 +571,28 @@ type userUpdate struct {
 	Email    *string        `json:"email"`
 	Password *string        `json:"password"`
 	Data     map[string]any `json:"data"`
+	Nonce    string         `json:"nonce"`
+}
+
+// requireRecentSignIn is GoTrue's secure password change (UserUpdate with
+// UpdatePasswordRequireReauthentication): a session created more than 24 h ago needs a
+// reauthentication nonce. The stand-in has no /reauthenticate, so such a session cannot change
+// the password until the user signs in again.
+func (s *Service) requireRecentSignIn(ctx context.Context, tx pgx.Tx, sid *uuid.UUID, nonce string) error {
+	if sid != nil {
+		var recent bool
+		err := tx.QueryRow(ctx, `select created_at > now() - interval '24 hours' from auth.sessions where id = $1`, *sid).Scan(&recent)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if recent {
+			return nil
+		}
+	}
+	if nonce == "" {
+		return errf(400, "reauthentication_needed", "Password update requires reauthentication")
+	}
+	return errf(400, "reauthentication_not_valid", "Requires reauthentication")
 }
 
 func (s *Service) putUser(w http.ResponseWriter, r *http.Request) error {
@@ -527,9 +607,14 @@ func (s *Service) putUser(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	var out *user
 	err := s.tx(ctx, func(tx pgx.Tx) error {
-		u, _, err := s.requireAuthentication(ctx, tx, r)
+		u, sid, err := s.requireAuthentication(ctx, tx, r)
 		if err != nil {
 			return err
+		}
+		if p.Password != nil && s.cfg.Rules.SecurePasswordChange {
+			if err := s.requireRecentSignIn(ctx, tx, sid, p.Nonce); err != nil {
+				return err
+			}
 		}
 		out, err = s.applyUpdate(ctx, tx, u, p.Email, p.Password, p.Data, nil, nil)
 		return err
@@ -544,7 +629,7 @@ func (s *Service) putUser(w http.ResponseWriter, r *http.Request) error {
 // applyUpdate changes e-mail (confirmed at once locally), password and metadata.
 func (s *Service) applyUpdate(ctx context.Context, tx pgx.Tx, u *user, email, password *string, data, appData map[string]any, ban *string) (*user, error) {
 	if password != nil {
-		if ae := checkPassword(*password); ae != nil {
+		if ae := s.checkPassword(*password); ae != nil {
 			return nil, ae
 		}
 		if _, err := tx.Exec(ctx, `update auth.users set encrypted_password = extensions.crypt($2, extensions.gen_salt('bf', 10)), updated_at = now() where id = $1`, u.ID, *password); err != nil {
@@ -735,11 +820,15 @@ func (s *Service) sendLink(ctx context.Context, tx pgx.Tx, u *user, typ, redirec
 	n, _ := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	code := fmt.Sprintf("%06d", n.Int64())
 	linkToken := randomToken(40)
-	if _, err := tx.Exec(ctx, `delete from auth.one_time_tokens where user_id = $1 and token_type = $2`, u.ID, typ); err != nil {
+	tokType := typ
+	if typ == "signup" {
+		tokType = "magiclink" // consume treats signup, invite and magiclink alike
+	}
+	if _, err := tx.Exec(ctx, `delete from auth.one_time_tokens where user_id = $1 and token_type = $2`, u.ID, tokType); err != nil {
 		return err
 	}
 	for _, h := range []string{hashToken(u.Email + code), hashToken(linkToken)} {
-		if _, err := tx.Exec(ctx, `insert into auth.one_time_tokens (user_id, token_type, token_hash, relates_to) values ($1, $2, $3, $4)`, u.ID, typ, h, u.Email); err != nil {
+		if _, err := tx.Exec(ctx, `insert into auth.one_time_tokens (user_id, token_type, token_hash, relates_to) values ($1, $2, $3, $4)`, u.ID, tokType, h, u.Email); err != nil {
 			return err
 		}
 	}
@@ -749,9 +838,8 @@ func (s *Service) sendLink(ctx context.Context, tx pgx.Tx, u *user, typ, redirec
 			return err
 		}
 	}
-	if redirect == "" {
-		redirect = s.cfg.SiteURL
-	}
+	// GoTrue's allow-list: site_url's host or an additional_redirect_urls glob, else site_url.
+	redirect = s.cfg.Rules.Redirect(redirect)
 	link := fmt.Sprintf("%s/verify?token=%s&type=%s&redirect_to=%s", s.cfg.PublicURL, url.QueryEscape(linkToken), typ, url.QueryEscape(redirect))
 	s.mail.Add(Mail{To: u.Email, Type: typ, Code: code, Link: link, TokenHash: linkToken, At: s.keys.Now()})
 	s.cfg.Log.Info("auth: e-mail sent to the local mailbox", "to", u.Email, "type", typ, "code", code, "link", link)
@@ -833,10 +921,7 @@ func (s *Service) verifyPost(w http.ResponseWriter, r *http.Request) error {
 // verifyGet is the link in the e-mail: it redirects with the session in the fragment (implicit flow).
 func (s *Service) verifyGet(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	redirect := q.Get("redirect_to")
-	if redirect == "" {
-		redirect = s.cfg.SiteURL
-	}
+	redirect := s.cfg.Rules.Redirect(q.Get("redirect_to"))
 	ctx := r.Context()
 	var session map[string]any
 	authCode := ""

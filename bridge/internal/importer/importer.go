@@ -163,6 +163,8 @@ type Pipeline struct {
 	mu       sync.Mutex
 	queue    []Request
 	known    map[string]bool        // queued or running, so Realtime and pending_imports never double up
+	finished map[string]bool        // ended in this process: a catch-up list read before the end does not restart them
+	ended    []string               // finished, oldest first (bounded by keepFinished)
 	fetching map[string]*sync.Mutex // per package: two imports of one shader download it once
 	wake     chan struct{}          // closed and replaced when work arrives or the network returns
 }
@@ -189,7 +191,7 @@ func New(cfg Config) *Pipeline {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{cfg: cfg, known: map[string]bool{}, fetching: map[string]*sync.Mutex{}, wake: make(chan struct{})}
+	return &Pipeline{cfg: cfg, known: map[string]bool{}, finished: map[string]bool{}, fetching: map[string]*sync.Mutex{}, wake: make(chan struct{})}
 }
 
 // Enqueue adds an import unless it is already queued or running. A request with a token replaces
@@ -197,6 +199,9 @@ func New(cfg Config) *Pipeline {
 func (p *Pipeline) Enqueue(r Request) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.finished[r.ImportID] {
+		return false
+	}
 	if p.known[r.ImportID] {
 		for i := range p.queue {
 			if p.queue[i].ImportID == r.ImportID && p.queue[i].Token == "" && r.Token != "" {
@@ -241,19 +246,36 @@ func (p *Pipeline) Run(ctx context.Context) {
 				if !ok {
 					return
 				}
+				ran := false
 				if release, ok := p.claim(r.ImportID); ok {
 					p.run(ctx, r)
 					release()
+					ran = true
 				} else {
 					p.cfg.Log.Info("import taken by another bridge; leaving it", "import_id", r.ImportID)
 				}
 				p.mu.Lock()
 				delete(p.known, r.ImportID)
+				if ran && ctx.Err() == nil {
+					p.rememberLocked(r.ImportID)
+				}
 				p.mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// keepFinished bounds how many ended imports the pipeline remembers.
+const keepFinished = 256
+
+func (p *Pipeline) rememberLocked(id string) {
+	p.finished[id] = true
+	p.ended = append(p.ended, id)
+	if len(p.ended) > keepFinished {
+		delete(p.finished, p.ended[0])
+		p.ended = p.ended[1:]
+	}
 }
 
 func (p *Pipeline) claim(id string) (func(), bool) {

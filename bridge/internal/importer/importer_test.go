@@ -523,6 +523,14 @@ func TestClaimedImportIsLeftToItsBridge(t *testing.T) {
 	if !slices.Equal(r.edge.redeliver, []string{"mine"}) || len(r.edge.got()) != 4 {
 		t.Fatalf("redelivered %v, reports %v", r.edge.redeliver, r.edge.got())
 	}
+	// Once the other bridge is gone (its lock released), a later catch-up resumes it here.
+	deadline := time.Now().Add(5 * time.Second)
+	for r.p.Pending() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if !r.p.Enqueue(Request{ImportID: "taken", Resume: true}) {
+		t.Fatal("an import left to another bridge can never be resumed here")
+	}
 }
 
 // A cache hit is checked against the signed file list before Blender sees it.
@@ -660,5 +668,28 @@ func TestWrongLocalClockDoesNotFailTheImport(t *testing.T) {
 		if s := r.final(t); s.Status != "done" {
 			t.Fatalf("clock %v off: %+v", skew, s)
 		}
+	}
+}
+
+// A catch-up list read while an import was finishing names it as unfinished: the pipeline does
+// not start it again (it would tell Blender the finished import was cancelled).
+func TestFinishedImportIsNotResumedAgain(t *testing.T) {
+	r := newRig(t)
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for r.p.Pending() != 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if r.p.Enqueue(Request{ImportID: "i1", Resume: true}) {
+		t.Fatal("a finished import was queued again")
+	}
+	r.edge.mu.Lock()
+	defer r.edge.mu.Unlock()
+	if len(r.edge.redeliver) != 0 {
+		t.Fatalf("redelivered %v", r.edge.redeliver)
 	}
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# pgTAP: schema, RLS matrix, state machine and functions, run by pg_prove on a fresh database.
+# pgTAP: schema, RLS matrix, state machine and functions, run by pg_prove on a fresh database, with
+# the arguments `supabase test db` gives it (--ext .pg --ext .sql -r supabase/tests).
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
 db="pgtap_$$"
@@ -8,7 +9,7 @@ trap 'psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "drop dat
 psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" -c "create extension if not exists pgtap with schema extensions"
 out="$OCTANE_LOCAL/reports/pgtap.tap"
 status=0
-PGOPTIONS="-c search_path=public,extensions" pg_prove --verbose --ext .sql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" supabase/tests/ >"$out" 2>&1 || status=$?
+PGOPTIONS="-c search_path=public,extensions" pg_prove --verbose --ext .pg --ext .sql -r -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" supabase/tests/ >"$out" 2>&1 || status=$?
 passed=$(grep -cE '^\s*ok [0-9]+' "$out" || true)
 failed=$(grep -cE '^\s*not ok [0-9]+' "$out" || true)
 skipped=$(grep -cE '^\s*ok [0-9]+.*# SKIP' "$out" || true)

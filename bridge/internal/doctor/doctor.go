@@ -5,6 +5,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/cache"
 	"github.com/octanebridge/octane-bridge/bridge/internal/httpx"
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
 )
@@ -90,8 +92,12 @@ func Report(ctx context.Context, w io.Writer, in Input) int {
 	check("supabase realtime", in.SupabaseURL, "/realtime/v1/websocket", http.Header{"apikey": {in.AnonKey}})
 
 	fmt.Fprintln(w, "local state")
-	entries, bytes := dirUsage(filepath.Join(in.CacheDir, "pkg"))
-	line(writable(in.CacheDir), "cache", fmt.Sprintf("%s: %d packages, %.1f MB", in.CacheDir, entries, float64(bytes)/(1<<20)))
+	if err := cacheDirOK(in.CacheDir); err != nil {
+		line(false, "cache", err.Error())
+	} else {
+		entries, bytes := dirUsage(filepath.Join(in.CacheDir, "pkg"))
+		line(writable(in.CacheDir), "cache", fmt.Sprintf("%s: %d packages, %.1f MB", in.CacheDir, entries, float64(bytes)/(1<<20)))
+	}
 	fmt.Fprintf(w, "  %-29s %s\n", "log file", in.LogPath)
 	if in.EdgeURL != "" {
 		_, err := in.Keychain.Get("device:" + strings.TrimRight(in.EdgeURL, "/"))
@@ -141,6 +147,14 @@ func dirUsage(dir string) (entries int, bytes int64) {
 		})
 	}
 	return entries, bytes
+}
+
+// cacheDirOK is the bridge's own rule for its directory: this user's, private, absolute.
+func cacheDirOK(dir string) error {
+	if dir == "" {
+		return errors.New("no per-user cache directory: set OCTANE_BRIDGE_CACHE_DIR")
+	}
+	return cache.CheckDir(dir)
 }
 
 func writable(dir string) bool {

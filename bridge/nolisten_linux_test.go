@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -72,6 +73,97 @@ func listeningSockets(t *testing.T, pid int) []string {
 	return found
 }
 
+// child is a running bridge with its stdio.
+type child struct {
+	t        *testing.T
+	cmd      *exec.Cmd
+	stdin    io.WriteCloser
+	lines    chan map[string]any
+	ctx      context.Context
+	dir      string // HOME of the child
+	cacheDir string
+}
+
+// startBridge runs the real bridge as a child process (this test binary, see
+// TestBridgeChildProcess) with its own HOME and cache and no session bus (so credentials land in
+// the 0600 fallback file), and says hello with every endpoint at edgeURL.
+func startBridge(t *testing.T, edgeURL string) *child {
+	t.Helper()
+	dir := t.TempDir()
+	c := &child{t: t, dir: dir, cacheDir: filepath.Join(dir, "cache"), lines: make(chan map[string]any, 64)}
+	if err := os.MkdirAll(c.cacheDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	c.ctx = ctx
+	c.cmd = exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBridgeChildProcess$")
+	c.cmd.Env = append(os.Environ(), "OCTANE_BRIDGE_TEST_CHILD=1", "OCTANE_BRIDGE_CACHE_DIR="+c.cacheDir, "HOME="+dir,
+		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"), "XDG_RUNTIME_DIR="+dir, "OCTANE_BRIDGE_LOG_LEVEL=debug")
+	c.stdin, _ = c.cmd.StdinPipe()
+	stdout, _ := c.cmd.StdoutPipe()
+	c.cmd.Stderr = io.Discard
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.cmd.Process.Kill(); _ = c.cmd.Wait() })
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				m["_raw"] = sc.Text()
+				c.lines <- m
+			}
+		}
+		close(c.lines)
+	}()
+	c.send(map[string]any{"type": "hello", "id": "h1", "addon_version": "1.0.0", "blender_version": "4.2.0", "platform": "linux",
+		"site_url": edgeURL, "edge_url": edgeURL, "supabase_url": edgeURL, "supabase_anon_key": "anon"})
+	c.await("h1", "hello")
+	return c
+}
+
+func (c *child) send(v map[string]any) {
+	v["v"] = 1
+	b, _ := json.Marshal(v)
+	if _, err := c.stdin.Write(append(b, '\n')); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// await returns the next message of type typ (answering re, when set); every line read on the
+// way is passed to seen.
+func (c *child) await(re, typ string, seen ...func(string)) map[string]any {
+	c.t.Helper()
+	for {
+		select {
+		case m, ok := <-c.lines:
+			if !ok {
+				c.t.Fatalf("the bridge exited while waiting for %s", typ)
+			}
+			for _, f := range seen {
+				f(m["_raw"].(string))
+			}
+			if m["type"] == typ && (re == "" || m["re"] == re) {
+				return m
+			}
+		case <-c.ctx.Done():
+			c.t.Fatalf("no %s from the bridge", typ)
+		}
+	}
+}
+
+// stop closes stdin and waits for a clean exit.
+func (c *child) stop() {
+	c.t.Helper()
+	c.stdin.Close()
+	if err := c.cmd.Wait(); err != nil {
+		c.t.Fatalf("the bridge did not exit cleanly when stdin closed: %v", err)
+	}
+}
+
 // Threats 1-4 and 25: the bridge has no listening socket (nothing on this machine or in a
 // browser can talk to it; only its parent, over stdin/stdout), even while it is pairing and
 // talking to the edge, and it answers a request to run a script (the BlenderKit pattern) with
@@ -95,78 +187,99 @@ func TestBridgeOpensNoListeningSocket(t *testing.T) {
 	if len(listeningSockets(t, os.Getpid())) == 0 {
 		t.Fatal("the detector does not see this process's own listening socket")
 	}
-
-	dir := t.TempDir()
-	cacheDir := filepath.Join(dir, "cache")
-	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBridgeChildProcess$")
-	cmd.Env = append(os.Environ(), "OCTANE_BRIDGE_TEST_CHILD=1", "OCTANE_BRIDGE_CACHE_DIR="+cacheDir, "HOME="+dir,
-		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(dir, "no-bus"), "XDG_RUNTIME_DIR="+dir)
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-	lines := make(chan map[string]any, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var m map[string]any
-			if json.Unmarshal(sc.Bytes(), &m) == nil {
-				lines <- m
-			}
-		}
-		close(lines)
-	}()
-	send := func(v map[string]any) {
-		v["v"] = 1
-		b, _ := json.Marshal(v)
-		if _, err := stdin.Write(append(b, '\n')); err != nil {
-			t.Fatal(err)
-		}
-	}
-	await := func(re, typ string) map[string]any {
-		t.Helper()
-		for {
-			select {
-			case m, ok := <-lines:
-				if !ok {
-					t.Fatalf("the bridge exited while waiting for %s", typ)
-				}
-				if m["type"] == typ && (re == "" || m["re"] == re) {
-					return m
-				}
-			case <-ctx.Done():
-				t.Fatalf("no %s from the bridge", typ)
-			}
-		}
-	}
-	send(map[string]any{"type": "hello", "id": "h1", "addon_version": "1.0.0", "blender_version": "4.2.0", "platform": "linux",
-		"site_url": edge.URL, "edge_url": edge.URL, "supabase_url": edge.URL, "supabase_anon_key": "anon"})
-	await("h1", "hello")
-	send(map[string]any{"type": "pair", "id": "p1", "device_name": "test"})
-	await("", "pair_code")
+	c := startBridge(t, edge.URL)
+	c.send(map[string]any{"type": "pair", "id": "p1", "device_name": "test"})
+	c.await("", "pair_code")
 	for _, typ := range []string{"run_blender_script", "exec", "settings_set", "executable_set"} {
-		send(map[string]any{"type": typ, "id": typ, "blender_exe_path": "/bin/sh", "script_path": filepath.Join(dir, "evil.py")})
-		if m := await(typ, "error"); m["code"] != "UNKNOWN_TYPE" {
+		c.send(map[string]any{"type": typ, "id": typ, "blender_exe_path": "/bin/sh", "script_path": filepath.Join(c.dir, "evil.py")})
+		if m := c.await(typ, "error"); m["code"] != "UNKNOWN_TYPE" {
 			t.Fatalf("%s: %v", typ, m)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "evil.py")); err == nil {
+	if _, err := os.Stat(filepath.Join(c.dir, "evil.py")); err == nil {
 		t.Fatal("a script path from a request was touched")
 	}
-	if l := listeningSockets(t, cmd.Process.Pid); len(l) > 0 {
+	if l := listeningSockets(t, c.cmd.Process.Pid); len(l) > 0 {
 		t.Fatalf("the bridge listens: %v", l)
 	}
-	stdin.Close()
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("the bridge did not exit cleanly when stdin closed: %v", err)
+	c.stop()
+}
+
+// Threat 40: once paired, the device API key and its JWTs never reach the add-on's stdout or
+// the bridge's log (at debug level), and the key is stored only in a 0600 credentials file (here
+// no OS keychain is reachable) in a private directory inside the 0700 cache directory.
+func TestPairedBridgeKeepsItsKeyOutOfOutputAndLogs(t *testing.T) {
+	const apiKey = "oct_live_0123456789abcdef_SECRETSECRETSECRETSECRETSECRETSE1a2b3c4d"
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZXZpY2Utand0LXNlY3JldCJ9.c2lnbmF0dXJlLXNlY3JldA"
+	exchanged := make(chan struct{}, 8)
+	edge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1/devices/authorize":
+			io.WriteString(w, `{"device_code":"dc","user_code":"BCDF-GHJK","verification_uri":"http://127.0.0.1/connect",`+
+				`"verification_uri_complete":"http://127.0.0.1/connect?code=BCDF-GHJK","expires_in":600,"interval":1}`)
+		case "/v1/devices/token":
+			io.WriteString(w, `{"api_key":"`+apiKey+`","device_id":"33333333-3333-4333-8333-333333333333","user_id":"11111111-1111-4111-8111-111111111111"}`)
+		case "/v1/auth/token":
+			if r.Header.Get("Authorization") != "Bearer "+apiKey {
+				w.WriteHeader(http.StatusUnauthorized)
+				io.WriteString(w, `{"error":{"code":"AUTH_FAILED","message":"no","request_id":"r"}}`)
+				return
+			}
+			exchanged <- struct{}{}
+			io.WriteString(w, `{"access_token":"`+jwt+`","token_type":"bearer","expires_in":600,"device_id":"33333333-3333-4333-8333-333333333333","user_id":"11111111-1111-4111-8111-111111111111"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer edge.Close()
+	c := startBridge(t, edge.URL)
+	leaks := func(where, s string) {
+		for _, secret := range []string{apiKey, "SECRETSECRET", jwt, "c2lnbmF0dXJlLXNlY3JldA"} {
+			if strings.Contains(s, secret) {
+				t.Errorf("%s holds a credential: %.200s", where, s)
+			}
+		}
+	}
+	stdout := func(line string) { leaks("stdout", line) }
+	c.send(map[string]any{"type": "pair", "id": "p1", "device_name": "test"})
+	c.await("", "pair_code", stdout)
+	c.await("", "paired", stdout)
+	// The bridge now exchanges the key for a JWT and tries the (absent) Realtime endpoint.
+	select {
+	case <-exchanged:
+	case <-c.ctx.Done():
+		t.Fatal("the bridge never exchanged its key for a JWT")
+	}
+	c.send(map[string]any{"type": "status", "id": "s1"})
+	c.await("s1", "status", stdout)
+	c.stop()
+	logs, err := os.ReadFile(filepath.Join(c.cacheDir, "logs", "bridge.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no bridge log: %v", err)
+	}
+	leaks("the log", string(logs))
+	found := false
+	filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if !strings.Contains(string(b), apiKey) {
+			return nil
+		}
+		found = true
+		st, _ := os.Stat(p)
+		parent, _ := os.Stat(filepath.Dir(p))
+		if st.Mode().Perm() != 0o600 || parent.Mode().Perm()&0o077 != 0 || !strings.HasPrefix(p, c.cacheDir+string(filepath.Separator)) {
+			t.Errorf("the key is in %s (mode %v, directory %v)", p, st.Mode().Perm(), parent.Mode().Perm())
+		}
+		return nil
+	})
+	if !found {
+		t.Fatal("the key was not stored (the fallback file is where this test expects it)")
+	}
+	if st, err := os.Stat(c.cacheDir); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("cache directory: %v %v", st.Mode(), err)
 	}
 }

@@ -22,21 +22,29 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/httpapi"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/storage"
+	"github.com/octanebridge/octane-bridge/edge/internal/telemetry"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
-// run is the whole program: `edge` serves, `edge stripe-sync` backfills Stripe data.
+// version is the build's revision, set with -ldflags "-X main.version=…" (cmd/edge-image does).
+var version = "dev"
+
+// run is the whole program: `edge` serves, `edge stripe-sync` backfills Stripe data, `edge
+// version` prints the build's revision.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	log := httpapi.NewLogger(stdout, cfg.LogLevel)
 	if len(args) > 1 {
 		switch args[1] {
+		case "version", "--version":
+			_, err := fmt.Fprintln(stdout, "edge", version)
+			return err
 		case "stripe-sync":
 			return billing.RunStripeSync(ctx, getenv, stdout, log)
 		default:
-			return fmt.Errorf("unknown command %q (commands: stripe-sync)", args[1])
+			return fmt.Errorf("unknown command %q (commands: stripe-sync, version)", args[1])
 		}
 	}
 	if err != nil {
@@ -93,20 +101,52 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 	if err != nil {
 		return nil, nil, err
 	}
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	// Observability that is off unless configured: OTLP traces and metrics, Sentry errors.
+	tel, err := telemetry.OTLP(ctx, telemetry.OTLPConfig{TracesURL: cfg.OTLPTracesURL, MetricsURL: cfg.OTLPMetricsURL,
+		Headers: cfg.OTLPHeaders, ServiceName: cfg.OTelServiceName, Version: version, Environment: cfg.SentryEnvironment})
 	if err != nil {
-		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, nil, fmt.Errorf("OpenTelemetry: %w", err)
 	}
+	var reporter *sentry.Client
 	if cfg.SentryDSN != "" {
-		if err := sentry.Init(sentry.ClientOptions{Dsn: cfg.SentryDSN}); err != nil {
-			pool.Close()
+		reporter, err = telemetry.NewSentry(telemetry.SentryOptions{DSN: cfg.SentryDSN, Environment: cfg.SentryEnvironment, Release: version})
+		if err != nil {
+			_ = tel.Shutdown(ctx)
 			return nil, nil, fmt.Errorf("SENTRY_DSN: %w", err)
 		}
+	}
+	closeTelemetry := func() {
+		if reporter != nil {
+			reporter.Flush(2 * time.Second)
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(sctx); err != nil {
+			log.Warn("flushing telemetry", "err", err)
+		}
+	}
+	built := false
+	defer func() {
+		if !built {
+			closeTelemetry()
+		}
+	}()
+	pcfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, errors.New("DATABASE_URL: not a valid PostgreSQL URL")
+	}
+	if cfg.OTLPTracesURL != "" {
+		pcfg.ConnConfig.Tracer = telemetry.NewPgxTracer(tel.Tracer) // one span per statement
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	// Rate-limit buckets live in Redis when REDIS_URL is set, else in PostgreSQL; either way they
 	// are shared by every instance. The store is not pinged here: a store outage is handled per
 	// request (mint and redeem fail closed).
 	var limits ratelimit.Store = ratelimit.Postgres{DB: pool}
+	var redisReady httpapi.Pinger // /readyz pings Redis too when the limits live there
 	closeLimits := func() {}
 	if cfg.RedisURL != "" {
 		r, err := ratelimit.DialRedis(cfg.RedisURL)
@@ -114,14 +154,15 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 			pool.Close()
 			return nil, nil, errors.New("REDIS_URL: not a valid Redis URL")
 		}
-		limits, closeLimits = r, func() { _ = r.Close() }
+		limits, closeLimits, redisReady = r, func() { _ = r.Close() }, r
 		log.Info("rate limits in Redis")
 	}
 	d := httpapi.Deps{
 		DB: pool, Log: log, JWTs: jwts, Tokens: tokens, Delivery: signer,
 		Limiter: ratelimit.Limiter{Store: limits}, Pepper: cfg.APIKeyPepper,
 		SiteURL: cfg.SiteURL, QueueWindow: cfg.QueueWindow, DownloadTTL: cfg.DownloadTTL,
-		ClientIPHeader: cfg.ClientIPHeader, Sentry: cfg.SentryDSN != "", Registry: reg,
+		ClientIPHeader: cfg.ClientIPHeader, Registry: reg,
+		Sentry: reporter, TracerProvider: tel.Tracer, MeterProvider: tel.Meter, Redis: redisReady,
 	}
 	// S3_ENDPOINT names a custom S3 (the local versitygw); without it, S3_BUCKET alone means AWS S3
 	// with the standard credential chain and region.
@@ -158,7 +199,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	go maintain(jobs, pool, log, cfg.MaintainEvery, cfg.StallWindow, startup...)
-	return httpapi.New(d), func() { stopJobs(); closeLimits(); pool.Close(); sentry.Flush(2 * time.Second) }, nil
+	built = true
+	return httpapi.New(d), func() { stopJobs(); closeLimits(); pool.Close(); closeTelemetry() }, nil
 }
 
 // operator allows catalog uploads for signed-in users whose profile says is_operator.

@@ -35,8 +35,14 @@ type Config struct {
 	ClientIPHeader      string // CLIENT_IP_HEADER: the one header the platform sets; empty = socket address
 
 	RedisURL  string
-	SentryDSN string
-	LogLevel  slog.Level
+	SentryDSN string // SENTRY_DSN: errors to Sentry; empty = off
+	// SENTRY_ENVIRONMENT, else "production" or "development" after Production
+	SentryEnvironment string
+	// OpenTelemetry over OTLP/HTTP (otel.go): full URLs per signal, empty = that signal off
+	OTLPTracesURL, OTLPMetricsURL string
+	OTLPHeaders                   map[string]string // OTEL_EXPORTER_OTLP_HEADERS: often a vendor's API key
+	OTelServiceName               string            // OTEL_SERVICE_NAME, default octane-edge
+	LogLevel                      slog.Level
 
 	S3Endpoint, S3Region, S3AccessKey, S3SecretKey, S3Bucket string
 	StripeSecretKey, StripeAPIBase, StripeWebhookSecret      string
@@ -107,6 +113,16 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, err)
 	}
 	c.Production = prod
+	c.SentryEnvironment = get("SENTRY_ENVIRONMENT", map[bool]string{true: "production", false: "development"}[prod])
+	c.OTelServiceName = get("OTEL_SERVICE_NAME", "octane-edge")
+	var otlpErrs []error
+	c.OTLPTracesURL, c.OTLPMetricsURL, c.OTLPHeaders, otlpErrs = otlp(get)
+	errs = append(errs, otlpErrs...)
+	if c.SentryDSN != "" {
+		if u, err := url.Parse(c.SentryDSN); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User == nil || u.Host == "" {
+			errs = append(errs, errors.New("SENTRY_DSN: a DSN like https://<key>@<host>/<project>"))
+		}
+	}
 	if prod {
 		errs = append(errs, refuseDevSecrets(getenv)...)
 	}
@@ -182,7 +198,10 @@ func (c Config) LogValue() slog.Value {
 		slog.String("import_token_keys", mask(c.ImportTokenKeys)), slog.String("manifest_signing_keys", mask(c.ManifestSigningKeys)),
 		slog.String("api_key_pepper", mask(string(c.APIKeyPepper))), slog.Duration("queue_window", c.QueueWindow),
 		slog.Duration("download_ttl", c.DownloadTTL), slog.String("redis", maskURL(c.RedisURL)),
-		slog.Bool("sentry", c.SentryDSN != ""), slog.String("s3_endpoint", c.S3Endpoint), slog.String("s3_bucket", c.S3Bucket),
+		slog.Bool("sentry", c.SentryDSN != ""), slog.String("sentry_environment", c.SentryEnvironment),
+		slog.String("otlp_traces", maskURL(c.OTLPTracesURL)), slog.String("otlp_metrics", maskURL(c.OTLPMetricsURL)),
+		slog.Int("otlp_headers", len(c.OTLPHeaders)), slog.String("otel_service_name", c.OTelServiceName),
+		slog.String("s3_endpoint", c.S3Endpoint), slog.String("s3_bucket", c.S3Bucket),
 		slog.String("s3_secret_key", mask(c.S3SecretKey)), slog.String("stripe_api_base", c.StripeAPIBase),
 		slog.String("stripe_secret_key", mask(c.StripeSecretKey)), slog.String("stripe_webhook_secret", mask(c.StripeWebhookSecret)),
 		slog.Any("stripe_product_ids", c.StripeProductIDs),

@@ -11,6 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
@@ -59,12 +62,15 @@ func (a *api) createImport(c echo.Context) error {
 		}
 		device = &d
 	}
-	ctx := c.Request().Context()
 	var (
 		svid                        uuid.UUID
 		out                         = importOut{ImportID: uuid.New(), ShaderID: shader}
 		sha, shaderName, shaderSlug string
 	)
+	// One span around the mint: resolution, the token and the transaction (ids only, never the token).
+	ctx, span := a.tel.tracer.Start(c.Request().Context(), "imports.mint", trace.WithAttributes(
+		attribute.String("edge.import_id", out.ImportID.String()), attribute.String("edge.shader_id", shader.String())))
+	defer span.End()
 	// Resolution is a read; create_import re-checks all of it inside the write.
 	err = a.DB.QueryRow(ctx, `
 		select r.shader_version_id, r.version, r.sha256, r.device_id, s.name, s.slug
@@ -90,8 +96,11 @@ func (a *api) createImport(c echo.Context) error {
 		out.ImportID, p.UserID, svid, out.DeviceID, jti, token.Hash(tok), time.Unix(claims.EXP, 0), a.QueueWindow, msg).
 		Scan(&out.Status, &out.ExpiresAt)
 	if err != nil {
+		span.SetStatus(codes.Error, "create_import failed")
 		return dbError(err, "shader")
 	}
+	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
+	a.tel.minted.Add(ctx, 1)
 	return c.JSON(http.StatusCreated, out)
 }
 

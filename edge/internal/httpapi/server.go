@@ -20,6 +20,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
@@ -48,9 +50,15 @@ type Deps struct {
 	QueueWindow    time.Duration
 	DownloadTTL    time.Duration
 	ClientIPHeader string
-	Sentry         bool
 	Registry       *prometheus.Registry
 	Now            func() time.Time
+
+	// Observability, all optional (telemetry.go): a Sentry client (nil: off), OpenTelemetry
+	// providers (nil: no-op), and Redis for readiness when rate limits live there.
+	Sentry         *sentry.Client
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	Redis          Pinger
 
 	// Handlers owned by other packages (billing, storage).
 	Checkout, Portal, Webhook                             echo.HandlerFunc
@@ -61,6 +69,7 @@ type api struct {
 	Deps
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	tel      httpTelemetry
 }
 
 const (
@@ -92,12 +101,13 @@ func New(d Deps) *echo.Echo {
 	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
 	d.Registry.MustRegister(a.requests, a.duration)
+	a.tel = newHTTPTelemetry(d)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.errorHandler
 	e.IPExtractor = a.clientIP
-	e.Use(a.requestID, a.observe, a.recover)
+	e.Use(a.requestID, a.instrument, a.observe, a.recover)
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY", HSTSMaxAge: 31536000,
 		ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", ReferrerPolicy: "no-referrer",
@@ -196,7 +206,7 @@ func (a *api) recover(next echo.HandlerFunc) echo.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				err = apierror.Wrap(apierror.Internal, "internal error", errors.New("panic"))
+				err = apierror.Wrap(apierror.Internal, "internal error", newPanicError(r))
 				a.Log.Error("panic", "recovered", r, "request_id", requestIDOf(c))
 			}
 		}()
@@ -243,9 +253,7 @@ func (a *api) errorHandler(err error, c echo.Context) {
 	st := e.Code.Status()
 	if st >= 500 {
 		a.Log.ErrorContext(c.Request().Context(), "request failed", "code", string(e.Code), "err", e.Err, "route", c.Path(), "request_id", requestIDOf(c))
-		if a.Sentry && e.Err != nil {
-			sentry.CaptureException(e.Err)
-		}
+		a.report(c, e)
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(st)
@@ -258,11 +266,16 @@ func (a *api) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers 200 when the instance can serve: PostgreSQL answers, and Redis too when the
+// rate limits live there. Orchestrators route traffic only to ready instances.
 func (a *api) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if a.DB == nil || a.DB.Ping(ctx) != nil {
 		return apierror.New(apierror.ServiceUnavailable, "database unavailable")
+	}
+	if a.Redis != nil && a.Redis.Ping(ctx) != nil {
+		return apierror.New(apierror.ServiceUnavailable, "rate-limit store (Redis) unavailable")
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

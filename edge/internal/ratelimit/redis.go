@@ -57,6 +57,9 @@ func DialRedis(url string) (*Redis, error) {
 	return NewRedis(redis.NewClient(opt)), nil
 }
 
+// Ping checks that Redis answers (the edge's readiness probe).
+func (r *Redis) Ping(ctx context.Context) error { return r.client.Ping(ctx).Err() }
+
 // Close closes the client.
 func (r *Redis) Close() error { return r.client.Close() }
 

@@ -207,8 +207,12 @@ func TestSignupWithEmailConfirmation(t *testing.T) {
 	if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, redirect+"#access_token=") {
 		t.Fatalf("confirmation link went to %q", loc)
 	}
-	if code, e := gotrueCall(t, base, http.MethodPost, "/token?grant_type=password", "", map[string]string{"email": email, "password": "correct-horse-1"}); code != 200 {
-		t.Fatalf("sign-in after confirming = %d %v", code, e)
+	code, signed := gotrueCall(t, base, http.MethodPost, "/token?grant_type=password", "", map[string]string{"email": email, "password": "correct-horse-1"})
+	if code != 200 {
+		t.Fatalf("sign-in after confirming = %d %v", code, signed)
+	}
+	if me, _ := signed["user"].(map[string]any); me["email_confirmed_at"] == nil || me["user_metadata"].(map[string]any)["email_verified"] != true {
+		t.Fatalf("confirmed user = %v", me)
 	}
 	// A confirmed account signing up again gets an obfuscated answer and no mail.
 	before := len(mailsTo(t, base, email))

@@ -886,7 +886,9 @@ func (s *Service) consume(ctx context.Context, tx pgx.Tx, p verifyParams) (*user
 	if _, err := tx.Exec(ctx, `delete from auth.one_time_tokens where user_id = $1 and token_type = $2`, uid, typ); err != nil {
 		return nil, err
 	}
-	if _, err := tx.Exec(ctx, `update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()) where id = $1`, uid); err != nil {
+	// Confirming the address also marks it verified in the metadata, as GoTrue does.
+	if _, err := tx.Exec(ctx, `update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()),
+		raw_user_meta_data = coalesce(raw_user_meta_data, '{}') || '{"email_verified": true}' where id = $1`, uid); err != nil {
 		return nil, err
 	}
 	return userByID(ctx, tx, uid)

@@ -14,8 +14,8 @@ import (
 const threatRows = 42
 
 // docs/security.md maps every threat row to its tests, and the map is true: every row is either
-// in its table or named not applicable, every Go test or fuzz target it names exists, and every
-// pgTAP file it names is in supabase/tests.
+// in its table or named not applicable, every Go test or fuzz target and every add-on pytest it
+// names exists, and every pgTAP file it names is in supabase/tests.
 func TestSecurityMapIsTrue(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
@@ -72,12 +72,22 @@ func TestSecurityMapIsTrue(t *testing.T) {
 	// Every Go test and fuzz target named exists.
 	funcs := map[string]bool{}
 	reFunc := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz)\w+)\(`)
+	rePy := regexp.MustCompile(`(?m)^def (test_\w+)\(`)
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == ".local" || d.Name() == ".git") {
 			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".py") && strings.HasPrefix(d.Name(), "test_") {
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for _, m := range rePy.FindAllStringSubmatch(string(src), -1) {
+				funcs[m[1]] = true
+			}
 		}
 		if !d.IsDir() && strings.HasSuffix(p, "_test.go") {
 			src, err := os.ReadFile(p)
@@ -93,7 +103,7 @@ func TestSecurityMapIsTrue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	named := regexp.MustCompile("`((?:Test|Fuzz)[A-Za-z0-9_]+)`").FindAllStringSubmatch(doc, -1)
+	named := regexp.MustCompile("`((?:Test|Fuzz)[A-Za-z0-9_]+|test_[a-z0-9_]+)`").FindAllStringSubmatch(doc, -1)
 	if len(named) < 50 {
 		t.Fatalf("only %d test names found in docs/security.md", len(named))
 	}

@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&o.Tar, "tar", "", "also write a docker-archive tarball here (for `docker load`)")
 	fs.StringVar(&o.Arch, "arch", runtime.GOARCH, "target architecture (linux/<arch>)")
 	fs.StringVar(&o.Tag, "tag", defaultTag, "image reference recorded in the layout and the tarball")
-	fs.StringVar(&o.Revision, "revision", "", "org.opencontainers.image.revision (default: git HEAD)")
+	fs.StringVar(&o.Revision, "revision", "", "org.opencontainers.image.revision (default: git HEAD, -dirty when the tree differs)")
 	fs.StringVar(&o.Source, "source", defaultRepo, "org.opencontainers.image.source")
 	fs.StringVar(&o.CAFile, "ca", caPath, "CA bundle copied into the image")
 	created := fs.Int64("created", -1, "image creation time, Unix seconds (default: SOURCE_DATE_EPOCH, else the HEAD commit's time)")
@@ -82,7 +82,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if o.Revision == "" {
-		o.Revision = gitOutput(ctx, "rev-parse", "HEAD")
+		// The commit, marked -dirty when tracked files differ from it: the binary is built from
+		// the working tree, so the label must not claim a commit it does not match.
+		if o.Revision = gitOutput(ctx, "rev-parse", "HEAD"); o.Revision != "" && gitOutput(ctx, "status", "--porcelain", "--untracked-files=no") != "" {
+			o.Revision += "-dirty"
+		}
 	}
 	if o.Revision == "" {
 		o.Revision = "unknown"

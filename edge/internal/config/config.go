@@ -16,7 +16,10 @@ import (
 type Config struct {
 	Addr        string // EDGE_ADDR
 	MetricsAddr string // METRICS_ADDR: the /metrics listener (default a free loopback port; "off" disables), never the API port
-	Production  bool   // EDGE_ENV=production, or unset with a non-loopback EDGE_URL: development secrets are refused
+	Production  bool   // EDGE_ENV=production, or unset with a non-loopback EDGE_URL: development secrets and loopback URLs are refused
+	// Rehearsal: production settings on one machine (EDGE_ALLOW_LOOPBACK=1 with a loopback EDGE_URL):
+	// loopback URLs allowed, development secrets still refused. Only the production smoke test sets it.
+	Rehearsal   bool
 	EdgeURL     string // EDGE_URL: iss of device JWTs
 	SiteURL     string // SITE_URL: the only CORS origin, pairing verification page
 	DatabaseURL string // DATABASE_URL
@@ -125,6 +128,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if prod {
 		errs = append(errs, refuseDevSecrets(getenv)...)
+		var loopErrs []error
+		c.Rehearsal, loopErrs = refuseLoopback(c, getenv)
+		errs = append(errs, loopErrs...)
 	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		errs = append(errs, errors.New("REDIS_URL: a redis:// or rediss:// URL"))
@@ -191,7 +197,7 @@ func maskURL(s string) string {
 // LogValue is what slog prints: no secret ever appears.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("addr", c.Addr), slog.String("metrics_addr", c.MetricsAddr), slog.Bool("production", c.Production),
+		slog.String("addr", c.Addr), slog.String("metrics_addr", c.MetricsAddr), slog.Bool("production", c.Production), slog.Bool("rehearsal", c.Rehearsal),
 		slog.String("edge_url", c.EdgeURL), slog.String("site_url", c.SiteURL),
 		slog.String("database_url", maskURL(c.DatabaseURL)), slog.String("supabase_url", c.SupabaseURL),
 		slog.String("jwt_secret", mask(c.JWTSecret)), slog.String("service_role_key", mask(c.ServiceKey)),

@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,8 +32,9 @@ import (
 
 // TestEdgeImage builds the image the way `make image` does, reads it back from the OCI layout on
 // disk, checks its configuration and files, then runs the edge binary taken out of the layer
-// with the image's own environment (loopback address and a test database on top) and asks it
-// for /healthz and /readyz.
+// with the image's own environment (loopback address and a test database on top) as the image's
+// user (uid 65532, when the test may switch to it) in an unwritable working directory, asks it
+// for /healthz and /readyz, and stops it with SIGINT.
 func TestEdgeImage(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the image's linux binary runs only on linux; CI is linux")
@@ -185,7 +187,15 @@ func TestEdgeImage(t *testing.T) {
 	})
 
 	t.Run("binary runs", func(t *testing.T) {
-		bin := filepath.Join(dir, "edge")
+		runDir, err := os.MkdirTemp("", "edge-image-run-") // directly under the temp dir, so another uid can reach it
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(runDir) })
+		if err := os.Chmod(runDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		bin := filepath.Join(runDir, "edge")
 		if err := os.WriteFile(bin, files["usr/local/bin/edge"].data, 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -202,7 +212,11 @@ func TestEdgeImage(t *testing.T) {
 			"MANIFEST_SIGNING_KEYS=local-1:xOMHR+sPVfMYyW9V4nvECQMOWvot+sdrY3IOw8Leihg=",
 			"API_KEY_PEPPER=SsbA9fgZNigpm2FmFuYqFZTkcAl57jhfoxXvX4zhHdY=")
 		cmd := exec.Command(bin)
-		cmd.Env, cmd.Dir = env, t.TempDir()
+		cmd.Env, cmd.Dir = env, "/"
+		if os.Geteuid() == 0 {
+			// As the image runs it: uid/gid 65532, in a working directory it cannot write to.
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+		}
 		logs, err := cmd.StdoutPipe()
 		if err != nil {
 			t.Fatal(err)
@@ -243,8 +257,8 @@ func TestEdgeImage(t *testing.T) {
 				t.Fatalf("%s: %d %+v %v", probe.path, resp.StatusCode, body, err)
 			}
 		}
-		// SIGTERM (the image's stop signal) drains and exits 0.
-		if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		// A stop signal drains and exits 0.
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
 		select {

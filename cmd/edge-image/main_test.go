@@ -34,7 +34,7 @@ import (
 // disk, checks its configuration and files, then runs the edge binary taken out of the layer
 // with the image's own environment (loopback address and a test database on top) as the image's
 // user (uid 65532, when the test may switch to it) in an unwritable working directory, asks it
-// for /healthz and /readyz, and stops it with SIGINT.
+// for /healthz and /readyz, and stops it with SIGTERM.
 func TestEdgeImage(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the image's linux binary runs only on linux; CI is linux")

@@ -3,9 +3,11 @@ package telemetry
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -50,8 +52,10 @@ func OTLP(ctx context.Context, c OTLPConfig) (Providers, error) {
 	if c.TracesURL == "" && c.MetricsURL == "" {
 		return p, nil
 	}
+	host, _ := os.Hostname() // the pod or machine: tells the N instances apart
 	res := resource.NewSchemaless(attribute.String("service.name", c.ServiceName), attribute.String("service.version", c.Version),
-		attribute.String("deployment.environment.name", c.Environment))
+		attribute.String("deployment.environment.name", c.Environment), attribute.String("service.instance.id", uuid.NewString()),
+		attribute.String("host.name", host))
 	var shutdowns []func(context.Context) error
 	if c.TracesURL != "" {
 		exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(c.TracesURL), otlptracehttp.WithHeaders(c.Headers))

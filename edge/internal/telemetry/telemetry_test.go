@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/getsentry/sentry-go"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 )
 
 // Whatever fills an event, what leaves the edge has no credential in it.
@@ -44,9 +47,16 @@ func TestScrubEventRemovesSecrets(t *testing.T) {
 func TestOTLPExportsOverHTTP(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string]string{}
+	var traces coltracepb.ExportTraceServiceRequest
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		got[r.URL.Path] = r.Header.Get("Content-Type") + " " + r.Header.Get("Dd-Api-Key")
+		if r.URL.Path == "/v1/traces" {
+			if err := proto.Unmarshal(body, &traces); err != nil {
+				t.Errorf("traces body: %v", err)
+			}
+		}
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/x-protobuf")
 	}))
@@ -69,6 +79,17 @@ func TestOTLPExportsOverHTTP(t *testing.T) {
 		if got[path] != "application/x-protobuf k" {
 			t.Errorf("%s: %q (all: %v)", path, got[path], got)
 		}
+	}
+	rs := traces.GetResourceSpans()
+	if len(rs) != 1 || len(rs[0].GetScopeSpans()) != 1 || rs[0].GetScopeSpans()[0].GetSpans()[0].GetName() != "work" {
+		t.Fatalf("exported spans: %v", rs)
+	}
+	res := map[string]string{}
+	for _, kv := range rs[0].GetResource().GetAttributes() {
+		res[kv.GetKey()] = kv.GetValue().GetStringValue()
+	}
+	if res["service.name"] != "octane-edge" || res["service.version"] != "test" || res["service.instance.id"] == "" {
+		t.Errorf("resource %v", res)
 	}
 	// Without endpoints nothing is built.
 	off, err := OTLP(context.Background(), OTLPConfig{})

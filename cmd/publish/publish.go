@@ -76,6 +76,13 @@ func runPublish(ctx context.Context, args []string, getenv func(string) string, 
 		fl.Usage()
 		return errors.New("no packages given")
 	}
+	prod, err := checkProduction(getenv, o.publicPrev)
+	if err != nil {
+		return err
+	}
+	if prod {
+		fmt.Fprintln(stdout, "production: development keys and loopback URLs refused")
+	}
 	items, err := collect(fl.Args(), o.free)
 	if err != nil {
 		return err

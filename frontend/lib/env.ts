@@ -24,7 +24,106 @@ const local = {
   previewBaseUrl: "http://127.0.0.1:9000/octane-packages",
 };
 
-export function parsePublicEnv(raw: Record<string, string | undefined>): PublicEnv {
+/**
+ * The development anon keys production refuses: the Supabase CLI's demo key (above). The list
+ * mirrors internal/devsecrets/devsecrets.json (the edge's and the publisher's rule); env-production.test.ts
+ * keeps the two in step. Only public keys live here: this module is in the browser bundle.
+ */
+export const DEV_ANON_KEYS: readonly string[] = [local.supabaseAnonKey];
+/** iss of the Supabase CLI's demo keys: a key anyone can mint. */
+export const DEMO_JWT_ISSUER = "supabase-demo";
+
+type RawEnv = Record<string, string | undefined>;
+
+/**
+ * Production is SITE_ENV=production (any host), or a Vercel production deployment
+ * (NODE_ENV=production with VERCEL_ENV=production). NODE_ENV alone is not enough: `next start`
+ * in the local stack (make dev, the e2e tests) runs with NODE_ENV=production too.
+ * SITE_ENV=development turns the check off. In the browser neither SITE_ENV nor VERCEL_ENV is
+ * inlined, so the check runs where the configuration is read: the build and the server.
+ */
+export function isProductionSite(raw: RawEnv): boolean {
+  const flag = (raw.SITE_ENV ?? "").trim().toLowerCase();
+  if (flag === "production" || flag === "prod") return true;
+  if (flag === "development" || flag === "dev" || flag === "test") return false;
+  if (flag !== "") throw new Error(`SITE_ENV: production or development, got ${JSON.stringify(raw.SITE_ENV)}`);
+  return raw.NODE_ENV === "production" && raw.VERCEL_ENV === "production";
+}
+
+/** localhost (and *.localhost), 127.0.0.0/8, ::1 and the unspecified addresses: this machine. */
+export function isLoopbackUrl(value: string): boolean {
+  let host: string;
+  try {
+    host = new URL(value).hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  } catch {
+    return false;
+  }
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "0.0.0.0") return true;
+  return host === "::1" || host === "::" || host === "0:0:0:0:0:0:0:1";
+}
+
+/** A key of the local stack: listed, or a JWT issued by the Supabase CLI's demo issuer. */
+export function isDevAnonKey(key: string): boolean {
+  if (DEV_ANON_KEYS.includes(key)) return true;
+  const payload = key.split(".")[1];
+  if (!payload) return false;
+  try {
+    const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+    return (JSON.parse(json) as { iss?: unknown }).iss === DEMO_JWT_ISSUER;
+  } catch {
+    return false;
+  }
+}
+
+const names = {
+  supabaseUrl: "NEXT_PUBLIC_SUPABASE_URL",
+  supabaseAnonKey: "NEXT_PUBLIC_SUPABASE_ANON_KEY",
+  edgeUrl: "NEXT_PUBLIC_EDGE_URL",
+  siteUrl: "NEXT_PUBLIC_SITE_URL",
+  previewBaseUrl: "NEXT_PUBLIC_PREVIEW_BASE_URL",
+  sentryDsn: "NEXT_PUBLIC_SENTRY_DSN",
+} as const;
+
+// Production: no fallbacks, no development keys, nothing on this machine (the page must never
+// talk to a loopback address). Every problem is one issue naming its variable.
+const productionSchema = publicSchema.superRefine((e, ctx) => {
+  if (isDevAnonKey(e.supabaseAnonKey)) {
+    ctx.addIssue({ code: "custom", path: ["supabaseAnonKey"],
+      message: `${names.supabaseAnonKey}: the local development key; set the project's anon (publishable) key` });
+  }
+  for (const k of ["supabaseUrl", "edgeUrl", "siteUrl", "previewBaseUrl", "sentryDsn"] as const) {
+    if (e[k] && isLoopbackUrl(e[k])) {
+      ctx.addIssue({ code: "custom", path: [k], message: `${names[k]}: a loopback address is the local stack; production needs the real URL` });
+    }
+  }
+});
+
+export function parsePublicEnv(raw: RawEnv): PublicEnv {
+  if (isProductionSite(raw)) {
+    const missing: string[] = [];
+    const get = (name: string, optional = false) => {
+      const v = (raw[name] ?? "").trim();
+      if (v === "" && !optional) missing.push(name);
+      return v;
+    };
+    const candidate = {
+      supabaseUrl: get(names.supabaseUrl),
+      supabaseAnonKey: get(names.supabaseAnonKey),
+      edgeUrl: get(names.edgeUrl),
+      siteUrl: get(names.siteUrl),
+      previewBaseUrl: get(names.previewBaseUrl),
+      sentryDsn: get(names.sentryDsn, true),
+    };
+    if (missing.length > 0) {
+      throw new Error(`site environment (production: SITE_ENV or VERCEL_ENV): ${missing.join(", ")} required, no local fallback`);
+    }
+    const r = productionSchema.safeParse(candidate);
+    if (!r.success) {
+      throw new Error(`site environment (production): ${r.error.issues.map((i) => (i.code === "custom" ? i.message : `${names[i.path[0] as keyof typeof names]}: ${i.message}`)).join("; ")}`);
+    }
+    return r.data;
+  }
   return publicSchema.parse({
     supabaseUrl: raw.NEXT_PUBLIC_SUPABASE_URL || local.supabaseUrl,
     supabaseAnonKey: raw.NEXT_PUBLIC_SUPABASE_ANON_KEY || local.supabaseAnonKey,
@@ -42,6 +141,10 @@ export const env: PublicEnv = parsePublicEnv({
   NEXT_PUBLIC_SITE_URL: process.env.NEXT_PUBLIC_SITE_URL,
   NEXT_PUBLIC_PREVIEW_BASE_URL: process.env.NEXT_PUBLIC_PREVIEW_BASE_URL,
   NEXT_PUBLIC_SENTRY_DSN: process.env.NEXT_PUBLIC_SENTRY_DSN,
+  // Server and build only (not inlined into the browser bundle): see isProductionSite.
+  SITE_ENV: process.env.SITE_ENV,
+  NODE_ENV: process.env.NODE_ENV,
+  VERCEL_ENV: process.env.VERCEL_ENV,
 });
 
 /** Origins the browser may connect to (CSP connect-src): the site, Supabase (HTTP + WebSocket), the edge. */

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export GOFLAGS ?= -mod=mod
 
-.PHONY: help dev stop test bench lint fmt db-reset catalog addon bridge stripe-event image
+.PHONY: help dev stop test bench lint fmt db-reset catalog addon bridge release stripe-event image
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,9 @@ bridge: ## Cross-compile the bridge for every platform into bridge/bin/
 
 addon: bridge ## Build the add-on zips (with the bridge binaries) into dist/addon/
 	@scripts/build-addon.sh
+
+release: ## Build the add-on release (production keys: BRIDGE_TRUSTED_KEYS) and publish it to S3; RELEASE_FLAGS=--dry-run
+	@scripts/release.sh $(RELEASE_FLAGS)
 
 image: ## Build the edge's OCI image without Docker into dist/edge-image/ (+ dist/edge-image.tar for docker load)
 	@go run ./cmd/edge-image -out dist/edge-image -tar dist/edge-image.tar $(IMAGE_FLAGS)

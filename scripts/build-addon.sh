@@ -5,16 +5,18 @@
 #   dist/addon/octane_bridge-<version>-<platform>.zip   (one per bridge/bin/<goos>-<goarch>/, as built
 #                                                        by scripts/build-bridge.sh; BRIDGE_BIN_DIR overrides)
 #   dist/addon/index.json                               (extensions repository, API v1)
+# ADDON_URL_PREFIX (e.g. "0.1.0/") goes before each zip's name in the listing's relative
+# archive_url, for a repository whose zips sit in a folder below index.json (scripts/release.sh).
 # Each zip holds one top-level folder octane_bridge/, which both Blender 3.x/4.x "Install
 # add-on" and 4.2+ extensions accept. Zips are reproducible (fixed timestamps, sorted entries).
 source "$(dirname "$0")/lib.sh"
 cd "$OCTANE_ROOT"
 out="${ADDON_DIST:-$OCTANE_ROOT/dist/addon}"
 mkdir -p "$out"
-python3 - "$OCTANE_ROOT/blender_addon" "${BRIDGE_BIN_DIR:-$OCTANE_ROOT/bridge/bin}" "$out" <<'PY'
+python3 - "$OCTANE_ROOT/blender_addon" "${BRIDGE_BIN_DIR:-$OCTANE_ROOT/bridge/bin}" "$out" "${ADDON_URL_PREFIX:-}" <<'PY'
 import hashlib, json, os, re, stat, sys, zipfile
 
-src, bin_root, out = sys.argv[1:4]
+src, bin_root, out, url_prefix = sys.argv[1:5]
 manifest_text = open(os.path.join(src, "blender_manifest.toml"), encoding="utf-8").read()
 
 def field(name):
@@ -66,7 +68,7 @@ def build(path, platform=None, bins=()):
                 if os.path.isfile(full) and f.startswith("octane-bridge"):
                     write(zf, f"octane_bridge/bin/{goos_arch}/{f}", open(full, "rb").read(), 0o755)
     data = open(path, "rb").read()
-    return {"archive_url": "./" + os.path.basename(path), "archive_size": len(data),
+    return {"archive_url": "./" + url_prefix + os.path.basename(path), "archive_size": len(data),
             "archive_hash": "sha256:" + hashlib.sha256(data).hexdigest()}
 
 entries = []

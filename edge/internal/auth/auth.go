@@ -139,7 +139,7 @@ func (j *JWTs) Verify(raw string, now time.Time) (Principal, error) {
 	if c.Role != "authenticated" {
 		return Principal{}, fmt.Errorf("%w: role %q", ErrInvalid, c.Role)
 	}
-	user, err := uuid.Parse(c.Subject)
+	user, err := parseUUID(c.Subject)
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: sub", ErrInvalid)
 	}
@@ -148,12 +148,22 @@ func (j *JWTs) Verify(raw string, now time.Time) (Principal, error) {
 	}
 	// Only the edge mints device JWTs, with HS256, its own issuer and the no-session marker (a
 	// device JWT without it would be a user session at GoTrue).
-	dev, err := uuid.Parse(c.DeviceID)
+	dev, err := parseUUID(c.DeviceID)
 	if err != nil || c.Issuer != j.issuer || c.SessionID != DeviceSessionID {
 		return Principal{}, fmt.Errorf("%w: device claims", ErrInvalid)
 	}
 	scopes := slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return !slices.Contains(DeviceScopes(), s) })
 	return Principal{Kind: Device, UserID: user, DeviceID: dev, Platform: c.Platform, Scopes: scopes}, nil
+}
+
+// parseUUID reads the canonical 36-character form only: uuid.Parse also takes 38 characters and
+// drops the first and last whatever they are ("0<uuid>0"), which PostgreSQL's uuid input refuses
+// (found by FuzzVerifyClaims).
+func parseUUID(s string) (uuid.UUID, error) {
+	if len(s) != 36 {
+		return uuid.Nil, errors.New("not a canonical UUID")
+	}
+	return uuid.Parse(s)
 }
 
 // claimNames are the claims Verify reads. encoding/json matches them case-insensitively and

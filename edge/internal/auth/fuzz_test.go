@@ -85,6 +85,12 @@ func FuzzVerifyClaims(f *testing.F) {
 		func(c map[string]any) { c["sub"] = strings.ToUpper(userID) },
 		func(c map[string]any) { c["sub"] = "{" + userID + "}" },
 		func(c map[string]any) { c["sub"] = "urn:uuid:" + userID },
+		func(c map[string]any) { c["sub"] = "0" + userID + "0" },
+		func(c map[string]any) {
+			c["device_id"] = "x" + dev.String() + "x"
+			c["iss"] = fuzzIssuer
+			c["session_id"] = DeviceSessionID
+		},
 		func(c map[string]any) { c["device_id"] = "" },
 		func(c map[string]any) { c["device_id"] = dev.String() }, // without issuer and marker
 		func(c map[string]any) { c["device_id"] = 7 },
@@ -143,13 +149,13 @@ func FuzzVerifyClaims(f *testing.F) {
 				t.Fatalf("accepted nbf %v", nbf)
 			}
 		}
-		if sub, _ := c["sub"].(string); p.UserID == uuid.Nil || !strings.EqualFold(strings.Trim(strings.TrimPrefix(sub, "urn:uuid:"), "{}"), p.UserID.String()) {
+		if sub, _ := c["sub"].(string); len(sub) != 36 || !strings.EqualFold(sub, p.UserID.String()) {
 			t.Fatalf("principal user %v from sub %v", p.UserID, c["sub"])
 		}
 		did, _ := c["device_id"].(string)
 		switch p.Kind {
 		case Device:
-			if did == "" || c["iss"] != fuzzIssuer || c["session_id"] != DeviceSessionID || p.DeviceID == uuid.Nil {
+			if len(did) != 36 || !strings.EqualFold(did, p.DeviceID.String()) || c["iss"] != fuzzIssuer || c["session_id"] != DeviceSessionID {
 				t.Fatalf("device principal from %s", payload)
 			}
 			for _, s := range p.Scopes {

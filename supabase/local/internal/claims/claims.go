@@ -147,6 +147,9 @@ func (k *Keys) Verify(token string, requireRoleExp bool) (Claims, error) {
 			return nil, &Error{Kind: Malformed, Detail: "token is malformed: " + err.Error()}
 		}
 	}
+	if mc == nil { // a payload of null: GoTrue and PostgREST want an object (found by FuzzVerify)
+		return nil, &Error{Kind: Malformed, Detail: "token is malformed: claims are not a JSON object"}
+	}
 	c := Claims{}
 	for key, v := range mc {
 		if n, ok := v.(json.Number); ok {

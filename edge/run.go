@@ -32,7 +32,7 @@ import (
 var version = "dev"
 
 // run is the whole program: `edge` serves, `edge stripe-sync` backfills Stripe data, `edge
-// version` prints the build's revision.
+// version` prints the build's revision, `edge healthcheck` probes a running edge (healthcheck.go).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	log := httpapi.NewLogger(stdout, cfg.LogLevel)
@@ -41,10 +41,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		case "version", "--version":
 			_, err := fmt.Fprintln(stdout, "edge", version)
 			return err
+		case "healthcheck":
+			return healthcheck(ctx, args[2:], getenv, stdout)
 		case "stripe-sync":
 			return billing.RunStripeSync(ctx, getenv, stdout, log)
 		default:
-			return fmt.Errorf("unknown command %q (commands: stripe-sync, version)", args[1])
+			return fmt.Errorf("unknown command %q (commands: stripe-sync, version, healthcheck)", args[1])
 		}
 	}
 	if err != nil {

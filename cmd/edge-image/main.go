@@ -187,6 +187,9 @@ func Image(bin string, o options) (v1.Image, error) {
 		WorkingDir:   "/",
 		ExposedPorts: map[string]struct{}{port: {}},
 		StopSignal:   "SIGTERM",
+		// Docker/ECS-style probe (the image has no shell or curl); Kubernetes uses httpGet probes.
+		Healthcheck: &v1.HealthConfig{Test: []string{"CMD", binaryPath, "healthcheck"},
+			Interval: 10 * time.Second, Timeout: 5 * time.Second, StartPeriod: 10 * time.Second, Retries: 3},
 		Labels: map[string]string{
 			"org.opencontainers.image.title":       "octane-bridge-edge",
 			"org.opencontainers.image.description": "Octane Bridge edge: import tokens, device pairing, API keys, Stripe, S3 presigning",

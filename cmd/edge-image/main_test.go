@@ -88,6 +88,9 @@ func TestEdgeImage(t *testing.T) {
 		if !slices.Equal(c.Entrypoint, []string{"/usr/local/bin/edge"}) || len(c.Cmd) != 0 {
 			t.Errorf("entrypoint %q cmd %q", c.Entrypoint, c.Cmd)
 		}
+		if hc := c.Healthcheck; hc == nil || !slices.Equal(hc.Test, []string{"CMD", "/usr/local/bin/edge", "healthcheck"}) || hc.Interval <= 0 {
+			t.Errorf("healthcheck %+v", hc)
+		}
 		if _, ok := c.ExposedPorts["8787/tcp"]; !ok || len(c.ExposedPorts) != 1 {
 			t.Errorf("exposed ports %v", c.ExposedPorts)
 		}
@@ -256,6 +259,12 @@ func TestEdgeImage(t *testing.T) {
 			if err != nil || resp.StatusCode != 200 || body.Status != probe.status {
 				t.Fatalf("%s: %d %+v %v", probe.path, resp.StatusCode, body, err)
 			}
+		}
+		// The image's HEALTHCHECK command, as the runtime would run it inside the container.
+		hc := exec.Command(bin, "healthcheck")
+		hc.Env = env
+		if out, err := hc.CombinedOutput(); err != nil || !strings.Contains(string(out), "/healthz ok") {
+			t.Fatalf("healthcheck: %q %v", out, err)
 		}
 		// A stop signal drains and exits 0.
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

@@ -1,5 +1,6 @@
 // Command edge is the Octane Bridge edge service: import tokens and redemption, device pairing and
-// API keys, Stripe billing, S3 presigning. `edge stripe-sync` backfills Stripe data.
+// API keys, Stripe billing, S3 presigning. `edge stripe-sync` backfills Stripe data, `edge version`
+// prints the build's revision, `edge healthcheck` probes a running edge (for container runtimes).
 package main
 
 import (

@@ -1,6 +1,7 @@
 import type { NextConfig } from "next";
 import path from "node:path";
 import { env, contentSecurityPolicy, permissionsPolicy } from "./lib/env";
+import { addonRoutes } from "./lib/addon";
 
 const dev = process.env.NODE_ENV !== "production";
 
@@ -10,6 +11,13 @@ const nextConfig: NextConfig = {
   // The workspace root holds the lockfile; tell Turbopack so it does not guess.
   turbopack: { root: path.resolve(__dirname, "..") },
   outputFileTracingRoot: path.resolve(__dirname, ".."),
+  // Production serves the add-on from the CDN (NEXT_PUBLIC_ADDON_BASE_URL): lib/addon.ts.
+  async rewrites() {
+    return { beforeFiles: addonRoutes(env.addonBaseUrl).rewrites, afterFiles: [], fallback: [] };
+  },
+  async redirects() {
+    return addonRoutes(env.addonBaseUrl).redirects;
+  },
   async headers() {
     return [
       {

@@ -9,6 +9,9 @@ const publicSchema = z.object({
   siteUrl: z.url(),
   // Empty means previews are served by this site (public/previews in development).
   previewBaseUrl: z.union([z.url(), z.literal("")]),
+  // Public URL of the add-on folder `make release` publishes (the CDN's addon/); empty means this
+  // site serves the local build from public/addon (lib/addon.ts).
+  addonBaseUrl: z.union([z.url(), z.literal("")]),
   sentryDsn: z.union([z.url(), z.literal("")]),
 });
 
@@ -82,6 +85,7 @@ const names = {
   edgeUrl: "NEXT_PUBLIC_EDGE_URL",
   siteUrl: "NEXT_PUBLIC_SITE_URL",
   previewBaseUrl: "NEXT_PUBLIC_PREVIEW_BASE_URL",
+  addonBaseUrl: "NEXT_PUBLIC_ADDON_BASE_URL",
   sentryDsn: "NEXT_PUBLIC_SENTRY_DSN",
 } as const;
 
@@ -92,7 +96,7 @@ const productionSchema = publicSchema.superRefine((e, ctx) => {
     ctx.addIssue({ code: "custom", path: ["supabaseAnonKey"],
       message: `${names.supabaseAnonKey}: the local development key; set the project's anon (publishable) key` });
   }
-  for (const k of ["supabaseUrl", "edgeUrl", "siteUrl", "previewBaseUrl", "sentryDsn"] as const) {
+  for (const k of ["supabaseUrl", "edgeUrl", "siteUrl", "previewBaseUrl", "addonBaseUrl", "sentryDsn"] as const) {
     if (e[k] && isLoopbackUrl(e[k])) {
       ctx.addIssue({ code: "custom", path: [k], message: `${names[k]}: a loopback address is the local stack; production needs the real URL` });
     }
@@ -113,6 +117,8 @@ export function parsePublicEnv(raw: RawEnv): PublicEnv {
       edgeUrl: get(names.edgeUrl),
       siteUrl: get(names.siteUrl),
       previewBaseUrl: get(names.previewBaseUrl),
+      // Optional: without it the Help page offers no download (docs/deploy.md sets it).
+      addonBaseUrl: get(names.addonBaseUrl, true),
       sentryDsn: get(names.sentryDsn, true),
     };
     if (missing.length > 0) {
@@ -130,6 +136,7 @@ export function parsePublicEnv(raw: RawEnv): PublicEnv {
     edgeUrl: raw.NEXT_PUBLIC_EDGE_URL || local.edgeUrl,
     siteUrl: raw.NEXT_PUBLIC_SITE_URL || local.siteUrl,
     previewBaseUrl: raw.NEXT_PUBLIC_PREVIEW_BASE_URL ?? local.previewBaseUrl,
+    addonBaseUrl: raw.NEXT_PUBLIC_ADDON_BASE_URL ?? "",
     sentryDsn: raw.NEXT_PUBLIC_SENTRY_DSN ?? "",
   });
 }
@@ -140,6 +147,7 @@ export const env: PublicEnv = parsePublicEnv({
   NEXT_PUBLIC_EDGE_URL: process.env.NEXT_PUBLIC_EDGE_URL,
   NEXT_PUBLIC_SITE_URL: process.env.NEXT_PUBLIC_SITE_URL,
   NEXT_PUBLIC_PREVIEW_BASE_URL: process.env.NEXT_PUBLIC_PREVIEW_BASE_URL,
+  NEXT_PUBLIC_ADDON_BASE_URL: process.env.NEXT_PUBLIC_ADDON_BASE_URL,
   NEXT_PUBLIC_SENTRY_DSN: process.env.NEXT_PUBLIC_SENTRY_DSN,
   // Server and build only (not inlined into the browser bundle): see isProductionSite.
   SITE_ENV: process.env.SITE_ENV,

@@ -8,6 +8,13 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const src = path.resolve(here, "../../dist/addon");
 const dst = path.resolve(here, "../public/addon");
 
+// Production: the add-on comes from the CDN (`make release`, lib/addon.ts); never ship a local build.
+if (process.env.NEXT_PUBLIC_ADDON_BASE_URL) {
+  fs.rmSync(dst, { recursive: true, force: true });
+  console.log(`sync-addon: NEXT_PUBLIC_ADDON_BASE_URL is set, the add-on is served from ${process.env.NEXT_PUBLIC_ADDON_BASE_URL}`);
+  process.exit(0);
+}
+
 if (!fs.existsSync(src)) {
   console.log(`sync-addon: ${path.relative(process.cwd(), src)} not built yet (make addon); Help shows no download`);
   process.exit(0);

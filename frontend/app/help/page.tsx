@@ -6,20 +6,21 @@ import { Download } from "lucide-react";
 import { buttonVariants } from "@/components/ui/button";
 import { Card, CardContent, CardHeader, CardTitle } from "@/components/ui/card";
 import { env } from "@/lib/env";
+import { addonFileUrl, loadAddonFiles, type AddonFiles } from "@/lib/addon";
 
 export const metadata: Metadata = { title: "Install the Blender add-on" };
 
-// public/addon/ is filled from dist/addon/ by scripts/sync-addon.mjs at dev/build time.
-function addonFiles(): { zips: string[]; latest: string | null } {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(process.cwd(), "public/addon/files.json"), "utf8"));
-  } catch {
-    return { zips: [], latest: null };
-  }
+// Local: public/addon/ (filled from dist/addon/ by scripts/sync-addon.mjs); production: the CDN's
+// addon/files.json (NEXT_PUBLIC_ADDON_BASE_URL, published by `make release`). See lib/addon.ts.
+function addonFiles(): Promise<AddonFiles> {
+  return loadAddonFiles(env.addonBaseUrl, {
+    fetch: (url, init) => fetch(url, init),
+    readLocal: () => fs.readFileSync(path.join(process.cwd(), "public/addon/files.json"), "utf8"),
+  });
 }
 
-export default function HelpPage() {
-  const files = addonFiles();
+export default async function HelpPage() {
+  const files = await addonFiles();
   const repo = `${env.siteUrl.replace(/\/$/, "")}/addon/index.json`;
   return (
     <div className="mx-auto flex max-w-3xl flex-col gap-8">
@@ -32,7 +33,7 @@ export default function HelpPage() {
         <CardHeader><CardTitle>1 · Install the add-on</CardTitle></CardHeader>
         <CardContent className="flex flex-col gap-4 text-sm">
           {files.latest ? (
-            <a href="/addon/octane_bridge-latest.zip" download className={buttonVariants({ size: "lg" }) + " self-start"}>
+            <a href={addonFileUrl(env.addonBaseUrl, files.latest)} download className={buttonVariants({ size: "lg" }) + " self-start"}>
               <Download className="h-4 w-4" aria-hidden /> Download the add-on (.zip)
             </a>
           ) : (
@@ -47,7 +48,7 @@ export default function HelpPage() {
             <details>
               <summary className="cursor-pointer text-muted-foreground">Other builds</summary>
               <ul className="mt-2 flex flex-col gap-1">
-                {files.zips.map((z) => <li key={z}><a className="underline" href={`/addon/${encodeURIComponent(z)}`}>{z}</a></li>)}
+                {files.zips.map((z) => <li key={z}><a className="underline" href={addonFileUrl(env.addonBaseUrl, z)}>{z.split("/").pop()}</a></li>)}
               </ul>
             </details>
           ) : null}

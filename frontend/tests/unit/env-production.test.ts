@@ -90,6 +90,7 @@ describe("production mode", () => {
       edgeUrl: real.NEXT_PUBLIC_EDGE_URL,
       siteUrl: real.NEXT_PUBLIC_SITE_URL,
       previewBaseUrl: real.NEXT_PUBLIC_PREVIEW_BASE_URL,
+      addonBaseUrl: "",
       sentryDsn: "",
     });
   });

@@ -98,7 +98,10 @@ func FuzzMessageStream(f *testing.F) {
 				t.Fatalf("send %s: %v", m.typ, err)
 			}
 		}
-		valid := utf8.ValidString(id + name + stage + status + code + msg)
+		valid := true
+		for _, s := range []string{id, name, stage, status, code, msg} {
+			valid = valid && utf8.ValidString(s)
+		}
 		r := NewReader(&stream)
 		for _, m := range msgs {
 			got, err := r.Next()

@@ -32,7 +32,8 @@ import (
 var version = "dev"
 
 // run is the whole program: `edge` serves, `edge stripe-sync` backfills Stripe data, `edge
-// version` prints the build's revision, `edge healthcheck` probes a running edge (healthcheck.go).
+// stripe-webhook <url>` creates the webhook endpoint on API version 2023-10-16, `edge version`
+// prints the build's revision, `edge healthcheck` probes a running edge (healthcheck.go).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	log := httpapi.NewLogger(stdout, cfg.LogLevel)
@@ -45,8 +46,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			return healthcheck(ctx, args[2:], getenv, stdout)
 		case "stripe-sync":
 			return billing.RunStripeSync(ctx, getenv, stdout, log)
+		case "stripe-webhook":
+			return billing.RunStripeWebhookSetup(ctx, args[2:], getenv, stdout, log)
 		default:
-			return fmt.Errorf("unknown command %q (commands: stripe-sync, version, healthcheck)", args[1])
+			return fmt.Errorf("unknown command %q (commands: stripe-sync, stripe-webhook, version, healthcheck)", args[1])
 		}
 	}
 	if err != nil {

@@ -14,7 +14,11 @@
 # --dry-run builds everything and prints the upload plan without contacting S3.
 # S3 settings as for the publisher: S3_BUCKET, S3_REGION, S3_ENDPOINT (empty: AWS S3), S3_ACCESS_KEY
 # and S3_SECRET_KEY (empty: the AWS credential chain). BRIDGE_PLATFORMS narrows the platforms.
+# lib.sh fills in the local stack's S3 settings where they are unset; a release must use exactly what
+# its caller set (an empty S3_ENDPOINT is AWS S3, empty keys the AWS credential chain).
+caller_s3="$(for v in S3_ENDPOINT S3_REGION S3_ACCESS_KEY S3_SECRET_KEY S3_BUCKET; do printf '%s=%q\n' "$v" "${!v-}"; done)"
 source "$(dirname "$0")/lib.sh"
+eval "$caller_s3"
 cd "$OCTANE_ROOT"
 dry_run=""
 for a in "$@"; do
@@ -25,6 +29,7 @@ for a in "$@"; do
 done
 [ "${BRIDGE_RELEASE:-1}" = 1 ] || die "a release is always a release build (BRIDGE_RELEASE=1)"
 [ -n "${BRIDGE_TRUSTED_KEYS:-}" ] || die "set BRIDGE_TRUSTED_KEYS to the production delivery public keys (MANIFEST_PUBLIC_KEYS of production; docs/deploy.md)"
+[ -n "$S3_BUCKET" ] || die "set S3_BUCKET (and S3_REGION, or AWS_REGION) to the bucket behind the CDN"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' blender_addon/blender_manifest.toml)"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "blender_addon/blender_manifest.toml: version '$version' is not MAJOR.MINOR.PATCH"
 dist="${RELEASE_DIST:-$OCTANE_ROOT/dist/release}"

@@ -83,7 +83,8 @@ def require_s3():
 
 
 def release(tmp, *args, keys):
-    env = {**os.environ, "RELEASE_DIST": str(tmp), "BRIDGE_TRUSTED_KEYS": keys}
+    env = {**os.environ, "RELEASE_DIST": str(tmp), "BRIDGE_TRUSTED_KEYS": keys, "S3_ENDPOINT": S3["endpoint"], "S3_REGION": S3["region"],
+           "S3_ACCESS_KEY": S3["access"], "S3_SECRET_KEY": S3["secret"], "S3_BUCKET": S3["bucket"]}
     env.pop("BRIDGE_PLATFORMS", None)
     return subprocess.run([os.path.join(ROOT, "scripts", "release.sh"), *args], capture_output=True, text=True, env=env, timeout=900)
 
@@ -114,6 +115,14 @@ def test_release_refuses_the_development_key(tmp_path):
     assert not list((tmp_path / "bin").glob("*/octane-bridge*")) and not list(tmp_path.glob("addon/*/*.zip"))
     p = release(tmp_path, "--dry-run", keys="")
     assert p.returncode != 0 and "BRIDGE_TRUSTED_KEYS" in p.stderr, p.stderr
+
+
+def test_release_takes_s3_only_from_its_caller(tmp_path):
+    """scripts/lib.sh defaults S3 to the local versitygw; a release never inherits that."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("S3_")}
+    env.update(RELEASE_DIST=str(tmp_path), BRIDGE_TRUSTED_KEYS="prod-1:" + base64.b64encode(os.urandom(32)).decode())
+    p = subprocess.run([os.path.join(ROOT, "scripts", "release.sh"), "--dry-run"], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode != 0 and "set S3_BUCKET" in p.stderr, p.stderr
 
 
 def test_release_ships_every_platform_with_the_production_key(published):

@@ -30,7 +30,8 @@ fi
 report="$OCTANE_LOCAL/reports/addon-junit.xml"
 rm -f "$report"
 log "addon: pytest blender_addon/tests"
-timeout 600 python3 -m pytest -p no:cacheprovider -q --junitxml="$report" blender_addon/tests || true
+# 900 s: the release test (tests/blender/test_release.py) cross-compiles five bridges, cold in a fresh CI.
+timeout 900 python3 -m pytest -p no:cacheprovider -q --junitxml="$report" blender_addon/tests || true
 read -r passed failed skipped < <(python3 - "$report" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:

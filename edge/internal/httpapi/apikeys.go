@@ -1,29 +1,24 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/octanebridge/octane-bridge/edge/internal/apikey"
+	"github.com/octanebridge/octane-bridge/edge/internal/apikeys"
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
-type keyOut struct {
-	ID         string     `json:"id"`
-	Name       string     `json:"name"`
-	Masked     string     `json:"masked"`
-	Platform   string     `json:"platform"`
-	DeviceID   *uuid.UUID `json:"device_id"`
-	Scopes     []string   `json:"scopes"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	CreatedAt  time.Time  `json:"created_at"`
+// keyStore is what the key handlers and authentication need of edge/internal/apikeys.
+type keyStore interface {
+	Create(ctx context.Context, user uuid.UUID, in apikeys.CreateRequest, now time.Time) (apikeys.Created, error)
+	List(ctx context.Context, user uuid.UUID) ([]apikeys.Key, error)
+	Revoke(ctx context.Context, user uuid.UUID, id string) error
+	Principal(ctx context.Context, raw string) (auth.Principal, error)
 }
 
 func sessionOnly(p auth.Principal) error {
@@ -39,52 +34,15 @@ func (a *api) keyCreate(c echo.Context) error {
 	if err := sessionOnly(p); err != nil {
 		return err
 	}
-	var in struct {
-		Name          string   `json:"name"`
-		Scopes        []string `json:"scopes"`
-		ExpiresInDays *int     `json:"expires_in_days"`
-	}
+	var in apikeys.CreateRequest
 	if err := bind(c, &in); err != nil {
 		return err
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" {
-		return apierror.New(apierror.MissingRequiredField, "name is required")
-	}
-	if len([]rune(name)) > 80 {
-		return apierror.New(apierror.InvalidInput, "name is at most 80 characters")
-	}
-	scopes := in.Scopes
-	if len(scopes) == 0 {
-		scopes = []string{auth.ScopeCatalogRead, auth.ScopeImportsCreate}
-	}
-	for _, s := range scopes {
-		if !slices.Contains(auth.PersonalScopes(), s) {
-			return apierror.New(apierror.InvalidInput, "scopes may contain "+strings.Join(auth.PersonalScopes(), ", "))
-		}
-	}
-	slices.Sort(scopes)
-	scopes = slices.Compact(scopes)
-	var expires *time.Time
-	if in.ExpiresInDays != nil {
-		if *in.ExpiresInDays < 1 || *in.ExpiresInDays > 366 {
-			return apierror.New(apierror.InvalidInput, "expires_in_days must be between 1 and 366")
-		}
-		t := a.Now().Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour).UTC().Truncate(time.Second)
-		expires = &t
-	}
-	raw, k := apikey.New()
-	out := keyOut{ID: k.ID, Name: name, Masked: apikey.Masked(k.ID), Platform: "web", Scopes: scopes, ExpiresAt: expires}
-	err := a.DB.QueryRow(c.Request().Context(), `insert into public.api_keys (id, user_id, name, platform, secret_hash, prefix, scopes, expires_at)
-		values ($1, $2, $3, 'web', $4, $5, $6, $7) returning created_at`,
-		k.ID, p.UserID, name, apikey.Hash(a.Pepper, k.Secret), apikey.Prefix+k.ID, scopes, expires).Scan(&out.CreatedAt)
+	k, err := a.keys.Create(c.Request().Context(), p.UserID, in, a.Now())
 	if err != nil {
-		return dbError(err, "key")
+		return err
 	}
-	return c.JSON(http.StatusCreated, struct {
-		keyOut
-		APIKey string `json:"api_key"`
-	}{out, raw})
+	return c.JSON(http.StatusCreated, k)
 }
 
 func (a *api) keyList(c echo.Context) error {
@@ -92,25 +50,11 @@ func (a *api) keyList(c echo.Context) error {
 	if err := sessionOnly(p); err != nil {
 		return err
 	}
-	rows, err := a.DB.Query(c.Request().Context(), `select id, name, platform, device_id, scopes, expires_at, last_used_at, created_at
-		from public.api_keys where user_id = $1 and revoked_at is null order by created_at desc`, p.UserID)
+	keys, err := a.keys.List(c.Request().Context(), p.UserID)
 	if err != nil {
-		return dbError(err, "keys")
+		return err
 	}
-	defer rows.Close()
-	out := []keyOut{}
-	for rows.Next() {
-		var k keyOut
-		if err := rows.Scan(&k.ID, &k.Name, &k.Platform, &k.DeviceID, &k.Scopes, &k.ExpiresAt, &k.LastUsedAt, &k.CreatedAt); err != nil {
-			return dbError(err, "keys")
-		}
-		k.Masked = apikey.Masked(k.ID)
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return dbError(err, "keys")
-	}
-	return c.JSON(http.StatusOK, map[string]any{"api_keys": out})
+	return c.JSON(http.StatusOK, map[string]any{"api_keys": keys})
 }
 
 func (a *api) keyRevoke(c echo.Context) error {
@@ -118,13 +62,8 @@ func (a *api) keyRevoke(c echo.Context) error {
 	if err := sessionOnly(p); err != nil {
 		return err
 	}
-	tag, err := a.DB.Exec(c.Request().Context(), `update public.api_keys set revoked_at = now()
-		where id = $1 and user_id = $2 and revoked_at is null`, c.Param("id"), p.UserID)
-	if err != nil {
-		return dbError(err, "key")
-	}
-	if tag.RowsAffected() == 0 {
-		return apierror.New(apierror.NotFound, "API key not found")
+	if err := a.keys.Revoke(c.Request().Context(), p.UserID, c.Param("id")); err != nil {
+		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }

@@ -2,13 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/labstack/echo/v4"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/apikey"
@@ -184,48 +182,11 @@ func (a *api) authenticate(c echo.Context) (auth.Principal, error) {
 		return auth.Principal{}, apierror.New(apierror.AuthRequired, "authentication required")
 	}
 	if strings.HasPrefix(cred, apikey.Prefix) {
-		return a.keyPrincipal(c.Request().Context(), cred)
+		return a.keys.Principal(c.Request().Context(), cred)
 	}
 	p, err := a.JWTs.Verify(cred, a.Now())
 	if err != nil {
 		return auth.Principal{}, apierror.Wrap(apierror.AuthFailed, "the credential is invalid or expired", err)
-	}
-	return p, nil
-}
-
-func (a *api) keyPrincipal(ctx context.Context, raw string) (auth.Principal, error) {
-	k, err := apikey.Parse(raw)
-	if err != nil {
-		return auth.Principal{}, apierror.New(apierror.AuthFailed, "the API key is invalid")
-	}
-	var (
-		p      = auth.Principal{Kind: auth.Key, KeyID: k.ID}
-		dev    *uuid.UUID
-		hash   string
-		usable bool
-	)
-	err = a.DB.QueryRow(ctx, `
-		select k.user_id, k.device_id, k.platform, k.scopes, k.secret_hash,
-		       k.revoked_at is null and (k.expires_at is null or k.expires_at > now())
-		         and (k.device_id is null or d.revoked_at is null)
-		from public.api_keys k left join public.devices d on d.id = k.device_id
-		where k.id = $1`, k.ID).Scan(&p.UserID, &dev, &p.Platform, &p.Scopes, &hash, &usable)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.Principal{}, apierror.New(apierror.AuthFailed, "the API key is invalid")
-	}
-	if err != nil {
-		return auth.Principal{}, apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
-	}
-	if !apikey.Matches(a.Pepper, k.Secret, hash) || !usable {
-		return auth.Principal{}, apierror.New(apierror.AuthFailed, "the API key is invalid, expired or revoked")
-	}
-	if dev != nil {
-		p.DeviceID = *dev
-	}
-	// last_used_at moves at most once a minute, so hot keys do not write on every request.
-	if _, err := a.DB.Exec(ctx, `update public.api_keys set last_used_at = now()
-		where id = $1 and (last_used_at is null or last_used_at < now() - interval '1 minute')`, k.ID); err != nil {
-		a.Log.WarnContext(ctx, "api key last_used_at", "err", err)
 	}
 	return p, nil
 }

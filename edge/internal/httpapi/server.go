@@ -23,7 +23,9 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/octanebridge/octane-bridge/edge/internal/apikeys"
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
+	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
@@ -67,6 +69,7 @@ type Deps struct {
 
 type api struct {
 	Deps
+	keys     keyStore
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	tel      httpTelemetry
@@ -96,7 +99,7 @@ func New(d Deps) *echo.Echo {
 	if d.DownloadTTL <= 0 || d.DownloadTTL > 300*time.Second {
 		d.DownloadTTL = 300 * time.Second
 	}
-	a := &api{Deps: d}
+	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log)}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edge_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
 	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
@@ -246,7 +249,7 @@ func (a *api) errorHandler(err error, c echo.Context) {
 		}
 	default:
 		e = apierror.From(err)
-		if e.Code == apierror.Internal && e.Err != nil && connectionLost(e.Err) {
+		if e.Code == apierror.Internal && e.Err != nil && postgres.ConnectionLost(e.Err) {
 			e = apierror.Wrap(apierror.ServiceUnavailable, "the service is briefly unavailable; try again shortly", e.Err)
 		}
 	}

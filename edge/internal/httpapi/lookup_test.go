@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/edge/internal/devices"
 )
 
 // /connect asks POST /v1/devices/lookup what a code would connect before the user approves it:
@@ -38,8 +40,8 @@ func TestDeviceLookupShowsWhatIsBeingApproved(t *testing.T) {
 	}
 	requested, err1 := time.Parse(time.RFC3339Nano, m["requested_at"].(string))
 	expires, err2 := time.Parse(time.RFC3339Nano, m["expires_at"].(string))
-	if err1 != nil || err2 != nil || expires.Sub(requested) != grantTTL {
-		t.Errorf("requested_at %v expires_at %v (%v %v), want a %s window", m["requested_at"], m["expires_at"], err1, err2, grantTTL)
+	if err1 != nil || err2 != nil || expires.Sub(requested) != devices.GrantTTL {
+		t.Errorf("requested_at %v expires_at %v (%v %v), want a %s window", m["requested_at"], m["expires_at"], err1, err2, devices.GrantTTL)
 	}
 	if strings.Contains(string(r.Body), bridgeIP) {
 		t.Errorf("the lookup reveals the bridge's address: %s", r.Body)

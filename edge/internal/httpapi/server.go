@@ -25,6 +25,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/edge/internal/apikeys"
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
+	"github.com/octanebridge/octane-bridge/edge/internal/devices"
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
@@ -70,6 +71,7 @@ type Deps struct {
 type api struct {
 	Deps
 	keys     keyStore
+	devices  deviceService
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	tel      httpTelemetry
@@ -99,7 +101,7 @@ func New(d Deps) *echo.Echo {
 	if d.DownloadTTL <= 0 || d.DownloadTTL > 300*time.Second {
 		d.DownloadTTL = 300 * time.Second
 	}
-	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log)}
+	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper)}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edge_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
 	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})

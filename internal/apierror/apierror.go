@@ -1,62 +1,48 @@
-// Package apierror is the edge's one error type: a closed set of codes, one code→HTTP table, and
-// the JSON body every error response carries. Go clients (the bridge) share the codes.
+// Package apierror is the edge's one error type and the JSON body every error response carries.
+// Its codes and their HTTP statuses are the "edge" entries of schemas/codes.json (internal/codes),
+// which the bridge, the add-on and the site read too.
 package apierror
 
 import (
 	"errors"
 	"fmt"
-	"net/http"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
-// Code is one of the closed set below.
-type Code string
+// Code is a code of schemas/codes.json; the edge answers with those produced by "edge".
+type Code = codes.Code
 
 const (
-	AuthRequired            Code = "AUTH_REQUIRED"
-	AuthFailed              Code = "AUTH_FAILED"
-	InvalidToken            Code = "INVALID_TOKEN"
-	InvalidInput            Code = "INVALID_INPUT"
-	MissingRequiredField    Code = "MISSING_REQUIRED_FIELD"
-	NotFound                Code = "NOT_FOUND"
-	InsufficientPermissions Code = "INSUFFICIENT_PERMISSIONS"
-	SubscriptionRequired    Code = "SUBSCRIPTION_REQUIRED"
-	RateLimitExceeded       Code = "RATE_LIMIT_EXCEEDED"
-	Conflict                Code = "CONFLICT"
-	Internal                Code = "INTERNAL_ERROR"
-	ServiceUnavailable      Code = "SERVICE_UNAVAILABLE"
+	AuthRequired            = codes.AuthRequired
+	AuthFailed              = codes.AuthFailed
+	InvalidToken            = codes.InvalidToken
+	InvalidInput            = codes.InvalidInput
+	MissingRequiredField    = codes.MissingRequiredField
+	NotFound                = codes.NotFound
+	InsufficientPermissions = codes.InsufficientPermissions
+	SubscriptionRequired    = codes.SubscriptionRequired
+	RateLimitExceeded       = codes.RateLimitExceeded
+	Conflict                = codes.Conflict
+	Internal                = codes.InternalError
+	ServiceUnavailable      = codes.ServiceUnavailable
 )
 
-// status is the one code→HTTP table.
-var status = map[Code]int{
-	AuthRequired:            http.StatusUnauthorized,
-	AuthFailed:              http.StatusUnauthorized,
-	InvalidToken:            http.StatusUnauthorized,
-	InvalidInput:            http.StatusBadRequest,
-	MissingRequiredField:    http.StatusBadRequest,
-	NotFound:                http.StatusNotFound,
-	InsufficientPermissions: http.StatusForbidden,
-	SubscriptionRequired:    http.StatusPaymentRequired,
-	RateLimitExceeded:       http.StatusTooManyRequests,
-	Conflict:                http.StatusConflict,
-	Internal:                http.StatusInternalServerError,
-	ServiceUnavailable:      http.StatusServiceUnavailable,
-}
-
-// Codes lists every code, for tests and documentation.
+// Codes lists every code the edge answers with (its HTTP status is in the file), in the file's order.
 func Codes() []Code {
-	return []Code{AuthRequired, AuthFailed, InvalidToken, InvalidInput, MissingRequiredField, NotFound,
-		InsufficientPermissions, SubscriptionRequired, RateLimitExceeded, Conflict, Internal, ServiceUnavailable}
+	var out []Code
+	for _, c := range codes.All() {
+		if c.Code.From("edge") {
+			out = append(out, c.Code)
+		}
+	}
+	return out
 }
 
-// Known reports whether c is in the closed set.
-func Known(c string) bool { _, ok := status[Code(c)]; return ok }
-
-// Status is the HTTP status of a code; unknown codes are internal errors.
-func (c Code) Status() int {
-	if s, ok := status[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
+// Known reports whether c is one of the edge's codes.
+func Known(c string) bool {
+	i, ok := codes.Lookup(c)
+	return ok && i.Code.From("edge")
 }
 
 // Error is what handlers return. Message is safe to show; Err is for the log only.

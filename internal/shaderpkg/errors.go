@@ -7,26 +7,28 @@ package shaderpkg
 import (
 	"errors"
 	"fmt"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
-// Code is a stable, machine-readable error code. Callers map codes to their own error surfaces
-// (HTTP error codes on the edge, import_failed codes in the bridge).
-type Code string
+// Code is a stable, machine-readable error code of schemas/codes.json. Callers map codes to their
+// own error surfaces (HTTP error codes on the edge, import_failed codes in the bridge).
+type Code = codes.Code
 
 const (
-	CodeManifestSyntax    Code = "MANIFEST_SYNTAX"    // manifest.json is not valid JSON of the right shape
-	CodeManifestInvalid   Code = "MANIFEST_INVALID"   // a field fails validation
-	CodeDeliveryMalformed Code = "DELIVERY_MALFORMED" // envelope cannot be decoded or its payload is invalid
-	CodeUnknownKey        Code = "DELIVERY_UNKNOWN_KEY"
-	CodeBadSignature      Code = "DELIVERY_BAD_SIGNATURE"
-	CodeExpired           Code = "DELIVERY_EXPIRED"
-	CodeNotYetValid       Code = "DELIVERY_NOT_YET_VALID"
-	CodeKeyring           Code = "KEYRING_INVALID"
-	CodePackageInvalid    Code = "PACKAGE_INVALID" // zip structure or entry problems
-	CodeHashMismatch      Code = "PACKAGE_HASH_MISMATCH"
-	CodeTooLarge          Code = "PACKAGE_TOO_LARGE"
-	CodeMissingFile       Code = "PACKAGE_MISSING_FILE"
-	CodeExtraFile         Code = "PACKAGE_EXTRA_FILE"
+	CodeManifestSyntax    = codes.ManifestSyntax    // manifest.json is not valid JSON of the right shape
+	CodeManifestInvalid   = codes.ManifestInvalid   // a field fails validation
+	CodeDeliveryMalformed = codes.DeliveryMalformed // envelope cannot be decoded or its payload is invalid
+	CodeUnknownKey        = codes.DeliveryUnknownKey
+	CodeBadSignature      = codes.DeliveryBadSignature
+	CodeExpired           = codes.DeliveryExpired
+	CodeNotYetValid       = codes.DeliveryNotYetValid
+	CodeKeyring           = codes.KeyringInvalid
+	CodePackageInvalid    = codes.PackageInvalid // zip structure or entry problems
+	CodeHashMismatch      = codes.PackageHashMismatch
+	CodeTooLarge          = codes.PackageTooLarge
+	CodeMissingFile       = codes.PackageMissingFile
+	CodeExtraFile         = codes.PackageExtraFile
 )
 
 // Error is the one error type of this package. Field names the offending JSON field or package

@@ -21,6 +21,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // DefaultCacheMax is the cache size cap when the add-on does not set one.
@@ -29,10 +30,10 @@ const DefaultCacheMax = 5 << 30
 // Codes of the error messages the agent itself sends (docs/bridge-protocol.md); the add-on
 // turns them into words.
 const (
-	codeNotReady      = "NOT_READY"
-	codeConfigInvalid = "CONFIG_INVALID"
-	codeCacheError    = "CACHE_ERROR"
-	codePairingFailed = "PAIRING_FAILED"
+	codeNotReady      = string(codes.NotReady)
+	codeConfigInvalid = string(codes.ConfigInvalid)
+	codeCacheError    = string(codes.CacheError)
+	codePairingFailed = string(codes.PairingFailed)
 )
 
 // Config wires an Agent. Everything the agent touches outside the process is injected.
@@ -399,11 +400,11 @@ func (a *Agent) pairFailed(re string, err error) {
 		return
 	}
 	code := edgeclient.CodeOf(err)
-	msg := map[string]string{
-		edgeclient.CodeAccessDenied: "The connection was declined on the site.",
-		edgeclient.CodeExpiredToken: "The code expired before it was approved. Connect again.",
-		edgeclient.CodeNetwork:      "The bridge cannot reach the server. Check your connection.",
-	}[code]
+	msg := ""
+	switch code {
+	case edgeclient.CodeAccessDenied, edgeclient.CodeExpiredToken, edgeclient.CodeNetwork:
+		msg = codes.Code(code).Blender() // the words of schemas/codes.json
+	}
 	if msg == "" {
 		msg = err.Error()
 	}

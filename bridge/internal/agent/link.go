@@ -17,6 +17,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/importer"
 	"github.com/octanebridge/octane-bridge/bridge/internal/phoenix"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -366,12 +367,12 @@ func translate(err error) error {
 		return nil
 	}
 	switch code := edgeclient.CodeOf(err); code {
-	case "INVALID_TOKEN":
+	case string(codes.InvalidToken):
 		return importer.ErrTokenRejected
-	case "NOT_FOUND", "CONFLICT", "AUTH_FAILED", "INSUFFICIENT_PERMISSIONS":
+	case string(codes.NotFound), string(codes.Conflict), string(codes.AuthFailed), string(codes.InsufficientPermissions):
 		return errors.Join(importer.ErrGone, err)
-	case "SUBSCRIPTION_REQUIRED":
-		return &importer.Failure{Code: importer.CodeSubscriptionRequired, Msg: "Your subscription is not active. Renew it on the site to import.", Err: err}
+	case string(codes.SubscriptionRequired):
+		return &importer.Failure{Code: importer.CodeSubscriptionRequired, Msg: codes.SubscriptionRequired.Blender(), Err: err}
 	default:
 		if edgeclient.Retryable(err) {
 			return &importer.Transient{Err: err, After: edgeclient.RetryAfter(err)}

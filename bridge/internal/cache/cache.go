@@ -24,14 +24,16 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // Stable error codes.
 const (
-	CodeInvalidKey = "CACHE_INVALID_KEY" // the key is not a lowercase hex SHA-256
-	CodeIO         = "CACHE_IO"          // the file system refused (full disk, permissions)
-	CodeFill       = "CACHE_FILL_FAILED" // fill returned an error (wrapped; its own code is kept by errors.As)
-	CodeUnsafeDir  = "CACHE_UNSAFE_DIR"  // the directory belongs to another user or others may write to it
+	CodeInvalidKey = string(codes.CacheInvalidKey) // the key is not a lowercase hex SHA-256
+	CodeIO         = string(codes.CacheIO)         // the file system refused (full disk, permissions)
+	CodeFill       = string(codes.CacheFillFailed) // fill returned an error (wrapped; its own code is kept by errors.As)
+	CodeUnsafeDir  = string(codes.CacheUnsafeDir)  // the directory belongs to another user or others may write to it
 )
 
 // Error is the one error type of this package.

@@ -24,18 +24,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
 // Stable error codes.
 const (
-	CodeFailed       = "DOWNLOAD_FAILED"    // network trouble, 5xx, unexpected status: retryable
-	CodeExpired      = "DOWNLOAD_EXPIRED"   // 401/403: the presigned URL expired or was refused
-	CodeNotFound     = "DOWNLOAD_NOT_FOUND" // 404/410
-	CodeSizeMismatch = "SIZE_MISMATCH"      // the object is not the signed size
-	CodeHashMismatch = "HASH_MISMATCH"      // the bytes are not the signed SHA-256
-	CodeTooLarge     = "TOO_LARGE"          // wantSize is above the client's cap
-	CodeInvalid      = "DOWNLOAD_INVALID"   // bad arguments (not a hex SHA-256, size <= 0)
+	CodeFailed       = string(codes.DownloadFailed)   // network trouble, 5xx, unexpected status: retryable
+	CodeExpired      = string(codes.DownloadExpired)  // 401/403: the presigned URL expired or was refused
+	CodeNotFound     = string(codes.DownloadNotFound) // 404/410
+	CodeSizeMismatch = string(codes.SizeMismatch)     // the object is not the signed size
+	CodeHashMismatch = string(codes.HashMismatch)     // the bytes are not the signed SHA-256
+	CodeTooLarge     = string(codes.TooLarge)         // wantSize is above the client's cap
+	CodeInvalid      = string(codes.DownloadInvalid)  // bad arguments (not a hex SHA-256, size <= 0)
 )
 
 // Error is the one error type of this package.

@@ -8,21 +8,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // Codes this package produces besides the edge's own (AUTH_FAILED, INVALID_TOKEN, NOT_FOUND, ...).
 const (
-	CodeNetwork            = "NETWORK"             // transport failure: retry
-	CodeAccessDenied       = "ACCESS_DENIED"       // RFC 8628 access_denied: the user declined
-	CodeExpiredToken       = "EXPIRED_TOKEN"       // RFC 8628 expired_token: the pairing code timed out
-	CodeInvalidGrant       = "INVALID_GRANT"       // RFC 8628 invalid_grant: unknown or used device code
-	CodeUnexpected         = "UNEXPECTED_RESPONSE" // a body this client cannot read
-	CodeServiceUnavailable = "SERVICE_UNAVAILABLE"
-	CodeRateLimited        = "RATE_LIMIT_EXCEEDED"
-	CodeAuthFailed         = "AUTH_FAILED"
-	CodeConflict           = "CONFLICT"
-	CodeInsufficient       = "INSUFFICIENT_PERMISSIONS"
-	CodeInternal           = "INTERNAL_ERROR"
+	CodeNetwork            = string(codes.Network)            // transport failure: retry
+	CodeAccessDenied       = string(codes.AccessDenied)       // RFC 8628 access_denied: the user declined
+	CodeExpiredToken       = string(codes.ExpiredToken)       // RFC 8628 expired_token: the pairing code timed out
+	CodeInvalidGrant       = string(codes.InvalidGrant)       // RFC 8628 invalid_grant: unknown or used device code
+	CodeUnexpected         = string(codes.UnexpectedResponse) // a body this client cannot read
+	CodeServiceUnavailable = string(codes.ServiceUnavailable)
+	CodeRateLimited        = string(codes.RateLimitExceeded)
+	CodeAuthFailed         = string(codes.AuthFailed)
+	CodeConflict           = string(codes.Conflict)
+	CodeInsufficient       = string(codes.InsufficientPermissions)
+	CodeInternal           = string(codes.InternalError)
 )
 
 // Error is every failure this package returns (context cancellation aside, which is returned as is).
@@ -113,10 +115,10 @@ func decodeRESTError(resp *http.Response, body []byte) *Error {
 	if json.Unmarshal(body, &pe) == nil && pe.Code != "" {
 		e.Msg = clip(pe.Message, 300)
 		switch {
-		case pe.Code == "P0001" && pe.Message == "ILLEGAL_TRANSITION":
+		case pe.Code == "P0001" && pe.Message == string(codes.IllegalTransition):
 			e.Code, e.Msg = CodeConflict, "illegal status transition "+clip(pe.Details, 100)
-		case pe.Code == "P0001" && pe.Message == "DEVICE_NOT_FOUND":
-			e.Code = "NOT_FOUND"
+		case pe.Code == "P0001" && pe.Message == string(codes.DeviceNotFound):
+			e.Code = string(codes.NotFound)
 		case pe.Code == "P0001" && reCode.MatchString(pe.Message):
 			e.Code = pe.Message
 		case pe.Code == "42501":
@@ -140,11 +142,11 @@ func codeForStatus(s int) string {
 	case s == http.StatusForbidden:
 		return CodeInsufficient
 	case s == http.StatusNotFound:
-		return "NOT_FOUND"
+		return string(codes.NotFound)
 	case s == http.StatusConflict:
 		return CodeConflict
 	case s == http.StatusPaymentRequired:
-		return "SUBSCRIPTION_REQUIRED"
+		return string(codes.SubscriptionRequired)
 	case s == http.StatusTooManyRequests:
 		return CodeRateLimited
 	case s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
@@ -152,7 +154,7 @@ func codeForStatus(s int) string {
 	case s >= 500:
 		return CodeInternal
 	case s >= 400:
-		return "INVALID_INPUT"
+		return string(codes.InvalidInput)
 	}
 	return CodeUnexpected
 }

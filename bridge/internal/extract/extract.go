@@ -27,20 +27,21 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
 // Stable error codes.
 const (
-	CodeInvalid    = "ARCHIVE_INVALID"     // not a readable zip, encrypted, unknown method, bad CRC, overlapping data
-	CodeUnsafePath = "ARCHIVE_UNSAFE_PATH" // an entry name that is not a plain relative path
-	CodeLink       = "ARCHIVE_LINK"        // a symlink or another non-regular file
-	CodeTooLarge   = "ARCHIVE_TOO_LARGE"   // an entry or the total above the limits
-	CodeTooMany    = "ARCHIVE_TOO_MANY"    // more entries than allowed
-	CodeRatio      = "ARCHIVE_RATIO"       // a compression bomb: too high a ratio, or inflating beyond the declared size
-	CodeDuplicate  = "ARCHIVE_DUPLICATE"   // the same name twice, also case-insensitively or as file and directory
-	CodeMismatch   = "ARCHIVE_MISMATCH"    // entries differ from the signed file list (missing, extra, size, sha256)
-	CodeIO         = "EXTRACT_IO"          // the local file system failed (disk full, permissions): not the archive's fault
+	CodeInvalid    = string(codes.ArchiveInvalid)    // not a readable zip, encrypted, unknown method, bad CRC, overlapping data
+	CodeUnsafePath = string(codes.ArchiveUnsafePath) // an entry name that is not a plain relative path
+	CodeLink       = string(codes.ArchiveLink)       // a symlink or another non-regular file
+	CodeTooLarge   = string(codes.ArchiveTooLarge)   // an entry or the total above the limits
+	CodeTooMany    = string(codes.ArchiveTooMany)    // more entries than allowed
+	CodeRatio      = string(codes.ArchiveRatio)      // a compression bomb: too high a ratio, or inflating beyond the declared size
+	CodeDuplicate  = string(codes.ArchiveDuplicate)  // the same name twice, also case-insensitively or as file and directory
+	CodeMismatch   = string(codes.ArchiveMismatch)   // entries differ from the signed file list (missing, extra, size, sha256)
+	CodeIO         = string(codes.ExtractIO)         // the local file system failed (disk full, permissions): not the archive's fault
 )
 
 // Error is the one error type of this package. Entry is the offending name, made printable.

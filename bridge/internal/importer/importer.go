@@ -19,6 +19,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/diskspace"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -93,16 +94,16 @@ type ClassifyFunc func(err error) (code string, retryable bool)
 
 // Failure codes the bridge reports (the site and the add-on explain each in plain words).
 const (
-	CodeSubscriptionRequired = "SUBSCRIPTION_REQUIRED"
-	CodeTokenExpired         = "TOKEN_EXPIRED"
-	CodeSignatureInvalid     = "SIGNATURE_INVALID"
-	CodeDownloadFailed       = "DOWNLOAD_FAILED"
-	CodeChecksumMismatch     = "CHECKSUM_MISMATCH"
-	CodePackageUnsafe        = "PACKAGE_UNSAFE"
-	CodeDiskFull             = "DISK_FULL"
-	CodeCacheWrite           = "EXTRACT_IO" // the cache could not be written (permissions, I/O): not the package's fault
-	CodeBlenderError         = "BLENDER_ERROR"
-	CodeInternal             = "INTERNAL_ERROR"
+	CodeSubscriptionRequired = string(codes.SubscriptionRequired)
+	CodeTokenExpired         = string(codes.TokenExpired)
+	CodeSignatureInvalid     = string(codes.SignatureInvalid)
+	CodeDownloadFailed       = string(codes.DownloadFailed)
+	CodeChecksumMismatch     = string(codes.ChecksumMismatch)
+	CodePackageUnsafe        = string(codes.PackageUnsafe)
+	CodeDiskFull             = string(codes.DiskFull)
+	CodeCacheWrite           = string(codes.ExtractIO) // the cache could not be written (permissions, I/O): not the package's fault
+	CodeBlenderError         = string(codes.BlenderError)
+	CodeInternal             = string(codes.InternalError)
 )
 
 // Failure ends an import with a stable code and a message for people.
@@ -334,7 +335,7 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 		log.Info("import interrupted by shutdown; it resumes on the next start")
 	case errors.Is(err, ErrGone):
 		log.Info("import no longer pending", "err", err)
-		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: "IMPORT_GONE",
+		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: string(codes.ImportGone),
 			Message: "This import was cancelled or expired on the site."})
 	default:
 		f := asFailure(err)
@@ -553,7 +554,7 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 		}
 		code, retry := p.cfg.Classify(err)
 		if stalled {
-			code, retry = "STALLED", true
+			code, retry = string(codes.Stalled), true
 		}
 		if !retry || attempt == p.cfg.Downloads {
 			prog.close()
@@ -646,9 +647,9 @@ func downloadFailure(code string, err error) error {
 		return diskFull(err)
 	}
 	switch code {
-	case "HASH_MISMATCH", "SIZE_MISMATCH":
+	case string(codes.HashMismatch), string(codes.SizeMismatch):
 		return &Failure{Code: CodeChecksumMismatch, Msg: "The downloaded package did not match its signed checksum and was discarded.", Err: err}
-	case "TOO_LARGE":
+	case string(codes.TooLarge):
 		return &Failure{Code: CodePackageUnsafe, Msg: "The package is larger than the bridge accepts.", Err: err}
 	}
 	return &Failure{Code: CodeDownloadFailed, Msg: fmt.Sprintf("The download did not complete (%s). Import again.", code), Err: err}

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // Version is the protocol version this bridge speaks.
@@ -20,10 +22,10 @@ const MaxLine = 1 << 20
 
 // Stable codes for lines the bridge cannot use; they go back to the add-on in an error message.
 const (
-	CodeMalformed          = "MALFORMED"
-	CodeLineTooLong        = "LINE_TOO_LONG"
-	CodeUnsupportedVersion = "UNSUPPORTED_VERSION"
-	CodeUnknownType        = "UNKNOWN_TYPE"
+	CodeMalformed          = string(codes.Malformed)
+	CodeLineTooLong        = string(codes.LineTooLong)
+	CodeUnsupportedVersion = string(codes.UnsupportedVersion)
+	CodeUnknownType        = string(codes.UnknownType)
 )
 
 // Error is a line that is not a usable v1 message. The reader stays usable after it.

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/octanebridge/octane-bridge/internal/apierror"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // Error maps the stable exception messages of the SQL functions (raise ... using errcode
@@ -27,17 +28,17 @@ func Error(err error, what string) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "P0001" {
 		switch pe.Message {
-		case "NOT_FOUND":
+		case string(codes.NotFound):
 			return apierror.Wrap(apierror.NotFound, what+" not found", err)
-		case "DEVICE_NOT_FOUND":
+		case string(codes.DeviceNotFound):
 			return apierror.Wrap(apierror.NotFound, "device not found: pair a Blender first", err)
-		case "SUBSCRIPTION_REQUIRED":
+		case string(codes.SubscriptionRequired):
 			return apierror.Wrap(apierror.SubscriptionRequired, "an active subscription is required for this shader", err)
-		case "INVALID_TOKEN":
+		case string(codes.InvalidToken):
 			return apierror.Wrap(apierror.InvalidToken, "the import token is invalid, used or expired", err)
-		case "CONFLICT":
+		case string(codes.Conflict):
 			return apierror.Wrap(apierror.Conflict, "the import is no longer waiting ("+pe.Detail+")", err)
-		case "INVALID_INPUT":
+		case string(codes.InvalidInput):
 			return apierror.Wrap(apierror.InvalidInput, "invalid input", err)
 		}
 	}

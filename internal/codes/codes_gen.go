@@ -1,0 +1,84 @@
+// Code generated from schemas/codes.json by go generate ./internal/codes; DO NOT EDIT.
+
+package codes
+
+// Every code of schemas/codes.json, in its order.
+const (
+	AuthRequired            Code = "AUTH_REQUIRED"            // edge
+	AuthFailed              Code = "AUTH_FAILED"              // edge
+	InvalidToken            Code = "INVALID_TOKEN"            // edge, sql
+	InvalidInput            Code = "INVALID_INPUT"            // edge, sql
+	MissingRequiredField    Code = "MISSING_REQUIRED_FIELD"   // edge
+	NotFound                Code = "NOT_FOUND"                // edge, sql
+	InsufficientPermissions Code = "INSUFFICIENT_PERMISSIONS" // edge
+	SubscriptionRequired    Code = "SUBSCRIPTION_REQUIRED"    // edge, sql, import
+	RateLimitExceeded       Code = "RATE_LIMIT_EXCEEDED"      // edge
+	Conflict                Code = "CONFLICT"                 // edge, sql
+	InternalError           Code = "INTERNAL_ERROR"           // edge, import, bridge
+	ServiceUnavailable      Code = "SERVICE_UNAVAILABLE"      // edge
+	DeviceNotFound          Code = "DEVICE_NOT_FOUND"         // sql
+	IllegalTransition       Code = "ILLEGAL_TRANSITION"       // sql
+	ImmutableField          Code = "IMMUTABLE_FIELD"          // sql
+	TokenExpired            Code = "TOKEN_EXPIRED"            // import
+	SignatureInvalid        Code = "SIGNATURE_INVALID"        // import
+	DownloadFailed          Code = "DOWNLOAD_FAILED"          // import, download
+	ChecksumMismatch        Code = "CHECKSUM_MISMATCH"        // import
+	PackageUnsafe           Code = "PACKAGE_UNSAFE"           // import
+	DiskFull                Code = "DISK_FULL"                // import
+	ExtractIO               Code = "EXTRACT_IO"               // import, extract
+	ImportGone              Code = "IMPORT_GONE"              // import
+	ImportStalled           Code = "IMPORT_STALLED"           // import, sql
+	Expired                 Code = "EXPIRED"                  // import, sql
+	DeviceRevoked           Code = "DEVICE_REVOKED"           // import, sql
+	DeviceOffline           Code = "DEVICE_OFFLINE"           // import
+	BlendInvalid            Code = "BLEND_INVALID"            // import, addon
+	MaterialMissing         Code = "MATERIAL_MISSING"         // import, addon
+	BlenderError            Code = "BLENDER_ERROR"            // import, addon
+	NotReady                Code = "NOT_READY"                // bridge
+	ConfigInvalid           Code = "CONFIG_INVALID"           // bridge
+	CacheError              Code = "CACHE_ERROR"              // bridge
+	PairingFailed           Code = "PAIRING_FAILED"           // bridge
+	BridgeMissing           Code = "BRIDGE_MISSING"           // addon
+	OnlineAccessDisabled    Code = "ONLINE_ACCESS_DISABLED"   // addon
+	Malformed               Code = "MALFORMED"                // protocol
+	LineTooLong             Code = "LINE_TOO_LONG"            // protocol
+	UnsupportedVersion      Code = "UNSUPPORTED_VERSION"      // protocol
+	UnknownType             Code = "UNKNOWN_TYPE"             // protocol
+	Network                 Code = "NETWORK"                  // edgeclient
+	AccessDenied            Code = "ACCESS_DENIED"            // edgeclient
+	ExpiredToken            Code = "EXPIRED_TOKEN"            // edgeclient
+	InvalidGrant            Code = "INVALID_GRANT"            // edgeclient
+	UnexpectedResponse      Code = "UNEXPECTED_RESPONSE"      // edgeclient
+	DownloadExpired         Code = "DOWNLOAD_EXPIRED"         // download
+	DownloadNotFound        Code = "DOWNLOAD_NOT_FOUND"       // download
+	DownloadInvalid         Code = "DOWNLOAD_INVALID"         // download
+	SizeMismatch            Code = "SIZE_MISMATCH"            // download
+	HashMismatch            Code = "HASH_MISMATCH"            // download
+	Stalled                 Code = "STALLED"                  // download
+	TooLarge                Code = "TOO_LARGE"                // download
+	ArchiveInvalid          Code = "ARCHIVE_INVALID"          // extract
+	ArchiveUnsafePath       Code = "ARCHIVE_UNSAFE_PATH"      // extract
+	ArchiveLink             Code = "ARCHIVE_LINK"             // extract
+	ArchiveTooLarge         Code = "ARCHIVE_TOO_LARGE"        // extract
+	ArchiveTooMany          Code = "ARCHIVE_TOO_MANY"         // extract
+	ArchiveRatio            Code = "ARCHIVE_RATIO"            // extract
+	ArchiveDuplicate        Code = "ARCHIVE_DUPLICATE"        // extract
+	ArchiveMismatch         Code = "ARCHIVE_MISMATCH"         // extract
+	CacheInvalidKey         Code = "CACHE_INVALID_KEY"        // cache
+	CacheIO                 Code = "CACHE_IO"                 // cache
+	CacheFillFailed         Code = "CACHE_FILL_FAILED"        // cache
+	CacheUnsafeDir          Code = "CACHE_UNSAFE_DIR"         // cache
+	ManifestSyntax          Code = "MANIFEST_SYNTAX"          // package
+	ManifestInvalid         Code = "MANIFEST_INVALID"         // package
+	DeliveryMalformed       Code = "DELIVERY_MALFORMED"       // package
+	DeliveryUnknownKey      Code = "DELIVERY_UNKNOWN_KEY"     // package
+	DeliveryBadSignature    Code = "DELIVERY_BAD_SIGNATURE"   // package
+	DeliveryExpired         Code = "DELIVERY_EXPIRED"         // package
+	DeliveryNotYetValid     Code = "DELIVERY_NOT_YET_VALID"   // package
+	KeyringInvalid          Code = "KEYRING_INVALID"          // package
+	PackageInvalid          Code = "PACKAGE_INVALID"          // package
+	PackageHashMismatch     Code = "PACKAGE_HASH_MISMATCH"    // package
+	PackageTooLarge         Code = "PACKAGE_TOO_LARGE"        // package
+	PackageMissingFile      Code = "PACKAGE_MISSING_FILE"     // package
+	PackageExtraFile        Code = "PACKAGE_EXTRA_FILE"       // package
+)

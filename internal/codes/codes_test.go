@@ -1,0 +1,317 @@
+package codes
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/octanebridge/octane-bridge/schemas"
+)
+
+var update = flag.Bool("update", false, "rewrite codes_gen.go from schemas/codes.json")
+
+// constName turns HASH_MISMATCH into HashMismatch.
+func constName(c Code) string {
+	var b strings.Builder
+	for _, w := range strings.Split(string(c), "_") {
+		if w == "IO" {
+			b.WriteString(w) // an initialism keeps its case
+			continue
+		}
+		b.WriteString(w[:1] + strings.ToLower(w[1:]))
+	}
+	return b.String()
+}
+
+func render(entries []Info) []byte {
+	var b bytes.Buffer
+	b.WriteString("// Code generated from schemas/codes.json by go generate ./internal/codes; DO NOT EDIT.\n\npackage codes\n\n")
+	b.WriteString("// Every code of schemas/codes.json, in its order.\nconst (\n")
+	for _, e := range entries {
+		fmt.Fprintf(&b, "\t%s Code = %q // %s\n", constName(e.Code), e.Code, strings.Join(e.From, ", "))
+	}
+	b.WriteString(")\n")
+	out, err := format.Source(b.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// The constants are the file: every entry has one, and there are no others.
+func TestGeneratedConstantsMatchTheFile(t *testing.T) {
+	want := render(All())
+	if *update {
+		if err := os.WriteFile("codes_gen.go", want, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile("codes_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("codes_gen.go is stale: run go generate ./internal/codes")
+	}
+}
+
+var (
+	reCode    = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$`)
+	producers = []string{"edge", "sql", "import", "bridge", "addon", "protocol", "edgeclient", "download", "extract", "cache", "package"}
+)
+
+func TestEveryEntryIsComplete(t *testing.T) {
+	if _, err := parse(schemas.Codes); err != nil {
+		t.Fatal(err)
+	}
+	if len(All()) < 50 {
+		t.Fatalf("%d codes", len(All()))
+	}
+	for _, e := range All() {
+		if !reCode.MatchString(string(e.Code)) || len(e.From) == 0 {
+			t.Errorf("%s: bad code or no producer", e.Code)
+		}
+		for _, p := range e.From {
+			if !slices.Contains(producers, p) {
+				t.Errorf("%s: unknown producer %q", e.Code, p)
+			}
+		}
+		if e.Code.From("edge") != (e.Status >= 400 && e.Status <= 599) {
+			t.Errorf("%s: an edge code has an HTTP status, and only an edge code", e.Code)
+		}
+		if e.Code.From("import") && e.Web == "" && e.Code != ImportGone && e.Code != InternalError {
+			t.Errorf("%s: an import failure shows a sentence on the web", e.Code)
+		}
+		if e.ReportedAs != "" && !e.ReportedAs.From("import") && !e.ReportedAs.From("edge") {
+			t.Errorf("%s: reported as %s, which is no import or edge code", e.Code, e.ReportedAs)
+		}
+		for _, s := range []string{e.Web, e.Blender} {
+			if s != "" && (!strings.HasSuffix(s, ".") || strings.ToUpper(s[:1]) != s[:1]) {
+				t.Errorf("%s: %q is not a sentence", e.Code, s)
+			}
+		}
+		if a := e.Action; a != nil && (a.Label == "" || !strings.HasPrefix(a.Href, "/")) {
+			t.Errorf("%s: action %+v", e.Code, a)
+		}
+	}
+	if InternalError.Status() != 500 || RateLimitExceeded.Status() != 429 || HashMismatch.Status() != 500 {
+		t.Fatal("Status")
+	}
+	if !DownloadFailed.Retryable() || HashMismatch.Retryable() {
+		t.Fatal("Retryable")
+	}
+	if _, ok := Lookup("NOPE"); ok || Code("NOPE").Blender() != "" {
+		t.Fatal("unknown code")
+	}
+}
+
+// foreign codes are other systems' and may be spelled where they are read.
+var foreign = map[string]string{"P0001": "PostgreSQL SQLSTATE raise_exception"}
+
+// TestNoCodeLiteralsOutsideTheFile reads every Go source of the module (tests aside): a string
+// literal that is a code of the file must be spelled with its constant, and an UPPER_SNAKE literal
+// used as a code (a Code field, a variable named code, compared with or switched on one) must be
+// in the file.
+func TestNoCodeLiteralsOutsideTheFile(t *testing.T) {
+	root := filepath.Join("..", "..")
+	skip := map[string]bool{"node_modules": true, "frontend": true, ".local": true, "dist": true, "local": true, "testdata": true}
+	fset := token.NewFileSet()
+	files := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != root && (skip[d.Name()] || strings.HasPrefix(d.Name(), ".")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || strings.HasSuffix(p, "codes_gen.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, v := range codeLiterals(f) {
+			pos := fset.Position(v.lit.Pos())
+			s, _ := strconv.Unquote(v.lit.Value)
+			if _, ok := Lookup(s); ok {
+				t.Errorf("%s:%d: %q is a code: spell it codes.%s", pos.Filename, pos.Line, s, constName(Code(s)))
+			} else if v.asCode && foreign[s] == "" {
+				t.Errorf("%s:%d: %q is used as a code but schemas/codes.json does not list it", pos.Filename, pos.Line, s)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 100 {
+		t.Fatalf("read only %d Go files", files)
+	}
+}
+
+type found struct {
+	lit    *ast.BasicLit
+	asCode bool
+}
+
+// codeLiterals finds the UPPER_SNAKE string literals of f and whether each is used as a code.
+func codeLiterals(f *ast.File) []found {
+	var out []found
+	var stack []ast.Node
+	ast.Inspect(f, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		switch x := n.(type) {
+		case *ast.ImportSpec:
+			return false
+		case *ast.Field:
+			if x.Tag != nil {
+				ast.Inspect(x.Type, func(ast.Node) bool { return true })
+			}
+		case *ast.BasicLit:
+			if s, err := strconv.Unquote(x.Value); err == nil && x.Kind == token.STRING && len(s) >= 3 && reCode.MatchString(s) {
+				if parentField, ok := parentOf(stack).(*ast.Field); !ok || parentField.Tag != x {
+					out = append(out, found{x, usedAsCode(stack, x)})
+				}
+			}
+		}
+		stack = append(stack, n)
+		return true
+	})
+	return out
+}
+
+func parentOf(stack []ast.Node) ast.Node {
+	if len(stack) == 0 {
+		return nil
+	}
+	return stack[len(stack)-1]
+}
+
+// mentionsCode says whether e names a code: code, Code, e.Code, CodeOf(err), pe.Message.
+func mentionsCode(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.Ident:
+		n := strings.ToLower(x.Name)
+		return strings.HasPrefix(n, "code") || strings.HasSuffix(n, "code")
+	case *ast.SelectorExpr:
+		return mentionsCode(x.Sel) || x.Sel.Name == "Message"
+	case *ast.CallExpr:
+		return mentionsCode(x.Fun)
+	case *ast.ParenExpr:
+		return mentionsCode(x.X)
+	}
+	return false
+}
+
+func usedAsCode(stack []ast.Node, lit *ast.BasicLit) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch p := stack[i].(type) {
+		case *ast.KeyValueExpr:
+			return mentionsCode(p.Key)
+		case *ast.BinaryExpr:
+			if p.Op == token.EQL || p.Op == token.NEQ {
+				return mentionsCode(p.X) || mentionsCode(p.Y)
+			}
+			return false
+		case *ast.CaseClause:
+			if i > 1 {
+				if sw, ok := stack[i-2].(*ast.SwitchStmt); ok && sw.Tag != nil {
+					return mentionsCode(sw.Tag)
+				}
+				if sw, ok := stack[i-2].(*ast.SwitchStmt); ok && sw.Init != nil {
+					if as, ok := sw.Init.(*ast.AssignStmt); ok {
+						return slices.ContainsFunc(as.Lhs, mentionsCode)
+					}
+				}
+			}
+			return false
+		case *ast.AssignStmt:
+			return slices.ContainsFunc(p.Lhs, mentionsCode)
+		case *ast.ValueSpec:
+			for _, n := range p.Names {
+				if mentionsCode(n) {
+					return true
+				}
+			}
+			return false
+		case *ast.CallExpr, *ast.CompositeLit, *ast.FuncDecl, *ast.ReturnStmt:
+			return false
+		}
+	}
+	return false
+}
+
+// A code raised by a SQL function or written into imports.error_code is in the file as "sql".
+func TestSQLRaisesOnlyCodesOfTheFile(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "supabase", "migrations", "*.sql"))
+	if err != nil || len(paths) == 0 {
+		t.Fatal("no migrations", err)
+	}
+	re := regexp.MustCompile(`(?i)(?:raise\s+exception\s+|error_code\s*=\s*)'([A-Z][A-Z0-9_]+)'`)
+	n := 0
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			n++
+			if i, ok := Lookup(m[1]); !ok || !i.Code.From("sql") {
+				t.Errorf("%s: %s is not an sql code of schemas/codes.json", filepath.Base(p), m[1])
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("found %d codes in the migrations", n)
+	}
+}
+
+// The scan sees a code spelled as a string and a made-up code used as one.
+func TestTheScanFindsCodeLiterals(t *testing.T) {
+	src := `package x
+type E struct{ Code string; Env string }
+func f(code string, e E) bool {
+	_ = E{Code: "MADE_UP_CODE", Env: "SOME_ENV_NAME"}
+	e.Code = "ALSO_MADE_UP"
+	switch code {
+	case "IN_A_SWITCH":
+	}
+	_ = "NOT_FOUND"
+	return CodeOf(nil) == "COMPARED"
+}`
+	f, err := parser.ParseFile(token.NewFileSet(), "x.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, v := range codeLiterals(f) {
+		s, _ := strconv.Unquote(v.lit.Value)
+		got[s] = v.asCode
+	}
+	want := map[string]bool{"MADE_UP_CODE": true, "SOME_ENV_NAME": false, "ALSO_MADE_UP": true, "IN_A_SWITCH": true, "NOT_FOUND": false, "COMPARED": true}
+	for s, asCode := range want {
+		if g, ok := got[s]; !ok || g != asCode {
+			t.Errorf("%s: found %v, as code %v; want as code %v", s, ok, g, asCode)
+		}
+	}
+}

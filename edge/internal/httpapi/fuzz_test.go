@@ -14,27 +14,18 @@ import (
 
 	"github.com/octanebridge/octane-bridge/edge/internal/apikeys"
 	"github.com/octanebridge/octane-bridge/edge/internal/devices"
+	"github.com/octanebridge/octane-bridge/edge/internal/imports"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
 // bodies are the request structs the handlers bind, by route.
 func bodies() map[string]func() any {
 	return map[string]func() any{
-		"POST /v1/imports": func() any {
-			return &struct {
-				ShaderID string  `json:"shader_id"`
-				Version  *string `json:"version"`
-				DeviceID *string `json:"device_id"`
-			}{}
-		},
-		"POST /v1/imports/{id}/redeem": func() any {
-			return &struct {
-				Token string `json:"token"`
-			}{}
-		},
-		"POST /v1/api-keys":          func() any { return &apikeys.CreateRequest{} },
-		"POST /v1/devices/authorize": func() any { return &devices.AuthorizeRequest{} },
-		"POST /v1/devices/approve":   func() any { return &devices.CodeRequest{} },
+		"POST /v1/imports":             func() any { return &imports.CreateRequest{} },
+		"POST /v1/imports/{id}/redeem": func() any { return &imports.RedeemRequest{} },
+		"POST /v1/api-keys":            func() any { return &apikeys.CreateRequest{} },
+		"POST /v1/devices/authorize":   func() any { return &devices.AuthorizeRequest{} },
+		"POST /v1/devices/approve":     func() any { return &devices.CodeRequest{} },
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
-	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
@@ -50,6 +49,3 @@ func pathID(c echo.Context) (uuid.UUID, error) {
 	}
 	return id, nil
 }
-
-// dbError maps a query's error to the API's codes (postgres.Error).
-func dbError(err error, what string) error { return postgres.Error(err, what) }

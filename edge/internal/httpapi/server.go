@@ -26,6 +26,7 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/apikeys"
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/devices"
+	"github.com/octanebridge/octane-bridge/edge/internal/imports"
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
@@ -34,9 +35,7 @@ import (
 )
 
 // Presigner signs download URLs (edge/internal/storage in production).
-type Presigner interface {
-	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, time.Time, error)
-}
+type Presigner = imports.Presigner
 
 // Deps are the router's collaborators; nil optional handlers answer SERVICE_UNAVAILABLE.
 type Deps struct {
@@ -72,6 +71,7 @@ type api struct {
 	Deps
 	keys     keyStore
 	devices  deviceService
+	imports  importService
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	tel      httpTelemetry
@@ -95,18 +95,14 @@ func New(d Deps) *echo.Echo {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	if d.QueueWindow <= 0 {
-		d.QueueWindow = 15 * time.Minute
-	}
-	if d.DownloadTTL <= 0 || d.DownloadTTL > 300*time.Second {
-		d.DownloadTTL = 300 * time.Second
-	}
 	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper)}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edge_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
 	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
 	d.Registry.MustRegister(a.requests, a.duration)
 	a.tel = newHTTPTelemetry(d)
+	a.imports = imports.New(imports.Deps{DB: d.DB, Tokens: d.Tokens, Delivery: d.Delivery, Presigner: d.Presigner,
+		QueueWindow: d.QueueWindow, DownloadTTL: d.DownloadTTL, TracerProvider: d.TracerProvider, MeterProvider: d.MeterProvider})
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

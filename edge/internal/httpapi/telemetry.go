@@ -31,7 +31,6 @@ type httpTelemetry struct {
 	propagator propagation.TextMapPropagator
 	requests   metric.Int64Counter
 	duration   metric.Float64Histogram
-	minted     metric.Int64Counter
 }
 
 func newHTTPTelemetry(d Deps) httpTelemetry {
@@ -50,8 +49,6 @@ func newHTTPTelemetry(d Deps) httpTelemetry {
 	t.duration, _ = m.Float64Histogram("http.server.request.duration", metric.WithUnit("s"),
 		metric.WithDescription("HTTP request latency by method, route template and status."),
 		metric.WithExplicitBucketBoundaries(.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5))
-	t.minted, _ = m.Int64Counter("edge.imports.minted", metric.WithUnit("{import}"),
-		metric.WithDescription("Imports queued with a freshly minted token."))
 	return t
 }
 

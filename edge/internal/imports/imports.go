@@ -1,0 +1,357 @@
+// Package imports is the import flow's server side: queueing an import (target resolution,
+// entitlement, a single-use token minted and sent to the device in one transaction), reading one,
+// redeeming a token for a signed delivery and a presigned download, a fresh token for a queued
+// import and a fresh delivery for an unfinished one. The state machine itself is SQL
+// (create_import, redeem_import_token, reissue_import_token, redeliver_import).
+package imports
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
+	"github.com/octanebridge/octane-bridge/edge/internal/token"
+	"github.com/octanebridge/octane-bridge/internal/apierror"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+)
+
+const instrumentationScope = "github.com/octanebridge/octane-bridge/edge/internal/imports"
+
+var versionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+
+// Presigner signs download URLs (edge/internal/storage in production).
+type Presigner interface {
+	PresignGet(ctx context.Context, key string, ttl time.Duration) (string, time.Time, error)
+}
+
+// Deps are the service's collaborators. Presigner may be nil (redemption then answers
+// SERVICE_UNAVAILABLE); the providers may be nil (no-op).
+type Deps struct {
+	DB          *pgxpool.Pool
+	Tokens      *token.Keyring
+	Delivery    *shaderpkg.SigningKeyring
+	Presigner   Presigner
+	QueueWindow time.Duration // a queued import expires after this (IMPORT_QUEUE_WINDOW)
+	DownloadTTL time.Duration // presigned GET lifetime, at most 300 s
+
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+}
+
+// Service runs the import flow. It is safe for concurrent use.
+type Service struct {
+	d      Deps
+	tracer trace.Tracer
+	minted metric.Int64Counter
+}
+
+// New fills the defaults: a 15-minute queue window, 300 s downloads.
+func New(d Deps) *Service {
+	if d.QueueWindow <= 0 {
+		d.QueueWindow = 15 * time.Minute
+	}
+	if d.DownloadTTL <= 0 || d.DownloadTTL > 300*time.Second {
+		d.DownloadTTL = 300 * time.Second
+	}
+	tp, mp := d.TracerProvider, d.MeterProvider
+	if tp == nil {
+		tp = tracenoop.NewTracerProvider()
+	}
+	if mp == nil {
+		mp = metricnoop.NewMeterProvider()
+	}
+	s := &Service{d: d, tracer: tp.Tracer(instrumentationScope)}
+	// The SDK's instrument constructors fail only on an invalid name; this is a constant.
+	s.minted, _ = mp.Meter(instrumentationScope).Int64Counter("edge.imports.minted", metric.WithUnit("{import}"),
+		metric.WithDescription("Imports queued with a freshly minted token."))
+	return s
+}
+
+// CreateRequest is the body of POST /v1/imports.
+type CreateRequest struct {
+	ShaderID string  `json:"shader_id"`
+	Version  *string `json:"version"`
+	DeviceID *string `json:"device_id"`
+}
+
+// Created is a queued import.
+type Created struct {
+	ImportID  uuid.UUID `json:"import_id"`
+	Status    string    `json:"status"`
+	DeviceID  uuid.UUID `json:"device_id"`
+	ShaderID  uuid.UUID `json:"shader_id"`
+	Version   string    `json:"version"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Create queues an import for user: target resolution (entitlement, device ownership, default
+// device), token minting, the rows and the device message, all in one transaction.
+func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, now time.Time) (Created, error) {
+	if in.ShaderID == "" {
+		return Created{}, apierror.New(apierror.MissingRequiredField, "shader_id is required")
+	}
+	shader, err := uuid.Parse(in.ShaderID)
+	if err != nil {
+		return Created{}, apierror.New(apierror.InvalidInput, "shader_id must be a UUID")
+	}
+	if in.Version != nil && !versionPattern.MatchString(*in.Version) {
+		return Created{}, apierror.New(apierror.InvalidInput, "version must look like 1.2.3")
+	}
+	var device *uuid.UUID
+	if in.DeviceID != nil {
+		d, err := uuid.Parse(*in.DeviceID)
+		if err != nil {
+			return Created{}, apierror.New(apierror.InvalidInput, "device_id must be a UUID")
+		}
+		device = &d
+	}
+	var (
+		svid                        uuid.UUID
+		out                         = Created{ImportID: uuid.New(), ShaderID: shader}
+		sha, shaderName, shaderSlug string
+	)
+	// One span around the mint: resolution, the token and the transaction (ids only, never the token).
+	ctx, span := s.tracer.Start(ctx, "imports.mint", trace.WithAttributes(
+		attribute.String("edge.import_id", out.ImportID.String()), attribute.String("edge.shader_id", shader.String())))
+	defer span.End()
+	// Resolution is a read; create_import re-checks all of it inside the write.
+	err = s.d.DB.QueryRow(ctx, `
+		select r.shader_version_id, r.version, r.sha256, r.device_id, s.name, s.slug
+		from public.resolve_import_target($1, $2, $3, $4) r join public.shaders s on s.id = $2`,
+		user, shader, in.Version, device).Scan(&svid, &out.Version, &sha, &out.DeviceID, &shaderName, &shaderSlug)
+	if err != nil {
+		return Created{}, postgres.Error(err, "shader")
+	}
+	jti := uuid.New()
+	tok, claims, err := s.d.Tokens.Mint(token.Claims{JTI: jti.String(), Sub: user.String(), DID: out.DeviceID.String(),
+		SID: shader.String(), Ver: out.Version, SHA: sha}, now)
+	if err != nil {
+		return Created{}, apierror.Wrap(apierror.Internal, "internal error", err)
+	}
+	msg, _ := json.Marshal(map[string]string{"import_id": out.ImportID.String(), "token": tok, "shader_id": shader.String(),
+		"version": out.Version, "shader_name": shaderName, "shader_slug": shaderSlug})
+	// One statement, so one transaction: the import row, its token row and the device message
+	// commit together or not at all (realtime.send only becomes visible on commit).
+	err = s.d.DB.QueryRow(ctx, `
+		select i.status::text, i.expires_at
+		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8) i
+		cross join lateral (select realtime.send($9::jsonb, 'import_request', 'device:' || i.device_id::text, true)) m`,
+		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), time.Unix(claims.EXP, 0), s.d.QueueWindow, msg).
+		Scan(&out.Status, &out.ExpiresAt)
+	if err != nil {
+		span.SetStatus(codes.Error, "create_import failed")
+		return Created{}, postgres.Error(err, "shader")
+	}
+	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
+	s.minted.Add(ctx, 1)
+	return out, nil
+}
+
+// Import is an import as its user (or the device it is addressed to) sees it.
+type Import struct {
+	ID           uuid.UUID       `json:"id"`
+	Status       string          `json:"status"`
+	Progress     int             `json:"progress"`
+	ErrorCode    *string         `json:"error_code"`
+	ErrorMessage *string         `json:"error_message"`
+	ShaderID     uuid.UUID       `json:"shader_id"`
+	Version      string          `json:"version"`
+	DeviceID     uuid.UUID       `json:"device_id"`
+	Timings      json.RawMessage `json:"timings"`
+	CreatedAt    time.Time       `json:"created_at"`
+	UpdatedAt    time.Time       `json:"updated_at"`
+	ExpiresAt    time.Time       `json:"expires_at"`
+}
+
+// Get reads one of user's imports; a device credential (device not Nil) sees only imports
+// addressed to that device.
+func (s *Service) Get(ctx context.Context, user, device, id uuid.UUID) (Import, error) {
+	var out Import
+	err := s.d.DB.QueryRow(ctx, `
+		select id, status::text, progress, error_code, error_message, shader_id, version, device_id, timings,
+		       created_at, updated_at, expires_at
+		from public.imports where id = $1 and user_id = $2 and ($3::uuid is null or device_id = $3)`,
+		id, user, nilUUID(device)).Scan(&out.ID, &out.Status, &out.Progress, &out.ErrorCode, &out.ErrorMessage,
+		&out.ShaderID, &out.Version, &out.DeviceID, &out.Timings, &out.CreatedAt, &out.UpdatedAt, &out.ExpiresAt)
+	if err != nil {
+		return Import{}, postgres.Error(err, "import")
+	}
+	return out, nil
+}
+
+func nilUUID(u uuid.UUID) *uuid.UUID {
+	if u == uuid.Nil {
+		return nil
+	}
+	return &u
+}
+
+// RedeemRequest is the body of POST /v1/imports/:id/redeem.
+type RedeemRequest struct {
+	Token string `json:"token"`
+}
+
+// Delivery is what a redemption answers: a presigned GET and the signed delivery manifest.
+// (Fields in alphabetical order, as the answer has always been encoded.)
+type Delivery struct {
+	Delivery    shaderpkg.Signed `json:"delivery"`
+	DownloadURL string           `json:"download_url"`
+	ExpiresAt   time.Time        `json:"expires_at"`
+	ImportID    uuid.UUID        `json:"import_id"`
+}
+
+func subscriptionRequired() error {
+	return apierror.New(apierror.SubscriptionRequired, "an active subscription is required for this shader")
+}
+
+// Redeem spends a token once for user's device and answers with a short-lived download URL
+// and the signed delivery.
+func (s *Service) Redeem(ctx context.Context, user, dev, id uuid.UUID, tok string, now time.Time) (Delivery, error) {
+	if tok == "" {
+		return Delivery{}, apierror.New(apierror.MissingRequiredField, "token is required")
+	}
+	claims, err := s.d.Tokens.Verify(tok, now)
+	if err != nil {
+		return Delivery{}, apierror.Wrap(apierror.InvalidToken, "the import token is invalid, used or expired", err)
+	}
+	// The token is bound to one user and one device; the SQL binds it to the import too.
+	if claims.DID != dev.String() || claims.Sub != user.String() {
+		return Delivery{}, apierror.New(apierror.InvalidToken, "the import token is invalid, used or expired")
+	}
+	jti, err := uuid.Parse(claims.JTI)
+	if err != nil {
+		return Delivery{}, apierror.New(apierror.InvalidToken, "the import token is invalid, used or expired")
+	}
+	tx, err := s.d.DB.Begin(ctx)
+	if err != nil {
+		return Delivery{}, postgres.Unavailable(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+	var (
+		status  string
+		errCode *string
+		svid    uuid.UUID
+	)
+	err = tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
+		from public.redeem_import_token($1, $2, $3, $4) i`, id, jti, dev, token.Hash(tok)).Scan(&status, &errCode, &svid)
+	if err != nil {
+		return Delivery{}, postgres.Error(err, "import")
+	}
+	if status == "failed" && errCode != nil && *errCode == string(apierror.SubscriptionRequired) {
+		if err := tx.Commit(ctx); err != nil {
+			return Delivery{}, postgres.Unavailable(err)
+		}
+		return Delivery{}, subscriptionRequired()
+	}
+	return s.deliver(ctx, tx, id, svid, now)
+}
+
+// deliver answers a redeemed import with a signed delivery and a presigned GET, committing tx
+// (which made the import redeemed) only once both exist.
+func (s *Service) deliver(ctx context.Context, tx pgx.Tx, id, svid uuid.UUID, now time.Time) (Delivery, error) {
+	var (
+		key, sha string
+		size     int64
+		manifest []byte
+	)
+	err := tx.QueryRow(ctx, `select package_key, sha256, size, manifest::text from public.shader_versions where id = $1`, svid).
+		Scan(&key, &sha, &size, &manifest)
+	if err != nil {
+		return Delivery{}, postgres.Error(err, "shader version")
+	}
+	m, err := shaderpkg.ParseManifest(manifest)
+	if err != nil {
+		return Delivery{}, apierror.Wrap(apierror.Internal, "internal error", err)
+	}
+	signed, err := shaderpkg.SignDelivery(s.d.Delivery, shaderpkg.DeliveryFor(id.String(), m, sha, size, now, s.d.DownloadTTL))
+	if err != nil {
+		return Delivery{}, apierror.Wrap(apierror.Internal, "internal error", err)
+	}
+	if s.d.Presigner == nil {
+		return Delivery{}, apierror.New(apierror.ServiceUnavailable, "downloads are not configured")
+	}
+	url, exp, err := s.d.Presigner.PresignGet(ctx, key, s.d.DownloadTTL)
+	if err != nil {
+		return Delivery{}, postgres.Unavailable(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return Delivery{}, postgres.Unavailable(err)
+	}
+	return Delivery{ImportID: id, DownloadURL: url, ExpiresAt: exp.UTC(), Delivery: signed}, nil
+}
+
+// Redeliver gives a redeemed but unfinished import of user's device a fresh delivery: the bridge
+// died after redeeming, Blender closed mid-download, or the redeem answer was lost after its
+// commit. Only for the device the import is addressed to; entitlement re-checked; the import goes
+// back to redeemed and the bridge walks the steps again.
+func (s *Service) Redeliver(ctx context.Context, user, dev, id uuid.UUID, now time.Time) (Delivery, error) {
+	tx, err := s.d.DB.Begin(ctx)
+	if err != nil {
+		return Delivery{}, postgres.Unavailable(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+	var (
+		status  string
+		errCode *string
+		svid    uuid.UUID
+	)
+	err = tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
+		from public.redeliver_import($1, $2, $3) i`, id, user, dev).Scan(&status, &errCode, &svid)
+	if err != nil {
+		return Delivery{}, postgres.Error(err, "import")
+	}
+	if status == "failed" && errCode != nil && *errCode == string(apierror.SubscriptionRequired) {
+		if err := tx.Commit(ctx); err != nil {
+			return Delivery{}, postgres.Unavailable(err)
+		}
+		return Delivery{}, subscriptionRequired()
+	}
+	return s.deliver(ctx, tx, id, svid, now)
+}
+
+// Reissued is a fresh token for a queued import. (Fields in alphabetical order, as the answer
+// has always been encoded.)
+type Reissued struct {
+	ExpiresAt time.Time `json:"expires_at"`
+	Token     string    `json:"token"`
+}
+
+// Reissue gives a queued import addressed to user's device a fresh token (the old ones are voided).
+func (s *Service) Reissue(ctx context.Context, user, dev, id uuid.UUID, now time.Time) (Reissued, error) {
+	var sid uuid.UUID
+	var ver, sha string
+	err := s.d.DB.QueryRow(ctx, `select sv.shader_id, sv.version, sv.sha256 from public.imports i
+		join public.shader_versions sv on sv.id = i.shader_version_id
+		where i.id = $1 and i.user_id = $2 and i.device_id = $3`, id, user, dev).Scan(&sid, &ver, &sha)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Reissued{}, apierror.New(apierror.NotFound, "import not found")
+	}
+	if err != nil {
+		return Reissued{}, postgres.Error(err, "import")
+	}
+	jti := uuid.New()
+	tok, claims, err := s.d.Tokens.Mint(token.Claims{JTI: jti.String(), Sub: user.String(), DID: dev.String(),
+		SID: sid.String(), Ver: ver, SHA: sha}, now)
+	if err != nil {
+		return Reissued{}, apierror.Wrap(apierror.Internal, "internal error", err)
+	}
+	exp := time.Unix(claims.EXP, 0)
+	if _, err := s.d.DB.Exec(ctx, `select public.reissue_import_token($1, $2, $3, $4, $5, $6)`,
+		id, user, dev, jti, token.Hash(tok), exp); err != nil {
+		return Reissued{}, postgres.Error(err, "import")
+	}
+	return Reissued{Token: tok, ExpiresAt: exp.UTC()}, nil
+}

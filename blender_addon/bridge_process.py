@@ -17,7 +17,7 @@ import threading
 import time
 import webbrowser
 
-from .core import protocol
+from .core import codes, protocol
 from .core.config import safe_browser_url
 from .core.protocol import ProtocolError
 from .core.state import BridgeState
@@ -82,7 +82,7 @@ class Bridge:
             return True
         if not self.command or not os.path.isfile(self.command[0]):
             self.state.state = "error"
-            self.state.message = self.state.error_text("BRIDGE_MISSING", None)
+            self.state.message = self.state.error_text(codes.BRIDGE_MISSING, None)
             return False
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
         try:

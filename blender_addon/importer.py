@@ -13,7 +13,7 @@ import bpy  # first: the bpy module from PyPI provides bmesh only once bpy is im
 import bmesh  # noqa: E402
 
 from . import octane_graph
-from .core import assignment, octane, provenance
+from .core import assignment, codes, octane, provenance
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def import_package(fields: dict, context=None) -> dict:
         return {"type": "import_failed", "import_id": import_id, "code": e.code, "message": str(e)}
     except Exception as e:  # Blender raises RuntimeError/ReferenceError for many reasons
         log.exception("import %s failed", import_id)
-        return {"type": "import_failed", "import_id": import_id, "code": "BLENDER_ERROR", "message": f"Blender error: {e}"}
+        return {"type": "import_failed", "import_id": import_id, "code": codes.BLENDER_ERROR, "message": f"Blender error: {e}"}
 
 
 def _inside(path: str, root: str) -> bool:
@@ -51,10 +51,10 @@ def _import(f: dict, context) -> dict:
     material_name = str(f.get("material_name", ""))
     blend_path, package_dir = str(f.get("blend_path", "")), str(f.get("package_dir", ""))
     if not package_dir or not os.path.isdir(package_dir):
-        raise ImportError_("BLEND_INVALID", f"Package folder not found: {package_dir}")
+        raise ImportError_(codes.BLEND_INVALID, f"Package folder not found: {package_dir}")
     package_dir = os.path.realpath(package_dir)
     if not os.path.isfile(blend_path) or not _inside(blend_path, package_dir):
-        raise ImportError_("BLEND_INVALID", f"Material file not found in the package: {blend_path}")
+        raise ImportError_(codes.BLEND_INVALID, f"Material file not found in the package: {blend_path}")
 
     mat, reused = None, False
     if shader_id and version:
@@ -110,13 +110,13 @@ def _append(blend_path: str, material_name: str, package_dir: str):
         # Only the material (and what it uses) is read; scripts and text blocks never run.
         with bpy.data.libraries.load(blend_path, link=False) as (src, dst):
             if material_name not in src.materials:
-                raise ImportError_("MATERIAL_MISSING", f'The package has no material "{material_name}".')
+                raise ImportError_(codes.MATERIAL_MISSING, f'The package has no material "{material_name}".')
             dst.materials = [material_name]
     except OSError as e:
-        raise ImportError_("BLEND_INVALID", f"Cannot read the material file: {e}") from None
+        raise ImportError_(codes.BLEND_INVALID, f"Cannot read the material file: {e}") from None
     new = [m for m in dst.materials if m is not None]
     if not new:
-        raise ImportError_("MATERIAL_MISSING", f'The material "{material_name}" could not be read.')
+        raise ImportError_(codes.MATERIAL_MISSING, f'The material "{material_name}" could not be read.')
     mat = new[0]
     # A material must not drag text blocks along (they could be registered as modules later).
     for t in set(bpy.data.texts) - before_texts:

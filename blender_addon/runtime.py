@@ -14,7 +14,7 @@ import time
 import bpy
 
 from . import bridge_process, importer
-from .core import config
+from .core import codes, config
 
 ADDON_DIR = os.path.dirname(os.path.abspath(__file__))
 VERSION = "0.1.0"
@@ -101,7 +101,7 @@ def start(context=None) -> bool:
     b = bridge()
     if not online_allowed():
         b.state.state = "error"
-        b.state.message = b.state.error_text("ONLINE_ACCESS_DISABLED", None)
+        b.state.message = b.state.error_text(codes.ONLINE_ACCESS_DISABLED, None)
         return False
     b.hello = hello_fields(context)
     _apply_log_level(b.hello.get("log_level", "info"))

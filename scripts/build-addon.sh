@@ -36,11 +36,16 @@ def addon_files():
     for root, dirs, files in os.walk(src):
         rel_root = os.path.relpath(root, src)
         dirs[:] = sorted(d for d in dirs if d not in ("tests", "__pycache__", "bin") and not d.startswith("."))
+        if rel_root == "core":  # the failure vocabulary every program shares (core/codes.py reads it)
+            files = [*files, "codes.json"]
         for f in sorted(files):
             if f.endswith((".pyc", ".pyo")) or f.startswith("."):
                 continue
             rel = os.path.normpath(os.path.join(rel_root, f)).replace(os.sep, "/")
-            yield os.path.join(root, f), rel
+            full = os.path.join(root, f)
+            if rel == "core/codes.json":
+                full = os.path.join(src, "..", "schemas", "codes.json")
+            yield full, rel
 
 def write(zf, arc, data, mode=0o644):
     info = zipfile.ZipInfo(arc, date_time=(2024, 1, 1, 0, 0, 0))

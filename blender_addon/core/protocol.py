@@ -1,4 +1,4 @@
-"""Add-on <-> bridge stdio protocol v1 (docs/bridge-protocol.md, CONTRACTS §2).
+"""Add-on <-> bridge stdio protocol v1 (docs/bridge-protocol.md; messages: schemas/stdio.schema.json).
 
 Newline-delimited JSON, UTF-8, one object per line, at most 1 MiB per line. Every message
 carries ``v`` (1) and ``type``. Unknown fields are ignored; unknown types are reported by
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+
+from . import codes
 
 VERSION = 1
 MAX_LINE = 1 << 20
@@ -67,12 +69,12 @@ class Message:
 def encode(type_: str, **fields) -> bytes:
     """One outbound message as a UTF-8 line ending in a newline."""
     if type_ not in OUTBOUND:
-        raise ProtocolError("UNKNOWN_TYPE", f"not an add-on message: {type_!r}")
+        raise ProtocolError(codes.UNKNOWN_TYPE, f"not an add-on message: {type_!r}")
     obj = {"v": VERSION, "type": type_}
     obj.update({k: v for k, v in fields.items() if v is not None})
     line = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
     if len(line) > MAX_LINE:
-        raise ProtocolError("LINE_TOO_LONG", "message exceeds 1 MiB")
+        raise ProtocolError(codes.LINE_TOO_LONG, "message exceeds 1 MiB")
     return line
 
 
@@ -86,27 +88,27 @@ def decode(line: bytes | str) -> Message:
     if isinstance(line, str):
         line = line.encode("utf-8")
     if len(line) > MAX_LINE:
-        raise ProtocolError("LINE_TOO_LONG", "line exceeds 1 MiB")
+        raise ProtocolError(codes.LINE_TOO_LONG, "line exceeds 1 MiB")
     try:
         obj = json.loads(line.decode("utf-8"), parse_constant=_not_json)
     except (UnicodeDecodeError, ValueError) as e:
-        raise ProtocolError("MALFORMED", f"not JSON: {e}") from None
+        raise ProtocolError(codes.MALFORMED, f"not JSON: {e}") from None
     except RecursionError:  # deeply nested arrays: the json module recurses per level
-        raise ProtocolError("MALFORMED", "JSON nested too deeply") from None
+        raise ProtocolError(codes.MALFORMED, "JSON nested too deeply") from None
     if not isinstance(obj, dict):
-        raise ProtocolError("MALFORMED", "not a JSON object")
+        raise ProtocolError(codes.MALFORMED, "not a JSON object")
     # The integer 1, as the bridge reads it: not true, not 1.0 (both equal 1 in Python).
     if type(obj.get("v")) is not int or obj["v"] != VERSION:
-        raise ProtocolError("UNSUPPORTED_VERSION", f"protocol version {obj.get('v')!r}")
+        raise ProtocolError(codes.UNSUPPORTED_VERSION, f"protocol version {obj.get('v')!r}")
     type_ = obj.get("type")
     if not isinstance(type_, str) or not type_:
-        raise ProtocolError("MALFORMED", "missing type")
+        raise ProtocolError(codes.MALFORMED, "missing type")
     fields = {k: v for k, v in obj.items() if k not in ("v", "type")}
     if type_ not in INBOUND:
         return Message(type_, fields, known=False)
     for name in REQUIRED.get(type_, ()):
         if not isinstance(fields.get(name), str) or not fields[name]:
-            raise ProtocolError("MALFORMED", f"{type_}: missing {name}")
+            raise ProtocolError(codes.MALFORMED, f"{type_}: missing {name}")
     return Message(type_, fields)
 
 

@@ -10,6 +10,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from . import codes
 from .protocol import Message
 
 RECENT_MAX = 10
@@ -17,29 +18,9 @@ ERRORS_MAX = 10
 
 STATES = ("stopped", "starting", "unpaired", "pairing", "connecting", "online", "offline", "error")
 
-# Plain-words text for the bridge's error codes; unknown codes show the bridge's message.
-# Codes: docs/bridge-protocol.md (bridge) and importer.py (add-on).
-ERROR_TEXT = {
-    "SUBSCRIPTION_REQUIRED": "Your subscription is not active. Renew it on the site to import.",
-    "TOKEN_EXPIRED": "The import waited too long and expired. Click Import on the site again.",
-    "SIGNATURE_INVALID": "The download could not be verified and was discarded.",
-    "DOWNLOAD_FAILED": "The download failed. Check your connection and try again.",
-    "DOWNLOAD_EXPIRED": "The download link expired before the download finished. Try again.",
-    "CHECKSUM_MISMATCH": "The download was damaged (checksum mismatch). Try again.",
-    "PACKAGE_UNSAFE": "The shader package looked unsafe and was not opened.",
-    "DISK_FULL": "The disk is full: free some space or lower the cache size cap.",
-    "EXTRACT_IO": "The package could not be written to the cache folder. Check the folder and its permissions.",
-    "CACHE_ERROR": "The cache folder cannot be used. Choose another one in the add-on preferences.",
-    "CONFIG_INVALID": "The site URL (or a server URL) in the add-on preferences is not valid.",
-    "PAIRING_FAILED": "Connecting this Blender failed. Click Connect to try again.",
-    "BLEND_INVALID": "The shader's material file could not be read.",
-    "MATERIAL_MISSING": "The shader's material file does not contain the expected material.",
-    "BLENDER_ERROR": "Blender could not import the material.",
-    "NETWORK": "The bridge cannot reach the server. Check your connection.",
-    "BRIDGE_MISSING": "The bridge program is missing from the add-on. Reinstall the add-on.",
-    "ONLINE_ACCESS_DISABLED": "Online access is disabled in Blender's preferences (System > Network).",
-    "INTERNAL_ERROR": "Something went wrong in the bridge. The log in the cache folder has details.",
-}
+# Plain-words text for the bridge's and the add-on's error codes (schemas/codes.json, "blender");
+# unknown codes show the bridge's message.
+ERROR_TEXT = {code: e["blender"] for code, e in codes.ENTRIES.items() if e.get("blender")}
 STAGE_TEXT = {
     "queued": "queued",
     "downloading": "downloading",
@@ -144,14 +125,14 @@ class BridgeState:
         elif t == "import_status":
             status = f["status"]
             if status in ("failed", "error", "cancelled", "expired"):
-                if f.get("code") == "SUBSCRIPTION_REQUIRED":
+                if f.get("code") == codes.SUBSCRIPTION_REQUIRED:
                     self.subscription = "inactive"
                 text = self.error_text(f.get("code"), f.get("message"))
                 self.finish(f["import_id"], False, text, now)
         elif t == "cache_stats":
             self.cache = dict(f)
         elif t == "error":
-            if f.get("code") == "SUBSCRIPTION_REQUIRED":
+            if f.get("code") == codes.SUBSCRIPTION_REQUIRED:
                 self.subscription = "inactive"
             self.add_error(self.error_text(f.get("code"), f.get("message")), now)
         return None

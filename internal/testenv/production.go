@@ -97,19 +97,7 @@ func ProductionStack(t testing.TB) ProductionInfo {
 		EdgeBin:             bins["edge"],
 	}
 	logf := func(s string) { t.Log(s) }
-	start := func(mk func(addr string) *Process) *Process {
-		for attempt := 1; ; attempt++ {
-			p := mk(freeAddr(t))
-			err := p.Start()
-			if err == nil {
-				t.Cleanup(p.Stop)
-				return p
-			}
-			if attempt == 3 {
-				t.Fatal(err)
-			}
-		}
-	}
+	start := func(mk func(addr string) *Process) *Process { return startProcess(t, "", freeAddr(t), mk) }
 	siteURL := "http://" + freeAddr(t) // the site is not started; it is CORS origin and pairing page only
 	info.Supabase = start(func(addr string) *Process {
 		env := minimalEnv(map[string]string{"STANDIN_ADDR": addr, "DATABASE_URL": info.DBURL,

@@ -10,13 +10,15 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"testing"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -25,7 +27,7 @@ import (
 const setupHint = "run `make test` (or `scripts/services.sh start && scripts/db.sh template`) to start the local services"
 
 // Require marks a test as needing a service that is not there.
-func Require(t testing.TB, what, hint string) {
+func Require(t TB, what, hint string) {
 	t.Helper()
 	msg := fmt.Sprintf("%s is not available: %s", what, hint)
 	if os.Getenv("CI") == "true" {
@@ -57,7 +59,13 @@ func reachable(hostport string) bool {
 
 // DB creates a fresh database from the migrated, seeded template and returns its superuser URL.
 // The database is dropped when the test ends.
-func DB(t testing.TB) string {
+func DB(t TB) string {
+	t.Helper()
+	return database(t, "test_"+randomHex(8))
+}
+
+// database creates the database name from the template, dropped when t ends.
+func database(t TB, name string) string {
 	t.Helper()
 	admin := AdminURL()
 	u, err := url.Parse(admin)
@@ -79,7 +87,6 @@ func DB(t testing.TB) string {
 	if err := conn.QueryRow(ctx, "select exists (select 1 from pg_database where datname = $1)", template).Scan(&exists); err != nil || !exists {
 		Require(t, "template database "+template, "run `scripts/db.sh template`")
 	}
-	name := "test_" + randomHex(8)
 	// CREATE DATABASE ... TEMPLATE fails while another session is cloning the same template;
 	// packages run in parallel, so retry briefly.
 	for attempt := 0; ; attempt++ {
@@ -109,13 +116,47 @@ func DB(t testing.TB) string {
 	return u.String()
 }
 
+// DropOrphanDatabases drops the databases named <prefix><pid>_… whose process is gone: left
+// behind by a stack command that was killed before it could clean up.
+func DropOrphanDatabases(prefix string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, AdminURL())
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "select datname from pg_database where starts_with(datname, $1)", prefix)
+	if err != nil {
+		return
+	}
+	names, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+	for _, name := range names {
+		pid, _, ok := strings.Cut(strings.TrimPrefix(name, prefix), "_")
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil || processAlive(n) {
+			continue
+		}
+		conn.Exec(ctx, fmt.Sprintf("drop database if exists %s with (force)", pgx.Identifier{name}.Sanitize()))
+	}
+}
+
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
 // S3Config describes the local S3 (versitygw).
 type S3Config struct {
 	Endpoint, Region, AccessKey, SecretKey, Bucket string
 }
 
 // S3 returns the local S3 endpoint, or skips/fails when it is not running.
-func S3(t testing.TB) S3Config {
+func S3(t TB) S3Config {
 	t.Helper()
 	c := S3Config{
 		Endpoint:  getenv("S3_ENDPOINT", "http://127.0.0.1:9000"),
@@ -132,7 +173,7 @@ func S3(t testing.TB) S3Config {
 }
 
 // StripeBase returns the stripe-mock base URL, or skips/fails when it is not running.
-func StripeBase(t testing.TB) string {
+func StripeBase(t TB) string {
 	t.Helper()
 	base := getenv("STRIPE_API_BASE", "http://127.0.0.1:12111")
 	u, err := url.Parse(base)

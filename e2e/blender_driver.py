@@ -23,6 +23,9 @@ import traceback
 import bpy
 
 ZIP = sys.argv[sys.argv.index("--") + 1]
+# OctaneBlender's node classes rebuilt from its node definitions (the probe classes), registered
+# on request to stand in for OctaneBlender (docs/packages.md, "In OctaneBlender").
+OCTANE_FACTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "internal", "shaderpkg", "octane")
 _out_lock = threading.Lock()
 
 
@@ -44,6 +47,28 @@ def install(zip_path):
     return "octane_bridge"
 
 
+def octane_nodes(mat):
+    """The Octane nodes of a material: idname, the image an image node shows (absolute path, or
+    None when it shows none), a few values, and which nodes each feeds."""
+    out = []
+    for n in (mat.node_tree.nodes if mat and mat.node_tree else []):
+        if not (n.bl_idname.startswith("Octane") or n.bl_idname == "NodeUndefined"):
+            continue
+        d = {"name": n.name, "type": n.bl_idname, "links_to": sorted({l.to_node.name for o in n.outputs for l in o.links})}
+        if n.bl_idname != "NodeUndefined" and "image" in n.bl_rna.properties:
+            img = n.image
+            p = os.path.normpath(bpy.path.abspath(img.filepath)) if img is not None and img.filepath else None
+            d["image"] = p
+            d["image_exists"] = bool(p) and os.path.isfile(p)
+        for key in ("Transmission", "Index of refraction", "Power"):
+            sock = n.inputs.get(key)
+            if sock is not None and sock.bl_idname != "NodeSocketUndefined" and hasattr(sock, "default_value"):
+                v = sock.default_value
+                d[key] = list(v) if hasattr(v, "__len__") else v
+        out.append(d)
+    return out
+
+
 def cube_state():
     cube = bpy.data.objects.get("Cube")
     if cube is None:
@@ -60,6 +85,7 @@ def cube_state():
         "slots": [s.material.name if s.material else None for s in cube.material_slots],
         "images": sorted(bpy.path.abspath(n.image.filepath) for n in (mat.node_tree.nodes if mat and mat.node_tree else [])
                          if n.bl_idname == "ShaderNodeTexImage" and n.image),
+        "octane": octane_nodes(mat),
     }
 
 
@@ -151,6 +177,15 @@ class Driver:
             return self.select_cube()
         if name == "select_cube":
             return self.select_cube()
+        if name == "octane_standin":
+            if OCTANE_FACTS_DIR not in sys.path:
+                sys.path.insert(0, OCTANE_FACTS_DIR)
+            probe = importlib.import_module("octane_probe")
+            if c.get("on", True):
+                probe.register()
+            else:
+                probe.unregister()
+            return {"installed": importlib.import_module(self.modname + ".octane_graph").installed()}
         if name == "quit":
             self.running = False
             return {}

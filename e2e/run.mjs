@@ -26,6 +26,8 @@ const PRO = { email: "pro@octane.local", password: "octane-demo-pro", id: "11111
 const FREE = { email: "free@octane.local", password: "octane-demo-free", id: "22222222-2222-4222-8222-222222222222" };
 const MAIN_SHADER = process.env.E2E_SHADER ?? "brushed-aluminium"; // a Pro shader of the demo catalog
 const OFFLINE_SHADER = "black-marble"; // another Pro shader (a different material)
+// In OctaneBlender (stand-in): a textured shader, a glass and an emissive one of the demo catalog.
+const OCTANE_SHADERS = [["oak-wood", "textured"], ["clear-glass", "glass"], ["lava", "emissive"]];
 const STATUSES = ["queued", "redeemed", "downloading", "verifying", "importing", "done"];
 const runId = `${process.pid}_${Date.now().toString(36)}`.toLowerCase();
 const t0 = Date.now();
@@ -276,6 +278,56 @@ const tests = [
       assert(st.recent.some((r) => r.import_id === row.id && r.ok), `Blender's recent imports: ${JSON.stringify(st.recent)}`);
       sampleSockets(ctx, "after an import", st.bridge_pid);
       log(`imported ${MAIN_SHADER}: click → assigned ${Math.round(reply.assigned * 1000 - Date.parse(before))} ms; timings ${JSON.stringify(row.timings)}`);
+    },
+  },
+  {
+    name: "OctaneBlender: with the stand-in classes registered, a textured, a glass and an emissive shader arrive with real Octane nodes, image nodes on files in the verified cache entry",
+    needs: ["bridge", "device"],
+    async fn(ctx) {
+      const { page } = ctx.pro;
+      const on = await ctx.blender.cmd("octane_standin", { on: true });
+      assert(on.installed === true, "the add-on does not detect the stand-in OctaneBlender");
+      try {
+        for (const [slug, kind] of OCTANE_SHADERS) {
+          await ctx.blender.cmd("reset_cube");
+          await openShader(ctx, page, slug);
+          const since = ctx.blender.mark();
+          const before = new Date().toISOString();
+          await importButton(page).click();
+          await waitPageStatus(page, "done", 60_000);
+          const row = latestImport(ctx, PRO, before);
+          assert(row && row.slug === slug && row.status === "done", `${slug}: imports row ${JSON.stringify(row)}`);
+          const reply = await ctx.blender.waitEvent((e) => e.ev === "reply" && e.reply.import_id === row.id, 10_000, `the add-on's reply for ${slug}`, since);
+          assert(reply.reply.type === "imported", `${slug}: add-on reply ${JSON.stringify(reply.reply)}`);
+          const cube = (await ctx.blender.cmd("state")).cube;
+          assert(cube.provenance.octane_bridge_import_id === row.id, `${slug}: the cube's material is not this import's (${cube.active_material})`);
+          const cache = await checkCache(ctx, slug);
+          const nodes = cube.octane;
+          const show = JSON.stringify(nodes);
+          assert(nodes.length > 0 && !nodes.some((n) => n.type === "NodeUndefined"), `${slug}: Octane nodes not bound to OctaneBlender's classes: ${show}`);
+          const material = nodes.find((n) => n.links_to.includes("Octane Output"));
+          assert(material && material.type.endsWith("Material"), `${slug}: no Octane material feeds the ALL output: ${show}`);
+          const images = nodes.filter((n) => "image" in n);
+          for (const n of images) {
+            assert(n.image && n.image_exists && n.image.startsWith(cache.dir + path.sep), `${slug}: ${n.name} shows ${n.image}, not a file of the cache entry ${cache.dir}`);
+          }
+          if (kind === "glass") {
+            // a glass has no image: its Specular material and transmission colour arrived
+            assert(material.type === "OctaneSpecularMaterial", `${slug}: the ALL output is fed by ${material.type}`);
+            assert(Array.isArray(material.Transmission) && material.Transmission.some((c) => c > 0), `${slug}: transmission ${JSON.stringify(material.Transmission)} (a black mirror)`);
+            assert(material["Index of refraction"] > 1, `${slug}: index of refraction ${material["Index of refraction"]}`);
+          } else {
+            assert(images.length > 0, `${slug}: no Octane image nodes: ${show}`);
+          }
+          if (kind === "emissive") {
+            const em = nodes.find((n) => n.type === "OctaneTextureEmission");
+            assert(em && em.links_to.length > 0 && em.Power > 0, `${slug}: no emission feeding the material: ${show}`);
+          }
+          log(`${slug} in OctaneBlender (stand-in): ${nodes.map((n) => n.type).join(", ")}; ${images.length} image node(s) on the cache entry`);
+        }
+      } finally {
+        await ctx.blender.cmd("octane_standin", { on: false });
+      }
     },
   },
   {

@@ -37,6 +37,10 @@ var version = "dev"
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	cfg, err := config.Load(getenv)
 	log := httpapi.NewLogger(stdout, cfg.LogLevel)
+	// The Stripe commands need only their own settings, so a configuration that is incomplete
+	// for serving does not stop them.
+	stripeCmd := billing.CommandConfig{DatabaseURL: cfg.DatabaseURL, SecretKey: cfg.StripeSecretKey,
+		APIBase: cfg.StripeAPIBase, Products: cfg.StripeProductIDs}
 	if len(args) > 1 {
 		switch args[1] {
 		case "version", "--version":
@@ -45,9 +49,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		case "healthcheck":
 			return healthcheck(ctx, args[2:], getenv, stdout)
 		case "stripe-sync":
-			return billing.RunStripeSync(ctx, getenv, stdout, log)
+			return billing.RunStripeSync(ctx, stripeCmd, stdout, log)
 		case "stripe-webhook":
-			return billing.RunStripeWebhookSetup(ctx, args[2:], getenv, stdout, log)
+			return billing.RunStripeWebhookSetup(ctx, args[2:], stripeCmd, stdout, log)
 		default:
 			return fmt.Errorf("unknown command %q (commands: stripe-sync, stripe-webhook, version, healthcheck)", args[1])
 		}
@@ -180,7 +184,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 			return nil, nil, err
 		}
 		d.Presigner = p
-		up := p.UploadHandlers(operator(pool), 0)
+		up := p.UploadHandlers(operator(pool), 0, httpapi.Bind)
 		d.UploadCreate, d.UploadPart, d.UploadComplete, d.UploadAbort = up.Create, up.Part, up.Complete, up.Abort
 	} else {
 		log.Warn("S3_BUCKET and S3_ENDPOINT are empty: redemption and uploads answer SERVICE_UNAVAILABLE")
@@ -197,7 +201,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 			pool.Close()
 			return nil, nil, err
 		}
-		d.Checkout, d.Portal, d.Webhook = b.Checkout(httpapi.CurrentUser), b.Portal(httpapi.CurrentUser), b.Webhook()
+		d.Checkout, d.Portal, d.Webhook = b.Checkout(httpapi.CurrentUser, httpapi.Bind), b.Portal(httpapi.CurrentUser), b.Webhook()
 		startup = append(startup, b.MarkLibraryProducts)
 	} else {
 		log.Warn("Stripe is not configured: billing routes answer SERVICE_UNAVAILABLE")

@@ -56,15 +56,15 @@ func CreateWebhookEndpoint(ctx context.Context, api *client.API, endpoint string
 
 // RunStripeWebhookSetup is `edge stripe-webhook <url>`: it creates the endpoint and prints
 // {"id","api_version","secret"}; put the secret in STRIPE_WEBHOOK_SECRET.
-func RunStripeWebhookSetup(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+func RunStripeWebhookSetup(ctx context.Context, args []string, c CommandConfig, stdout io.Writer, log *slog.Logger) error {
 	if len(args) != 1 {
 		return errors.New("usage: edge stripe-webhook https://<edge host>/v1/stripe/webhook")
 	}
-	key := getenv("STRIPE_SECRET_KEY")
+	key := c.SecretKey
 	if key == "" {
 		return errors.New("stripe-webhook: STRIPE_SECRET_KEY is required")
 	}
-	api := NewStripeClient(key, getenv("STRIPE_API_BASE"), nil, log)
+	api := NewStripeClient(key, c.APIBase, nil, log)
 	id, secret, err := CreateWebhookEndpoint(ctx, api, args[0])
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"github.com/octanebridge/octane-bridge/edge/internal/httpapi"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
@@ -109,7 +110,7 @@ func testEcho(s *Service, current CurrentUser) *echo.Echo {
 		}
 	}
 	e.POST("/v1/stripe/webhook", s.Webhook())
-	e.POST("/v1/billing/checkout", s.Checkout(current))
+	e.POST("/v1/billing/checkout", s.Checkout(current, httpapi.Bind))
 	e.POST("/v1/billing/portal", s.Portal(current))
 	return e
 }

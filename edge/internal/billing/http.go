@@ -2,7 +2,6 @@ package billing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -19,28 +18,28 @@ import (
 // CurrentUser reads the signed-in user that the router's auth middleware established.
 type CurrentUser func(c echo.Context) (user uuid.UUID, ok bool)
 
+// Binder decodes a request body into v, refusing what the API does not document (the router's
+// httpapi.Bind: one JSON object of known fields).
+type Binder func(c echo.Context, v any) error
+
 const maxJSONBody = 4 << 10
 
-func decodeJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, maxJSONBody))
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fail(apierror.InvalidInput, "the body must be a JSON object", err)
-	}
-	return nil
+// CheckoutRequest is the body of POST /v1/billing/checkout.
+type CheckoutRequest struct {
+	PriceID string `json:"price_id"`
 }
 
 // Checkout answers POST /v1/billing/checkout {price_id} with the URL of a hosted Checkout
 // session (subscription mode) for the signed-in user.
-func (s *Service) Checkout(current CurrentUser) echo.HandlerFunc {
+func (s *Service) Checkout(current CurrentUser, bind Binder) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user, ok := current(c)
 		if !ok {
 			return fail(apierror.AuthRequired, "sign in to subscribe", nil)
 		}
-		var in struct {
-			PriceID string `json:"price_id"`
-		}
-		if err := decodeJSON(c, &in); err != nil {
+		var in CheckoutRequest
+		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, maxJSONBody)
+		if err := bind(c, &in); err != nil {
 			return err
 		}
 		if in.PriceID == "" {

@@ -129,8 +129,8 @@ func TestNewRequiresTheLibrarysProducts(t *testing.T) {
 	if _, err := New(Deps{DB: pool, Source: newFake(), Config: Config{WebhookSecret: testSecret}}); err == nil || !strings.Contains(err.Error(), "STRIPE_PRODUCT_IDS") {
 		t.Fatalf("New without products: %v", err)
 	}
-	env := map[string]string{"DATABASE_URL": testenv.DB(t), "STRIPE_SECRET_KEY": "sk_test_123"}
-	if err := RunStripeSync(context.Background(), func(k string) string { return env[k] }, &strings.Builder{}, nil); err == nil || !strings.Contains(err.Error(), "STRIPE_PRODUCT_IDS") {
+	cmd := CommandConfig{DatabaseURL: testenv.DB(t), SecretKey: "sk_test_123"}
+	if err := RunStripeSync(context.Background(), cmd, &strings.Builder{}, nil); err == nil || !strings.Contains(err.Error(), "STRIPE_PRODUCT_IDS") {
 		t.Fatalf("stripe-sync without products: %v", err)
 	}
 }

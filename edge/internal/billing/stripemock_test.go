@@ -199,15 +199,15 @@ func TestRunStripeSyncPrintsTheReport(t *testing.T) {
 	t.Parallel()
 	base := testenv.StripeBase(t)
 	db := testenv.DB(t)
-	env := map[string]string{"DATABASE_URL": db, "STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_API_BASE": base, "STRIPE_PRODUCT_IDS": libraryProduct}
+	cmd := CommandConfig{DatabaseURL: db, SecretKey: "sk_test_123", APIBase: base, Products: []string{libraryProduct}}
 	var out strings.Builder
-	if err := RunStripeSync(context.Background(), func(k string) string { return env[k] }, &out, testLogger(t)); err != nil {
+	if err := RunStripeSync(context.Background(), cmd, &out, testLogger(t)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), `"products":`) {
 		t.Fatalf("output = %q", out.String())
 	}
-	if err := RunStripeSync(context.Background(), func(string) string { return "" }, &out, nil); err == nil {
+	if err := RunStripeSync(context.Background(), CommandConfig{}, &out, nil); err == nil {
 		t.Fatal("ran without configuration")
 	}
 }
@@ -216,16 +216,16 @@ func TestCreateWebhookEndpointPinsTheAPIVersion(t *testing.T) {
 	t.Parallel()
 	base := testenv.StripeBase(t)
 	var out strings.Builder
-	env := map[string]string{"STRIPE_SECRET_KEY": "sk_test_123", "STRIPE_API_BASE": base}
+	cmd := CommandConfig{SecretKey: "sk_test_123", APIBase: base}
 	// stripe-mock validates the parameters (event names included) against Stripe's OpenAPI spec.
-	if err := RunStripeWebhookSetup(context.Background(), []string{"https://edge.example.com/v1/stripe/webhook"}, func(k string) string { return env[k] }, &out, nil); err != nil {
+	if err := RunStripeWebhookSetup(context.Background(), []string{"https://edge.example.com/v1/stripe/webhook"}, cmd, &out, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), `"api_version":"2023-10-16"`) || !strings.Contains(out.String(), `"id":"we_`) {
 		t.Fatalf("output = %s", out.String())
 	}
 	for _, bad := range []string{"http://edge.example.com/hook", "not a url", ""} {
-		if err := RunStripeWebhookSetup(context.Background(), []string{bad}, func(k string) string { return env[k] }, &out, nil); err == nil {
+		if err := RunStripeWebhookSetup(context.Background(), []string{bad}, cmd, &out, nil); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -70,16 +69,19 @@ func (s *Service) Backfill(ctx context.Context, l Lister) (SyncReport, error) {
 	return r, nil
 }
 
-// RunStripeSync is `edge stripe-sync`: it reads DATABASE_URL, STRIPE_SECRET_KEY,
-// STRIPE_PRODUCT_IDS and STRIPE_API_BASE (optional), runs the backfill and prints the report as JSON.
-func RunStripeSync(ctx context.Context, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
-	dbURL, key := getenv("DATABASE_URL"), getenv("STRIPE_SECRET_KEY")
-	var products []string
-	for _, id := range strings.Split(getenv("STRIPE_PRODUCT_IDS"), ",") {
-		if id = strings.TrimSpace(id); id != "" {
-			products = append(products, id)
-		}
-	}
+// CommandConfig are the settings of `edge stripe-sync` and `edge stripe-webhook`, taken from the
+// edge's configuration (config.Config) by its main.
+type CommandConfig struct {
+	DatabaseURL string   // DATABASE_URL (stripe-sync)
+	SecretKey   string   // STRIPE_SECRET_KEY
+	APIBase     string   // STRIPE_API_BASE: empty for api.stripe.com (stripe-mock locally)
+	Products    []string // STRIPE_PRODUCT_IDS: the library's own products (stripe-sync)
+}
+
+// RunStripeSync is `edge stripe-sync`: with DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_PRODUCT_IDS
+// and STRIPE_API_BASE (optional) it runs the backfill and prints the report as JSON.
+func RunStripeSync(ctx context.Context, c CommandConfig, stdout io.Writer, log *slog.Logger) error {
+	dbURL, key, products := c.DatabaseURL, c.SecretKey, c.Products
 	if dbURL == "" || key == "" || len(products) == 0 {
 		return errors.New("stripe-sync: DATABASE_URL, STRIPE_SECRET_KEY and STRIPE_PRODUCT_IDS are required")
 	}
@@ -90,7 +92,7 @@ func RunStripeSync(ctx context.Context, getenv func(string) string, stdout io.Wr
 		return fmt.Errorf("stripe-sync: %w", err)
 	}
 	defer pool.Close()
-	api := NewStripeClient(key, getenv("STRIPE_API_BASE"), nil, log)
+	api := NewStripeClient(key, c.APIBase, nil, log)
 	s, err := newService(Deps{DB: pool, Stripe: api, Log: log, Config: Config{Products: products}})
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ func (a *api) keyCreate(c echo.Context) error {
 		return err
 	}
 	var in apikeys.CreateRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return err
 	}
 	k, err := a.keys.Create(c.Request().Context(), p.UserID, in, a.Now())

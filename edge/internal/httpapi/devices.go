@@ -27,7 +27,7 @@ type deviceService interface {
 // deviceAuthorize starts an RFC 8628 device authorization grant.
 func (a *api) deviceAuthorize(c echo.Context) error {
 	var in devices.AuthorizeRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return err
 	}
 	g, err := a.devices.Authorize(c.Request().Context(), in, c.RealIP())
@@ -49,7 +49,7 @@ func oauthError(c echo.Context, code string) error {
 // deviceToken is the RFC 8628 token poll. Errors use the RFC's shape, not the API's.
 func (a *api) deviceToken(c echo.Context) error {
 	var in devices.TokenRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return oauthError(c, "invalid_request")
 	}
 	paired, err := a.devices.Exchange(c.Request().Context(), in)
@@ -71,7 +71,7 @@ func (a *api) deviceLookup(c echo.Context) error {
 		return apierror.New(apierror.InsufficientPermissions, "sign in on the web site to review a device")
 	}
 	var in devices.CodeRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return err
 	}
 	out, err := a.devices.Lookup(c.Request().Context(), in.UserCode, c.RealIP())
@@ -96,7 +96,7 @@ func (a *api) decideGrant(c echo.Context, status, verb string) error {
 		return apierror.New(apierror.InsufficientPermissions, "sign in on the web site to "+verb+" a device")
 	}
 	var in devices.CodeRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return err
 	}
 	name, platform, err := a.devices.Decide(c.Request().Context(), p.UserID, in.UserCode, status)
@@ -126,7 +126,7 @@ func (a *api) deviceRename(c echo.Context) error {
 		return err
 	}
 	var in deviceRenameRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return err
 	}
 	d, err := a.devices.Rename(c.Request().Context(), p.UserID, id, in.Name)

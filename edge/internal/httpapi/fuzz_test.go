@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/apikeys"
+	"github.com/octanebridge/octane-bridge/edge/internal/billing"
 	"github.com/octanebridge/octane-bridge/edge/internal/devices"
 	"github.com/octanebridge/octane-bridge/edge/internal/imports"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
@@ -26,6 +27,7 @@ func bodies() map[string]func() any {
 		"POST /v1/api-keys":            func() any { return &apikeys.CreateRequest{} },
 		"POST /v1/devices/authorize":   func() any { return &devices.AuthorizeRequest{} },
 		"POST /v1/devices/approve":     func() any { return &devices.CodeRequest{} },
+		"POST /v1/billing/checkout":    func() any { return &billing.CheckoutRequest{} },
 	}
 }
 
@@ -44,7 +46,7 @@ func strictBind(body []byte, v any) bool {
 func bindBody(body []byte, v any) error {
 	req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	return bind(echo.New().NewContext(req, httptest.NewRecorder()), v)
+	return Bind(echo.New().NewContext(req, httptest.NewRecorder()), v)
 }
 
 // FuzzBind: every request body the edge binds is accepted exactly when it is one JSON object

@@ -12,8 +12,9 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
-// bind decodes a JSON object, refusing anything else (null too), unknown fields and trailing data.
-func bind(c echo.Context, v any) error {
+// Bind decodes a JSON object, refusing anything else (null too), unknown fields and trailing data.
+// It is the edge's only request binder: billing and storage are given it for their handlers.
+func Bind(c echo.Context, v any) error {
 	var raw json.RawMessage
 	dec := json.NewDecoder(c.Request().Body)
 	if err := dec.Decode(&raw); err != nil {

@@ -25,7 +25,7 @@ type importService interface {
 // createImport queues an import (imports.Service.Create).
 func (a *api) createImport(c echo.Context) error {
 	var in imports.CreateRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return err
 	}
 	out, err := a.imports.Create(c.Request().Context(), principal(c).UserID, in, a.Now())
@@ -74,7 +74,7 @@ func (a *api) redeem(c echo.Context) error {
 		return err
 	}
 	var in imports.RedeemRequest
-	if err := bind(c, &in); err != nil {
+	if err := Bind(c, &in); err != nil {
 		return err
 	}
 	out, err := a.imports.Redeem(c.Request().Context(), p.UserID, dev, id, in.Token, a.Now())

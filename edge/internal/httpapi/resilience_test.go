@@ -69,14 +69,14 @@ func TestOversizedBodiesOnEveryJSONRoute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		up := s3.UploadHandlers(func(echo.Context) (bool, error) { return true, nil }, 0)
+		up := s3.UploadHandlers(func(echo.Context) (bool, error) { return true, nil }, 0, Bind)
 		dd.UploadCreate, dd.UploadPart, dd.UploadComplete, dd.UploadAbort = up.Create, up.Part, up.Complete, up.Abort
 		b, err := billing.New(billing.Deps{DB: dd.DB, Stripe: billing.NewStripeClient("sk_test_123", "http://127.0.0.1:9", nil, nil),
 			Config: billing.Config{WebhookSecret: "whsec_test", SiteURL: siteURL, Products: []string{"prod_octane_pro"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dd.Checkout, dd.Portal, dd.Webhook = b.Checkout(CurrentUser), b.Portal(CurrentUser), b.Webhook()
+		dd.Checkout, dd.Portal, dd.Webhook = b.Checkout(CurrentUser, Bind), b.Portal(CurrentUser), b.Webhook()
 		d = *dd
 	})
 	session := en.session(proUser)

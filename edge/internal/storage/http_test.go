@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/octanebridge/octane-bridge/edge/internal/httpapi"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
@@ -20,7 +21,7 @@ func uploadEcho(p *Presigner) *echo.Echo {
 		_ = c.JSON(ae.Code.Status(), apierror.NewBody(ae, "test"))
 	}
 	operator := func(c echo.Context) (bool, error) { return c.Request().Header.Get("X-Test-Operator") == "yes", nil }
-	h := p.UploadHandlers(operator, time.Minute)
+	h := p.UploadHandlers(operator, time.Minute, httpapi.Bind)
 	e.POST("/v1/uploads", h.Create)
 	e.POST("/v1/uploads/parts", h.Part)
 	e.POST("/v1/uploads/complete", h.Complete)

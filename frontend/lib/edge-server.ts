@@ -2,6 +2,7 @@ import "server-only";
 import { createClient } from "@/lib/supabase/server";
 import { env } from "@/lib/env";
 import { edgeRequest, type EdgeResult } from "@/lib/edge";
+import { Code, webText } from "@/lib/codes";
 
 /** Calls the edge as the signed-in user (their Supabase access token; the edge verifies it). */
 export async function edgeAsUser<T>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<EdgeResult<T>> {
@@ -10,7 +11,7 @@ export async function edgeAsUser<T>(path: string, opts: { method?: string; body?
   const { data } = await supabase.auth.getSession();
   const token = data.session?.access_token;
   if (!claims?.claims?.sub || !token) {
-    return { ok: false, status: 401, error: { code: "AUTH_REQUIRED", message: "Please sign in again." } };
+    return { ok: false, status: 401, error: { code: Code.AUTH_REQUIRED, message: webText(Code.AUTH_REQUIRED)! } };
   }
   return edgeRequest<T>(env.edgeUrl, path, { ...opts, token });
 }

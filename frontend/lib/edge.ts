@@ -1,5 +1,7 @@
-// Calls to the Go edge (CONTRACTS §3). Errors come back as {"error":{code,message,request_id}};
-// the UI shows the message and branches on the code, never on the HTTP status text.
+// Calls to the Go edge (docs/api.md, edge/openapi.yaml). Errors come back as
+// {"error":{code,message,request_id}}; the UI shows the message and branches on the code
+// (schemas/codes.json), never on the HTTP status text.
+import { Code, webText } from "@/lib/codes";
 
 export type EdgeError = { code: string; message: string; request_id?: string };
 export type EdgeResult<T> = { ok: true; data: T } | { ok: false; error: EdgeError; status: number };
@@ -25,7 +27,7 @@ export async function edgeRequest<T>(
     return {
       ok: false,
       status: 0,
-      error: { code: "SERVICE_UNAVAILABLE", message: "The import service is unreachable. Try again in a moment." },
+      error: { code: Code.SERVICE_UNAVAILABLE, message: "The import service is unreachable. Try again in a moment." },
     };
   }
   const text = await res.text();
@@ -42,20 +44,12 @@ export async function edgeRequest<T>(
     return { ok: false, status: res.status, error: { code: String(e.code), message: String(e.message ?? e.code), request_id: e.request_id } };
   }
   if (typeof err === "string") return { ok: false, status: res.status, error: { code: err, message: err } };
-  return { ok: false, status: res.status, error: { code: "INTERNAL_ERROR", message: `Unexpected response (${res.status}).` } };
+  return { ok: false, status: res.status, error: { code: Code.INTERNAL_ERROR, message: `Unexpected response (${res.status}).` } };
 }
 
-const friendly: Record<string, string> = {
-  AUTH_REQUIRED: "Please sign in again.",
-  INVALID_TOKEN: "Your session expired. Please sign in again.",
-  SUBSCRIPTION_REQUIRED: "This shader is part of the Pro library. Subscribe to import it.",
-  RATE_LIMIT_EXCEEDED: "Too many requests. Wait a few seconds and try again.",
-  NOT_FOUND: "Not found. It may have been removed or revoked.",
-  SERVICE_UNAVAILABLE: "The service is temporarily unavailable. Try again in a moment.",
-};
-
+/** The file's sentence for the code, else the edge's own message. */
 export function edgeMessage(e: EdgeError): string {
-  return friendly[e.code] ?? e.message;
+  return webText(e.code) ?? e.message;
 }
 
 /** Blender shows codes like BCDF-GHJK; people type them with spaces, lower case or no dash. */

@@ -1,3 +1,5 @@
+import { Code, importRemedy } from "@/lib/codes";
+
 export const importStatuses = [
   "queued", "redeemed", "downloading", "verifying", "importing", "done", "failed", "expired", "cancelled",
 ] as const;
@@ -24,25 +26,9 @@ export type StatusView = {
   hint?: string;
 };
 
-// What the artist should do next, per failure code (the bridge and add-on report these).
-const remedies: Record<string, string> = {
-  SUBSCRIPTION_REQUIRED: "This shader needs an active subscription. Subscribe from your account page, then import again.",
-  DEVICE_OFFLINE: "Open Blender with the Octane Bridge add-on enabled, then import again.",
-  DOWNLOAD_FAILED: "The download was interrupted. Check the internet connection of the Blender machine and import again.",
-  CHECKSUM_MISMATCH: "The downloaded package was damaged and was discarded. Import again.",
-  PACKAGE_UNSAFE: "The package failed the bridge's safety checks and was not opened. Please report this shader.",
-  SIGNATURE_INVALID: "The package signature did not verify, so it was not opened. Update the add-on, then import again.",
-  BLEND_INVALID: "The material file could not be read by this Blender. Check the minimum Blender version on this page.",
-  MATERIAL_MISSING: "The package did not contain the expected material. Please report this shader.",
-  BLENDER_ERROR: "Blender reported an error while importing. See the add-on panel in Blender for details, then try again.",
-  DISK_FULL: "The Blender machine is out of disk space. Free some space or lower the add-on cache size.",
-  EXTRACT_IO: "The shader could not be written to the add-on's cache folder. Check that folder and its permissions in the add-on preferences.",
-  TOKEN_EXPIRED: "The import link expired before Blender picked it up. Import again with Blender open.",
-  IMPORT_STALLED: "Blender stopped working on this import (it was closed, crashed or went offline). Open Blender and import again.",
-};
-
+// What the artist should do next, per failure code: the "web" sentence of schemas/codes.json.
 export function remedyFor(code: string | null | undefined): string {
-  return (code && remedies[code]) || "Try again. If it keeps failing, check the Octane Bridge panel in Blender.";
+  return importRemedy(code) ?? "Try again. If it keeps failing, check the Octane Bridge panel in Blender.";
 }
 
 export function describeImport(row: Pick<ImportRow, "status" | "progress" | "error_code" | "error_message">): StatusView {
@@ -72,7 +58,7 @@ export function describeImport(row: Pick<ImportRow, "status" | "progress" | "err
         label: "Expired — Blender did not pick it up in time",
         tone: "error",
         percent: null,
-        hint: "Open Blender with the Octane Bridge add-on connected, then import again.",
+        hint: remedyFor(Code.EXPIRED),
       };
     case "cancelled":
       return { label: "Cancelled", tone: "neutral", percent: null };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createClient } from "@/lib/supabase/client";
 import { env } from "@/lib/env";
 import { edgeMessage, edgeRequest } from "@/lib/edge";
+import { Code, webText } from "@/lib/codes";
 
 // Import is the one edge call made straight from the browser: it is the click an artist waits on,
 // and a Server Action would add a hop through the site and a token check there
@@ -24,10 +25,10 @@ export async function startImport(
   fetchImpl?: typeof fetch,
 ): Promise<StartImportResult> {
   const parsed = input.safeParse(raw);
-  if (!parsed.success) return { ok: false, code: "INVALID_INPUT", message: "Choose a device and try again." };
+  if (!parsed.success) return { ok: false, code: Code.INVALID_INPUT, message: "Choose a device and try again." };
   const { data } = await createClient().auth.getSession();
   const token = data.session?.access_token;
-  if (!token) return { ok: false, code: "AUTH_REQUIRED", message: "Please sign in again." };
+  if (!token) return { ok: false, code: Code.AUTH_REQUIRED, message: webText(Code.AUTH_REQUIRED)! };
   const res = await edgeRequest<{ import_id: string; status: string; device_id: string }>(env.edgeUrl, "/v1/imports", {
     body: parsed.data,
     token,

@@ -50,20 +50,39 @@ func render(entries []Info) []byte {
 	return out
 }
 
-// The constants are the file: every entry has one, and there are no others.
+// renderTS is the site's frontend/lib/codes.gen.ts: the codes as a const object and its type.
+func renderTS(entries []Info) []byte {
+	var b bytes.Buffer
+	b.WriteString("// Code generated from schemas/codes.json by go generate ./internal/codes; DO NOT EDIT.\n\n")
+	b.WriteString("/** Every code of schemas/codes.json: spell codes as Code.X (tests/unit/codes.test.ts). */\nexport const Code = {\n")
+	for _, e := range entries {
+		fmt.Fprintf(&b, "  %s: %q,\n", e.Code, e.Code)
+	}
+	b.WriteString("} as const;\n\nexport type Code = (typeof Code)[keyof typeof Code];\n")
+	return b.Bytes()
+}
+
+// The constants are the file: every entry has one, and there are no others (Go and TypeScript).
 func TestGeneratedConstantsMatchTheFile(t *testing.T) {
-	want := render(All())
-	if *update {
-		if err := os.WriteFile("codes_gen.go", want, 0o644); err != nil {
+	for _, g := range []struct {
+		path string
+		want []byte
+	}{
+		{"codes_gen.go", render(All())},
+		{filepath.Join("..", "..", "frontend", "lib", "codes.gen.ts"), renderTS(All())},
+	} {
+		if *update {
+			if err := os.WriteFile(g.path, g.want, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(g.path)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	got, err := os.ReadFile("codes_gen.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatal("codes_gen.go is stale: run go generate ./internal/codes")
+		if !bytes.Equal(got, g.want) {
+			t.Fatalf("%s is stale: run go generate ./internal/codes", g.path)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import { describeImport, IMPORT_COLUMNS, isFinal, isOnline, mergeImport, orderDe
 import { createClient } from "@/lib/supabase/client";
 import { useUserChannel } from "@/components/account/use-user-channel";
 import { startImport } from "@/lib/start-import";
+import { problemFor, type Problem } from "@/lib/codes";
 import { cn } from "@/lib/utils";
 
 type Props = {
@@ -26,23 +27,6 @@ const RECHECK_MS = 4_000;
 
 /** A state update that merges row into the current import when it is that import. */
 const mergeInto = (row: ImportRow) => (cur: ImportRow | null) => (cur && row.id === cur.id ? mergeImport([cur], row)[0]! : cur);
-
-type Problem = { message: string; href?: string; action?: string };
-
-function problemFor(code: string, message: string): Problem {
-  switch (code) {
-    case "SUBSCRIPTION_REQUIRED":
-      return { message: "This shader is part of Pro. Subscribe to import it into Blender.", href: "/account#subscription", action: "See plans" };
-    case "NOT_FOUND":
-      return { message: "That Blender is no longer connected to your account. Connect it again from the add-on.", href: "/help", action: "How to connect" };
-    case "AUTH_REQUIRED":
-    case "INVALID_TOKEN":
-    case "AUTH_FAILED":
-      return { message: "Your session ended. Sign in again.", href: "/login", action: "Sign in" };
-    default:
-      return { message };
-  }
-}
 
 export function ImportPanel({ shaderId, shaderName, version, userId, devices, requestedDevice, entitled }: Props) {
   const [now] = useState(() => Date.now());

@@ -1,6 +1,9 @@
 // Package httpapi is the edge's HTTP surface: the route table (with each route's scope), the
 // middleware every request passes (request id, logging, CORS, limits, headers, auth, rate
-// limits), the error body, and the handlers for imports, devices and API keys.
+// limits), the error handler and body, the one request binder (Bind), and thin handlers for
+// imports, devices and API keys that bind, check the caller and call the feature packages
+// (edge/internal/imports, devices, apikeys), which own the domain rules and the SQL. Billing
+// and storage handlers come from their packages and are given Bind and the current user.
 package httpapi
 
 import (
@@ -37,7 +40,9 @@ import (
 // Presigner signs download URLs (edge/internal/storage in production).
 type Presigner = imports.Presigner
 
-// Deps are the router's collaborators; nil optional handlers answer SERVICE_UNAVAILABLE.
+// Deps are the router's collaborators; nil optional handlers answer SERVICE_UNAVAILABLE. New
+// builds the imports, devices and apikeys services from DB, Pepper, Tokens, Delivery,
+// Presigner and the windows below.
 type Deps struct {
 	DB        *pgxpool.Pool
 	Log       *slog.Logger

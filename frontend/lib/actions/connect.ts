@@ -2,6 +2,7 @@
 
 import { edgeAsUser } from "@/lib/edge-server";
 import { edgeMessage, normalizeUserCode } from "@/lib/edge";
+import { Code } from "@/lib/codes";
 
 // `at` orders the two forms' answers, so the page shows the error of the latest click.
 export type ApproveState = { error?: string; approved?: string; at?: number } | undefined;
@@ -18,7 +19,7 @@ export async function approveDevice(_prev: ApproveState, formData: FormData): Pr
   if (formData.get("confirm") !== "on") return { error: "Check the device above and confirm it is your own Blender first.", at };
   const res = await edgeAsUser("/v1/devices/approve", { body: { user_code: code } });
   if (!res.ok) {
-    if (res.error.code === "NOT_FOUND") return { error: unknownCode, at };
+    if (res.error.code === Code.NOT_FOUND) return { error: unknownCode, at };
     return { error: edgeMessage(res.error), at };
   }
   return { approved: code };
@@ -31,7 +32,7 @@ export async function denyDevice(_prev: DenyState, formData: FormData): Promise<
   if (!code) return { error: badCode, at };
   const res = await edgeAsUser("/v1/devices/deny", { body: { user_code: code } });
   if (!res.ok) {
-    if (res.error.code === "NOT_FOUND") return { error: unknownCode, at };
+    if (res.error.code === Code.NOT_FOUND) return { error: unknownCode, at };
     return { error: edgeMessage(res.error), at };
   }
   return { denied: code };

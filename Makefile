@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export GOFLAGS ?= -mod=mod
 
-.PHONY: help dev stop test bench lint fmt db-reset catalog addon bridge release stripe-event image
+.PHONY: help dev stop test bench lint types fmt db-reset catalog addon bridge release stripe-event image
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,6 +22,9 @@ bench: ## Run every benchmark; writes .local/reports/bench.json and prints a tab
 
 lint: ## Static checks: go vet, gofmt, the web app's lint and type check
 	@scripts/lint.sh
+
+types: ## Regenerate frontend/lib/database.types.ts from the migrations (a fresh local database)
+	@scripts/services.sh start pg && scripts/types.sh
 
 fmt: ## Format Go, TypeScript and Python sources
 	@gofmt -w $$(git ls-files '*.go')

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make lint`: go vet, gofmt, and the web app's own lint/type check when it exists.
+# `make lint`: go vet, gofmt, and the web app's lint (route types, tsc, ESLint: frontend/package.json).
 source "$(dirname "$0")/lib.sh"
 cd "$OCTANE_ROOT"
 status=0

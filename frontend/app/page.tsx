@@ -1,7 +1,7 @@
 import { Suspense } from "react";
 import Link from "next/link";
 import { parseCatalogQuery, catalogSearch, totalLabel, type CatalogQuery } from "@/lib/catalog";
-import { getCategories, searchShaders, type Category } from "@/lib/data";
+import { getCategories, searchShaders, type Category } from "@/lib/data/catalog";
 import { SearchControls } from "@/components/catalog/search-controls";
 import { ShaderCard } from "@/components/catalog/shader-card";
 import { GridSkeleton } from "@/components/catalog/grid-skeleton";

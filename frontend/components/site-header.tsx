@@ -1,8 +1,8 @@
 import Link from "next/link";
-import { currentUser } from "@/lib/supabase/server";
+import { currentUser } from "@/lib/data/user";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { buttonVariants } from "@/components/ui/button";
-import { signOut } from "@/app/auth/actions";
+import { signOut } from "@/lib/actions/auth";
 
 export async function SiteHeader({ theme }: { theme: "light" | "dark" | "system" }) {
   let user: Awaited<ReturnType<typeof currentUser>> = null;

@@ -21,6 +21,11 @@ read -r passed failed skipped < <(node -e '
 ' "$report")
 if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 
+# Counted so that CI fails on them: `make lint`'s web half (route types, tsc, ESLint with Next.js's
+# rules and the layer rules, warnings included), and lib/database.types.ts against the migrations.
+if npm run --silent lint; then passed=$((passed + 1)); else echo "web: lint failed (npm run lint -w frontend)"; failed=$((failed + 1)); fi
+if bash "$OCTANE_ROOT/scripts/types.sh" --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 if [ "${WEB_E2E:-1}" != "0" ] && [ -f "$OCTANE_ROOT/frontend/tests/e2e/run.mjs" ]; then
   e2e_report="$OCTANE_LOCAL/reports/web-e2e.json"
   rm -f "$e2e_report"

@@ -1,23 +1,21 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
-import { createClient } from "@/lib/supabase/server";
 import { loginRedirectPath } from "@/lib/routes";
+import { currentUser } from "@/lib/data/user";
+import { getApiKeys, getDevices, getEntitlement, getFavorites, getImportHistory, getPrices, type Price, type ShaderRef } from "@/lib/data/account";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { DevicesPanel } from "@/components/account/devices-panel";
-import { ApiKeysPanel, type ApiKeyRow } from "@/components/account/api-keys-panel";
-import { ImportHistory, type HistoryRow } from "@/components/account/import-history";
-import { startCheckout, openPortal } from "./actions";
+import { ApiKeysPanel } from "@/components/account/api-keys-panel";
+import { ImportHistory } from "@/components/account/import-history";
+import { startCheckout, openPortal } from "@/lib/actions/account";
 import { UserChannelProvider } from "@/components/account/use-user-channel";
 import { SubscriptionWatcher } from "@/components/account/subscription-watcher";
-import type { Device } from "@/lib/import-status";
 
 export const metadata: Metadata = { title: "Account" };
-
-type Price = { id: string; currency: string; unit_amount: number | null; interval: string | null; interval_count: number; products: { name: string; description: string | null } | null };
 
 function money(p: Price) {
   if (p.unit_amount == null) return "—";
@@ -27,26 +25,20 @@ function money(p: Price) {
 
 export default async function AccountPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const sp = await searchParams;
-  const supabase = await createClient();
-  const { data: auth } = await supabase.auth.getClaims();
-  const uid = auth?.claims?.sub;
-  if (!uid) redirect(loginRedirectPath("/account"));
-  const email = (auth?.claims?.email as string | undefined) ?? "";
+  const user = await currentUser();
+  if (!user) redirect(loginRedirectPath("/account"));
+  const { id: uid, email } = user;
 
-  const [ent, prices, devices, keys, imports, favs] = await Promise.all([
-    supabase.rpc("my_entitlement").maybeSingle(),
-    supabase.from("prices").select("id,currency,unit_amount,interval,interval_count,products(name,description)").eq("active", true).order("unit_amount"),
-    supabase.from("devices").select("id,name,platform,os,last_seen_at,revoked_at").is("revoked_at", null).order("created_at", { ascending: false }),
-    supabase.from("api_keys").select("id,name,prefix,scopes,platform,device_id,created_at,last_used_at,expires_at,revoked_at").order("created_at", { ascending: false }),
-    supabase.from("imports").select("id,status,progress,error_code,error_message,shader_id,device_id,version,created_at,updated_at,shaders(name,slug)").order("created_at", { ascending: false }).limit(25),
-    supabase.from("favorites").select("shader_id,created_at,shaders(name,slug,is_free)").order("created_at", { ascending: false }),
+  const [entitlement, priceRows, devices, keys, history, favorites] = await Promise.all([
+    getEntitlement(),
+    getPrices(),
+    getDevices(),
+    getApiKeys(),
+    getImportHistory(),
+    getFavorites(),
   ]);
-  const entitlement = ent.data as { subscribed: boolean; status: string | null; current_period_end: string | null } | null;
-  const priceRows = (prices.data ?? []) as unknown as Price[];
-  const history = ((imports.data ?? []) as unknown as (HistoryRow & { shaders: { name: string; slug: string } | null })[]).map((r) => ({ ...r, shader: r.shaders }));
-  const shaderNames: Record<string, { name: string; slug: string }> = {};
+  const shaderNames: Record<string, ShaderRef> = {};
   for (const r of history) if (r.shader_id && r.shader) shaderNames[r.shader_id] = r.shader;
-  const favorites = (favs.data ?? []) as unknown as { shader_id: string; shaders: { name: string; slug: string; is_free: boolean } | null }[];
 
   return (
     <UserChannelProvider userId={uid}>
@@ -111,7 +103,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             <CardTitle>Connected Blenders</CardTitle>
             <CardDescription>Each Blender with the add-on is a device. <Link className="underline" href="/connect">Connect one</Link>.</CardDescription>
           </CardHeader>
-          <CardContent><DevicesPanel userId={uid} initial={(devices.data ?? []) as Device[]} /></CardContent>
+          <CardContent><DevicesPanel userId={uid} initial={devices} /></CardContent>
         </Card>
         <Card id="imports">
           <CardHeader>
@@ -146,7 +138,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             <CardTitle>API keys</CardTitle>
             <CardDescription>For your own scripts. Keys are shown once; we store only a hash.</CardDescription>
           </CardHeader>
-          <CardContent><ApiKeysPanel keys={(keys.data ?? []) as ApiKeyRow[]} /></CardContent>
+          <CardContent><ApiKeysPanel keys={keys} /></CardContent>
         </Card>
       </div>
     </div>

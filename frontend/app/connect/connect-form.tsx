@@ -7,7 +7,7 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Alert } from "@/components/ui/alert";
 import { ago, lookupDevice, platformLabel, type PendingDevice } from "@/lib/device-grant";
-import { approveDevice, denyDevice } from "./actions";
+import { approveDevice, denyDevice } from "@/lib/actions/connect";
 
 type Review =
   | { status: "idle" }
@@ -24,22 +24,27 @@ export function ConnectForm({ initialCode, email }: { initialCode: string; email
   const [approved, approve, approving] = useActionState(approveDevice, undefined);
   const [denied, deny, denying] = useActionState(denyDevice, undefined);
   const [code, setCode] = useState(initialCode);
-  const [review, setReview] = useState<Review>({ status: "idle" });
+  // A code in the URL is looked up on arrival, so the form starts out loading it.
+  const [review, setReview] = useState<Review>(initialCode ? { status: "loading" } : { status: "idle" });
   const [confirmed, setConfirmed] = useState(false);
   const latest = useRef(0);
 
-  const check = useCallback(async (value: string) => {
+  const lookup = useCallback(async (value: string) => {
     const n = ++latest.current;
-    setConfirmed(false);
-    setReview({ status: "loading" });
     const r = await lookupDevice(value);
     if (n !== latest.current) return; // the code changed meanwhile
     setReview(r.ok ? { status: "found", device: r.device } : { status: "error", message: r.message });
   }, []);
 
+  const check = (value: string) => {
+    setConfirmed(false);
+    setReview({ status: "loading" });
+    return lookup(value);
+  };
+
   useEffect(() => {
-    if (initialCode) void check(initialCode);
-  }, [initialCode, check]);
+    if (initialCode) void lookup(initialCode);
+  }, [initialCode, lookup]);
 
   if (approved?.approved) {
     return (

@@ -5,20 +5,9 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Alert } from "@/components/ui/alert";
-import { createApiKey, revokeApiKey } from "@/app/account/actions";
+import { createApiKey, revokeApiKey } from "@/lib/actions/account";
+import type { ApiKeyRow } from "@/lib/data/account";
 
-export type ApiKeyRow = {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  platform: string;
-  device_id: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  expires_at: string | null;
-  revoked_at: string | null;
-};
 
 export function ApiKeysPanel({ keys }: { keys: ApiKeyRow[] }) {
   const [state, create, creating] = useActionState(createApiKey, undefined);

@@ -6,13 +6,18 @@ import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Alert } from "@/components/ui/alert";
 import { isOnline, orderDevices, type Device } from "@/lib/import-status";
-import { renameDevice, revokeDevice } from "@/app/account/actions";
+import { renameDevice, revokeDevice } from "@/lib/actions/account";
 import { useUserChannel, LiveDot } from "./use-user-channel";
 
 export function DevicesPanel({ userId, initial }: { userId: string; initial: Device[] }) {
   const [devices, setDevices] = useState(initial);
   const [now, setNow] = useState(() => Date.now());
-  useEffect(() => setDevices(initial), [initial]);
+  // A new server render (after a rename or revoke) brings new rows: adopt them while rendering.
+  const [prevInitial, setPrevInitial] = useState(initial);
+  if (initial !== prevInitial) {
+    setPrevInitial(initial);
+    setDevices(initial);
+  }
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 15_000);
     return () => clearInterval(t);
@@ -51,7 +56,12 @@ function DeviceRow({ device, online }: { device: Device; online: boolean }) {
   const [editing, setEditing] = useState(false);
   const [renameState, rename, renaming] = useActionState(renameDevice, undefined);
   const [revokeState, revoke, revoking] = useActionState(revokeDevice, undefined);
-  useEffect(() => { if (renameState?.ok) setEditing(false); }, [renameState]);
+  // A successful rename closes the editor (once per answer of the action).
+  const [prevRename, setPrevRename] = useState(renameState);
+  if (renameState !== prevRename) {
+    setPrevRename(renameState);
+    if (renameState?.ok) setEditing(false);
+  }
   return (
     <li className="flex flex-col gap-2 py-3" data-testid="device-row">
       <div className="flex items-center gap-3">

@@ -1,19 +1,23 @@
 "use client";
 
-import { useState, useEffect } from "react";
+import { useState } from "react";
 import Link from "next/link";
-import { describeImport, mergeImport, type ImportRow } from "@/lib/import-status";
+import { describeImport, mergeImport } from "@/lib/import-status";
+import type { HistoryRow, ShaderRef } from "@/lib/data/account";
 import { useUserChannel, LiveDot } from "./use-user-channel";
 import { cn } from "@/lib/utils";
 
-export type HistoryRow = ImportRow & { created_at: string; version: string; shader?: { name: string; slug: string } | null; device_name?: string };
-
-export function ImportHistory({ userId, initial, shaderNames }: { userId: string; initial: HistoryRow[]; shaderNames: Record<string, { name: string; slug: string }> }) {
+export function ImportHistory({ userId, initial, shaderNames }: { userId: string; initial: HistoryRow[]; shaderNames: Record<string, ShaderRef> }) {
   const [rows, setRows] = useState(initial);
-  useEffect(() => setRows(initial), [initial]);
+  // A new server render (router.refresh) brings new rows: adopt them (state adjusted while
+  // rendering, as React's "You might not need an effect" shows, instead of a second pass).
+  const [prevInitial, setPrevInitial] = useState(initial);
+  if (initial !== prevInitial) {
+    setPrevInitial(initial);
+    setRows(initial);
+  }
   const live = useUserChannel(userId, {
-    import_status: (p) => {
-      const row = p as unknown as Partial<HistoryRow> & ImportRow;
+    import_status: (row) => {
       setRows((rs) => mergeImport(rs, { ...row, created_at: row.created_at ?? new Date().toISOString(), version: row.version ?? "" }));
     },
   });

@@ -1,46 +1,29 @@
 "use client";
 
 import { createContext, useContext, useEffect, useRef, useState } from "react";
-import { createClient } from "@/lib/supabase/client";
+import { openUserChannel, type ChannelState, type UserEvent, type UserEventPayloads } from "@/lib/browser-data";
 
-export type UserEvents = {
-  import_status?: (p: Record<string, unknown>) => void;
-  device_status?: (p: { device_id: string; online: boolean; last_seen_at: string | null }) => void;
-  subscription?: (p: { status: string }) => void;
-};
+export type { ChannelState } from "@/lib/browser-data";
+export type UserEvents = { [E in UserEvent]?: (p: UserEventPayloads[E]) => void };
 
-export type ChannelState = "connecting" | "live" | "offline";
-type EventName = keyof UserEvents;
+type Dispatch = <E extends UserEvent>(event: E, payload: UserEventPayloads[E]) => void;
 type Hub = { state: ChannelState; listen: (h: { current: UserEvents }) => () => void };
 
 const HubContext = createContext<Hub | null>(null);
 
+const call = <E extends UserEvent>(h: UserEvents, event: E, payload: UserEventPayloads[E]) =>
+  (h[event] as ((p: UserEventPayloads[E]) => void) | undefined)?.(payload);
+
 /** Opens the private Realtime topic user:<uid> (fed by database triggers) and fans events out. */
-function useChannel(userId: string, enabled: boolean, dispatch: (event: EventName, payload: unknown) => void): ChannelState {
+function useChannel(userId: string, enabled: boolean, dispatch: Dispatch): ChannelState {
   const [state, setState] = useState<ChannelState>("connecting");
   const dispatchRef = useRef(dispatch);
-  dispatchRef.current = dispatch;
+  useEffect(() => {
+    dispatchRef.current = dispatch;
+  });
   useEffect(() => {
     if (!enabled) return;
-    const supabase = createClient();
-    let cancelled = false;
-    let channel: ReturnType<typeof supabase.channel> | null = null;
-    (async () => {
-      await supabase.realtime.setAuth();
-      if (cancelled) return;
-      channel = supabase.channel(`user:${userId}`, { config: { private: true } });
-      for (const ev of ["import_status", "device_status", "subscription"] as const) {
-        channel.on("broadcast", { event: ev }, (m) => dispatchRef.current(ev, m.payload));
-      }
-      channel.subscribe((status) => {
-        if (status === "SUBSCRIBED") setState("live");
-        else if (status === "CHANNEL_ERROR" || status === "TIMED_OUT" || status === "CLOSED") setState("offline");
-      });
-    })().catch(() => setState("offline"));
-    return () => {
-      cancelled = true;
-      if (channel) void supabase.removeChannel(channel);
-    };
+    return openUserChannel(userId, (ev, payload) => dispatchRef.current(ev, payload), setState);
   }, [userId, enabled]);
   return state;
 }
@@ -49,7 +32,7 @@ function useChannel(userId: string, enabled: boolean, dispatch: (event: EventNam
 export function UserChannelProvider({ userId, children }: { userId: string; children: React.ReactNode }) {
   const listeners = useRef(new Set<{ current: UserEvents }>());
   const state = useChannel(userId, true, (ev, payload) => {
-    for (const l of listeners.current) (l.current[ev] as ((p: unknown) => void) | undefined)?.(payload);
+    for (const l of listeners.current) call(l.current, ev, payload);
   });
   const hub: Hub = {
     state,
@@ -64,9 +47,11 @@ export function UserChannelProvider({ userId, children }: { userId: string; chil
 export function useUserChannel(userId: string, handlers: UserEvents): ChannelState {
   const hub = useContext(HubContext);
   const ref = useRef(handlers);
-  ref.current = handlers;
+  useEffect(() => {
+    ref.current = handlers;
+  });
   useEffect(() => (hub ? hub.listen(ref) : undefined), [hub]);
-  const own = useChannel(userId, hub === null, (ev, payload) => (ref.current[ev] as ((p: unknown) => void) | undefined)?.(payload));
+  const own = useChannel(userId, hub === null, (ev, payload) => call(ref.current, ev, payload));
   return hub ? hub.state : own;
 }
 

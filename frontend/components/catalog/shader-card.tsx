@@ -2,7 +2,7 @@ import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { previewImage } from "@/lib/catalog";
 import { env } from "@/lib/env";
-import type { ShaderSummary } from "@/lib/data";
+import type { ShaderSummary } from "@/lib/catalog";
 
 export function ShaderCard({ shader, eager, deviceParam }: { shader: ShaderSummary; eager?: boolean; deviceParam?: string }) {
   const img = previewImage(env.previewBaseUrl, shader.preview_key, "grid");

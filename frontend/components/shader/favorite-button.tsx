@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { Heart } from "lucide-react";
 import { Button } from "@/components/ui/button";
-import { createClient } from "@/lib/supabase/client";
+import { setFavorite } from "@/lib/browser-data";
 import { cn } from "@/lib/utils";
 
 /** Favourites are written straight to Supabase; RLS only lets users touch their own rows. */
@@ -14,13 +14,9 @@ export function FavoriteButton({ shaderId, initial }: { shaderId: string; initia
   async function toggle() {
     setBusy(true);
     setError(false);
-    const supabase = createClient();
     const next = !fav;
     setFav(next);
-    const { error } = next
-      ? await supabase.from("favorites").insert({ shader_id: shaderId })
-      : await supabase.from("favorites").delete().eq("shader_id", shaderId);
-    if (error && !(next && error.code === "23505")) {
+    if (!(await setFavorite(shaderId, next))) {
       setFav(!next);
       setError(true);
     }

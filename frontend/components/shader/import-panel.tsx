@@ -6,8 +6,8 @@ import { Download, CheckCircle2, AlertTriangle, Loader2 } from "lucide-react";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
 import { Alert } from "@/components/ui/alert";
-import { describeImport, IMPORT_COLUMNS, isFinal, isOnline, mergeImport, orderDevices, pickDevice, rememberImport, type Device, type ImportRow } from "@/lib/import-status";
-import { createClient } from "@/lib/supabase/client";
+import { describeImport, isFinal, isOnline, mergeImport, orderDevices, pickDevice, rememberImport, type Device, type ImportRow } from "@/lib/import-status";
+import { readImport } from "@/lib/browser-data";
 import { useUserChannel } from "@/components/account/use-user-channel";
 import { startImport } from "@/lib/start-import";
 import { problemFor, type Problem } from "@/lib/codes";
@@ -41,8 +41,7 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
   // of milliseconds), so every event is remembered and merged in once the import id is known.
   const seen = useRef(new Map<string, ImportRow>());
   useUserChannel(userId, {
-    import_status: (p) => {
-      const row = p as unknown as ImportRow;
+    import_status: (row) => {
       rememberImport(seen.current, row);
       setCurrent(mergeInto(row));
     },
@@ -55,10 +54,9 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
   const runningId = current && !isFinal(current.status) ? current.id : null;
   useEffect(() => {
     if (!runningId) return;
-    const supabase = createClient();
     const t = setInterval(async () => {
-      const { data } = await supabase.from("imports").select(IMPORT_COLUMNS).eq("id", runningId).maybeSingle();
-      if (data) setCurrent(mergeInto(data as ImportRow));
+      const row = await readImport(runningId);
+      if (row) setCurrent(mergeInto(row));
     }, RECHECK_MS);
     return () => clearInterval(t);
   }, [runningId]);

@@ -1,27 +1,31 @@
 import "server-only";
 import { cache } from "react";
 import { createClient } from "@/lib/supabase/server";
-import { searchArgs, type CatalogQuery } from "@/lib/catalog";
+import { searchArgs, type CatalogQuery, type ShaderSummary } from "@/lib/catalog";
+import type { Tables } from "@/lib/database.types";
+
+// The catalog as the anon (or signed-in) visitor sees it under RLS: categories, search, one shader.
 
 export type { ShaderSummary } from "@/lib/catalog";
-import type { ShaderSummary } from "@/lib/catalog";
-
-export type Category = { id: string; name: string; sort_order: number };
+export type Category = Pick<Tables<"categories">, "id" | "name" | "sort_order">;
 
 export const getCategories = cache(async (): Promise<Category[]> => {
   const supabase = await createClient();
   const { data, error } = await supabase.from("categories").select("id,name,sort_order").order("sort_order");
   if (error) throw new Error("categories: " + error.message);
-  return (data ?? []) as Category[];
+  return data;
 });
 
-export async function searchShaders(
-  query: CatalogQuery,
-): Promise<{ rows: ShaderSummary[]; total: number; capped: boolean; corrected: string | null }> {
+export type SearchResult = { rows: ShaderSummary[]; total: number; capped: boolean; corrected: string | null };
+
+export async function searchShaders(query: CatalogQuery): Promise<SearchResult> {
   const supabase = await createClient();
-  const { data, error } = await supabase.rpc("search_shaders", searchArgs(query));
+  // A null argument is sent as an absent one: the SQL defaults are null, and the generated types
+  // cannot say that an argument with a default accepts null.
+  const { category, tag_filter, ...args } = searchArgs(query);
+  const { data, error } = await supabase.rpc("search_shaders", { ...args, category: category ?? undefined, tag_filter: tag_filter ?? undefined });
   if (error) throw new Error("search: " + error.message);
-  const rows = (data ?? []) as ShaderSummary[];
+  const rows: ShaderSummary[] = data ?? [];
   const first = rows[0];
   return {
     rows,
@@ -31,32 +35,24 @@ export async function searchShaders(
   };
 }
 
-export type ShaderVersion = {
-  id: string;
-  version: string;
-  size: number;
-  sha256: string;
-  min_blender: string | null;
-  min_octane: string | null;
-  texture_resolutions: string[];
-  created_at: string;
-};
-
+export type ShaderVersion = Pick<
+  Tables<"shader_versions">,
+  "id" | "version" | "size" | "sha256" | "min_blender" | "min_octane" | "texture_resolutions" | "created_at"
+>;
 export type ShaderDetail = ShaderSummary & { updated_at: string; shader_versions: ShaderVersion[] };
 
+// One literal, so supabase-js types the result from it.
+const SHADER_COLUMNS =
+  "id,slug,name,description,category_id,tags,is_free,preview_key,latest_version,popularity,created_at,updated_at,shader_versions(id,version,size,sha256,min_blender,min_octane,texture_resolutions,created_at)";
+
+/** One published shader by slug with its versions, newest first; null when there is none. */
 export const getShader = cache(async (slug: string): Promise<ShaderDetail | null> => {
   const supabase = await createClient();
-  const { data, error } = await supabase
-    .from("shaders")
-    .select(
-      "id,slug,name,description,category_id,tags,is_free,preview_key,latest_version,popularity,created_at,updated_at," +
-        "shader_versions(id,version,size,sha256,min_blender,min_octane,texture_resolutions,created_at)",
-    )
-    .eq("slug", slug)
-    .maybeSingle();
+  const { data, error } = await supabase.from("shaders").select(SHADER_COLUMNS).eq("slug", slug).maybeSingle();
   if (error) throw new Error("shader: " + error.message);
   if (!data) return null;
-  const d = data as unknown as ShaderDetail;
-  d.shader_versions = [...(d.shader_versions ?? [])].sort((a, b) => b.created_at.localeCompare(a.created_at));
-  return d;
+  return {
+    ...data,
+    shader_versions: [...(data.shader_versions ?? [])].sort((a, b) => b.created_at.localeCompare(a.created_at)),
+  };
 });

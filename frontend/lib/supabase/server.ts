@@ -2,11 +2,13 @@ import "server-only";
 import { createServerClient } from "@supabase/ssr";
 import { cookies } from "next/headers";
 import { env } from "@/lib/env";
+import type { Database } from "@/lib/database.types";
 
 // A new client per request: never keep one in a module variable (it would share sessions).
+// Pages do not call it: they read through lib/data/ (docs/frontend.md "Data access").
 export async function createClient() {
   const cookieStore = await cookies();
-  return createServerClient(env.supabaseUrl, env.supabaseAnonKey, {
+  return createServerClient<Database>(env.supabaseUrl, env.supabaseAnonKey, {
     cookies: {
       getAll() {
         return cookieStore.getAll();
@@ -20,13 +22,4 @@ export async function createClient() {
       },
     },
   });
-}
-
-/** The signed-in user's id and e-mail from verified claims, or null. */
-export async function currentUser() {
-  const supabase = await createClient();
-  const { data } = await supabase.auth.getClaims();
-  const c = data?.claims;
-  if (!c?.sub) return null;
-  return { id: c.sub, email: (c.email as string | undefined) ?? "" };
 }

@@ -4,7 +4,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/re
 const approveDevice = vi.fn();
 const denyDevice = vi.fn();
 const lookupDevice = vi.fn();
-vi.mock("@/app/connect/actions", () => ({
+vi.mock("@/lib/actions/connect", () => ({
   approveDevice: (...a: unknown[]) => approveDevice(...a),
   denyDevice: (...a: unknown[]) => denyDevice(...a),
 }));

@@ -8,7 +8,7 @@ const edgeAsUser = vi.fn();
 vi.mock("@/lib/edge-server", () => ({ edgeAsUser: (...a: unknown[]) => edgeAsUser(...a) }));
 
 import { ago, lookupDevice, platformLabel } from "@/lib/device-grant";
-import { approveDevice } from "@/app/connect/actions";
+import { approveDevice } from "@/lib/actions/connect";
 import { env } from "@/lib/env";
 
 describe("lookupDevice (browser → edge, so the edge sees the approver's address)", () => {

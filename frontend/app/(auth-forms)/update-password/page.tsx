@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { AuthForm } from "@/components/auth/auth-form";
 import { safeNext } from "@/lib/routes";
 

@@ -6,9 +6,10 @@ import { buttonVariants } from "@/components/ui/button";
 import { ImportPanel } from "@/components/shader/import-panel";
 import { FavoriteButton } from "@/components/shader/favorite-button";
 import { formatBytes, previewImage } from "@/lib/catalog";
-import { getShader } from "@/lib/data";
+import { getShader } from "@/lib/data/catalog";
+import { getDevices, getEntitlement, isFavorite } from "@/lib/data/account";
+import { currentUser } from "@/lib/data/user";
 import { env } from "@/lib/env";
-import { createClient } from "@/lib/supabase/server";
 import type { Device } from "@/lib/import-status";
 
 type Props = {
@@ -31,21 +32,19 @@ export default async function ShaderPage({ params, searchParams }: Props) {
   const shader = await getShader(slug);
   if (!shader) notFound();
 
-  const supabase = await createClient();
-  const { data: auth } = await supabase.auth.getClaims();
-  const uid = auth?.claims?.sub ?? null;
+  const uid = (await currentUser())?.id ?? null;
   let devices: Device[] = [];
   let favorite = false;
   let entitled = shader.is_free;
   if (uid) {
     const [d, f, e] = await Promise.all([
-      supabase.from("devices").select("id,name,platform,os,last_seen_at,revoked_at").is("revoked_at", null),
-      supabase.from("favorites").select("shader_id").eq("shader_id", shader.id).maybeSingle(),
-      shader.is_free ? Promise.resolve({ data: { subscribed: true } }) : supabase.rpc("my_entitlement").maybeSingle(),
+      getDevices(),
+      isFavorite(shader.id),
+      shader.is_free ? Promise.resolve({ subscribed: true }) : getEntitlement(),
     ]);
-    devices = (d.data ?? []) as Device[];
-    favorite = Boolean(f.data);
-    entitled = shader.is_free || Boolean((e.data as { subscribed?: boolean } | null)?.subscribed);
+    devices = d;
+    favorite = f;
+    entitled = shader.is_free || Boolean(e?.subscribed);
   }
   const latest = shader.shader_versions[0];
   const img = previewImage(env.previewBaseUrl, shader.preview_key, "page");

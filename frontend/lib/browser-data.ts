@@ -1,0 +1,62 @@
+// The browser's one door to Supabase data (docs/frontend.md "Data access"): the live user channel,
+// re-reading a running import, and favourites. Pages read through lib/data/ on the server; client
+// components that need live data come here. RLS limits every call to the signed-in user's rows.
+import { createClient } from "@/lib/supabase/client";
+import { IMPORT_COLUMNS, type ImportRow } from "@/lib/import-status";
+
+/** What the triggers broadcast on user:<uid> (supabase/migrations, the realtime migration). */
+export type UserEventPayloads = {
+  import_status: ImportRow & Partial<{ created_at: string; version: string }>;
+  device_status: { device_id: string; online: boolean; last_seen_at: string | null };
+  subscription: { status: string };
+};
+export type UserEvent = keyof UserEventPayloads;
+export const userEvents: readonly UserEvent[] = ["import_status", "device_status", "subscription"];
+export type ChannelState = "connecting" | "live" | "offline";
+
+/**
+ * Joins the private Realtime topic user:<uid> and hands each broadcast to `dispatch`.
+ * Returns the function that leaves it.
+ */
+export function openUserChannel(
+  userId: string,
+  dispatch: <E extends UserEvent>(event: E, payload: UserEventPayloads[E]) => void,
+  onState: (state: ChannelState) => void,
+): () => void {
+  const supabase = createClient();
+  let cancelled = false;
+  let channel: ReturnType<typeof supabase.channel> | null = null;
+  (async () => {
+    await supabase.realtime.setAuth();
+    if (cancelled) return;
+    const ch = supabase.channel(`user:${userId}`, { config: { private: true } });
+    channel = ch;
+    for (const ev of userEvents) {
+      // The payload's shape is the trigger's (a database contract), not checked again here.
+      ch.on("broadcast", { event: ev }, (m: { payload: UserEventPayloads[typeof ev] }) => dispatch(ev, m.payload));
+    }
+    ch.subscribe((status) => {
+      if (status === "SUBSCRIBED") onState("live");
+      else if (status === "CHANNEL_ERROR" || status === "TIMED_OUT" || status === "CLOSED") onState("offline");
+    });
+  })().catch(() => onState("offline"));
+  return () => {
+    cancelled = true;
+    if (channel) void supabase.removeChannel(channel);
+  };
+}
+
+/** The import's row as it is now, or null (a broadcast can be lost; the panel re-reads). */
+export async function readImport(id: string): Promise<ImportRow | null> {
+  const { data } = await createClient().from("imports").select(IMPORT_COLUMNS).eq("id", id).maybeSingle();
+  return data ?? null;
+}
+
+/** Adds or removes a favourite; true when the row is now as asked (a duplicate add counts). */
+export async function setFavorite(shaderId: string, on: boolean): Promise<boolean> {
+  const supabase = createClient();
+  const { error } = on
+    ? await supabase.from("favorites").insert({ shader_id: shaderId })
+    : await supabase.from("favorites").delete().eq("shader_id", shaderId);
+  return !error || (on && error.code === "23505");
+}

@@ -245,6 +245,12 @@ def replay():
     bpy.context.preferences.filepaths.use_scripts_auto_execute = False
     pkg = os.path.join(work, "cache", "replay", "1.0.0")
     blend = make_retired_package(pkg)
+    # a recipe this release cannot build (an input the real node does not have), for step 4;
+    # written now, while no stand-in is registered (classes are never unregistered under live nodes)
+    bad = replay_recipe()
+    bad["nodes"][0]["inputs"]["No such input"] = 1.0
+    pkg3 = os.path.join(work, "cache", "bad", "1.0.0")
+    blend3 = make_retired_package(pkg3, "OB_Bad", bad)
     from install_addon import install
 
     modname = install(zip_path, facts)
@@ -297,12 +303,6 @@ def replay():
 
     # 4. a recipe this release cannot build (an input the real node does not have): the stored
     #    graph stays exactly as it was, nothing half-built is left
-    bad = replay_recipe()
-    bad["nodes"][0]["inputs"]["No such input"] = 1.0
-    pkg3 = os.path.join(work, "cache", "bad", "1.0.0")
-    octane_probe.unregister()  # the retired classes are written while no stand-in is registered
-    blend3 = make_retired_package(pkg3, "OB_Bad", bad)
-    octane_probe.register()
     facts["reply_bad"] = do_import(importer, blend3, pkg3, "OB_Bad", "bad", "b1")
     mat = bpy.data.materials[facts["reply_bad"]["material_name"]]
     facts["nodes_bad"] = node_facts(mat.node_tree)

@@ -13,7 +13,7 @@ import (
 // running a command in it (Docker HEALTHCHECK, ECS, Nomad): the image has no shell and no curl.
 // It asks this container's own edge (the port of EDGE_ADDR, on loopback when EDGE_ADDR listens on
 // every interface) and fails unless the answer is 200 within 3 s.
-func healthcheck(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func healthcheck(ctx context.Context, args []string, addr string, stdout io.Writer) error {
 	path := "/healthz"
 	if len(args) > 0 {
 		path = args[0]
@@ -21,8 +21,7 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string,
 	if path != "/healthz" && path != "/readyz" {
 		return fmt.Errorf("healthcheck: /healthz or /readyz, not %q", path)
 	}
-	addr := getenv("EDGE_ADDR")
-	if addr == "" {
+	if addr == "" { // config.Load's default; an empty EDGE_ADDR is unset
 		addr = "127.0.0.1:8787"
 	}
 	host, port, err := net.SplitHostPort(addr)

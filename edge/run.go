@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 			_, err := fmt.Fprintln(stdout, "edge", version)
 			return err
 		case "healthcheck":
-			return healthcheck(ctx, args[2:], getenv, stdout)
+			return healthcheck(ctx, args[2:], cfg.Addr, stdout)
 		case "stripe-sync":
 			return billing.RunStripeSync(ctx, stripeCmd, stdout, log)
 		case "stripe-webhook":

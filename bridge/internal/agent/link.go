@@ -19,16 +19,8 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/wire"
 )
-
-// importRequest is the broadcast the edge sends on device:<id> (event "import_request").
-type importRequest struct {
-	ImportID   string `json:"import_id"`
-	Token      string `json:"token"`
-	ShaderID   string `json:"shader_id"`
-	Version    string `json:"version"`
-	ShaderName string `json:"shader_name"`
-}
 
 func (a *Agent) startLink(ctx context.Context) {
 	a.mu.Lock()
@@ -108,10 +100,10 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 			}()
 			return
 		}
-		if event != "import_request" {
+		if event != wire.ImportRequestEvent {
 			return
 		}
-		var r importRequest
+		var r wire.ImportRequest // the edge's broadcast (schemas/import_request.schema.json)
 		if json.Unmarshal(payload, &r) != nil || r.ImportID == "" {
 			a.log.Warn("ignoring a malformed import_request")
 			return

@@ -1,0 +1,18 @@
+// Package wire holds the messages that one program sends another through a third (the edge to
+// the bridge over Realtime), so that sender and receiver share one definition. Each has a JSON
+// Schema under schemas/ with examples that the Go and the Python tests both check.
+package wire
+
+// ImportRequestEvent is the Realtime event name on the topic device:<device_id>.
+const ImportRequestEvent = "import_request"
+
+// ImportRequest is the edge's broadcast to one Blender (schemas/import_request.schema.json): the
+// edge sends it in the transaction that creates the import, the bridge redeems its token.
+type ImportRequest struct {
+	ImportID   string `json:"import_id"`
+	Token      string `json:"token"`
+	ShaderID   string `json:"shader_id"`
+	Version    string `json:"version"`
+	ShaderName string `json:"shader_name"`
+	ShaderSlug string `json:"shader_slug"`
+}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 DEFAULT_SITE_URL = "http://127.0.0.1:3000"
 LOG_LEVELS = ("debug", "info", "warn", "error")
 
-# environment variable -> hello field (CONTRACTS §2; device_name per docs/bridge-protocol.md)
+# environment variable -> hello field (docs/bridge-protocol.md; schemas/stdio-to-bridge.schema.json)
 ENV_FIELDS = {
     "OCTANE_SITE_URL": "site_url",
     "OCTANE_EDGE_URL": "edge_url",

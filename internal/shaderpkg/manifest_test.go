@@ -51,7 +51,7 @@ func TestParseManifestRoundTrip(t *testing.T) {
 }
 
 func TestParseManifestContractExample(t *testing.T) {
-	// The example from CONTRACTS.md §1, with concrete hashes.
+	// A manifest as schemas/manifest.schema.json describes it, with concrete hashes.
 	src := `{"schema_version":1,"shader_id":"brushed-steel","version":"1.0.0","name":"Brushed Steel",
  "material_name":"OB_BrushedSteel","category":"metal","tags":["metal","steel"],
  "min_blender":"3.4","min_octane":"2024.1","texture_resolutions":["1k"],

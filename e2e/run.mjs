@@ -326,6 +326,8 @@ const tests = [
           log(`${slug} in OctaneBlender (stand-in): ${nodes.map((n) => n.type).join(", ")}; ${images.length} image node(s) on the cache entry`);
         }
       } finally {
+        // Its materials go first: Blender must not lose a node class under live nodes.
+        await ctx.blender.cmd("reset_cube");
         await ctx.blender.cmd("octane_standin", { on: false });
       }
     },

@@ -19,6 +19,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/cache"
 	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/internal/codes"
@@ -30,10 +31,10 @@ const DefaultCacheMax = 5 << 30
 // Codes of the error messages the agent itself sends (docs/bridge-protocol.md); the add-on
 // turns them into words.
 const (
-	codeNotReady      = string(codes.NotReady)
-	codeConfigInvalid = string(codes.ConfigInvalid)
-	codeCacheError    = string(codes.CacheError)
-	codePairingFailed = string(codes.PairingFailed)
+	codeNotReady      = codes.NotReady
+	codeConfigInvalid = codes.ConfigInvalid
+	codeCacheError    = codes.CacheError
+	codePairingFailed = codes.PairingFailed
 )
 
 // Config wires an Agent. Everything the agent touches outside the process is injected.
@@ -119,7 +120,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			m, err := r.Next()
 			var se *stdio.Error
 			if errors.As(err, &se) {
-				a.send(stdio.TypeError, se.ID, stdio.ErrorMsg{Code: se.Code, Message: se.Msg})
+				a.send(stdio.TypeError, se.ID, stdio.ErrorMsg{Code: string(se.Code), Message: se.Msg})
 				continue
 			}
 			if err != nil {
@@ -171,8 +172,8 @@ func (a *Agent) send(typ, re string, body any) {
 	}
 }
 
-func (a *Agent) fail(re, code, msg string) {
-	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: code, Message: msg})
+func (a *Agent) fail(re string, code codes.Code, msg string) {
+	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: string(code), Message: msg})
 }
 
 func (a *Agent) handle(ctx context.Context, m stdio.Message) {
@@ -399,7 +400,7 @@ func (a *Agent) pairFailed(re string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	code := edgeclient.CodeOf(err)
+	code := fault.CodeOf(err)
 	msg := ""
 	switch code {
 	case edgeclient.CodeAccessDenied, edgeclient.CodeExpiredToken, edgeclient.CodeNetwork:
@@ -409,7 +410,7 @@ func (a *Agent) pairFailed(re string, err error) {
 		msg = err.Error()
 	}
 	a.log.Warn("pairing failed", "code", code, "err", err)
-	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: codePairingFailed, Message: msg})
+	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: string(codePairingFailed), Message: msg})
 	a.setStatus(stdio.StateUnpaired, msg)
 }
 

@@ -326,7 +326,7 @@ func TestBadLinesAreAnsweredAndTheStreamSurvives(t *testing.T) {
 		t.Fatalf("hello without URLs: %v", e)
 	}
 	ad.in.Write([]byte("{not json\n"))
-	if e := ad.expect("error", 5*time.Second, nil); e["code"] != stdio.CodeMalformed {
+	if e := ad.expect("error", 5*time.Second, nil); e["code"] != string(stdio.CodeMalformed) {
 		t.Fatalf("%v", e)
 	}
 	ad.in.Write([]byte(`{"v":1,"type":"pair","id":"r1"}` + "\n"))
@@ -334,7 +334,7 @@ func TestBadLinesAreAnsweredAndTheStreamSurvives(t *testing.T) {
 		t.Fatalf("%v", e)
 	}
 	ad.in.Write(append(bytes.Repeat([]byte("x"), stdio.MaxLine+10), '\n'))
-	if e := ad.expect("error", 5*time.Second, nil); e["code"] != stdio.CodeLineTooLong {
+	if e := ad.expect("error", 5*time.Second, nil); e["code"] != string(stdio.CodeLineTooLong) {
 		t.Fatalf("%v", e)
 	}
 	ad.send("shutdown", nil)

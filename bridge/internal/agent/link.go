@@ -14,6 +14,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/download"
 	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
 	"github.com/octanebridge/octane-bridge/bridge/internal/extract"
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/importer"
 	"github.com/octanebridge/octane-bridge/bridge/internal/phoenix"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
@@ -229,7 +230,7 @@ func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey 
 			if a.isRevoked(err) {
 				return
 			}
-			if edgeclient.CodeOf(err) != edgeclient.CodeNetwork {
+			if fault.CodeOf(err) != edgeclient.CodeNetwork {
 				if _, perr := a.client.NewSession(apiKey).Token(ctx); a.isRevoked(perr) {
 					return
 				}
@@ -247,7 +248,7 @@ func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey 
 // isRevoked handles a refused device key: the device was revoked on the site, so the key is
 // forgotten and the add-on offers to connect again.
 func (a *Agent) isRevoked(err error) bool {
-	if edgeclient.CodeOf(err) != edgeclient.CodeAuthFailed {
+	if fault.CodeOf(err) != edgeclient.CodeAuthFailed {
 		return false
 	}
 	a.log.Warn("device key refused; forgetting it", "err", err)
@@ -289,13 +290,11 @@ func (a *Agent) Final(s stdio.ImportStatus) {
 	a.pokeAccount() // a refusal may mean the subscription changed
 }
 
-// classify maps download and extraction errors to codes; only network trouble is worth a retry.
+// classify maps download and extraction errors to codes (the innermost coded error's, so a cache
+// fill that failed on a download keeps the download's code); only network trouble is worth a retry.
 func classify(err error) (string, bool) {
-	if code := download.CodeOf(err); code != "" {
-		return code, download.Retryable(err)
-	}
-	if code := extract.CodeOf(err); code != "" {
-		return code, false
+	if code := fault.CodeOf(err); code.From("download") || code.From("extract") {
+		return string(code), code.Retryable()
 	}
 	return "", false
 }
@@ -337,7 +336,7 @@ func (e *edgeAdapter) Redeliver(ctx context.Context, id string) (importer.Delive
 
 func (e *edgeAdapter) Reissue(ctx context.Context, id string) (string, error) {
 	tok, err := e.c.Reissue(ctx, e.s, id)
-	if edgeclient.CodeOf(err) == edgeclient.CodeConflict {
+	if fault.CodeOf(err) == edgeclient.CodeConflict {
 		return "", errors.Join(importer.ErrNotQueued, err) // redeemed already: a fresh delivery, not a token
 	}
 	if err != nil {
@@ -358,16 +357,16 @@ func translate(err error) error {
 	if err == nil {
 		return nil
 	}
-	switch code := edgeclient.CodeOf(err); code {
-	case string(codes.InvalidToken):
+	switch code := fault.CodeOf(err); code {
+	case codes.InvalidToken:
 		return importer.ErrTokenRejected
-	case string(codes.NotFound), string(codes.Conflict), string(codes.AuthFailed), string(codes.InsufficientPermissions):
+	case codes.NotFound, codes.Conflict, codes.AuthFailed, codes.InsufficientPermissions:
 		return errors.Join(importer.ErrGone, err)
-	case string(codes.SubscriptionRequired):
+	case codes.SubscriptionRequired:
 		return &importer.Failure{Code: importer.CodeSubscriptionRequired, Msg: codes.SubscriptionRequired.Blender(), Err: err}
 	default:
-		if edgeclient.Retryable(err) {
-			return &importer.Transient{Err: err, After: edgeclient.RetryAfter(err)}
+		if fault.Retryable(err) {
+			return &importer.Transient{Err: err, After: fault.RetryAfter(err)}
 		}
 		return err
 	}

@@ -25,41 +25,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // Stable error codes.
 const (
-	CodeInvalidKey = string(codes.CacheInvalidKey) // the key is not a lowercase hex SHA-256
-	CodeIO         = string(codes.CacheIO)         // the file system refused (full disk, permissions)
-	CodeFill       = string(codes.CacheFillFailed) // fill returned an error (wrapped; its own code is kept by errors.As)
-	CodeUnsafeDir  = string(codes.CacheUnsafeDir)  // the directory belongs to another user or others may write to it
+	CodeInvalidKey = codes.CacheInvalidKey // the key is not a lowercase hex SHA-256
+	CodeIO         = codes.CacheIO         // the file system refused (full disk, permissions)
+	CodeFill       = codes.CacheFillFailed // fill returned an error (wrapped: fault.CodeOf reports the cause's code)
+	CodeUnsafeDir  = codes.CacheUnsafeDir  // the directory belongs to another user or others may write to it
 )
 
-// Error is the one error type of this package.
-type Error struct {
-	Code string
-	Msg  string
-	Err  error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Msg + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Msg
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// CodeOf returns the code of err, or "" when err is not (wrapping) an *Error.
-func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
-}
+// Error is the bridge's one coded error (package fault: a fill's cause keeps its code).
+type Error = fault.Error
 
 // Stats describes the cache for the doctor and the add-on's preferences.
 type Stats struct {

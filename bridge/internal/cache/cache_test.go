@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 )
 
 func key(s string) string {
@@ -98,7 +100,7 @@ func TestFailedFillLeavesNothing(t *testing.T) {
 		fillN(5000)(dir) // half a package is on disk when it fails
 		return boom
 	})
-	if CodeOf(err) != CodeFill || !errors.Is(err, boom) {
+	if fault.CodeOf(err) != CodeFill || !errors.Is(err, boom) {
 		t.Fatalf("want %s wrapping the fill's error, got %v", CodeFill, err)
 	}
 	if _, ok := c.Lookup(sha); ok {
@@ -112,7 +114,7 @@ func TestFailedFillLeavesNothing(t *testing.T) {
 	}
 	// A link inside an entry never becomes visible either.
 	_, err = c.Install(sha, func(dir string) error { return os.Symlink("/etc", filepath.Join(dir, "l")) })
-	if CodeOf(err) != CodeIO {
+	if fault.CodeOf(err) != CodeIO {
 		t.Fatalf("entry with a symlink installed: %v", err)
 	}
 	if _, ok := c.Lookup(sha); ok {
@@ -348,7 +350,7 @@ func TestClear(t *testing.T) {
 func TestKeysMustBeSHA256(t *testing.T) {
 	c := mustOpen(t, t.TempDir(), 0)
 	for _, bad := range []string{"", "../../etc", key("a")[:63], key("a") + "0", "ABCDEF" + key("a")[6:], key("a")[:60] + "/../"} {
-		if _, err := c.Install(bad, fillN(10)); CodeOf(err) != CodeInvalidKey {
+		if _, err := c.Install(bad, fillN(10)); fault.CodeOf(err) != CodeInvalidKey {
 			t.Fatalf("%q: %v", bad, err)
 		}
 		if _, ok := c.Lookup(bad); ok {
@@ -382,7 +384,7 @@ func TestDiscardRemovesEvenAPinnedEntry(t *testing.T) {
 	if s := c.Stats(); s.Entries != 0 {
 		t.Fatalf("stats after discard: %+v", s)
 	}
-	if CodeOf(c.Discard("not-a-sha")) != CodeInvalidKey {
+	if fault.CodeOf(c.Discard("not-a-sha")) != CodeInvalidKey {
 		t.Fatal("Discard took an invalid key")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/cache"
 	"github.com/octanebridge/octane-bridge/bridge/internal/download"
 	"github.com/octanebridge/octane-bridge/bridge/internal/extract"
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -56,7 +57,7 @@ func TestDataPlane(t *testing.T) {
 	wrong := append([]shaderpkg.File(nil), m.Files...)
 	wrong[0].SHA256 = hex.EncodeToString(make([]byte, 32))
 	_, err = c.Install(sha, func(tmp string) error { return extract.Extract(ctx, part, tmp, extract.DefaultLimits(), wrong) })
-	if extract.CodeOf(err) != extract.CodeMismatch || cache.CodeOf(err) != cache.CodeFill {
+	if o := fault.Outermost(err); fault.CodeOf(err) != extract.CodeMismatch || o == nil || o.Code != cache.CodeFill {
 		t.Fatalf("want %s inside %s, got %v", extract.CodeMismatch, cache.CodeFill, err)
 	}
 	if _, ok := c.Lookup(sha); ok {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 )
 
 // The cache holds packages Blender opens, the log and (without a keychain) the device key: it
@@ -37,7 +39,7 @@ func TestOpenRefusesADirectoryOthersControl(t *testing.T) {
 		shared := filepath.Join(base, "shared-"+strconv.Itoa(i))
 		mkdir(t, shared, m)
 		_, err := Open(shared, 0)
-		if CodeOf(err) != CodeUnsafeDir {
+		if fault.CodeOf(err) != CodeUnsafeDir {
 			t.Fatalf("mode %o: %v, want %s", m, err, CodeUnsafeDir)
 		}
 		if _, serr := os.Stat(filepath.Join(shared, "pkg")); serr == nil {
@@ -45,12 +47,12 @@ func TestOpenRefusesADirectoryOthersControl(t *testing.T) {
 		}
 	}
 
-	if _, err := Open("relative/cache", 0); CodeOf(err) != CodeUnsafeDir {
+	if _, err := Open("relative/cache", 0); fault.CodeOf(err) != CodeUnsafeDir {
 		t.Fatalf("relative path: %v", err)
 	}
 	file := filepath.Join(base, "file")
 	os.WriteFile(file, nil, 0o600)
-	if _, err := Open(file, 0); CodeOf(err) != CodeUnsafeDir {
+	if _, err := Open(file, 0); fault.CodeOf(err) != CodeUnsafeDir {
 		t.Fatalf("a file: %v", err)
 	}
 
@@ -64,7 +66,7 @@ func TestOpenRefusesADirectoryOthersControl(t *testing.T) {
 		}
 	}
 	_, err := Open(foreign, 0)
-	if CodeOf(err) != CodeUnsafeDir || !strings.Contains(err.Error(), "another user") {
+	if fault.CodeOf(err) != CodeUnsafeDir || !strings.Contains(err.Error(), "another user") {
 		t.Fatalf("another user's directory: %v", err)
 	}
 }

@@ -24,48 +24,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
 // Stable error codes.
 const (
-	CodeFailed       = string(codes.DownloadFailed)   // network trouble, 5xx, unexpected status: retryable
-	CodeExpired      = string(codes.DownloadExpired)  // 401/403: the presigned URL expired or was refused
-	CodeNotFound     = string(codes.DownloadNotFound) // 404/410
-	CodeSizeMismatch = string(codes.SizeMismatch)     // the object is not the signed size
-	CodeHashMismatch = string(codes.HashMismatch)     // the bytes are not the signed SHA-256
-	CodeTooLarge     = string(codes.TooLarge)         // wantSize is above the client's cap
-	CodeInvalid      = string(codes.DownloadInvalid)  // bad arguments (not a hex SHA-256, size <= 0)
+	CodeFailed       = codes.DownloadFailed   // network trouble, 5xx, unexpected status: retryable
+	CodeExpired      = codes.DownloadExpired  // 401/403: the presigned URL expired or was refused
+	CodeNotFound     = codes.DownloadNotFound // 404/410
+	CodeSizeMismatch = codes.SizeMismatch     // the object is not the signed size
+	CodeHashMismatch = codes.HashMismatch     // the bytes are not the signed SHA-256
+	CodeTooLarge     = codes.TooLarge         // wantSize is above the client's cap
+	CodeInvalid      = codes.DownloadInvalid  // bad arguments (not a hex SHA-256, size <= 0)
 )
 
-// Error is the one error type of this package.
-type Error struct {
-	Code string
-	Msg  string
-	Err  error
-}
-
-func (e *Error) Error() string {
-	if e.Err != nil {
-		return e.Code + ": " + e.Msg + ": " + e.Err.Error()
-	}
-	return e.Code + ": " + e.Msg
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// CodeOf returns the code of err, or "" when err is not (wrapping) an *Error.
-func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
-}
-
-// Retryable reports whether another attempt (with the same or a fresh URL) may succeed.
-func Retryable(err error) bool { return CodeOf(err) == CodeFailed }
+// Error is the bridge's one coded error (package fault: the innermost code counts).
+type Error = fault.Error
 
 // Progress is called at most ~5 times a second while bytes arrive, and once at the end. It is
 // an alias so that *Client satisfies interfaces spelled with a plain func (importer.Fetcher).
@@ -128,7 +104,7 @@ func (c *Client) Fetch(ctx context.Context, rawURL, partPath string, wantSize in
 		buf: make([]byte, bufSize), h: sha256.New()}
 	err = d.run()
 	if err != nil {
-		switch CodeOf(err) {
+		switch fault.CodeOf(err) {
 		case CodeSizeMismatch, CodeHashMismatch:
 			d.discard()
 		}
@@ -209,7 +185,7 @@ func (d *fetch) run() error {
 		return err
 	}
 	err = d.finish()
-	if CodeOf(err) == CodeHashMismatch && start > 0 {
+	if fault.CodeOf(err) == CodeHashMismatch && start > 0 {
 		// The kept prefix was bad (a power loss before the page cache reached the disk, a server
 		// that ranges differently): the signed hash decides, so fetch the object whole once.
 		if err := d.reset(); err != nil {

@@ -18,6 +18,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // secretQuery stands in for a presigned URL's signature; it must never appear in errors.
@@ -99,9 +102,9 @@ func mustContent(t *testing.T, path string, want []byte) {
 	}
 }
 
-func wantCode(t *testing.T, err error, code string) {
+func wantCode(t *testing.T, err error, code codes.Code) {
 	t.Helper()
-	if CodeOf(err) != code {
+	if fault.CodeOf(err) != code {
 		t.Fatalf("want %s, got %v", code, err)
 	}
 	if strings.Contains(err.Error(), "topsecret") || strings.Contains(err.Error(), "X-Amz") {
@@ -274,7 +277,7 @@ func TestFetchRefusals(t *testing.T) {
 	cases := []struct {
 		name     string
 		h        http.HandlerFunc
-		code     string
+		code     codes.Code
 		keepPart bool
 	}{
 		{"flipped byte", serve(200, flipped, len(flipped)), CodeHashMismatch, false},
@@ -446,7 +449,7 @@ func TestFetchSamePartTakesTurns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	err = (&Client{}).Fetch(ctx, srv.URL, part, int64(len(data)), shaHex(data), nil)
-	if CodeOf(err) != CodeFailed || !errors.Is(err, context.DeadlineExceeded) {
+	if fault.CodeOf(err) != CodeFailed || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want DOWNLOAD_FAILED after the deadline, got %v", err)
 	}
 }

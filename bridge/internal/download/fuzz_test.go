@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 )
 
 // reStrictContentRange is RFC 9110 §14.4's byte-range form of Content-Range: digits only (no
@@ -153,7 +155,7 @@ func FuzzFetchResume(f *testing.F) {
 		c := &Client{HTTP: &http.Client{Transport: srv}}
 		err := c.Fetch(context.Background(), "https://s3.test/pkg.zip?X-Amz-Signature=secret", part, int64(len(data)), shaHex(data), nil)
 		if err != nil {
-			if CodeOf(err) == "" || strings.Contains(err.Error(), "secret") {
+			if fault.CodeOf(err) == "" || strings.Contains(err.Error(), "secret") {
 				t.Fatalf("error without a code or with the URL's query: %v", err)
 			}
 			if b, rerr := os.ReadFile(part); rerr == nil && len(b) > len(data) {
@@ -184,7 +186,7 @@ func TestFetchRefusesPlainHTTPToAnotherHost(t *testing.T) {
 	for _, u := range []string{"http://s3.example.com/b/k?X-Amz-Signature=s", "http://10.0.0.5:9000/b/k", "ftp://s3.example.com/k",
 		"//s3.example.com/k", "file:///etc/passwd", "http://127.0.0.1.nip.io/k", "s3.example.com/k"} {
 		err := c.Fetch(context.Background(), u, filepath.Join(t.TempDir(), "p.part"), int64(len(data)), shaHex(data), nil)
-		if CodeOf(err) != CodeInvalid {
+		if fault.CodeOf(err) != CodeInvalid {
 			t.Errorf("%s: %v", u, err)
 		}
 	}

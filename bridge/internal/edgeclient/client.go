@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -169,7 +170,7 @@ func (c *Client) PollToken(ctx context.Context, a Authorization) (DeviceKey, err
 			}
 		}
 		e := decodeEdgeError(&http.Response{StatusCode: status, Header: hdr}, raw)
-		if Retryable(e) || status >= 500 {
+		if fault.Retryable(e) || status >= 500 {
 			wait = max(interval, e.RetryAfter)
 			continue
 		}
@@ -356,7 +357,7 @@ func (c *Client) deviceCall(ctx context.Context, s *Session, call func(jwt strin
 		return err
 	}
 	err = call(jwt)
-	if code := CodeOf(err); code != CodeAuthFailed && code != CodeInsufficient {
+	if code := fault.CodeOf(err); code != CodeAuthFailed && code != CodeInsufficient {
 		return err
 	}
 	jwt2, terr := s.refresh(ctx, jwt)

@@ -2,84 +2,34 @@ package edgeclient
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // Codes this package produces besides the edge's own (AUTH_FAILED, INVALID_TOKEN, NOT_FOUND, ...).
 const (
-	CodeNetwork            = string(codes.Network)            // transport failure: retry
-	CodeAccessDenied       = string(codes.AccessDenied)       // RFC 8628 access_denied: the user declined
-	CodeExpiredToken       = string(codes.ExpiredToken)       // RFC 8628 expired_token: the pairing code timed out
-	CodeInvalidGrant       = string(codes.InvalidGrant)       // RFC 8628 invalid_grant: unknown or used device code
-	CodeUnexpected         = string(codes.UnexpectedResponse) // a body this client cannot read
-	CodeServiceUnavailable = string(codes.ServiceUnavailable)
-	CodeRateLimited        = string(codes.RateLimitExceeded)
-	CodeAuthFailed         = string(codes.AuthFailed)
-	CodeConflict           = string(codes.Conflict)
-	CodeInsufficient       = string(codes.InsufficientPermissions)
-	CodeInternal           = string(codes.InternalError)
+	CodeNetwork            = codes.Network            // transport failure: retry
+	CodeAccessDenied       = codes.AccessDenied       // RFC 8628 access_denied: the user declined
+	CodeExpiredToken       = codes.ExpiredToken       // RFC 8628 expired_token: the pairing code timed out
+	CodeInvalidGrant       = codes.InvalidGrant       // RFC 8628 invalid_grant: unknown or used device code
+	CodeUnexpected         = codes.UnexpectedResponse // a body this client cannot read
+	CodeServiceUnavailable = codes.ServiceUnavailable
+	CodeRateLimited        = codes.RateLimitExceeded
+	CodeAuthFailed         = codes.AuthFailed
+	CodeConflict           = codes.Conflict
+	CodeInsufficient       = codes.InsufficientPermissions
+	CodeInternal           = codes.InternalError
 )
 
-// Error is every failure this package returns (context cancellation aside, which is returned as is).
-type Error struct {
-	Code       string
-	Msg        string
-	Status     int           // HTTP status, 0 for transport errors
-	RequestID  string        // the edge's request_id, for support
-	RetryAfter time.Duration // from Retry-After on 429/503
-	Err        error
-}
-
-func (e *Error) Error() string {
-	s := e.Code
-	if e.Msg != "" {
-		s += ": " + e.Msg
-	}
-	if e.RequestID != "" {
-		s += " (request " + e.RequestID + ")"
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// CodeOf returns err's stable code, or "" when err is nil or not from this package.
-func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
-}
-
-// Retryable says whether trying again later may succeed. INTERNAL_ERROR is not: it is a server
-// bug, and repeating the request would hide it behind a spinner.
-func Retryable(err error) bool {
-	switch CodeOf(err) {
-	case CodeNetwork, CodeServiceUnavailable, CodeRateLimited:
-		return true
-	}
-	return false
-}
-
-// RetryAfter is the server's requested wait (0 when it named none).
-func RetryAfter(err error) time.Duration {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.RetryAfter
-	}
-	return 0
-}
+// Error (the bridge's one coded error, package fault, with Status, RequestID and RetryAfter) is
+// every failure this package returns (context cancellation aside, which is returned as is).
+type Error = fault.Error
 
 var reCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,63}$`)
 
@@ -95,7 +45,7 @@ func decodeEdgeError(resp *http.Response, body []byte) *Error {
 		} `json:"error"`
 	}
 	if json.Unmarshal(body, &env) == nil && reCode.MatchString(env.Error.Code) {
-		e.Code, e.Msg, e.RequestID = env.Error.Code, clip(env.Error.Message, 300), clip(env.Error.RequestID, 100)
+		e.Code, e.Msg, e.RequestID = codes.Code(env.Error.Code), clip(env.Error.Message, 300), clip(env.Error.RequestID, 100)
 		return e
 	}
 	e.Code = codeForStatus(resp.StatusCode)
@@ -118,9 +68,9 @@ func decodeRESTError(resp *http.Response, body []byte) *Error {
 		case pe.Code == "P0001" && pe.Message == string(codes.IllegalTransition):
 			e.Code, e.Msg = CodeConflict, "illegal status transition "+clip(pe.Details, 100)
 		case pe.Code == "P0001" && pe.Message == string(codes.DeviceNotFound):
-			e.Code = string(codes.NotFound)
+			e.Code = codes.NotFound
 		case pe.Code == "P0001" && reCode.MatchString(pe.Message):
-			e.Code = pe.Message
+			e.Code = codes.Code(pe.Message)
 		case pe.Code == "42501":
 			e.Code = CodeInsufficient
 		case strings.HasPrefix(pe.Code, "PGRST3"): // JWT missing, invalid or expired
@@ -135,18 +85,18 @@ func decodeRESTError(resp *http.Response, body []byte) *Error {
 	return e
 }
 
-func codeForStatus(s int) string {
+func codeForStatus(s int) codes.Code {
 	switch {
 	case s == http.StatusUnauthorized:
 		return CodeAuthFailed
 	case s == http.StatusForbidden:
 		return CodeInsufficient
 	case s == http.StatusNotFound:
-		return string(codes.NotFound)
+		return codes.NotFound
 	case s == http.StatusConflict:
 		return CodeConflict
 	case s == http.StatusPaymentRequired:
-		return string(codes.SubscriptionRequired)
+		return codes.SubscriptionRequired
 	case s == http.StatusTooManyRequests:
 		return CodeRateLimited
 	case s == http.StatusBadGateway || s == http.StatusServiceUnavailable || s == http.StatusGatewayTimeout:
@@ -154,7 +104,7 @@ func codeForStatus(s int) string {
 	case s >= 500:
 		return CodeInternal
 	case s >= 400:
-		return string(codes.InvalidInput)
+		return codes.InvalidInput
 	}
 	return CodeUnexpected
 }

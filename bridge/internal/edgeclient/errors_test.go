@@ -10,6 +10,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // fakeServer answers every request with the handler; the session's exchange always succeeds.
@@ -58,8 +61,8 @@ func TestEdgeErrorsDecodeToStableCodes(t *testing.T) {
 			io.WriteString(w, tc.body)
 		})
 		_, err := c.Reissue(context.Background(), c.NewSession("k"), "id")
-		if CodeOf(err) != tc.code || Retryable(err) != tc.retryable || RetryAfter(err) != tc.after {
-			t.Errorf("%d %q: code %q retryable %v after %v (%v)", tc.status, tc.body, CodeOf(err), Retryable(err), RetryAfter(err), err)
+		if string(fault.CodeOf(err)) != tc.code || fault.Retryable(err) != tc.retryable || fault.RetryAfter(err) != tc.after {
+			t.Errorf("%d %q: code %q retryable %v after %v (%v)", tc.status, tc.body, fault.CodeOf(err), fault.Retryable(err), fault.RetryAfter(err), err)
 		}
 		var e *Error
 		if errors.As(err, &e) && strings.Contains(tc.body, "request_id") && e.RequestID == "" {
@@ -93,8 +96,8 @@ func TestRESTErrorsDecodeToStableCodes(t *testing.T) {
 			io.WriteString(w, tc.body)
 		})
 		err := c.ReportStatus(context.Background(), c.NewSession("k"), "id", "downloading", 5, "", "")
-		if CodeOf(err) != tc.code {
-			t.Errorf("%d %s: %q (%v)", tc.status, tc.body, CodeOf(err), err)
+		if string(fault.CodeOf(err)) != tc.code {
+			t.Errorf("%d %s: %q (%v)", tc.status, tc.body, fault.CodeOf(err), err)
 		}
 	}
 }
@@ -120,7 +123,7 @@ func TestNetworkAndCancellation(t *testing.T) {
 	srv.Close()
 	c := New(Config{EdgeURL: url, SupabaseURL: url, AnonKey: "anon"})
 	_, err := c.Authorize(context.Background(), DeviceInfo{Platform: "blender"})
-	if CodeOf(err) != CodeNetwork || !Retryable(err) {
+	if fault.CodeOf(err) != CodeNetwork || !fault.Retryable(err) {
 		t.Fatalf("closed server: %v", err)
 	}
 	if strings.Contains(err.Error(), "http://") {
@@ -136,7 +139,7 @@ func TestNetworkAndCancellation(t *testing.T) {
 func TestPollTokenOutcomes(t *testing.T) {
 	for _, tc := range []struct {
 		answers []string
-		code    string
+		code    codes.Code
 	}{
 		{[]string{"authorization_pending", "access_denied"}, CodeAccessDenied},
 		{[]string{"expired_token"}, CodeExpiredToken},
@@ -157,7 +160,7 @@ func TestPollTokenOutcomes(t *testing.T) {
 			}
 		})
 		k, err := c.PollToken(context.Background(), Authorization{DeviceCode: "dc", Interval: 5 * time.Second, ExpiresIn: time.Minute})
-		if CodeOf(err) != tc.code || (tc.code == "" && k.APIKey != "oct_live_x") {
+		if fault.CodeOf(err) != tc.code || (tc.code == "" && k.APIKey != "oct_live_x") {
 			t.Errorf("%v: %+v %v", tc.answers, k, err)
 		}
 	}
@@ -172,7 +175,7 @@ func TestPollTokenStopsAtExpiry(t *testing.T) {
 	c.now = func() time.Time { return now }
 	c.after = func(d time.Duration) <-chan time.Time { now = now.Add(d); return time.After(time.Millisecond) }
 	_, err := c.PollToken(context.Background(), Authorization{DeviceCode: "dc", Interval: 5 * time.Second, ExpiresIn: 30 * time.Second, issued: now})
-	if CodeOf(err) != CodeExpiredToken {
+	if fault.CodeOf(err) != CodeExpiredToken {
 		t.Fatalf("%v", err)
 	}
 }

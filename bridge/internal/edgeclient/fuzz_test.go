@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 )
 
 var fuzzNow = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -78,7 +80,7 @@ func FuzzDecodeErrors(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, body []byte, after string) {
 		resp := &http.Response{StatusCode: status, Header: http.Header{"Retry-After": {after}}}
 		for i, e := range []*Error{decodeEdgeError(resp, body), decodeRESTError(resp, body)} {
-			if e == nil || !reCode.MatchString(e.Code) {
+			if e == nil || !reCode.MatchString(string(e.Code)) {
 				t.Fatalf("decoder %d: code %+v", i, e)
 			}
 			if e.Status != status || e.RetryAfter < 0 || e.RetryAfter > 10*time.Minute {
@@ -87,11 +89,11 @@ func FuzzDecodeErrors(f *testing.F) {
 			if len(e.Msg) > 300+len("illegal status transition ")+100 || len(e.RequestID) > 100 {
 				t.Fatalf("decoder %d: unbounded text (%d, %d bytes)", i, len(e.Msg), len(e.RequestID))
 			}
-			if Retryable(e) != (e.Code == CodeNetwork || e.Code == CodeServiceUnavailable || e.Code == CodeRateLimited) {
-				t.Fatalf("decoder %d: Retryable(%s) = %v", i, e.Code, Retryable(e))
+			if fault.Retryable(e) != (e.Code == CodeNetwork || e.Code == CodeServiceUnavailable || e.Code == CodeRateLimited) {
+				t.Fatalf("decoder %d: fault.Retryable(%s) = %v", i, e.Code, fault.Retryable(e))
 			}
-			if CodeOf(e) != e.Code || e.Error() == "" {
-				t.Fatalf("decoder %d: CodeOf %q", i, CodeOf(e))
+			if fault.CodeOf(e) != e.Code || e.Error() == "" {
+				t.Fatalf("decoder %d: CodeOf %q", i, fault.CodeOf(e))
 			}
 		}
 		// A well-formed edge error keeps its code, message and request id (clipped).
@@ -104,7 +106,7 @@ func FuzzDecodeErrors(f *testing.F) {
 		}
 		if json.Unmarshal(body, &env) == nil && reCode.MatchString(env.Error.Code) {
 			e := decodeEdgeError(resp, body)
-			if e.Code != env.Error.Code || !strings.HasPrefix(env.Error.Message, e.Msg) || !strings.HasPrefix(env.Error.RequestID, e.RequestID) {
+			if string(e.Code) != env.Error.Code || !strings.HasPrefix(env.Error.Message, e.Msg) || !strings.HasPrefix(env.Error.RequestID, e.RequestID) {
 				t.Fatalf("edge error %q read as %+v", body, e)
 			}
 		}

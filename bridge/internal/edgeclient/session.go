@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 )
 
 // Session turns the device API key into short-lived device JWTs (POST /v1/auth/token), cached
@@ -86,7 +88,7 @@ func (s *Session) refresh(ctx context.Context, stale string) (string, error) {
 	}
 	start := s.c.now()
 	if err := s.c.edgeCall(ctx, http.MethodPost, "/v1/auth/token", s.apiKey, nil, &out); err != nil {
-		if CodeOf(err) == CodeAuthFailed {
+		if fault.CodeOf(err) == CodeAuthFailed {
 			s.mu.Lock()
 			s.token = "" // never hand out a JWT of a key the edge refuses
 			s.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
@@ -230,10 +231,10 @@ func TestPairRedeemAndReportAgainstTheStack(t *testing.T) {
 	}
 
 	// A replayed token is refused.
-	if _, err := st.client.Redeem(ctx, sess, id, tok); CodeOf(err) != "INVALID_TOKEN" {
+	if _, err := st.client.Redeem(ctx, sess, id, tok); fault.CodeOf(err) != "INVALID_TOKEN" {
 		t.Fatalf("replayed token: %v", err)
 	}
-	if _, err := st.client.Redeem(ctx, sess, id, "oit1.nope.e30.AAAA"); CodeOf(err) != "INVALID_TOKEN" {
+	if _, err := st.client.Redeem(ctx, sess, id, "oit1.nope.e30.AAAA"); fault.CodeOf(err) != "INVALID_TOKEN" {
 		t.Fatalf("forged token: %v", err)
 	}
 
@@ -253,10 +254,10 @@ func TestPairRedeemAndReportAgainstTheStack(t *testing.T) {
 	if status, progress := st.importRow(t, id); status != "done" || progress != 100 {
 		t.Fatalf("final row %s %d", status, progress)
 	}
-	if err := st.client.ReportStatus(ctx, sess, id, "downloading", 10, "", ""); CodeOf(err) != "CONFLICT" {
+	if err := st.client.ReportStatus(ctx, sess, id, "downloading", 10, "", ""); fault.CodeOf(err) != "CONFLICT" {
 		t.Fatalf("done -> downloading: %v", err)
 	}
-	if err := st.client.ReportStatus(ctx, sess, "00000000-0000-4000-8000-000000000000", "downloading", 1, "", ""); CodeOf(err) != "NOT_FOUND" {
+	if err := st.client.ReportStatus(ctx, sess, "00000000-0000-4000-8000-000000000000", "downloading", 1, "", ""); fault.CodeOf(err) != "NOT_FOUND" {
 		t.Fatalf("unknown import: %v", err)
 	}
 
@@ -291,17 +292,17 @@ func TestWrongDeviceAndRevocation(t *testing.T) {
 	id := st.createImport(t, a.DeviceID)
 
 	// Device B cannot touch device A's import.
-	if _, err := st.client.Reissue(ctx, sb, id); CodeOf(err) != "NOT_FOUND" {
+	if _, err := st.client.Reissue(ctx, sb, id); fault.CodeOf(err) != "NOT_FOUND" {
 		t.Fatalf("reissue by the wrong device: %v", err)
 	}
-	if err := st.client.ReportStatus(ctx, sb, id, "downloading", 5, "", ""); CodeOf(err) != "NOT_FOUND" {
+	if err := st.client.ReportStatus(ctx, sb, id, "downloading", 5, "", ""); fault.CodeOf(err) != "NOT_FOUND" {
 		t.Fatalf("report by the wrong device: %v", err)
 	}
 	tok, err := st.client.Reissue(ctx, sa, id)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.client.Redeem(ctx, sb, id, tok); CodeOf(err) != "INVALID_TOKEN" {
+	if _, err := st.client.Redeem(ctx, sb, id, tok); fault.CodeOf(err) != "INVALID_TOKEN" {
 		t.Fatalf("redeem of A's token by B: %v", err)
 	}
 	if p, err := st.client.PendingImports(ctx, sb); err != nil || len(p) != 0 {
@@ -316,13 +317,13 @@ func TestWrongDeviceAndRevocation(t *testing.T) {
 		t.Fatalf("revoke = %d", code)
 	}
 	// ...but a refused RPC makes the client check the key at once: AUTH_FAILED, not a stale success.
-	if err := st.client.Heartbeat(ctx, sa); CodeOf(err) != CodeAuthFailed {
+	if err := st.client.Heartbeat(ctx, sa); fault.CodeOf(err) != CodeAuthFailed {
 		t.Fatalf("heartbeat of a revoked device: %v", err)
 	}
 	// And at the latest when the JWT needs refreshing, the key is refused.
 	sa2 := st.client.NewSession(a.APIKey)
 	st.clock.Add(15 * time.Minute)
-	if _, err := sa2.Token(ctx); CodeOf(err) != CodeAuthFailed || Retryable(err) {
+	if _, err := sa2.Token(ctx); fault.CodeOf(err) != CodeAuthFailed || fault.Retryable(err) {
 		t.Fatalf("token of a revoked device: %v", err)
 	}
 	// B is unaffected.
@@ -405,7 +406,7 @@ func TestPollHonoursSlowDownAgainstTheEdge(t *testing.T) {
 		t.Fatal("no key")
 	}
 	// The grant is consumed: a second poll is invalid_grant.
-	if _, err := st.client.PollToken(ctx, a); CodeOf(err) != CodeInvalidGrant {
+	if _, err := st.client.PollToken(ctx, a); fault.CodeOf(err) != CodeInvalidGrant {
 		t.Fatalf("second poll: %v", err)
 	}
 	// A denied code.
@@ -414,7 +415,7 @@ func TestPollHonoursSlowDownAgainstTheEdge(t *testing.T) {
 	if code := st.EdgeJSON(t, http.MethodPost, "/v1/devices/deny", st.userJWT, map[string]string{"user_code": a2.UserCode}, nil); code != http.StatusOK {
 		t.Fatalf("deny = %d", code)
 	}
-	if _, err := st.client.PollToken(ctx, a2); CodeOf(err) != CodeAccessDenied {
+	if _, err := st.client.PollToken(ctx, a2); fault.CodeOf(err) != CodeAccessDenied {
 		t.Fatalf("denied: %v", err)
 	}
 }
@@ -445,7 +446,7 @@ func TestRateLimitFromTheEdge(t *testing.T) {
 					return
 				default:
 				}
-				if _, e := st.client.Redeem(ctx, sess, id, "oit1.bad"); CodeOf(e) != "INVALID_TOKEN" {
+				if _, e := st.client.Redeem(ctx, sess, id, "oit1.bad"); fault.CodeOf(e) != "INVALID_TOKEN" {
 					mu.Lock()
 					err = e
 					mu.Unlock()
@@ -457,8 +458,8 @@ func TestRateLimitFromTheEdge(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("limited after %d requests", sent.Load())
-	if CodeOf(err) != CodeRateLimited || !Retryable(err) || RetryAfter(err) <= 0 || RetryAfter(err) > time.Minute {
-		t.Fatalf("after a burst: %v (retry after %v)", err, RetryAfter(err))
+	if fault.CodeOf(err) != CodeRateLimited || !fault.Retryable(err) || fault.RetryAfter(err) <= 0 || fault.RetryAfter(err) > time.Minute {
+		t.Fatalf("after a burst: %v (retry after %v)", err, fault.RetryAfter(err))
 	}
 	var e *Error
 	if !errors.As(err, &e) || e.Status != http.StatusTooManyRequests || e.RequestID == "" {

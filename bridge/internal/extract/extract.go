@@ -27,55 +27,28 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
 // Stable error codes.
 const (
-	CodeInvalid    = string(codes.ArchiveInvalid)    // not a readable zip, encrypted, unknown method, bad CRC, overlapping data
-	CodeUnsafePath = string(codes.ArchiveUnsafePath) // an entry name that is not a plain relative path
-	CodeLink       = string(codes.ArchiveLink)       // a symlink or another non-regular file
-	CodeTooLarge   = string(codes.ArchiveTooLarge)   // an entry or the total above the limits
-	CodeTooMany    = string(codes.ArchiveTooMany)    // more entries than allowed
-	CodeRatio      = string(codes.ArchiveRatio)      // a compression bomb: too high a ratio, or inflating beyond the declared size
-	CodeDuplicate  = string(codes.ArchiveDuplicate)  // the same name twice, also case-insensitively or as file and directory
-	CodeMismatch   = string(codes.ArchiveMismatch)   // entries differ from the signed file list (missing, extra, size, sha256)
-	CodeIO         = string(codes.ExtractIO)         // the local file system failed (disk full, permissions): not the archive's fault
+	CodeInvalid    = codes.ArchiveInvalid    // not a readable zip, encrypted, unknown method, bad CRC, overlapping data
+	CodeUnsafePath = codes.ArchiveUnsafePath // an entry name that is not a plain relative path
+	CodeLink       = codes.ArchiveLink       // a symlink or another non-regular file
+	CodeTooLarge   = codes.ArchiveTooLarge   // an entry or the total above the limits
+	CodeTooMany    = codes.ArchiveTooMany    // more entries than allowed
+	CodeRatio      = codes.ArchiveRatio      // a compression bomb: too high a ratio, or inflating beyond the declared size
+	CodeDuplicate  = codes.ArchiveDuplicate  // the same name twice, also case-insensitively or as file and directory
+	CodeMismatch   = codes.ArchiveMismatch   // entries differ from the signed file list (missing, extra, size, sha256)
+	CodeIO         = codes.ExtractIO         // the local file system failed (disk full, permissions): not the archive's fault
 )
 
-// Error is the one error type of this package. Entry is the offending name, made printable.
-type Error struct {
-	Code  string
-	Entry string
-	Msg   string
-	Err   error
-}
+// Error is the bridge's one coded error (package fault); Entry is the offending name, made printable.
+type Error = fault.Error
 
-func (e *Error) Error() string {
-	s := e.Code
-	if e.Entry != "" {
-		s += ": " + e.Entry
-	}
-	s += ": " + e.Msg
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-func (e *Error) Unwrap() error { return e.Err }
-
-// CodeOf returns the code of err, or "" when err is not (wrapping) an *Error.
-func CodeOf(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return ""
-}
-
-func fail(code, entry, format string, args ...any) *Error {
+func fail(code codes.Code, entry, format string, args ...any) *Error {
 	return &Error{Code: code, Entry: printable(entry), Msg: fmt.Sprintf(format, args...)}
 }
 

@@ -20,6 +20,8 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -146,7 +148,7 @@ func TestExtractChecksSignedList(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err, _ := run(t, tc.zip, DefaultLimits(), tc.expect)
-			if CodeOf(err) != CodeMismatch {
+			if fault.CodeOf(err) != CodeMismatch {
 				t.Fatalf("want %s, got %v", CodeMismatch, err)
 			}
 		})
@@ -177,14 +179,14 @@ type hostile struct {
 	name string
 	zip  []byte
 	lim  Limits
-	code string
+	code codes.Code
 }
 
 func hostileCorpus() []hostile {
 	file := func(name string) []byte { return buildZip([]zent{{Name: name, Data: []byte("payload")}}) }
 	def := DefaultLimits()
 	var cases []hostile
-	add := func(name string, zb []byte, code string) {
+	add := func(name string, zb []byte, code codes.Code) {
 		cases = append(cases, hostile{name: name, zip: zb, lim: def, code: code})
 	}
 	for _, n := range []string{
@@ -263,7 +265,7 @@ func TestExtractRefusesHostileArchives(t *testing.T) {
 			took := time.Since(start)
 			runtime.ReadMemStats(&after)
 			t.Logf("%v in %v", err, took)
-			if CodeOf(err) != h.code {
+			if fault.CodeOf(err) != h.code {
 				t.Fatalf("want %s, got %v", h.code, err)
 			}
 			if took > 2*time.Second {
@@ -316,7 +318,7 @@ func TestExtractCountsEntriesBeforeReading(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	err := Extract(context.Background(), zp, tmp, DefaultLimits(), nil)
 	runtime.ReadMemStats(&after)
-	if CodeOf(err) != CodeTooMany {
+	if fault.CodeOf(err) != CodeTooMany {
 		t.Fatalf("want %s, got %v", CodeTooMany, err)
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
@@ -343,7 +345,7 @@ func TestExtractCountsEntriesBeforeReading(t *testing.T) {
 
 func TestExtractMissingArchiveIsIO(t *testing.T) {
 	err := Extract(context.Background(), filepath.Join(t.TempDir(), "gone.zip"), t.TempDir(), DefaultLimits(), nil)
-	if CodeOf(err) != CodeIO || !errors.Is(err, fs.ErrNotExist) {
+	if fault.CodeOf(err) != CodeIO || !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("want %s wrapping ErrNotExist, got %v", CodeIO, err)
 	}
 }

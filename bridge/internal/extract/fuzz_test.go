@@ -8,6 +8,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -53,7 +54,7 @@ func FuzzExtract(f *testing.F) {
 			buf := make([]byte, 1<<20)
 			t.Fatalf("extraction still running after 10 s:\n%s", buf[:runtime.Stack(buf, true)])
 		}
-		if err != nil && CodeOf(err) == "" {
+		if err != nil && fault.CodeOf(err) == "" {
 			t.Fatalf("error without a code: %v", err)
 		}
 		assertContained(t, tmp)

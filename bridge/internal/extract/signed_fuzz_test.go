@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -72,7 +73,7 @@ func FuzzExtractSignedList(f *testing.F) {
 		}
 		assertContained(t, tmp)
 		if err != nil {
-			if CodeOf(err) == "" {
+			if fault.CodeOf(err) == "" {
 				t.Fatalf("error without a code: %v", err)
 			}
 			return
@@ -165,8 +166,8 @@ func TestSignedListSeedsReachBothOutcomes(t *testing.T) {
 		if (mut == 0) != (err == nil) {
 			t.Fatalf("list mutation %d: %v", mut, err)
 		}
-		if mut > 0 && CodeOf(err) != CodeMismatch {
-			t.Fatalf("list mutation %d: code %q (%v)", mut, CodeOf(err), err)
+		if mut > 0 && fault.CodeOf(err) != CodeMismatch {
+			t.Fatalf("list mutation %d: code %q (%v)", mut, fault.CodeOf(err), err)
 		}
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // A cache entry is checked against the signed file list before Blender opens it: any change by
@@ -26,7 +29,7 @@ func TestVerifyTreeCatchesEveryTampering(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		tamper func(t *testing.T, dir string)
-		code   string
+		code   codes.Code
 	}{
 		{"same size, other bytes", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, "material.blend")
@@ -74,7 +77,7 @@ func TestVerifyTreeCatchesEveryTampering(t *testing.T) {
 			dir := fresh(t)
 			tc.tamper(t, dir)
 			err := VerifyTree(ctx, dir, files)
-			if CodeOf(err) != tc.code {
+			if fault.CodeOf(err) != tc.code {
 				t.Fatalf("got %v, want code %s", err, tc.code)
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
@@ -22,20 +23,15 @@ const MaxLine = 1 << 20
 
 // Stable codes for lines the bridge cannot use; they go back to the add-on in an error message.
 const (
-	CodeMalformed          = string(codes.Malformed)
-	CodeLineTooLong        = string(codes.LineTooLong)
-	CodeUnsupportedVersion = string(codes.UnsupportedVersion)
-	CodeUnknownType        = string(codes.UnknownType)
+	CodeMalformed          = codes.Malformed
+	CodeLineTooLong        = codes.LineTooLong
+	CodeUnsupportedVersion = codes.UnsupportedVersion
+	CodeUnknownType        = codes.UnknownType
 )
 
-// Error is a line that is not a usable v1 message. The reader stays usable after it.
-type Error struct {
-	Code string
-	Msg  string
-	ID   string // the request id, when the line had one
-}
-
-func (e *Error) Error() string { return "stdio: " + e.Code + ": " + e.Msg }
+// Error (the bridge's one coded error, package fault) is a line that is not a usable v1 message,
+// with the request id in ID when the line had one. The reader stays usable after it.
+type Error = fault.Error
 
 // Message is one decoded line: its envelope plus the raw object for typed decoding.
 type Message struct {

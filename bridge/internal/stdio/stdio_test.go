@@ -21,13 +21,13 @@ func TestReaderSplitsAndRecovers(t *testing.T) {
 		`{"v":1,"type":"status","id":"r3"}`,
 	}, "\n")
 	r := NewReader(strings.NewReader(in))
-	want := []string{"hello", CodeMalformed, CodeUnsupportedVersion, CodeLineTooLong, CodeMalformed, CodeMalformed, "status"}
+	want := []string{"hello", string(CodeMalformed), string(CodeUnsupportedVersion), string(CodeLineTooLong), string(CodeMalformed), string(CodeMalformed), "status"}
 	for i, w := range want {
 		m, err := r.Next()
 		var se *Error
 		switch {
 		case errors.As(err, &se):
-			if se.Code != w {
+			if string(se.Code) != w {
 				t.Fatalf("line %d: code %s, want %s", i, se.Code, w)
 			}
 		case err != nil:

@@ -26,6 +26,7 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/wire"
 )
 
 const instrumentationScope = "github.com/octanebridge/octane-bridge/edge/internal/imports"
@@ -141,15 +142,15 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	if err != nil {
 		return Created{}, apierror.Wrap(apierror.Internal, "internal error", err)
 	}
-	msg, _ := json.Marshal(map[string]string{"import_id": out.ImportID.String(), "token": tok, "shader_id": shader.String(),
-		"version": out.Version, "shader_name": shaderName, "shader_slug": shaderSlug})
+	msg, _ := json.Marshal(wire.ImportRequest{ImportID: out.ImportID.String(), Token: tok, ShaderID: shader.String(),
+		Version: out.Version, ShaderName: shaderName, ShaderSlug: shaderSlug})
 	// One statement, so one transaction: the import row, its token row and the device message
 	// commit together or not at all (realtime.send only becomes visible on commit).
 	err = s.d.DB.QueryRow(ctx, `
 		select i.status::text, i.expires_at
 		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8) i
-		cross join lateral (select realtime.send($9::jsonb, 'import_request', 'device:' || i.device_id::text, true)) m`,
-		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), time.Unix(claims.EXP, 0), s.d.QueueWindow, msg).
+		cross join lateral (select realtime.send($9::jsonb, $10::text, 'device:' || i.device_id::text, true)) m`,
+		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), time.Unix(claims.EXP, 0), s.d.QueueWindow, msg, wire.ImportRequestEvent).
 		Scan(&out.Status, &out.ExpiresAt)
 	if err != nil {
 		span.SetStatus(codes.Error, "create_import failed")

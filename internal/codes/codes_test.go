@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/octanebridge/octane-bridge/schemas"
 )
 
@@ -333,5 +335,42 @@ func f(code string, e E) bool {
 		if g, ok := got[s]; !ok || g != asCode {
 			t.Errorf("%s: found %v, as code %v; want as code %v", s, ok, g, asCode)
 		}
+	}
+}
+
+// edge/openapi.yaml lists the edge's error codes for API clients: exactly the file's "edge" codes.
+func TestOpenAPIListsTheEdgeCodes(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "edge", "openapi.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Error struct {
+							Properties struct {
+								Code struct {
+									Enum []string `yaml:"enum"`
+								} `yaml:"code"`
+							} `yaml:"properties"`
+						} `yaml:"error"`
+					} `yaml:"properties"`
+				} `yaml:"Error"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(b, &spec); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, e := range All() {
+		if e.Code.From("edge") {
+			want = append(want, string(e.Code))
+		}
+	}
+	if got := spec.Components.Schemas.Error.Properties.Error.Properties.Code.Enum; !slices.Equal(got, want) {
+		t.Fatalf("edge/openapi.yaml error codes %v; schemas/codes.json's edge codes %v", got, want)
 	}
 }

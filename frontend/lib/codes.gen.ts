@@ -82,3 +82,95 @@ export const Code = {
 } as const;
 
 export type Code = (typeof Code)[keyof typeof Code];
+
+export type CodeAction = { label: string; href: string };
+export type CodeInfo = {
+  code: string;
+  from: string[];
+  status?: number;
+  retryable: boolean;
+  web?: string;
+  action?: CodeAction;
+  on_import?: { web: string; action?: CodeAction };
+};
+
+/** The site's part of each entry: what it shows and links to for a code. */
+export const codeEntries: CodeInfo[] = [
+  {"code":"AUTH_REQUIRED","from":["edge"],"status":401,"retryable":false,"web":"Your session ended. Sign in again.","action":{"label":"Sign in","href":"/login"}},
+  {"code":"AUTH_FAILED","from":["edge"],"status":401,"retryable":false,"web":"Your session ended. Sign in again.","action":{"label":"Sign in","href":"/login"}},
+  {"code":"INVALID_TOKEN","from":["edge","sql"],"status":401,"retryable":false,"web":"Your session ended. Sign in again.","action":{"label":"Sign in","href":"/login"}},
+  {"code":"INVALID_INPUT","from":["edge","sql"],"status":400,"retryable":false},
+  {"code":"MISSING_REQUIRED_FIELD","from":["edge"],"status":400,"retryable":false},
+  {"code":"NOT_FOUND","from":["edge","sql"],"status":404,"retryable":false,"web":"Not found. It may have been removed or revoked.","on_import":{"web":"That Blender is no longer connected to your account. Connect it again from the add-on.","action":{"label":"How to connect","href":"/help"}}},
+  {"code":"INSUFFICIENT_PERMISSIONS","from":["edge"],"status":403,"retryable":false},
+  {"code":"SUBSCRIPTION_REQUIRED","from":["edge","sql","import"],"status":402,"retryable":false,"web":"This shader is part of Pro. Subscribe to import it into Blender.","action":{"label":"See plans","href":"/account#subscription"}},
+  {"code":"RATE_LIMIT_EXCEEDED","from":["edge"],"status":429,"retryable":true,"web":"Too many requests. Wait a few seconds and try again."},
+  {"code":"CONFLICT","from":["edge","sql"],"status":409,"retryable":false},
+  {"code":"INTERNAL_ERROR","from":["edge","import","bridge"],"status":500,"retryable":false},
+  {"code":"SERVICE_UNAVAILABLE","from":["edge"],"status":503,"retryable":true,"web":"The service is temporarily unavailable. Try again in a moment."},
+  {"code":"DEVICE_NOT_FOUND","from":["sql"],"retryable":false},
+  {"code":"ILLEGAL_TRANSITION","from":["sql"],"retryable":false},
+  {"code":"IMMUTABLE_FIELD","from":["sql"],"retryable":false},
+  {"code":"TOKEN_EXPIRED","from":["import"],"retryable":false,"web":"The import link expired before Blender picked it up. Import again with Blender open."},
+  {"code":"SIGNATURE_INVALID","from":["import"],"retryable":false,"web":"The package signature did not verify, so it was not opened. Update the add-on, then import again."},
+  {"code":"DOWNLOAD_FAILED","from":["import","download"],"retryable":true,"web":"The download was interrupted. Check the internet connection of the Blender machine and import again."},
+  {"code":"CHECKSUM_MISMATCH","from":["import"],"retryable":false,"web":"The downloaded package was damaged and was discarded. Import again."},
+  {"code":"PACKAGE_UNSAFE","from":["import"],"retryable":false,"web":"The package failed the bridge's safety checks and was not opened. Please report this shader."},
+  {"code":"DISK_FULL","from":["import"],"retryable":false,"web":"The Blender machine is out of disk space. Free some space or lower the add-on cache size."},
+  {"code":"EXTRACT_IO","from":["import","extract"],"retryable":false,"web":"The shader could not be written to the add-on's cache folder. Check that folder and its permissions in the add-on preferences."},
+  {"code":"IMPORT_GONE","from":["import"],"retryable":false},
+  {"code":"IMPORT_STALLED","from":["import","sql"],"retryable":false,"web":"Blender stopped working on this import (it was closed, crashed or went offline). Open Blender and import again."},
+  {"code":"EXPIRED","from":["import","sql"],"retryable":false,"web":"Open Blender with the Octane Bridge add-on connected, then import again."},
+  {"code":"DEVICE_REVOKED","from":["import","sql"],"retryable":false,"web":"That Blender was disconnected from your account. Connect it again from the add-on, then import again."},
+  {"code":"DEVICE_OFFLINE","from":["import"],"retryable":false,"web":"Open Blender with the Octane Bridge add-on enabled, then import again."},
+  {"code":"BLEND_INVALID","from":["import","addon"],"retryable":false,"web":"The material file could not be read by this Blender. Check the minimum Blender version on this page."},
+  {"code":"MATERIAL_MISSING","from":["import","addon"],"retryable":false,"web":"The package did not contain the expected material. Please report this shader."},
+  {"code":"BLENDER_ERROR","from":["import","addon"],"retryable":false,"web":"Blender reported an error while importing. See the add-on panel in Blender for details, then try again."},
+  {"code":"NOT_READY","from":["bridge"],"retryable":false},
+  {"code":"CONFIG_INVALID","from":["bridge"],"retryable":false},
+  {"code":"CACHE_ERROR","from":["bridge"],"retryable":false},
+  {"code":"PAIRING_FAILED","from":["bridge"],"retryable":false},
+  {"code":"BRIDGE_MISSING","from":["addon"],"retryable":false},
+  {"code":"ONLINE_ACCESS_DISABLED","from":["addon"],"retryable":false},
+  {"code":"MALFORMED","from":["protocol"],"retryable":false},
+  {"code":"LINE_TOO_LONG","from":["protocol"],"retryable":false},
+  {"code":"UNSUPPORTED_VERSION","from":["protocol"],"retryable":false},
+  {"code":"UNKNOWN_TYPE","from":["protocol"],"retryable":false},
+  {"code":"NETWORK","from":["edgeclient"],"retryable":true},
+  {"code":"ACCESS_DENIED","from":["edgeclient"],"retryable":false},
+  {"code":"EXPIRED_TOKEN","from":["edgeclient"],"retryable":false},
+  {"code":"INVALID_GRANT","from":["edgeclient"],"retryable":false},
+  {"code":"UNEXPECTED_RESPONSE","from":["edgeclient"],"retryable":false},
+  {"code":"DOWNLOAD_EXPIRED","from":["download"],"retryable":false},
+  {"code":"DOWNLOAD_NOT_FOUND","from":["download"],"retryable":false},
+  {"code":"DOWNLOAD_INVALID","from":["download"],"retryable":false},
+  {"code":"SIZE_MISMATCH","from":["download"],"retryable":false},
+  {"code":"HASH_MISMATCH","from":["download"],"retryable":false},
+  {"code":"STALLED","from":["download"],"retryable":true},
+  {"code":"TOO_LARGE","from":["download"],"retryable":false},
+  {"code":"ARCHIVE_INVALID","from":["extract"],"retryable":false},
+  {"code":"ARCHIVE_UNSAFE_PATH","from":["extract"],"retryable":false},
+  {"code":"ARCHIVE_LINK","from":["extract"],"retryable":false},
+  {"code":"ARCHIVE_TOO_LARGE","from":["extract"],"retryable":false},
+  {"code":"ARCHIVE_TOO_MANY","from":["extract"],"retryable":false},
+  {"code":"ARCHIVE_RATIO","from":["extract"],"retryable":false},
+  {"code":"ARCHIVE_DUPLICATE","from":["extract"],"retryable":false},
+  {"code":"ARCHIVE_MISMATCH","from":["extract"],"retryable":false},
+  {"code":"CACHE_INVALID_KEY","from":["cache"],"retryable":false},
+  {"code":"CACHE_IO","from":["cache"],"retryable":false},
+  {"code":"CACHE_FILL_FAILED","from":["cache"],"retryable":false},
+  {"code":"CACHE_UNSAFE_DIR","from":["cache"],"retryable":false},
+  {"code":"MANIFEST_SYNTAX","from":["package"],"retryable":false},
+  {"code":"MANIFEST_INVALID","from":["package"],"retryable":false},
+  {"code":"DELIVERY_MALFORMED","from":["package"],"retryable":false},
+  {"code":"DELIVERY_UNKNOWN_KEY","from":["package"],"retryable":false},
+  {"code":"DELIVERY_BAD_SIGNATURE","from":["package"],"retryable":false},
+  {"code":"DELIVERY_EXPIRED","from":["package"],"retryable":false},
+  {"code":"DELIVERY_NOT_YET_VALID","from":["package"],"retryable":false},
+  {"code":"KEYRING_INVALID","from":["package"],"retryable":false},
+  {"code":"PACKAGE_INVALID","from":["package"],"retryable":false},
+  {"code":"PACKAGE_HASH_MISMATCH","from":["package"],"retryable":false},
+  {"code":"PACKAGE_TOO_LARGE","from":["package"],"retryable":false},
+  {"code":"PACKAGE_MISSING_FILE","from":["package"],"retryable":false},
+  {"code":"PACKAGE_EXTRA_FILE","from":["package"],"retryable":false},
+];

@@ -1,25 +1,12 @@
-// The failure vocabulary, read from schemas/codes.json (the one list the edge, the bridge, the
-// add-on and the site share): codes are spelled Code.X (codes.gen.ts, generated from the file),
-// and every sentence the site shows for a code comes from the file.
-import file from "../../schemas/codes.json";
-import { Code } from "@/lib/codes.gen";
+// The failure vocabulary of schemas/codes.json (the one list the edge, the bridge, the add-on and
+// the site share): codes are spelled Code.X, and every sentence the site shows for a code comes
+// from the file. The site builds from frontend/ alone, so lib/codes.gen.ts carries the file's
+// site part (generated with the Go constants; tests/unit/codes.test.ts compares it to the file).
+import { Code, codeEntries, type CodeAction, type CodeInfo } from "@/lib/codes.gen";
 
-export { Code };
+export { Code, type CodeAction, type CodeInfo };
 
-export type CodeAction = { label: string; href: string };
-export type CodeInfo = {
-  code: string;
-  from: string[];
-  status?: number;
-  retryable: boolean;
-  web?: string;
-  blender?: string;
-  action?: CodeAction;
-  reported_as?: string;
-  on_import?: { web: string; action?: CodeAction };
-};
-
-const entries = new Map<string, CodeInfo>((file.codes as CodeInfo[]).map((e) => [e.code, e]));
+const entries = new Map<string, CodeInfo>(codeEntries.map((e) => [e.code, e]));
 
 /** The file's entry for a code (undefined for one it does not list). */
 export function codeInfo(code: string | null | undefined): CodeInfo | undefined {

@@ -2,6 +2,7 @@ package codes
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -52,7 +53,9 @@ func render(entries []Info) []byte {
 	return out
 }
 
-// renderTS is the site's frontend/lib/codes.gen.ts: the codes as a const object and its type.
+// renderTS is the site's frontend/lib/codes.gen.ts: the codes as a const object and its type,
+// and the site's part of each entry (the site builds from frontend/ alone, so it carries a copy
+// that this test and tests/unit/codes.test.ts keep equal to the file).
 func renderTS(entries []Info) []byte {
 	var b bytes.Buffer
 	b.WriteString("// Code generated from schemas/codes.json by go generate ./internal/codes; DO NOT EDIT.\n\n")
@@ -60,7 +63,19 @@ func renderTS(entries []Info) []byte {
 	for _, e := range entries {
 		fmt.Fprintf(&b, "  %s: %q,\n", e.Code, e.Code)
 	}
-	b.WriteString("} as const;\n\nexport type Code = (typeof Code)[keyof typeof Code];\n")
+	b.WriteString("} as const;\n\nexport type Code = (typeof Code)[keyof typeof Code];\n\n")
+	b.WriteString("export type CodeAction = { label: string; href: string };\n")
+	b.WriteString("export type CodeInfo = {\n  code: string;\n  from: string[];\n  status?: number;\n  retryable: boolean;\n  web?: string;\n  action?: CodeAction;\n  on_import?: { web: string; action?: CodeAction };\n};\n\n")
+	b.WriteString("/** The site's part of each entry: what it shows and links to for a code. */\nexport const codeEntries: CodeInfo[] = [\n")
+	for _, e := range entries {
+		site := Info{Code: e.Code, From: e.From, Status: e.Status, Retryable: e.Retryable, Web: e.Web, Action: e.Action, OnImport: e.OnImport}
+		line, err := json.Marshal(site)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Fprintf(&b, "  %s,\n", line)
+	}
+	b.WriteString("];\n")
 	return b.Bytes()
 }
 

@@ -5,6 +5,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import file from "../../../schemas/codes.json";
 import { Code, codeInfo, problemFor } from "@/lib/codes";
+import { codeEntries } from "@/lib/codes.gen";
 import { edgeMessage } from "@/lib/edge";
 import { describeImport, remedyFor } from "@/lib/import-status";
 
@@ -55,9 +56,14 @@ function violations(name: string, text: string): string[] {
 }
 
 describe("the failure vocabulary", () => {
-  it("Code is the file (lib/codes.gen.ts is generated from it)", () => {
+  it("Code and the site's entries are the file (lib/codes.gen.ts is generated from it)", () => {
     expect(Object.keys(Code)).toEqual(file.codes.map((e) => e.code));
     for (const [k, v] of Object.entries(Code)) expect(v).toBe(k);
+    const site = (e: Record<string, unknown>) => {
+      const { blender: _b, reported_as: _r, ...rest } = e;
+      return rest;
+    };
+    expect(codeEntries).toEqual(file.codes.map((e) => site(e)));
   });
 
   it("no code string or code-keyed text table outside the file", () => {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
+_HERE = os.path.dirname(os.path.realpath(__file__))  # a symlinked source checkout finds schemas/ too
 _CANDIDATES = (
     os.path.join(_HERE, "codes.json"),  # the add-on zip
     os.path.join(os.path.dirname(os.path.dirname(_HERE)), "schemas", "codes.json"),  # the repository

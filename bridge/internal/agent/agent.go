@@ -120,7 +120,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			m, err := r.Next()
 			var se *stdio.Error
 			if errors.As(err, &se) {
-				a.send(stdio.TypeError, se.ID, stdio.ErrorMsg{Code: string(se.Code), Message: se.Msg})
+				a.send(stdio.TypeError, se.ID, stdio.ErrorMsg{Code: se.Code, Message: se.Msg})
 				continue
 			}
 			if err != nil {
@@ -173,7 +173,7 @@ func (a *Agent) send(typ, re string, body any) {
 }
 
 func (a *Agent) fail(re string, code codes.Code, msg string) {
-	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: string(code), Message: msg})
+	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: code, Message: msg})
 }
 
 func (a *Agent) handle(ctx context.Context, m stdio.Message) {
@@ -410,7 +410,7 @@ func (a *Agent) pairFailed(re string, err error) {
 		msg = err.Error()
 	}
 	a.log.Warn("pairing failed", "code", code, "err", err)
-	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: string(codePairingFailed), Message: msg})
+	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: codePairingFailed, Message: msg})
 	a.setStatus(stdio.StateUnpaired, msg)
 }
 

@@ -267,7 +267,7 @@ func (a *Agent) Import(ctx context.Context, req stdio.Import) (stdio.Imported, e
 	case r := <-ch:
 		if r.fail != nil {
 			code := r.fail.Code
-			if !reCode.MatchString(code) {
+			if !reCode.MatchString(string(code)) {
 				code = importer.CodeBlenderError
 			}
 			return stdio.Imported{}, &importer.Failure{Code: code, Msg: r.fail.Message}

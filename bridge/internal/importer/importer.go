@@ -94,26 +94,26 @@ type ClassifyFunc func(err error) (code string, retryable bool)
 
 // Failure codes the bridge reports (the site and the add-on explain each in plain words).
 const (
-	CodeSubscriptionRequired = string(codes.SubscriptionRequired)
-	CodeTokenExpired         = string(codes.TokenExpired)
-	CodeSignatureInvalid     = string(codes.SignatureInvalid)
-	CodeDownloadFailed       = string(codes.DownloadFailed)
-	CodeChecksumMismatch     = string(codes.ChecksumMismatch)
-	CodePackageUnsafe        = string(codes.PackageUnsafe)
-	CodeDiskFull             = string(codes.DiskFull)
-	CodeCacheWrite           = string(codes.ExtractIO) // the cache could not be written (permissions, I/O): not the package's fault
-	CodeBlenderError         = string(codes.BlenderError)
-	CodeInternal             = string(codes.InternalError)
+	CodeSubscriptionRequired = codes.SubscriptionRequired
+	CodeTokenExpired         = codes.TokenExpired
+	CodeSignatureInvalid     = codes.SignatureInvalid
+	CodeDownloadFailed       = codes.DownloadFailed
+	CodeChecksumMismatch     = codes.ChecksumMismatch
+	CodePackageUnsafe        = codes.PackageUnsafe
+	CodeDiskFull             = codes.DiskFull
+	CodeCacheWrite           = codes.ExtractIO // the cache could not be written (permissions, I/O): not the package's fault
+	CodeBlenderError         = codes.BlenderError
+	CodeInternal             = codes.InternalError
 )
 
 // Failure ends an import with a stable code and a message for people.
 type Failure struct {
-	Code string
+	Code codes.Code
 	Msg  string
 	Err  error
 }
 
-func (f *Failure) Error() string { return f.Code + ": " + f.Msg }
+func (f *Failure) Error() string { return string(f.Code) + ": " + f.Msg }
 func (f *Failure) Unwrap() error { return f.Err }
 
 // Transient is an error worth retrying (network down, 5xx, rate limited).
@@ -335,13 +335,13 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 		log.Info("import interrupted by shutdown; it resumes on the next start")
 	case errors.Is(err, ErrGone):
 		log.Info("import no longer pending", "err", err)
-		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: string(codes.ImportGone),
+		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: codes.ImportGone,
 			Message: "This import was cancelled or expired on the site."})
 	default:
 		f := asFailure(err)
 		log.Warn("import failed", "code", f.Code, "err", err)
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if rerr := p.report(rctx, r.ImportID, "failed", -1, f.Code, f.Msg); rerr != nil {
+		if rerr := p.report(rctx, r.ImportID, "failed", -1, string(f.Code), f.Msg); rerr != nil {
 			log.Warn("could not report the failure", "err", rerr)
 		}
 		cancel()

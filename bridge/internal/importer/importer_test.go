@@ -384,7 +384,7 @@ func TestBadSignatureAndWrongBindingFailBeforeDownload(t *testing.T) {
 	if r.fetch.calls.Load() != 0 {
 		t.Fatal("downloaded an unverified delivery")
 	}
-	if got := r.edge.got(); got[len(got)-1] != "failed:"+CodeSignatureInvalid {
+	if got := r.edge.got(); got[len(got)-1] != "failed:"+string(CodeSignatureInvalid) {
 		t.Fatalf("reports %v", got)
 	}
 }
@@ -608,7 +608,7 @@ func TestFullDiskIsReportedAsDiskFullNeverAsUnsafe(t *testing.T) {
 			if s := r.final(t); s.Status != "failed" || s.Code != CodeDiskFull {
 				t.Fatalf("final %+v", s)
 			}
-			if got := r.edge.got(); got[len(got)-1] != "failed:"+CodeDiskFull {
+			if got := r.edge.got(); got[len(got)-1] != "failed:"+string(CodeDiskFull) {
 				t.Fatalf("reports %v", got)
 			}
 		})

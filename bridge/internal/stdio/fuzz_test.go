@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // inbound returns a fresh value of every typed message the add-on sends the bridge.
@@ -87,8 +89,8 @@ func FuzzMessageStream(f *testing.F) {
 		}{
 			{TypeProgress, &Progress{ImportID: id, ShaderName: name, Stage: stage, Fraction: 0.5, Bytes: 1, Total: 2}},
 			{TypeImport, &Import{ImportID: id, ShaderName: name, MaterialName: msg, BlendPath: code, PackageDir: stage}},
-			{TypeImportStatus, &ImportStatus{ImportID: id, Status: status, Code: code, Message: msg}},
-			{TypeError, &ErrorMsg{Code: code, Message: msg}},
+			{TypeImportStatus, &ImportStatus{ImportID: id, Status: status, Code: codes.Code(code), Message: msg}},
+			{TypeError, &ErrorMsg{Code: codes.Code(code), Message: msg}},
 			{TypeStatus, &Status{State: status, Message: msg, Account: name}},
 		}
 		var stream bytes.Buffer

@@ -1,5 +1,7 @@
 package stdio
 
+import "github.com/octanebridge/octane-bridge/internal/codes"
+
 // Message types. The add-on sends the first group, the bridge the second; "hello" and "status"
 // go both ways (a request from the add-on, a report from the bridge).
 const (
@@ -57,9 +59,9 @@ type Imported struct {
 
 // ImportFailed is the add-on's failure reply to an import.
 type ImportFailed struct {
-	ImportID string `json:"import_id"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
+	ImportID string     `json:"import_id"`
+	Code     codes.Code `json:"code"`
+	Message  string     `json:"message"`
 }
 
 // HelloReply answers hello.
@@ -128,10 +130,10 @@ type Import struct {
 
 // ImportStatus is the final outcome of an import as the bridge recorded it.
 type ImportStatus struct {
-	ImportID string `json:"import_id"`
-	Status   string `json:"status"`
-	Code     string `json:"code,omitempty"`
-	Message  string `json:"message,omitempty"`
+	ImportID string     `json:"import_id"`
+	Status   string     `json:"status"`
+	Code     codes.Code `json:"code,omitempty"`
+	Message  string     `json:"message,omitempty"`
 }
 
 type CacheStats struct {
@@ -142,6 +144,6 @@ type CacheStats struct {
 }
 
 type ErrorMsg struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
+	Code    codes.Code `json:"code"`
+	Message string     `json:"message"`
 }

@@ -65,12 +65,16 @@ func decodeRESTError(resp *http.Response, body []byte) *Error {
 	if json.Unmarshal(body, &pe) == nil && pe.Code != "" {
 		e.Msg = clip(pe.Message, 300)
 		switch {
-		case pe.Code == "P0001" && pe.Message == string(codes.IllegalTransition):
-			e.Code, e.Msg = CodeConflict, "illegal status transition "+clip(pe.Details, 100)
-		case pe.Code == "P0001" && pe.Message == string(codes.DeviceNotFound):
-			e.Code = codes.NotFound
 		case pe.Code == "P0001" && reCode.MatchString(pe.Message):
+			// A raise code stands for itself or, per schemas/codes.json, for the API code it is
+			// reported as (ILLEGAL_TRANSITION is a CONFLICT, DEVICE_NOT_FOUND a NOT_FOUND).
 			e.Code = codes.Code(pe.Message)
+			if r := e.Code.Info().ReportedAs; r != "" {
+				e.Code = r
+			}
+			if pe.Message == string(codes.IllegalTransition) {
+				e.Msg = "illegal status transition " + clip(pe.Details, 100)
+			}
 		case pe.Code == "42501":
 			e.Code = CodeInsufficient
 		case strings.HasPrefix(pe.Code, "PGRST3"): // JWT missing, invalid or expired

@@ -11,7 +11,7 @@ GO_TOOLS=(
   "versitygw github.com/versity/versitygw/cmd/versitygw@v1.8.0"
   "stripe-mock github.com/stripe/stripe-mock@v0.203.0"
 )
-PIP_PACKAGES=(pytest==8.3.4 hypothesis==6.170.15)
+PIP_PACKAGES=(pytest==8.3.4 hypothesis==6.170.15 jsonschema==4.26.0)  # jsonschema: the contract examples (schemas/), the catalog check
 
 command -v go >/dev/null || die "Go 1.26 is required (https://go.dev/dl); it was not found on PATH"
 command -v node >/dev/null || die "Node.js 20+ is required; it was not found on PATH"

@@ -65,8 +65,8 @@ if [ -f bridge/main.go ] && [ -d blender_addon ]; then
   # The add-on (with the bridge for every platform, delivery key of this stack pinned) is what
   # the Help page offers and what the site's Blender extensions repository lists.
   # Linking the bridge for 5 platforms takes ~12 s that Go's cache does not save, so it is skipped
-  # while its inputs (Go and add-on sources, modules, pinned keys, build scripts) are unchanged.
-  addon_stamp=$( (find bridge internal blender_addon -type f ! -path 'bridge/bin/*' ! -path '*/__pycache__/*' -print0
+  # while its inputs (Go and add-on sources, schemas/, modules, pinned keys, build scripts) are unchanged.
+  addon_stamp=$( (find bridge internal blender_addon schemas -type f ! -path 'bridge/bin/*' ! -path '*/__pycache__/*' -print0
     printf '%s\0' go.mod go.sum .env.example scripts/build-bridge.sh scripts/build-addon.sh) | sort -z \
     | xargs -0 sha256sum | { cat; echo "${BRIDGE_TRUSTED_KEYS:-}"; } | sha256sum | cut -d' ' -f1)
   if [ -f dist/addon/index.json ] && [ "$(cat "$OCTANE_LOCAL/run/addon.stamp" 2>/dev/null)" = "$addon_stamp" ]; then

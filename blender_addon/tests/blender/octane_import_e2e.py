@@ -50,7 +50,8 @@ def node_facts(nt):
     """What an assertion needs about every node of a tree (values of the inputs the tests set)."""
     out = {}
     for n in nt.nodes:
-        d = {"type": n.bl_idname}
+        d = {"type": n.bl_idname,
+             "undefined_sockets": sum(1 for x in list(n.inputs) + list(n.outputs) if x.bl_idname == "NodeSocketUndefined")}
         img = getattr(n, "image", None) if n.bl_idname != "NodeUndefined" else None
         if img is not None:
             p = os.path.realpath(bpy.path.abspath(img.filepath)) if img.filepath else ""
@@ -198,6 +199,41 @@ def make_retired_package(pkg, name="OB_Replay", recipe=None):
     return blend
 
 
+def make_old_layout_package(pkg):
+    """A node under the real idname (OctaneSpecularMaterial) whose stored sockets are of a class
+    this release does not define: it binds to the installed class, its sockets stay undefined."""
+    os.makedirs(pkg, exist_ok=True)
+    recipe = {
+        "recipe_version": 2, "renderer": "octane", "octane_release": FACTS.release, "min_octane": "2024.1",
+        "output": {"node": "material", "target": "ALL"},
+        "nodes": [{"id": "material", "type": "OctaneSpecularMaterial", "label": "Water",
+                   "inputs": {"Transmission": [0.9, 0.95, 1.0], "Index of refraction": 1.333},
+                   "props": {"a_compatibility_version": FACTS.default_compat("OctaneSpecularMaterial")}}],
+        "links": [],
+    }
+
+    def init(self, context):
+        for name in ("Transmission", "Index of refraction"):
+            self.inputs.new("OctaneRetiredSocket", name)
+        self.outputs.new("OctaneRetiredSocket", "out")
+
+    old_cls = type("OctaneSpecularMaterial", (bpy.types.Node,), {
+        "bl_idname": "OctaneSpecularMaterial", "bl_label": "Specular (old layout)", "init": init})
+    bpy.utils.register_class(OctaneRetiredSocket)
+    bpy.utils.register_class(old_cls)
+    mat = new_material("OB_OldLayout", recipe, "old-layout")
+    nt = mat.node_tree
+    node = nt.nodes.new("OctaneSpecularMaterial")
+    node.name = PREFIX + "material"
+    out = nt.nodes.new("ShaderNodeOutputMaterial")
+    out.name, out.target = "Octane Output", "ALL"
+    nt.links.new(node.outputs[0], out.inputs["Surface"])
+    blend = write_package(mat, pkg)
+    bpy.utils.unregister_class(old_cls)
+    bpy.utils.unregister_class(OctaneRetiredSocket)
+    return blend
+
+
 def make_fitting_package(pkg, outside, octane_graph):
     """A graph that fits (built by octane_graph from its recipe) whose image nodes show: the
     fallback's image (albedo), an image of a file outside the package (rough), nothing (mask),
@@ -251,6 +287,8 @@ def replay():
     bad["nodes"][0]["inputs"]["No such input"] = 1.0
     pkg3 = os.path.join(work, "cache", "bad", "1.0.0")
     blend3 = make_retired_package(pkg3, "OB_Bad", bad)
+    pkg4 = os.path.join(work, "cache", "old-layout", "1.0.0")
+    blend4 = make_old_layout_package(pkg4)
     from install_addon import install
 
     modname = install(zip_path, facts)
@@ -307,6 +345,12 @@ def replay():
     mat = bpy.data.materials[facts["reply_bad"]["material_name"]]
     facts["nodes_bad"] = node_facts(mat.node_tree)
     facts["links_bad"] = links_of(mat.node_tree)
+
+    # 5. a node of the right class with a socket layout this release does not have: rebuilt
+    facts["reply_layout"] = do_import(importer, blend4, pkg4, "OB_OldLayout", "old-layout", "l1")
+    mat = bpy.data.materials[facts["reply_layout"]["material_name"]]
+    facts["nodes_layout"] = node_facts(mat.node_tree)
+    facts["links_layout"] = links_of(mat.node_tree)
 
 
 def catalog():

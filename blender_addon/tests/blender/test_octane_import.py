@@ -131,6 +131,17 @@ def test_a_recipe_this_release_cannot_build_leaves_the_stored_graph(replay):
     assert ["Octane material", "out", "Octane Output", "Surface"] in replay["links_bad"]
 
 
+def test_a_socket_layout_this_release_does_not_have_is_rebuilt(replay):
+    r = replay["reply_layout"]
+    assert r["type"] == "imported" and "Rebuilt its Octane nodes" in r["message"], r
+    n = replay["nodes_layout"]["Octane material"]
+    assert n["type"] == "OctaneSpecularMaterial" and n["undefined_sockets"] == 0
+    assert n["values"]["Transmission"] == pytest.approx([0.9, 0.95, 1.0])
+    assert n["values"]["Index of refraction"] == pytest.approx(1.333)
+    assert [l for l in replay["links_layout"] if l[2] == "Octane Output"] == [
+        ["Octane material", "Material out", "Octane Output", "Surface"]]
+
+
 # ---------------------------------------------------------------------------------------------
 # Packages from the catalog generator: a textured shader, a glass and an emissive one
 

@@ -2,7 +2,6 @@
 // crashed or killed runner never leaves servers behind, and stop() ends the whole group.
 import { spawn, execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 
 export function start(name, cmd, args, { cwd, env, logFile, stdin = "ignore", onLine } = {}) {
   // Hard cap on the process (seconds); the runner itself stops it much earlier.
@@ -52,27 +51,6 @@ export function start(name, cmd, args, { cwd, env, logFile, stdin = "ignore", on
       clearTimeout(t);
     },
   };
-}
-
-/** True when nothing listens on 127.0.0.1:port (we can bind it). */
-export function portFree(port) {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-export async function waitHTTP(url, ms, okStatus = (s) => s < 500) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(1500) });
-      if (okStatus(r.status)) return true;
-    } catch { /* not yet */ }
-    await sleep(200);
-  }
-  return false;
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

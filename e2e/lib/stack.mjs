@@ -1,17 +1,16 @@
-// The whole local stack for the end-to-end run, on its own loopback ports over a fresh database:
-// Supabase stand-in, edge, the demo catalog (plus the run's own packages) in versitygw, and
-// `next start` of a web build made for exactly these ports.
+// The stack for the JavaScript end-to-end suites. There is one launcher, internal/testenv's
+// StackWith (Go tests call it directly); these suites run its command, internal/testenv/cmd/stack,
+// which starts a database cloned from the template, the Supabase stand-in, the edge and, when
+// asked, the demo catalog and `next start` of a web build made for exactly these ports, prints
+// `STACK {json}` with the endpoints and stops everything when its stdin closes.
 //
-// Why a separate web build: Next inlines NEXT_PUBLIC_* (Supabase and edge URLs) into the browser
-// and server bundles at build time, so a build for :54321/:8787 cannot talk to a stand-in on
-// another port. The run picks the first free port set of a short fixed list and keeps one build
-// per set under .local/e2e/web-<n>/ (rebuilt only when frontend sources change), so parallel
-// runs (make dev, the web suite) never share servers or a database with this one.
-import crypto from "node:crypto";
+// This run (e2e/run.mjs) takes the first free end-to-end port set, so parallel runs (make dev,
+// the web suite) never share servers or a database with it, and the web build made for that set
+// is reused by the next run until frontend sources change (internal/testenv/site.go).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { start, portFree, waitHTTP, run } from "./proc.mjs";
+import { start, run } from "./proc.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 export const rootDir = path.resolve(here, "../..");
@@ -23,18 +22,6 @@ export function dotenv() {
     fs.readFileSync(path.join(rootDir, ".env.example"), "utf8").split("\n")
       .map((l) => l.match(/^([A-Z0-9_]+)=(.*)$/)).filter(Boolean).map((m) => [m[1], m[2]]),
   );
-}
-
-// Port sets: [stand-in, edge, site]. Away from the documented 54321/8787/3000 and from the
-// kernel's ephemeral range, so they are free unless another e2e run holds them.
-const PORT_SETS = Array.from({ length: 6 }, (_, i) => [54331 + 10 * i, 8797 + 10 * i, 3011 + 10 * i]);
-
-async function pickPorts() {
-  for (let i = 0; i < PORT_SETS.length; i++) {
-    const ok = await Promise.all(PORT_SETS[i].map(portFree));
-    if (ok.every(Boolean)) return { index: i, supabase: PORT_SETS[i][0], edge: PORT_SETS[i][1], site: PORT_SETS[i][2] };
-  }
-  throw new Error(`no free port set among ${JSON.stringify(PORT_SETS)} (other e2e runs?)`);
 }
 
 export function goBuild(out, pkg, { ldflags, env } = {}) {
@@ -51,60 +38,6 @@ export function buildBridge(out, env) {
   goBuild(out, "./bridge", { ldflags: `-X main.version=${version} -X main.trustedKeys=${env.MANIFEST_PUBLIC_KEYS}`, env: { CGO_ENABLED: "0" } });
 }
 
-function walkStamp(dir, skip, h) {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (skip.has(e.name)) continue;
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) walkStamp(p, skip, h);
-    else if (e.isFile()) {
-      const st = fs.statSync(p);
-      h.update(`${path.relative(rootDir, p)}\0${st.size}\0${st.mtimeMs}\n`);
-    }
-  }
-}
-
-const WEB_SKIP = new Set(["node_modules", ".next", "tests", "tsconfig.tsbuildinfo", "COORDINATION.md"]);
-
-/** A `next build` of frontend/ with this port set's public URLs, cached per set. */
-export function webBuild(ports, env, log) {
-  const frontend = path.join(rootDir, "frontend");
-  const h = crypto.createHash("sha256");
-  walkStamp(frontend, WEB_SKIP, h);
-  const publicEnv = Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("NEXT_PUBLIC_")));
-  h.update(JSON.stringify(publicEnv));
-  const stamp = h.digest("hex");
-  const base = path.join(localDir, "e2e", `web-${ports.index}`);
-  const dir = path.join(base, "frontend");
-  const stampFile = path.join(base, "stamp");
-  if (fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp && fs.existsSync(path.join(dir, ".next/BUILD_ID"))) {
-    return dir;
-  }
-  log(`building the web app for ports ${ports.supabase}/${ports.edge}/${ports.site} (cached in ${path.relative(rootDir, base)})`);
-  fs.rmSync(base, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  fs.cpSync(frontend, dir, { recursive: true, filter: (src) => !WEB_SKIP.has(path.basename(src)) || src === frontend });
-  // The copy sits under .local/; Turbopack's root must still be the repository (node_modules).
-  const cfgPath = path.join(dir, "next.config.ts");
-  const cfg = fs.readFileSync(cfgPath, "utf8");
-  const patched = cfg.replaceAll('path.resolve(__dirname, "..")', JSON.stringify(rootDir));
-  if (patched === cfg) throw new Error("frontend/next.config.ts changed shape: cannot point the e2e copy's Turbopack root at the repository");
-  fs.writeFileSync(cfgPath, patched);
-  const t0 = Date.now();
-  run(path.join(rootDir, "node_modules/.bin/next"), ["build"], { cwd: dir, env: { ...env, NEXT_TELEMETRY_DISABLED: "1" }, timeout: 600_000 });
-  log(`web app built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  fs.writeFileSync(stampFile, stamp);
-  return dir;
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return e.code === "EPERM";
-  }
-}
-
 function psql(sql, db) {
   const u = new URL(process.env.OCTANE_PG_URL);
   if (db) u.pathname = "/" + db;
@@ -112,8 +45,42 @@ function psql(sql, db) {
 }
 
 /**
- * Starts everything. Returns { urls, env, dbURL, sql(q), bins, stop(), tmp }.
- * `log` prints progress; `makePackages({bins, tmp})` returns extra catalog folders to publish.
+ * Runs the stack command with `args` (its flags: internal/testenv/cmd/stack) and resolves with
+ * { ...endpoints, stop() } once it printed its endpoints. Progress lines go to `log`, the
+ * command's own output to `logFile`; stop() closes its stdin, and it stops what it started.
+ */
+export async function launchStack(args, { log = console.log, logFile } = {}) {
+  const bin = path.join(localDir, "e2e", "bin", "stack");
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  goBuild(bin, "./internal/testenv/cmd/stack");
+  if (logFile) fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  let resolve;
+  const ready = new Promise((r) => { resolve = r; });
+  const proc = start("stack", bin, args, {
+    cwd: rootDir, env: process.env, logFile, stdin: "pipe",
+    onLine: (line) => {
+      if (line.startsWith("STACK ")) resolve(JSON.parse(line.slice(6)));
+      else if (line.trim()) log(line);
+    },
+  });
+  const stop = async () => {
+    if (!proc.running) return;
+    proc.child.stdin.end();
+    const t = setTimeout(() => proc.stop(), 60_000);
+    await proc.exited;
+    clearTimeout(t);
+  };
+  const endpoints = await Promise.race([ready, proc.exited.then(() => null)]);
+  if (!endpoints) {
+    throw new Error(`the stack did not start${logFile ? ` (log: ${path.relative(rootDir, logFile)})` : ""}`);
+  }
+  return { ...endpoints, stop };
+}
+
+/**
+ * Starts everything for e2e/run.mjs. Returns { urls, env, dbURL, db, sql(q), bins, tmp, logDir,
+ * stop(), onStop(f) }. `log` prints progress; `makePackages({bins, tmp})` returns extra catalog
+ * folders to publish after the demo catalog.
  */
 export async function startStack({ log, runId, makePackages = () => [] }) {
   if (!process.env.OCTANE_PG_URL || !process.env.OCTANE_PG_TEMPLATE) {
@@ -127,83 +94,37 @@ export async function startStack({ log, runId, makePackages = () => [] }) {
     cleanups.length = 0;
   };
   try {
-    const ports = await pickPorts();
-    const urls = {
-      supabase: `http://127.0.0.1:${ports.supabase}`,
-      edge: `http://127.0.0.1:${ports.edge}`,
-      site: `http://127.0.0.1:${ports.site}`,
-    };
-    const base = dotenv();
-    const env = {
-      ...base,
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PATH|HOME|USER|LANG|TMPDIR|S3_|STRIPE_|OCTANE_|GO)/.test(k))),
-      SUPABASE_URL: urls.supabase,
-      EDGE_URL: urls.edge,
-      SITE_URL: urls.site,
-      NEXT_PUBLIC_SUPABASE_URL: urls.supabase,
-      NEXT_PUBLIC_EDGE_URL: urls.edge,
-      NEXT_PUBLIC_SITE_URL: urls.site,
-      NEXT_PUBLIC_PREVIEW_BASE_URL: `${process.env.S3_ENDPOINT ?? base.S3_ENDPOINT}/${process.env.S3_BUCKET ?? base.S3_BUCKET}`,
-      LOG_LEVEL: "warn",
-    };
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `octane-e2e-${runId}-`));
     cleanups.push(() => { if (process.env.E2E_KEEP !== "1") fs.rmSync(tmp, { recursive: true, force: true }); });
     const logDir = path.join(localDir, "log", "e2e");
     fs.mkdirSync(logDir, { recursive: true });
 
-    // Programs (go's build cache keeps repeat builds fast).
+    // The run's tools (go's build cache keeps repeat builds fast); the stack command builds the servers.
     const binDir = path.join(localDir, "e2e", "bin");
     fs.mkdirSync(binDir, { recursive: true });
-    const bins = { standin: path.join(binDir, "supabase-local"), edge: path.join(binDir, "edge"), publish: path.join(binDir, "publish"), s3tool: path.join(binDir, "s3tool") };
-    log("building the stand-in, the edge, publish and s3tool");
-    goBuild(bins.standin, "./supabase/local");
-    goBuild(bins.edge, "./edge");
+    const bins = { publish: path.join(binDir, "publish"), s3tool: path.join(binDir, "s3tool") };
+    log("building publish and s3tool");
     goBuild(bins.publish, "./cmd/publish");
     goBuild(bins.s3tool, "./e2e/s3tool");
+    const extra = await makePackages({ bins, tmp });
 
-    // A fresh database from the template (and those of runs that died without cleaning up).
-    for (const old of psql("select datname from pg_database where datname ~ '^e2e_[0-9]+_'").split("\n").filter(Boolean)) {
-      const pid = Number(old.split("_")[1]);
-      if (!pidAlive(pid)) psql(`drop database if exists ${old} with (force)`);
-    }
-    const db = `e2e_${runId}`;
-    psql(`create database ${db} template ${process.env.OCTANE_PG_TEMPLATE}`);
-    cleanups.push(() => psql(`drop database if exists ${db} with (force)`));
-    const dbURL = (() => { const u = new URL(process.env.OCTANE_PG_URL); u.pathname = "/" + db; return u.toString(); })();
-    env.DATABASE_URL = dbURL;
-    const sql = (q) => psql(q, db);
-
-    // The demo catalog (objects are content-addressed per slug/version; --skip-existing), then
-    // the run's own packages; the seed's placeholders are hidden as `make dev` does.
-    log("publishing the demo catalog");
-    run(bins.publish, ["--no-vet", "--skip-existing", "--public-previews", path.join(rootDir, "catalog/demo")], { cwd: rootDir, env });
-    for (const dir of await makePackages({ bins, tmp })) run(bins.publish, ["--no-vet", "--skip-existing", dir], { cwd: rootDir, env });
-    sql("update public.shaders set published = false where slug like 'placeholder-%' and published");
-
-    const procs = [];
-    cleanups.push(async () => { await Promise.all(procs.map((p) => p.stop())); });
-    const standin = start("standin", bins.standin, [], {
-      cwd: rootDir, logFile: path.join(logDir, "standin.log"),
-      env: { ...env, STANDIN_ADDR: `127.0.0.1:${ports.supabase}`, API_EXTERNAL_URL: urls.supabase },
-    });
-    procs.push(standin);
-    const edge = start("edge", bins.edge, [], { cwd: rootDir, logFile: path.join(logDir, "edge.log"), env: { ...env, EDGE_ADDR: `127.0.0.1:${ports.edge}` } });
-    procs.push(edge);
-    const webDir = webBuild(ports, env, log);
-    const web = start("web", path.join(rootDir, "node_modules/.bin/next"), ["start", "-H", "127.0.0.1", "-p", String(ports.site)], {
-      cwd: webDir, logFile: path.join(logDir, "web.log"), env: { ...env, NODE_ENV: "production" },
-    });
-    procs.push(web);
-    const [a, b, c] = await Promise.all([
-      waitHTTP(`${urls.supabase}/auth/v1/health`, 30_000),
-      waitHTTP(`${urls.edge}/healthz`, 30_000, (s) => s === 200),
-      waitHTTP(`${urls.site}/.well-known/octane-bridge.json`, 90_000, (s) => s === 200),
-    ]);
-    if (!a || !b || !c) {
-      throw new Error(`did not come up: ${[!a && "stand-in", !b && "edge", !c && "web"].filter(Boolean).join(", ")} (logs: .local/log/e2e/)`);
-    }
-    log(`stack up: site ${urls.site}, stand-in ${urls.supabase}, edge ${urls.edge}, database ${db}`);
-    return { ports, urls, env, dbURL, db, sql, bins, tmp, logDir, procs: { standin, edge, web }, stop, onStop: (f) => cleanups.push(f) };
+    // A fresh database from the template, the demo catalog then the run's own packages, the
+    // stand-in, the edge and the site on the first free port set.
+    log("starting the stack (internal/testenv/cmd/stack)");
+    const st = await launchStack(
+      ["-port-sets", "-catalog", "-site", "-log-dir", logDir, "-db-prefix", "e2e", ...extra.flatMap((d) => ["-publish", d])],
+      { log, logFile: path.join(logDir, "stack.log") },
+    );
+    cleanups.push(st.stop);
+    const urls = { supabase: st.supabase_url, edge: st.edge_url, site: st.site_url };
+    const env = {
+      ...dotenv(),
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PATH|HOME|USER|LANG|TMPDIR|S3_|STRIPE_|OCTANE_|GO)/.test(k))),
+      ...st.env,
+    };
+    const sql = (q) => psql(q, st.db);
+    log(`stack up: site ${urls.site}, stand-in ${urls.supabase}, edge ${urls.edge}, database ${st.db}`);
+    return { urls, env, dbURL: st.db_url, db: st.db, sql, bins, tmp, logDir, stop, onStop: (f) => cleanups.push(f) };
   } catch (e) {
     await stop();
     throw e;

@@ -31,7 +31,7 @@ describe("layers", () => {
 
   it("rows are typed by the generated Database type, not cast", () => {
     expect(site.filter((f) => read(f).includes("as unknown as"))).toEqual([]);
-    for (const f of ["lib/supabase/server.ts", "lib/supabase/client.ts"]) expect(read(f), f).toMatch(/Client<Database>\(/);
+    for (const f of ["lib/supabase/server.ts", "lib/supabase/client.ts", "lib/supabase/proxy.ts"]) expect(read(f), f).toMatch(/Client<Database>\(/);
   });
 
   it("the generated types are marked as such", () => {

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { demoPackage } from "../../../e2e/lib/packages.mjs";
-import { launchStack, localDir } from "../../../e2e/lib/stack.mjs";
+import { dotenv, launchStack, localDir } from "../../../e2e/lib/stack.mjs";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 export const frontendDir = path.resolve(here, "../..");
@@ -32,7 +32,7 @@ export async function startStack() {
   if (!canStart && !(await reachable(SUPABASE_URL, "/auth/v1/health"))) {
     // Nothing runs and nothing can be started: the tests that need the stack skip (fail in CI).
     const edge = await reachable(EDGE_URL, "/healthz");
-    return { baseUrl: given ?? (edge ? process.env.SITE_URL ?? null : null), supabase: false, edge, stop: async () => {} };
+    return { baseUrl: given ?? (edge ? process.env.SITE_URL ?? dotenv().SITE_URL : null), supabase: false, edge, stop: async () => {} };
   }
   const demo = demoPackage("oak-wood");
   const args = [

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -26,4 +27,22 @@ func TestStackServesAndSignsIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.ProJWT(t)
+}
+
+// With Reuse, a stack already serving at the addresses (make dev) is used and nothing is started.
+func TestReuseUsesARunningStack(t *testing.T) {
+	st := Stack(t)
+	host := func(u string) string { return strings.TrimPrefix(u, "http://") }
+	got := StackWith(t, StackOptions{Reuse: true, SupabaseAddr: host(st.SupabaseURL), EdgeAddr: host(st.EdgeURL)})
+	if !got.Reused || got.SupabaseURL != st.SupabaseURL || got.EdgeURL != st.EdgeURL || got.Supabase != nil || got.Edge != nil || got.Site != nil {
+		t.Fatalf("reused stack: %+v", got)
+	}
+	if got.Env["SUPABASE_URL"] != st.SupabaseURL || got.Env["EDGE_URL"] != st.EdgeURL {
+		t.Fatalf("env does not wire the running stack: SUPABASE_URL=%s EDGE_URL=%s", got.Env["SUPABASE_URL"], got.Env["EDGE_URL"])
+	}
+	// Nothing serves at the address: a stack of its own.
+	own := StackWith(t, StackOptions{Reuse: true, SupabaseAddr: freeAddr(t)})
+	if own.Reused || own.Supabase == nil || own.DBURL == st.DBURL {
+		t.Fatalf("with nothing to reuse: %+v", own)
+	}
 }

@@ -125,13 +125,6 @@ def mismatches(nt, recipe):
     return out
 
 
-def remove(nt, recipe):
-    """Removes the recipe's nodes and the ALL output (the fallback is left alone)."""
-    names = {NODE_PREFIX + n["id"] for n in recipe["nodes"]} | {OUTPUT_NAME}
-    for node in [n for n in nt.nodes if n.name in names or (n.bl_idname == "ShaderNodeOutputMaterial" and n.target == "ALL")]:
-        nt.nodes.remove(node)
-
-
 def replace(nt, recipe, image_for):
     """Swaps the stored Octane graph (the recipe's nodes and the ALL output) for one built from
     the recipe by ``build``, where the stored ALL output stood. All or nothing: if building fails,

@@ -8,7 +8,6 @@ package imports
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"regexp"
 	"time"
 
@@ -241,14 +240,25 @@ func (s *Service) Redeem(ctx context.Context, user, dev, id uuid.UUID, tok strin
 		return Delivery{}, postgres.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
+	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
+		from public.redeem_import_token($1, $2, $3, $4) i`, id, jti, dev, token.Hash(tok)), now)
+}
+
+// deliver reads the import that redeem_import_token or redeliver_import answered (its status,
+// error code and shader version) and answers it with a signed delivery and a presigned GET,
+// committing tx (which made the import redeemed) only once both exist. An import that the
+// function failed for want of a subscription is committed as failed and answers
+// SUBSCRIPTION_REQUIRED.
+func (s *Service) deliver(ctx context.Context, tx pgx.Tx, id uuid.UUID, redeemed pgx.Row, now time.Time) (Delivery, error) {
 	var (
-		status  string
-		errCode *string
-		svid    uuid.UUID
+		status   string
+		errCode  *string
+		svid     uuid.UUID
+		key, sha string
+		size     int64
+		manifest []byte
 	)
-	err = tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
-		from public.redeem_import_token($1, $2, $3, $4) i`, id, jti, dev, token.Hash(tok)).Scan(&status, &errCode, &svid)
-	if err != nil {
+	if err := redeemed.Scan(&status, &errCode, &svid); err != nil {
 		return Delivery{}, postgres.Error(err, "import")
 	}
 	if status == "failed" && errCode != nil && *errCode == string(apierror.SubscriptionRequired) {
@@ -257,17 +267,6 @@ func (s *Service) Redeem(ctx context.Context, user, dev, id uuid.UUID, tok strin
 		}
 		return Delivery{}, subscriptionRequired()
 	}
-	return s.deliver(ctx, tx, id, svid, now)
-}
-
-// deliver answers a redeemed import with a signed delivery and a presigned GET, committing tx
-// (which made the import redeemed) only once both exist.
-func (s *Service) deliver(ctx context.Context, tx pgx.Tx, id, svid uuid.UUID, now time.Time) (Delivery, error) {
-	var (
-		key, sha string
-		size     int64
-		manifest []byte
-	)
 	err := tx.QueryRow(ctx, `select package_key, sha256, size, manifest::text from public.shader_versions where id = $1`, svid).
 		Scan(&key, &sha, &size, &manifest)
 	if err != nil {
@@ -304,23 +303,8 @@ func (s *Service) Redeliver(ctx context.Context, user, dev, id uuid.UUID, now ti
 		return Delivery{}, postgres.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
-	var (
-		status  string
-		errCode *string
-		svid    uuid.UUID
-	)
-	err = tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
-		from public.redeliver_import($1, $2, $3) i`, id, user, dev).Scan(&status, &errCode, &svid)
-	if err != nil {
-		return Delivery{}, postgres.Error(err, "import")
-	}
-	if status == "failed" && errCode != nil && *errCode == string(apierror.SubscriptionRequired) {
-		if err := tx.Commit(ctx); err != nil {
-			return Delivery{}, postgres.Unavailable(err)
-		}
-		return Delivery{}, subscriptionRequired()
-	}
-	return s.deliver(ctx, tx, id, svid, now)
+	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
+		from public.redeliver_import($1, $2, $3) i`, id, user, dev), now)
 }
 
 // Reissued is a fresh token for a queued import. (Fields in alphabetical order, as the answer
@@ -337,10 +321,7 @@ func (s *Service) Reissue(ctx context.Context, user, dev, id uuid.UUID, now time
 	err := s.d.DB.QueryRow(ctx, `select sv.shader_id, sv.version, sv.sha256 from public.imports i
 		join public.shader_versions sv on sv.id = i.shader_version_id
 		where i.id = $1 and i.user_id = $2 and i.device_id = $3`, id, user, dev).Scan(&sid, &ver, &sha)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Reissued{}, apierror.New(apierror.NotFound, "import not found")
-	}
-	if err != nil {
+	if err != nil { // no row: NOT_FOUND "import not found"
 		return Reissued{}, postgres.Error(err, "import")
 	}
 	jti := uuid.New()

@@ -11,8 +11,9 @@ create function tests.redeliver(p_import uuid, p_user uuid, p_device uuid) retur
 language sql as $$ select (public.redeliver_import(p_import, p_user, p_device)).status::text $$;
 create function tests.age(p_import uuid, p_by interval) returns void
 language sql security definer set search_path = '' as $$
-  -- updated_at is set by the guard on every update; an import "made no progress" by moving its
-  -- clock back (the trigger only runs on status changes, so disable it for this fixture).
+  -- An import "made no progress" by moving its clock back. The guard runs on every update: it
+  -- would set updated_at to now() again and refuse a queued or done row's same-status update,
+  -- so it is off for this fixture.
   alter table public.imports disable trigger imports_guard;
   update public.imports set updated_at = now() - p_by where id = p_import;
   alter table public.imports enable trigger imports_guard;

@@ -180,29 +180,19 @@ func (c *Client) PollToken(ctx context.Context, a Authorization) (DeviceKey, err
 
 // Redeem spends an import token (POST /v1/imports/{id}/redeem).
 func (c *Client) Redeem(ctx context.Context, s *Session, importID, token string) (Redemption, error) {
-	var out struct {
-		DownloadURL string           `json:"download_url"`
-		ExpiresAt   time.Time        `json:"expires_at"`
-		Delivery    shaderpkg.Signed `json:"delivery"`
-	}
-	var hdr http.Header
-	err := c.deviceCall(ctx, s, func(jwt string) (err error) {
-		hdr, err = c.edgeCallHeader(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/redeem", jwt, map[string]string{"token": token}, &out)
-		return err
-	})
-	if err != nil {
-		return Redemption{}, err
-	}
-	if out.DownloadURL == "" || out.Delivery.Payload == "" || out.Delivery.Sig == "" {
-		return Redemption{}, &Error{Code: CodeUnexpected, Msg: "redeem response lacks fields"}
-	}
-	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery, ServerTime: serverTime(hdr)}, nil
+	return c.delivery(ctx, s, importID, "redeem", map[string]string{"token": token})
 }
 
 // Redeliver asks for a fresh delivery of a redeemed but unfinished import of this device
 // (POST /v1/imports/{id}/delivery): the bridge resumes after a crash, a closed Blender or a lost
 // redeem answer. The edge re-checks the entitlement and puts the import back at redeemed.
 func (c *Client) Redeliver(ctx context.Context, s *Session, importID string) (Redemption, error) {
+	return c.delivery(ctx, s, importID, "delivery", nil)
+}
+
+// delivery posts to /v1/imports/{id}/{action} and reads the download URL and signed delivery
+// both Redeem and Redeliver answer with.
+func (c *Client) delivery(ctx context.Context, s *Session, importID, action string, body any) (Redemption, error) {
 	var out struct {
 		DownloadURL string           `json:"download_url"`
 		ExpiresAt   time.Time        `json:"expires_at"`
@@ -210,14 +200,14 @@ func (c *Client) Redeliver(ctx context.Context, s *Session, importID string) (Re
 	}
 	var hdr http.Header
 	err := c.deviceCall(ctx, s, func(jwt string) (err error) {
-		hdr, err = c.edgeCallHeader(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/delivery", jwt, nil, &out)
+		hdr, err = c.edgeCallHeader(ctx, http.MethodPost, "/v1/imports/"+url.PathEscape(importID)+"/"+action, jwt, body, &out)
 		return err
 	})
 	if err != nil {
 		return Redemption{}, err
 	}
 	if out.DownloadURL == "" || out.Delivery.Payload == "" || out.Delivery.Sig == "" {
-		return Redemption{}, &Error{Code: CodeUnexpected, Msg: "delivery response lacks fields"}
+		return Redemption{}, &Error{Code: CodeUnexpected, Msg: action + " response lacks fields"}
 	}
 	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery, ServerTime: serverTime(hdr)}, nil
 }

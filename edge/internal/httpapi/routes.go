@@ -158,28 +158,34 @@ func (a *api) step(c echo.Context, r Route, key string, tier ratelimit.Tier) err
 
 // presentsAPIKey says whether authenticate would look the credential up in the database.
 func presentsAPIKey(h http.Header) bool {
-	if strings.HasPrefix(strings.TrimSpace(h.Get("X-Api-Key")), apikey.Prefix) {
-		return true
-	}
-	scheme, rest, ok := strings.Cut(h.Get("Authorization"), " ")
-	return ok && strings.EqualFold(scheme, "Bearer") && strings.HasPrefix(strings.TrimSpace(rest), apikey.Prefix)
+	cred, err := credential(h)
+	return err == nil && strings.HasPrefix(cred, apikey.Prefix)
 }
 
-// authenticate reads X-Api-Key or Authorization: Bearer (an API key or a JWT).
-func (a *api) authenticate(c echo.Context) (auth.Principal, error) {
-	h := c.Request().Header
+// credential is what the request presents: X-Api-Key, else Authorization: Bearer (an API key
+// or a JWT).
+func credential(h http.Header) (string, error) {
 	cred := h.Get("X-Api-Key")
 	if cred == "" {
 		if v := h.Get("Authorization"); v != "" {
 			scheme, rest, ok := strings.Cut(v, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) == "" {
-				return auth.Principal{}, apierror.New(apierror.AuthFailed, "the Authorization header must be Bearer <credential>")
+				return "", apierror.New(apierror.AuthFailed, "the Authorization header must be Bearer <credential>")
 			}
 			cred = strings.TrimSpace(rest)
 		}
 	}
 	if cred == "" {
-		return auth.Principal{}, apierror.New(apierror.AuthRequired, "authentication required")
+		return "", apierror.New(apierror.AuthRequired, "authentication required")
+	}
+	return cred, nil
+}
+
+// authenticate resolves the request's credential: an API key by lookup, a JWT in memory.
+func (a *api) authenticate(c echo.Context) (auth.Principal, error) {
+	cred, err := credential(c.Request().Header)
+	if err != nil {
+		return auth.Principal{}, err
 	}
 	if strings.HasPrefix(cred, apikey.Prefix) {
 		return a.keys.Principal(c.Request().Context(), cred)

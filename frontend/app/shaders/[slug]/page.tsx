@@ -29,19 +29,16 @@ export default async function ShaderPage({ params, searchParams }: Props) {
   const { slug } = await params;
   if (!slugRe.test(slug)) notFound();
   const sp = await searchParams;
-  const shader = await getShader(slug);
+  // The shader and the visitor are independent reads: one round trip's wait, not two.
+  const [shader, user] = await Promise.all([getShader(slug), currentUser()]);
   if (!shader) notFound();
 
-  const uid = (await currentUser())?.id ?? null;
+  const uid = user?.id ?? null;
   let devices: Device[] = [];
   let favorite = false;
   let entitled = shader.is_free;
   if (uid) {
-    const [d, f, e] = await Promise.all([
-      getDevices(),
-      isFavorite(shader.id),
-      shader.is_free ? Promise.resolve({ subscribed: true }) : getEntitlement(),
-    ]);
+    const [d, f, e] = await Promise.all([getDevices(), isFavorite(shader.id), shader.is_free ? null : getEntitlement()]);
     devices = d;
     favorite = f;
     entitled = shader.is_free || Boolean(e?.subscribed);

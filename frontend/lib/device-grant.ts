@@ -1,6 +1,6 @@
 import { createClient } from "@/lib/supabase/client";
 import { env } from "@/lib/env";
-import { edgeMessage, edgeRequest, normalizeUserCode } from "@/lib/edge";
+import { edgeMessage, edgeRequest, normalizeUserCode, userCodeText } from "@/lib/edge";
 import { Code, webText } from "@/lib/codes";
 
 /** What a pending pairing code would connect, as the edge describes it (POST /v1/devices/lookup). */
@@ -24,14 +24,14 @@ export type LookupResult = { ok: true; device: PendingDevice } | { ok: false; co
 // pairing started from with the address of *this* request, which must be the approver's browser.
 export async function lookupDevice(rawCode: string, fetchImpl?: typeof fetch): Promise<LookupResult> {
   const code = normalizeUserCode(rawCode);
-  if (!code) return { ok: false, code: Code.INVALID_INPUT, message: "That is not a valid code. It looks like BCDF-GHJK (8 letters)." };
+  if (!code) return { ok: false, code: Code.INVALID_INPUT, message: userCodeText.invalid };
   const { data } = await createClient().auth.getSession();
   const token = data.session?.access_token;
   if (!token) return { ok: false, code: Code.AUTH_REQUIRED, message: webText(Code.AUTH_REQUIRED)! };
   const res = await edgeRequest<PendingDevice>(env.edgeUrl, "/v1/devices/lookup", { body: { user_code: code }, token, fetchImpl });
   if (!res.ok) {
     if (res.error.code === Code.NOT_FOUND) {
-      return { ok: false, code: Code.NOT_FOUND, message: "This code is unknown or has expired. Start connecting again in Blender." };
+      return { ok: false, code: Code.NOT_FOUND, message: userCodeText.unknown };
     }
     return { ok: false, code: res.error.code, message: edgeMessage(res.error) };
   }

@@ -59,6 +59,12 @@ export function normalizeUserCode(input: string): string | null {
   return letters.slice(0, 4) + "-" + letters.slice(4);
 }
 
+/** What /connect says about a code: malformed (normalizeUserCode refused it), or unknown to the edge. */
+export const userCodeText = {
+  invalid: "That is not a valid code. It looks like BCDF-GHJK (8 letters).",
+  unknown: "This code is unknown or has expired. Start connecting again in Blender.",
+} as const;
+
 export function maskKey(prefix: string): string {
   return `${prefix}…`;
 }

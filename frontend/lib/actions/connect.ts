@@ -1,25 +1,22 @@
 "use server";
 
 import { edgeAsUser } from "@/lib/edge-server";
-import { edgeMessage, normalizeUserCode } from "@/lib/edge";
+import { edgeMessage, normalizeUserCode, userCodeText } from "@/lib/edge";
 import { Code } from "@/lib/codes";
 
 // `at` orders the two forms' answers, so the page shows the error of the latest click.
 export type ApproveState = { error?: string; approved?: string; at?: number } | undefined;
 export type DenyState = { error?: string; denied?: string; at?: number } | undefined;
 
-const badCode = "That is not a valid code. It looks like BCDF-GHJK (8 letters).";
-const unknownCode = "This code is unknown or has expired. Start connecting again in Blender.";
-
 export async function approveDevice(_prev: ApproveState, formData: FormData): Promise<ApproveState> {
   const code = normalizeUserCode(String(formData.get("user_code") ?? ""));
   const at = Date.now();
-  if (!code) return { error: badCode, at };
+  if (!code) return { error: userCodeText.invalid, at };
   // Approval is explicit: the form sends the confirmation box only after showing the device.
   if (formData.get("confirm") !== "on") return { error: "Check the device above and confirm it is your own Blender first.", at };
   const res = await edgeAsUser("/v1/devices/approve", { body: { user_code: code } });
   if (!res.ok) {
-    if (res.error.code === Code.NOT_FOUND) return { error: unknownCode, at };
+    if (res.error.code === Code.NOT_FOUND) return { error: userCodeText.unknown, at };
     return { error: edgeMessage(res.error), at };
   }
   return { approved: code };
@@ -29,10 +26,10 @@ export async function approveDevice(_prev: ApproveState, formData: FormData): Pr
 export async function denyDevice(_prev: DenyState, formData: FormData): Promise<DenyState> {
   const code = normalizeUserCode(String(formData.get("user_code") ?? ""));
   const at = Date.now();
-  if (!code) return { error: badCode, at };
+  if (!code) return { error: userCodeText.invalid, at };
   const res = await edgeAsUser("/v1/devices/deny", { body: { user_code: code } });
   if (!res.ok) {
-    if (res.error.code === Code.NOT_FOUND) return { error: unknownCode, at };
+    if (res.error.code === Code.NOT_FOUND) return { error: userCodeText.unknown, at };
     return { error: edgeMessage(res.error), at };
   }
   return { denied: code };

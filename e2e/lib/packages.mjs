@@ -18,10 +18,6 @@ function noise(size, seed) {
   return out;
 }
 
-/**
- * Packs `from` (a demo package zip) as shader `shaderId` into `outDir` (publish pack layout).
- * Returns { outDir, shaderId, version, key, zip, previewKey }.
- */
 /** The committed demo package of a shader, as catalog/demo/catalog.json names it (versions change). */
 export function demoPackage(shaderId) {
   const index = JSON.parse(fs.readFileSync(path.join(rootDir, "catalog/demo/catalog.json"), "utf8"));
@@ -30,6 +26,10 @@ export function demoPackage(shaderId) {
   return path.join(rootDir, "catalog/demo", entry.package);
 }
 
+/**
+ * Packs `from` (a demo package zip) as shader `shaderId` into `outDir` (publish pack layout).
+ * Returns { outDir, shaderId, version, materialName, zip, key }.
+ */
 export function makePackage({ publishBin, from, shaderId, name, isFree = false, padTo = 0, outDir, workDir }) {
   const src = path.join(workDir, shaderId);
   fs.rmSync(src, { recursive: true, force: true });

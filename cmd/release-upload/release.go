@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/octanebridge/octane-bridge/internal/s3client"
 )
 
 // Cache lifetimes: a versioned zip never changes; the listings change with every release and
@@ -26,7 +28,7 @@ const (
 type options struct {
 	dir, bucket, prefix string
 	dryRun, verify      bool
-	s3                  s3Settings
+	s3                  s3client.Config // how to reach S3
 }
 
 func parseArgs(args []string, getenv func(string) string) (options, error) {
@@ -54,7 +56,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if o.bucket == "" {
 		return o, errors.New("no bucket: set S3_BUCKET or -bucket")
 	}
-	o.s3 = s3Settings{Endpoint: getenv("S3_ENDPOINT"), Region: getenv("S3_REGION"), AccessKey: getenv("S3_ACCESS_KEY"), SecretKey: getenv("S3_SECRET_KEY")}
+	o.s3 = s3client.Config{Endpoint: getenv("S3_ENDPOINT"), Region: getenv("S3_REGION"), AccessKey: getenv("S3_ACCESS_KEY"), SecretKey: getenv("S3_SECRET_KEY")}
 	return o, nil
 }
 

@@ -16,18 +16,13 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/s3client"
 )
 
-// s3Settings is how to reach S3 (see internal/s3client).
-type s3Settings struct {
-	Endpoint, Region, AccessKey, SecretKey string
-}
-
 type s3Store struct {
 	client *s3.Client
 	bucket string
 }
 
-func newStore(ctx context.Context, c s3Settings, bucket string) (*s3Store, error) {
-	cl, err := s3client.New(ctx, s3client.Config{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey})
+func newStore(ctx context.Context, c s3client.Config, bucket string) (*s3Store, error) {
+	cl, err := s3client.New(ctx, c)
 	if err != nil {
 		return nil, err
 	}

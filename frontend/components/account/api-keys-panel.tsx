@@ -8,7 +8,6 @@ import { Alert } from "@/components/ui/alert";
 import { createApiKey, revokeApiKey } from "@/lib/actions/account";
 import type { ApiKeyRow } from "@/lib/data/account";
 
-
 export function ApiKeysPanel({ keys }: { keys: ApiKeyRow[] }) {
   const [state, create, creating] = useActionState(createApiKey, undefined);
   const personal = keys.filter((k) => !k.device_id && !k.revoked_at);

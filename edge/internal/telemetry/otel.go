@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -114,7 +113,7 @@ func (t *PgxTracer) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, d pgx.TraceQ
 		span.SetStatus(codes.Error, "query failed")
 	}
 	span.SetAttributes(attribute.Int64("db.response.returned_rows", d.CommandTag.RowsAffected()))
-	span.End(trace.WithTimestamp(time.Now()))
+	span.End()
 }
 
 func firstWord(sql string) string {

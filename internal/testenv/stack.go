@@ -207,7 +207,7 @@ func StackWith(t TB, opt StackOptions) StackInfo {
 	setURLs("http://"+supabaseAddr, "http://"+edgeAddr)
 	toolEnv := mergeMaps(dotenv, common)
 	if opt.Catalog || len(opt.Publish) > 0 {
-		publish(t, root, bins["publish"], mergeEnv(toolEnv), opt)
+		publish(t, root, bins["publish"], mergeEnv(toolEnv), info.DBURL, opt)
 	}
 
 	logs := processLog(t, opt.LogDir)
@@ -322,7 +322,7 @@ func processLog(t TB, dir string) logs {
 
 // publish runs the publisher over the fresh database and the S3 bucket: the demo catalog, then
 // opt.Publish; the seed's placeholders are then hidden (as make dev does) when the catalog is in.
-func publish(t TB, root, bin string, env []string, opt StackOptions) {
+func publish(t TB, root, bin string, env []string, dbURL string, opt StackOptions) {
 	t.Helper()
 	var runs [][]string
 	if opt.Catalog {
@@ -339,7 +339,7 @@ func publish(t TB, root, bin string, env []string, opt StackOptions) {
 	if opt.Catalog {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		conn, err := pgx.Connect(ctx, envValue(env, "DATABASE_URL"))
+		conn, err := pgx.Connect(ctx, dbURL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -356,16 +356,6 @@ func tail(b []byte, lines int) string {
 		l = l[len(l)-lines:]
 	}
 	return strings.Join(l, "\n")
-}
-
-func envValue(env []string, key string) string {
-	v := ""
-	for _, kv := range env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
 }
 
 // Start launches the process (again) and waits until it serves.

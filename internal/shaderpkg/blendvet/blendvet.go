@@ -3,8 +3,9 @@
 // drivers, OSL script nodes), no datablocks beyond one material and its images, image paths that
 // stay inside the package and exist in it, the Octane (ALL) and fallback (CYCLES, EEVEE)
 // outputs present, and an Octane graph that OctaneBlender renders as built: checked against
-// OctaneBlender's real node definitions (package octane) with its node classes stood in by probes. Blender runs with --factory-startup --disable-autoexec and opens each file
-// with scripts disabled; the files are inspected, never rendered.
+// OctaneBlender's real node definitions (package octane) with its node classes stood in by
+// probes. Blender runs with --factory-startup --disable-autoexec and opens each file with
+// scripts disabled; the files are inspected, never rendered.
 package blendvet
 
 import (

@@ -30,10 +30,5 @@ ENTRIES: dict[str, dict] = {e["code"]: e for e in _load()}
 globals().update({c: c for c in ENTRIES})
 
 
-def blender_text(code) -> str:
-    """The sentence the add-on shows for code ("" when it shows the bridge's own message)."""
-    return str(ENTRIES.get(code, {}).get("blender", "")) if isinstance(code, str) else ""
-
-
 def retryable(code) -> bool:
     return bool(ENTRIES.get(code, {}).get("retryable", False)) if isinstance(code, str) else False

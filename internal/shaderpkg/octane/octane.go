@@ -8,7 +8,6 @@ package octane
 
 import (
 	"embed"
-	"encoding/json"
 	"os"
 	"path/filepath"
 )
@@ -32,21 +31,4 @@ func WriteScripts(dir string) error {
 		}
 	}
 	return nil
-}
-
-// Release is the OctaneBlender release the facts come from, e.g. "29.18".
-func Release() (string, error) {
-	b, err := files.ReadFile("octane-nodes.json")
-	if err != nil {
-		return "", err
-	}
-	var f struct {
-		Source struct {
-			Release string `json:"release"`
-		} `json:"source"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
-		return "", err
-	}
-	return f.Source.Release, nil
 }

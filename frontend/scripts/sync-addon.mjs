@@ -1,6 +1,6 @@
 // Copies the add-on build (dist/addon/: zips + Blender extensions index.json) into public/addon/
 // so the site serves the downloads and the extensions repository. Runs before dev and build.
-// Also writes a stable alias, octane_bridge-latest.zip, for the Help page's download button.
+// Also writes files.json ({zips, latest}) for the Help page's downloads (lib/addon.ts reads it).
 import fs from "node:fs";
 import path from "node:path";
 
@@ -31,6 +31,5 @@ for (const name of fs.readdirSync(src)) {
 // Prefer the generic (all-platform) build for the single download button, else the newest zip.
 zips.sort((a, b) => fs.statSync(path.join(src, b)).mtimeMs - fs.statSync(path.join(src, a)).mtimeMs);
 const pick = zips.find((z) => !/(linux|windows|macos|darwin)/i.test(z)) ?? zips[0];
-if (pick) fs.copyFileSync(path.join(src, pick), path.join(dst, "octane_bridge-latest.zip"));
 fs.writeFileSync(path.join(dst, "files.json"), JSON.stringify({ zips, latest: pick ?? null }, null, 2));
 console.log(`sync-addon: ${zips.length} zip(s) -> public/addon/`);

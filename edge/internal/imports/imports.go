@@ -135,11 +135,9 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	if err != nil {
 		return Created{}, postgres.Error(err, "shader")
 	}
-	jti := uuid.New()
-	tok, claims, err := s.d.Tokens.Mint(token.Claims{JTI: jti.String(), Sub: user.String(), DID: out.DeviceID.String(),
-		SID: shader.String(), Ver: out.Version, SHA: sha}, now)
+	jti, tok, exp, err := s.mint(user, out.DeviceID, shader, out.Version, sha, now)
 	if err != nil {
-		return Created{}, apierror.Wrap(apierror.Internal, "internal error", err)
+		return Created{}, err
 	}
 	msg, _ := json.Marshal(wire.ImportRequest{ImportID: out.ImportID.String(), Token: tok, ShaderID: shader.String(),
 		Version: out.Version, ShaderName: shaderName, ShaderSlug: shaderSlug})
@@ -149,7 +147,7 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		select i.status::text, i.expires_at
 		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8) i
 		cross join lateral (select realtime.send($9::jsonb, $10::text, 'device:' || i.device_id::text, true)) m`,
-		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), time.Unix(claims.EXP, 0), s.d.QueueWindow, msg, wire.ImportRequestEvent).
+		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), exp, s.d.QueueWindow, msg, wire.ImportRequestEvent).
 		Scan(&out.Status, &out.ExpiresAt)
 	if err != nil {
 		span.SetStatus(codes.Error, "create_import failed")
@@ -158,6 +156,18 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
 	s.minted.Add(ctx, 1)
 	return out, nil
+}
+
+// mint makes a single-use import token for user's device and one shader version: its jti, the
+// token and its expiry (the database keeps the jti and the token's hash).
+func (s *Service) mint(user, dev, shader uuid.UUID, version, sha string, now time.Time) (uuid.UUID, string, time.Time, error) {
+	jti := uuid.New()
+	tok, claims, err := s.d.Tokens.Mint(token.Claims{JTI: jti.String(), Sub: user.String(), DID: dev.String(),
+		SID: shader.String(), Ver: version, SHA: sha}, now)
+	if err != nil {
+		return uuid.Nil, "", time.Time{}, apierror.Wrap(apierror.Internal, "internal error", err)
+	}
+	return jti, tok, time.Unix(claims.EXP, 0), nil
 }
 
 // Import is an import as its user (or the device it is addressed to) sees it.
@@ -324,13 +334,10 @@ func (s *Service) Reissue(ctx context.Context, user, dev, id uuid.UUID, now time
 	if err != nil { // no row: NOT_FOUND "import not found"
 		return Reissued{}, postgres.Error(err, "import")
 	}
-	jti := uuid.New()
-	tok, claims, err := s.d.Tokens.Mint(token.Claims{JTI: jti.String(), Sub: user.String(), DID: dev.String(),
-		SID: sid.String(), Ver: ver, SHA: sha}, now)
+	jti, tok, exp, err := s.mint(user, dev, sid, ver, sha, now)
 	if err != nil {
-		return Reissued{}, apierror.Wrap(apierror.Internal, "internal error", err)
+		return Reissued{}, err
 	}
-	exp := time.Unix(claims.EXP, 0)
 	if _, err := s.d.DB.Exec(ctx, `select public.reissue_import_token($1, $2, $3, $4, $5, $6)`,
 		id, user, dev, jti, token.Hash(tok), exp); err != nil {
 		return Reissued{}, postgres.Error(err, "import")

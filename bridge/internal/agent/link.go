@@ -319,15 +319,14 @@ type edgeAdapter struct {
 }
 
 func (e *edgeAdapter) Redeem(ctx context.Context, id, token string) (importer.Delivered, error) {
-	r, err := e.c.Redeem(ctx, e.s, id, token)
-	if err != nil {
-		return importer.Delivered{}, translate(err)
-	}
-	return importer.Delivered{URL: r.DownloadURL, Signed: r.Delivery, ServerTime: r.ServerTime}, nil
+	return delivered(e.c.Redeem(ctx, e.s, id, token))
 }
 
 func (e *edgeAdapter) Redeliver(ctx context.Context, id string) (importer.Delivered, error) {
-	r, err := e.c.Redeliver(ctx, e.s, id)
+	return delivered(e.c.Redeliver(ctx, e.s, id))
+}
+
+func delivered(r edgeclient.Redemption, err error) (importer.Delivered, error) {
 	if err != nil {
 		return importer.Delivered{}, translate(err)
 	}

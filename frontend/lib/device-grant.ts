@@ -1,7 +1,6 @@
-import { createClient } from "@/lib/supabase/client";
-import { env } from "@/lib/env";
-import { edgeMessage, edgeRequest, normalizeUserCode, userCodeText } from "@/lib/edge";
-import { Code, webText } from "@/lib/codes";
+import { edgeMessage, normalizeUserCode, userCodeText } from "@/lib/edge";
+import { edgeFromBrowser } from "@/lib/edge-browser";
+import { Code } from "@/lib/codes";
 
 /** What a pending pairing code would connect, as the edge describes it (POST /v1/devices/lookup). */
 export type PendingDevice = {
@@ -25,10 +24,7 @@ export type LookupResult = { ok: true; device: PendingDevice } | { ok: false; co
 export async function lookupDevice(rawCode: string, fetchImpl?: typeof fetch): Promise<LookupResult> {
   const code = normalizeUserCode(rawCode);
   if (!code) return { ok: false, code: Code.INVALID_INPUT, message: userCodeText.invalid };
-  const { data } = await createClient().auth.getSession();
-  const token = data.session?.access_token;
-  if (!token) return { ok: false, code: Code.AUTH_REQUIRED, message: webText(Code.AUTH_REQUIRED)! };
-  const res = await edgeRequest<PendingDevice>(env.edgeUrl, "/v1/devices/lookup", { body: { user_code: code }, token, fetchImpl });
+  const res = await edgeFromBrowser<PendingDevice>("/v1/devices/lookup", { body: { user_code: code }, fetchImpl });
   if (!res.ok) {
     if (res.error.code === Code.NOT_FOUND) {
       return { ok: false, code: Code.NOT_FOUND, message: userCodeText.unknown };

@@ -1,11 +1,10 @@
 import { z } from "zod";
-import { createClient } from "@/lib/supabase/client";
-import { env } from "@/lib/env";
-import { edgeMessage, edgeRequest } from "@/lib/edge";
-import { Code, webText } from "@/lib/codes";
+import { edgeMessage } from "@/lib/edge";
+import { edgeFromBrowser } from "@/lib/edge-browser";
+import { Code } from "@/lib/codes";
 
-// Import is the one edge call made straight from the browser: it is the click an artist waits on,
-// and a Server Action would add a hop through the site and a token check there
+// Import is posted to the edge straight from the browser (lib/edge-browser.ts): it is the click an
+// artist waits on, and a Server Action would add a hop through the site and a token check there
 // (docs/decisions.md, "Web app"). The edge accepts only this site's origin (CORS) and checks the
 // user's token itself.
 
@@ -26,12 +25,8 @@ export async function startImport(
 ): Promise<StartImportResult> {
   const parsed = input.safeParse(raw);
   if (!parsed.success) return { ok: false, code: Code.INVALID_INPUT, message: "Choose a device and try again." };
-  const { data } = await createClient().auth.getSession();
-  const token = data.session?.access_token;
-  if (!token) return { ok: false, code: Code.AUTH_REQUIRED, message: webText(Code.AUTH_REQUIRED)! };
-  const res = await edgeRequest<{ import_id: string; status: string; device_id: string }>(env.edgeUrl, "/v1/imports", {
+  const res = await edgeFromBrowser<{ import_id: string; status: string; device_id: string }>("/v1/imports", {
     body: parsed.data,
-    token,
     fetchImpl,
   });
   if (!res.ok) return { ok: false, code: res.error.code, message: edgeMessage(res.error) };

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/httpx"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 )
 
@@ -74,17 +74,10 @@ func checkURL(raw string) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("%q is not an absolute URL", raw)
 	}
-	switch u.Scheme {
-	case "https":
-		return nil
-	case "http":
-		host := u.Hostname()
-		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-			return nil
-		}
+	if !httpx.SecureURL(raw) {
 		return fmt.Errorf("%q must use https", raw)
 	}
-	return fmt.Errorf("%q must use https", raw)
+	return nil
 }
 
 func firstNonEmpty(a, b string) string {

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/bridge/internal/httpx"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
@@ -415,23 +415,9 @@ func parseDigits(s string) (int64, error) {
 	return strconv.ParseInt(s, 10, 64)
 }
 
-// secureURL allows https anywhere and plain http only to a loopback host (the local stack's
-// S3): a presigned URL is a bearer credential and the package is paid content (threat 16).
-func secureURL(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	switch u.Scheme {
-	case "https":
-		return true
-	case "http":
-		host := u.Hostname()
-		ip := net.ParseIP(host)
-		return host == "localhost" || (ip != nil && ip.IsLoopback())
-	}
-	return false
-}
+// secureURL is the bridge's rule for a URL it sends credentials to (httpx.SecureURL): a
+// presigned URL is a bearer credential and the package is paid content (threat 16).
+var secureURL = httpx.SecureURL
 
 // strongETag reports whether tag can be used with If-Range (weak validators cannot).
 func strongETag(tag string) bool {

@@ -55,3 +55,22 @@ func proxyReport(u string, proxy func(*http.Request) (*url.URL, error)) string {
 	}
 	return p.Redacted()
 }
+
+// SecureURL allows https anywhere and plain http only to this machine (localhost or a loopback
+// address: the local stack). Endpoints and presigned download URLs are bearer credentials or
+// lead to paid content, so nothing else is used (threat 16).
+func SecureURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		host := u.Hostname()
+		ip := net.ParseIP(host)
+		return host == "localhost" || (ip != nil && ip.IsLoopback())
+	}
+	return false
+}

@@ -576,10 +576,11 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 	}
 	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageExtracting, Fraction: 1})
 	filled := false
-	dir, err := p.cfg.Cache.Install(d.SHA256, func(tmp string) error {
+	fill := func(tmp string) error {
 		filled = true
 		return p.cfg.Extract(ctx, part, tmp, d.Files)
-	})
+	}
+	dir, err := p.cfg.Cache.Install(d.SHA256, fill)
 	if err == nil && !filled {
 		// Another bridge sharing the cache installed it meanwhile: check theirs like any hit.
 		valid, verr := p.verifyHit(ctx, dir, d, log)
@@ -587,9 +588,7 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 			return "", verr
 		}
 		if !valid {
-			dir, err = p.cfg.Cache.Install(d.SHA256, func(tmp string) error {
-				return p.cfg.Extract(ctx, part, tmp, d.Files)
-			})
+			dir, err = p.cfg.Cache.Install(d.SHA256, fill)
 		}
 	}
 	if err != nil {

@@ -404,7 +404,7 @@ func (a *Agent) pairFailed(re string, err error) {
 	msg := ""
 	switch code {
 	case edgeclient.CodeAccessDenied, edgeclient.CodeExpiredToken, edgeclient.CodeNetwork:
-		msg = codes.Code(code).Blender() // the words of schemas/codes.json
+		msg = code.Blender() // the words of schemas/codes.json
 	}
 	if msg == "" {
 		msg = err.Error()

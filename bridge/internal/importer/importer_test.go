@@ -684,6 +684,10 @@ func TestFinishedImportIsNotResumedAgain(t *testing.T) {
 	for r.p.Pending() != 0 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
+	if n := r.p.Pending(); n != 0 {
+		// Still pending, a resume would be refused as "still known": the test would prove nothing.
+		t.Fatalf("%d imports still pending after the import finished", n)
+	}
 	if r.p.Enqueue(Request{ImportID: "i1", Resume: true}) {
 		t.Fatal("a finished import was queued again")
 	}

@@ -92,6 +92,18 @@ class RecipeTest(unittest.TestCase):
                 if spec["tex"].get("bump", 0) > 0:
                     self.assertIn("Bump", fed, spec["id"])
 
+    def test_builder_and_validator_read_this_recipe_version(self):
+        # The recipe is written here, built by the add-on and checked by the validator: three
+        # programs that ship separately, so each names the version; they must agree.
+        import ast
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        for rel in ("blender_addon/octane_graph.py", "internal/shaderpkg/octane/octane_check.py"):
+            with open(os.path.join(root, rel)) as f:
+                tree = ast.parse(f.read())
+            found = [n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                     and any(getattr(t, "id", "") == "RECIPE_VERSION" for t in n.targets)]
+            self.assertEqual(found, [octane_recipe.RECIPE_VERSION], rel)
+
     def test_colours_are_linear(self):
         self.assertEqual(octane_recipe.linear((1.0, 0.5, 0.0)), [1.0, 0.21404, 0.0])
 

@@ -250,30 +250,23 @@ func (c *Client) PendingImports(ctx context.Context, s *Session) ([]Pending, err
 	return out, nil
 }
 
-// Unfinished is an import this device redeemed earlier and did not finish.
+// Unfinished is an import this device redeemed earlier and did not finish (a row of RPC
+// unfinished_imports, decoded as it comes).
 type Unfinished struct {
-	ImportID, ShaderID, ShaderSlug, ShaderName, Version, Status string
-	UpdatedAt                                                   time.Time
+	ImportID   string    `json:"import_id"`
+	ShaderID   string    `json:"shader_id"`
+	ShaderSlug string    `json:"shader_slug"`
+	ShaderName string    `json:"shader_name"`
+	Version    string    `json:"version"`
+	Status     string    `json:"status"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // UnfinishedImports lists this device's redeemed but unfinished imports (RPC unfinished_imports).
 func (c *Client) UnfinishedImports(ctx context.Context, s *Session) ([]Unfinished, error) {
-	var rows []struct {
-		ImportID   string    `json:"import_id"`
-		ShaderID   string    `json:"shader_id"`
-		ShaderSlug string    `json:"shader_slug"`
-		ShaderName string    `json:"shader_name"`
-		Version    string    `json:"version"`
-		Status     string    `json:"status"`
-		UpdatedAt  time.Time `json:"updated_at"`
-	}
-	if err := c.rpc(ctx, s, "unfinished_imports", map[string]any{}, &rows); err != nil {
+	out := []Unfinished{}
+	if err := c.rpc(ctx, s, "unfinished_imports", map[string]any{}, &out); err != nil {
 		return nil, err
-	}
-	out := make([]Unfinished, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, Unfinished{ImportID: r.ImportID, ShaderID: r.ShaderID, ShaderSlug: r.ShaderSlug,
-			ShaderName: r.ShaderName, Version: r.Version, Status: r.Status, UpdatedAt: r.UpdatedAt})
 	}
 	return out, nil
 }

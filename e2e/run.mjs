@@ -12,6 +12,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { startStack, buildBridge, rootDir, localDir, dotenv } from "./lib/stack.mjs";
 import { Blender, buildAddonZip } from "./lib/blender.mjs";
@@ -484,6 +485,21 @@ const tests = [
   },
 ];
 
+// Feature tests live in e2e/tests/*.mjs, each file's default export an array of tests shaped like
+// the ones above, whose fn gets (ctx, h) with h the helpers below. They run in file-name order
+// after the core import tests and before the OctaneBlender and revocation tests (which change the
+// Blender and the device for good).
+const h = {
+  assert, log, sha256, q1, qjson, newPage, signIn, userJWT, latestImport, openShader, waitPageStatus,
+  waitFor, checkCache, checkTimings, importButton, statusBox, shotDir, PRO, FREE, MAIN_SHADER, runId,
+};
+const featureDir = path.join(rootDir, "e2e", "tests");
+const featureTests = [];
+for (const f of fs.existsSync(featureDir) ? fs.readdirSync(featureDir).filter((f) => f.endsWith(".mjs")).sort() : []) {
+  featureTests.push(...(await import(pathToFileURL(path.join(featureDir, f)).href)).default);
+}
+tests.splice(tests.findIndex((t) => t.name.startsWith("OctaneBlender")), 0, ...featureTests);
+
 // ----------------------------------------------------------------------------------------------
 // Benchmark: click → material assigned over N imports of a ~5 MB package, cold and warm cache.
 
@@ -629,7 +645,7 @@ if (ctx && BENCH) {
       continue;
     }
     try {
-      await t.fn(ctx);
+      await t.fn(ctx, h);
       counts.passed++;
       counts.tests.push({ name: t.name, status: "passed", ms: Date.now() - started });
       console.log(`✓ ${t.name} (${Date.now() - started} ms)`);

@@ -44,9 +44,34 @@ func TestInnermostCodeOutermostMessage(t *testing.T) {
 	}
 }
 
+// A Final error is a decision about its causes: an import that failed on a hash mismatch is
+// CHECKSUM_MISMATCH, and a retryable cause inside a decided failure is not retried.
+func TestFinalErrorKeepsItsCode(t *testing.T) {
+	hash := &Error{Code: codes.HashMismatch, Msg: "sha256 differs"}
+	failed := &Error{Code: codes.ChecksumMismatch, Msg: "the package did not match", Err: fmt.Errorf("fetch: %w", hash), Final: true}
+	err := fmt.Errorf("import: %w", failed)
+	if CodeOf(err) != codes.ChecksumMismatch || Innermost(err) != failed || Decided(err) != failed || !errors.Is(err, hash) {
+		t.Fatalf("CodeOf = %s", CodeOf(err))
+	}
+	paywall := &Error{Code: codes.SubscriptionRequired, Final: true, Err: &Error{Code: codes.Network, RetryAfter: time.Second}}
+	if Retryable(paywall) || RetryAfter(paywall) != 0 {
+		t.Fatal("a decided failure is retried")
+	}
+	// A cause is no decision, however deep; a decision wrapped by a cause still decides.
+	if Decided(&Error{Code: codes.CacheFillFailed, Err: hash}) != nil || Decided(errors.New("x")) != nil {
+		t.Fatal("a cause taken for a decision")
+	}
+	if Decided(&Error{Code: codes.CacheIO, Err: failed}) != failed {
+		t.Fatal("a wrapped decision")
+	}
+}
+
 func TestErrorText(t *testing.T) {
 	e := &Error{Code: codes.ArchiveLink, Entry: "textures/x", Msg: "a symlink", RequestID: "r1", Err: errors.New("cause")}
 	if got := e.Error(); got != "ARCHIVE_LINK: textures/x: a symlink (request r1): cause" {
+		t.Fatal(got)
+	}
+	if got := (&Error{Code: codes.Network, Topic: "realtime:device:1", Msg: "refused"}).Error(); got != "NETWORK: realtime:device:1: refused" {
 		t.Fatal(got)
 	}
 	if got := (&Error{Code: codes.Network}).Error(); got != "NETWORK" {

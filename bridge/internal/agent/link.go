@@ -270,7 +270,7 @@ func (a *Agent) Import(ctx context.Context, req stdio.Import) (stdio.Imported, e
 			if !reCode.MatchString(string(code)) {
 				code = importer.CodeBlenderError
 			}
-			return stdio.Imported{}, &importer.Failure{Code: code, Msg: r.fail.Message}
+			return stdio.Imported{}, importer.Fail(code, r.fail.Message, nil)
 		}
 		return *r.ok, nil
 	case <-ctx.Done():
@@ -351,7 +351,8 @@ func (e *edgeAdapter) Report(ctx context.Context, id, status string, progress in
 	return translate(e.c.ReportStatus(ctx, e.s, id, status, progress, code, msg))
 }
 
-// translate maps the edge's error codes onto the pipeline's decisions.
+// translate maps the edge's error codes onto the pipeline's decisions; the rest stay coded
+// causes, which the pipeline waits out when they are retryable.
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -362,11 +363,8 @@ func translate(err error) error {
 	case codes.NotFound, codes.Conflict, codes.AuthFailed, codes.InsufficientPermissions:
 		return errors.Join(importer.ErrGone, err)
 	case codes.SubscriptionRequired:
-		return &importer.Failure{Code: importer.CodeSubscriptionRequired, Msg: codes.SubscriptionRequired.Blender(), Err: err}
+		return importer.Fail(importer.CodeSubscriptionRequired, codes.SubscriptionRequired.Blender(), err)
 	default:
-		if fault.Retryable(err) {
-			return &importer.Transient{Err: err, After: fault.RetryAfter(err)}
-		}
 		return err
 	}
 }

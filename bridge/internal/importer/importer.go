@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/diskspace"
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
@@ -35,10 +36,12 @@ type Request struct {
 	Resume     bool
 }
 
-// Edge is what the pipeline needs from the service. Implementations return *Failure for refusals
-// that end the import, ErrTokenRejected when the token is spent or expired, ErrGone when the import
-// is no longer this device's to do (cancelled, expired, revoked), ErrNotQueued when Reissue finds
-// the import already redeemed, and *Transient for errors worth retrying once the network is back.
+// Edge is what the pipeline needs from the service. Implementations return a Final coded error
+// (Fail) for refusals that end the import, ErrTokenRejected when the token is spent or expired,
+// ErrGone when the import is no longer this device's to do (cancelled, expired, revoked),
+// ErrNotQueued when Reissue finds the import already redeemed, and coded errors (fault.Error)
+// otherwise: the pipeline waits and tries again when fault.Retryable says so (network down, 5xx,
+// rate limited), for at least the server's fault.RetryAfter.
 type Edge interface {
 	Redeem(ctx context.Context, importID, token string) (Delivered, error)
 	Reissue(ctx context.Context, importID string) (token string, err error)
@@ -73,7 +76,7 @@ type Store interface {
 
 // Blender hands a verified package to the add-on and waits for its answer.
 type Blender interface {
-	Import(ctx context.Context, req stdio.Import) (stdio.Imported, error) // a refusal is a *Failure
+	Import(ctx context.Context, req stdio.Import) (stdio.Imported, error) // a refusal is Final (Fail)
 }
 
 // Notifier tells the add-on what happens (progress and final outcomes).
@@ -106,24 +109,11 @@ const (
 	CodeInternal             = codes.InternalError
 )
 
-// Failure ends an import with a stable code and a message for people.
-type Failure struct {
-	Code codes.Code
-	Msg  string
-	Err  error
+// Fail ends an import with a stable code and a message for people: a Final coded error, so its
+// code is what is reported whatever err (the cause, for the log) says, and it is never retried.
+func Fail(code codes.Code, msg string, err error) *fault.Error {
+	return &fault.Error{Code: code, Msg: msg, Err: err, Final: true}
 }
-
-func (f *Failure) Error() string { return string(f.Code) + ": " + f.Msg }
-func (f *Failure) Unwrap() error { return f.Err }
-
-// Transient is an error worth retrying (network down, 5xx, rate limited).
-type Transient struct {
-	Err   error
-	After time.Duration // the server's Retry-After, when it gave one
-}
-
-func (t *Transient) Error() string { return "transient: " + t.Err.Error() }
-func (t *Transient) Unwrap() error { return t.Err }
 
 var (
 	ErrTokenRejected = errors.New("importer: import token rejected")
@@ -338,7 +328,7 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: codes.ImportGone,
 			Message: "This import was cancelled or expired on the site."})
 	default:
-		f := asFailure(err)
+		f := outcome(err)
 		log.Warn("import failed", "code", f.Code, "err", err)
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		if rerr := p.report(rctx, r.ImportID, "failed", -1, string(f.Code), f.Msg); rerr != nil {
@@ -349,19 +339,20 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 	}
 }
 
-func asFailure(err error) *Failure {
-	var f *Failure
-	if errors.As(err, &f) {
+// outcome is the failure an import ended with: the one decided on the way (Fail), else a full
+// disk or an internal error. A coded cause alone (an edge call refused) is no outcome.
+func outcome(err error) *fault.Error {
+	if f := fault.Decided(err); f != nil {
 		return f
 	}
 	if diskspace.Full(err) {
 		return diskFull(err)
 	}
-	return &Failure{Code: CodeInternal, Msg: "The bridge hit an unexpected error; see its log.", Err: err}
+	return Fail(CodeInternal, "The bridge hit an unexpected error; see its log.", err)
 }
 
-func diskFull(err error) *Failure {
-	return &Failure{Code: CodeDiskFull, Msg: "The disk holding the shader cache is full. Free some space or lower the cache size.", Err: err}
+func diskFull(err error) *fault.Error {
+	return Fail(CodeDiskFull, "The disk holding the shader cache is full. Free some space or lower the cache size.", err)
 }
 
 func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) error {
@@ -379,11 +370,11 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 	}
 	d, err := shaderpkg.VerifyDelivery(p.cfg.Trusted, env, now)
 	if err != nil {
-		return &Failure{Code: CodeSignatureInvalid, Msg: "The package description from the server did not verify (" +
-			string(shaderpkg.CodeOf(err)) + "); nothing was downloaded.", Err: err}
+		return Fail(CodeSignatureInvalid, "The package description from the server did not verify ("+
+			string(shaderpkg.CodeOf(err))+"); nothing was downloaded.", err)
 	}
 	if d.ImportID != r.ImportID {
-		return &Failure{Code: CodeSignatureInvalid, Msg: "The server's signed package description belongs to another import."}
+		return Fail(CodeSignatureInvalid, "The server's signed package description belongs to another import.", nil)
 	}
 	name := r.ShaderName
 	if name == "" {
@@ -404,11 +395,10 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 		MaterialName: d.MaterialName, BlendPath: filepath.Join(dir, "material.blend"), PackageDir: dir,
 	})
 	if err != nil {
-		var f *Failure
-		if errors.As(err, &f) || ctx.Err() != nil {
+		if fault.Decided(err) != nil || ctx.Err() != nil {
 			return err
 		}
-		return &Failure{Code: CodeBlenderError, Msg: err.Error(), Err: err}
+		return Fail(CodeBlenderError, err.Error(), err)
 	}
 	return p.report(ctx, r.ImportID, "done", 100, "", "")
 }
@@ -437,18 +427,17 @@ func (p *Pipeline) redeem(ctx context.Context, r Request, log *slog.Logger) (Del
 				return del, nil
 			}
 		}
-		var tr *Transient
 		switch {
 		case errors.Is(err, ErrTokenRejected) && (reissuedAt.IsZero() || p.cfg.Now().Sub(reissuedAt) > time.Minute):
 			token = "" // expired while we waited, or spent in transit: ask for a new one
 		case errors.Is(err, ErrTokenRejected):
-			return Delivered{}, &Failure{Code: CodeTokenExpired, Msg: "The import link was refused. Import again.", Err: err}
+			return Delivered{}, Fail(CodeTokenExpired, "The import link was refused. Import again.", err)
 		case errors.Is(err, ErrNotQueued):
 			log.Info("import already redeemed (an answer was lost); asking for a fresh delivery")
 			return p.redeliver(ctx, r, log)
-		case errors.As(err, &tr):
+		case fault.Retryable(err):
 			log.Info("edge unreachable; waiting", "err", err, "retry_in", delay)
-			if err := p.wait(ctx, max(delay, tr.After)); err != nil {
+			if err := p.wait(ctx, max(delay, fault.RetryAfter(err))); err != nil {
 				return Delivered{}, err
 			}
 			delay = min(delay*2, p.cfg.MaxWait)
@@ -466,12 +455,11 @@ func (p *Pipeline) redeliver(ctx context.Context, r Request, log *slog.Logger) (
 		if err == nil {
 			return del, nil
 		}
-		var tr *Transient
-		if !errors.As(err, &tr) {
+		if !fault.Retryable(err) {
 			return Delivered{}, err
 		}
 		log.Info("edge unreachable; waiting", "err", err, "retry_in", delay)
-		if err := p.wait(ctx, max(delay, tr.After)); err != nil {
+		if err := p.wait(ctx, max(delay, fault.RetryAfter(err))); err != nil {
 			return Delivered{}, err
 		}
 		delay = min(delay*2, p.cfg.MaxWait)
@@ -516,7 +504,7 @@ func (p *Pipeline) verifyHit(ctx context.Context, dir string, d shaderpkg.Delive
 	}
 	log.Warn("the cached package does not match its signed file list; discarding it", "sha256", d.SHA256, "err", err)
 	if derr := p.cfg.Cache.Discard(d.SHA256); derr != nil {
-		return false, &Failure{Code: CodePackageUnsafe, Msg: "The cached copy of this shader was altered and could not be removed; clear the cache in the add-on's preferences.", Err: errors.Join(err, derr)}
+		return false, Fail(CodePackageUnsafe, "The cached copy of this shader was altered and could not be removed; clear the cache in the add-on's preferences.", errors.Join(err, derr))
 	}
 	return false, nil
 }
@@ -601,10 +589,10 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 		code, _ := p.cfg.Classify(err)
 		if !strings.HasPrefix(code, "ARCHIVE_") {
 			// The cache could not be written (permissions, I/O): not the package's fault.
-			return "", &Failure{Code: CodeCacheWrite, Msg: "The package could not be written to the shader cache; check the cache folder and its permissions.", Err: err}
+			return "", Fail(CodeCacheWrite, "The package could not be written to the shader cache; check the cache folder and its permissions.", err)
 		}
 		_ = os.Remove(part) // a package that will not extract is not worth resuming
-		return "", &Failure{Code: CodePackageUnsafe, Msg: "The package was refused by the safety checks (" + code + "); nothing was imported.", Err: err}
+		return "", Fail(CodePackageUnsafe, "The package was refused by the safety checks ("+code+"); nothing was imported.", err)
 	}
 	_ = os.Remove(part)
 	return dir, nil
@@ -629,8 +617,8 @@ func (p *Pipeline) checkFreeSpace(part string, d shaderpkg.Delivery, log *slog.L
 		return nil
 	}
 	if free < uint64(max(need, 0)) {
-		return &Failure{Code: CodeDiskFull, Msg: fmt.Sprintf("The disk holding the shader cache has %s free; this shader needs %s. Free some space or lower the cache size.",
-			mib(int64(min(free, 1<<62))), mib(need))}
+		return Fail(CodeDiskFull, fmt.Sprintf("The disk holding the shader cache has %s free; this shader needs %s. Free some space or lower the cache size.",
+			mib(int64(min(free, 1<<62))), mib(need)), nil)
 	}
 	return nil
 }
@@ -647,11 +635,11 @@ func downloadFailure(code string, err error) error {
 	}
 	switch code {
 	case string(codes.HashMismatch), string(codes.SizeMismatch):
-		return &Failure{Code: CodeChecksumMismatch, Msg: "The downloaded package did not match its signed checksum and was discarded.", Err: err}
+		return Fail(CodeChecksumMismatch, "The downloaded package did not match its signed checksum and was discarded.", err)
 	case string(codes.TooLarge):
-		return &Failure{Code: CodePackageUnsafe, Msg: "The package is larger than the bridge accepts.", Err: err}
+		return Fail(CodePackageUnsafe, "The package is larger than the bridge accepts.", err)
 	}
-	return &Failure{Code: CodeDownloadFailed, Msg: fmt.Sprintf("The download did not complete (%s). Import again.", code), Err: err}
+	return Fail(CodeDownloadFailed, fmt.Sprintf("The download did not complete (%s). Import again.", code), err)
 }
 
 // report sends a status to the edge, retrying network trouble briefly; progress is -1 for none.
@@ -659,11 +647,10 @@ func (p *Pipeline) report(ctx context.Context, id, status string, progress int, 
 	delay := p.cfg.Backoff
 	for attempt := 0; ; attempt++ {
 		err := p.cfg.Edge.Report(ctx, id, status, progress, code, msg)
-		var tr *Transient
-		if err == nil || !errors.As(err, &tr) || attempt == 4 {
+		if err == nil || !fault.Retryable(err) || attempt == 4 {
 			return err
 		}
-		if err := p.wait(ctx, max(delay, tr.After)); err != nil {
+		if err := p.wait(ctx, max(delay, fault.RetryAfter(err))); err != nil {
 			return err
 		}
 		delay = min(delay*2, p.cfg.MaxWait)

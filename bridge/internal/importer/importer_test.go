@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -179,7 +181,7 @@ func (s *fakeStore) Pin(string) func()          { return func() {} }
 type fakeBlender struct {
 	mu   sync.Mutex
 	got  []stdio.Import
-	fail *Failure
+	fail *fault.Error
 }
 
 func (b *fakeBlender) Import(_ context.Context, req stdio.Import) (stdio.Imported, error) {
@@ -358,12 +360,32 @@ func TestPendingWithoutTokenAsksForOne(t *testing.T) {
 
 func TestNetworkTroubleWaitsThenCompletes(t *testing.T) {
 	r := newRig(t)
-	down := &Transient{Err: errors.New("connection refused")}
+	down := &fault.Error{Code: codes.Network, Err: errors.New("connection refused")}
 	r.edge.redeemErr = []error{down, down, down, down, down}
 	r.start(t, nil)
 	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
 	if s := r.final(t); s.Status != "done" {
 		t.Fatalf("final %+v", s)
+	}
+}
+
+// A refusal the edge decided (Final) ends the import with its code and words, even when a
+// retryable cause sits inside it; a coded cause the pipeline cannot place ends it as internal.
+func TestDecidedRefusalEndsTheImportUnretried(t *testing.T) {
+	r := newRig(t)
+	cause := &fault.Error{Code: codes.ServiceUnavailable}
+	r.edge.redeemErr = []error{Fail(codes.SubscriptionRequired, "Subscribe to import.", cause), &fault.Error{Code: codes.InvalidInput}}
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != codes.SubscriptionRequired || s.Message != "Subscribe to import." {
+		t.Fatalf("final %+v", s)
+	}
+	r.p.Enqueue(Request{ImportID: "i2", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeInternal {
+		t.Fatalf("final %+v", s)
+	}
+	if got := r.edge.got(); !slices.Equal(got, []string{"failed:" + string(codes.SubscriptionRequired), "failed:" + string(CodeInternal)}) {
+		t.Fatalf("reports %v (a refusal was retried or redeemed)", got)
 	}
 }
 
@@ -419,10 +441,10 @@ func TestUnsafeArchiveIsRefused(t *testing.T) {
 
 func TestBlenderRefusalIsReported(t *testing.T) {
 	r := newRig(t)
-	r.blender.fail = &Failure{Code: "MATERIAL_MISSING", Msg: "no material OB_Test"}
+	r.blender.fail = Fail(codes.MaterialMissing, "no material OB_Test", nil)
 	r.start(t, nil)
 	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
-	if s := r.final(t); s.Status != "failed" || s.Code != "MATERIAL_MISSING" {
+	if s := r.final(t); s.Status != "failed" || s.Code != codes.MaterialMissing || s.Message != "no material OB_Test" {
 		t.Fatalf("final %+v", s)
 	}
 }

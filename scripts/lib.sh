@@ -98,6 +98,35 @@ wait_port() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# start_standin NAME: builds the Supabase stand-in and runs it on a free loopback port over a
+# fresh clone of the template database, logging to .local/log/NAME.log; both go when the script
+# exits. Exports STANDIN_URL, DATABASE_URL and the keys (.env.example's unless already set).
+start_standin() {
+  local name="$1" bin="$OCTANE_LOCAL/bin/supabase-standin" port
+  go build -o "$bin" ./supabase/local
+  _standin_db="${name//-/_}_$$" _standin_pid=""
+  _standin_psql -c "create database $_standin_db template $OCTANE_PG_TEMPLATE"
+  trap stop_standin EXIT
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+  export SUPABASE_ANON_KEY="${SUPABASE_ANON_KEY:-$(env_example SUPABASE_ANON_KEY)}"
+  export SUPABASE_SERVICE_ROLE_KEY="${SUPABASE_SERVICE_ROLE_KEY:-$(env_example SUPABASE_SERVICE_ROLE_KEY)}"
+  export DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$PG_PORT/$_standin_db?sslmode=disable"
+  export STANDIN_URL="http://127.0.0.1:$port"
+  LOG_LEVEL=warn "$bin" -addr "127.0.0.1:$port" >"$OCTANE_LOCAL/log/$name.log" 2>&1 &
+  _standin_pid=$!
+  wait_port 127.0.0.1 "$port" 20 || { tail -20 "$OCTANE_LOCAL/log/$name.log"; die "stand-in did not start"; }
+}
+
+stop_standin() {
+  if [ -n "$_standin_pid" ]; then kill "$_standin_pid" 2>/dev/null || true; wait "$_standin_pid" 2>/dev/null || true; fi
+  _standin_psql -c "drop database if exists $_standin_db with (force)" >/dev/null || true
+}
+
+_standin_psql() { psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
+
+# env_example NAME: the value .env.example gives NAME (the local stack's development value).
+env_example() { grep -E "^$1=" "$OCTANE_ROOT/.env.example" | head -1 | cut -d= -f2-; }
+
 # report_suite NAME PASSED FAILED SKIPPED: records a suite's counts for the summary.
 report_suite() {
   printf '{"name":"%s","passed":%d,"failed":%d,"skipped":%d}\n' "$1" "$2" "$3" "$4" \

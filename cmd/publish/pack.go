@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/octanebridge/octane-bridge/internal/publishing"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
 )
@@ -73,7 +74,7 @@ func packDirs(srcs []string, out string, stdout io.Writer) error {
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}
-	bar := newProgress(stdout, "pack", int64(len(srcs)))
+	bar := publishing.NewProgress(stdout, "pack", int64(len(srcs)))
 	for _, src := range srcs {
 		e, err := packOne(src, out)
 		if err != nil {

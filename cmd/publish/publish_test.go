@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/octanebridge/octane-bridge/internal/publishing"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
@@ -121,7 +122,7 @@ func TestPublishIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(v1)
-	if latest != "1.0.0" || !isFree || !published || sha != sha256Hex(data) || size != int64(len(data)) || manifestName != "Test "+slug {
+	if latest != "1.0.0" || !isFree || !published || sha != publishing.SHA256Hex(data) || size != int64(len(data)) || manifestName != "Test "+slug {
 		t.Fatalf("row: latest=%s free=%v published=%v sha=%s size=%d", latest, isFree, published, sha, size)
 	}
 	// The stored signature verifies against the local public key over the packaged manifest.json.
@@ -131,11 +132,11 @@ func TestPublishIntegration(t *testing.T) {
 		t.Fatalf("manifest_sig: %v", err)
 	}
 	// The objects are in the bucket, byte for byte.
-	store, err := newS3Store(s3Config(s3c))
+	store, err := publishing.NewS3Store(publishing.S3Config(s3c))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mc := store.client
+	mc := store.Client()
 	// The grid's renditions sit beside the preview under the contract's names, byte for byte what
 	// preview.Renditions derives (deterministic), each with its content type.
 	rends, err := preview.Renditions(preview1024)
@@ -344,7 +345,7 @@ func TestPackDemoSourceFolder(t *testing.T) {
 		t.Fatal("preview not written")
 	}
 	items, err := collect([]string{out}, false)
-	if err != nil || len(items) != 1 || !items[0].isFree {
+	if err != nil || len(items) != 1 || !items[0].IsFree {
 		t.Fatalf("collect from catalog folder: %v %+v", err, items)
 	}
 	// A preview publish could not resize is refused when packing, before any file is written.
@@ -356,24 +357,4 @@ func TestPackDemoSourceFolder(t *testing.T) {
 	if zips, _ := filepath.Glob(filepath.Join(out2, "packages", "*.zip")); len(zips) != 0 {
 		t.Fatalf("pack wrote %v despite a bad preview", zips)
 	}
-}
-
-// The S3 store sends the SHA-256 and the server refuses a body that does not match it.
-func TestS3StoreChecksIntegrity(t *testing.T) {
-	s3c := testenv.S3(t)
-	st, err := newS3Store(s3Config(s3c))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	body := []byte("package bytes")
-	key := "test/" + randomSlug() + ".bin"
-	if err := st.Put(ctx, key, bytes.NewReader(body), int64(len(body)), "application/octet-stream", sha256Hex(body)); err != nil {
-		t.Fatal(err)
-	}
-	err = st.Put(ctx, key+"x", bytes.NewReader(body), int64(len(body)), "application/octet-stream", sha256Hex([]byte("other")))
-	if err == nil {
-		t.Fatal("upload with a wrong SHA-256 was accepted")
-	}
-	t.Logf("refused as expected: %v", err)
 }

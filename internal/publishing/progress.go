@@ -1,4 +1,4 @@
-package main
+package publishing
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 	"github.com/mattn/go-isatty"
 )
 
-// progress draws one bar on a terminal ("\r" redraws) and prints plain lines otherwise, so logs
+// Progress draws one bar on a terminal ("\r" redraws) and prints plain lines otherwise, so logs
 // in CI stay readable.
-type progress struct {
+type Progress struct {
 	mu    sync.Mutex
 	w     io.Writer
 	tty   bool
@@ -23,16 +23,16 @@ type progress struct {
 	last  time.Time
 }
 
-func newProgress(w io.Writer, label string, total int64) *progress {
+func NewProgress(w io.Writer, label string, total int64) *Progress {
 	tty := false
 	if f, ok := w.(*os.File); ok {
 		tty = isatty.IsTerminal(f.Fd())
 	}
-	return &progress{w: w, tty: tty, label: label, total: total}
+	return &Progress{w: w, tty: tty, label: label, total: total}
 }
 
 // Add advances the bar by n units and shows note (e.g. the current item).
-func (p *progress) Add(n int64, note string) {
+func (p *Progress) Add(n int64, note string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done += n
@@ -63,7 +63,7 @@ func (p *progress) Add(n int64, note string) {
 }
 
 // Done ends the bar's line.
-func (p *progress) Done() {
+func (p *Progress) Done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tty {
@@ -74,7 +74,7 @@ func (p *progress) Done() {
 // countingReader reports bytes read to a progress bar (uploads).
 type countingReader struct {
 	r    io.Reader
-	p    *progress
+	p    *Progress
 	note string
 }
 

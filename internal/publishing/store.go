@@ -1,4 +1,4 @@
-package main
+package publishing
 
 import (
 	"context"
@@ -11,14 +11,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/octanebridge/octane-bridge/internal/s3client"
 )
 
-// objectStore receives package and preview uploads. The S3 implementation talks to a bucket
-// directly; a later implementation can use the edge's presigned uploads (POST /v1/uploads)
-// behind the same interface.
-type objectStore interface {
+// ObjectStore receives package and preview uploads (S3Store talks to a bucket directly).
+type ObjectStore interface {
 	// Put stores exactly size bytes under key; sha256hex is the content's SHA-256, which the
 	// store must check (S3: x-amz-checksum-sha256).
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType, sha256hex string) error
@@ -26,18 +25,20 @@ type objectStore interface {
 	Exists(ctx context.Context, key string) (bool, error)
 }
 
-// s3Config is the bucket and how to reach it: no endpoint means AWS S3 for the region, no keys
+// S3Config is the bucket and how to reach it: no endpoint means AWS S3 for the region, no keys
 // the standard AWS credential chain (see internal/s3client).
-type s3Config struct {
+type S3Config struct {
 	Endpoint, Region, AccessKey, SecretKey, Bucket string
 }
 
-type s3Store struct {
+// S3Store is the catalog bucket.
+type S3Store struct {
 	client *s3.Client
 	bucket string
 }
 
-func newS3Store(c s3Config) (*s3Store, error) {
+// NewS3Store checks the configuration; it does not contact S3.
+func NewS3Store(c S3Config) (*S3Store, error) {
 	if c.Bucket == "" {
 		return nil, errors.New("S3_BUCKET is empty")
 	}
@@ -45,10 +46,10 @@ func newS3Store(c s3Config) (*s3Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &s3Store{client: cl, bucket: c.Bucket}, nil
+	return &S3Store{client: cl, bucket: c.Bucket}, nil
 }
 
-func (s *s3Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType, sha256hex string) error {
+func (s *S3Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType, sha256hex string) error {
 	sum, err := hex.DecodeString(sha256hex)
 	if err != nil || len(sum) != 32 {
 		return fmt.Errorf("upload %s: bad sha256 %q", key, sha256hex)
@@ -70,7 +71,7 @@ func (s *s3Store) Put(ctx context.Context, key string, r io.Reader, size int64, 
 	return nil
 }
 
-func (s *s3Store) Exists(ctx context.Context, key string) (bool, error) {
+func (s *S3Store) Exists(ctx context.Context, key string) (bool, error) {
 	_, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
 	if err == nil {
 		return true, nil
@@ -83,11 +84,60 @@ func (s *s3Store) Exists(ctx context.Context, key string) (bool, error) {
 
 // AllowPublicRead lets anonymous clients GET objects under prefix (previews for the site; a CDN
 // does this in production). Packages stay private: they are served by presigned URLs only.
-func (s *s3Store) AllowPublicRead(ctx context.Context, prefix string) error {
+func (s *S3Store) AllowPublicRead(ctx context.Context, prefix string) error {
 	pol := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"PublicPreviews","Effect":"Allow","Principal":"*",`+
 		`"Action":["s3:GetObject"],"Resource":["arn:aws:s3:::%s/%s*"]}]}`, s.bucket, prefix)
 	if _, err := s.client.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(s.bucket), Policy: aws.String(pol)}); err != nil {
 		return fmt.Errorf("set bucket policy for %s*: %w", prefix, err)
+	}
+	return nil
+}
+
+// Client is the S3 client (tests read objects back through it).
+func (s *S3Store) Client() *s3.Client { return s.client }
+
+// Get reads an object of at most max bytes (the worker's uploaded package); larger is refused
+// before the download.
+func (s *S3Store) Get(ctx context.Context, key string, max int64) ([]byte, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("download %s: %w", key, err)
+	}
+	defer out.Body.Close()
+	if n := aws.ToInt64(out.ContentLength); n > max {
+		return nil, fmt.Errorf("download %s: %d bytes is over the %d byte limit", key, n, max)
+	}
+	b, err := io.ReadAll(io.LimitReader(out.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("download %s: %w", key, err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("download %s: over the %d byte limit", key, max)
+	}
+	return b, nil
+}
+
+// Delete removes an object (the worker's uploaded package once the job is over).
+func (s *S3Store) Delete(ctx context.Context, key string) error {
+	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}); err != nil {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// AllowBrowserUploads lets pages on origins (S3 CORS patterns, one * each) PUT the parts of the
+// edge's presigned uploads and read their ETag (the local stack; production sets the bucket's
+// CORS for the site, docs/deploy.md).
+func (s *S3Store) AllowBrowserUploads(ctx context.Context, origins ...string) error {
+	_, err := s.client.PutBucketCors(ctx, &s3.PutBucketCorsInput{Bucket: aws.String(s.bucket), CORSConfiguration: &types.CORSConfiguration{
+		CORSRules: []types.CORSRule{{
+			AllowedOrigins: origins, AllowedMethods: []string{"PUT"},
+			AllowedHeaders: []string{"content-type", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm"},
+			ExposeHeaders:  []string{"ETag"}, MaxAgeSeconds: aws.Int32(600),
+		}},
+	}})
+	if err != nil {
+		return fmt.Errorf("set bucket CORS: %w", err)
 	}
 	return nil
 }

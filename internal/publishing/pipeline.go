@@ -1,0 +1,261 @@
+// Package publishing is the one publishing pipeline: validate every package, vet its .blend in
+// headless Blender (Octane graph included), sign its manifest, make the preview renditions, then
+// upload and register it. The publish CLI runs it over files; the publish worker runs it over a
+// package uploaded from the operator's page. Nothing is written to the bucket or the catalog
+// before every earlier step passed for every package.
+package publishing
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg/blendvet"
+	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
+)
+
+// Item is one package on its way to the catalog.
+type Item struct {
+	Src    string // where it came from, for messages
+	Data   []byte // the zip
+	IsFree bool
+	Pkg    *shaderpkg.Package
+	Sig    string // manifest signature
+	Skip   bool   // already published with the same content (skipExisting)
+
+	preview []byte
+	// renditions are the grid's JPEGs derived from preview (preview.Renditions), for a version
+	// being published or a skipped one whose renditions are missing from the bucket (backfill).
+	renditions []preview.Rendition
+	backfill   bool
+}
+
+func (it *Item) Slug() string    { return it.Pkg.Manifest.ShaderID }
+func (it *Item) Version() string { return it.Pkg.Manifest.Version }
+
+// PackageKey and PreviewKey are where the version's objects live in the bucket.
+func (it *Item) PackageKey() string { return "packages/" + it.Slug() + "/" + it.Version() + ".zip" }
+func (it *Item) PreviewKey() string { return "previews/" + it.Slug() + "/" + it.Version() + ".webp" }
+
+// needsRenditions: the version is published now, or was published before its renditions existed.
+func (it *Item) needsRenditions() bool { return !it.Skip || it.backfill }
+
+// Refused is a step that turned packages away: Lines holds every problem, one per line, and Code
+// the failure code of the step (schemas/codes.json).
+type Refused struct {
+	Step    string
+	Code    codes.Code
+	Summary string
+	Lines   []string
+}
+
+func (r *Refused) Error() string {
+	if len(r.Lines) == 0 {
+		return r.Summary
+	}
+	return r.Summary + ":\n  " + strings.Join(r.Lines, "\n  ")
+}
+
+// Validate reads every package completely (hashes, sizes, layout) and reports all failures.
+func Validate(items []*Item, stdout io.Writer) error {
+	var bad []string
+	ids := map[string]string{}
+	for _, it := range items {
+		p, err := shaderpkg.ReadPackageBytes(it.Data)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+			continue
+		}
+		it.Pkg = p
+		key := p.Manifest.ShaderID + "@" + p.Manifest.Version
+		if prev, dup := ids[key]; dup {
+			bad = append(bad, fmt.Sprintf("%s: %s is also in %s", it.Src, key, prev))
+		}
+		ids[key] = it.Src
+		if it.preview, err = p.ReadFile(shaderpkg.PreviewPath); err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+		} else if _, err := preview.Config(it.preview); err != nil { // the header only; derive decodes
+			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+		}
+	}
+	if len(bad) > 0 {
+		return &Refused{Step: "validate", Code: codes.PackageInvalid, Lines: bad,
+			Summary: fmt.Sprintf("%d of %d packages are invalid", len(bad), len(items))}
+	}
+	fmt.Fprintf(stdout, "validate: %d packages ok\n", len(items))
+	return nil
+}
+
+// Vet opens every .blend in headless Blender with scripts disabled and checks it, the Octane
+// graph against OctaneBlender's node definitions included (package blendvet).
+func Vet(ctx context.Context, items []*Item, blender string, stdout io.Writer) error {
+	pkgs := make([]*shaderpkg.Package, len(items))
+	for i, it := range items {
+		pkgs[i] = it.Pkg
+	}
+	fmt.Fprintf(stdout, "vet: opening %d .blend files in headless Blender (scripts disabled)\n", len(pkgs))
+	res, err := blendvet.Vetter{Blender: blender}.Vet(ctx, pkgs)
+	if err != nil {
+		return err
+	}
+	var bad []string
+	for _, probs := range res {
+		for _, p := range probs {
+			bad = append(bad, p.String())
+		}
+	}
+	if len(bad) > 0 {
+		return &Refused{Step: "vet", Code: codes.PackageUnsafe, Lines: bad,
+			Summary: fmt.Sprintf("vetting refused %d problem(s)", len(bad))}
+	}
+	fmt.Fprintf(stdout, "vet: %d packages ok\n", len(items))
+	return nil
+}
+
+// Sign signs every manifest with the first key of MANIFEST_SIGNING_KEYS (kid:base64 seed, ...).
+func Sign(items []*Item, signingKeys string) error {
+	if signingKeys == "" {
+		return errors.New("MANIFEST_SIGNING_KEYS is not set (kid:base64 seed; see .env.example)")
+	}
+	kr, err := shaderpkg.ParseSigningKeyring(signingKeys)
+	if err != nil {
+		return fmt.Errorf("MANIFEST_SIGNING_KEYS: %w", err)
+	}
+	for _, it := range items {
+		if it.Sig, err = shaderpkg.SignManifest(kr, it.Pkg.ManifestJSON); err != nil {
+			return fmt.Errorf("%s: sign: %w", it.Src, err)
+		}
+	}
+	return nil
+}
+
+// FindMissingRenditions marks skipped versions whose preview renditions are not in the bucket
+// (published before renditions existed) for a backfill: publishing with skipExisting adds them.
+func FindMissingRenditions(ctx context.Context, store ObjectStore, items []*Item) error {
+	for _, it := range items {
+		if !it.Skip {
+			continue
+		}
+		for _, w := range preview.Widths {
+			ok, err := store.Exists(ctx, preview.RenditionKey(it.PreviewKey(), w))
+			if err != nil {
+				return fmt.Errorf("%s: %w", it.Src, err)
+			}
+			if !ok {
+				it.backfill = true
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// Derive makes the preview renditions of every version that needs them, before anything is
+// uploaded: a preview that does not decode stops the run with nothing written.
+func Derive(items []*Item, stdout io.Writer) error {
+	var todo []*Item
+	for _, it := range items {
+		if it.needsRenditions() {
+			todo = append(todo, it)
+		}
+	}
+	// ~0.1 s per 1024 px preview: one worker per CPU; errors are reported in the items' order.
+	errs := make([]error, len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(1, len(todo))) {
+		wg.Go(func() {
+			for i := range next {
+				todo[i].renditions, errs[i] = preview.Renditions(todo[i].preview)
+			}
+		})
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var bad []string
+	n := 0
+	for i, err := range errs {
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", todo[i].Src, err))
+			continue
+		}
+		n++
+	}
+	if len(bad) > 0 {
+		return &Refused{Step: "validate", Code: codes.PackageInvalid, Lines: bad,
+			Summary: fmt.Sprintf("%d preview(s) cannot be resized", len(bad))}
+	}
+	if n > 0 {
+		fmt.Fprintf(stdout, "previews: %d × %v px renditions\n", n, preview.Widths)
+	}
+	return nil
+}
+
+// Publish uploads each version's objects (package, preview, renditions), then registers it in
+// the catalog; a skipped version only gets its missing renditions.
+func Publish(ctx context.Context, db *CatalogDB, store ObjectStore, items []*Item, stdout io.Writer) error {
+	type object struct {
+		key, ctype string
+		data       []byte
+	}
+	// objects are what goes to the bucket for it: the package and its preview (new versions
+	// only), then the preview's renditions (new versions and backfills).
+	objects := func(it *Item) []object {
+		var objs []object
+		if !it.Skip {
+			objs = append(objs, object{it.PackageKey(), "application/zip", it.Data}, object{it.PreviewKey(), "image/webp", it.preview})
+		}
+		for _, r := range it.renditions {
+			objs = append(objs, object{preview.RenditionKey(it.PreviewKey(), r.Width), preview.ContentType, r.Data})
+		}
+		return objs
+	}
+	var total int64
+	for _, it := range items {
+		for _, o := range objects(it) {
+			total += int64(len(o.data))
+		}
+	}
+	bar := NewProgress(stdout, "upload", total)
+	published, backfilled := 0, 0
+	for _, it := range items {
+		if !it.needsRenditions() {
+			continue
+		}
+		for _, obj := range objects(it) {
+			r := &countingReader{r: bytes.NewReader(obj.data), p: bar}
+			if err := store.Put(ctx, obj.key, r, int64(len(obj.data)), obj.ctype, SHA256Hex(obj.data)); err != nil {
+				bar.Done()
+				return fmt.Errorf("%s: %w", it.Src, err)
+			}
+		}
+		if it.Skip {
+			backfilled++
+			bar.Add(0, it.Slug()+" "+it.Version()+" (renditions)")
+			continue
+		}
+		if err := db.insertVersion(ctx, it); err != nil {
+			bar.Done()
+			return fmt.Errorf("%s: %w", it.Src, err)
+		}
+		published++
+		bar.Add(0, it.Slug()+" "+it.Version())
+	}
+	bar.Done()
+	msg := fmt.Sprintf("published %d, skipped %d already published", published, len(items)-published)
+	if backfilled > 0 {
+		msg += fmt.Sprintf(" (added the missing preview renditions of %d)", backfilled)
+	}
+	fmt.Fprintln(stdout, msg)
+	return nil
+}

@@ -753,6 +753,40 @@ func (s *Service) otp(w http.ResponseWriter, r *http.Request) error {
 	if p.Phone != "" {
 		return errf(400, "phone_provider_disabled", "Unsupported phone provider")
 	}
+	return s.mailLink(w, r, &p, func(ctx context.Context, tx pgx.Tx, u *user, pk *pkceChallenge) error {
+		var err error
+		if u == nil {
+			if p.CreateUser != nil && !*p.CreateUser {
+				return errf(422, "otp_disabled", "Signups not allowed for otp")
+			}
+			if u, err = s.createUser(ctx, tx, p.Email, "", p.Data, nil, true); err != nil {
+				return err
+			}
+		}
+		return s.sendLink(ctx, tx, u, "magiclink", r.URL.Query().Get("redirect_to"), pk)
+	})
+}
+
+func (s *Service) recover(w http.ResponseWriter, r *http.Request) error {
+	var p otpParams
+	if err := decode(r, &p); err != nil {
+		return err
+	}
+	return s.mailLink(w, r, &p, func(ctx context.Context, tx pgx.Tx, u *user, pk *pkceChallenge) error {
+		if u == nil {
+			return nil // unknown e-mails get the same 200, as GoTrue does
+		}
+		if _, err := tx.Exec(ctx, `update auth.users set recovery_sent_at = now() where id = $1`, u.ID); err != nil {
+			return err
+		}
+		return s.sendLink(ctx, tx, u, "recovery", r.URL.Query().Get("redirect_to"), pk)
+	})
+}
+
+// mailLink checks the e-mail (normalising p.Email) and the PKCE challenge of an /otp or /recover
+// request, runs send with the e-mail's user (nil when unknown) in one transaction and answers
+// GoTrue's empty 200.
+func (s *Service) mailLink(w http.ResponseWriter, r *http.Request, p *otpParams, send func(ctx context.Context, tx pgx.Tx, u *user, pk *pkceChallenge) error) error {
 	p.Email = strings.ToLower(strings.TrimSpace(p.Email))
 	if !validEmail(p.Email) {
 		return errf(400, "validation_failed", "Unable to validate email address: invalid format")
@@ -767,46 +801,7 @@ func (s *Service) otp(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if u == nil {
-			if p.CreateUser != nil && !*p.CreateUser {
-				return errf(422, "otp_disabled", "Signups not allowed for otp")
-			}
-			if u, err = s.createUser(ctx, tx, p.Email, "", p.Data, nil, true); err != nil {
-				return err
-			}
-		}
-		return s.sendLink(ctx, tx, u, "magiclink", r.URL.Query().Get("redirect_to"), pk)
-	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, 200, map[string]any{})
-	return nil
-}
-
-func (s *Service) recover(w http.ResponseWriter, r *http.Request) error {
-	var p otpParams
-	if err := decode(r, &p); err != nil {
-		return err
-	}
-	p.Email = strings.ToLower(strings.TrimSpace(p.Email))
-	if !validEmail(p.Email) {
-		return errf(400, "validation_failed", "Unable to validate email address: invalid format")
-	}
-	pk, err := p.pkce()
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	err = s.tx(ctx, func(tx pgx.Tx) error {
-		u, err := userByEmail(ctx, tx, p.Email)
-		if err != nil || u == nil {
-			return err // unknown e-mails get the same 200, as GoTrue does
-		}
-		if _, err := tx.Exec(ctx, `update auth.users set recovery_sent_at = now() where id = $1`, u.ID); err != nil {
-			return err
-		}
-		return s.sendLink(ctx, tx, u, "recovery", r.URL.Query().Get("redirect_to"), pk)
+		return send(ctx, tx, u, pk)
 	})
 	if err != nil {
 		return err

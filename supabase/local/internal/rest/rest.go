@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -334,20 +335,27 @@ func rangeOf(r *http.Request, lv *level) {
 	}
 }
 
-func (s *Service) read(w http.ResponseWriter, r *http.Request, req *request, cat *catalog, rel *relation) error {
-	q := r.URL.Query()
+// selection parses what a read asks for: the select list and the filter levels by embed path,
+// with the top level ("") always present.
+func selection(q url.Values, skip map[string]bool) ([]selectItem, map[string]*level, *level, error) {
 	items, err := parseSelect(q.Get("select"))
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	lvs, err := levels(q, nil)
+	lvs, err := levels(q, skip)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if lvs[""] == nil {
+		lvs[""] = &level{}
+	}
+	return items, lvs, lvs[""], nil
+}
+
+func (s *Service) read(w http.ResponseWriter, r *http.Request, req *request, cat *catalog, rel *relation) error {
+	items, lvs, top, err := selection(r.URL.Query(), nil)
 	if err != nil {
 		return err
-	}
-	top := lvs[""]
-	if top == nil {
-		top = &level{}
-		lvs[""] = top
 	}
 	rangeOf(r, top)
 	b := &builder{cat: cat, schema: schema}
@@ -670,13 +678,7 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, req *request, c
 		cols = append(cols, qi(k))
 	}
 	sort.Strings(cols)
-	lvs, err := levels(r.URL.Query(), nil)
-	if err != nil {
-		return err
-	}
-	b := &builder{cat: cat, schema: schema}
-	a := b.newAlias()
-	where, err := b.where(relCols(rel), a, lvs[""])
+	b, a, where, err := filtered(r, cat, rel)
 	if err != nil {
 		return err
 	}
@@ -690,17 +692,24 @@ func (s *Service) update(w http.ResponseWriter, r *http.Request, req *request, c
 }
 
 func (s *Service) delete(w http.ResponseWriter, r *http.Request, req *request, cat *catalog, rel *relation) error {
-	lvs, err := levels(r.URL.Query(), nil)
-	if err != nil {
-		return err
-	}
-	b := &builder{cat: cat, schema: schema}
-	a := b.newAlias()
-	where, err := b.where(relCols(rel), a, lvs[""])
+	b, a, where, err := filtered(r, cat, rel)
 	if err != nil {
 		return err
 	}
 	return s.mutate(w, r, req, rel, b, "delete from "+b.qrel(rel.Name)+" "+a+where, a)
+}
+
+// filtered starts an update or delete of rel: the statement's builder, the table's alias and the
+// WHERE clause of the request's filters.
+func filtered(r *http.Request, cat *catalog, rel *relation) (b *builder, alias, where string, err error) {
+	lvs, err := levels(r.URL.Query(), nil)
+	if err != nil {
+		return nil, "", "", err
+	}
+	b = &builder{cat: cat, schema: schema}
+	alias = b.newAlias()
+	where, err = b.where(relCols(rel), alias, lvs[""])
+	return b, alias, where, err
 }
 
 func (s *Service) mutate(w http.ResponseWriter, r *http.Request, req *request, rel *relation, b *builder, stmt, alias string) error {
@@ -821,18 +830,11 @@ func (s *Service) rpc(w http.ResponseWriter, r *http.Request, req *request, cat 
 	tabular := fn.RetSet || len(fn.Columns) > 0
 	var top *level
 	if tabular {
-		items, err := parseSelect(q.Get("select"))
+		items, lvs, t, err := selection(q, skip)
 		if err != nil {
 			return err
 		}
-		lvs, err := levels(q, skip)
-		if err != nil {
-			return err
-		}
-		top = lvs[""]
-		if top == nil {
-			top = &level{}
-		}
+		top = t
 		a := b.newAlias()
 		var list []string
 		var cs *columns

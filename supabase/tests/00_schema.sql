@@ -1,7 +1,7 @@
 -- Schema shape: every table, RLS everywhere, definer functions pinned, grants that matter.
 begin;
 \ir _helpers.psql
-select plan(47);
+select plan(48);
 
 -- The RLS matrix files cover exactly these tables: a new public table fails here until it is
 -- added to the matrix (and to this list).
@@ -10,7 +10,7 @@ select set_eq(
     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')$$,
   array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers', 'products',
         'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants', 'api_keys',
-        'imports', 'import_tokens', 'rate_limits', 'search_words'],
+        'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances'],
   'public tables are exactly the ones the RLS matrix covers');
 
 select is_empty(
@@ -29,7 +29,7 @@ select ok((select relrowsecurity from pg_class where oid = 'realtime.messages'::
 select has_table('public', t, 'table public.' || t || ' exists')
 from unnest(array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers',
                   'products', 'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants',
-                  'api_keys', 'imports', 'import_tokens', 'rate_limits', 'search_words']) as t;
+                  'api_keys', 'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances']) as t;
 
 -- Definer functions run as their owner: an unpinned search_path lets a caller shadow objects.
 select is_empty(
@@ -49,7 +49,7 @@ select is_empty(
       and p.proname in ('has_entitlement', 'has_active_subscription', 'create_import', 'redeem_import_token',
                         'reissue_import_token', 'resolve_import_target', 'rate_limit_step',
                         'prune_rate_limits', 'expire_imports', 'sweep_offline_devices', 'handle_new_user',
-                        'redeliver_import', 'fail_stalled_imports')
+                        'redeliver_import', 'fail_stalled_imports', 'cancel_import_as', 'import_instance')
       and (has_function_privilege('anon', p.oid, 'execute')
            or has_function_privilege('authenticated', p.oid, 'execute'))$$,
   'edge-only functions are not executable by anon or authenticated');
@@ -57,7 +57,7 @@ select is_empty(
 select is_empty(
   $$select p.proname::text from pg_proc p
     where p.pronamespace = 'public'::regnamespace
-      and p.proname in ('report_import_status', 'pending_imports', 'unfinished_imports', 'device_heartbeat', 'cancel_import', 'my_entitlement', 'my_account')
+      and p.proname in ('report_import_status', 'pending_imports', 'unfinished_imports', 'device_heartbeat', 'instance_heartbeat', 'cancel_import', 'my_entitlement', 'my_account')
       and has_function_privilege('anon', p.oid, 'execute')$$,
   'session-only RPCs are not executable by anon');
 
@@ -67,7 +67,7 @@ select set_eq(
   $$select p.proname::text from pg_proc p
     where p.prosecdef and p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
       and has_function_privilege('authenticated', p.oid, 'execute')$$,
-  array['cancel_import', 'device_heartbeat', 'my_account', 'my_entitlement', 'pending_imports', 'report_import_status', 'search_shaders',
+  array['cancel_import', 'device_heartbeat', 'instance_heartbeat', 'my_account', 'my_entitlement', 'pending_imports', 'report_import_status', 'search_shaders',
         'unfinished_imports'],
   'definer functions callable by authenticated are exactly the reviewed RPCs');
 select set_eq(
@@ -84,7 +84,7 @@ select ok(has_function_privilege('authenticated', 'public.device_heartbeat()', '
   'authenticated may call device_heartbeat');
 select ok(has_function_privilege('anon', 'public.search_shaders(text, text, text[], text, text, int, int)', 'execute'),
   'anon may call search_shaders');
-select ok(has_function_privilege('service_role', 'public.redeem_import_token(uuid, uuid, uuid, text)', 'execute'),
+select ok(has_function_privilege('service_role', 'public.redeem_import_token(uuid, uuid, uuid, text, uuid)', 'execute'),
   'service_role may call redeem_import_token');
 
 -- Shape details the services rely on.

@@ -159,7 +159,7 @@ select tests.as_service();
 select throws_ok(format('select tests.redeem(%L, %L, %L, %L)', :'imp9', 'f0000000-0000-4000-8000-000000000009', tests.pro_device(), 'tok-9'),
   'P0001', 'INVALID_TOKEN', 'cancel: its token no longer redeems');
 select tests.as_user(tests.pro());
-select throws_ok(format('select public.cancel_import(%L)', tests.import_in('importing')), 'P0001', 'ILLEGAL_TRANSITION',
+select throws_ok(format('select public.cancel_import(%L)', tests.import_in('importing')), 'P0001', 'CONFLICT',
   'cancel: not once Blender is importing');
 
 -- expire_imports ---------------------------------------------------------------------------------

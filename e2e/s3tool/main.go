@@ -34,8 +34,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return errors.New("usage: s3tool put KEY FILE | s3tool rm KEY...")
 	}
 	bucket := getenv("S3_BUCKET")
-	cl, err := s3client.New(ctx, s3client.Config{Endpoint: getenv("S3_ENDPOINT"), Region: getenv("S3_REGION"),
-		AccessKey: getenv("S3_ACCESS_KEY"), SecretKey: getenv("S3_SECRET_KEY")})
+	cl, err := s3client.New(ctx, s3client.FromEnv(getenv))
 	if err != nil {
 		return err
 	}
@@ -44,20 +43,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if len(args) != 3 {
 			return errors.New("usage: s3tool put KEY FILE")
 		}
-		f, err := os.Open(args[2])
+		n, err := s3client.PutFile(ctx, cl, bucket, args[1], args[2], "application/zip")
 		if err != nil {
-			return err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return err
-		}
-		if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(args[1]), Body: f,
-			ContentLength: aws.Int64(st.Size()), ContentType: aws.String("application/zip")}); err != nil {
 			return fmt.Errorf("put %s: %w", args[1], err)
 		}
-		fmt.Fprintf(stdout, "put %s (%d bytes)\n", args[1], st.Size())
+		fmt.Fprintf(stdout, "put %s (%d bytes)\n", args[1], n)
 	case "rm":
 		for _, k := range args[1:] {
 			if _, err := cl.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)}); err != nil {

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -77,6 +78,30 @@ func New(ctx context.Context, c Config) (*s3.Client, error) {
 		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 	}), nil
+}
+
+// FromEnv is the connection the S3_* variables describe (S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY,
+// S3_SECRET_KEY: what scripts/lib.sh and the deployments set), read through getenv.
+func FromEnv(getenv func(string) string) Config {
+	return Config{Endpoint: getenv("S3_ENDPOINT"), Region: getenv("S3_REGION"),
+		AccessKey: getenv("S3_ACCESS_KEY"), SecretKey: getenv("S3_SECRET_KEY")}
+}
+
+// PutFile stores the file at path under bucket/key, streamed with its length, and returns the
+// number of bytes stored.
+func PutFile(ctx context.Context, cl *s3.Client, bucket, key, path, contentType string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	_, err = cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: f,
+		ContentLength: aws.Int64(st.Size()), ContentType: aws.String(contentType)})
+	return st.Size(), err
 }
 
 // ErrorCode returns the HTTP status and the S3 error code of a failed call (0 and "" when err

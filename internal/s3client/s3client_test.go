@@ -2,6 +2,10 @@ package s3client_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,5 +65,35 @@ func TestErrorCodeAndNotFoundAgainstVersitygw(t *testing.T) {
 	}
 	if status, code := s3client.ErrorCode(nil); status != 0 || code != "" {
 		t.Errorf("ErrorCode(nil) = %d %q", status, code)
+	}
+}
+
+// The tools read the S3_* variables and upload files with their length (s3tool, benchtool).
+func TestFromEnvAndPutFile(t *testing.T) {
+	c := testenv.S3(t)
+	env := map[string]string{"S3_ENDPOINT": c.Endpoint, "S3_REGION": c.Region, "S3_ACCESS_KEY": c.AccessKey, "S3_SECRET_KEY": c.SecretKey}
+	if got := s3client.FromEnv(func(k string) string { return env[k] }); got != (s3client.Config{Endpoint: c.Endpoint, Region: c.Region, AccessKey: c.AccessKey, SecretKey: c.SecretKey}) {
+		t.Fatalf("FromEnv = %+v", got)
+	}
+	cl := c.Client(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pkg.zip")
+	if err := os.WriteFile(path, []byte("zip bytes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key := "test/putfile-" + t.Name()
+	n, err := s3client.PutFile(ctx, cl, c.Bucket, key, path, "application/zip")
+	if err != nil || n != 9 {
+		t.Fatalf("PutFile = %d, %v", n, err)
+	}
+	t.Cleanup(func() {
+		_, _ = cl.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key)})
+	})
+	head, err := cl.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key)})
+	if err != nil || aws.ToInt64(head.ContentLength) != 9 || aws.ToString(head.ContentType) != "application/zip" {
+		t.Fatalf("stored object: %+v, %v", head, err)
+	}
+	if _, err := s3client.PutFile(ctx, cl, c.Bucket, key, filepath.Join(t.TempDir(), "missing"), "application/zip"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a missing file: %v", err)
 	}
 }

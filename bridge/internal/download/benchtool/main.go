@@ -128,23 +128,12 @@ func s3put(args []string) error {
 		return fmt.Errorf("S3_ENDPOINT is not set")
 	}
 	ctx := context.Background()
-	mc, err := s3client.New(ctx, s3client.Config{Endpoint: os.Getenv("S3_ENDPOINT"), Region: os.Getenv("S3_REGION"),
-		AccessKey: os.Getenv("S3_ACCESS_KEY"), SecretKey: os.Getenv("S3_SECRET_KEY")})
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(*file)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
+	mc, err := s3client.New(ctx, s3client.FromEnv(os.Getenv))
 	if err != nil {
 		return err
 	}
 	bucket := os.Getenv("S3_BUCKET")
-	if _, err := mc.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(*key), Body: f,
-		ContentLength: aws.Int64(st.Size()), ContentType: aws.String("application/zip")}); err != nil {
+	if _, err := s3client.PutFile(ctx, mc, bucket, *key, *file, "application/zip"); err != nil {
 		return err
 	}
 	pu, err := s3.NewPresignClient(mc).PresignGetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(*key)}, s3.WithPresignExpires(time.Hour))

@@ -4,10 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$OCTANE_ROOT"
 "$OCTANE_ROOT/scripts/setup.sh"
-started=()
-for s in pg:$PG_PORT s3:9000 stripe:12111; do port_open "${s##*:}" || started+=("${s%%:*}"); done
-trap '[ ${#started[@]} -gt 0 ] && "$OCTANE_ROOT/scripts/services.sh" stop >/dev/null 2>&1 || true' EXIT
-"$OCTANE_ROOT/scripts/services.sh" start pg s3 stripe
+use_services pg s3 stripe
 "$OCTANE_ROOT/scripts/db.sh" template
 rm -f "$OCTANE_LOCAL/reports/bench.jsonl"
 for b in "$OCTANE_ROOT"/scripts/bench/*.sh; do

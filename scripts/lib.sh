@@ -98,6 +98,31 @@ wait_port() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# use_services NAME...: starts those of the backing services (pg, s3, stripe) that are not
+# running yet and stops exactly those again when the script exits; STARTED_SERVICES lists them.
+use_services() {
+  STARTED_SERVICES=()
+  local s
+  for s in "$@"; do
+    port_open "$(service_port "$s")" || STARTED_SERVICES+=("$s")
+  done
+  trap stop_started_services EXIT
+  [ ${#STARTED_SERVICES[@]} -eq 0 ] || "$OCTANE_ROOT/scripts/services.sh" start "${STARTED_SERVICES[@]}"
+}
+
+service_port() { case "$1" in pg) echo "$PG_PORT" ;; s3) echo 9000 ;; stripe) echo 12111 ;; *) die "unknown service $1" ;; esac; }
+
+stop_started_services() {
+  local s
+  for s in "${STARTED_SERVICES[@]}"; do
+    case "$s" in
+      pg) as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true ;;
+      s3) kill "$(cat "$OCTANE_LOCAL/run/versitygw.pid" 2>/dev/null)" 2>/dev/null || true ;;
+      stripe) kill "$(cat "$OCTANE_LOCAL/run/stripe-mock.pid" 2>/dev/null)" 2>/dev/null || true ;;
+    esac
+  done
+}
+
 # start_standin NAME: builds the Supabase stand-in and runs it on a free loopback port over a
 # fresh clone of the template database, logging to .local/log/NAME.log; both go when the script
 # exits. Exports STANDIN_URL, DATABASE_URL and the keys (.env.example's unless already set).

@@ -7,21 +7,7 @@ cd "$OCTANE_ROOT"
 
 "$OCTANE_ROOT/scripts/setup.sh"
 
-started=()
-for s in pg:$PG_PORT s3:9000 stripe:12111; do
-  port_open "${s##*:}" || started+=("${s%%:*}")
-done
-cleanup() {
-  for s in "${started[@]}"; do
-    case "$s" in
-      pg) as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true ;;
-      s3) kill "$(cat "$OCTANE_LOCAL/run/versitygw.pid" 2>/dev/null)" 2>/dev/null || true ;;
-      stripe) kill "$(cat "$OCTANE_LOCAL/run/stripe-mock.pid" 2>/dev/null)" 2>/dev/null || true ;;
-    esac
-  done
-}
-trap cleanup EXIT
-"$OCTANE_ROOT/scripts/services.sh" start pg s3 stripe
+use_services pg s3 stripe
 "$OCTANE_ROOT/scripts/db.sh" template
 
 rm -f "$OCTANE_LOCAL"/reports/suites/*.json

@@ -8,23 +8,9 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
 
-started=()
-for s in pg:$PG_PORT s3:9000; do
-  port_open "${s##*:}" || started+=("${s%%:*}")
-done
-cleanup() {
-  for s in "${started[@]}"; do
-    case "$s" in
-      pg) as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true ;;
-      s3) kill "$(cat "$OCTANE_LOCAL/run/versitygw.pid" 2>/dev/null)" 2>/dev/null || true ;;
-    esac
-  done
-}
-trap cleanup EXIT
-if [ ${#started[@]} -gt 0 ]; then
-  "$OCTANE_ROOT/scripts/services.sh" start pg s3
-  "$OCTANE_ROOT/scripts/db.sh" template
-fi
+use_services pg s3
+# make bench built the template already; on its own, this script builds it when it started PostgreSQL.
+if [ ${#STARTED_SERVICES[@]} -gt 0 ]; then "$OCTANE_ROOT/scripts/db.sh" template; fi
 
 out="$OCTANE_LOCAL/reports/bench-import.jsonl"
 rm -f "$out"

@@ -1,4 +1,4 @@
-const protectedPrefixes = ["/account", "/connect"];
+const protectedPrefixes = ["/account", "/connect", "/operator"];
 
 export function isProtectedPath(pathname: string): boolean {
   return protectedPrefixes.some((p) => pathname === p || pathname.startsWith(p + "/"));
@@ -14,6 +14,13 @@ export function safeNext(next: string | null | undefined, fallback = "/"): strin
   } catch {
     return fallback;
   }
+}
+
+/** An auth page's return target from its ?next=, and the query string that passes it on to the other
+ *  auth pages ("" for the default). */
+export function nextFrom(searchParams: Record<string, string | string[] | undefined>): { next: string; nextQuery: string } {
+  const next = safeNext(typeof searchParams.next === "string" ? searchParams.next : null);
+  return { next, nextQuery: next !== "/" ? `?next=${encodeURIComponent(next)}` : "" };
 }
 
 export function loginRedirectPath(returnTo: string): string {

@@ -1,22 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AuthForm } from "@/components/auth/auth-form";
-import { safeNext } from "@/lib/routes";
+import { AuthPage } from "@/components/auth/auth-page";
+import { nextFrom } from "@/lib/routes";
 
 export const metadata: Metadata = { title: "Sign in" };
 
 export default async function Page({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
-  const sp = await searchParams;
-  const next = safeNext(typeof sp.next === "string" ? sp.next : null);
-  const nextQ = next !== "/" ? `?next=${encodeURIComponent(next)}` : "";
+  const { next, nextQuery } = nextFrom(await searchParams);
   return (
-    <>
-      <div className="flex flex-col gap-1">
-        <h1 className="text-2xl font-semibold tracking-tight">Sign in</h1>
-        <p className="text-sm text-muted-foreground">Welcome back. Your Blender imports are waiting.</p>
-      </div>
-      <AuthForm mode="signin" next={next} />
-      <p className="text-center text-sm text-muted-foreground">New here? <Link className="font-medium text-foreground underline" href={`/signup${nextQ}`}>Create an account</Link></p>
-    </>
+    <AuthPage title="Sign in" lead="Welcome back. Your Blender imports are waiting." mode="signin" next={next}>
+      New here? <Link className="font-medium text-foreground underline" href={`/signup${nextQuery}`}>Create an account</Link>
+    </AuthPage>
   );
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bufio"
+	"maps"
 	"os"
 	"regexp"
 	"strings"
@@ -22,6 +23,15 @@ var realSecrets = map[string]string{
 	"SITE_URL": "https://shaders.example.com",
 }
 
+// loadProduction loads a production configuration with realSecrets, changed by over.
+func loadProduction(over map[string]string) error {
+	m := map[string]string{"EDGE_ENV": "production"}
+	maps.Copy(m, realSecrets)
+	maps.Copy(m, over)
+	_, err := Load(env(m))
+	return err
+}
+
 func TestProductionRefusesDevelopmentSecrets(t *testing.T) {
 	// The shared test env carries the local stack's values; production must refuse each of them.
 	_, err := Load(env(map[string]string{"EDGE_ENV": "production"}))
@@ -37,18 +47,7 @@ func TestProductionRefusesDevelopmentSecrets(t *testing.T) {
 		t.Errorf("the error repeats a secret: %v", err)
 	}
 
-	prod := func(over map[string]string) error {
-		m := map[string]string{"EDGE_ENV": "production"}
-		for k, v := range realSecrets {
-			m[k] = v
-		}
-		for k, v := range over {
-			m[k] = v
-		}
-		_, err := Load(env(m))
-		return err
-	}
-	if err := prod(nil); err != nil {
+	if err := loadProduction(nil); err != nil {
 		t.Fatalf("production with real secrets: %v", err)
 	}
 	for name, over := range map[string]map[string]string{
@@ -60,7 +59,7 @@ func TestProductionRefusesDevelopmentSecrets(t *testing.T) {
 		"the local database password":              {"DATABASE_URL": "postgres://postgres:postgres@db.example.com:5432/postgres"},
 		"a service key minted with the dev secret": {"SUPABASE_SERVICE_ROLE_KEY": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoic2VydmljZV9yb2xlIn0.M2d2z4SFn5C7HlJlaSLfrzuYim9nbY_XI40uWFN3hEE"},
 	} {
-		if err := prod(over); err == nil {
+		if err := loadProduction(over); err == nil {
 			t.Errorf("%s: accepted in production", name)
 		}
 	}
@@ -149,28 +148,17 @@ func TestMetricsAddr(t *testing.T) {
 // (docs/security.md "Production mode"), allows them where a sidecar is normal, and
 // EDGE_ALLOW_LOOPBACK lifts the rule only for a rehearsal whose own EDGE_URL is loopback.
 func TestProductionRefusesLoopbackURLs(t *testing.T) {
-	prod := func(over map[string]string) error {
-		m := map[string]string{"EDGE_ENV": "production"}
-		for k, v := range realSecrets {
-			m[k] = v
-		}
-		for k, v := range over {
-			m[k] = v
-		}
-		_, err := Load(env(m))
-		return err
-	}
 	for name, url := range map[string]string{
 		"EDGE_URL": "http://127.0.0.1:8787", "SITE_URL": "http://localhost:3000", "SUPABASE_URL": "http://127.0.0.1:54321",
 		"S3_ENDPOINT": "http://127.0.0.1:9000", "STRIPE_API_BASE": "http://[::1]:12111",
 	} {
-		err := prod(map[string]string{name: url})
+		err := loadProduction(map[string]string{name: url})
 		if err == nil || !strings.Contains(err.Error(), name+": a loopback address") {
 			t.Errorf("%s=%s in production: %v", name, url, err)
 		}
 	}
 	// Sidecars: a pooler, Redis, the OTLP agent on loopback are fine (env() has them on 127.0.0.1).
-	if err := prod(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}); err != nil {
+	if err := loadProduction(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}); err != nil {
 		t.Errorf("loopback sidecars refused: %v", err)
 	}
 	// The rehearsal: everything on this machine, real secrets.
@@ -193,11 +181,11 @@ func TestProductionRefusesLoopbackURLs(t *testing.T) {
 		t.Errorf("rehearsal with a development secret: %v", err)
 	}
 	// and is not honoured by an edge with a public URL.
-	err = prod(map[string]string{"EDGE_ALLOW_LOOPBACK": "1", "S3_ENDPOINT": "http://127.0.0.1:9000"})
+	err = loadProduction(map[string]string{"EDGE_ALLOW_LOOPBACK": "1", "S3_ENDPOINT": "http://127.0.0.1:9000"})
 	if err == nil || !strings.Contains(err.Error(), "EDGE_ALLOW_LOOPBACK") || !strings.Contains(err.Error(), "S3_ENDPOINT") {
 		t.Errorf("EDGE_ALLOW_LOOPBACK with a public EDGE_URL: %v", err)
 	}
-	if err := prod(map[string]string{"EDGE_ALLOW_LOOPBACK": "yes"}); err == nil {
+	if err := loadProduction(map[string]string{"EDGE_ALLOW_LOOPBACK": "yes"}); err == nil {
 		t.Error("EDGE_ALLOW_LOOPBACK=yes accepted")
 	}
 	// Development never checks URLs.

@@ -144,8 +144,9 @@ func nextBuild(root, dir string, env map[string]string) error {
 	return nil
 }
 
-// walkFiles calls fn for every regular file under dir in lexical order, skipping names in skip.
-func walkFiles(dir string, skip map[string]bool, fn func(string, fs.FileInfo) error) error {
+// walkTree calls fn for everything under dir in lexical order (dir itself first), leaving out
+// the names in skip and what is below them.
+func walkTree(dir string, skip map[string]bool, fn func(string, fs.DirEntry) error) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -156,6 +157,13 @@ func walkFiles(dir string, skip map[string]bool, fn func(string, fs.FileInfo) er
 			}
 			return nil
 		}
+		return fn(p, d)
+	})
+}
+
+// walkFiles calls fn for every regular file under dir in lexical order, skipping names in skip.
+func walkFiles(dir string, skip map[string]bool, fn func(string, fs.FileInfo) error) error {
+	return walkTree(dir, skip, func(p string, d fs.DirEntry) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
@@ -181,16 +189,7 @@ func newerThan(dir string, skip map[string]bool, t time.Time) bool {
 
 // copyTree copies dir to dst (files, folders, symbolic links), leaving out names in skip.
 func copyTree(dir, dst string, skip map[string]bool) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p != dir && skip[d.Name()] {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	return walkTree(dir, skip, func(p string, d fs.DirEntry) error {
 		rel, _ := filepath.Rel(dir, p)
 		to := filepath.Join(dst, rel)
 		switch {

@@ -44,6 +44,14 @@ if [ -f supabase/local/main.go ]; then
   go build -o "$OCTANE_LOCAL/bin/supabase-local" ./supabase/local
   start_bg standin 54321 "$(sha256sum <"$OCTANE_LOCAL/bin/supabase-local")" "$OCTANE_LOCAL/bin/supabase-local"
 fi
+if [ -f cmd/stripe-local/main.go ] && [[ "$STRIPE_API_BASE" == http://127.0.0.1:* ]]; then
+  # The local Stripe (docs/billing.md "Local Stripe"): Checkout and the portal on its pages, webhooks
+  # to the edge signed with STRIPE_WEBHOOK_SECRET; its account survives restarts in .local/stripe-local/.
+  go build -o "$OCTANE_LOCAL/bin/stripe-local" ./cmd/stripe-local
+  STRIPE_LOCAL_ADDR="${STRIPE_API_BASE#http://}" STRIPE_LOCAL_STATE="$OCTANE_LOCAL/stripe-local/state.json" \
+    STRIPE_WEBHOOK_URL="$EDGE_URL/v1/stripe/webhook" \
+    start_bg stripe-local "${STRIPE_API_BASE##*:}" "$(sha256sum <"$OCTANE_LOCAL/bin/stripe-local")" "$OCTANE_LOCAL/bin/stripe-local"
+fi
 if [ -f edge/main.go ]; then
   go build -o "$OCTANE_LOCAL/bin/edge" ./edge
   start_bg edge 8787 "$(sha256sum <"$OCTANE_LOCAL/bin/edge")" "$OCTANE_LOCAL/bin/edge"
@@ -92,12 +100,21 @@ fi
 cat <<MSG
 
 Octane Bridge runs locally:
-  web app            $SITE_URL            (pro@octane.local / octane-demo-pro, free@octane.local / octane-demo-free)
+  web app            $SITE_URL            (pro@octane.local / octane-demo-pro, free@octane.local / octane-demo-free, operator@octane.local / octane-demo-operator)
   edge API           $EDGE_URL
   Supabase stand-in  $SUPABASE_URL
   PostgreSQL         $DATABASE_URL
   S3 (versitygw)     $S3_ENDPOINT  bucket $S3_BUCKET
-  stripe-mock        $STRIPE_API_BASE
+  local Stripe       $STRIPE_API_BASE  (Checkout and billing portal pages; stripe-mock for fixture tests on :12111)
   Blender add-on     $SITE_URL/help  (zips in dist/addon/; extensions repository $SITE_URL/addon/index.json)
 Logs in .local/log/.  Stop everything with: make stop
+
+Paying locally (Account → Subscribe opens the local Stripe's Checkout; no real card is charged).
+Any future expiry (e.g. 12/34) and any CVC:
+  4242 4242 4242 4242   pays: Pro unlocks on every open page within a second
+  4000 0000 0000 0341   is saved, then declined (and every renewal fails: past_due)
+  4000 0027 6000 3184   asks for authentication: Complete pays, Fail declines
+  4000 0000 0000 0002   is declined
+"Manage billing" opens the local portal: switch monthly/yearly, cancel at period end or now,
+update the card, and "end the current period now" to try a renewal.
 MSG

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts and stops the local backing services: PostgreSQL 15 (own cluster under .local/pg),
-# versitygw (S3) and stripe-mock. Every service listens on 127.0.0.1 only.
+# versitygw (S3) and stripe-mock (fixture tests). `stop` also ends what make dev started (the local
+# Stripe among them). Every service listens on 127.0.0.1 only.
 #   services.sh start [pg|s3|stripe]...   (default: all)   ·   services.sh stop   ·   services.sh status
 source "$(dirname "$0")/lib.sh"
 
@@ -59,12 +60,12 @@ case "${1:-start}" in
     for s in "$@"; do "start_$s"; done
     ;;
   stop)
-    for p in frontend edge standin stripe-mock versitygw; do stop_pidfile "$p"; done
+    for p in frontend edge stripe-local standin stripe-mock versitygw; do stop_pidfile "$p"; done
     if [ -f "$PG_DATA/PG_VERSION" ]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; fi
     log "stopped"
     ;;
   status)
-    for p in "PostgreSQL:$PG_PORT" "S3:9000" "stripe-mock:12111" "stand-in:54321" "edge:8787" "web:3000"; do
+    for p in "PostgreSQL:$PG_PORT" "S3:9000" "stripe-mock:12111" "local Stripe:12113" "stand-in:54321" "edge:8787" "web:3000"; do
       if port_open "${p##*:}"; then echo "up    ${p%%:*} 127.0.0.1:${p##*:}"; else echo "down  ${p%%:*}"; fi
     done
     ;;

@@ -49,6 +49,9 @@ const (
 // asked for, the site).
 type StackInfo struct {
 	SupabaseURL, EdgeURL string
+	// StripeURL is the stack's own local Stripe (cmd/stripe-local): the edge's STRIPE_API_BASE, its
+	// webhooks go to this edge signed with STRIPE_WEBHOOK_SECRET, and browsers pay on its pages.
+	StripeURL string
 	// SiteURL is the site's address: the started `next start` (StackOptions.Site), the site a
 	// caller runs (StackOptions.SiteURL), or the configured SITE_URL.
 	SiteURL             string
@@ -57,8 +60,8 @@ type StackInfo struct {
 	DBURL, DBName       string
 	S3                  S3Config
 	// Supabase and Edge control the two processes (tests stop and start them to simulate outages);
-	// Site is the `next start` process when one was started. Nil when reused.
-	Supabase, Edge, Site *Process
+	// Site is the `next start` process when one was started, Stripe the local Stripe. Nil when reused.
+	Supabase, Edge, Site, Stripe *Process
 	// Env is the environment every process got over the test's own: the local stack's values
 	// (.env.example) with this stack's database, URLs and S3 (for tools a caller runs against it).
 	Env map[string]string
@@ -169,7 +172,7 @@ func StackWith(t TB, opt StackOptions) StackInfo {
 	info.DBURL = database(t, name)
 	info.DBName = name
 	info.S3 = s3
-	builds := []string{"supabase", "edge"}
+	builds := []string{"supabase", "edge", "stripe"}
 	if opt.Catalog || len(opt.Publish) > 0 {
 		builds = append(builds, "publish")
 	}
@@ -196,9 +199,12 @@ func StackWith(t TB, opt StackOptions) StackInfo {
 		"SITE_URL": info.SiteURL, "NEXT_PUBLIC_SITE_URL": info.SiteURL,
 		"NEXT_PUBLIC_PREVIEW_BASE_URL": s3.Endpoint + "/" + s3.Bucket,
 	}
-	if v := os.Getenv("STRIPE_API_BASE"); v != "" {
-		common["STRIPE_API_BASE"] = v
-	}
+	// Each stack has its own local Stripe: its state belongs to this database and its webhooks
+	// to this edge. Started after the edge (which calls Stripe only on requests), on an address
+	// fixed now because the edge is told it.
+	stripeAddr := freeAddr(t)
+	info.StripeURL = "http://" + stripeAddr
+	common["STRIPE_API_BASE"] = info.StripeURL
 	setURLs := func(supabaseURL, edgeURL string) {
 		info.SupabaseURL, info.EdgeURL = supabaseURL, edgeURL
 		common["SUPABASE_URL"], common["NEXT_PUBLIC_SUPABASE_URL"] = supabaseURL, supabaseURL
@@ -220,6 +226,11 @@ func StackWith(t TB, opt StackOptions) StackInfo {
 		setURLs(info.SupabaseURL, "http://"+addr)
 		env := mergeEnv(dotenv, common, map[string]string{"EDGE_ADDR": addr}, opt.EdgeEnv)
 		return &Process{Name: "edge", URL: "http://" + addr, bin: bins["edge"], env: env, ready: "/readyz", log: logs.log, file: logs.file("edge")}
+	})
+	info.Stripe = startProcess(t, stripeAddr, stripeAddr, func(addr string) *Process {
+		env := mergeEnv(dotenv, common, map[string]string{"STRIPE_LOCAL_ADDR": addr, "STRIPE_LOCAL_URL": info.StripeURL,
+			"STRIPE_WEBHOOK_URL": info.EdgeURL + "/v1/stripe/webhook", "STRIPE_LOCAL_STATE": ""})
+		return &Process{Name: "local stripe", URL: info.StripeURL, bin: bins["stripe"], env: env, ready: "/healthz", log: logs.log, file: logs.file("stripe")}
 	})
 	if siteAddr != "" {
 		info.Site = startSite(t, root, dotenv, common, siteAddr, logs)
@@ -288,6 +299,7 @@ func reuse(t TB, root string, dotenv map[string]string, opt StackOptions, info *
 			info.SiteURL = getenv("SITE_URL", dotenv["SITE_URL"])
 		}
 	}
+	info.StripeURL = dotenv["STRIPE_API_BASE"] // make dev runs .env.example's
 	common := map[string]string{"SUPABASE_URL": info.SupabaseURL, "EDGE_URL": info.EdgeURL, "LOG_LEVEL": "warn"}
 	if opt.Site && info.SiteURL == "" {
 		addr := orFree(t, opt.SiteAddr)
@@ -631,7 +643,7 @@ func buildServers(root string, names ...string) (map[string]string, error) {
 	if p, err := exec.LookPath("go"); err == nil {
 		goBin = p
 	}
-	pkgs := map[string]string{"supabase": "./supabase/local", "edge": "./edge", "publish": "./cmd/publish"}
+	pkgs := map[string]string{"supabase": "./supabase/local", "edge": "./edge", "publish": "./cmd/publish", "stripe": "./cmd/stripe-local"}
 	bins := map[string]string{}
 	for _, name := range names {
 		pkg := pkgs[name]

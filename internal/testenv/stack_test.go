@@ -18,6 +18,13 @@ func TestStackServesAndSignsIn(t *testing.T) {
 	if code := st.EdgeJSON(t, http.MethodGet, "/v1/devices", "", nil, nil); code != http.StatusUnauthorized {
 		t.Fatalf("GET /v1/devices without a JWT = %d", code)
 	}
+	// The edge pays through the stack's own local Stripe: Checkout opens on its pages.
+	var checkout struct{ URL string }
+	free := st.SignIn(t, FreeEmail, FreePassword)
+	if code := st.EdgeJSON(t, http.MethodPost, "/v1/billing/checkout", free, map[string]string{"price_id": "price_pro_monthly"}, &checkout); code != http.StatusOK ||
+		!strings.HasPrefix(checkout.URL, st.StripeURL+"/c/pay/cs_test_") {
+		t.Fatalf("checkout = %d %q, want a page of the local Stripe at %s", code, checkout.URL, st.StripeURL)
+	}
 	// The stand-in restarts on the same port.
 	st.Supabase.Stop()
 	if servesOK(t.Context(), st.SupabaseURL+"/auth/v1/health") {

@@ -22,8 +22,8 @@ func TestDBIsFreshAndMigrated(t *testing.T) {
 	if err := conn.QueryRow(ctx, "select count(*) from auth.users").Scan(&users); err != nil {
 		t.Fatal(err)
 	}
-	if users != 2 {
-		t.Fatalf("seed users = %d, want 2", users)
+	if users != 3 { // pro, free and the operator
+		t.Fatalf("seed users = %d, want 3", users)
 	}
 	if _, err := conn.Exec(ctx, "delete from public.favorites"); err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ type Endpoints struct {
 	SupabaseURL string            `json:"supabase_url"`
 	EdgeURL     string            `json:"edge_url"`
 	SiteURL     string            `json:"site_url"`
+	StripeURL   string            `json:"stripe_url"`
 	DBURL       string            `json:"db_url"`
 	DB          string            `json:"db"`
 	AnonKey     string            `json:"anon_key"`
@@ -88,7 +89,7 @@ func main() {
 		}
 	}()
 	info := testenv.StackWith(c, opt)
-	out, _ := json.Marshal(Endpoints{SupabaseURL: info.SupabaseURL, EdgeURL: info.EdgeURL, SiteURL: info.SiteURL,
+	out, _ := json.Marshal(Endpoints{SupabaseURL: info.SupabaseURL, EdgeURL: info.EdgeURL, SiteURL: info.SiteURL, StripeURL: info.StripeURL,
 		DBURL: info.DBURL, DB: info.DBName, AnonKey: info.AnonKey, ServiceKey: info.ServiceKey,
 		Reused: info.Reused, SiteStarted: info.Site != nil, Env: info.Env})
 	fmt.Printf("STACK %s\n", out)

@@ -1,0 +1,220 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+const (
+	// MaxBody caps what is sent (payloads are far smaller) and what is read of an answer.
+	MaxBody = 64 << 10
+	// attemptTimeout bounds one attempt, connection to last byte; lease outlives it by far, so a
+	// delivery is sent twice only when its edge died mid-attempt.
+	attemptTimeout = 15 * time.Second
+	lease          = 2 * time.Minute
+	batch          = 8
+)
+
+// Worker delivers the queue. Every edge instance runs one; they share the work through
+// webhook_claim's SKIP LOCKED and leases.
+type Worker struct {
+	DB     *pgxpool.Pool
+	Pepper []byte
+	// AllowLoopback: WEBHOOK_ALLOW_LOOPBACK (local stack and tests).
+	AllowLoopback bool
+	// Every is how often an idle worker looks for due deliveries (default 1 s).
+	Every time.Duration
+	Log   *slog.Logger
+	// Resolver for the SSRF guard (default net.DefaultResolver).
+	Resolver Resolver
+	// Now is the clock of webhook-timestamp (default time.Now).
+	Now func() time.Time
+}
+
+type claimed struct {
+	ID, Endpoint     uuid.UUID
+	MessageID        string
+	Payload          []byte
+	Attempts         int
+	CreatedAt        time.Time
+	URL              string
+	Secret, Previous []byte
+}
+
+// Client is the HTTP client of deliveries: guarded dialer, no proxy from the environment, no
+// redirects followed, TLS ≥ 1.2 with the system roots.
+func (w *Worker) Client() *http.Client {
+	r := w.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Client{
+		Timeout: attemptTimeout,
+		Transport: &http.Transport{
+			Proxy:                  nil,
+			DialContext:            Dialer{Resolver: r, AllowLoopback: w.AllowLoopback, Dial: d.DialContext}.DialContext,
+			TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
+			TLSHandshakeTimeout:    5 * time.Second,
+			ResponseHeaderTimeout:  attemptTimeout,
+			MaxResponseHeaderBytes: 16 << 10,
+			MaxIdleConnsPerHost:    2,
+			IdleConnTimeout:        30 * time.Second,
+			ForceAttemptHTTP2:      true,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Run delivers until ctx ends.
+func (w *Worker) Run(ctx context.Context) {
+	if w.Log == nil {
+		w.Log = slog.New(slog.DiscardHandler)
+	}
+	if w.Every <= 0 {
+		w.Every = time.Second
+	}
+	if w.Now == nil {
+		w.Now = time.Now
+	}
+	seal := newSealer(w.Pepper)
+	client := w.Client()
+	for ctx.Err() == nil {
+		n, err := w.round(ctx, seal, client)
+		if err != nil && ctx.Err() == nil {
+			w.Log.Warn("webhook deliveries", "err", err)
+		}
+		if n == batch {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.Every):
+		}
+	}
+}
+
+// round claims up to a batch of due deliveries, sends them concurrently and records each outcome.
+func (w *Worker) round(ctx context.Context, seal sealer, client *http.Client) (int, error) {
+	rows, err := w.DB.Query(ctx, `select id, endpoint_id, message_id, payload::text, attempts, created_at, url,
+		secret_enc, previous_secret_enc from public.webhook_claim($1, $2)`, batch, lease)
+	if err != nil {
+		return 0, err
+	}
+	var due []claimed
+	for rows.Next() {
+		var c claimed
+		if err := rows.Scan(&c.ID, &c.Endpoint, &c.MessageID, &c.Payload, &c.Attempts, &c.CreatedAt, &c.URL, &c.Secret, &c.Previous); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, c)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	for _, c := range due {
+		wg.Go(func() {
+			status, latency, failure := w.send(ctx, seal, client, c)
+			// Recorded even when ctx ended (shutdown): the attempt happened.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			var outcome string
+			err := w.DB.QueryRow(rctx, `select public.webhook_record($1, $2, $3, $4, $5)`,
+				c.ID, c.Attempts, status, int(latency.Milliseconds()), failure).Scan(&outcome)
+			if err != nil {
+				w.Log.Warn("webhook delivery not recorded; it is retried when its lease ends", "delivery", c.ID, "err", err)
+				return
+			}
+			w.Log.Info("webhook delivery", "delivery", c.ID, "endpoint", c.Endpoint, "attempt", c.Attempts,
+				"status", status, "outcome", outcome, "latency_ms", latency.Milliseconds())
+		})
+	}
+	wg.Wait()
+	return len(due), nil
+}
+
+// send makes one attempt: the answer's status (0 when there was none), its latency, and why it
+// failed in words that name no address.
+func (w *Worker) send(ctx context.Context, seal sealer, client *http.Client, c claimed) (int, time.Duration, string) {
+	if err := CheckURL(c.URL, w.AllowLoopback); err != nil {
+		return 0, 0, err.Error()
+	}
+	if len(c.Payload) > MaxBody {
+		return 0, 0, "the payload exceeds 64 KiB"
+	}
+	secrets := make([]string, 0, 2)
+	for _, box := range [][]byte{c.Secret, c.Previous} {
+		if box == nil {
+			continue
+		}
+		s, err := seal.open(box, c.Endpoint[:])
+		if err != nil {
+			return 0, 0, "the endpoint's secret cannot be read (API_KEY_PEPPER changed?)"
+		}
+		secrets = append(secrets, s)
+	}
+	at := w.Now()
+	sig, err := Signature(c.MessageID, at, c.Payload, secrets...)
+	if err != nil {
+		return 0, 0, err.Error()
+	}
+	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(c.Payload))
+	if err != nil {
+		return 0, 0, "the URL cannot be requested"
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "OctaneBridge-Webhooks/1")
+	req.Header.Set("webhook-id", c.MessageID)
+	req.Header.Set("webhook-timestamp", strconv.FormatInt(at.Unix(), 10))
+	req.Header.Set("webhook-signature", sig)
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, time.Since(start), describe(err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBody))
+	resp.Body.Close()
+	latency := time.Since(start)
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		return resp.StatusCode, latency, ""
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return resp.StatusCode, latency, "HTTP " + strconv.Itoa(resp.StatusCode) + ": redirects are not followed"
+	default:
+		return resp.StatusCode, latency, "HTTP " + strconv.Itoa(resp.StatusCode)
+	}
+}
+
+// describe turns a transport error into the delivery log's words.
+func describe(err error) string {
+	var tlsErr *tls.CertificateVerificationError
+	var ne net.Error
+	switch {
+	case errors.Is(err, errAddress):
+		return errAddress.Error()
+	case errors.Is(err, errLookup):
+		return errLookup.Error()
+	case errors.As(err, &tlsErr):
+		return "the TLS certificate was not accepted"
+	case errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return "no answer within 15 s"
+	default:
+		return "the connection failed"
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
@@ -33,19 +34,13 @@ type Error = fault.Error
 
 var reCode = regexp.MustCompile(`^[A-Z][A-Z0-9_]{1,63}$`)
 
-// decodeEdgeError reads {"error":{"code","message","request_id"}}; anything else becomes a code
+// decodeEdgeError reads the edge's error body (apierror.Body); anything else becomes a code
 // derived from the status, so callers always get a stable code.
 func decodeEdgeError(resp *http.Response, body []byte) *Error {
 	e := &Error{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
-	var env struct {
-		Error struct {
-			Code      string `json:"code"`
-			Message   string `json:"message"`
-			RequestID string `json:"request_id"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &env) == nil && reCode.MatchString(env.Error.Code) {
-		e.Code, e.Msg, e.RequestID = codes.Code(env.Error.Code), clip(env.Error.Message, 300), clip(env.Error.RequestID, 100)
+	var env apierror.Body
+	if json.Unmarshal(body, &env) == nil && reCode.MatchString(string(env.Error.Code)) {
+		e.Code, e.Msg, e.RequestID = env.Error.Code, clip(env.Error.Message, 300), clip(env.Error.RequestID, 100)
 		return e
 	}
 	e.Code = codeForStatus(resp.StatusCode)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
 var fuzzNow = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -97,16 +98,10 @@ func FuzzDecodeErrors(f *testing.F) {
 			}
 		}
 		// A well-formed edge error keeps its code, message and request id (clipped).
-		var env struct {
-			Error struct {
-				Code      string `json:"code"`
-				Message   string `json:"message"`
-				RequestID string `json:"request_id"`
-			} `json:"error"`
-		}
-		if json.Unmarshal(body, &env) == nil && reCode.MatchString(env.Error.Code) {
+		var env apierror.Body
+		if json.Unmarshal(body, &env) == nil && reCode.MatchString(string(env.Error.Code)) {
 			e := decodeEdgeError(resp, body)
-			if string(e.Code) != env.Error.Code || !strings.HasPrefix(env.Error.Message, e.Msg) || !strings.HasPrefix(env.Error.RequestID, e.RequestID) {
+			if e.Code != env.Error.Code || !strings.HasPrefix(env.Error.Message, e.Msg) || !strings.HasPrefix(env.Error.RequestID, e.RequestID) {
 				t.Fatalf("edge error %q read as %+v", body, e)
 			}
 		}

@@ -19,12 +19,11 @@ import { Blender, buildAddonZip } from "./lib/blender.mjs";
 import { makePackage, demoPackage } from "./lib/packages.mjs";
 import { run, sleep } from "./lib/proc.mjs";
 import { bridgeListeningSockets } from "./lib/sockets.mjs";
+import { PRO, FREE, signIn } from "./lib/site.mjs";
 
 const BENCH = process.argv.includes("--bench");
 process.env.E2E_MAX_SECONDS ??= BENCH ? "1500" : "600";
 const CI = process.env.CI === "true";
-const PRO = { email: "pro@octane.local", password: "octane-demo-pro", id: "11111111-1111-4111-8111-111111111111" };
-const FREE = { email: "free@octane.local", password: "octane-demo-free", id: "22222222-2222-4222-8222-222222222222" };
 const MAIN_SHADER = process.env.E2E_SHADER ?? "brushed-aluminium"; // a Pro shader of the demo catalog
 const OFFLINE_SHADER = "black-marble"; // another Pro shader (a different material)
 // In OctaneBlender (stand-in): a textured shader, a glass and an emissive one of the demo catalog.
@@ -124,14 +123,6 @@ async function newPage(ctx) {
   });
   page.setDefaultTimeout(20_000);
   return { page, context };
-}
-
-async function signIn(page, user, next = "/") {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("E-mail").fill(user.email);
-  await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL((u) => u.pathname === new URL(next, "http://x").pathname);
 }
 
 async function userJWT(ctx, user) {

@@ -5,9 +5,9 @@ import { SUPABASE_URL, EDGE_URL } from "./stack.mjs";
 import fs from "node:fs";
 import path from "node:path";
 import { rootDir } from "./stack.mjs";
+import { PRO, signIn } from "../../../e2e/lib/site.mjs";
 
 const ANON = fs.readFileSync(path.join(rootDir, ".env.example"), "utf8").match(/^SUPABASE_ANON_KEY=(.*)$/m)[1];
-const PRO = { email: "pro@octane.local", password: "octane-demo-pro" };
 
 async function json(url, init = {}) {
   const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...(init.headers ?? {}) } });
@@ -15,14 +15,6 @@ async function json(url, init = {}) {
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { body = text; }
   return { status: res.status, body };
-}
-
-async function signIn(page, user, next = "/") {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("E-mail").fill(user.email);
-  await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL((u) => u.pathname === new URL(next, "http://x").pathname);
 }
 
 /** Pairs a pretend Blender: authorize (bridge) → approve on /connect (user, in the browser) → token (bridge). */

@@ -1,4 +1,5 @@
 // Pages against the Supabase stand-in only (no edge needed).
+import { PRO, FREE, signIn as signInForm } from "../../../e2e/lib/site.mjs";
 
 // The attributes of a preview <img> once it has loaded (lazy ones are scrolled into view first).
 async function previewAttrs(img) {
@@ -9,15 +10,9 @@ async function previewAttrs(img) {
     return { srcset: a("srcset") ?? "", sizes: a("sizes") ?? "", width: a("width"), height: a("height"), loaded: el.naturalWidth > 0, current: el.currentSrc };
   });
 }
-const PRO = { email: "pro@octane.local", password: "octane-demo-pro" };
-const FREE = { email: "free@octane.local", password: "octane-demo-free" };
-
+// Signed in once the header shows the account link (the session reached the server's render).
 async function signIn(page, user, next = "/") {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel("E-mail").fill(user.email);
-  await page.getByLabel("Password").fill(user.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.waitForURL((u) => u.pathname === new URL(next, "http://x").pathname);
+  await signInForm(page, user, next);
   await page.getByRole("link", { name: "Account" }).waitFor();
 }
 

@@ -1,0 +1,14 @@
+// The site as a test drives it: the demo accounts of supabase/seed.sql and signing in through the
+// login form. Shared by the full-stack runner (e2e/run.mjs) and the site's own e2e tests.
+
+export const PRO = { email: "pro@octane.local", password: "octane-demo-pro", id: "11111111-1111-4111-8111-111111111111" };
+export const FREE = { email: "free@octane.local", password: "octane-demo-free", id: "22222222-2222-4222-8222-222222222222" };
+
+/** Signs user in on /login and waits until the site has sent the browser on to next. */
+export async function signIn(page, user, next = "/") {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.getByLabel("E-mail").fill(user.email);
+  await page.getByLabel("Password").fill(user.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === new URL(next, "http://x").pathname);
+}

@@ -4,6 +4,8 @@ import { notFound } from "next/navigation";
 import { Badge } from "@/components/ui/badge";
 import { buttonVariants } from "@/components/ui/button";
 import { ImportPanel } from "@/components/shader/import-panel";
+import { UserChannelProvider } from "@/components/account/use-user-channel";
+import { SubscriptionWatcher } from "@/components/account/subscription-watcher";
 import { FavoriteButton } from "@/components/shader/favorite-button";
 import { formatBytes, previewImage } from "@/lib/catalog";
 import { getShader } from "@/lib/data/catalog";
@@ -86,15 +88,20 @@ export default async function ShaderPage({ params, searchParams }: Props) {
         </div>
 
         {uid ? (
-          <ImportPanel
-            shaderId={shader.id}
-            shaderName={shader.name}
-            version={latest?.version ?? null}
-            userId={uid}
-            devices={devices}
-            requestedDevice={requested}
-            entitled={entitled}
-          />
+          // One Realtime channel for the panel and the watcher: a payment or a cancellation
+          // (the `subscription` broadcast) re-renders the page, unlocking or locking the shader.
+          <UserChannelProvider userId={uid}>
+            <SubscriptionWatcher userId={uid} />
+            <ImportPanel
+              shaderId={shader.id}
+              shaderName={shader.name}
+              version={latest?.version ?? null}
+              userId={uid}
+              devices={devices}
+              requestedDevice={requested}
+              entitled={entitled}
+            />
+          </UserChannelProvider>
         ) : (
           <div className="flex flex-col gap-3 rounded-xl border border-border bg-card p-5">
             <p className="text-sm">Sign in to import {shader.name} into Blender{shader.is_free ? " — it’s free" : ""}.</p>

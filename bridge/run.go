@@ -61,9 +61,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stdout, "octane-bridge %s (trusted keys: %s)\n", version, strings.Join(slices.Sorted(maps.Keys(trusted)), ", "))
 		return nil
 	case "doctor":
-		failed := doctor.Report(ctx, stdout, doctor.Input{Version: version, TrustedKIDs: slices.Collect(maps.Keys(trusted)),
+		in := doctor.Input{Version: version, TrustedKIDs: slices.Collect(maps.Keys(trusted)), SiteURL: getenv("OCTANE_SITE_URL"),
 			EdgeURL: getenv("OCTANE_EDGE_URL"), SupabaseURL: getenv("OCTANE_SUPABASE_URL"), AnonKey: getenv("OCTANE_SUPABASE_ANON_KEY"),
-			CacheDir: cacheDir, LogPath: filepath.Join(cacheDir, "logs", "bridge.log"), HTTP: hc, Keychain: kc, Getenv: getenv})
+			CacheDir: cacheDir, PackagesDir: getenv("OCTANE_CACHE_DIR"), LogPath: filepath.Join(cacheDir, "logs", "bridge.log"),
+			HTTP: hc, Keychain: kc, Getenv: getenv}
+		if in.SiteURL != "" {
+			in.Resolve = func(ctx context.Context) (string, string, string, error) {
+				return agent.ResolveEndpoints(ctx, hc, in.SiteURL, in.EdgeURL, in.SupabaseURL, in.AnonKey)
+			}
+		}
+		failed := doctor.Report(ctx, stdout, in)
 		if failed > 0 {
 			return fmt.Errorf("%d check(s) failed", failed)
 		}

@@ -25,17 +25,28 @@ type Action struct {
 	Href  string `json:"href"`
 }
 
+// BlenderAction is what fixes the failure in Blender: an add-on operator (bl_idname) or a web
+// page, and the button's label.
+type BlenderAction struct {
+	Label    string `json:"label"`
+	Operator string `json:"operator,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
+
 // Info is one entry of the file.
 type Info struct {
-	Code       Code     `json:"code"`
-	From       []string `json:"from"`
-	Status     int      `json:"status,omitempty"`
-	Retryable  bool     `json:"retryable"`
-	Web        string   `json:"web,omitempty"`
-	Blender    string   `json:"blender,omitempty"`
-	Action     *Action  `json:"action,omitempty"`
-	ReportedAs Code     `json:"reported_as,omitempty"`
-	OnImport   *struct {
+	Code      Code     `json:"code"`
+	From      []string `json:"from"`
+	Status    int      `json:"status,omitempty"`
+	Retryable bool     `json:"retryable"`
+	Web       string   `json:"web,omitempty"`
+	Blender   string   `json:"blender,omitempty"`
+	Action    *Action  `json:"action,omitempty"`
+	// BlenderAction is the add-on's button for the failure (the add-on reads it; Go keeps it so
+	// the file decodes completely).
+	BlenderAction *BlenderAction `json:"blender_action,omitempty"`
+	ReportedAs    Code           `json:"reported_as,omitempty"`
+	OnImport      *struct {
 		Web    string  `json:"web"`
 		Action *Action `json:"action,omitempty"`
 	} `json:"on_import,omitempty"`

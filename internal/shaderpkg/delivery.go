@@ -113,6 +113,25 @@ func SignDelivery(kr *SigningKeyring, d Delivery) (Signed, error) {
 // the payload and checks it is valid at now. Errors are *Error with codes DELIVERY_MALFORMED,
 // DELIVERY_UNKNOWN_KEY, DELIVERY_BAD_SIGNATURE, DELIVERY_EXPIRED or DELIVERY_NOT_YET_VALID.
 func VerifyDelivery(trusted map[string]ed25519.PublicKey, s Signed, now time.Time) (Delivery, error) {
+	d, err := VerifyDeliveryRecord(trusted, s)
+	if err != nil {
+		return Delivery{}, err
+	}
+	t := now.Unix()
+	skew := int64(ClockSkew / time.Second)
+	if t+skew < d.IssuedAt {
+		return Delivery{}, errf(CodeNotYetValid, "issued_at", "delivery is issued in the future (check the system clock)")
+	}
+	if t-skew >= d.ExpiresAt {
+		return Delivery{}, errf(CodeExpired, "expires_at", "delivery expired at %s", time.Unix(d.ExpiresAt, 0).UTC().Format(time.RFC3339))
+	}
+	return d, nil
+}
+
+// VerifyDeliveryRecord checks a delivery kept after it was used (the bridge's local library):
+// the signature and the fields, not its validity window, which only bounds when a download may
+// start. What it vouches for, the package's files, does not expire.
+func VerifyDeliveryRecord(trusted map[string]ed25519.PublicKey, s Signed) (Delivery, error) {
 	if len(s.Payload) == 0 || len(s.Payload) > maxPayloadB64 || !isB64URL(s.Payload) {
 		return Delivery{}, errf(CodeDeliveryMalformed, "payload", "payload must be non-empty base64url")
 	}
@@ -130,14 +149,6 @@ func VerifyDelivery(trusted map[string]ed25519.PublicKey, s Signed, now time.Tim
 	}
 	if err := d.Validate(); err != nil {
 		return Delivery{}, err
-	}
-	t := now.Unix()
-	skew := int64(ClockSkew / time.Second)
-	if t+skew < d.IssuedAt {
-		return Delivery{}, errf(CodeNotYetValid, "issued_at", "delivery is issued in the future (check the system clock)")
-	}
-	if t-skew >= d.ExpiresAt {
-		return Delivery{}, errf(CodeExpired, "expires_at", "delivery expired at %s", time.Unix(d.ExpiresAt, 0).UTC().Format(time.RFC3339))
 	}
 	return d, nil
 }

@@ -98,3 +98,10 @@ func realtimeURL(supabase string) string {
 	u.Path = strings.TrimRight(u.Path, "/") + "/realtime/v1/websocket"
 	return u.String()
 }
+
+// ResolveEndpoints applies the hello rule to the add-on's settings outside a session (the doctor):
+// what is missing comes from the site's /.well-known/octane-bridge.json.
+func ResolveEndpoints(ctx context.Context, hc *http.Client, site, edge, supabase, anonKey string) (edgeURL, supabaseURL, key string, err error) {
+	e, err := resolveEndpoints(ctx, hc, stdio.Hello{SiteURL: site, EdgeURL: edge, SupabaseURL: supabase, SupabaseAnonKey: anonKey})
+	return e.Edge, e.Supabase, e.AnonKey, err
+}

@@ -172,6 +172,21 @@ func (c *Cache) Lookup(sha string) (string, bool) {
 	return c.entry(sha), true
 }
 
+// Peek returns the directory of a complete entry and when it was last used, without marking it
+// used (listing the local library must not reorder the LRU).
+func (c *Cache) Peek(sha string) (dir string, used time.Time, ok bool) {
+	if !reSHA.MatchString(sha) {
+		return "", time.Time{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	it, ok := c.presentLocked(sha)
+	if !ok {
+		return "", time.Time{}, false
+	}
+	return c.entry(sha), it.used, true
+}
+
 // presentLocked reports whether the entry is on disk, learning about entries another bridge
 // sharing the directory installed and forgetting ones removed behind our back.
 func (c *Cache) presentLocked(sha string) (*item, bool) {

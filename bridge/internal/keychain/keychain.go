@@ -250,3 +250,17 @@ func withTimeout(f func() (string, error)) (string, error) {
 		return "", errors.New("keychain: the OS keychain did not answer")
 	}
 }
+
+// Backend says where s keeps secrets on this machine, for the doctor: the OS keychain when it
+// answers, else the 0600 file (with why the keychain did not answer). It never reads a secret.
+func Backend(s Store) (desc string, osKeychain bool) {
+	st, ok := s.(*store)
+	if !ok {
+		return "a custom store", false
+	}
+	_, err := withTimeout(func() (string, error) { return st.os.Get(st.service, "doctor-probe") })
+	if err == nil || errors.Is(err, keyring.ErrNotFound) {
+		return "the OS keychain (service " + st.service + ")", true
+	}
+	return fmt.Sprintf("the private file %s (the OS keychain did not answer: %v)", st.path(), err), false
+}

@@ -60,7 +60,7 @@ describe("the failure vocabulary", () => {
     expect(Object.keys(Code)).toEqual(file.codes.map((e) => e.code));
     for (const [k, v] of Object.entries(Code)) expect(v).toBe(k);
     const site = (e: Record<string, unknown>) => {
-      const { blender: _b, reported_as: _r, ...rest } = e;
+      const { blender: _b, blender_action: _a, reported_as: _r, ...rest } = e;
       return rest;
     };
     expect(codeEntries).toEqual(file.codes.map((e) => site(e)));

@@ -33,22 +33,37 @@ const (
 	ScopeImportsRead    = "imports:read"
 	ScopeImportsReceive = "imports:receive"
 	ScopeImportsReport  = "imports:report"
+	ScopeDevicesRead    = "devices:read"
 	ScopeDevicesManage  = "devices:manage"
 	ScopeKeysManage     = "api_keys:manage"
 	ScopeBillingManage  = "billing:manage"
-	ScopeUploadsWrite   = "uploads:write"
+	ScopeSettingsRead   = "settings:read"
+	ScopeSettingsWrite  = "settings:write"
+	ScopeWebhooksWrite  = "webhooks:write"
+	ScopeUploadsWrite   = "uploads:write"   // operator only
+	ScopeCatalogPublish = "catalog:publish" // operator only
 )
 
-// UserScopes are what a signed-in web session may do. Operator uploads are checked separately.
-var userScopes = []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead, ScopeDevicesManage,
-	ScopeKeysManage, ScopeBillingManage, ScopeUploadsWrite}
+// UserScopes are what a signed-in web session may do; an operator's session also gets
+// OperatorScopes, which only the database grants (public.operators), never a token's claims.
+var userScopes = []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead, ScopeDevicesRead, ScopeDevicesManage,
+	ScopeSettingsRead, ScopeSettingsWrite,
+	ScopeKeysManage, ScopeBillingManage, ScopeWebhooksWrite}
+
+// OperatorScopes are the library operator's: publishing into the catalog. The router adds them to
+// a web session whose user is in public.operators; no API key or device credential holds them.
+func OperatorScopes() []string { return []string{ScopeUploadsWrite, ScopeCatalogPublish} }
+
+// IsOperatorScope says whether scope is one only an operator's session holds.
+func IsOperatorScope(scope string) bool { return slices.Contains(OperatorScopes(), scope) }
 
 // DeviceScopes are the scopes of device keys and device JWTs.
 func DeviceScopes() []string { return []string{ScopeImportsReceive, ScopeImportsReport} }
 
 // PersonalScopes are the scopes a personal key may be given.
 func PersonalScopes() []string {
-	return []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead}
+	return []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead, ScopeDevicesRead,
+		ScopeSettingsRead, ScopeSettingsWrite, ScopeWebhooksWrite}
 }
 
 // Principal is the authenticated caller.

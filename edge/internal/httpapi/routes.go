@@ -18,6 +18,9 @@ import (
 // Public marks a route that needs no credential (it authenticates otherwise, or not at all).
 const Public = "public"
 
+// Authenticated marks a route that any valid credential may call (GET /v1/me).
+const Authenticated = "authenticated"
+
 // Limit says how a route is rate limited.
 type Limit int
 
@@ -47,12 +50,16 @@ func (a *api) routes() []Route {
 		{http.MethodGet, "/healthz", Public, LimitNone, a.healthz},
 		{http.MethodGet, "/readyz", Public, LimitNone, a.readyz},
 
+		{http.MethodGet, "/v1/me", Authenticated, LimitOpen, a.me},
+		{http.MethodGet, "/v1/settings", auth.ScopeSettingsRead, LimitOpen, a.settingsGet},
+		{http.MethodPut, "/v1/settings", auth.ScopeSettingsWrite, LimitOpen, a.settingsPut},
+
 		{http.MethodPost, "/v1/devices/authorize", Public, LimitOpen, a.deviceAuthorize},
 		{http.MethodPost, "/v1/devices/token", Public, LimitClosed, a.deviceToken},
 		{http.MethodPost, "/v1/devices/lookup", auth.ScopeDevicesManage, LimitOpen, a.deviceLookup},
 		{http.MethodPost, "/v1/devices/approve", auth.ScopeDevicesManage, LimitOpen, a.deviceApprove},
 		{http.MethodPost, "/v1/devices/deny", auth.ScopeDevicesManage, LimitOpen, a.deviceDeny},
-		{http.MethodGet, "/v1/devices", auth.ScopeDevicesManage, LimitOpen, a.deviceList},
+		{http.MethodGet, "/v1/devices", auth.ScopeDevicesRead, LimitOpen, a.deviceList},
 		{http.MethodPatch, "/v1/devices/:id", auth.ScopeDevicesManage, LimitOpen, a.deviceRename},
 		{http.MethodDelete, "/v1/devices/:id", auth.ScopeDevicesManage, LimitOpen, a.deviceRevoke},
 		{http.MethodPost, "/v1/auth/token", auth.ScopeImportsReceive, LimitClosed, a.authToken},
@@ -62,10 +69,17 @@ func (a *api) routes() []Route {
 		{http.MethodPost, "/v1/imports/:id/redeem", auth.ScopeImportsReceive, LimitClosed, a.redeem},
 		{http.MethodPost, "/v1/imports/:id/token", auth.ScopeImportsReceive, LimitClosed, a.reissue},
 		{http.MethodPost, "/v1/imports/:id/delivery", auth.ScopeImportsReceive, LimitClosed, a.redeliver},
+		{http.MethodPost, "/v1/imports/:id/cancel", auth.ScopeImportsCreate, LimitOpen, a.cancelImport},
 
 		{http.MethodPost, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyCreate},
 		{http.MethodGet, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyList},
 		{http.MethodDelete, "/v1/api-keys/:id", auth.ScopeKeysManage, LimitOpen, a.keyRevoke},
+
+		{http.MethodPost, "/v1/webhooks", auth.ScopeWebhooksWrite, LimitOpen, a.webhookCreate},
+		{http.MethodGet, "/v1/webhooks", auth.ScopeWebhooksWrite, LimitOpen, a.webhookList},
+		{http.MethodPost, "/v1/webhooks/:id/rotate", auth.ScopeWebhooksWrite, LimitOpen, a.webhookRotate},
+		{http.MethodDelete, "/v1/webhooks/:id", auth.ScopeWebhooksWrite, LimitOpen, a.webhookDelete},
+		{http.MethodGet, "/v1/webhooks/:id/deliveries", auth.ScopeWebhooksWrite, LimitOpen, a.webhookDeliveries},
 
 		{http.MethodPost, "/v1/billing/checkout", auth.ScopeBillingManage, LimitOpen, or(a.Checkout)},
 		{http.MethodPost, "/v1/billing/portal", auth.ScopeBillingManage, LimitOpen, or(a.Portal)},
@@ -75,6 +89,7 @@ func (a *api) routes() []Route {
 		{http.MethodPost, "/v1/uploads/parts", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadPart)},
 		{http.MethodPost, "/v1/uploads/complete", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadComplete)},
 		{http.MethodPost, "/v1/uploads/abort", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadAbort)},
+		{http.MethodPost, "/v1/uploads/stored-parts", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadStored)},
 	}
 }
 
@@ -100,7 +115,12 @@ func (a *api) guard(r Route) echo.MiddlewareFunc {
 				if p, err = a.authenticate(c); err != nil {
 					return err
 				}
-				if !p.Has(r.Scope) {
+				if auth.IsOperatorScope(r.Scope) { // only the database makes an operator
+					if p, err = a.operators.Scopes(c.Request().Context(), p); err != nil {
+						return err
+					}
+				}
+				if r.Scope != Authenticated && !p.Has(r.Scope) {
 					return apierror.New(apierror.InsufficientPermissions, "this credential lacks the scope "+r.Scope)
 				}
 				c.Set(ctxPrincipal, p)

@@ -26,13 +26,16 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/octanebridge/octane-bridge/edge/internal/account"
 	"github.com/octanebridge/octane-bridge/edge/internal/apikeys"
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/devices"
 	"github.com/octanebridge/octane-bridge/edge/internal/imports"
+	"github.com/octanebridge/octane-bridge/edge/internal/operators"
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
+	"github.com/octanebridge/octane-bridge/edge/internal/webhooks"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
@@ -60,6 +63,9 @@ type Deps struct {
 	Registry       *prometheus.Registry
 	Now            func() time.Time
 
+	// WebhooksAllowLoopback admits loopback webhook URLs (WEBHOOK_ALLOW_LOOPBACK: local stack, tests).
+	WebhooksAllowLoopback bool
+
 	// Observability, all optional (telemetry.go): a Sentry client (nil: off), OpenTelemetry
 	// providers (nil: no-op), and Redis for readiness when rate limits live there.
 	Sentry         *sentry.Client
@@ -69,17 +75,20 @@ type Deps struct {
 
 	// Handlers owned by other packages (billing, storage).
 	Checkout, Portal, Webhook                             echo.HandlerFunc
-	UploadCreate, UploadPart, UploadComplete, UploadAbort echo.HandlerFunc
+	UploadCreate, UploadPart, UploadComplete, UploadAbort, UploadStored echo.HandlerFunc
 }
 
 type api struct {
 	Deps
-	keys     keyStore
-	devices  deviceService
-	imports  importService
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	tel      httpTelemetry
+	account   accountService
+	keys      keyStore
+	devices   deviceService
+	operators *operators.Store
+	imports   importService
+	webhooks  webhookService
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	tel       httpTelemetry
 }
 
 const (
@@ -100,12 +109,14 @@ func New(d Deps) *echo.Echo {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper)}
+	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper), operators: operators.New(d.DB)}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edge_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
 	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
 	d.Registry.MustRegister(a.requests, a.duration)
 	a.tel = newHTTPTelemetry(d)
+	a.account = account.New(d.DB)
+	a.webhooks = webhooks.New(d.DB, d.Pepper, d.WebhooksAllowLoopback)
 	a.imports = imports.New(imports.Deps{DB: d.DB, Tokens: d.Tokens, Delivery: d.Delivery, Presigner: d.Presigner,
 		QueueWindow: d.QueueWindow, DownloadTTL: d.DownloadTTL, TracerProvider: d.TracerProvider, MeterProvider: d.MeterProvider})
 
@@ -120,7 +131,7 @@ func New(d Deps) *echo.Echo {
 	}))
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 		AllowOrigins:  []string{d.SiteURL},
-		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
+		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowHeaders:  []string{"Authorization", "Content-Type", "X-Api-Key", headerReqID},
 		ExposeHeaders: []string{"RateLimit", "RateLimit-Policy", "Retry-After", headerReqID},
 		MaxAge:        600,

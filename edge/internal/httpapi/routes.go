@@ -69,17 +69,10 @@ func (a *api) routes() []Route {
 		{http.MethodPost, "/v1/imports/:id/redeem", auth.ScopeImportsReceive, LimitClosed, a.redeem},
 		{http.MethodPost, "/v1/imports/:id/token", auth.ScopeImportsReceive, LimitClosed, a.reissue},
 		{http.MethodPost, "/v1/imports/:id/delivery", auth.ScopeImportsReceive, LimitClosed, a.redeliver},
-		{http.MethodPost, "/v1/imports/:id/cancel", auth.ScopeImportsCreate, LimitOpen, a.cancelImport},
 
 		{http.MethodPost, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyCreate},
 		{http.MethodGet, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyList},
 		{http.MethodDelete, "/v1/api-keys/:id", auth.ScopeKeysManage, LimitOpen, a.keyRevoke},
-
-		{http.MethodPost, "/v1/webhooks", auth.ScopeWebhooksWrite, LimitOpen, a.webhookCreate},
-		{http.MethodGet, "/v1/webhooks", auth.ScopeWebhooksWrite, LimitOpen, a.webhookList},
-		{http.MethodPost, "/v1/webhooks/:id/rotate", auth.ScopeWebhooksWrite, LimitOpen, a.webhookRotate},
-		{http.MethodDelete, "/v1/webhooks/:id", auth.ScopeWebhooksWrite, LimitOpen, a.webhookDelete},
-		{http.MethodGet, "/v1/webhooks/:id/deliveries", auth.ScopeWebhooksWrite, LimitOpen, a.webhookDeliveries},
 
 		{http.MethodPost, "/v1/billing/checkout", auth.ScopeBillingManage, LimitOpen, or(a.Checkout)},
 		{http.MethodPost, "/v1/billing/portal", auth.ScopeBillingManage, LimitOpen, or(a.Portal)},
@@ -89,7 +82,6 @@ func (a *api) routes() []Route {
 		{http.MethodPost, "/v1/uploads/parts", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadPart)},
 		{http.MethodPost, "/v1/uploads/complete", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadComplete)},
 		{http.MethodPost, "/v1/uploads/abort", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadAbort)},
-		{http.MethodPost, "/v1/uploads/stored-parts", auth.ScopeUploadsWrite, LimitOpen, or(a.UploadStored)},
 	}
 }
 
@@ -114,11 +106,6 @@ func (a *api) guard(r Route) echo.MiddlewareFunc {
 				var err error
 				if p, err = a.authenticate(c); err != nil {
 					return err
-				}
-				if auth.IsOperatorScope(r.Scope) { // only the database makes an operator
-					if p, err = a.operators.Scopes(c.Request().Context(), p); err != nil {
-						return err
-					}
 				}
 				if r.Scope != Authenticated && !p.Has(r.Scope) {
 					return apierror.New(apierror.InsufficientPermissions, "this credential lacks the scope "+r.Scope)

@@ -31,11 +31,9 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/devices"
 	"github.com/octanebridge/octane-bridge/edge/internal/imports"
-	"github.com/octanebridge/octane-bridge/edge/internal/operators"
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
-	"github.com/octanebridge/octane-bridge/edge/internal/webhooks"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
@@ -63,9 +61,6 @@ type Deps struct {
 	Registry       *prometheus.Registry
 	Now            func() time.Time
 
-	// WebhooksAllowLoopback admits loopback webhook URLs (WEBHOOK_ALLOW_LOOPBACK: local stack, tests).
-	WebhooksAllowLoopback bool
-
 	// Observability, all optional (telemetry.go): a Sentry client (nil: off), OpenTelemetry
 	// providers (nil: no-op), and Redis for readiness when rate limits live there.
 	Sentry         *sentry.Client
@@ -75,20 +70,18 @@ type Deps struct {
 
 	// Handlers owned by other packages (billing, storage).
 	Checkout, Portal, Webhook                             echo.HandlerFunc
-	UploadCreate, UploadPart, UploadComplete, UploadAbort, UploadStored echo.HandlerFunc
+	UploadCreate, UploadPart, UploadComplete, UploadAbort echo.HandlerFunc
 }
 
 type api struct {
 	Deps
-	account   accountService
-	keys      keyStore
-	devices   deviceService
-	operators *operators.Store
-	imports   importService
-	webhooks  webhookService
-	requests  *prometheus.CounterVec
-	duration  *prometheus.HistogramVec
-	tel       httpTelemetry
+	account  accountService
+	keys     keyStore
+	devices  deviceService
+	imports  importService
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	tel      httpTelemetry
 }
 
 const (
@@ -109,14 +102,13 @@ func New(d Deps) *echo.Echo {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper), operators: operators.New(d.DB)}
+	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper)}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edge_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
 	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
 	d.Registry.MustRegister(a.requests, a.duration)
 	a.tel = newHTTPTelemetry(d)
 	a.account = account.New(d.DB)
-	a.webhooks = webhooks.New(d.DB, d.Pepper, d.WebhooksAllowLoopback)
 	a.imports = imports.New(imports.Deps{DB: d.DB, Tokens: d.Tokens, Delivery: d.Delivery, Presigner: d.Presigner,
 		QueueWindow: d.QueueWindow, DownloadTTL: d.DownloadTTL, TracerProvider: d.TracerProvider, MeterProvider: d.MeterProvider})
 

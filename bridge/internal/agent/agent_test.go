@@ -136,6 +136,27 @@ func newStack(t *testing.T) *stack {
 	return st
 }
 
+// demoPackages copies the committed demo package of slug (catalog/demo/packages) into a fresh
+// folder for the publisher.
+func demoPackages(t *testing.T, root, slug string) string {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(root, "catalog/demo/packages", slug+"-*.zip"))
+	if len(matches) == 0 {
+		t.Fatalf("no demo package %s", slug)
+	}
+	dir := t.TempDir()
+	for _, m := range matches {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(m)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 // publishDemo publishes one committed demo package with the real publisher.
 func publishDemo(t *testing.T, st *stack, slug string) string {
 	t.Helper()
@@ -143,15 +164,7 @@ func publishDemo(t *testing.T, st *stack, slug string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	matches, _ := filepath.Glob(filepath.Join(root, "catalog/demo/packages", slug+"-*.zip"))
-	if len(matches) == 0 {
-		t.Fatalf("no demo package %s", slug)
-	}
-	dir := t.TempDir()
-	for _, m := range matches {
-		b, _ := os.ReadFile(m)
-		os.WriteFile(filepath.Join(dir, filepath.Base(m)), b, 0o644)
-	}
+	dir := demoPackages(t, root, slug)
 	cmd := exec.Command("go", "run", "./cmd/publish", "--no-vet", "--skip-existing", dir)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+st.DBURL, "MANIFEST_SIGNING_KEYS="+shaderpkg.LocalDevSigningKeys(),

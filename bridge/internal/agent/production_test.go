@@ -50,10 +50,7 @@ func TestProductionSmokeImport(t *testing.T) {
 
 	bin := buildReleaseBridge(t, root, p.ManifestPublicKeys)
 	cacheDir := t.TempDir()
-	bp := startBridgeProcess(t, bin, cacheDir, st.hello(cacheDir))
-	bp.expect("hello", 10*time.Second, nil)
-	device := pair(t, st, bp.addon)
-	bp.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
+	bp, device := startPairedBridge(t, st, bin, cacheDir)
 
 	id := st.createImport(t, device)
 	answerImport(t, bp.addon, id)
@@ -83,15 +80,7 @@ func withEnv(base map[string]string, kv ...string) map[string]string {
 // PUBLISH_ALLOW_LOOPBACK admits the local database and S3.
 func publishProduction(t *testing.T, st *stack, p testenv.ProductionInfo, root, slug string) string {
 	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(root, "catalog/demo/packages", slug+"-*.zip"))
-	if len(matches) == 0 {
-		t.Fatalf("no demo package %s", slug)
-	}
-	dir := t.TempDir()
-	for _, m := range matches {
-		b, _ := os.ReadFile(m)
-		os.WriteFile(filepath.Join(dir, filepath.Base(m)), b, 0o644)
-	}
+	dir := demoPackages(t, root, slug)
 	out := filepath.Join(os.TempDir(), fmt.Sprintf("octane-testenv-%d", os.Getuid()), "publish")
 	build := exec.Command("go", "build", "-o", out, "./cmd/publish")
 	build.Dir = root

@@ -86,6 +86,17 @@ func startBridgeProcess(t *testing.T, bin, cacheDir string, hello stdio.Hello) *
 	return bp
 }
 
+// startPairedBridge starts the bridge binary, pairs it through the site and waits until it is
+// online; it returns the process and the new device's id.
+func startPairedBridge(t *testing.T, st *stack, bin, cacheDir string) (*bridgeProcess, string) {
+	t.Helper()
+	bp := startBridgeProcess(t, bin, cacheDir, st.hello(cacheDir))
+	bp.expect("hello", 10*time.Second, nil)
+	device := pair(t, st, bp.addon)
+	bp.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
+	return bp, device
+}
+
 // kill ends the bridge with SIGKILL: no shutdown code runs, as when Blender crashes.
 func (bp *bridgeProcess) kill() {
 	if bp.cmd.ProcessState != nil {
@@ -120,10 +131,7 @@ func TestKilledBridgeResumesItsImport(t *testing.T) {
 	bin := buildBridge(t)
 	cacheDir := t.TempDir()
 
-	bp := startBridgeProcess(t, bin, cacheDir, st.hello(cacheDir))
-	bp.expect("hello", 10*time.Second, nil)
-	device := pair(t, st, bp.addon)
-	bp.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
+	bp, device := startPairedBridge(t, st, bin, cacheDir)
 
 	// 1. Killed while Blender imports (redeemed, downloaded, verified): the row stays unfinished.
 	id := st.createImport(t, device)
@@ -173,10 +181,7 @@ func TestImportOfABridgeThatNeverReturnsFailsAsStalled(t *testing.T) {
 	bin := buildBridge(t)
 	cacheDir := t.TempDir()
 
-	bp := startBridgeProcess(t, bin, cacheDir, st.hello(cacheDir))
-	bp.expect("hello", 10*time.Second, nil)
-	device := pair(t, st, bp.addon)
-	bp.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
+	bp, device := startPairedBridge(t, st, bin, cacheDir)
 	id := st.createImport(t, device)
 	bp.expect("import", 30*time.Second, func(m map[string]any) bool { return m["import_id"] == id })
 	bp.kill() // and never started again

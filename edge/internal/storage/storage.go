@@ -39,6 +39,10 @@ type Kind string
 const (
 	KindPackage Kind = "package"
 	KindPreview Kind = "preview"
+	// KindIncoming is a package uploaded from the operator's page for a publish job: stored under
+	// incoming/<id>.zip until the publish worker vetted it, always in parts of IncomingPartSize so
+	// that a dropped connection or a closed tab resumes from the parts already stored.
+	KindIncoming Kind = "incoming"
 )
 
 // Limits are the per-kind size ceilings and the multipart layout.
@@ -49,11 +53,14 @@ type Limits struct {
 	MultipartThreshold int64
 	// PartSize is the size of every part except the last (S3 allows 5 MiB..5 GiB).
 	PartSize int64
+	// IncomingPartSize is the part size of the page's uploads: small, so a resume loses little.
+	IncomingPartSize int64
 }
 
-// DefaultLimits: 2 GiB packages (8K texture sets), 5 MiB previews, parts of 64 MiB above 100 MiB.
+// DefaultLimits: 2 GiB packages (8K texture sets), 5 MiB previews, parts of 64 MiB above 100 MiB,
+// the page's uploads in parts of 8 MiB.
 func DefaultLimits() Limits {
-	return Limits{PackageMax: 2 << 30, PreviewMax: 5 << 20, MultipartThreshold: 100 << 20, PartSize: 64 << 20}
+	return Limits{PackageMax: 2 << 30, PreviewMax: 5 << 20, MultipartThreshold: 100 << 20, PartSize: 64 << 20, IncomingPartSize: 8 << 20}
 }
 
 // Config is the S3 connection. Endpoint empty: AWS S3 for the region; AccessKey and SecretKey
@@ -93,10 +100,13 @@ func New(c Config, limits Limits) (*Presigner, error) {
 	if limits.PartSize <= 0 {
 		limits.PartSize = d.PartSize
 	}
-	if limits.PartSize < minPartSize || limits.MultipartThreshold < limits.PartSize {
+	if limits.IncomingPartSize <= 0 {
+		limits.IncomingPartSize = d.IncomingPartSize
+	}
+	if limits.PartSize < minPartSize || limits.MultipartThreshold < limits.PartSize || limits.IncomingPartSize < minPartSize {
 		return nil, errors.New("storage: part size must be at least 5 MiB and at most the multipart threshold")
 	}
-	if limits.PackageMax/limits.PartSize >= maxParts {
+	if limits.PackageMax/min(limits.PartSize, limits.IncomingPartSize) >= maxParts {
 		return nil, errors.New("storage: package limit needs more than 10000 parts")
 	}
 	return &Presigner{client: cl, presign: s3.NewPresignClient(cl), bucket: c.Bucket, limits: limits}, nil
@@ -124,10 +134,13 @@ func (p *Presigner) PresignGet(ctx context.Context, key string, ttl time.Duratio
 // UploadRequest describes one object an operator wants to store.
 type UploadRequest struct {
 	Kind     Kind   `json:"kind"`
-	ShaderID string `json:"shader_id"` // slug
-	Version  string `json:"version"`
+	ShaderID string `json:"shader_id,omitempty"` // slug (package, preview)
+	Version  string `json:"version,omitempty"`   // (package, preview)
 	Size     int64  `json:"size"`
-	SHA256   string `json:"sha256"` // hex of the whole object
+	SHA256   string `json:"sha256,omitempty"` // hex of the whole object (package, preview)
+	// ID names an incoming upload: 64 hex digits the page derives from the file (its size and
+	// the SHA-256 of its first part), so the same file finds its unfinished upload again.
+	ID string `json:"id,omitempty"`
 }
 
 // SignedRequest is one HTTP request the client must send exactly as described: the headers are
@@ -148,6 +161,8 @@ type Upload struct {
 	UploadID    string         `json:"upload_id,omitempty"`
 	PartSize    int64          `json:"part_size,omitempty"`
 	PartCount   int            `json:"part_count,omitempty"`
+	// StoredParts: an incoming upload's parts S3 already holds (a resume sends only the others).
+	StoredParts []StoredPart `json:"stored_parts,omitempty"`
 }
 
 var (
@@ -174,6 +189,14 @@ func Key(kind Kind, shaderID, version string) string {
 	return "packages/" + shaderID + "/" + version + ".zip"
 }
 
+// key is where r is stored: incoming uploads under incoming/<id>.zip.
+func (r UploadRequest) key() string {
+	if r.Kind == KindIncoming {
+		return "incoming/" + r.ID + ".zip"
+	}
+	return Key(r.Kind, r.ShaderID, r.Version)
+}
+
 func (p *Presigner) check(r UploadRequest) (contentType string, err error) {
 	var max int64
 	switch r.Kind {
@@ -181,8 +204,20 @@ func (p *Presigner) check(r UploadRequest) (contentType string, err error) {
 		contentType, max = "application/zip", p.limits.PackageMax
 	case KindPreview:
 		contentType, max = "image/webp", p.limits.PreviewMax
+	case KindIncoming:
+		switch {
+		case !sha256Re.MatchString(r.ID):
+			return "", &InputError{"id", "must be 64 lowercase hex digits"}
+		case r.ShaderID != "" || r.Version != "" || r.SHA256 != "":
+			return "", &InputError{"kind", "an incoming upload has no shader_id, version or sha256 (the publish job reads them from the package)"}
+		case r.Size <= 0:
+			return "", &InputError{"size", "must be positive"}
+		case r.Size > p.limits.PackageMax:
+			return "", &InputError{"size", fmt.Sprintf("%v: at most %d bytes for a package", ErrTooLarge, p.limits.PackageMax)}
+		}
+		return "application/zip", nil
 	default:
-		return "", &InputError{"kind", `must be "package" or "preview"`}
+		return "", &InputError{"kind", `must be "package", "preview" or "incoming"`}
 	}
 	switch {
 	case !slugRe.MatchString(r.ShaderID):
@@ -253,9 +288,21 @@ func (p *Presigner) PresignUpload(ctx context.Context, r UploadRequest, ttl time
 	if err != nil {
 		return Upload{}, err
 	}
-	key := Key(r.Kind, r.ShaderID, r.Version)
+	key := r.key()
 	up := Upload{Key: key, ContentType: ct}
-	if r.Size <= p.limits.MultipartThreshold {
+	ps := p.partSize(r)
+	if r.Kind == KindIncoming {
+		// The same file again (a dropped connection, a closed tab): its unfinished upload and
+		// the parts already stored.
+		if id, err := p.unfinished(ctx, key); err != nil || id != "" {
+			if err != nil {
+				return Upload{}, err
+			}
+			up.UploadID, up.PartSize, up.PartCount = id, ps, int((r.Size+ps-1)/ps)
+			up.StoredParts, err = p.storedParts(ctx, key, id)
+			return up, err
+		}
+	} else if r.Size <= p.limits.MultipartThreshold {
 		up.Single, err = p.presignPut(ctx, key, nil, r.Size, ct, r.SHA256, ttl)
 		return up, err
 	}
@@ -266,9 +313,60 @@ func (p *Presigner) PresignUpload(ctx context.Context, r UploadRequest, ttl time
 	if err != nil {
 		return Upload{}, fmt.Errorf("storage: start multipart: %w", err)
 	}
-	ps := p.limits.PartSize
 	up.UploadID, up.PartSize, up.PartCount = aws.ToString(out.UploadId), ps, int((r.Size+ps-1)/ps)
 	return up, nil
+}
+
+func (p *Presigner) partSize(r UploadRequest) int64 {
+	if r.Kind == KindIncoming {
+		return p.limits.IncomingPartSize
+	}
+	return p.limits.PartSize
+}
+
+// unfinished is the newest multipart upload started for key and neither completed nor aborted.
+func (p *Presigner) unfinished(ctx context.Context, key string) (string, error) {
+	out, err := p.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(p.bucket), Prefix: aws.String(key)})
+	if err != nil {
+		return "", fmt.Errorf("storage: list uploads: %w", err)
+	}
+	var id string
+	var at time.Time
+	for _, u := range out.Uploads {
+		if aws.ToString(u.Key) == key && (id == "" || aws.ToTime(u.Initiated).After(at)) {
+			id, at = aws.ToString(u.UploadId), aws.ToTime(u.Initiated)
+		}
+	}
+	return id, nil
+}
+
+// StoredPart is a part S3 already holds for an unfinished upload.
+type StoredPart struct {
+	Number int    `json:"part_number"`
+	Size   int64  `json:"size"`
+	ETag   string `json:"etag"`
+	SHA256 string `json:"sha256"` // hex, as signed into the part's PUT
+}
+
+// storedParts lists the parts S3 holds for an unfinished upload, in order.
+func (p *Presigner) storedParts(ctx context.Context, key, uploadID string) ([]StoredPart, error) {
+	parts := []StoredPart{}
+	in := &s3.ListPartsInput{Bucket: aws.String(p.bucket), Key: aws.String(key), UploadId: aws.String(uploadID)}
+	for {
+		out, err := p.client.ListParts(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("storage: list parts: %w", err)
+		}
+		for _, pt := range out.Parts {
+			sum, _ := base64.StdEncoding.DecodeString(aws.ToString(pt.ChecksumSHA256))
+			parts = append(parts, StoredPart{Number: int(aws.ToInt32(pt.PartNumber)), Size: aws.ToInt64(pt.Size),
+				ETag: strings.Trim(aws.ToString(pt.ETag), `"`), SHA256: hex.EncodeToString(sum)})
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return parts, nil
+		}
+		in.PartNumberMarker = out.NextPartNumberMarker
+	}
 }
 
 // PartRequest asks for the URL of one part of a multipart upload.
@@ -284,8 +382,8 @@ func (p *Presigner) PresignPart(ctx context.Context, r UploadRequest, uploadID s
 	if _, err := p.check(r); err != nil {
 		return nil, err
 	}
-	key, total, ps := Key(r.Kind, r.ShaderID, r.Version), r.Size, p.limits.PartSize
-	if total <= p.limits.MultipartThreshold || total > p.limits.PackageMax {
+	key, total, ps := r.key(), r.Size, p.partSize(r)
+	if r.Kind != KindIncoming && total <= p.limits.MultipartThreshold || total > p.limits.PackageMax {
 		return nil, &InputError{"size", "is not the size of a multipart package upload"}
 	}
 	count := int((total + ps - 1) / ps)
@@ -319,7 +417,7 @@ func (p *Presigner) Complete(ctx context.Context, r UploadRequest, uploadID stri
 	if _, err := p.check(r); err != nil {
 		return err
 	}
-	key := Key(r.Kind, r.ShaderID, r.Version)
+	key := r.key()
 	if len(parts) == 0 || len(parts) > maxParts {
 		return &InputError{"parts", "must list every uploaded part"}
 	}
@@ -344,7 +442,7 @@ func (p *Presigner) Abort(ctx context.Context, r UploadRequest, uploadID string)
 	if _, err := p.check(r); err != nil {
 		return err
 	}
-	key := Key(r.Kind, r.ShaderID, r.Version)
+	key := r.key()
 	if _, err := p.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
 		Bucket: aws.String(p.bucket), Key: aws.String(key), UploadId: aws.String(uploadID),
 	}); err != nil {

@@ -439,3 +439,78 @@ func TestProductionUsesAWSEndpointAndCredentialChain(t *testing.T) {
 		}
 	}
 }
+
+// The page's uploads (incoming) always go in parts; the same file finds its unfinished upload
+// again with the parts S3 already holds and their SHA-256, so a resume uploads only the others.
+func TestIncomingUploadResumesFromStoredParts(t *testing.T) {
+	t.Parallel()
+	const part = 5 << 20
+	p := newTestPresigner(t, Limits{MultipartThreshold: 4 * part, PartSize: part, IncomingPartSize: part, PackageMax: 4 * part})
+	body := randBytes(t, 2*part+99)
+	req := UploadRequest{Kind: KindIncoming, ID: hexsum(body[:part]), Size: int64(len(body))}
+	ctx := context.Background()
+	if _, err := p.PresignUpload(ctx, UploadRequest{Kind: KindIncoming, ID: "x", Size: 1}, time.Minute); err == nil {
+		t.Fatal("an incoming upload without a 64 hex id was accepted")
+	}
+	if _, err := p.PresignUpload(ctx, UploadRequest{Kind: KindIncoming, ID: req.ID, Size: 1, ShaderID: "oak"}, time.Minute); err == nil {
+		t.Fatal("an incoming upload naming a shader was accepted")
+	}
+	up, err := p.PresignUpload(ctx, req, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Abort(context.Background(), req, up.UploadID) })
+	removeLater(t, p, up.Key)
+	if up.Key != "incoming/"+req.ID+".zip" || up.Single != nil || up.PartCount != 3 || up.PartSize != part {
+		t.Fatalf("upload = %+v, want 3 parts under incoming/", up)
+	}
+	chunk := func(n int) []byte { return body[(n-1)*part : min(n*part, len(body))] }
+	putPart := func(n int) CompletedPart {
+		sr, err := p.PresignPart(ctx, req, up.UploadID, PartRequest{Number: n, Size: int64(len(chunk(n))), SHA256: hexsum(chunk(n))}, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req2, _ := http.NewRequest(sr.Method, sr.URL, bytes.NewReader(chunk(n)))
+		for k, v := range sr.Headers {
+			if k != "Content-Length" {
+				req2.Header.Set(k, v)
+			}
+		}
+		resp, err := http.DefaultClient.Do(req2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("part %d = %d", n, resp.StatusCode)
+		}
+		return CompletedPart{Number: n, ETag: strings.Trim(resp.Header.Get("ETag"), `"`), SHA256: hexsum(chunk(n))}
+	}
+	first := putPart(1)
+
+	if len(up.StoredParts) != 0 {
+		t.Fatalf("a new upload lists stored parts %+v", up.StoredParts)
+	}
+	// The tab is closed. The same file again: the same upload, part 1 stored with its checksum.
+	again, err := p.PresignUpload(ctx, req, time.Minute)
+	if err != nil || again.UploadID != up.UploadID {
+		t.Fatalf("resume = %+v, %v; want upload %s", again, err, up.UploadID)
+	}
+	stored := again.StoredParts
+	if len(stored) != 1 || stored[0].Number != 1 || stored[0].Size != part || stored[0].SHA256 != first.SHA256 || stored[0].ETag != first.ETag {
+		t.Fatalf("stored parts = %+v, want part 1 %+v", stored, first)
+	}
+	done := []CompletedPart{{Number: 1, ETag: stored[0].ETag, SHA256: stored[0].SHA256}, putPart(2), putPart(3)}
+	if err := p.Complete(ctx, req, up.UploadID, done); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := getObject(t, p, up.Key); !bytes.Equal(got, body) {
+		t.Fatalf("assembled object differs: %d bytes, want %d", len(got), len(body))
+	}
+	// Completed: a new upload of the same file starts afresh.
+	if next, err := p.PresignUpload(ctx, req, time.Minute); err != nil || next.UploadID == up.UploadID {
+		t.Fatalf("after completion = %+v, %v", next, err)
+	} else {
+		_ = p.Abort(ctx, req, next.UploadID)
+	}
+}

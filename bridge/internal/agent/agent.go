@@ -19,8 +19,10 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/cache"
 	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
+	"github.com/octanebridge/octane-bridge/bridge/internal/extract"
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
+	"github.com/octanebridge/octane-bridge/bridge/internal/library"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 )
@@ -78,6 +80,7 @@ type Agent struct {
 	ends        endpoints
 	client      *edgeclient.Client
 	cache       *cache.Cache
+	library     *library.Library // the cache's entries with their signed records (set with cache)
 	cred        *credential
 	acct        edgeclient.Account // who the device is paired to; refreshed while online
 	accountPoke chan struct{}      // asks the link's watchAccount for a fresh read
@@ -213,6 +216,8 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 			}
 		}
 		a.send(stdio.TypeCacheStats, m.ID, a.cacheStats())
+	case stdio.TypeLibrary:
+		a.onLibrary(ctx, m.ID, m)
 	case stdio.TypeImported:
 		var r stdio.Imported
 		if m.Decode(&r) != nil || r.ImportID == "" {
@@ -297,6 +302,7 @@ func (a *Agent) onHello(ctx context.Context, re string, h stdio.Hello) {
 		}
 	}
 	a.hello, a.ends, a.cache = &h, ends, c
+	a.library = library.New(dir, c, a.cfg.Trusted, extract.VerifyTree)
 	a.client = edgeclient.New(edgeclient.Config{EdgeURL: ends.Edge, SupabaseURL: ends.Supabase, AnonKey: ends.AnonKey,
 		HTTP: a.cfg.HTTP, UserAgent: "octane-bridge/" + a.cfg.Version + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")"})
 	cred := a.loadCredential()

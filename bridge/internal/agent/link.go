@@ -75,6 +75,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Log:       a.log,
 		Claim:     a.claimImport,
 		FreeSpace: diskspace.Free,
+		Keep:      a.library.Keep,
 	})
 	go pipe.Run(ctx)
 	poke := make(chan struct{}, 1)

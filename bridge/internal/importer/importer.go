@@ -145,6 +145,9 @@ type Config struct {
 	// Claim takes an import for this process (nil: always). Bridges of several Blenders share the
 	// cache and may share a device: an import another live bridge is working on is left to it.
 	Claim func(importID string) (release func(), ok bool)
+	// Keep records the signed delivery a ready cache entry was verified against (the local
+	// library lists and re-checks entries by it, offline); nil keeps nothing.
+	Keep func(sha string, signed shaderpkg.Signed) error
 }
 
 // Pipeline queues and runs imports.
@@ -387,6 +390,11 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 		return err
 	}
 	log.Info("package ready", "cache_hit", hit)
+	if p.cfg.Keep != nil {
+		if err := p.cfg.Keep(d.SHA256, env); err != nil {
+			log.Warn("the local library could not record this package", "err", err)
+		}
+	}
 	if err := p.report(ctx, r.ImportID, "importing", -1, "", ""); err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ const (
 	TypePair         = "pair"
 	TypeUnpair       = "unpair"
 	TypeCache        = "cache"
+	TypeLibrary      = "library" // both ways: a request (list or apply) and the list that answers it
 	TypeShutdown     = "shutdown"
 	TypeImported     = "imported"
 	TypeImportFailed = "import_failed"
@@ -45,6 +46,15 @@ type Pair struct {
 
 type Cache struct {
 	Action string `json:"action"` // "stats" or "clear"
+}
+
+// Library asks for the local library (action "list": answered with a LibraryList) or applies one
+// of its entries (action "apply": the bridge checks it against its signed file list and sends an
+// import with the add-on's ImportID, then import_status).
+type Library struct {
+	Action   string `json:"action"`
+	SHA256   string `json:"sha256,omitempty"`
+	ImportID string `json:"import_id,omitempty"`
 }
 
 // Imported is the add-on's success reply to an import.
@@ -146,4 +156,24 @@ type CacheStats struct {
 type ErrorMsg struct {
 	Code    codes.Code `json:"code"`
 	Message string     `json:"message"`
+}
+
+// LibraryList is the local library: the shaders in the cache with a signed record, most recently
+// used first.
+type LibraryList struct {
+	Entries []LibraryEntry `json:"entries"`
+}
+
+type LibraryEntry struct {
+	SHA256       string   `json:"sha256"`
+	ShaderID     string   `json:"shader_id"`
+	Version      string   `json:"version"`
+	Name         string   `json:"name"`
+	MaterialName string   `json:"material_name"`
+	PreviewPath  string   `json:"preview_path,omitempty"`
+	Resolutions  []string `json:"resolutions"`
+	MinBlender   string   `json:"min_blender,omitempty"`
+	MinOctane    string   `json:"min_octane,omitempty"`
+	Bytes        int64    `json:"bytes"`
+	UsedAt       int64    `json:"used_at"` // unix seconds
 }

@@ -14,10 +14,10 @@ import (
 // bodies are the Go types of each message, by direction (schemas/stdio-to-*.schema.json).
 var bodies = map[string]map[string]any{
 	"stdio-to-bridge": {TypeHello: Hello{}, TypeStatus: nil, TypePair: Pair{}, TypeUnpair: nil, TypeCache: Cache{},
-		TypeImported: Imported{}, TypeImportFailed: ImportFailed{}, TypeShutdown: nil},
+		TypeLibrary: Library{}, TypeImported: Imported{}, TypeImportFailed: ImportFailed{}, TypeShutdown: nil},
 	"stdio-to-addon": {TypeHello: HelloReply{}, TypeStatus: Status{}, TypePairCode: PairCode{}, TypePaired: Paired{},
 		TypeUnpaired: nil, TypeProgress: Progress{}, TypeImport: Import{}, TypeImportStatus: ImportStatus{},
-		TypeCacheStats: CacheStats{}, TypeError: ErrorMsg{}},
+		TypeCacheStats: CacheStats{}, TypeLibrary: LibraryList{}, TypeError: ErrorMsg{}},
 }
 
 // The examples of both stdio schemas pass the schema, parse, decode into their Go type with no

@@ -55,6 +55,7 @@ const (
 	ExpiredToken            Code = "EXPIRED_TOKEN"            // edgeclient
 	InvalidGrant            Code = "INVALID_GRANT"            // edgeclient
 	UnexpectedResponse      Code = "UNEXPECTED_RESPONSE"      // edgeclient
+	ChannelRefused          Code = "CHANNEL_REFUSED"          // realtime
 	DownloadExpired         Code = "DOWNLOAD_EXPIRED"         // download
 	DownloadNotFound        Code = "DOWNLOAD_NOT_FOUND"       // download
 	DownloadInvalid         Code = "DOWNLOAD_INVALID"         // download

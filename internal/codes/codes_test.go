@@ -105,7 +105,7 @@ func TestGeneratedConstantsMatchTheFile(t *testing.T) {
 
 var (
 	reCode    = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$`)
-	producers = []string{"edge", "sql", "import", "bridge", "addon", "protocol", "edgeclient", "download", "extract", "cache", "package"}
+	producers = []string{"edge", "sql", "import", "bridge", "addon", "protocol", "realtime", "edgeclient", "download", "extract", "cache", "package"}
 )
 
 func TestEveryEntryIsComplete(t *testing.T) {

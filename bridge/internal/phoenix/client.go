@@ -19,6 +19,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // Config describes the server and the timers. Zero timers take the defaults.
@@ -37,13 +40,15 @@ type Config struct {
 	JoinTimeout time.Duration // 10 s
 }
 
-// JoinError is a refused join (the server's reason) or a channel the server closed.
-type JoinError struct {
-	Topic  string
-	Reason string
-}
+// JoinError is the old name of a refusal, kept only until edgeclient's device-scope test names
+// fault.Error (that file is being changed by other work).
+type JoinError = fault.Error
 
-func (e *JoinError) Error() string { return fmt.Sprintf("realtime %s: %s", e.Topic, e.Reason) }
+// refused is a join the server refused (Msg is its reason) or a channel it closed: the bridge's
+// one coded error, CHANNEL_REFUSED with the channel's wire topic. The client joins again.
+func refused(topic, reason string) *fault.Error {
+	return &fault.Error{Code: codes.ChannelRefused, Topic: topic, Msg: reason}
+}
 
 // Client keeps one WebSocket and its channels alive. Create with New, register channels with
 // Join, then call Run.
@@ -103,7 +108,7 @@ func (c *Client) Join(topic string, onBroadcast func(event string, payload json.
 }
 
 // OnState registers f for connection changes: online after a join succeeds; offline with the
-// cause when the link drops or a join is refused.
+// cause when the link drops or a join is refused (a *fault.Error, CHANNEL_REFUSED, with the topic).
 func (c *Client) OnState(f func(online bool, err error)) {
 	c.mu.Lock()
 	c.onState = append(c.onState, f)
@@ -460,8 +465,8 @@ func (s *conn) handle(ctx context.Context, f Frame, rejoinAt map[string]time.Tim
 		var r reply
 		_ = json.Unmarshal(f.Payload, &r)
 		if r.Status != "ok" {
-			err := &JoinError{Topic: f.Topic, Reason: r.reason()}
-			s.c.log.Warn("realtime: join refused", "topic", f.Topic, "reason", err.Reason)
+			err := refused(f.Topic, r.reason())
+			s.c.log.Warn("realtime: join refused", "topic", f.Topic, "reason", err.Msg)
 			s.scheduleRejoin(f.Topic, rejoinAt)
 			s.c.state(false, err)
 			return false
@@ -498,7 +503,7 @@ func (s *conn) handle(ctx context.Context, f Frame, rejoinAt map[string]time.Tim
 		delete(s.joined, f.Topic)
 		s.c.log.Info("realtime: channel closed by the server", "topic", f.Topic, "event", f.Event)
 		s.scheduleRejoin(f.Topic, rejoinAt)
-		s.c.state(false, &JoinError{Topic: f.Topic, Reason: "closed by the server"})
+		s.c.state(false, refused(f.Topic, "closed by the server"))
 	case "system":
 		var sp systemPayload
 		if json.Unmarshal(f.Payload, &sp) == nil && sp.Status == "error" {

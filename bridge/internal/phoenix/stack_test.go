@@ -15,6 +15,9 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 const paidShader = "a0000000-0000-4000-8000-000000000002" // seed placeholder with a version row
@@ -203,8 +206,7 @@ func TestJoinReceivesImportRequestAndRefusesAnotherDevice(t *testing.T) {
 	c.Join("device:"+devB, recB.onBroadcast, recB.onJoined)
 	rec.wait(t, "refusal", 10*time.Second, func(r *recorder) bool {
 		for _, e := range r.states {
-			var je *JoinError
-			if errors.As(e, &je) && je.Topic == "realtime:device:"+devB && strings.Contains(je.Reason, "Unauthorized") {
+			if je := fault.Outermost(e); je != nil && je.Code == codes.ChannelRefused && je.Topic == "realtime:device:"+devB && strings.Contains(je.Msg, "Unauthorized") {
 				return true
 			}
 		}

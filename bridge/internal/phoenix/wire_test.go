@@ -3,7 +3,6 @@ package phoenix
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // fakeRealtime records every frame a client sends and answers like Realtime, with a scripted
@@ -109,8 +111,8 @@ func TestWireShapes(t *testing.T) {
 	// The first join is refused (reported with the reason), the retry succeeds.
 	rec.wait(t, "join after a refusal", 5*time.Second, func(r *recorder) bool { return r.joined == 1 })
 	rec.mu.Lock()
-	var je *JoinError
-	if len(rec.states) < 2 || !errors.As(rec.states[0], &je) || je.Reason != "Unauthorized: nope" || rec.states[len(rec.states)-1] != nil {
+	if je := fault.Outermost(rec.states[0]); len(rec.states) < 2 || je == nil || je.Code != codes.ChannelRefused || je.Topic != "realtime:device:abc" ||
+		je.Msg != "Unauthorized: nope" || !fault.Retryable(je) || rec.states[len(rec.states)-1] != nil {
 		t.Errorf("states %v", rec.states)
 	}
 	rec.mu.Unlock()

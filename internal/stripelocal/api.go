@@ -44,12 +44,7 @@ func (s *Server) routesAPI(mux *http.ServeMux) {
 	h("GET /v1/customers", listOf(s, func(st *State, p url.Values) []item {
 		return collect(st.Customers, func(c *Customer) (int64, any, bool) { return c.Seq, st.renderCustomer(c), matches(p, "email", c.Email) })
 	}, "/v1/customers"))
-	h("GET /v1/customers/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if c := st.Customers[id]; c != nil {
-			return st.renderCustomer(c), nil
-		}
-		return nil, noSuch("customer", "id", id)
-	}))
+	h("GET /v1/customers/{id}", getOne(s, func(st *State) map[string]*Customer { return st.Customers }, func(st *State, x *Customer) any { return st.renderCustomer(x) }, "customer", "id"))
 	h("POST /v1/customers/{id}", s.updateCustomer)
 	h("POST /v1/products", s.createProduct)
 	h("GET /v1/products", listOf(s, func(st *State, p url.Values) []item {
@@ -57,12 +52,7 @@ func (s *Server) routesAPI(mux *http.ServeMux) {
 			return x.Seq, st.renderProduct(x), matchesBool(p, "active", x.Active)
 		})
 	}, "/v1/products"))
-	h("GET /v1/products/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if x := st.Products[id]; x != nil {
-			return st.renderProduct(x), nil
-		}
-		return nil, noSuch("product", "id", id)
-	}))
+	h("GET /v1/products/{id}", getOne(s, func(st *State) map[string]*Product { return st.Products }, func(st *State, x *Product) any { return st.renderProduct(x) }, "product", "id"))
 	h("POST /v1/products/{id}", s.updateProduct)
 	h("POST /v1/prices", s.createPrice)
 	h("GET /v1/prices", listOf(s, func(st *State, p url.Values) []item {
@@ -71,18 +61,8 @@ func (s *Server) routesAPI(mux *http.ServeMux) {
 				(len(p["lookup_keys[0]"]) == 0 || inValues(p, "lookup_keys", x.LookupKey))
 		})
 	}, "/v1/prices"))
-	h("GET /v1/prices/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if x := st.Prices[id]; x != nil {
-			return st.renderPrice(x), nil
-		}
-		return nil, noSuch("price", "id", id)
-	}))
-	h("GET /v1/payment_methods/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if x := st.PaymentMethods[id]; x != nil {
-			return st.renderPaymentMethod(x), nil
-		}
-		return nil, noSuch("PaymentMethod", "id", id)
-	}))
+	h("GET /v1/prices/{id}", getOne(s, func(st *State) map[string]*Price { return st.Prices }, func(st *State, x *Price) any { return st.renderPrice(x) }, "price", "id"))
+	h("GET /v1/payment_methods/{id}", getOne(s, func(st *State) map[string]*PaymentMethod { return st.PaymentMethods }, func(st *State, x *PaymentMethod) any { return st.renderPaymentMethod(x) }, "PaymentMethod", "id"))
 	h("GET /v1/subscriptions", listOf(s, func(st *State, p url.Values) []item {
 		status := p.Get("status")
 		return collect(st.Subscriptions, func(x *Subscription) (int64, any, bool) {
@@ -90,12 +70,7 @@ func (s *Server) routesAPI(mux *http.ServeMux) {
 			return x.Seq, st.renderSubscription(x), ok && matches(p, "customer", x.Customer) && matches(p, "price", x.Price)
 		})
 	}, "/v1/subscriptions"))
-	h("GET /v1/subscriptions/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if x := st.Subscriptions[id]; x != nil {
-			return st.renderSubscription(x), nil
-		}
-		return nil, noSuch("subscription", "id", id)
-	}))
+	h("GET /v1/subscriptions/{id}", getOne(s, func(st *State) map[string]*Subscription { return st.Subscriptions }, func(st *State, x *Subscription) any { return st.renderSubscription(x) }, "subscription", "id"))
 	h("POST /v1/subscriptions/{id}", s.updateSubscription)
 	h("DELETE /v1/subscriptions/{id}", s.deleteSubscription)
 	h("GET /v1/invoices", listOf(s, func(st *State, p url.Values) []item {
@@ -103,19 +78,9 @@ func (s *Server) routesAPI(mux *http.ServeMux) {
 			return x.Seq, st.renderInvoice(x), matches(p, "customer", x.Customer) && matches(p, "subscription", x.Subscription) && matches(p, "status", x.Status)
 		})
 	}, "/v1/invoices"))
-	h("GET /v1/invoices/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if x := st.Invoices[id]; x != nil {
-			return st.renderInvoice(x), nil
-		}
-		return nil, noSuch("invoice", "id", id)
-	}))
+	h("GET /v1/invoices/{id}", getOne(s, func(st *State) map[string]*Invoice { return st.Invoices }, func(st *State, x *Invoice) any { return st.renderInvoice(x) }, "invoice", "id"))
 	h("POST /v1/checkout/sessions", s.createCheckoutSession)
-	h("GET /v1/checkout/sessions/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if x := st.CheckoutSessions[id]; x != nil {
-			return st.renderCheckoutSession(x, s.cfg.BaseURL), nil
-		}
-		return nil, noSuch("checkout.session", "session", id)
-	}))
+	h("GET /v1/checkout/sessions/{id}", getOne(s, func(st *State) map[string]*CheckoutSession { return st.CheckoutSessions }, func(st *State, x *CheckoutSession) any { return st.renderCheckoutSession(x, s.cfg.BaseURL) }, "checkout.session", "session"))
 	h("POST /v1/checkout/sessions/{id}/expire", s.expireCheckoutSession)
 	h("POST /v1/billing_portal/sessions", s.createPortalSession)
 	h("POST /v1/webhook_endpoints", s.createEndpoint)
@@ -133,12 +98,7 @@ func (s *Server) routesAPI(mux *http.ServeMux) {
 	h("GET /v1/events", listOf(s, func(st *State, p url.Values) []item {
 		return collect(st.Events, func(x *Event) (int64, any, bool) { return x.Seq, renderEvent(x, 0), matches(p, "type", x.Type) })
 	}, "/v1/events"))
-	h("GET /v1/events/{id}", s.getOne(func(st *State, id string) (any, *apiError) {
-		if x := st.Events[id]; x != nil {
-			return renderEvent(x, 0), nil
-		}
-		return nil, noSuch("event", "id", id)
-	}))
+	h("GET /v1/events/{id}", getOne(s, func(st *State) map[string]*Event { return st.Events }, func(st *State, x *Event) any { return renderEvent(x, 0) }, "event", "id"))
 	mux.Handle("/v1/", s.api(func(r *http.Request, _ url.Values) (any, *apiError) {
 		return nil, &apiError{status: http.StatusNotFound, typ: "invalid_request_error",
 			message: fmt.Sprintf("Unrecognized request URL (%s: %s). The local Stripe implements only what the project uses (docs/billing.md).", r.Method, r.URL.Path)}
@@ -231,8 +191,15 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	w.Write(errorBody(e))
 }
 
-func (s *Server) getOne(fn func(st *State, id string) (any, *apiError)) apiHandler {
-	return func(r *http.Request, _ url.Values) (any, *apiError) { return fn(s.st, r.PathValue("id")) }
+// getOne answers GET /v1/<objects>/{id}: the object rendered, or Stripe's resource_missing.
+func getOne[T any](s *Server, objects func(*State) map[string]*T, render func(*State, *T) any, kind, param string) apiHandler {
+	return func(r *http.Request, _ url.Values) (any, *apiError) {
+		id := r.PathValue("id")
+		if x := objects(s.st)[id]; x != nil {
+			return render(s.st, x), nil
+		}
+		return nil, noSuch(kind, param, id)
+	}
 }
 
 type item struct {

@@ -166,12 +166,28 @@ func successURL(cs *CheckoutSession) string {
 	return strings.ReplaceAll(cs.SuccessURL, "{CHECKOUT_SESSION_ID}", cs.ID)
 }
 
-func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// pendingAt and portalAt find a page's object by id, or render why there is none; mu is held.
+func (s *Server) pendingAt(w http.ResponseWriter, r *http.Request) *pending {
 	p := s.pending[r.PathValue("id")]
 	if p == nil {
 		s.notFound(w, "This authentication has already been answered or does not exist.")
+	}
+	return p
+}
+
+func (s *Server) portalAt(w http.ResponseWriter, id string) *PortalSession {
+	ps := s.st.PortalSessions[id]
+	if ps == nil {
+		s.notFound(w, "This billing session does not exist.")
+	}
+	return ps
+}
+
+func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.pendingAt(w, r)
+	if p == nil {
 		return
 	}
 	d := pageData{Page: "authenticate", Auth: p}
@@ -187,9 +203,8 @@ func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) authAnswer(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.pending[r.PathValue("id")]
+	p := s.pendingAt(w, r)
 	if p == nil {
-		s.notFound(w, "This authentication has already been answered or does not exist.")
 		return
 	}
 	delete(s.pending, p.ID)
@@ -212,9 +227,8 @@ func (s *Server) authAnswer(w http.ResponseWriter, r *http.Request) {
 		s.setFlash(cs.ID, msg)
 		http.Redirect(w, r, "/c/pay/"+cs.ID, http.StatusSeeOther)
 	case "card":
-		ps := s.st.PortalSessions[p.Target]
+		ps := s.portalAt(w, p.Target)
 		if ps == nil {
-			s.notFound(w, "This billing session does not exist.")
 			return
 		}
 		if ok {
@@ -244,9 +258,8 @@ func (s *Server) takeFlash(id string) string {
 func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ps := s.st.PortalSessions[r.PathValue("id")]
+	ps := s.portalAt(w, r.PathValue("id"))
 	if ps == nil {
-		s.notFound(w, "This billing session does not exist.")
 		return
 	}
 	d := pageData{Page: "portal", Portal: ps, Customer: s.st.Customers[ps.Customer]}
@@ -297,9 +310,8 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) portalAction(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ps := s.st.PortalSessions[r.PathValue("id")]
+	ps := s.portalAt(w, r.PathValue("id"))
 	if ps == nil {
-		s.notFound(w, "This billing session does not exist.")
 		return
 	}
 	back := "/p/session/" + ps.ID

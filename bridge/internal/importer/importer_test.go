@@ -318,22 +318,6 @@ func TestImportReportsEveryStep(t *testing.T) {
 	}
 }
 
-func TestCacheHitSkipsDownload(t *testing.T) {
-	r := newRig(t)
-	r.store.has[r.edge.sha] = true
-	r.start(t, nil)
-	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
-	if s := r.final(t); s.Status != "done" {
-		t.Fatalf("final %+v", s)
-	}
-	if r.fetch.calls.Load() != 0 {
-		t.Fatal("fetched despite a cache hit")
-	}
-	if got := r.edge.got(); !slices.Equal(got, []string{"importing", "done"}) {
-		t.Fatalf("reports %v", got)
-	}
-}
-
 func TestRejectedTokenIsReissuedOnce(t *testing.T) {
 	r := newRig(t)
 	r.edge.redeemErr = []error{ErrTokenRejected}
@@ -555,7 +539,8 @@ func TestClaimedImportIsLeftToItsBridge(t *testing.T) {
 	}
 }
 
-// A cache hit is checked against the signed file list before Blender sees it.
+// A cache hit is checked against the signed file list before Blender sees it, and an intact one
+// is not downloaded: the edge hears only importing and done.
 func TestCacheHitIsVerifiedAgainstTheSignedFiles(t *testing.T) {
 	r := newRig(t)
 	r.store.has[r.edge.sha] = true
@@ -569,6 +554,9 @@ func TestCacheHitIsVerifiedAgainstTheSignedFiles(t *testing.T) {
 	}
 	if r.fetch.calls.Load() != 0 || len(r.store.discarded) != 0 {
 		t.Fatal("an intact hit was downloaded again")
+	}
+	if got := r.edge.got(); !slices.Equal(got, []string{"importing", "done"}) {
+		t.Fatalf("reports %v", got)
 	}
 }
 

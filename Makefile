@@ -23,7 +23,7 @@ bench: ## Run every benchmark; writes .local/reports/bench.json and prints a tab
 lint: ## Static checks: go vet, gofmt, the web app's lint and type check
 	@scripts/lint.sh
 
-types: ## Regenerate frontend/lib/database.types.ts from the migrations (a fresh local database)
+types: ## Regenerate frontend/lib/database.types.ts (migrations) and lib/edge-api.gen.ts (edge/openapi.yaml)
 	@scripts/services.sh start pg && scripts/types.sh
 
 fmt: ## Format Go, TypeScript and Python sources

@@ -16,7 +16,7 @@ const restrict = (opts) => ({ "no-restricted-imports": ["error", opts] });
 export default defineConfig([
   ...nextVitals,
   ...nextTs,
-  globalIgnores([".next/**", "out/**", "next-env.d.ts", "public/**", "lib/database.types.ts"]),
+  globalIgnores([".next/**", "out/**", "next-env.d.ts", "public/**", "lib/database.types.ts", "lib/edge-api.gen.ts"]),
   {
     rules: {
       // A leading underscore marks a parameter or a dropped property that is unused on purpose

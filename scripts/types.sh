@@ -4,7 +4,8 @@
 # @supabase/postgres-meta (the engine behind the CLI's command, an npm devDependency) introspects a
 # database built fresh from supabase/migrations (shims, migrations, seed: scripts/db.sh apply) and
 # prints Supabase's `Database` type, which supabase-js understands.
-#   types.sh           rewrite frontend/lib/database.types.ts
+#   types.sh           rewrite frontend/lib/database.types.ts, and frontend/lib/edge-api.gen.ts from
+#                      edge/openapi.yaml (frontend/scripts/edge-api-types.mjs)
 #   types.sh --check   regenerate into a temp file; exit 1 when the committed file differs (web suite)
 source "$(dirname "$0")/lib.sh"
 cd "$OCTANE_ROOT"
@@ -45,3 +46,6 @@ if [ "$mode" = "--check" ]; then
 fi
 cp "$tmp/database.types.ts" "$target"
 log "wrote $target"
+# The site's edge client types from edge/openapi.yaml (openapi-typescript); the web suite's
+# tests/unit/edge-api-types.test.ts fails when they are stale.
+(cd frontend && node scripts/edge-api-types.mjs) || die "edge API type generation failed"

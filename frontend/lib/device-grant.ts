@@ -1,21 +1,12 @@
-import { edgeMessage, normalizeUserCode, userCodeText } from "@/lib/edge";
+import { edgeMessage, normalizeUserCode, userCodeText, type EdgeOk } from "@/lib/edge";
 import { edgeFromBrowser } from "@/lib/edge-browser";
 import { Code } from "@/lib/codes";
 
-/** What a pending pairing code would connect, as the edge describes it (POST /v1/devices/lookup). */
-export type PendingDevice = {
-  user_code: string;
-  name: string;
-  platform: string;
-  platform_version: string | null;
-  addon_version: string | null;
-  bridge_version: string | null;
-  os: string | null;
-  requested_at: string;
-  expires_at: string;
-  /** Whether the pairing was started from this browser's internet address; null when unknown. */
-  same_network: boolean | null;
-};
+/**
+ * What a pending pairing code would connect, as the edge describes it (POST /v1/devices/lookup);
+ * same_network says whether the pairing was started from this browser's address (null: unknown).
+ */
+export type PendingDevice = EdgeOk<"deviceLookup">;
 
 export type LookupResult = { ok: true; device: PendingDevice } | { ok: false; code: string; message: string };
 
@@ -24,7 +15,7 @@ export type LookupResult = { ok: true; device: PendingDevice } | { ok: false; co
 export async function lookupDevice(rawCode: string, fetchImpl?: typeof fetch): Promise<LookupResult> {
   const code = normalizeUserCode(rawCode);
   if (!code) return { ok: false, code: Code.INVALID_INPUT, message: userCodeText.invalid };
-  const res = await edgeFromBrowser<PendingDevice>("/v1/devices/lookup", { body: { user_code: code }, fetchImpl });
+  const res = await edgeFromBrowser<"deviceLookup">("/v1/devices/lookup", { body: { user_code: code }, fetchImpl });
   if (!res.ok) {
     if (res.error.code === Code.NOT_FOUND) {
       return { ok: false, code: Code.NOT_FOUND, message: userCodeText.unknown };

@@ -1,11 +1,17 @@
 import "server-only";
 import { createClient } from "@/lib/supabase/server";
 import { env } from "@/lib/env";
-import { edgeRequest, type EdgeResult } from "@/lib/edge";
+import { edgeRequest, type EdgeBody, type EdgeOk, type EdgeOperation, type EdgeResult } from "@/lib/edge";
 import { Code, webText } from "@/lib/codes";
 
-/** Calls the edge as the signed-in user (their Supabase access token; the edge verifies it). */
-export async function edgeAsUser<T>(path: string, opts: { method?: string; body?: unknown } = {}): Promise<EdgeResult<T>> {
+/**
+ * Calls the edge's operation Op (its operationId in edge/openapi.yaml) as the signed-in user (their
+ * Supabase access token; the edge verifies it): the body and the answer are typed from the spec.
+ */
+export async function edgeAsUser<Op extends EdgeOperation>(
+  path: string,
+  opts: { method?: string; body?: EdgeBody<Op> } = {},
+): Promise<EdgeResult<EdgeOk<Op>>> {
   const supabase = await createClient();
   const { data: claims } = await supabase.auth.getClaims();
   const { data } = await supabase.auth.getSession();
@@ -13,5 +19,5 @@ export async function edgeAsUser<T>(path: string, opts: { method?: string; body?
   if (!claims?.claims?.sub || !token) {
     return { ok: false, status: 401, error: { code: Code.AUTH_REQUIRED, message: webText(Code.AUTH_REQUIRED)! } };
   }
-  return edgeRequest<T>(env.edgeUrl, path, { ...opts, token });
+  return edgeRequest<EdgeOk<Op>>(env.edgeUrl, path, { ...opts, token });
 }

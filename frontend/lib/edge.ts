@@ -2,8 +2,28 @@
 // {"error":{code,message,request_id}}; the UI shows the message and branches on the code
 // (schemas/codes.json), never on the HTTP status text.
 import { Code, webText } from "@/lib/codes";
+import type { components, operations } from "@/lib/edge-api.gen";
 
-export type EdgeError = { code: string; message: string; request_id?: string };
+// The edge's bodies are typed from its OpenAPI document (lib/edge-api.gen.ts, `make types`), by
+// operationId: EdgeBody<"createImport"> is what POST /v1/imports takes, EdgeOk<"createImport">
+// what it answers.
+
+/** A schema of edge/openapi.yaml's components. */
+export type EdgeSchema<Name extends keyof components["schemas"]> = components["schemas"][Name];
+/** An operation of edge/openapi.yaml, by its operationId. */
+export type EdgeOperation = keyof operations;
+type Responses<Op extends EdgeOperation> = operations[Op]["responses"];
+type Success<Op extends EdgeOperation> = Extract<keyof Responses<Op>, 200 | 201 | 202 | 204>;
+/** The JSON body of an operation's success answer (null for 204). */
+export type EdgeOk<Op extends EdgeOperation> = {
+  [C in Success<Op>]: Responses<Op>[C] extends { content: { "application/json": infer B } } ? B : null;
+}[Success<Op>];
+/** The JSON request body of an operation (undefined when it takes none). */
+export type EdgeBody<Op extends EdgeOperation> =
+  NonNullable<operations[Op]["requestBody"]> extends { content: { "application/json": infer B } } ? B : undefined;
+
+/** The error body's fields; also made up here when the edge is unreachable (no request_id then). */
+export type EdgeError = Omit<EdgeSchema<"Error">["error"], "code" | "request_id"> & { code: string; request_id?: string };
 export type EdgeResult<T> = { ok: true; data: T } | { ok: false; error: EdgeError; status: number };
 
 export async function edgeRequest<T>(

@@ -25,10 +25,10 @@ export async function startImport(
 ): Promise<StartImportResult> {
   const parsed = input.safeParse(raw);
   if (!parsed.success) return { ok: false, code: Code.INVALID_INPUT, message: "Choose a device and try again." };
-  const res = await edgeFromBrowser<{ import_id: string; status: string; device_id: string }>("/v1/imports", {
+  const res = await edgeFromBrowser<"createImport">("/v1/imports", {
     body: parsed.data,
     fetchImpl,
   });
   if (!res.ok) return { ok: false, code: res.error.code, message: edgeMessage(res.error) };
-  return { ok: true, import_id: res.data.import_id, status: res.data.status ?? "queued", device_id: res.data.device_id };
+  return { ok: true, import_id: res.data.import_id, status: res.data.status, device_id: res.data.device_id };
 }

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { loginRedirectPath } from "@/lib/routes";
 import { currentUser } from "@/lib/data/user";
-import { getApiKeys, getDevices, getEntitlement, getFavorites, getImportHistory, getPrices, type Price, type ShaderRef } from "@/lib/data/account";
+import { getApiKeys, getDevices, getEntitlement, getFavorites, getImportHistory, getPrices, getSettings, type Price, type ShaderRef } from "@/lib/data/account";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -11,6 +11,7 @@ import { Button } from "@/components/ui/button";
 import { DevicesPanel } from "@/components/account/devices-panel";
 import { ApiKeysPanel } from "@/components/account/api-keys-panel";
 import { ImportHistory } from "@/components/account/import-history";
+import { SettingsForm } from "@/components/account/settings-form";
 import { startCheckout, openPortal } from "@/lib/actions/account";
 import { UserChannelProvider } from "@/components/account/use-user-channel";
 import { SubscriptionWatcher } from "@/components/account/subscription-watcher";
@@ -29,13 +30,14 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
   if (!user) redirect(loginRedirectPath("/account"));
   const { id: uid, email } = user;
 
-  const [entitlement, priceRows, devices, keys, history, favorites] = await Promise.all([
+  const [entitlement, priceRows, devices, keys, history, favorites, settings] = await Promise.all([
     getEntitlement(),
     getPrices(),
     getDevices(),
     getApiKeys(),
     getImportHistory(),
     getFavorites(),
+    getSettings(),
   ]);
   const shaderNames: Record<string, ShaderRef> = {};
   for (const r of history) if (r.shader_id && r.shader) shaderNames[r.shader_id] = r.shader;
@@ -141,6 +143,20 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           <CardContent><ApiKeysPanel keys={keys} /></CardContent>
         </Card>
       </div>
+
+      <Card id="settings">
+        <CardHeader>
+          <CardTitle>Settings</CardTitle>
+          <CardDescription>What an import uses when you do not choose, and which e-mails you get.</CardDescription>
+        </CardHeader>
+        <CardContent>
+          {settings ? (
+            <SettingsForm settings={settings} devices={devices} />
+          ) : (
+            <Alert tone="error">Settings are unavailable right now. Try again in a moment.</Alert>
+          )}
+        </CardContent>
+      </Card>
     </div>
     </UserChannelProvider>
   );

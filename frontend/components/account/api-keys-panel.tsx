@@ -7,6 +7,7 @@ import { Label } from "@/components/ui/label";
 import { Alert } from "@/components/ui/alert";
 import { createApiKey, revokeApiKey } from "@/lib/actions/account";
 import type { ApiKeyRow } from "@/lib/data/account";
+import { personalScopes } from "@/lib/api-key-scopes";
 
 export function ApiKeysPanel({ keys }: { keys: ApiKeyRow[] }) {
   const [state, create, creating] = useActionState(createApiKey, undefined);
@@ -18,10 +19,13 @@ export function ApiKeysPanel({ keys }: { keys: ApiKeyRow[] }) {
           <Label htmlFor="key-name">New key name</Label>
           <Input id="key-name" name="name" placeholder="Render farm script" maxLength={80} required />
         </div>
-        <fieldset className="flex gap-3 text-sm">
+        <fieldset className="grid grid-cols-2 gap-x-3 gap-y-1 text-sm">
           <legend className="sr-only">Permissions</legend>
-          <label className="flex items-center gap-1.5"><input type="checkbox" name="scopes" value="catalog:read" defaultChecked /> catalog:read</label>
-          <label className="flex items-center gap-1.5"><input type="checkbox" name="scopes" value="imports:create" /> imports:create</label>
+          {personalScopes.map((s) => (
+            <label key={s.scope} className="flex items-center gap-1.5" title={s.label}>
+              <input type="checkbox" name="scopes" value={s.scope} defaultChecked={s.checked} /> {s.scope}
+            </label>
+          ))}
         </fieldset>
         <Button disabled={creating}>Create key</Button>
       </form>

@@ -14,7 +14,7 @@ export async function approveDevice(_prev: ApproveState, formData: FormData): Pr
   if (!code) return { error: userCodeText.invalid, at };
   // Approval is explicit: the form sends the confirmation box only after showing the device.
   if (formData.get("confirm") !== "on") return { error: "Check the device above and confirm it is your own Blender first.", at };
-  const res = await edgeAsUser("/v1/devices/approve", { body: { user_code: code } });
+  const res = await edgeAsUser<"deviceApprove">("/v1/devices/approve", { body: { user_code: code } });
   if (!res.ok) {
     if (res.error.code === Code.NOT_FOUND) return { error: userCodeText.unknown, at };
     return { error: edgeMessage(res.error), at };
@@ -27,7 +27,7 @@ export async function denyDevice(_prev: DenyState, formData: FormData): Promise<
   const code = normalizeUserCode(String(formData.get("user_code") ?? ""));
   const at = Date.now();
   if (!code) return { error: userCodeText.invalid, at };
-  const res = await edgeAsUser("/v1/devices/deny", { body: { user_code: code } });
+  const res = await edgeAsUser<"deviceDeny">("/v1/devices/deny", { body: { user_code: code } });
   if (!res.ok) {
     if (res.error.code === Code.NOT_FOUND) return { error: userCodeText.unknown, at };
     return { error: edgeMessage(res.error), at };

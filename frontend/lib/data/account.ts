@@ -3,6 +3,8 @@ import { cache } from "react";
 import { createClient } from "@/lib/supabase/server";
 import type { Tables } from "@/lib/database.types";
 import { IMPORT_COLUMNS, type Device, type ImportRow } from "@/lib/import-status";
+import { edgeAsUser } from "@/lib/edge-server";
+import type { EdgeSchema } from "@/lib/edge";
 
 // The signed-in user's own rows (RLS lets each user read only theirs) and their entitlement.
 // Every function here reads as the request's user; with no session they return nothing.
@@ -42,6 +44,17 @@ export const getDevices = cache(async (): Promise<Device[]> => {
     .is("revoked_at", null)
     .order("created_at", { ascending: false });
   return data ?? [];
+});
+
+export type Settings = EdgeSchema<"Settings">;
+
+/**
+ * The user's settings as the edge answers them (GET /v1/settings: the defaults until first saved,
+ * which only the edge knows), or null when the edge cannot be reached.
+ */
+export const getSettings = cache(async (): Promise<Settings | null> => {
+  const res = await edgeAsUser<"getSettings">("/v1/settings");
+  return res.ok ? res.data : null;
 });
 
 export type ApiKeyRow = Pick<

@@ -24,7 +24,6 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/storage"
 	"github.com/octanebridge/octane-bridge/edge/internal/telemetry"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
-	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -184,7 +183,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 			return nil, nil, err
 		}
 		d.Presigner = p
-		up := p.UploadHandlers(operator(pool), 0, httpapi.Bind)
+		up := p.UploadHandlers(operator, 0, httpapi.Bind)
 		d.UploadCreate, d.UploadPart, d.UploadComplete, d.UploadAbort = up.Create, up.Part, up.Complete, up.Abort
 	} else {
 		log.Warn("S3_BUCKET and S3_ENDPOINT are empty: redemption and uploads answer SERVICE_UNAVAILABLE")
@@ -212,20 +211,11 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 	return httpapi.New(d), func() { stopJobs(); closeLimits(); pool.Close(); closeTelemetry() }, nil
 }
 
-// operator allows catalog uploads for signed-in users whose profile says is_operator.
-func operator(pool *pgxpool.Pool) storage.Operator {
-	return func(c echo.Context) (bool, error) {
-		p, ok := httpapi.Principal(c)
-		if !ok || p.Kind != auth.User {
-			return false, nil
-		}
-		var is bool
-		err := pool.QueryRow(c.Request().Context(), `select coalesce((select is_operator from public.profiles where id = $1), false)`, p.UserID).Scan(&is)
-		if err != nil {
-			return false, apierror.Wrap(apierror.ServiceUnavailable, "try again shortly", err)
-		}
-		return is, nil
-	}
+// operator allows catalog uploads to a caller holding uploads:write, which the router gives only
+// to the web session of a user in public.operators (edge/internal/operators).
+func operator(c echo.Context) (bool, error) {
+	p, ok := httpapi.Principal(c)
+	return ok && p.Has(auth.ScopeUploadsWrite), nil
 }
 
 // maintain runs the periodic SQL jobs every `every`: expiring queued imports, failing redeemed

@@ -1,5 +1,6 @@
 -- Demo data for local development and tests. Data only: no schema here.
--- Two users: pro@octane.local has an active subscription, free@octane.local has none.
+-- Three users: pro@octane.local has an active subscription, free@octane.local has none (both
+-- artists), operator@octane.local is the library operator (public.operators) and no artist.
 
 insert into auth.users (id, aud, role, email, encrypted_password, email_confirmed_at,
                         raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
@@ -9,9 +10,12 @@ values
    '{"provider":"email","providers":["email"]}', '{"display_name":"Pro Artist"}', now(), now()),
   ('22222222-2222-4222-8222-222222222222', 'authenticated', 'authenticated', 'free@octane.local',
    extensions.crypt('octane-demo-free', extensions.gen_salt('bf', 10)), now(),
-   '{"provider":"email","providers":["email"]}', '{"display_name":"Free Artist"}', now(), now());
+   '{"provider":"email","providers":["email"]}', '{"display_name":"Free Artist"}', now(), now()),
+  ('99999999-9999-4999-8999-999999999999', 'authenticated', 'authenticated', 'operator@octane.local',
+   extensions.crypt('octane-demo-operator', extensions.gen_salt('bf', 10)), now(),
+   '{"provider":"email","providers":["email"]}', '{"display_name":"Library Operator"}', now(), now());
 
-update public.profiles set is_operator = true where id = '11111111-1111-4111-8111-111111111111';
+insert into public.operators (user_id, note) values ('99999999-9999-4999-8999-999999999999', 'demo operator');
 
 insert into public.categories (id, name, sort_order) values
   ('metal', 'Metals', 10), ('plastic', 'Plastics', 20), ('glass', 'Glass & Liquids', 30),

@@ -166,6 +166,47 @@ export type Database = {
           },
         ]
       }
+      device_instances: {
+        Row: {
+          blend_file: string
+          blender_version: string
+          device_id: string
+          id: string
+          last_seen_at: string
+          started_at: string
+          stopped_at: string | null
+          user_id: string
+          instance_online: boolean | null
+        }
+        Insert: {
+          blend_file?: string
+          blender_version?: string
+          device_id: string
+          id: string
+          last_seen_at?: string
+          started_at?: string
+          stopped_at?: string | null
+          user_id: string
+        }
+        Update: {
+          blend_file?: string
+          blender_version?: string
+          device_id?: string
+          id?: string
+          last_seen_at?: string
+          started_at?: string
+          stopped_at?: string | null
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "device_instances_device_id_fkey"
+            columns: ["device_id"]
+            referencedRelation: "devices"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       devices: {
         Row: {
           addon_version: string | null
@@ -293,6 +334,7 @@ export type Database = {
           error_message: string | null
           expires_at: string
           id: string
+          instance_id: string | null
           progress: number
           shader_id: string
           shader_version_id: string
@@ -309,6 +351,7 @@ export type Database = {
           error_message?: string | null
           expires_at?: string
           id?: string
+          instance_id?: string | null
           progress?: number
           shader_id: string
           shader_version_id: string
@@ -325,6 +368,7 @@ export type Database = {
           error_message?: string | null
           expires_at?: string
           id?: string
+          instance_id?: string | null
           progress?: number
           shader_id?: string
           shader_version_id?: string
@@ -354,6 +398,24 @@ export type Database = {
             referencedColumns: ["id"]
           },
         ]
+      }
+      operators: {
+        Row: {
+          granted_at: string
+          note: string
+          user_id: string
+        }
+        Insert: {
+          granted_at?: string
+          note?: string
+          user_id: string
+        }
+        Update: {
+          granted_at?: string
+          note?: string
+          user_id?: string
+        }
+        Relationships: []
       }
       prices: {
         Row: {
@@ -436,21 +498,18 @@ export type Database = {
           created_at: string
           display_name: string | null
           id: string
-          is_operator: boolean
           updated_at: string
         }
         Insert: {
           created_at?: string
           display_name?: string | null
           id: string
-          is_operator?: boolean
           updated_at?: string
         }
         Update: {
           created_at?: string
           display_name?: string | null
           id?: string
-          is_operator?: boolean
           updated_at?: string
         }
         Relationships: []
@@ -662,6 +721,43 @@ export type Database = {
           },
         ]
       }
+      user_settings: {
+        Row: {
+          default_device_id: string | null
+          default_resolution: string
+          notify_billing: boolean
+          notify_import_failed: boolean
+          notify_product_news: boolean
+          updated_at: string
+          user_id: string
+        }
+        Insert: {
+          default_device_id?: string | null
+          default_resolution?: string
+          notify_billing?: boolean
+          notify_import_failed?: boolean
+          notify_product_news?: boolean
+          updated_at?: string
+          user_id: string
+        }
+        Update: {
+          default_device_id?: string | null
+          default_resolution?: string
+          notify_billing?: boolean
+          notify_import_failed?: boolean
+          notify_product_news?: boolean
+          updated_at?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "user_settings_default_device_fkey"
+            columns: ["default_device_id", "user_id"]
+            referencedRelation: "devices"
+            referencedColumns: ["id", "user_id"]
+          },
+        ]
+      }
     }
     Views: {
       [_ in never]: never
@@ -676,6 +772,33 @@ export type Database = {
           error_message: string | null
           expires_at: string
           id: string
+          instance_id: string | null
+          progress: number
+          shader_id: string
+          shader_version_id: string
+          status: Database["public"]["Enums"]["import_status"]
+          timings: NonNullable<Json>
+          updated_at: string
+          user_id: string
+          version: string
+        }
+        SetofOptions: {
+          from: "*"
+          to: "imports"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
+      cancel_import_as: {
+        Args: { p_import: string; p_user: string }
+        Returns: {
+          created_at: string
+          device_id: string
+          error_code: string | null
+          error_message: string | null
+          expires_at: string
+          id: string
+          instance_id: string | null
           progress: number
           shader_id: string
           shader_version_id: string
@@ -696,6 +819,7 @@ export type Database = {
         Args: {
           p_device: string
           p_id: string
+          p_instance?: string
           p_jti: string
           p_queue_window?: string
           p_shader_version: string
@@ -710,6 +834,7 @@ export type Database = {
           error_message: string | null
           expires_at: string
           id: string
+          instance_id: string | null
           progress: number
           shader_id: string
           shader_version_id: string
@@ -735,6 +860,10 @@ export type Database = {
         Args: { p_shader: string; p_user: string }
         Returns: boolean
       }
+      import_instance: {
+        Args: { p_device: string; p_instance: string; p_user: string }
+        Returns: string
+      }
       import_transition_allowed: {
         Args: {
           from_status: Database["public"]["Enums"]["import_status"]
@@ -742,6 +871,20 @@ export type Database = {
         }
         Returns: boolean
       }
+      instance_heartbeat: {
+        Args: {
+          p_blend_file?: string
+          p_blender_version?: string
+          p_instance: string
+          p_online?: boolean
+        }
+        Returns: string
+      }
+      instance_online: {
+        Args: { i: Database["public"]["Tables"]["device_instances"]["Row"] }
+        Returns: boolean
+      }
+      is_operator: { Args: Record<PropertyKey, never>; Returns: boolean }
       my_account: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -763,6 +906,7 @@ export type Database = {
           created_at: string
           expires_at: string
           import_id: string
+          instance_id: string
           shader_id: string
           shader_name: string
           shader_slug: string
@@ -790,6 +934,7 @@ export type Database = {
         Args: {
           p_device: string
           p_import: string
+          p_instance?: string
           p_jti: string
           p_token_hash: string
         }
@@ -800,6 +945,7 @@ export type Database = {
           error_message: string | null
           expires_at: string
           id: string
+          instance_id: string | null
           progress: number
           shader_id: string
           shader_version_id: string
@@ -817,7 +963,12 @@ export type Database = {
         }
       }
       redeliver_import: {
-        Args: { p_device: string; p_import: string; p_user: string }
+        Args: {
+          p_device: string
+          p_import: string
+          p_instance?: string
+          p_user: string
+        }
         Returns: {
           created_at: string
           device_id: string
@@ -825,6 +976,7 @@ export type Database = {
           error_message: string | null
           expires_at: string
           id: string
+          instance_id: string | null
           progress: number
           shader_id: string
           shader_version_id: string
@@ -857,6 +1009,7 @@ export type Database = {
           error_message: string | null
           expires_at: string
           id: string
+          instance_id: string | null
           progress: number
           shader_id: string
           shader_version_id: string
@@ -888,6 +1041,7 @@ export type Database = {
           error_message: string | null
           expires_at: string
           id: string
+          instance_id: string | null
           progress: number
           shader_id: string
           shader_version_id: string
@@ -955,6 +1109,7 @@ export type Database = {
         Returns: string[]
       }
       set_library_products: { Args: { p_ids: string[] }; Returns: number }
+      subscription_state: { Args: { p_user: string }; Returns: string }
       sweep_offline_devices: {
         Args: Record<PropertyKey, never>
         Returns: number
@@ -964,6 +1119,7 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: {
           import_id: string
+          instance_id: string
           shader_id: string
           shader_name: string
           shader_slug: string

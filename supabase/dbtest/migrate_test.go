@@ -214,8 +214,8 @@ func TestMigrationsApplyFromScratchTwice(t *testing.T) {
 	if after := r.query(a, fingerprint); after != before {
 		t.Fatal("the second apply changed the schema")
 	}
-	if got := r.query(a, `select count(*)::text from auth.users`); got != "2" {
-		t.Fatalf("auth.users has %s rows after two applies, want the 2 seeded users once", got)
+	if got := r.query(a, `select count(*)::text from auth.users`); got != "3" {
+		t.Fatalf("auth.users has %s rows after two applies, want the 3 seeded users once", got)
 	}
 	if got := r.query(a, `select string_agg(version, ' ' order by version) from supabase_migrations.schema_migrations`); got != strings.Join(versions, " ") {
 		t.Fatalf("recorded migrations %q, want %q", got, strings.Join(versions, " "))

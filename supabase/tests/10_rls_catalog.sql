@@ -31,8 +31,8 @@ select throws_ok($$insert into public.profiles (id) values ('33333333-3333-4333-
   '42501', null, 'profiles/owner: insert denied');
 select is(tests.affected($$update public.profiles set display_name = 'Renamed' where id = auth.uid()$$), 1,
   'profiles/owner: may change display name');
-select throws_ok($$update public.profiles set is_operator = true where id = auth.uid()$$, '42501', null,
-  'profiles/owner: may not grant themselves operator');
+select throws_ok($$insert into public.operators (user_id) values (auth.uid())$$, '42501', null,
+  'profiles/owner: may not make themselves operator');
 select is(tests.affected($$delete from public.profiles$$), 0, 'profiles/owner: delete touches nothing');
 
 select tests.as_user(tests.free());
@@ -48,14 +48,14 @@ select tests.as_device(tests.pro(), tests.pro_device());
 select is_empty($$select id from public.profiles$$, 'profiles/device: sees nothing (a device JWT is not the account)');
 select throws_ok($$insert into public.profiles (id) values ('33333333-3333-4333-8333-333333333333')$$,
   '42501', null, 'profiles/device: insert denied');
-select throws_ok($$update public.profiles set is_operator = true$$, '42501', null, 'profiles/device: cannot grant operator');
+select throws_ok($$insert into public.operators (user_id) values (auth.uid())$$, '42501', null, 'profiles/device: cannot grant operator');
 select is(tests.affected($$delete from public.profiles$$), 0, 'profiles/device: delete touches nothing');
 
 select tests.as_service();
-select is((select count(*)::int from public.profiles), 2, 'profiles/service: sees every profile');
+select is((select count(*)::int from public.profiles), 3, 'profiles/service: sees every profile (the three seeded users)');
 select lives_ok($$insert into public.profiles (id, display_name) values ('33333333-3333-4333-8333-333333333333', 'Third')$$,
   'profiles/service: insert allowed');
-select is(tests.affected($$update public.profiles set is_operator = false where id = '33333333-3333-4333-8333-333333333333'$$), 1,
+select is(tests.affected($$update public.profiles set display_name = 'Third!' where id = '33333333-3333-4333-8333-333333333333'$$), 1,
   'profiles/service: update allowed');
 select is(tests.affected($$delete from public.profiles where id = '33333333-3333-4333-8333-333333333333'$$), 1,
   'profiles/service: delete allowed');
@@ -65,7 +65,7 @@ select lives_ok($$insert into auth.users (id, email, raw_user_meta_data) values 
   jsonb_build_object('display_name', repeat('n', 200)))$$, 'profiles: sign-up with a 200-character display name works');
 select is((select char_length(display_name) from public.profiles where id = '44444444-4444-4444-8444-444444444444'), 80,
   'profiles: the display name is cut to 80 characters');
-select is((select is_operator from public.profiles where id = tests.free()), false, 'profiles: free user is still no operator');
+select is((select count(*)::int from public.operators where user_id in (tests.free(), tests.pro())), 0, 'profiles: no artist became an operator');
 
 -- categories -------------------------------------------------------------------------------------
 select tests.as_anon();

@@ -39,13 +39,22 @@ const (
 	ScopeBillingManage  = "billing:manage"
 	ScopeSettingsRead   = "settings:read"
 	ScopeSettingsWrite  = "settings:write"
-	ScopeUploadsWrite   = "uploads:write"
+	ScopeUploadsWrite   = "uploads:write"   // operator only
+	ScopeCatalogPublish = "catalog:publish" // operator only
 )
 
-// UserScopes are what a signed-in web session may do. Operator uploads are checked separately.
+// UserScopes are what a signed-in web session may do; an operator's session also gets
+// OperatorScopes, which only the database grants (public.operators), never a token's claims.
 var userScopes = []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead, ScopeDevicesRead, ScopeDevicesManage,
 	ScopeSettingsRead, ScopeSettingsWrite,
-	ScopeKeysManage, ScopeBillingManage, ScopeUploadsWrite}
+	ScopeKeysManage, ScopeBillingManage}
+
+// OperatorScopes are the library operator's: publishing into the catalog. The router adds them to
+// a web session whose user is in public.operators; no API key or device credential holds them.
+func OperatorScopes() []string { return []string{ScopeUploadsWrite, ScopeCatalogPublish} }
+
+// IsOperatorScope says whether scope is one only an operator's session holds.
+func IsOperatorScope(scope string) bool { return slices.Contains(OperatorScopes(), scope) }
 
 // DeviceScopes are the scopes of device keys and device JWTs.
 func DeviceScopes() []string { return []string{ScopeImportsReceive, ScopeImportsReport} }

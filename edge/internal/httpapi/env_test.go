@@ -37,6 +37,7 @@ const (
 var (
 	proUser  = uuid.MustParse("11111111-1111-4111-8111-111111111111")
 	freeUser = uuid.MustParse("22222222-2222-4222-8222-222222222222")
+	opUser   = uuid.MustParse("99999999-9999-4999-8999-999999999999") // the seed's library operator
 	pepper   = []byte("pepper-for-tests-pepper-for-tests")
 )
 

@@ -55,7 +55,10 @@ type stack struct {
 	mu     sync.Mutex
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t *testing.T) *stack { t.Helper(); return newStackWith(t, nil) }
+
+// newStackWith is newStack with the router's Deps changed by with (nil: as they are).
+func newStackWith(t *testing.T, with func(*httpapi.Deps)) *stack {
 	t.Helper()
 	url := testenv.DB(t)
 	s3c := testenv.S3(t)
@@ -78,11 +81,15 @@ func newStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := httpapi.New(httpapi.Deps{
+	d := httpapi.Deps{
 		DB: pool, JWTs: jwts, Tokens: tokens, Delivery: shaderpkg.LocalDevKeyring(), Presigner: presigner,
 		Limiter: ratelimit.Limiter{Store: ratelimit.Postgres{DB: pool}}, Pepper: []byte("test-pepper-test-pepper-test-pepper!"),
 		SiteURL: siteURL, QueueWindow: 15 * time.Minute,
-	})
+	}
+	if with != nil {
+		with(&d)
+	}
+	h := httpapi.New(d)
 	return &stack{t: t, h: h, db: pool, s3: s3c, bucket: s3c.Bucket}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/billing"
 	"github.com/octanebridge/octane-bridge/edge/internal/storage"
 )
@@ -97,6 +98,9 @@ func TestOversizedBodiesOnEveryJSONRoute(t *testing.T) {
 			cred = device
 		default:
 			cred = session
+		}
+		if auth.IsOperatorScope(r.Scope) {
+			cred = en.session(opUser)
 		}
 		path := strings.ReplaceAll(r.Path, ":id", uuid.NewString())
 		for _, streamed := range []bool{false, true} {

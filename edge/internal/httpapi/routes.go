@@ -107,6 +107,11 @@ func (a *api) guard(r Route) echo.MiddlewareFunc {
 				if p, err = a.authenticate(c); err != nil {
 					return err
 				}
+				if auth.IsOperatorScope(r.Scope) { // only the database makes an operator
+					if p, err = a.operators.Scopes(c.Request().Context(), p); err != nil {
+						return err
+					}
+				}
 				if r.Scope != Authenticated && !p.Has(r.Scope) {
 					return apierror.New(apierror.InsufficientPermissions, "this credential lacks the scope "+r.Scope)
 				}

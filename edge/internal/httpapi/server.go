@@ -31,6 +31,7 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/devices"
 	"github.com/octanebridge/octane-bridge/edge/internal/imports"
+	"github.com/octanebridge/octane-bridge/edge/internal/operators"
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
@@ -75,13 +76,14 @@ type Deps struct {
 
 type api struct {
 	Deps
-	account  accountService
-	keys     keyStore
-	devices  deviceService
-	imports  importService
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	tel      httpTelemetry
+	account   accountService
+	keys      keyStore
+	devices   deviceService
+	operators *operators.Store
+	imports   importService
+	requests  *prometheus.CounterVec
+	duration  *prometheus.HistogramVec
+	tel       httpTelemetry
 }
 
 const (
@@ -102,7 +104,7 @@ func New(d Deps) *echo.Echo {
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
 	}
-	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper)}
+	a := &api{Deps: d, keys: apikeys.New(d.DB, d.Pepper, d.Log), devices: devices.New(d.DB, d.Pepper), operators: operators.New(d.DB)}
 	a.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "edge_http_requests_total", Help: "HTTP requests by route and status."}, []string{"method", "route", "status"})
 	a.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "edge_http_request_duration_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})

@@ -15,8 +15,8 @@ import (
 func (e *InputError) APICode() string       { return string(apierror.InvalidInput) }
 func (e *InputError) PublicMessage() string { return e.Error() }
 
-// Operator says whether the caller may upload to the catalog (the router authenticates; this
-// checks profiles.is_operator or an operator-scoped key). It returns an error the router maps
+// Operator says whether the caller may upload to the catalog (the router authenticates and gives
+// uploads:write to operators only; this checks it again). It returns an error the router maps
 // (for example AUTH_REQUIRED) or ok=false for INSUFFICIENT_PERMISSIONS.
 type Operator func(c echo.Context) (ok bool, err error)
 

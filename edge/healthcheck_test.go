@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 // `edge healthcheck` answers for a running edge and fails when none listens.
@@ -31,7 +33,7 @@ func TestHealthcheckCommand(t *testing.T) {
 	if err := run(context.Background(), []string{"edge", "healthcheck"}, env("0.0.0.0:"+port), &bytes.Buffer{}); err != nil {
 		t.Fatalf("an edge on every interface is asked on loopback: %v", err)
 	}
-	if err := run(context.Background(), []string{"edge", "healthcheck"}, env(freeAddr(t)), &bytes.Buffer{}); err == nil {
+	if err := run(context.Background(), []string{"edge", "healthcheck"}, env(testenv.FreeAddr(t)), &bytes.Buffer{}); err == nil {
 		t.Fatal("healthy with nothing listening")
 	}
 	if err := run(context.Background(), []string{"edge", "healthcheck", "/v1/imports"}, env(e.addr), &bytes.Buffer{}); err == nil {

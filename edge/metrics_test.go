@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 // /metrics is not on the API port: it has its own listener (METRICS_ADDR).
 func TestMetricsAreOnlyOnTheMetricsListener(t *testing.T) {
-	maddr := freeAddr(t)
+	maddr := testenv.FreeAddr(t)
 	e := startEdge(t, map[string]string{"METRICS_ADDR": maddr})
 	get := func(url string) (int, string) {
 		resp := e.call(t, func() (*http.Response, error) { return http.Get(url) })

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"maps"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -29,15 +28,6 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 }
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 // runningEdge is run started in the background with the test configuration.
 type runningEdge struct {
 	addr   string
@@ -48,7 +38,7 @@ type runningEdge struct {
 
 func startEdge(t *testing.T, extra map[string]string) *runningEdge {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := testenv.FreeAddr(t)
 	env := map[string]string{
 		"EDGE_ADDR": addr, "DATABASE_URL": testenv.DB(t), "SITE_URL": "http://127.0.0.1:3000",
 		"SUPABASE_JWT_SECRET":   testenv.JWTSecret(),

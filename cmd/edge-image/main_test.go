@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -207,7 +206,7 @@ func TestEdgeImage(t *testing.T) {
 			t.Fatalf("--version: %q %v", v, err)
 		}
 		cf, _ := img.ConfigFile()
-		addr := freeAddr(t)
+		addr := testenv.FreeAddr(t)
 		env := append(slices.Clone(cf.Config.Env), // the image's environment, then the deployment's
 			"EDGE_ADDR="+addr, "EDGE_ENV=development", "METRICS_ADDR=off", "DATABASE_URL="+testenv.DB(t),
 			"SITE_URL=http://127.0.0.1:3000", "SUPABASE_JWT_SECRET="+testenv.JWTSecret(),
@@ -321,13 +320,4 @@ func layerFiles(t *testing.T, img v1.Image) map[string]*entry {
 		files[h.Name] = &entry{hdr: h, data: b}
 	}
 	return files
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }

@@ -97,8 +97,8 @@ func ProductionStack(t testing.TB) ProductionInfo {
 		EdgeBin:             bins["edge"],
 	}
 	logf := func(s string) { t.Log(s) }
-	start := func(mk func(addr string) *Process) *Process { return startProcess(t, "", freeAddr(t), mk) }
-	siteURL := "http://" + freeAddr(t) // the site is not started; it is CORS origin and pairing page only
+	start := func(mk func(addr string) *Process) *Process { return startProcess(t, "", FreeAddr(t), mk) }
+	siteURL := "http://" + FreeAddr(t) // the site is not started; it is CORS origin and pairing page only
 	info.Supabase = start(func(addr string) *Process {
 		env := minimalEnv(map[string]string{"STANDIN_ADDR": addr, "DATABASE_URL": info.DBURL,
 			"SUPABASE_JWT_SECRET": jwtSecret, "SITE_URL": siteURL, "LOG_LEVEL": "warn",
@@ -210,7 +210,7 @@ func freshS3(t testing.TB, root string) S3Config {
 		t.Fatal(err)
 	}
 	for attempt := 1; ; attempt++ {
-		addr := freeAddr(t)
+		addr := FreeAddr(t)
 		cmd := exec.Command(bin, "--port", addr, "--region", c.Region, "posix", dir)
 		cmd.Env = minimalEnv(map[string]string{"ROOT_ACCESS_KEY": c.AccessKey, "ROOT_SECRET_KEY": c.SecretKey})
 		cmd.Stdout, cmd.Stderr = nil, nil

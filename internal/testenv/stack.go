@@ -202,7 +202,7 @@ func StackWith(t TB, opt StackOptions) StackInfo {
 	// Each stack has its own local Stripe: its state belongs to this database and its webhooks
 	// to this edge. Started after the edge (which calls Stripe only on requests), on an address
 	// fixed now because the edge is told it.
-	stripeAddr := freeAddr(t)
+	stripeAddr := FreeAddr(t)
 	info.StripeURL = "http://" + stripeAddr
 	common["STRIPE_API_BASE"] = info.StripeURL
 	setURLs := func(supabaseURL, edgeURL string) {
@@ -254,7 +254,7 @@ func startProcess(t TB, want, addr string, mk func(addr string) *Process) *Proce
 		if attempt == 3 || want != "" {
 			t.Fatal(err)
 		}
-		addr = freeAddr(t)
+		addr = FreeAddr(t)
 	}
 }
 
@@ -262,7 +262,7 @@ func orFree(t TB, addr string) string {
 	if addr != "" {
 		return addr
 	}
-	return freeAddr(t)
+	return FreeAddr(t)
 }
 
 func freePortSet() ([3]int, bool) {
@@ -618,7 +618,8 @@ func mergeMaps(layers ...map[string]string) map[string]string {
 	return m
 }
 
-func freeAddr(t TB) string {
+// FreeAddr is a free loopback host:port (the listener that found it is closed again).
+func FreeAddr(t TB) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,7 @@ func TestReuseUsesARunningStack(t *testing.T) {
 		t.Fatalf("env does not wire the running stack: SUPABASE_URL=%s EDGE_URL=%s", got.Env["SUPABASE_URL"], got.Env["EDGE_URL"])
 	}
 	// Nothing serves at the address: a stack of its own.
-	own := StackWith(t, StackOptions{Reuse: true, SupabaseAddr: freeAddr(t)})
+	own := StackWith(t, StackOptions{Reuse: true, SupabaseAddr: FreeAddr(t)})
 	if own.Reused || own.Supabase == nil || own.DBURL == st.DBURL {
 		t.Fatalf("with nothing to reuse: %+v", own)
 	}

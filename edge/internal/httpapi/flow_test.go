@@ -267,6 +267,18 @@ func (s *stack) deviceMessage(device, importID string) map[string]any {
 	return m
 }
 
+// queueImport queues an import of shaderID for device with the user's session and returns its id
+// and the token its device message carries.
+func (s *stack) queueImport(userJWT, shaderID, device string) (id, tok string) {
+	s.t.Helper()
+	r := s.do("POST", "/v1/imports", userJWT, map[string]string{"shader_id": shaderID, "device_id": device})
+	if r.code != 201 {
+		s.t.Fatalf("create import: %d %s", r.code, r.body)
+	}
+	id = r.json(s.t)["import_id"].(string)
+	return id, s.deviceMessage(device, id)["token"].(string)
+}
+
 var opaqueRun = regexp.MustCompile(`[A-Za-z0-9_.-]{40,}`)
 
 func (s *stack) noInternals() {
@@ -600,9 +612,7 @@ func TestErrorCodes(t *testing.T) {
 		boom := &stack{t: t, h: httpapi.New(httpapi.Deps{DB: s.db, JWTs: jwts, Tokens: tokens, SiteURL: siteURL,
 			Delivery: shaderpkg.LocalDevKeyring(), Presigner: panicky{}})}
 		shaderID, _ := s.publish("panic-steel", true)
-		r := s.do("POST", "/v1/imports", pro, map[string]string{"shader_id": shaderID, "device_id": device})
-		id := r.json(t)["import_id"].(string)
-		tok := s.deviceMessage(device, id)["token"].(string)
+		id, tok := s.queueImport(pro, shaderID, device)
 		if got := saw(boom.do("POST", "/v1/imports/"+id+"/redeem", devJWT, map[string]string{"token": tok}).errCode(t)); got != apierror.Internal {
 			t.Fatalf("panic: %s", got)
 		}
@@ -668,9 +678,7 @@ func TestExpiredTokenAtRedeem(t *testing.T) {
 	device, key := s.pair(proUser)
 	devJWT := s.deviceJWT(key)
 	shaderID, _ := s.publish("late-steel", true)
-	r := s.do("POST", "/v1/imports", userJWT(t, proUser), map[string]string{"shader_id": shaderID, "device_id": device})
-	id := r.json(t)["import_id"].(string)
-	tok := s.deviceMessage(device, id)["token"].(string)
+	id, tok := s.queueImport(userJWT(t, proUser), shaderID, device)
 
 	jwts, _ := auth.NewJWTs([]byte(testenv.JWTSecret()), edgeIss, nil, time.Hour)
 	tokens, _ := token.ParseKeyring(localHMAC)

@@ -20,15 +20,7 @@ func TestRedeliveryOfUnfinishedImports(t *testing.T) {
 	shaderID, _ := s.publish("resume-steel", false)
 	pro := userJWT(t, proUser)
 	ctx := context.Background()
-	create := func() (string, string) {
-		t.Helper()
-		r := s.do("POST", "/v1/imports", pro, map[string]string{"shader_id": shaderID, "device_id": device})
-		if r.code != 201 {
-			t.Fatalf("create: %d %s", r.code, r.body)
-		}
-		id := r.json(t)["import_id"].(string)
-		return id, s.deviceMessage(device, id)["token"].(string)
-	}
+	create := func() (string, string) { return s.queueImport(pro, shaderID, device) }
 	status := func(id string) (st, code string) {
 		t.Helper()
 		var c *string

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,22 +15,10 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // runningEdge is run started in the background with the test configuration.
 type runningEdge struct {
 	addr   string
-	out    *lockedBuffer
+	out    *testenv.LogBuffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -49,7 +36,7 @@ func startEdge(t *testing.T, extra map[string]string) *runningEdge {
 	maps.Copy(env, extra)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	e := &runningEdge{addr: addr, out: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	e := &runningEdge{addr: addr, out: &testenv.LogBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() { e.done <- run(ctx, []string{"edge"}, func(k string) string { return env[k] }, e.out) }()
 	return e
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -48,19 +47,6 @@ func (f fakePresigner) PresignGet(_ context.Context, key string, ttl time.Durati
 	return "http://127.0.0.1:9000/octane-packages/" + key + "?X-Amz-Signature=abc", time.Now().Add(ttl), f.err
 }
 
-// syncBuffer collects logs from concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 type env struct {
 	t      *testing.T
 	db     *pgxpool.Pool
@@ -68,7 +54,7 @@ type env struct {
 	d      Deps
 	tokens *token.Keyring
 	jwts   *auth.JWTs
-	logs   *syncBuffer
+	logs   *testenv.LogBuffer
 	// a published paid shader with a deliverable version
 	shader, version uuid.UUID
 }
@@ -89,7 +75,7 @@ func newEnv(t *testing.T, mod ...func(*Deps)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.LogBuffer{}
 	d := Deps{DB: db, Log: NewLogger(logs, -4), JWTs: jwts, Tokens: kr, Delivery: shaderpkg.LocalDevKeyring(),
 		Presigner: fakePresigner{}, Limiter: ratelimit.Limiter{Store: ratelimit.Postgres{DB: db}}, Pepper: pepper,
 		SiteURL: siteURL}

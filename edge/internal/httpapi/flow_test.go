@@ -424,8 +424,7 @@ func TestReissueAndBinding(t *testing.T) {
 		t.Fatal("another device redeemed the token")
 	}
 	// A token for one import does not redeem another.
-	r2 := s.do("POST", "/v1/imports", pro, map[string]string{"shader_id": shaderID, "device_id": device})
-	other := r2.json(t)["import_id"].(string)
+	other, _ := s.queueImport(pro, shaderID, device)
 	if r := s.do("POST", "/v1/imports/"+other+"/redeem", devJWT, map[string]string{"token": old}); r.errCode(t) != apierror.InvalidToken {
 		t.Fatal("token redeemed another import")
 	}
@@ -455,12 +454,7 @@ func TestCancellationBetweenMintAndRedeem(t *testing.T) {
 	defer s.noInternals()
 	device, key := s.pair(proUser)
 	devJWT := s.deviceJWT(key)
-	r := s.do("POST", "/v1/imports", userJWT(t, proUser), map[string]string{"shader_id": paidShader, "device_id": device})
-	if r.code != 201 {
-		t.Fatalf("create: %d %s", r.code, r.body)
-	}
-	importID := r.json(t)["import_id"].(string)
-	tok := s.deviceMessage(device, importID)["token"].(string)
+	importID, tok := s.queueImport(userJWT(t, proUser), paidShader, device)
 	if _, err := s.db.Exec(context.Background(), `update public.subscriptions set status = 'canceled', ended_at = now() where user_id = $1`, proUser); err != nil {
 		// ended_at may not exist in every schema version; the status alone ends the entitlement.
 		if _, err := s.db.Exec(context.Background(), `update public.subscriptions set status = 'canceled' where user_id = $1`, proUser); err != nil {

@@ -454,7 +454,8 @@ const tests = [
     name: "no request from the site goes to a loopback address other than the stack's own origins; the bridge listens on no socket",
     needs: ["bridge"],
     async fn(ctx) {
-      const allowed = new Set([ctx.stack.urls.site, ctx.stack.urls.supabase, ctx.stack.urls.edge, new URL(ctx.stack.env.NEXT_PUBLIC_PREVIEW_BASE_URL).origin]);
+      // The local Stripe's Checkout and portal pages stand in for checkout.stripe.com and billing.stripe.com.
+      const allowed = new Set([ctx.stack.urls.site, ctx.stack.urls.supabase, ctx.stack.urls.edge, ctx.stack.urls.stripe, new URL(ctx.stack.env.NEXT_PUBLIC_PREVIEW_BASE_URL).origin]);
       const bad = [];
       for (const r of requests) {
         let u;

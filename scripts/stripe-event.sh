@@ -8,9 +8,10 @@
 #   scripts/stripe-event.sh FILE...         just these fixtures
 #   STRIPE_EVENT_KEEP_ID=1 ...              keep the fixture's event id (to see deduplication)
 #
-# The edge re-fetches every object from its Stripe API (stripe-mock locally, which answers with
-# hard-coded fixtures), so product/price fixtures are not in the default set: with stripe-mock
-# they would rename the demo product "T-shirt". Name them explicitly to send them.
+# The edge re-fetches every object from its Stripe API (the local Stripe in make dev, which knows
+# the seed's objects: sub_demo_pro resolves to the pro user, unknown ids are ignored). Product and
+# price fixtures are not in the default set (against stripe-mock they would rename the demo
+# product "T-shirt"); name them explicitly to send them. To pay for real, use Account → Subscribe.
 source "$(dirname "$0")/lib.sh"
 cd "$OCTANE_ROOT"
 # envval NAME: the environment's value, else .env's, else .env.example's (as make dev reads them).

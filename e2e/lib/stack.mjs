@@ -116,7 +116,7 @@ export async function startStack({ log, runId, makePackages = () => [] }) {
       { log, logFile: path.join(logDir, "stack.log") },
     );
     cleanups.push(st.stop);
-    const urls = { supabase: st.supabase_url, edge: st.edge_url, site: st.site_url };
+    const urls = { supabase: st.supabase_url, edge: st.edge_url, site: st.site_url, stripe: st.stripe_url };
     const env = {
       ...dotenv(),
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PATH|HOME|USER|LANG|TMPDIR|S3_|STRIPE_|OCTANE_|GO)/.test(k))),

@@ -10,11 +10,11 @@ const (
 	InvalidInput            Code = "INVALID_INPUT"            // edge, sql
 	MissingRequiredField    Code = "MISSING_REQUIRED_FIELD"   // edge
 	NotFound                Code = "NOT_FOUND"                // edge, sql
-	InsufficientPermissions Code = "INSUFFICIENT_PERMISSIONS" // edge
+	InsufficientPermissions Code = "INSUFFICIENT_PERMISSIONS" // edge, sql
 	SubscriptionRequired    Code = "SUBSCRIPTION_REQUIRED"    // edge, sql, import
 	RateLimitExceeded       Code = "RATE_LIMIT_EXCEEDED"      // edge
 	Conflict                Code = "CONFLICT"                 // edge, sql
-	InternalError           Code = "INTERNAL_ERROR"           // edge, import, bridge
+	InternalError           Code = "INTERNAL_ERROR"           // edge, sql, import, bridge
 	ServiceUnavailable      Code = "SERVICE_UNAVAILABLE"      // edge
 	DeviceNotFound          Code = "DEVICE_NOT_FOUND"         // sql
 	IllegalTransition       Code = "ILLEGAL_TRANSITION"       // sql

@@ -7,8 +7,8 @@ vi.mock("@/lib/actions/account", () => ({ saveSettings: (...a: unknown[]) => sav
 import { SettingsForm } from "@/components/account/settings-form";
 import type { Settings } from "@/lib/data/account";
 
-const studio = { id: "d0000000-0000-4000-8000-0000000000a1", name: "Studio Blender", platform: "blender", os: null, last_seen_at: null };
-const laptop = { id: "d0000000-0000-4000-8000-0000000000a2", name: "Laptop Blender", platform: "blender", os: null, last_seen_at: null };
+const studio = { id: "d0000000-0000-4000-8000-0000000000a1", name: "Studio Blender", platform: "blender", os: null, last_seen_at: null, revoked_at: null };
+const laptop = { id: "d0000000-0000-4000-8000-0000000000a2", name: "Laptop Blender", platform: "blender", os: null, last_seen_at: null, revoked_at: null };
 const settings = (over: Partial<Settings> = {}): Settings => ({
   default_resolution: "2k", default_device_id: null, updated_at: null,
   notifications: { import_failed: true, billing: true, product_news: false }, ...over,

@@ -21,9 +21,16 @@ def _modules():
     return operators, panels, preferences, runtime
 
 
+def _features():
+    from . import doctor, library
+
+    return library, doctor
+
+
 def _classes():
     operators, panels, preferences, _ = _modules()
-    return (*preferences.classes, *operators.classes, *panels.classes)
+    library, doctor = _features()
+    return (*preferences.classes, *operators.classes, *panels.classes, *library.classes, *doctor.classes)
 
 
 def register():
@@ -33,6 +40,7 @@ def register():
     for cls in _classes():
         bpy.utils.register_class(cls)
     panels.register()
+    _features()[0].register()
     runtime.register()
 
 
@@ -41,6 +49,7 @@ def unregister():
 
     _, panels, _, runtime = _modules()
     runtime.unregister()
+    _features()[0].unregister()
     panels.unregister()
     for cls in reversed(_classes()):
         bpy.utils.unregister_class(cls)

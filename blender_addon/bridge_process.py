@@ -184,6 +184,8 @@ class Bridge:
 
     def _handle(self, msg) -> None:
         work = self.state.apply(msg)
+        if msg.type in ("hello", "import_status"):
+            self.send("library", action="list")  # the local library: at start and after each import
         if msg.type == "pair_code" and self.state.verification_uri:
             uri = self.state.verification_uri
             if safe_browser_url(uri, self.hello.get("site_url", ""), self.hello.get("edge_url", "")):
@@ -199,7 +201,8 @@ class Bridge:
         fields = {k: v for k, v in reply.items() if k != "type"}
         self.send(reply["type"], **fields)
         ok = reply["type"] == "imported"
-        self.state.finish(str(work.get("import_id")), ok, reply.get("message", ""))
+        text = reply.get("message", "") if ok else self.state.error_text(reply.get("code"), reply.get("message"))
+        self.state.finish(str(work.get("import_id")), ok, text, code=reply.get("code"))
 
     def _on_exit(self, proc) -> None:
         if proc is not self._proc and self._proc is not None:

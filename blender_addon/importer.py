@@ -6,14 +6,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 
 import bpy  # first: the bpy module from PyPI provides bmesh only once bpy is imported
 import bmesh  # noqa: E402
 
 from . import octane_graph
-from .core import assignment, codes, octane, provenance
+from .core import assignment, codes, compat, octane, provenance
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,9 @@ def _import(f: dict, context) -> dict:
     package_dir = os.path.realpath(package_dir)
     if not os.path.isfile(blend_path) or not _inside(blend_path, package_dir):
         raise ImportError_(codes.BLEND_INVALID, f"Material file not found in the package: {blend_path}")
+    too_new = compat.too_new(_manifest(package_dir), bpy.app.version, _octane_version())
+    if too_new:
+        raise ImportError_(*too_new)
 
     mat, reused = None, False
     if shader_id and version:
@@ -100,6 +105,25 @@ def _import(f: dict, context) -> dict:
     if plan.kind == "faces":
         reply["faces"] = plan.face_count
     return reply
+
+
+def _manifest(package_dir: str) -> dict:
+    """The package's manifest.json (verified by the bridge with the rest); {} when unreadable."""
+    try:
+        with open(os.path.join(package_dir, "manifest.json"), encoding="utf-8") as f:
+            m = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return m if isinstance(m, dict) else {}
+
+
+def _octane_version():
+    """The Octane release OctaneBlender declares in its bl_info (e.g. (2024, 1, 0)); None when it
+    is not installed or declares only its own plugin number, which min_octane cannot be compared to."""
+    if not octane_graph.installed():
+        return None
+    v = compat.version((getattr(sys.modules.get("octane"), "bl_info", None) or {}).get("version"))
+    return v if v and v[0] >= 2000 else None
 
 
 def _append(blend_path: str, material_name: str, package_dir: str):

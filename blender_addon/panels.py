@@ -6,6 +6,7 @@ import time
 import bpy
 
 from . import runtime
+from .core import words
 
 STATE_TEXT = {
     "stopped": ("Not running", "CANCEL"),
@@ -64,6 +65,18 @@ def draw_connection(layout, st, width=60):
         wrapped(layout, "Approve it in the browser page that opened.", width=width)
 
 
+def draw_problem(layout, problem, width=60, skip=()):
+    """A failure in words (schemas/codes.json): its sentence and the button that fixes it."""
+    wrapped(layout, problem.text, "ERROR", width)
+    a = problem.action
+    if a is None or a.operator in skip:
+        return
+    if a.operator:
+        layout.operator(a.operator, text=a.label)
+    elif a.url:
+        layout.operator("wm.url_open", text=a.label, icon="URL").url = a.url
+
+
 def draw_account(layout, st, width=60):
     if st.paired:
         who = st.account or "your account"
@@ -116,6 +129,10 @@ class _OctaneBridgePanel:
         st = runtime.bridge().state
         width = text_width(context)
         draw_connection(layout.box(), st, width)
+        problem = words.connection_problem(st.state) or (words.problem(st.problem) if st.problem else None)
+        if problem is not None:
+            # Connect is the button right below; every other fix gets its own.
+            draw_problem(layout.box(), problem, width, skip=("octane_bridge.connect",))
         row = layout.row(align=True)
         if st.paired:
             row.operator("octane_bridge.disconnect", icon="UNLINKED")

@@ -86,6 +86,28 @@ ensure_pip() {
   python3 -m pip install -q --disable-pip-version-check "${missing[@]}"
 }
 
+# ensure_bpy: the bpy releases from PyPI the headless add-on tests run in besides Debian's Blender
+# 3.4 (bpy needs exactly the Python of its Blender, 3.11 for 4.2 to 5.0): the 4.2 LTS and the
+# newest 5.x, each in its own venv under .local (a ~300 MB wheel: installed once, kept). Exports
+# OCTANE_BPY42_PYTHON and OCTANE_BPY_PYTHON for the tests; a release that cannot be installed is
+# left unset (its tests fail with CI=true, skip otherwise).
+BPY_RELEASES=("bpy42-venv:4.2.23:OCTANE_BPY42_PYTHON" "bpy-venv:5.0.1:OCTANE_BPY_PYTHON")
+ensure_bpy() {
+  [ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" = True ] || { warn "bpy from PyPI needs Python 3.11"; return 0; }
+  local entry venv version var
+  for entry in "${BPY_RELEASES[@]}"; do
+    IFS=: read -r venv version var <<<"$entry"
+    venv="$OCTANE_LOCAL/$venv"
+    if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("bpy"))' 2>/dev/null)" != "$version" ]; then
+      log "installing bpy $version from PyPI into ${venv#$OCTANE_ROOT/}"
+      ensure_apt python3-venv
+      { python3 -m venv "$venv" && "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$version"; } \
+        || { warn "bpy $version could not be installed"; continue; }
+    fi
+    export "$var=$venv/bin/python"
+  done
+}
+
 # wait_port HOST PORT SECONDS: waits until something accepts connections.
 wait_port() {
   local host="$1" port="$2" secs="${3:-30}" i

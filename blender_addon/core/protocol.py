@@ -27,13 +27,14 @@ INBOUND = frozenset(
         "import",
         "import_status",
         "cache_stats",
+        "library",
         "error",
     }
 )
 
 # Add-on -> bridge message types.
 OUTBOUND = frozenset(
-    {"hello", "pair", "unpair", "status", "cache", "shutdown", "imported", "import_failed"}
+    {"hello", "pair", "unpair", "status", "cache", "library", "shutdown", "imported", "import_failed"}
 )
 
 # Fields an inbound message must carry to be usable.

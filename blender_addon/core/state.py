@@ -60,6 +60,11 @@ class BridgeState:
     recent: deque = field(default_factory=lambda: deque(maxlen=RECENT_MAX))
     errors: deque = field(default_factory=lambda: deque(maxlen=ERRORS_MAX))
     cache: dict = field(default_factory=dict)
+    # The local library (the bridge's `library` answer): shaders in the cache, newest use first;
+    # None until the bridge has answered once.
+    library: list | None = None
+    # The code of the latest failure (its sentence and fixing action: core/words.py); "" after a success.
+    problem: str = ""
     # Account: the bridge may send `account` (e-mail) and `subscription` (status) with hello or
     # status; without them the add-on learns "inactive" from a SUBSCRIPTION_REQUIRED failure.
     account: str = ""
@@ -128,13 +133,19 @@ class BridgeState:
                 if f.get("code") == codes.SUBSCRIPTION_REQUIRED:
                     self.subscription = "inactive"
                 text = self.error_text(f.get("code"), f.get("message"))
-                self.finish(f["import_id"], False, text, now)
+                self.finish(f["import_id"], False, text, now, f.get("code"))
         elif t == "cache_stats":
             self.cache = dict(f)
+        elif t == "library":
+            entries = f.get("entries")
+            self.library = [e for e in entries if isinstance(e, dict) and isinstance(e.get("sha256"), str)] \
+                if isinstance(entries, list) else []
         elif t == "error":
             if f.get("code") == codes.SUBSCRIPTION_REQUIRED:
                 self.subscription = "inactive"
             self.add_error(self.error_text(f.get("code"), f.get("message")), now)
+            if isinstance(f.get("code"), str) and f["code"] in ERROR_TEXT:
+                self.problem = f["code"]
         return None
 
     def progress_text(self) -> str:
@@ -145,9 +156,13 @@ class BridgeState:
         stage = STAGE_TEXT.get(cur.stage, cur.stage)
         return f"Octane: {cur.shader_name or 'shader'} {stage} {int(round(cur.fraction * 100))}%"
 
-    def finish(self, import_id: str, ok: bool, text: str, now: float | None = None) -> None:
+    def finish(self, import_id: str, ok: bool, text: str, now: float | None = None, code=None) -> None:
         """Records an import's outcome once (the add-on's own result or the bridge's)."""
         now = time.time() if now is None else now
+        if ok:
+            self.problem = ""
+        elif isinstance(code, str) and code in ERROR_TEXT:
+            self.problem = code
         name = ""
         if self.current and self.current.import_id == import_id:
             name = self.current.shader_name

@@ -67,9 +67,11 @@ def test_handshake_ignores_unknown_and_broken_lines_and_runs_imports(bp, tmp_pat
         b.stop()
     assert not b.running and b.state.state == "stopped"
     sent = [json.loads(l) for l in log.read_text().splitlines()]
-    assert [m["type"] for m in sent][:3] == ["hello", "imported", "import_failed"]
+    assert [m["type"] for m in sent if m["type"] != "library"][:3] == ["hello", "imported", "import_failed"]
+    # the local library is asked for when the bridge has said hello and after each import
+    assert sent[1] == {"v": 1, "type": "library", "action": "list"} and [m["type"] for m in sent].count("library") >= 3
     assert sent[0]["v"] == 1 and sent[0]["addon_version"] == "0.1.0"
-    assert sent[2]["code"] == "MATERIAL_MISSING"
+    assert next(m for m in sent if m["type"] == "import_failed")["code"] == "MATERIAL_MISSING"
     assert sent[-1]["type"] == "shutdown"
 
 

@@ -1,24 +1,13 @@
 #!/usr/bin/env bash
 # Blender add-on: plain pytest for the bpy-free modules and the bridge process, plus real
 # headless Blender tests (add-on installed from its built zip, imports through a bridge process)
-# in Debian's Blender 3.4 (legacy add-on) and in the current bpy from PyPI (4.2+ extension).
+# in Debian's Blender 3.4 (legacy add-on) and in bpy 4.2 LTS and 5.x from PyPI (extensions).
 # With CI=true a missing Blender, bpy or bridge build fails the suite instead of skipping.
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
 ensure_pip pytest==8.3.4 hypothesis==6.170.15
-# bpy from PyPI needs exactly the Python of its Blender (3.11 for 4.2-5.0); its own venv keeps
-# numpy & co. out of the system Python.
-BPY_VERSION=5.0.1
-venv="$OCTANE_LOCAL/bpy-venv"
-if [ "$(python3 -c 'import sys; print(sys.version_info[:2] == (3, 11))')" = True ]; then
-  if [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("bpy"))' 2>/dev/null)" != "$BPY_VERSION" ]; then
-    log "addon: installing bpy $BPY_VERSION from PyPI into ${venv#$OCTANE_ROOT/}"
-    ensure_apt python3-venv
-    python3 -m venv "$venv" && "$venv/bin/python" -m pip install -q --disable-pip-version-check "bpy==$BPY_VERSION" \
-      || warn "bpy $BPY_VERSION could not be installed (its tests fail with CI=true, skip otherwise)"
-  fi
-  export OCTANE_BPY_PYTHON="$venv/bin/python"
-fi
+# Blender 4.2 LTS and the newest 5.x as bpy modules from PyPI (scripts/lib.sh).
+ensure_bpy
 # The real bridge for the tests that run it (tests/blender/test_real_bridge.py).
 bridge_bin="$OCTANE_LOCAL/bin/octane-bridge-test"
 if go build -o "$bridge_bin" ./bridge 2>"$OCTANE_LOCAL/log/addon-bridge-build.log"; then

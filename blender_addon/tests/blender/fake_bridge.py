@@ -4,7 +4,8 @@
 Env: FAKE_BRIDGE_LOG (every received message is appended as a JSON line),
 FAKE_BRIDGE_IMPORTS (a JSON file: a list of `import` messages; each is sent after the add-on
 answered the previous one, preceded by a `progress` message and FAKE_BRIDGE_DELAY seconds), FAKE_BRIDGE_EXIT_CODE (exit with
-this code right after answering hello, to test restarts).
+this code right after answering hello, to test restarts), FAKE_BRIDGE_LIBRARY (a JSON file: the
+local library's entries, each with the `import` fields sent when the add-on applies it).
 """
 import json
 import os
@@ -17,7 +18,17 @@ def send(obj):
     sys.stdout.flush()
 
 
+FAKE_DOCTOR = """octane-bridge fake-1 (fake)
+servers
+  [ok  ] edge                   http://127.0.0.1:8788 → 200 in 3 ms via direct
+  [FAIL] supabase realtime      http://127.0.0.1:54399 unreachable
+1 check(s) failed"""
+
+
 def main():
+    if sys.argv[1:] == ["doctor"]:  # the add-on's Help panel runs `<bridge> doctor`
+        print(FAKE_DOCTOR)
+        sys.exit(1)
     log_path = os.environ.get("FAKE_BRIDGE_LOG")
     imports = []
     if os.environ.get("FAKE_BRIDGE_IMPORTS"):
@@ -65,6 +76,20 @@ def main():
         elif t == "cache":
             send({"type": "cache_stats", "entries": 3 if msg.get("action") == "stats" else 0, "bytes": 3 << 20,
                   "max_bytes": int(msg.get("max", 0)) or 5 << 30, "dir": "/fake/cache"})
+        elif t == "library":
+            library = []
+            if os.environ.get("FAKE_BRIDGE_LIBRARY"):
+                with open(os.environ["FAKE_BRIDGE_LIBRARY"]) as f:
+                    library = json.load(f)
+            if msg.get("action") == "list":
+                send({"type": "library", "re": msg.get("id"), "entries": [e["entry"] for e in library]})
+            else:
+                entry = next((e for e in library if e["entry"]["sha256"] == msg.get("sha256")), None)
+                if entry is None or entry.get("import") is None:  # gone from the cache since it was listed
+                    send({"type": "import_status", "import_id": msg["import_id"], "status": "failed",
+                          "code": "LIBRARY_ENTRY_MISSING", "message": "not in the cache"})
+                else:
+                    send({"type": "import", "import_id": msg["import_id"], **entry["import"]})
         elif t == "shutdown":
             return
         else:

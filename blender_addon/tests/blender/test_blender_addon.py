@@ -32,23 +32,29 @@ def blender_bin():
     return b
 
 
-def bpy_python():
-    """A Python with the current `bpy` from PyPI (scripts/suites/addon.sh installs it)."""
-    p = os.environ.get("OCTANE_BPY_PYTHON") or os.path.join(ROOT, ".local", "bpy-venv", "bin", "python")
+# The bpy releases from PyPI: runtime name -> (environment variable, venv under .local, version).
+BPY = {"bpy-4.2": ("OCTANE_BPY42_PYTHON", "bpy42-venv", "4.2"), "bpy": ("OCTANE_BPY_PYTHON", "bpy-venv", "5.")}
+
+
+def bpy_python(runtime="bpy"):
+    """A Python with `bpy` from PyPI: "bpy" the newest 5.x, "bpy-4.2" the 4.2 LTS (scripts/lib.sh
+    ensure_bpy installs both)."""
+    var, venv, _ = BPY[runtime]
+    p = os.environ.get(var) or os.path.join(ROOT, ".local", venv, "bin", "python")
     if not os.path.isfile(p):
         if os.environ.get("CI") == "true":
             pytest.fail(f"no bpy Python at {p} (scripts/suites/addon.sh installs bpy from PyPI)")
-        pytest.skip("bpy from PyPI not installed (run scripts/suites/addon.sh)")
+        pytest.skip(f"{runtime} from PyPI not installed (run scripts/suites/addon.sh)")
     return p
 
 
-# Debian's Blender 3.4 (legacy add-on install) and the current bpy from PyPI (extension install).
-RUNTIMES = ("blender", "bpy")
+# Debian's Blender 3.4 (legacy add-on install) and bpy 4.2 LTS and 5.x from PyPI (extension install).
+RUNTIMES = ("blender", "bpy-4.2", "bpy")
 
 
 def run_blender(script, args, env, timeout=180, runtime="blender"):
-    if runtime == "bpy":
-        cmd = [bpy_python(), script, "--", *args]
+    if runtime in BPY:
+        cmd = [bpy_python(runtime), script, "--", *args]
     else:
         cmd = [blender_bin(), "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "-P", script, "--", *args]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
@@ -70,7 +76,7 @@ def blender_env(tmp, **extra):
     # A private user folder, so installing the add-on never touches the real Blender config.
     env = {**os.environ, "BLENDER_USER_SCRIPTS": str(tmp / "scripts"), "BLENDER_USER_CONFIG": str(tmp / "config"),
            "BLENDER_USER_DATAFILES": str(tmp / "datafiles"), "BLENDER_USER_EXTENSIONS": str(tmp / "extensions")}
-    for k in [k for k in env if k.startswith("OCTANE_") and k != "OCTANE_BPY_PYTHON"]:
+    for k in [k for k in env if k.startswith("OCTANE_") and k not in ("OCTANE_BPY_PYTHON", "OCTANE_BPY42_PYTHON")]:
         del env[k]  # only what a test sets
     env.update(extra)
     return env
@@ -115,8 +121,8 @@ def e2e(request, addon_zip, tmp_path_factory):
 
 def test_installs_from_zip_into_user_scripts_and_connects(e2e):
     assert e2e["enabled"] and e2e["install"] == ["FINISHED"]
-    if e2e["runtime"] == "bpy":  # Blender 4.2+: an extension in the user repository
-        assert e2e["as"] == "extension" and e2e["blender"].startswith(("4.", "5."))
+    if e2e["runtime"] in BPY:  # Blender 4.2+: an extension in the user repository
+        assert e2e["as"] == "extension" and e2e["blender"].startswith(BPY[e2e["runtime"]][2])
         assert e2e["installed_at"].endswith(os.path.join("extensions", "user_default", "octane_bridge"))
     else:  # Blender 3.4: the legacy add-on path (bl_info)
         assert e2e["as"] == "legacy" and e2e["blender"].startswith("3.4")

@@ -1,8 +1,10 @@
 // The browser's one door to Supabase data (docs/frontend.md "Data access"): the live user channel,
-// re-reading a running import, and favourites. Pages read through lib/data/ on the server; client
-// components that need live data come here. RLS limits every call to the signed-in user's rows.
+// re-reading a running import, favourites, and following a publish job (operators). Pages read
+// through lib/data/ on the server; client components that need live data come here. RLS limits
+// every call to the signed-in user's rows (publish jobs: to operators).
 import { createClient } from "@/lib/supabase/client";
 import { IMPORT_COLUMNS, type ImportRow } from "@/lib/import-status";
+import { Code } from "@/lib/codes";
 
 /** What the triggers broadcast on user:<uid> (supabase/migrations, the realtime migration). */
 export type UserEventPayloads = {
@@ -50,6 +52,35 @@ export function openUserChannel(
 export async function readImport(id: string): Promise<ImportRow | null> {
   const { data } = await createClient().from("imports").select(IMPORT_COLUMNS).eq("id", id).maybeSingle();
   return data ?? null;
+}
+
+export type PublishJobLine = { at: string; problem: boolean; text: string };
+export type PublishJobState = {
+  id: string; status: string; step: string; log: PublishJobLine[]; error_code: string | null;
+  shader_slug: string | null; version: string | null;
+};
+
+/**
+ * Queues the publish job of an uploaded package (RPC request_publish; SQL checks the operator);
+ * newVersionOf names the shader the package must be a new version of. The job's id, or the code.
+ */
+export async function requestPublish(uploadKey: string, fileName: string, size: number, newVersionOf: string | null): Promise<{ id: string } | { error: string }> {
+  const { data, error } = await createClient().rpc("request_publish", {
+    p_upload_key: uploadKey, p_file_name: fileName, p_size: size, p_new_version_of: newVersionOf ?? undefined,
+  });
+  return data ? { id: data.id } : { error: error?.message ?? Code.INTERNAL_ERROR };
+}
+
+/** Hides a shader from the catalog or shows it again (RPC set_shader_published; operators). Null, or the code. */
+export async function setShaderPublished(slug: string, published: boolean): Promise<string | null> {
+  const { error } = await createClient().rpc("set_shader_published", { p_slug: slug, p_published: published });
+  return error ? error.message : null;
+}
+
+/** A publish job as it is now (the operator's page polls it while the worker runs; RLS: operators). */
+export async function readPublishJob(id: string): Promise<PublishJobState | null> {
+  const { data } = await createClient().from("publish_jobs").select("id,status,step,log,error_code,shader_slug,version").eq("id", id).maybeSingle();
+  return data ? { ...data, log: (data.log ?? []) as PublishJobLine[] } : null;
 }
 
 /** Adds or removes a favourite; true when the row is now as asked (a duplicate add counts). */

@@ -514,6 +514,69 @@ export type Database = {
         }
         Relationships: []
       }
+      publish_jobs: {
+        Row: {
+          attempts: number
+          created_at: string
+          error_code: string | null
+          file_name: string
+          finished_at: string | null
+          heartbeat_at: string | null
+          id: string
+          log: NonNullable<Json>
+          new_version_of: string | null
+          requested_by: string
+          shader_slug: string | null
+          size: number
+          status: string
+          step: string
+          updated_at: string
+          upload_key: string
+          version: string | null
+          worker: string | null
+        }
+        Insert: {
+          attempts?: number
+          created_at?: string
+          error_code?: string | null
+          file_name: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          log?: NonNullable<Json>
+          new_version_of?: string | null
+          requested_by: string
+          shader_slug?: string | null
+          size: number
+          status?: string
+          step?: string
+          updated_at?: string
+          upload_key: string
+          version?: string | null
+          worker?: string | null
+        }
+        Update: {
+          attempts?: number
+          created_at?: string
+          error_code?: string | null
+          file_name?: string
+          finished_at?: string | null
+          heartbeat_at?: string | null
+          id?: string
+          log?: NonNullable<Json>
+          new_version_of?: string | null
+          requested_by?: string
+          shader_slug?: string | null
+          size?: number
+          status?: string
+          step?: string
+          updated_at?: string
+          upload_key?: string
+          version?: string | null
+          worker?: string | null
+        }
+        Relationships: []
+      }
       rate_limits: {
         Row: {
           key: string
@@ -815,6 +878,35 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      claim_publish_job: {
+        Args: { p_stale?: string; p_worker: string }
+        Returns: {
+          attempts: number
+          created_at: string
+          error_code: string | null
+          file_name: string
+          finished_at: string | null
+          heartbeat_at: string | null
+          id: string
+          log: NonNullable<Json>
+          new_version_of: string | null
+          requested_by: string
+          shader_slug: string | null
+          size: number
+          status: string
+          step: string
+          updated_at: string
+          upload_key: string
+          version: string | null
+          worker: string | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "publish_jobs"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       create_import: {
         Args: {
           p_device: string
@@ -855,6 +947,18 @@ export type Database = {
       device_heartbeat: { Args: Record<PropertyKey, never>; Returns: string }
       expire_imports: { Args: Record<PropertyKey, never>; Returns: number }
       fail_stalled_imports: { Args: { p_window?: string }; Returns: number }
+      finish_publish_job: {
+        Args: {
+          p_code: string
+          p_job: string
+          p_lines: Json
+          p_slug: string
+          p_status: string
+          p_version: string
+          p_worker: string
+        }
+        Returns: undefined
+      }
       has_active_subscription: { Args: { p_user: string }; Returns: boolean }
       has_entitlement: {
         Args: { p_shader: string; p_user: string }
@@ -900,6 +1004,18 @@ export type Database = {
           subscribed: boolean
         }[]
       }
+      operator_catalog: {
+        Args: Record<PropertyKey, never>
+        Returns: {
+          is_free: boolean
+          latest_version: string
+          name: string
+          published: boolean
+          slug: string
+          updated_at: string
+          versions: string[]
+        }[]
+      }
       pending_imports: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -921,6 +1037,10 @@ export type Database = {
         }[]
       }
       prune_rate_limits: { Args: Record<PropertyKey, never>; Returns: number }
+      publish_job_progress: {
+        Args: { p_job: string; p_lines: Json; p_step: string; p_worker: string }
+        Returns: undefined
+      }
       rate_limit_step: {
         Args: { p_burst: number; p_key: string; p_rate_per_minute: number }
         Returns: {
@@ -1058,6 +1178,40 @@ export type Database = {
           isSetofReturn: false
         }
       }
+      request_publish: {
+        Args: {
+          p_file_name: string
+          p_new_version_of?: string
+          p_size: number
+          p_upload_key: string
+        }
+        Returns: {
+          attempts: number
+          created_at: string
+          error_code: string | null
+          file_name: string
+          finished_at: string | null
+          heartbeat_at: string | null
+          id: string
+          log: NonNullable<Json>
+          new_version_of: string | null
+          requested_by: string
+          shader_slug: string | null
+          size: number
+          status: string
+          step: string
+          updated_at: string
+          upload_key: string
+          version: string | null
+          worker: string | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "publish_jobs"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       resolve_import_target: {
         Args: {
           p_device: string
@@ -1109,6 +1263,10 @@ export type Database = {
         Returns: string[]
       }
       set_library_products: { Args: { p_ids: string[] }; Returns: number }
+      set_shader_published: {
+        Args: { p_published: boolean; p_slug: string }
+        Returns: boolean
+      }
       subscription_state: { Args: { p_user: string }; Returns: string }
       sweep_offline_devices: {
         Args: Record<PropertyKey, never>

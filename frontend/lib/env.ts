@@ -12,6 +12,9 @@ const publicSchema = z.object({
   // Public URL of the add-on folder `make release` publishes (the CDN's addon/); empty means this
   // site serves the local build from public/addon (lib/addon.ts).
   addonBaseUrl: z.union([z.url(), z.literal("")]),
+  // Origin of the bucket the edge presigns upload parts for (the operator's publish page PUTs
+  // them from the browser; the bucket's CORS allows the site); empty: no browser uploads.
+  uploadUrl: z.union([z.url(), z.literal("")]),
   sentryDsn: z.union([z.url(), z.literal("")]),
 });
 
@@ -25,6 +28,7 @@ const local = {
   edgeUrl: "http://127.0.0.1:8787",
   siteUrl: "http://127.0.0.1:3000",
   previewBaseUrl: "http://127.0.0.1:9000/octane-packages",
+  uploadUrl: "http://127.0.0.1:9000",
 };
 
 /**
@@ -86,6 +90,7 @@ const names = {
   siteUrl: "NEXT_PUBLIC_SITE_URL",
   previewBaseUrl: "NEXT_PUBLIC_PREVIEW_BASE_URL",
   addonBaseUrl: "NEXT_PUBLIC_ADDON_BASE_URL",
+  uploadUrl: "NEXT_PUBLIC_UPLOAD_URL",
   sentryDsn: "NEXT_PUBLIC_SENTRY_DSN",
 } as const;
 
@@ -96,7 +101,7 @@ const productionSchema = publicSchema.superRefine((e, ctx) => {
     ctx.addIssue({ code: "custom", path: ["supabaseAnonKey"],
       message: `${names.supabaseAnonKey}: the local development key; set the project's anon (publishable) key` });
   }
-  for (const k of ["supabaseUrl", "edgeUrl", "siteUrl", "previewBaseUrl", "addonBaseUrl", "sentryDsn"] as const) {
+  for (const k of ["supabaseUrl", "edgeUrl", "siteUrl", "previewBaseUrl", "addonBaseUrl", "uploadUrl", "sentryDsn"] as const) {
     if (e[k] && isLoopbackUrl(e[k])) {
       ctx.addIssue({ code: "custom", path: [k], message: `${names[k]}: a loopback address is the local stack; production needs the real URL` });
     }
@@ -119,6 +124,8 @@ export function parsePublicEnv(raw: RawEnv): PublicEnv {
       previewBaseUrl: get(names.previewBaseUrl),
       // Optional: without it the Help page offers no download (docs/deploy.md sets it).
       addonBaseUrl: get(names.addonBaseUrl, true),
+      // Optional: without it the operator publishes with the CLI only (docs/deploy.md sets it).
+      uploadUrl: get(names.uploadUrl, true),
       sentryDsn: get(names.sentryDsn, true),
     };
     if (missing.length > 0) {
@@ -137,6 +144,7 @@ export function parsePublicEnv(raw: RawEnv): PublicEnv {
     siteUrl: raw.NEXT_PUBLIC_SITE_URL || local.siteUrl,
     previewBaseUrl: raw.NEXT_PUBLIC_PREVIEW_BASE_URL ?? local.previewBaseUrl,
     addonBaseUrl: raw.NEXT_PUBLIC_ADDON_BASE_URL ?? "",
+    uploadUrl: raw.NEXT_PUBLIC_UPLOAD_URL ?? local.uploadUrl,
     sentryDsn: raw.NEXT_PUBLIC_SENTRY_DSN ?? "",
   });
 }
@@ -148,6 +156,7 @@ export const env: PublicEnv = parsePublicEnv({
   NEXT_PUBLIC_SITE_URL: process.env.NEXT_PUBLIC_SITE_URL,
   NEXT_PUBLIC_PREVIEW_BASE_URL: process.env.NEXT_PUBLIC_PREVIEW_BASE_URL,
   NEXT_PUBLIC_ADDON_BASE_URL: process.env.NEXT_PUBLIC_ADDON_BASE_URL,
+  NEXT_PUBLIC_UPLOAD_URL: process.env.NEXT_PUBLIC_UPLOAD_URL,
   NEXT_PUBLIC_SENTRY_DSN: process.env.NEXT_PUBLIC_SENTRY_DSN,
   // Server and build only (not inlined into the browser bundle): see isProductionSite.
   SITE_ENV: process.env.SITE_ENV,
@@ -155,11 +164,12 @@ export const env: PublicEnv = parsePublicEnv({
   VERCEL_ENV: process.env.VERCEL_ENV,
 });
 
-/** Origins the browser may connect to (CSP connect-src): the site, Supabase (HTTP + WebSocket), the edge. */
+/** Origins the browser may connect to (CSP connect-src): the site, Supabase (HTTP + WebSocket), the edge, the upload bucket. */
 export function connectSources(e: PublicEnv): string[] {
   const sb = new URL(e.supabaseUrl);
   const ws = `${sb.protocol === "https:" ? "wss:" : "ws:"}//${sb.host}`;
   const out = ["'self'", sb.origin, ws, new URL(e.edgeUrl).origin];
+  if (e.uploadUrl) out.push(new URL(e.uploadUrl).origin);
   if (e.sentryDsn) out.push(new URL(e.sentryDsn).origin);
   return out;
 }

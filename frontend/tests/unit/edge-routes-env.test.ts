@@ -66,7 +66,7 @@ describe("routes", () => {
 });
 
 describe("env and CSP", () => {
-  const e = parsePublicEnv({ NEXT_PUBLIC_SUPABASE_URL: "https://abc.supabase.co", NEXT_PUBLIC_EDGE_URL: "https://edge.example.com/", NEXT_PUBLIC_PREVIEW_BASE_URL: "https://cdn.example.com/p" });
+  const e = parsePublicEnv({ NEXT_PUBLIC_SUPABASE_URL: "https://abc.supabase.co", NEXT_PUBLIC_EDGE_URL: "https://edge.example.com/", NEXT_PUBLIC_PREVIEW_BASE_URL: "https://cdn.example.com/p", NEXT_PUBLIC_UPLOAD_URL: "" });
   it("lets the browser connect only to the site, Supabase (http + ws) and the edge", () => {
     expect(connectSources(e)).toEqual(["'self'", "https://abc.supabase.co", "wss://abc.supabase.co", "https://edge.example.com"]);
     const csp = contentSecurityPolicy(e, false);
@@ -74,6 +74,11 @@ describe("env and CSP", () => {
     expect(csp).toContain("img-src 'self' data: blob: https://cdn.example.com");
     expect(csp).not.toContain("unsafe-eval");
     expect(csp).toContain("frame-ancestors 'none'");
+  });
+  it("lets the operator's page PUT upload parts to the bucket's origin when one is set", () => {
+    const up = parsePublicEnv({ NEXT_PUBLIC_UPLOAD_URL: "https://octane-packages.s3.eu-central-1.amazonaws.com/" });
+    expect(connectSources(up)).toContain("https://octane-packages.s3.eu-central-1.amazonaws.com");
+    expect(connectSources(parsePublicEnv({}))).toContain("http://127.0.0.1:9000");
   });
   it("rejects a malformed URL", () => {
     expect(() => parsePublicEnv({ NEXT_PUBLIC_EDGE_URL: "not a url" })).toThrow();

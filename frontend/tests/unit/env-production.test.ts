@@ -91,6 +91,7 @@ describe("production mode", () => {
       siteUrl: real.NEXT_PUBLIC_SITE_URL,
       previewBaseUrl: real.NEXT_PUBLIC_PREVIEW_BASE_URL,
       addonBaseUrl: "",
+      uploadUrl: "",
       sentryDsn: "",
     });
   });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make dev`: the whole product on this machine. Installs what is missing, starts PostgreSQL,
-# S3, stripe-mock, the Supabase stand-in, the edge and the web app in the background, applies
+# S3, stripe-mock, the Supabase stand-in, the edge, the publish worker and the web app in the background, applies
 # migrations and seed, publishes the demo catalog, and prints what runs where. `make stop` ends it.
 source "$(dirname "$0")/lib.sh"
 cd "$OCTANE_ROOT"
@@ -68,6 +68,12 @@ if [ -f cmd/publish/main.go ] && [ -d catalog/demo ]; then
   else
     warn "publishing the demo catalog failed (see above); a package changed by hand under a published version is refused (make catalog bumps versions; make db-reset starts the local database afresh)"
   fi
+  # The publish worker runs the jobs of the operator's page /operator/publish (docs/packages.md);
+  # restarted every time, so it always runs this build.
+  stop_pidfile publish-worker
+  nohup setsid "$OCTANE_LOCAL/bin/publish" worker >"$OCTANE_LOCAL/log/publish-worker.log" 2>&1 &
+  echo $! >"$OCTANE_LOCAL/run/publish-worker.pid"
+  log "publish worker running (log: .local/log/publish-worker.log)"
 fi
 if [ -f bridge/main.go ] && [ -d blender_addon ]; then
   # The add-on (with the bridge for every platform, delivery key of this stack pinned) is what

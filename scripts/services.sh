@@ -60,7 +60,7 @@ case "${1:-start}" in
     for s in "$@"; do "start_$s"; done
     ;;
   stop)
-    for p in frontend edge stripe-local standin stripe-mock versitygw; do stop_pidfile "$p"; done
+    for p in frontend publish-worker edge stripe-local standin stripe-mock versitygw; do stop_pidfile "$p"; done
     if [ -f "$PG_DATA/PG_VERSION" ]; then as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; fi
     log "stopped"
     ;;

@@ -7,30 +7,7 @@ import os
 import pytest
 
 from test_blender_addon import HERE, RUNTIMES, addon_zip, blender_env, run_blender  # noqa: F401 (fixture)
-from test_real_bridge import FakeEdge, real_bridge  # noqa: F401 (fixture)
-
-
-class HealthyEdge(FakeEdge):
-    """The pairing edge of test_real_bridge, with a healthy /healthz; Supabase stays unavailable."""
-
-    def do_GET(self):
-        if self.path == "/healthz":
-            self._json(200, {"status": "ok"})
-        else:
-            super().do_GET()
-
-
-@pytest.fixture
-def edge():
-    from http.server import ThreadingHTTPServer
-    import threading
-
-    HealthyEdge.seen = []
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), HealthyEdge)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+from test_real_bridge import edge, real_bridge  # noqa: F401 (fixtures: the pairing edge, /healthz ok, Supabase down)
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)

@@ -32,7 +32,7 @@ def real_bridge(tmp_path_factory):
 
 class FakeEdge(BaseHTTPRequestHandler):
     """/v1/devices/authorize and /v1/devices/token as in RFC 8628 (approved at the first poll);
-    everything else is unavailable, so the bridge stays offline without going anywhere."""
+    /healthz is ok, everything else unavailable, so the bridge stays offline without going anywhere."""
 
     seen: list = []
 
@@ -62,6 +62,9 @@ class FakeEdge(BaseHTTPRequestHandler):
 
     def do_GET(self):
         self.seen.append((self.path, None))
+        if self.path == "/healthz":  # the edge's health check, which the doctor asks
+            self._json(200, {"status": "ok"})
+            return
         self._json(503, {"error": {"code": "SERVICE_UNAVAILABLE", "message": "test edge", "request_id": "t"}})
 
 

@@ -418,7 +418,7 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Presign an operator upload (single PUT, or start a multipart upload above 100 MiB) */
+        /** Presign an operator upload (single PUT, or start a multipart upload above 100 MiB; incoming uploads always in parts, resuming the unfinished upload of the same id with the parts already stored) */
         post: operations["uploadCreate"];
         delete?: never;
         options?: never;
@@ -655,6 +655,7 @@ export type components = {
                 sig: string;
             };
         };
+        /** @description A catalog object (package or preview, stored under its shader and version), or a package uploaded from the operator's publish page (incoming: stored under incoming/<id>.zip until a publish job vetted it, always in parts; the same id finds its unfinished upload again). */
         UploadRequest: {
             /** @enum {string} */
             kind: "package" | "preview";
@@ -662,6 +663,12 @@ export type components = {
             version: string;
             size: number;
             sha256: string;
+        } | {
+            /** @enum {string} */
+            kind: "incoming";
+            /** @description SHA-256 of "<size>:<hex SHA-256 of the file's first 8 MiB>" */
+            id: string;
+            size: number;
         };
         SignedRequest: {
             method: string;
@@ -1542,6 +1549,13 @@ export interface operations {
                         upload_id?: string;
                         part_size?: number;
                         part_count?: number;
+                        /** @description Incoming uploads: the parts S3 already holds for this id's unfinished upload (a dropped connection, a closed tab), each with the SHA-256 signed into its PUT, so a resume sends only the others; absent for a new upload. */
+                        stored_parts?: {
+                            part_number: number;
+                            size: number;
+                            etag: string;
+                            sha256: string;
+                        }[];
                     };
                 };
             };

@@ -2,7 +2,7 @@
 -- instance) and cancel (cancel_import_as, the device topic's import_cancelled).
 begin;
 \ir _helpers.psql
-select plan(48);
+select plan(52);
 
 create function tests.beat(p_instance uuid, p_file text default '', p_online boolean default true) returns timestamptz
 language sql as $$ select public.instance_heartbeat(p_instance, p_file, '4.2.1', p_online) $$;
@@ -119,6 +119,19 @@ select throws_ok(format('select public.redeliver_import(%L, %L, %L, %L)', :'to_a
   'P0001', 'NOT_FOUND', 'redeliver: not to another Blender of the machine');
 select is((public.redeliver_import(:'to_any', tests.pro(), tests.pro_device(), :'assets')).status::text, 'redeemed',
   'redeliver: to the Blender that has it');
+
+-- A Blender that is gone leaves its imports to the others of the machine (20261203000401).
+select gen_random_uuid() as jti4 \gset
+select tests.new_import_to(:'scene', :'jti4', 'tok-4') as gone \gset
+select tests.as_device(tests.pro(), tests.pro_device());
+select results_eq(format('select instance_online from public.pending_imports() where import_id = %L', :'gone'),
+  array[true], 'pending_imports: says the Blender it is for runs');
+select tests.beat(:'scene', 'scene.blend', false) is not null as bye \gset
+select results_eq(format('select instance_online from public.pending_imports() where import_id = %L', :'gone'),
+  array[false], 'pending_imports: says when that Blender quit');
+select tests.as_service();
+select is(tests.redeem(:'gone', :'jti4', 'tok-4', :'assets'), 'redeemed', 'redeem: another Blender takes over a gone Blender''s import');
+select is(tests.instance_of(:'gone'), :'assets'::uuid, 'redeem: and it becomes that Blender''s');
 
 -- cancel -------------------------------------------------------------------------------------------------
 select tests.new_import_to(:'scene', gen_random_uuid(), 'tok-3') as q \gset

@@ -24,6 +24,7 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/storage"
 	"github.com/octanebridge/octane-bridge/edge/internal/telemetry"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
+	"github.com/octanebridge/octane-bridge/edge/internal/webhooks"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -169,7 +170,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 		DB: pool, Log: log, JWTs: jwts, Tokens: tokens, Delivery: signer,
 		Limiter: ratelimit.Limiter{Store: limits}, Pepper: cfg.APIKeyPepper,
 		SiteURL: cfg.SiteURL, QueueWindow: cfg.QueueWindow, DownloadTTL: cfg.DownloadTTL,
-		ClientIPHeader: cfg.ClientIPHeader, Registry: reg,
+		ClientIPHeader: cfg.ClientIPHeader, Registry: reg, WebhooksAllowLoopback: cfg.WebhookAllowLoopback,
 		Sentry: reporter, TracerProvider: tel.Tracer, MeterProvider: tel.Meter, Redis: redisReady,
 	}
 	// S3_ENDPOINT names a custom S3 (the local versitygw); without it, S3_BUCKET alone means AWS S3
@@ -207,6 +208,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 	}
 	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	go maintain(jobs, pool, log, cfg.MaintainEvery, cfg.StallWindow, startup...)
+	// Every instance delivers webhooks; they share the queue in PostgreSQL.
+	go (&webhooks.Worker{DB: pool, Pepper: cfg.APIKeyPepper, AllowLoopback: cfg.WebhookAllowLoopback, Log: log}).Run(jobs)
 	built = true
 	return httpapi.New(d), func() { stopJobs(); closeLimits(); pool.Close(); closeTelemetry() }, nil
 }
@@ -220,7 +223,8 @@ func operator(c echo.Context) (bool, error) {
 
 // maintain runs the periodic SQL jobs every `every`: expiring queued imports, failing redeemed
 // imports without progress for `stall` (IMPORT_STALLED), announcing silent devices, pruning full
-// rate-limit buckets, pairing grants and import tokens an hour past their expiry. Every
+// rate-limit buckets, pairing grants and import tokens an hour past their expiry, webhook
+// deliveries after 30 days. Every
 // instance may run them; they are idempotent. The
 // startup jobs (marking the library's products) run at once and then each tick until they
 // succeed, so a database that is down at start delays them instead of stopping the edge.
@@ -252,6 +256,7 @@ func maintain(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, every, 
 			{"select public.sweep_offline_devices()", nil},
 			{"select public.prune_rate_limits()", nil},
 			{"select * from public.prune_pairing_and_tokens()", nil},
+			{"select public.prune_webhook_deliveries()", nil},
 		} {
 			c, cancel := context.WithTimeout(ctx, 10*time.Second)
 			if _, err := pool.Exec(c, j.q, j.args...); err != nil && ctx.Err() == nil {

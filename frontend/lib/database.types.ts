@@ -821,6 +821,115 @@ export type Database = {
           },
         ]
       }
+      webhook_deliveries: {
+        Row: {
+          attempts: number
+          created_at: string
+          delivered_at: string | null
+          endpoint_id: string
+          error: string | null
+          event_type: string
+          id: string
+          last_attempt_at: string | null
+          latency_ms: number | null
+          message_id: string
+          next_attempt_at: string
+          payload: NonNullable<Json>
+          response_status: number | null
+          status: string
+          user_id: string
+        }
+        Insert: {
+          attempts?: number
+          created_at: string
+          delivered_at?: string | null
+          endpoint_id: string
+          error?: string | null
+          event_type: string
+          id?: string
+          last_attempt_at?: string | null
+          latency_ms?: number | null
+          message_id: string
+          next_attempt_at: string
+          payload: NonNullable<Json>
+          response_status?: number | null
+          status?: string
+          user_id: string
+        }
+        Update: {
+          attempts?: number
+          created_at?: string
+          delivered_at?: string | null
+          endpoint_id?: string
+          error?: string | null
+          event_type?: string
+          id?: string
+          last_attempt_at?: string | null
+          latency_ms?: number | null
+          message_id?: string
+          next_attempt_at?: string
+          payload?: NonNullable<Json>
+          response_status?: number | null
+          status?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "webhook_deliveries_endpoint_id_fkey"
+            columns: ["endpoint_id"]
+            referencedRelation: "webhook_endpoints"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      webhook_endpoints: {
+        Row: {
+          created_at: string
+          description: string
+          disabled_at: string | null
+          disabled_reason: string | null
+          events: string[]
+          failing_since: string | null
+          id: string
+          previous_secret_enc: string | null
+          previous_secret_expires_at: string | null
+          secret_enc: string
+          updated_at: string
+          url: string
+          user_id: string
+        }
+        Insert: {
+          created_at?: string
+          description?: string
+          disabled_at?: string | null
+          disabled_reason?: string | null
+          events: string[]
+          failing_since?: string | null
+          id: string
+          previous_secret_enc?: string | null
+          previous_secret_expires_at?: string | null
+          secret_enc: string
+          updated_at?: string
+          url: string
+          user_id: string
+        }
+        Update: {
+          created_at?: string
+          description?: string
+          disabled_at?: string | null
+          disabled_reason?: string | null
+          events?: string[]
+          failing_since?: string | null
+          id?: string
+          previous_secret_enc?: string | null
+          previous_secret_expires_at?: string | null
+          secret_enc?: string
+          updated_at?: string
+          url?: string
+          user_id?: string
+        }
+        Relationships: []
+      }
     }
     Views: {
       [_ in never]: never
@@ -988,6 +1097,7 @@ export type Database = {
         Args: { i: Database["public"]["Tables"]["device_instances"]["Row"] }
         Returns: boolean
       }
+      instance_running: { Args: { p_instance: string }; Returns: boolean }
       is_operator: { Args: Record<PropertyKey, never>; Returns: boolean }
       my_account: {
         Args: Record<PropertyKey, never>
@@ -1023,6 +1133,7 @@ export type Database = {
           expires_at: string
           import_id: string
           instance_id: string
+          instance_online: boolean
           shader_id: string
           shader_name: string
           shader_slug: string
@@ -1037,6 +1148,7 @@ export type Database = {
         }[]
       }
       prune_rate_limits: { Args: Record<PropertyKey, never>; Returns: number }
+      prune_webhook_deliveries: { Args: { p_keep?: string }; Returns: number }
       publish_job_progress: {
         Args: { p_job: string; p_lines: Json; p_step: string; p_worker: string }
         Returns: undefined
@@ -1278,6 +1390,7 @@ export type Database = {
         Returns: {
           import_id: string
           instance_id: string
+          instance_online: boolean
           shader_id: string
           shader_name: string
           shader_slug: string
@@ -1285,6 +1398,35 @@ export type Database = {
           updated_at: string
           version: string
         }[]
+      }
+      webhook_backoff: { Args: { p_attempts: number }; Returns: string }
+      webhook_claim: {
+        Args: { p_lease: string; p_limit: number }
+        Returns: {
+          attempts: number
+          created_at: string
+          endpoint_id: string
+          id: string
+          message_id: string
+          payload: Json
+          previous_secret_enc: string
+          secret_enc: string
+          url: string
+        }[]
+      }
+      webhook_enqueue: {
+        Args: { p_data: Json; p_type: string; p_user: string }
+        Returns: number
+      }
+      webhook_record: {
+        Args: {
+          p_attempt: number
+          p_delivery: string
+          p_error: string
+          p_latency_ms: number
+          p_status: number
+        }
+        Returns: string
       }
     }
     Enums: {

@@ -358,6 +358,87 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's webhook endpoints, secrets masked */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint (the whsec_ secret is in this answer only)
+         * @description Deliveries follow the Standard Webhooks specification: `webhook-id` (the same on every attempt of a message), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256>` of `<id>.<timestamp>.<body>` under the secret's base64 key; during a rotation's overlap one signature per valid secret, space separated). Bodies are `{type, timestamp, data}` (see `webhooks` in this document); order events by `timestamp`, not by arrival. At least once: a non-2xx answer, a redirect (never followed) or no answer within 15 s is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h; an endpoint that has failed every attempt for a day by the time a delivery gives up is disabled (`disabled_at`, a `webhook_disabled` broadcast on `user:<id>`). URLs must be https to a public address (checked again, resolved, at every attempt); at most 10 per account.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its delivery log */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give an endpoint a new secret; the current one keeps signing beside it for 24 h
+         * @description The new secret is in this answer only. A second rotation within 24 h drops the oldest secret.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        /** The endpoint's delivery log (the newest 100; kept 30 days) */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/billing/checkout": {
         parameters: {
             query?: never;
@@ -478,7 +559,198 @@ export type paths = {
         trace?: never;
     };
 };
-export type webhooks = Record<string, never>;
+export type webhooks = {
+    "import.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An import reached Blender (status done) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["WebhookImportEvent"];
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "import.failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** An import failed (error_code and error_message say why) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["WebhookImportEvent"];
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "subscription.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The subscription started or changed (status, price, period, cancellation) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionEvent"];
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "device.paired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A Blender was paired with the account */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["WebhookDevicePairedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "device.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A Blender was disconnected from the account */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["WebhookDeviceRevokedEvent"];
+                };
+            };
+            responses: {
+                /** @description Received; any other answer is retried */
+                "2XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+};
 export type components = {
     schemas: {
         Error: {
@@ -505,12 +777,12 @@ export type components = {
             user_code: string;
         };
         /** @enum {string} */
-        Scope: "catalog:read" | "imports:create" | "imports:read" | "imports:receive" | "imports:report" | "devices:read" | "devices:manage" | "api_keys:manage" | "billing:manage" | "settings:read" | "settings:write" | "uploads:write";
+        Scope: "catalog:read" | "imports:create" | "imports:read" | "imports:receive" | "imports:report" | "devices:read" | "devices:manage" | "api_keys:manage" | "billing:manage" | "settings:read" | "settings:write" | "uploads:write" | "webhooks:write";
         /**
          * @description the scopes a personal API key may be given
          * @enum {string}
          */
-        PersonalScope: "catalog:read" | "imports:create" | "imports:read" | "devices:read" | "settings:read" | "settings:write";
+        PersonalScope: "catalog:read" | "imports:create" | "imports:read" | "devices:read" | "settings:read" | "settings:write" | "webhooks:write";
         Me: {
             /**
              * @description device: a paired Blender's key or JWT
@@ -679,6 +951,167 @@ export type components = {
             };
             /** Format: date-time */
             expires_at: string;
+        };
+        /** @enum {string} */
+        WebhookEvent: "import.completed" | "import.failed" | "subscription.updated" | "device.paired" | "device.revoked";
+        WebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            description: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description whsec_… and the last 4 characters */
+            secret_masked: string;
+            /**
+             * Format: date-time
+             * @description until when the secret before the last rotation still signs
+             */
+            previous_secret_expires_at: string | null;
+            /**
+             * Format: date-time
+             * @description first failed attempt since the last success
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            disabled_at: string | null;
+            /** @enum {string|null} */
+            disabled_reason: "failing" | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookEndpointWithSecret: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uri */
+            url: string;
+            description: string;
+            events: components["schemas"]["WebhookEvent"][];
+            /** @description shown this once */
+            secret: string;
+            secret_masked: string;
+            /** Format: date-time */
+            previous_secret_expires_at: string | null;
+            /** Format: date-time */
+            failing_since: string | null;
+            /** Format: date-time */
+            disabled_at: string | null;
+            /** @enum {string|null} */
+            disabled_reason: "failing" | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** @description the webhook-id header */
+            message_id: string;
+            event_type: components["schemas"]["WebhookEvent"];
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description while pending
+             */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /** @description the last attempt's HTTP status */
+            response_status: number | null;
+            latency_ms: number | null;
+            /** @description why the last attempt failed */
+            error: string | null;
+            /**
+             * Format: date-time
+             * @description the event's time
+             */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+        };
+        WebhookImportEvent: {
+            /** @enum {string} */
+            type: "import.completed" | "import.failed";
+            /**
+             * Format: date-time
+             * @description when the event happened (UTC, microseconds)
+             */
+            timestamp: string;
+            data: {
+                /**
+                 * Format: uuid
+                 * @description the import
+                 */
+                id: string;
+                /** @enum {string} */
+                status: "done" | "failed";
+                /** Format: uuid */
+                shader_id: string;
+                shader_slug: string;
+                shader_name: string;
+                version: string;
+                /** Format: uuid */
+                device_id: string;
+                /** @description a code of schemas/codes.json (import.failed) */
+                error_code: string | null;
+                error_message: string | null;
+                /** Format: date-time */
+                created_at: string;
+                /** Format: date-time */
+                updated_at: string;
+            };
+        };
+        WebhookSubscriptionEvent: {
+            /** @constant */
+            type: "subscription.updated";
+            /** Format: date-time */
+            timestamp: string;
+            data: {
+                /** @description the Stripe subscription id */
+                id: string;
+                /** @enum {string} */
+                status: "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "incomplete" | "incomplete_expired" | "paused";
+                price_id: string | null;
+                cancel_at_period_end: boolean;
+                /** Format: date-time */
+                current_period_start: string | null;
+                /** Format: date-time */
+                current_period_end: string | null;
+                /** Format: date-time */
+                canceled_at: string | null;
+            };
+        };
+        WebhookDevicePairedEvent: {
+            /** @constant */
+            type: "device.paired";
+            /** Format: date-time */
+            timestamp: string;
+            data: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                platform: components["schemas"]["Platform"];
+                platform_version: string | null;
+                addon_version: string | null;
+                os: string | null;
+                /** Format: date-time */
+                created_at: string;
+            };
+        };
+        WebhookDeviceRevokedEvent: {
+            /** @constant */
+            type: "device.revoked";
+            /** Format: date-time */
+            timestamp: string;
+            data: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                platform: components["schemas"]["Platform"];
+                /** Format: date-time */
+                revoked_at: string;
+            };
         };
     };
     responses: {
@@ -1421,6 +1854,157 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Endpoints, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhooks: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description https, a public host, no credentials or fragment
+                     */
+                    url: string;
+                    description?: string | null;
+                    /** @description default: every event */
+                    events?: components["schemas"]["WebhookEvent"][] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
             };
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];

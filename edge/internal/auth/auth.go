@@ -39,6 +39,7 @@ const (
 	ScopeBillingManage  = "billing:manage"
 	ScopeSettingsRead   = "settings:read"
 	ScopeSettingsWrite  = "settings:write"
+	ScopeWebhooksWrite  = "webhooks:write"
 	ScopeUploadsWrite   = "uploads:write"   // operator only
 	ScopeCatalogPublish = "catalog:publish" // operator only
 )
@@ -47,7 +48,7 @@ const (
 // OperatorScopes, which only the database grants (public.operators), never a token's claims.
 var userScopes = []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead, ScopeDevicesRead, ScopeDevicesManage,
 	ScopeSettingsRead, ScopeSettingsWrite,
-	ScopeKeysManage, ScopeBillingManage}
+	ScopeKeysManage, ScopeBillingManage, ScopeWebhooksWrite}
 
 // OperatorScopes are the library operator's: publishing into the catalog. The router adds them to
 // a web session whose user is in public.operators; no API key or device credential holds them.
@@ -62,7 +63,7 @@ func DeviceScopes() []string { return []string{ScopeImportsReceive, ScopeImports
 // PersonalScopes are the scopes a personal key may be given.
 func PersonalScopes() []string {
 	return []string{ScopeCatalogRead, ScopeImportsCreate, ScopeImportsRead, ScopeDevicesRead,
-		ScopeSettingsRead, ScopeSettingsWrite}
+		ScopeSettingsRead, ScopeSettingsWrite, ScopeWebhooksWrite}
 }
 
 // Principal is the authenticated caller.

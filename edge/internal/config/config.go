@@ -36,6 +36,9 @@ type Config struct {
 	DownloadTTL         time.Duration // presigned GET lifetime, at most 300 s
 	DeviceTokenTTL      time.Duration
 	ClientIPHeader      string // CLIENT_IP_HEADER: the one header the platform sets; empty = socket address
+	// WEBHOOK_ALLOW_LOOPBACK=1: webhook URLs may name this machine (http too), for the local stack
+	// and tests; refused in production. Private and link-local addresses stay refused regardless.
+	WebhookAllowLoopback bool
 
 	RedisURL  string
 	SentryDSN string // SENTRY_DSN: errors to Sentry; empty = off
@@ -126,6 +129,16 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, errors.New("SENTRY_DSN: a DSN like https://<key>@<host>/<project>"))
 		}
 	}
+	switch get("WEBHOOK_ALLOW_LOOPBACK", "0") {
+	case "0":
+	case "1":
+		c.WebhookAllowLoopback = true
+		if prod {
+			errs = append(errs, errors.New("WEBHOOK_ALLOW_LOOPBACK: not in production (customers' webhooks must not reach this machine)"))
+		}
+	default:
+		errs = append(errs, errors.New("WEBHOOK_ALLOW_LOOPBACK: 1 or unset"))
+	}
 	if prod {
 		errs = append(errs, refuseDevSecrets(getenv)...)
 		var loopErrs []error
@@ -211,6 +224,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("s3_secret_key", mask(c.S3SecretKey)), slog.String("stripe_api_base", c.StripeAPIBase),
 		slog.String("stripe_secret_key", mask(c.StripeSecretKey)), slog.String("stripe_webhook_secret", mask(c.StripeWebhookSecret)),
 		slog.Any("stripe_product_ids", c.StripeProductIDs),
+		slog.Bool("webhook_allow_loopback", c.WebhookAllowLoopback),
 	)
 }
 

@@ -74,6 +74,12 @@ func (a *api) routes() []Route {
 		{http.MethodGet, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyList},
 		{http.MethodDelete, "/v1/api-keys/:id", auth.ScopeKeysManage, LimitOpen, a.keyRevoke},
 
+		{http.MethodPost, "/v1/webhooks", auth.ScopeWebhooksWrite, LimitOpen, a.webhookCreate},
+		{http.MethodGet, "/v1/webhooks", auth.ScopeWebhooksWrite, LimitOpen, a.webhookList},
+		{http.MethodPost, "/v1/webhooks/:id/rotate", auth.ScopeWebhooksWrite, LimitOpen, a.webhookRotate},
+		{http.MethodDelete, "/v1/webhooks/:id", auth.ScopeWebhooksWrite, LimitOpen, a.webhookDelete},
+		{http.MethodGet, "/v1/webhooks/:id/deliveries", auth.ScopeWebhooksWrite, LimitOpen, a.webhookDeliveries},
+
 		{http.MethodPost, "/v1/billing/checkout", auth.ScopeBillingManage, LimitOpen, or(a.Checkout)},
 		{http.MethodPost, "/v1/billing/portal", auth.ScopeBillingManage, LimitOpen, or(a.Portal)},
 		{http.MethodPost, "/v1/stripe/webhook", Public, LimitNone, or(a.Webhook)},

@@ -35,6 +35,7 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
+	"github.com/octanebridge/octane-bridge/edge/internal/webhooks"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
@@ -62,6 +63,9 @@ type Deps struct {
 	Registry       *prometheus.Registry
 	Now            func() time.Time
 
+	// WebhooksAllowLoopback admits loopback webhook URLs (WEBHOOK_ALLOW_LOOPBACK: local stack, tests).
+	WebhooksAllowLoopback bool
+
 	// Observability, all optional (telemetry.go): a Sentry client (nil: off), OpenTelemetry
 	// providers (nil: no-op), and Redis for readiness when rate limits live there.
 	Sentry         *sentry.Client
@@ -81,6 +85,7 @@ type api struct {
 	devices   deviceService
 	operators *operators.Store
 	imports   importService
+	webhooks  webhookService
 	requests  *prometheus.CounterVec
 	duration  *prometheus.HistogramVec
 	tel       httpTelemetry
@@ -110,6 +115,7 @@ func New(d Deps) *echo.Echo {
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"method", "route"})
 	d.Registry.MustRegister(a.requests, a.duration)
 	a.tel = newHTTPTelemetry(d)
+	a.webhooks = webhooks.New(d.DB, d.Pepper, d.WebhooksAllowLoopback)
 	a.account = account.New(d.DB)
 	a.imports = imports.New(imports.Deps{DB: d.DB, Tokens: d.Tokens, Delivery: d.Delivery, Presigner: d.Presigner,
 		QueueWindow: d.QueueWindow, DownloadTTL: d.DownloadTTL, TracerProvider: d.TracerProvider, MeterProvider: d.MeterProvider})

@@ -24,7 +24,7 @@ const (
 	// delivery is sent twice only when its edge died mid-attempt.
 	attemptTimeout = 15 * time.Second
 	lease          = 2 * time.Minute
-	batch          = 8
+	batch          = 8 // attempts in flight per instance
 )
 
 // Worker delivers the queue. Every edge instance runs one; they share the work through
@@ -78,7 +78,9 @@ func (w *Worker) Client() *http.Client {
 	}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends: at most `batch` attempts at once, each claimed when a slot is
+// free, so one slow endpoint holds one slot, not the queue. In-flight attempts finish (or time
+// out) before Run returns.
 func (w *Worker) Run(ctx context.Context) {
 	if w.Log == nil {
 		w.Log = slog.New(slog.DiscardHandler)
@@ -91,60 +93,73 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	seal := newSealer(w.Pepper)
 	client := w.Client()
+	slots := make(chan struct{}, batch)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for ctx.Err() == nil {
-		n, err := w.round(ctx, seal, client)
+		wait := w.Every
+		due, err := w.claim(ctx, batch-len(slots))
 		if err != nil && ctx.Err() == nil {
-			w.Log.Warn("webhook deliveries", "err", err)
+			w.Log.Warn("webhook deliveries: claim failed", "err", err)
+			wait = 5 * w.Every // the database is away: do not spin
 		}
-		if n == batch {
+		for _, c := range due {
+			slots <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-slots }()
+				w.attempt(ctx, seal, client, c)
+			})
+		}
+		if len(due) > 0 && len(slots) < batch {
 			continue // more may be due
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(w.Every):
+		case <-time.After(wait):
 		}
 	}
 }
 
-// round claims up to a batch of due deliveries, sends them concurrently and records each outcome.
-func (w *Worker) round(ctx context.Context, seal sealer, client *http.Client) (int, error) {
-	rows, err := w.DB.Query(ctx, `select id, endpoint_id, message_id, payload::text, attempts, created_at, url,
-		secret_enc, previous_secret_enc from public.webhook_claim($1, $2)`, batch, lease)
-	if err != nil {
-		return 0, err
+// claim takes up to n due deliveries (webhook_claim: SKIP LOCKED, a lease).
+func (w *Worker) claim(ctx context.Context, n int) ([]claimed, error) {
+	if n <= 0 {
+		return nil, nil
 	}
+	rows, err := w.DB.Query(ctx, `select id, endpoint_id, message_id, payload::text, attempts, created_at, url,
+		secret_enc, previous_secret_enc from public.webhook_claim($1, $2)`, n, lease)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var due []claimed
 	for rows.Next() {
 		var c claimed
 		if err := rows.Scan(&c.ID, &c.Endpoint, &c.MessageID, &c.Payload, &c.Attempts, &c.CreatedAt, &c.URL, &c.Secret, &c.Previous); err != nil {
-			rows.Close()
-			return 0, err
+			return nil, err
 		}
 		due = append(due, c)
 	}
-	if err := rows.Err(); err != nil {
-		return 0, err
+	return due, rows.Err()
+}
+
+// attempt sends one claimed delivery and records the outcome. An attempt cut short by shutdown
+// is not recorded: its lease brings it back, without counting against the endpoint.
+func (w *Worker) attempt(ctx context.Context, seal sealer, client *http.Client, c claimed) {
+	status, latency, failure := w.send(ctx, seal, client, c)
+	if ctx.Err() != nil && status == 0 {
+		return
 	}
-	var wg sync.WaitGroup
-	for _, c := range due {
-		wg.Go(func() {
-			status, latency, failure := w.send(ctx, seal, client, c)
-			// Recorded even when ctx ended (shutdown): the attempt happened.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			defer cancel()
-			var outcome string
-			err := w.DB.QueryRow(rctx, `select public.webhook_record($1, $2, $3, $4, $5)`,
-				c.ID, c.Attempts, status, int(latency.Milliseconds()), failure).Scan(&outcome)
-			if err != nil {
-				w.Log.Warn("webhook delivery not recorded; it is retried when its lease ends", "delivery", c.ID, "err", err)
-				return
-			}
-			w.Log.Info("webhook delivery", "delivery", c.ID, "endpoint", c.Endpoint, "attempt", c.Attempts,
-				"status", status, "outcome", outcome, "latency_ms", latency.Milliseconds())
-		})
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	var outcome string
+	err := w.DB.QueryRow(rctx, `select public.webhook_record($1, $2, $3, $4, $5)`,
+		c.ID, c.Attempts, status, int(latency.Milliseconds()), failure).Scan(&outcome)
+	if err != nil {
+		w.Log.Warn("webhook delivery not recorded; it is retried when its lease ends", "delivery", c.ID, "err", err)
+		return
 	}
-	wg.Wait()
-	return len(due), nil
+	w.Log.Info("webhook delivery", "delivery", c.ID, "endpoint", c.Endpoint, "attempt", c.Attempts,
+		"status", status, "outcome", outcome, "latency_ms", latency.Milliseconds())
 }
 
 // send makes one attempt: the answer's status (0 when there was none), its latency, and why it

@@ -34,7 +34,8 @@ INBOUND = frozenset(
 
 # Add-on -> bridge message types.
 OUTBOUND = frozenset(
-    {"hello", "pair", "unpair", "status", "cache", "library", "shutdown", "imported", "import_failed"}
+    {"hello", "pair", "unpair", "status", "cache", "library", "shutdown", "imported", "import_failed",
+     "cancel", "scene"}
 )
 
 # Fields an inbound message must carry to be usable.

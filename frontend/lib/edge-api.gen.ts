@@ -318,6 +318,28 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/imports/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel one of the caller's imports until Blender has it (queued, redeemed, downloading, verifying)
+         * @description The import ends `cancelled`; its unspent tokens are void and the device is told on its private topic (`import_cancelled`), so its bridge stops the download (the partial file stays for a later import of the same package). Cancelling a cancelled import answers it again; an import Blender is applying (`importing`) or one that ended answers CONFLICT. A device cancels in Blender through `report_import_status` (status `cancelled`).
+         */
+        post: operations["cancelImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -902,6 +924,11 @@ export type components = {
             version: string;
             /** Format: uuid */
             device_id: string;
+            /**
+             * Format: uuid
+             * @description the Blender on the device it is for; null: any (until one redeems it)
+             */
+            instance_id: string | null;
             /** @description step timings reported by the bridge */
             timings: {
                 [key: string]: unknown;
@@ -1609,6 +1636,11 @@ export interface operations {
                      * @description default: the default Blender, else the most recently seen
                      */
                     device_id?: string | null;
+                    /**
+                     * Format: uuid
+                     * @description One Blender running on the device (the site lists them; the add-on's "Browse Shader Library" names its own); its device follows from it. Default: the most recently seen Blender running on the device, else none (the first to start there).
+                     */
+                    instance_id?: string | null;
                 };
             };
         };
@@ -1626,6 +1658,11 @@ export interface operations {
                         status: "queued";
                         /** Format: uuid */
                         device_id: string;
+                        /**
+                         * Format: uuid
+                         * @description the Blender it goes to; null: the first Blender to start on the device
+                         */
+                        instance_id: string | null;
                         /** Format: uuid */
                         shader_id: string;
                         version: string;
@@ -1685,6 +1722,11 @@ export interface operations {
             content: {
                 "application/json": {
                     token: string;
+                    /**
+                     * Format: uuid
+                     * @description the redeeming Blender: an import for another Blender of the machine is NOT_FOUND to it; one for the machine becomes this Blender's
+                     */
+                    instance_id?: string | null;
                 };
             };
         };
@@ -1752,7 +1794,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description the asking Blender: an import another Blender of the machine has is NOT_FOUND to it
+                     */
+                    instance_id?: string | null;
+                };
+            };
+        };
         responses: {
             /** @description Download (URL valid for at most 300 s) and Ed25519-signed delivery, as from redeem */
             200: {
@@ -1763,8 +1815,38 @@ export interface operations {
                     "application/json": components["schemas"]["Delivery"];
                 };
             };
+            400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    cancelImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled import */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Import"];
+                };
+            };
+            401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];

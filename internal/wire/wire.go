@@ -1,5 +1,5 @@
-// Package wire holds the messages that one program sends another through a third (the edge to
-// the bridge over Realtime), so that sender and receiver share one definition. Each has a JSON
+// Package wire holds the messages that one program sends another through a third (the edge or
+// the database to the bridge over Realtime), so that sender and receiver share one definition. Each has a JSON
 // Schema under schemas/ with examples that the Go and the Python tests both check.
 package wire
 
@@ -15,4 +15,17 @@ type ImportRequest struct {
 	Version    string `json:"version"`
 	ShaderName string `json:"shader_name"`
 	ShaderSlug string `json:"shader_slug"`
+	// InstanceID names the one Blender of the machine the import is for ("" = any of them).
+	InstanceID string `json:"instance_id,omitempty"`
+}
+
+// ImportCancelledEvent is the Realtime event on device:<device_id> when one of its imports was
+// cancelled (sent by the imports_broadcast trigger, whoever cancelled).
+const ImportCancelledEvent = "import_cancelled"
+
+// ImportCancelled is that event's payload (schemas/import_cancelled.schema.json): the bridge
+// working on the import stops.
+type ImportCancelled struct {
+	ImportID   string  `json:"import_id"`
+	InstanceID *string `json:"instance_id"`
 }

@@ -89,6 +89,7 @@ type Agent struct {
 	link        context.CancelFunc
 	linkDone    chan struct{}
 	waiting     map[string]chan reply // import id -> the add-on's answer
+	bl          blenderState          // this bridge's Blender among the machine's (blenders.go)
 	do          chan func()           // work other goroutines hand to the control loop
 }
 
@@ -225,6 +226,10 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 			return
 		}
 		a.answer(r.ImportID, reply{ok: &r})
+	case stdio.TypeCancel:
+		a.onCancel(m)
+	case stdio.TypeScene:
+		a.onScene(m)
 	case stdio.TypeImportFailed:
 		var r stdio.ImportFailed
 		if m.Decode(&r) != nil || r.ImportID == "" {
@@ -303,8 +308,12 @@ func (a *Agent) onHello(ctx context.Context, re string, h stdio.Hello) {
 	}
 	a.hello, a.ends, a.cache = &h, ends, c
 	a.library = library.New(dir, c, a.cfg.Trusted, extract.VerifyTree)
+	a.mu.Lock()
+	a.bl.instance, a.bl.blendFile = instanceFor(h), blendName(h.BlendFile)
+	a.mu.Unlock()
 	a.client = edgeclient.New(edgeclient.Config{EdgeURL: ends.Edge, SupabaseURL: ends.Supabase, AnonKey: ends.AnonKey,
-		HTTP: a.cfg.HTTP, UserAgent: "octane-bridge/" + a.cfg.Version + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")"})
+		HTTP: a.cfg.HTTP, UserAgent: "octane-bridge/" + a.cfg.Version + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")",
+		Instance: a.bl.instance})
 	cred := a.loadCredential()
 	a.mu.Lock()
 	a.cred = cred

@@ -78,6 +78,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Keep:      a.library.Keep,
 	})
 	go pipe.Run(ctx)
+	beat := a.useLink(pipe)
 	poke := make(chan struct{}, 1)
 	a.mu.Lock()
 	a.accountPoke = poke
@@ -102,6 +103,13 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 			}()
 			return
 		}
+		if event == wire.ImportCancelledEvent { // schemas/import_cancelled.schema.json
+			var c wire.ImportCancelled
+			if json.Unmarshal(payload, &c) == nil && c.ImportID != "" {
+				pipe.Cancel(c.ImportID, false)
+			}
+			return
+		}
 		if event != wire.ImportRequestEvent {
 			return
 		}
@@ -110,6 +118,9 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 			a.log.Warn("ignoring a malformed import_request")
 			return
 		}
+		if !a.forThisBlender(r.InstanceID, true) {
+			return // another Blender of this machine takes it
+		}
 		pipe.Enqueue(importer.Request{ImportID: r.ImportID, Token: r.Token, ShaderID: r.ShaderID, ShaderName: r.ShaderName, Version: r.Version})
 	}, func() {
 		a.setStatus(stdio.StateOnline, "")
@@ -117,10 +128,12 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		pipe.Wake()
 		go a.catchUp(ctx, sess, pipe)
 	})
-	go a.heartbeat(ctx, sess, cred.APIKey)
+	go a.heartbeat(ctx, sess, cred.APIKey, beat)
+	go a.recheck(ctx, sess, pipe)
 	if err := rt.Run(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("realtime stopped", "err", err)
 	}
+	a.goodbye(ctx, sess)
 }
 
 // catchUp enqueues what was asked while we were away (Realtime delivers at most once) and
@@ -134,6 +147,9 @@ func (a *Agent) catchUp(ctx context.Context, sess *edgeclient.Session, pipe *imp
 		}
 	}
 	for _, u := range unfinished {
+		if u.InstanceID != nil && !a.forThisBlender(*u.InstanceID, u.InstanceOnline != nil && *u.InstanceOnline) {
+			continue // another running Blender of this machine has it
+		}
 		a.log.Info("resuming an unfinished import", "import_id", u.ImportID, "was", u.Status)
 		pipe.Enqueue(importer.Request{ImportID: u.ImportID, ShaderID: u.ShaderID, ShaderName: u.ShaderName, Version: u.Version, Resume: true})
 	}
@@ -145,6 +161,9 @@ func (a *Agent) catchUp(ctx context.Context, sess *edgeclient.Session, pipe *imp
 		return
 	}
 	for _, p := range pending {
+		if !a.forThisBlender(p.InstanceID, p.InstanceOnline) {
+			continue
+		}
 		pipe.Enqueue(importer.Request{ImportID: p.ImportID, ShaderID: p.ShaderID, ShaderName: p.ShaderName, Version: p.Version})
 	}
 }
@@ -223,11 +242,11 @@ func (a *Agent) pokeAccount() {
 // heartbeat marks the device as seen so the site shows this Blender online.
 // A refused heartbeat may mean the device was revoked while its JWT is still valid: a fresh
 // exchange of the key tells, so revocation shows within one heartbeat, not one token lifetime.
-func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey string) {
+func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey string, poke <-chan struct{}) {
 	t := time.NewTicker(a.cfg.Heartbeat)
 	defer t.Stop()
 	for {
-		if err := a.client.Heartbeat(ctx, sess); err != nil && ctx.Err() == nil {
+		if err := a.client.Heartbeat(ctx, sess, a.blender(false)); err != nil && ctx.Err() == nil {
 			if a.isRevoked(err) {
 				return
 			}
@@ -242,6 +261,7 @@ func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey 
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-poke: // another file is open: the site shows it now
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 // delivery or a hash (those come only from the edge's redeem answer, signed), and neither the
 // message nor the pipeline's request has a field that could carry one.
 func TestImportRequestCarriesNothingTheBridgeActsOn(t *testing.T) {
-	allowed := []string{"ImportID", "Token", "ShaderID", "Version", "ShaderName", "ShaderSlug"}
+	allowed := []string{"ImportID", "Token", "ShaderID", "Version", "ShaderName", "ShaderSlug", "InstanceID"} // InstanceID routes it among the machine's Blenders
 	for _, typ := range []reflect.Type{reflect.TypeOf(wire.ImportRequest{}), reflect.TypeOf(importer.Request{})} {
 		for i := range typ.NumField() {
 			if f := typ.Field(i); !slices.Contains(allowed, f.Name) && f.Name != "Resume" {

@@ -29,6 +29,9 @@ type Config struct {
 	UserAgent                     string
 	// Now is the clock that decides when a device JWT needs refreshing; nil means time.Now.
 	Now func() time.Time
+	// Instance is this Blender session's id: redemptions and redeliveries name it (an import for
+	// another Blender of the machine is refused) and InstanceHeartbeat announces it. "" names none.
+	Instance string
 }
 
 // DeviceInfo describes this Blender to the user approving it.
@@ -48,6 +51,8 @@ type DeviceKey struct{ APIKey, DeviceID, UserID string }
 type Pending struct {
 	ImportID, ShaderID, ShaderSlug, ShaderName, Version string
 	ExpiresAt                                           time.Time
+	InstanceID                                          string // the Blender it is for; "" = any
+	InstanceOnline                                      bool   // that Blender runs (else another may take it)
 }
 
 // Redemption is a spent import token: where to download and what must arrive.
@@ -180,14 +185,22 @@ func (c *Client) PollToken(ctx context.Context, a Authorization) (DeviceKey, err
 
 // Redeem spends an import token (POST /v1/imports/{id}/redeem).
 func (c *Client) Redeem(ctx context.Context, s *Session, importID, token string) (Redemption, error) {
-	return c.delivery(ctx, s, importID, "redeem", map[string]string{"token": token})
+	body := map[string]string{"token": token}
+	if c.cfg.Instance != "" {
+		body["instance_id"] = c.cfg.Instance
+	}
+	return c.delivery(ctx, s, importID, "redeem", body)
 }
 
 // Redeliver asks for a fresh delivery of a redeemed but unfinished import of this device
 // (POST /v1/imports/{id}/delivery): the bridge resumes after a crash, a closed Blender or a lost
 // redeem answer. The edge re-checks the entitlement and puts the import back at redeemed.
 func (c *Client) Redeliver(ctx context.Context, s *Session, importID string) (Redemption, error) {
-	return c.delivery(ctx, s, importID, "delivery", nil)
+	var body any
+	if c.cfg.Instance != "" {
+		body = map[string]string{"instance_id": c.cfg.Instance}
+	}
+	return c.delivery(ctx, s, importID, "delivery", body)
 }
 
 // delivery posts to /v1/imports/{id}/{action} and reads the download URL and signed delivery
@@ -238,6 +251,8 @@ func (c *Client) PendingImports(ctx context.Context, s *Session) ([]Pending, err
 		ShaderName string    `json:"shader_name"`
 		Version    string    `json:"version"`
 		ExpiresAt  time.Time `json:"expires_at"`
+		InstanceID *string   `json:"instance_id"`
+		Online     *bool     `json:"instance_online"`
 	}
 	if err := c.rpc(ctx, s, "pending_imports", map[string]any{}, &rows); err != nil {
 		return nil, err
@@ -245,7 +260,8 @@ func (c *Client) PendingImports(ctx context.Context, s *Session) ([]Pending, err
 	out := make([]Pending, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, Pending{ImportID: r.ImportID, ShaderID: r.ShaderID, ShaderSlug: r.ShaderSlug,
-			ShaderName: r.ShaderName, Version: r.Version, ExpiresAt: r.ExpiresAt})
+			ShaderName: r.ShaderName, Version: r.Version, ExpiresAt: r.ExpiresAt, InstanceID: deref(r.InstanceID),
+			InstanceOnline: r.Online != nil && *r.Online})
 	}
 	return out, nil
 }
@@ -260,6 +276,9 @@ type Unfinished struct {
 	Version    string    `json:"version"`
 	Status     string    `json:"status"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	InstanceID *string   `json:"instance_id"` // the Blender that has it; nil = any
+	// InstanceOnline: that Blender runs (nil when none is named); else another may take it over.
+	InstanceOnline *bool `json:"instance_online"`
 }
 
 // UnfinishedImports lists this device's redeemed but unfinished imports (RPC unfinished_imports).
@@ -309,9 +328,27 @@ func (c *Client) Account(ctx context.Context, s *Session) (Account, error) {
 	return Account{Email: rows[0].Email, Subscription: rows[0].Subscription}, nil
 }
 
-// Heartbeat marks the device as seen (RPC device_heartbeat).
-func (c *Client) Heartbeat(ctx context.Context, s *Session) error {
-	return c.rpc(ctx, s, "device_heartbeat", map[string]any{}, nil)
+// Heartbeat marks the device as seen (RPC device_heartbeat); with an Instance, it announces this
+// Blender too (RPC instance_heartbeat: its open file and version; online false says goodbye).
+func (c *Client) Heartbeat(ctx context.Context, s *Session, b Blender) error {
+	if c.cfg.Instance == "" {
+		return c.rpc(ctx, s, "device_heartbeat", map[string]any{}, nil)
+	}
+	return c.rpc(ctx, s, "instance_heartbeat", map[string]any{"p_instance": c.cfg.Instance,
+		"p_blend_file": clip(b.BlendFile, 255), "p_blender_version": clip(b.Version, 40), "p_online": !b.Quitting}, nil)
+}
+
+// Blender is what the site shows of this Blender.
+type Blender struct {
+	BlendFile, Version string
+	Quitting           bool // the bridge stops: the site shows it offline at once
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func (c *Client) rpc(ctx context.Context, s *Session, fn string, args any, out any) error {

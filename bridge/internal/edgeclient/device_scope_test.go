@@ -121,7 +121,7 @@ func TestDeviceCredentialCanOnlyReceiveAndReport(t *testing.T) {
 	}
 
 	// What a device may do still works with the same JWT (PostgREST ignores session_id).
-	if err := st.client.Heartbeat(ctx, sess); err != nil {
+	if err := st.client.Heartbeat(ctx, sess, Blender{}); err != nil {
 		t.Fatalf("heartbeat: %v", err)
 	}
 	if _, err := st.client.PendingImports(ctx, sess); err != nil {

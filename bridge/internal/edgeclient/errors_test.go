@@ -112,7 +112,7 @@ func TestRefusedJWTIsExchangedOnceAndRetried(t *testing.T) {
 		}
 		io.WriteString(w, `"2026-01-01T00:00:00Z"`)
 	})
-	if err := c.Heartbeat(context.Background(), c.NewSession("k")); err != nil || calls.Load() != 2 {
+	if err := c.Heartbeat(context.Background(), c.NewSession("k"), Blender{}); err != nil || calls.Load() != 2 {
 		t.Fatalf("err %v after %d calls", err, calls.Load())
 	}
 }

@@ -180,7 +180,7 @@ func TestPairRedeemAndReportAgainstTheStack(t *testing.T) {
 	if sess.DeviceID() != key.DeviceID || sess.UserID() != testenv.ProUserID || jwt == "" || refreshed.Load() != 1 {
 		t.Fatalf("session device %q user %q refreshed %d", sess.DeviceID(), sess.UserID(), refreshed.Load())
 	}
-	if err := st.client.Heartbeat(ctx, sess); err != nil {
+	if err := st.client.Heartbeat(ctx, sess, Blender{}); err != nil {
 		t.Fatal(err)
 	}
 	var seen bool
@@ -317,7 +317,7 @@ func TestWrongDeviceAndRevocation(t *testing.T) {
 		t.Fatalf("revoke = %d", code)
 	}
 	// ...but a refused RPC makes the client check the key at once: AUTH_FAILED, not a stale success.
-	if err := st.client.Heartbeat(ctx, sa); fault.CodeOf(err) != CodeAuthFailed {
+	if err := st.client.Heartbeat(ctx, sa, Blender{}); fault.CodeOf(err) != CodeAuthFailed {
 		t.Fatalf("heartbeat of a revoked device: %v", err)
 	}
 	// And at the latest when the JWT needs refreshing, the key is refused.
@@ -327,7 +327,7 @@ func TestWrongDeviceAndRevocation(t *testing.T) {
 		t.Fatalf("token of a revoked device: %v", err)
 	}
 	// B is unaffected.
-	if err := st.client.Heartbeat(ctx, sb); err != nil {
+	if err := st.client.Heartbeat(ctx, sb, Blender{}); err != nil {
 		t.Fatalf("B after A's revocation: %v", err)
 	}
 }

@@ -161,6 +161,8 @@ type Pipeline struct {
 	ended    []string               // finished, oldest first (bounded by keepFinished)
 	fetching map[string]*sync.Mutex // per package: two imports of one shader download it once
 	wake     chan struct{}          // closed and replaced when work arrives or the network returns
+
+	running map[string]*runningImport // imports a worker carries out, to cancel (cancel.go)
 }
 
 func New(cfg Config) *Pipeline {
@@ -185,7 +187,8 @@ func New(cfg Config) *Pipeline {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{cfg: cfg, known: map[string]bool{}, finished: map[string]bool{}, fetching: map[string]*sync.Mutex{}, wake: make(chan struct{})}
+	return &Pipeline{cfg: cfg, known: map[string]bool{}, finished: map[string]bool{}, fetching: map[string]*sync.Mutex{},
+		running: map[string]*runningImport{}, wake: make(chan struct{})}
 }
 
 // Enqueue adds an import unless it is already queued or running. A request with a token replaces
@@ -242,7 +245,9 @@ func (p *Pipeline) Run(ctx context.Context) {
 				}
 				ran := false
 				if release, ok := p.claim(r.ImportID); ok {
-					p.run(ctx, r)
+					ictx, done := p.startRunning(ctx, r.ImportID)
+					p.run(ictx, r)
+					done()
 					release()
 					ran = true
 				} else {
@@ -320,10 +325,16 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 	log := p.cfg.Log.With("import_id", r.ImportID)
 	start := p.cfg.Now()
 	err := p.process(ctx, r, log)
+	cause := cancelCause(ctx)
 	switch {
 	case err == nil:
 		log.Info("import done", "ms", p.cfg.Now().Sub(start).Milliseconds())
 		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "done"})
+	case cause != nil:
+		if errors.Is(cause, errCancelledInBlender) {
+			p.reportCancelled(ctx, r.ImportID)
+		}
+		p.cancelled(r.ImportID, cause)
 	case ctx.Err() != nil:
 		log.Info("import interrupted by shutdown; it resumes on the next start")
 	case errors.Is(err, ErrGone):
@@ -394,6 +405,9 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 		if err := p.cfg.Keep(d.SHA256, env); err != nil {
 			log.Warn("the local library could not record this package", "err", err)
 		}
+	}
+	if !p.handOver(ctx, r.ImportID) {
+		return ctx.Err()
 	}
 	if err := p.report(ctx, r.ImportID, "importing", -1, "", ""); err != nil {
 		return err

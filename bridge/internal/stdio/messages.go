@@ -14,6 +14,8 @@ const (
 	TypeShutdown     = "shutdown"
 	TypeImported     = "imported"
 	TypeImportFailed = "import_failed"
+	TypeCancel       = "cancel" // the artist cancelled an import in Blender
+	TypeScene        = "scene"  // another .blend file is open
 
 	TypePairCode     = "pair_code"
 	TypePaired       = "paired"
@@ -38,6 +40,20 @@ type Hello struct {
 	CacheMaxBytes   int64  `json:"cache_max_bytes,omitempty"`
 	LogLevel        string `json:"log_level,omitempty"`
 	DeviceName      string `json:"device_name,omitempty"`
+	// InstanceID is this Blender session's id (the add-on makes it once per session): the
+	// import target the site lists; BlendFile the open file's name, what the site shows for it.
+	InstanceID string `json:"instance_id,omitempty"`
+	BlendFile  string `json:"blend_file,omitempty"`
+}
+
+// Cancel stops an import that Blender does not have yet (queued or downloading).
+type Cancel struct {
+	ImportID string `json:"import_id"`
+}
+
+// Scene names the .blend file now open ("" for an unsaved one).
+type Scene struct {
+	BlendFile string `json:"blend_file"`
 }
 
 type Pair struct {

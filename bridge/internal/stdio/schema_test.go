@@ -14,7 +14,8 @@ import (
 // bodies are the Go types of each message, by direction (schemas/stdio-to-*.schema.json).
 var bodies = map[string]map[string]any{
 	"stdio-to-bridge": {TypeHello: Hello{}, TypeStatus: nil, TypePair: Pair{}, TypeUnpair: nil, TypeCache: Cache{},
-		TypeLibrary: Library{}, TypeImported: Imported{}, TypeImportFailed: ImportFailed{}, TypeShutdown: nil},
+		TypeLibrary: Library{}, TypeImported: Imported{}, TypeImportFailed: ImportFailed{}, TypeShutdown: nil,
+		TypeCancel: Cancel{}, TypeScene: Scene{}},
 	"stdio-to-addon": {TypeHello: HelloReply{}, TypeStatus: Status{}, TypePairCode: PairCode{}, TypePaired: Paired{},
 		TypeUnpaired: nil, TypeProgress: Progress{}, TypeImport: Import{}, TypeImportStatus: ImportStatus{},
 		TypeCacheStats: CacheStats{}, TypeLibrary: LibraryList{}, TypeError: ErrorMsg{}},

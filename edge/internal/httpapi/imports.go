@@ -17,9 +17,10 @@ import (
 type importService interface {
 	Create(ctx context.Context, user uuid.UUID, in imports.CreateRequest, now time.Time) (imports.Created, error)
 	Get(ctx context.Context, user, device, id uuid.UUID) (imports.Import, error)
-	Redeem(ctx context.Context, user, dev, id uuid.UUID, token string, now time.Time) (imports.Delivery, error)
-	Redeliver(ctx context.Context, user, dev, id uuid.UUID, now time.Time) (imports.Delivery, error)
+	Redeem(ctx context.Context, user, dev, id uuid.UUID, in imports.RedeemRequest, now time.Time) (imports.Delivery, error)
+	Redeliver(ctx context.Context, user, dev, id uuid.UUID, in imports.RedeliverRequest, now time.Time) (imports.Delivery, error)
 	Reissue(ctx context.Context, user, dev, id uuid.UUID, now time.Time) (imports.Reissued, error)
+	Cancel(ctx context.Context, user, id uuid.UUID) (imports.Import, error)
 }
 
 // createImport queues an import (imports.Service.Create).
@@ -42,6 +43,21 @@ func (a *api) getImport(c echo.Context) error {
 		return err
 	}
 	out, err := a.imports.Get(c.Request().Context(), p.UserID, p.DeviceID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// cancelImport stops one of the caller's imports until Blender has it (imports.Service.Cancel).
+// The route's scope (imports:create) is the user's: a device cancels in Blender by reporting the
+// import cancelled (report_import_status), a credential that cannot queue imports cannot stop one.
+func (a *api) cancelImport(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	out, err := a.imports.Cancel(c.Request().Context(), principal(c).UserID, id)
 	if err != nil {
 		return err
 	}
@@ -77,7 +93,7 @@ func (a *api) redeem(c echo.Context) error {
 	if err := Bind(c, &in); err != nil {
 		return err
 	}
-	out, err := a.imports.Redeem(c.Request().Context(), p.UserID, dev, id, in.Token, a.Now())
+	out, err := a.imports.Redeem(c.Request().Context(), p.UserID, dev, id, in, a.Now())
 	if err != nil {
 		return err
 	}
@@ -90,7 +106,14 @@ func (a *api) redeliver(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.imports.Redeliver(c.Request().Context(), p.UserID, dev, id, a.Now())
+	// The body is optional (bridges before several-Blender support send none).
+	var in imports.RedeliverRequest
+	if c.Request().ContentLength != 0 {
+		if err := Bind(c, &in); err != nil {
+			return err
+		}
+	}
+	out, err := a.imports.Redeliver(c.Request().Context(), p.UserID, dev, id, in, a.Now())
 	if err != nil {
 		return err
 	}

@@ -69,6 +69,7 @@ func (a *api) routes() []Route {
 		{http.MethodPost, "/v1/imports/:id/redeem", auth.ScopeImportsReceive, LimitClosed, a.redeem},
 		{http.MethodPost, "/v1/imports/:id/token", auth.ScopeImportsReceive, LimitClosed, a.reissue},
 		{http.MethodPost, "/v1/imports/:id/delivery", auth.ScopeImportsReceive, LimitClosed, a.redeliver},
+		{http.MethodPost, "/v1/imports/:id/cancel", auth.ScopeImportsCreate, LimitOpen, a.cancelImport},
 
 		{http.MethodPost, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyCreate},
 		{http.MethodGet, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyList},

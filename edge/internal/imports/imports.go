@@ -8,6 +8,7 @@ package imports
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
 	"time"
 
@@ -80,21 +81,26 @@ func New(d Deps) *Service {
 	return s
 }
 
-// CreateRequest is the body of POST /v1/imports.
+// CreateRequest is the body of POST /v1/imports. InstanceID names one Blender running on the
+// device (its device follows from it); without it the most recently seen Blender there gets it.
 type CreateRequest struct {
-	ShaderID string  `json:"shader_id"`
-	Version  *string `json:"version"`
-	DeviceID *string `json:"device_id"`
+	ShaderID   string  `json:"shader_id"`
+	Version    *string `json:"version"`
+	DeviceID   *string `json:"device_id"`
+	InstanceID *string `json:"instance_id"`
 }
 
 // Created is a queued import.
 type Created struct {
-	ImportID  uuid.UUID `json:"import_id"`
-	Status    string    `json:"status"`
-	DeviceID  uuid.UUID `json:"device_id"`
-	ShaderID  uuid.UUID `json:"shader_id"`
-	Version   string    `json:"version"`
-	ExpiresAt time.Time `json:"expires_at"`
+	ImportID uuid.UUID `json:"import_id"`
+	Status   string    `json:"status"`
+	DeviceID uuid.UUID `json:"device_id"`
+	// InstanceID is the Blender it goes to; null when no Blender runs on the device yet (the
+	// first one to start there takes it).
+	InstanceID *uuid.UUID `json:"instance_id"`
+	ShaderID   uuid.UUID  `json:"shader_id"`
+	Version    string     `json:"version"`
+	ExpiresAt  time.Time  `json:"expires_at"`
 }
 
 // Create queues an import for user: target resolution (entitlement, device ownership, default
@@ -118,6 +124,22 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		}
 		device = &d
 	}
+	instance, err := optionalUUID(in.InstanceID, "instance_id")
+	if err != nil {
+		return Created{}, err
+	}
+	if instance != nil && device == nil {
+		// The Blender names its machine.
+		var d uuid.UUID
+		if err := s.d.DB.QueryRow(ctx, `select device_id from public.device_instances where id = $1 and user_id = $2`,
+			*instance, user).Scan(&d); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return Created{}, apierror.New(apierror.NotFound, "device not found: pair a Blender first")
+			}
+			return Created{}, postgres.Unavailable(err)
+		}
+		device = &d
+	}
 	var (
 		svid                        uuid.UUID
 		out                         = Created{ImportID: uuid.New(), ShaderID: shader}
@@ -129,9 +151,9 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	defer span.End()
 	// Resolution is a read; create_import re-checks all of it inside the write.
 	err = s.d.DB.QueryRow(ctx, `
-		select r.shader_version_id, r.version, r.sha256, r.device_id, s.name, s.slug
+		select r.shader_version_id, r.version, r.sha256, r.device_id, public.import_instance($1, r.device_id, $5), s.name, s.slug
 		from public.resolve_import_target($1, $2, $3, $4) r join public.shaders s on s.id = $2`,
-		user, shader, in.Version, device).Scan(&svid, &out.Version, &sha, &out.DeviceID, &shaderName, &shaderSlug)
+		user, shader, in.Version, device, instance).Scan(&svid, &out.Version, &sha, &out.DeviceID, &out.InstanceID, &shaderName, &shaderSlug)
 	if err != nil {
 		return Created{}, postgres.Error(err, "shader")
 	}
@@ -139,15 +161,19 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	if err != nil {
 		return Created{}, err
 	}
-	msg, _ := json.Marshal(wire.ImportRequest{ImportID: out.ImportID.String(), Token: tok, ShaderID: shader.String(),
-		Version: out.Version, ShaderName: shaderName, ShaderSlug: shaderSlug})
+	req := wire.ImportRequest{ImportID: out.ImportID.String(), Token: tok, ShaderID: shader.String(),
+		Version: out.Version, ShaderName: shaderName, ShaderSlug: shaderSlug}
+	if out.InstanceID != nil {
+		req.InstanceID = out.InstanceID.String()
+	}
+	msg, _ := json.Marshal(req)
 	// One statement, so one transaction: the import row, its token row and the device message
 	// commit together or not at all (realtime.send only becomes visible on commit).
 	err = s.d.DB.QueryRow(ctx, `
 		select i.status::text, i.expires_at
-		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8) i
+		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8, $11) i
 		cross join lateral (select realtime.send($9::jsonb, $10::text, 'device:' || i.device_id::text, true)) m`,
-		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), exp, s.d.QueueWindow, msg, wire.ImportRequestEvent).
+		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), exp, s.d.QueueWindow, msg, wire.ImportRequestEvent, out.InstanceID).
 		Scan(&out.Status, &out.ExpiresAt)
 	if err != nil {
 		span.SetStatus(codes.Error, "create_import failed")
@@ -156,6 +182,18 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
 	s.minted.Add(ctx, 1)
 	return out, nil
+}
+
+// optionalUUID parses an optional UUID field of a request body.
+func optionalUUID(v *string, field string) (*uuid.UUID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	u, err := uuid.Parse(*v)
+	if err != nil {
+		return nil, apierror.New(apierror.InvalidInput, field+" must be a UUID")
+	}
+	return &u, nil
 }
 
 // mint makes a single-use import token for user's device and one shader version: its jti, the
@@ -180,6 +218,7 @@ type Import struct {
 	ShaderID     uuid.UUID       `json:"shader_id"`
 	Version      string          `json:"version"`
 	DeviceID     uuid.UUID       `json:"device_id"`
+	InstanceID   *uuid.UUID      `json:"instance_id"`
 	Timings      json.RawMessage `json:"timings"`
 	CreatedAt    time.Time       `json:"created_at"`
 	UpdatedAt    time.Time       `json:"updated_at"`
@@ -191,11 +230,30 @@ type Import struct {
 func (s *Service) Get(ctx context.Context, user, device, id uuid.UUID) (Import, error) {
 	var out Import
 	err := s.d.DB.QueryRow(ctx, `
-		select id, status::text, progress, error_code, error_message, shader_id, version, device_id, timings,
-		       created_at, updated_at, expires_at
+		select `+importColumns+`
 		from public.imports where id = $1 and user_id = $2 and ($3::uuid is null or device_id = $3)`,
-		id, user, nilUUID(device)).Scan(&out.ID, &out.Status, &out.Progress, &out.ErrorCode, &out.ErrorMessage,
-		&out.ShaderID, &out.Version, &out.DeviceID, &out.Timings, &out.CreatedAt, &out.UpdatedAt, &out.ExpiresAt)
+		id, user, nilUUID(device)).Scan(out.fields()...)
+	if err != nil {
+		return Import{}, postgres.Error(err, "import")
+	}
+	return out, nil
+}
+
+// importColumns are the columns of public.imports that Import.fields scans, in order.
+const importColumns = `id, status::text, progress, error_code, error_message, shader_id, version, device_id, instance_id,
+		timings, created_at, updated_at, expires_at`
+
+func (i *Import) fields() []any {
+	return []any{&i.ID, &i.Status, &i.Progress, &i.ErrorCode, &i.ErrorMessage, &i.ShaderID, &i.Version, &i.DeviceID,
+		&i.InstanceID, &i.Timings, &i.CreatedAt, &i.UpdatedAt, &i.ExpiresAt}
+}
+
+// Cancel stops one of user's imports until Blender has it (queued to verifying); cancelling a
+// cancelled import answers it again. CONFLICT once Blender is importing it or it ended. The
+// database tells the device (import_cancelled on device:<id>), whose bridge stops its download.
+func (s *Service) Cancel(ctx context.Context, user, id uuid.UUID) (Import, error) {
+	var out Import
+	err := s.d.DB.QueryRow(ctx, `select `+importColumns+` from public.cancel_import_as($1, $2)`, id, user).Scan(out.fields()...)
 	if err != nil {
 		return Import{}, postgres.Error(err, "import")
 	}
@@ -209,9 +267,16 @@ func nilUUID(u uuid.UUID) *uuid.UUID {
 	return &u
 }
 
-// RedeemRequest is the body of POST /v1/imports/:id/redeem.
+// RedeemRequest is the body of POST /v1/imports/:id/redeem. InstanceID is the redeeming Blender
+// (an import for another Blender of the machine is NOT_FOUND to it).
 type RedeemRequest struct {
-	Token string `json:"token"`
+	Token      string  `json:"token"`
+	InstanceID *string `json:"instance_id"`
+}
+
+// RedeliverRequest is the optional body of POST /v1/imports/:id/delivery.
+type RedeliverRequest struct {
+	InstanceID *string `json:"instance_id"`
 }
 
 // Delivery is what a redemption answers: a presigned GET and the signed delivery manifest.
@@ -229,7 +294,12 @@ func subscriptionRequired() error {
 
 // Redeem spends a token once for user's device and answers with a short-lived download URL
 // and the signed delivery.
-func (s *Service) Redeem(ctx context.Context, user, dev, id uuid.UUID, tok string, now time.Time) (Delivery, error) {
+func (s *Service) Redeem(ctx context.Context, user, dev, id uuid.UUID, in RedeemRequest, now time.Time) (Delivery, error) {
+	tok := in.Token
+	instance, err := optionalUUID(in.InstanceID, "instance_id")
+	if err != nil {
+		return Delivery{}, err
+	}
 	if tok == "" {
 		return Delivery{}, apierror.New(apierror.MissingRequiredField, "token is required")
 	}
@@ -251,7 +321,7 @@ func (s *Service) Redeem(ctx context.Context, user, dev, id uuid.UUID, tok strin
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
 	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
-		from public.redeem_import_token($1, $2, $3, $4) i`, id, jti, dev, token.Hash(tok)), now)
+		from public.redeem_import_token($1, $2, $3, $4, $5) i`, id, jti, dev, token.Hash(tok), instance), now)
 }
 
 // deliver reads the import that redeem_import_token or redeliver_import answered (its status,
@@ -307,14 +377,18 @@ func (s *Service) deliver(ctx context.Context, tx pgx.Tx, id uuid.UUID, redeemed
 // died after redeeming, Blender closed mid-download, or the redeem answer was lost after its
 // commit. Only for the device the import is addressed to; entitlement re-checked; the import goes
 // back to redeemed and the bridge walks the steps again.
-func (s *Service) Redeliver(ctx context.Context, user, dev, id uuid.UUID, now time.Time) (Delivery, error) {
+func (s *Service) Redeliver(ctx context.Context, user, dev, id uuid.UUID, in RedeliverRequest, now time.Time) (Delivery, error) {
+	instance, err := optionalUUID(in.InstanceID, "instance_id")
+	if err != nil {
+		return Delivery{}, err
+	}
 	tx, err := s.d.DB.Begin(ctx)
 	if err != nil {
 		return Delivery{}, postgres.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
 	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
-		from public.redeliver_import($1, $2, $3) i`, id, user, dev), now)
+		from public.redeliver_import($1, $2, $3, $4) i`, id, user, dev, instance), now)
 }
 
 // Reissued is a fresh token for a queued import. (Fields in alphabetical order, as the answer

@@ -151,6 +151,13 @@ func (s *Server) api(fn apiHandler) http.Handler {
 			b, _ = json.Marshal(out)
 		}
 		if idem != "" && status < 500 {
+			if len(s.idem) >= 10000 { // keys live 24 h, as on Stripe
+				for k, e := range s.idem {
+					if time.Since(e.at) >= 24*time.Hour {
+						delete(s.idem, k)
+					}
+				}
+			}
 			s.idem[idem] = idemEntry{status: status, body: b, at: time.Now()}
 		}
 		if r.Method != http.MethodGet {

@@ -51,6 +51,30 @@ class OCTANEBRIDGE_OT_browse(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class OCTANEBRIDGE_OT_cancel_import(bpy.types.Operator):
+    """Stop this import before it reaches the scene; the partial download is kept for next time"""
+
+    bl_idname = "octane_bridge.cancel_import"
+    bl_label = "Cancel Import"
+
+    import_id: bpy.props.StringProperty(options={"HIDDEN", "SKIP_SAVE"})
+
+    @classmethod
+    def poll(cls, context):
+        b = runtime.bridge()
+        # Once Blender applies it, the import is one undo step away, not cancellable.
+        return b.running and b.state.current is not None and b.state.current.stage != "importing"
+
+    def execute(self, context):
+        b = runtime.bridge()
+        cur = b.state.current
+        import_id = self.import_id or (cur.import_id if cur else "")
+        if not import_id or not b.send("cancel", import_id=import_id):
+            self.report({"WARNING"}, "There is no import to cancel")
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+
 class OCTANEBRIDGE_OT_account(bpy.types.Operator):
     """Open your account page: subscription, billing and connected Blenders"""
 
@@ -96,6 +120,7 @@ classes = (
     OCTANEBRIDGE_OT_connect,
     OCTANEBRIDGE_OT_disconnect,
     OCTANEBRIDGE_OT_browse,
+    OCTANEBRIDGE_OT_cancel_import,
     OCTANEBRIDGE_OT_account,
     OCTANEBRIDGE_OT_cache_stats,
     OCTANEBRIDGE_OT_clear_cache,

@@ -117,6 +117,8 @@ def draw_progress(layout, cur):
     else:
         layout.label(text=cur.shader_name or "Shader", icon="IMPORT")
         layout.label(text=pct)
+    if cur.stage != "importing":
+        layout.operator("octane_bridge.cancel_import", icon="CANCEL").import_id = cur.import_id
 
 
 class _OctaneBridgePanel:

@@ -10,6 +10,7 @@ import atexit
 import logging
 import os
 import time
+import uuid
 
 import bpy
 
@@ -58,9 +59,25 @@ def _prefs_values(p) -> dict | None:
 
 
 def hello_fields(context=None) -> dict:
-    return config.hello_fields(
+    fields = config.hello_fields(
         _prefs_values(prefs(context)), env(), VERSION, bpy.app.version_string, bridge_process.platform_tag()
     )
+    fields.update(instance_id=instance_id(), blend_file=blend_file())
+    return fields
+
+
+def instance_id() -> str:
+    """This Blender session's id: the import target the site lists and "Browse Shader Library"
+    names. Kept across bridge restarts, so imports queued for this Blender still arrive."""
+    return _session.setdefault("instance_id", str(uuid.uuid4()))
+
+
+def blend_file() -> str:
+    """The open .blend file's name ("" when unsaved): what tells this Blender apart on the site."""
+    try:
+        return bpy.path.basename(bpy.data.filepath)
+    except AttributeError:  # bpy.data is restricted while the add-on registers
+        return ""
 
 
 def site_url(context=None) -> str:
@@ -68,9 +85,9 @@ def site_url(context=None) -> str:
 
 
 def library_url(context=None) -> str:
-    """<site>/?device=<id>: the library with this Blender preselected as the import target."""
+    """<site>/?device=<id>.<instance>: the library with this Blender preselected as the import target."""
     b = _session.get("bridge")
-    return config.library_url(site_url(context), b.state.device_id if b else "")
+    return config.library_url(site_url(context), b.state.device_id if b else "", instance_id())
 
 
 def open_url(url: str) -> None:
@@ -188,6 +205,16 @@ def _on_load_post(*_args):
         start()
 
 
+@bpy.app.handlers.persistent
+def _on_file_change(*_args):
+    """Another file is open (opened, saved as, new): the site's picker shows its name."""
+    b = _session.get("bridge")
+    if b is not None:
+        b.hello["blend_file"] = blend_file()
+        if b.running:
+            b.send("scene", blend_file=b.hello["blend_file"])
+
+
 def _wants_autostart() -> bool:
     # Headless renders (blender -b) should not go online by themselves; OCTANE_AUTOSTART=1 asks.
     return not bpy.app.background or os.environ.get("OCTANE_AUTOSTART") == "1"
@@ -211,6 +238,8 @@ def register() -> None:
     _session["env"] = config.from_env(os.environ)
     bridge()
     bpy.app.handlers.load_post.append(_on_load_post)
+    bpy.app.handlers.load_post.append(_on_file_change)
+    bpy.app.handlers.save_post.append(_on_file_change)
     atexit.register(_at_exit)
     if not bpy.app.background:
         bpy.app.timers.register(_timer, first_interval=0.2, persistent=True)
@@ -222,6 +251,9 @@ def register() -> None:
 def unregister() -> None:
     if _on_load_post in bpy.app.handlers.load_post:
         bpy.app.handlers.load_post.remove(_on_load_post)
+    for handlers in (bpy.app.handlers.load_post, bpy.app.handlers.save_post):
+        if _on_file_change in handlers:
+            handlers.remove(_on_file_change)
     atexit.unregister(_at_exit)
     for fn in (_timer, _auto_start):
         if bpy.app.timers.is_registered(fn):

@@ -95,12 +95,16 @@ def hello_fields(prefs: dict | None, env: EnvConfig, addon_version: str, blender
     return fields
 
 
-def library_url(site_url: str, device_id: str) -> str:
-    """The shader library page that preselects this Blender as the import target."""
+def library_url(site_url: str, device_id: str, instance_id: str = "") -> str:
+    """The shader library page that preselects this Blender as the import target:
+    ``?device=<device id>.<instance id>`` (this Blender of that machine), or the machine alone."""
     from urllib.parse import quote
 
     site = (site_url or DEFAULT_SITE_URL).rstrip("/")
-    return f"{site}/?device={quote(device_id, safe='')}" if device_id else f"{site}/"
+    if not device_id:
+        return f"{site}/"
+    target = f"{device_id}.{instance_id}" if instance_id else device_id
+    return f"{site}/?device={quote(target, safe='.')}"
 
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")

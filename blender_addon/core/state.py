@@ -127,6 +127,8 @@ class BridgeState:
         elif t == "import":
             self.current = CurrentImport(f["import_id"], str(f.get("shader_name") or ""), "importing", 1.0)
             return msg
+        elif t == "import_status" and f["status"] == "cancelled" and not f.get("code"):
+            self.cancelled(f["import_id"], str(f.get("message") or "Cancelled."), now)
         elif t == "import_status":
             status = f["status"]
             if status in ("failed", "error", "cancelled", "expired"):
@@ -172,6 +174,14 @@ class BridgeState:
         self.recent.appendleft(RecentImport(import_id, name, ok, text, now))
         if not ok:
             self.add_error(text, now)
+
+    def cancelled(self, import_id: str, text: str, now: float | None = None) -> None:
+        """An import cancelled in Blender or on the site: listed with the recent ones, not an error."""
+        name = ""
+        if self.current and self.current.import_id == import_id:
+            name, self.current = self.current.shader_name, None
+        if not any(r.import_id == import_id for r in self.recent):
+            self.recent.appendleft(RecentImport(import_id, name, False, text, time.time() if now is None else now))
 
     def add_error(self, text: str, now: float | None = None) -> None:
         self.errors.appendleft((time.time() if now is None else now, text))

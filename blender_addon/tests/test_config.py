@@ -62,6 +62,11 @@ def test_library_url_preselects_this_device():
     assert config.library_url("https://lib.example", "a b&c") == "https://lib.example/?device=a%20b%26c"
 
 
+def test_library_url_preselects_this_blender_of_the_machine():
+    assert config.library_url("https://lib.example", "dev-1", "inst-2") == "https://lib.example/?device=dev-1.inst-2"
+    assert config.library_url("https://lib.example", "", "inst-2") == "https://lib.example/"
+
+
 def test_only_https_or_the_configured_local_site_is_opened_in_the_browser():
     local_site, local_edge = "http://127.0.0.1:3000", "http://127.0.0.1:8787"
     ok = [

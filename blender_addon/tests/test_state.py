@@ -97,3 +97,14 @@ def test_paired_answer_while_online_keeps_online():
     s.apply(msg('{"v":1,"type":"status","state":"online","device_id":"d"}'))
     s.apply(msg('{"v":1,"type":"paired","device_id":"d"}'))  # Connect clicked on a paired Blender
     assert s.state == "online" and s.paired
+
+
+def test_a_cancelled_import_is_listed_not_reported_as_an_error():
+    s = BridgeState()
+    s.apply(msg('{"v":1,"type":"progress","import_id":"i1","shader_name":"Oak","stage":"downloading","fraction":0.4}'))
+    s.apply(msg('{"v":1,"type":"import_status","import_id":"i1","status":"cancelled","message":"Cancelled in Blender."}'))
+    assert s.current is None and not s.errors
+    assert [(r.import_id, r.shader_name, r.ok, r.text) for r in s.recent] == [("i1", "Oak", False, "Cancelled in Blender.")]
+    # A cancel with a code (the site's expiry, a revocation) is still a failure the artist should read.
+    s.apply(msg('{"v":1,"type":"import_status","import_id":"i2","status":"cancelled","code":"IMPORT_GONE","message":"gone"}'))
+    assert len(s.errors) == 1

@@ -143,8 +143,11 @@ def test_environment_variables_fill_the_hello_message(e2e):
         "cache_dir": "/tmp/octane-addon-test-cache", "cache_max_bytes": 123456789, "log_level": "debug"}
 
 
-def test_browse_opens_the_library_with_this_device_and_account_page(e2e):
-    assert e2e["opened"] == ["http://127.0.0.1:3999/?device=dev-fake", "http://127.0.0.1:3999/account"]
+def test_browse_opens_the_library_with_this_blender_and_account_page(e2e):
+    # This Blender of the paired machine: <device id>.<this session's instance id, sent in hello>.
+    instance = e2e["bridge_log"][0]["instance_id"]
+    assert len(instance) == 36 and e2e["bridge_log"][0]["blend_file"] == ""
+    assert e2e["opened"] == [f"http://127.0.0.1:3999/?device=dev-fake.{instance}", "http://127.0.0.1:3999/account"]
 
 
 def test_cache_stats_round_trip(e2e):
@@ -276,7 +279,8 @@ def test_headless_session_tool_for_end_to_end_tests(runtime, addon_zip, tmp_path
     assert s["exited"] == 0 and s["running"] is False and s["device_id"] == "dev-fake"
     assert [r["import_id"] for r in s["replies"]] == ["h1", "h2"] and s["replies"][1]["reused"] is True
     assert s["selected"] == {"Cube": {"material": "OB_OakWood", "shader_id": "oak-wood", "version": "1.0.0", "import_id": "h2"}}
-    assert s["library_url"] == "http://127.0.0.1:3000/?device=dev-fake"
+    assert s["library_url"].startswith("http://127.0.0.1:3000/?device=dev-fake.") and len(s["library_url"]) == 36 + len(
+        "http://127.0.0.1:3000/?device=dev-fake.")
 
 
 def test_missing_bridge_binary_is_explained(addon_zip, tmp_path):

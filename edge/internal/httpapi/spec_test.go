@@ -395,6 +395,22 @@ func TestResponsesMatchSpec(t *testing.T) {
 	c.expect(400, h, "POST", "/v1/uploads/abort", op, map[string]any{"upload": upload})
 	c.expect(204, h, "POST", "/v1/uploads/abort", op, map[string]any{"upload": upload, "upload_id": discarded})
 
+	// Webhooks (edge/internal/webhooks): register, list, the delivery log with a queued event,
+	// rotate, delete; another user's endpoint is NOT_FOUND.
+	c.expect(400, h, "POST", "/v1/webhooks", pro, map[string]any{"url": "http://169.254.169.254/latest/meta-data/"})
+	hook := c.expect(201, h, "POST", "/v1/webhooks", pro, map[string]any{"url": "https://hooks.example.com/spec"}).json(t)["id"].(string)
+	c.expect(200, h, "GET", "/v1/webhooks", pro, nil)
+	c.expect(403, h, "GET", "/v1/webhooks", devJWT, nil)
+	if _, err := s.db.Exec(context.Background(), `update public.subscriptions set cancel_at_period_end = not cancel_at_period_end where user_id = $1`, proUser); err != nil {
+		t.Fatal(err)
+	}
+	c.expect(200, h, "GET", "/v1/webhooks/"+hook+"/deliveries", pro, nil)
+	c.expect(404, h, "GET", "/v1/webhooks/"+hook+"/deliveries", free, nil)
+	c.expect(200, h, "POST", "/v1/webhooks/"+hook+"/rotate", pro, nil)
+	c.expect(404, h, "POST", "/v1/webhooks/"+none+"/rotate", pro, nil)
+	c.expect(404, h, "DELETE", "/v1/webhooks/"+hook, free, nil)
+	c.expect(204, h, "DELETE", "/v1/webhooks/"+hook, pro, nil)
+
 	// Revocations last.
 	keyID := key["id"].(string)
 	c.expect(204, h, "DELETE", "/v1/api-keys/"+keyID, pro, nil)

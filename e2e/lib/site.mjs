@@ -3,6 +3,7 @@
 
 export const PRO = { email: "pro@octane.local", password: "octane-demo-pro", id: "11111111-1111-4111-8111-111111111111" };
 export const FREE = { email: "free@octane.local", password: "octane-demo-free", id: "22222222-2222-4222-8222-222222222222" };
+export const OPERATOR = { email: "operator@octane.local", password: "octane-demo-operator", id: "99999999-9999-4999-8999-999999999999" };
 
 /** Signs user in on /login and waits until the site has sent the browser on to next. */
 export async function signIn(page, user, next = "/") {

@@ -339,6 +339,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -356,6 +357,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status?: Database["public"]["Enums"]["import_status"]
+          step_ms?: number[] | null
           timings?: NonNullable<Json>
           updated_at?: string
           user_id: string
@@ -373,6 +375,7 @@ export type Database = {
           shader_id?: string
           shader_version_id?: string
           status?: Database["public"]["Enums"]["import_status"]
+          step_ms?: number[] | null
           timings?: NonNullable<Json>
           updated_at?: string
           user_id?: string
@@ -589,6 +592,24 @@ export type Database = {
         Update: {
           key?: string
           tat?: string
+        }
+        Relationships: []
+      }
+      search_misses: {
+        Row: {
+          day: string
+          misses: number
+          query: string
+        }
+        Insert: {
+          day?: string
+          misses?: number
+          query: string
+        }
+        Update: {
+          day?: string
+          misses?: number
+          query?: string
         }
         Relationships: []
       }
@@ -949,6 +970,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -975,6 +997,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -1040,6 +1063,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -1077,6 +1101,7 @@ export type Database = {
         Args: { p_device: string; p_instance: string; p_user: string }
         Returns: string
       }
+      import_step_ms: { Args: { p_timings: Json }; Returns: number[] }
       import_transition_allowed: {
         Args: {
           from_status: Database["public"]["Enums"]["import_status"]
@@ -1099,6 +1124,7 @@ export type Database = {
       }
       instance_running: { Args: { p_instance: string }; Returns: boolean }
       is_operator: { Args: Record<PropertyKey, never>; Returns: boolean }
+      log_search_miss: { Args: { p_query: string }; Returns: undefined }
       my_account: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -1114,6 +1140,32 @@ export type Database = {
           subscribed: boolean
         }[]
       }
+      my_imports_per_month: {
+        Args: { p_months?: number }
+        Returns: {
+          done: number
+          imports: number
+          month: string
+        }[]
+      }
+      my_top_shaders: {
+        Args: { p_limit?: number }
+        Returns: {
+          imports: number
+          name: string
+          shader_id: string
+          slug: string
+        }[]
+      }
+      operator_active_devices: {
+        Args: { p_days?: number }
+        Returns: {
+          addon_version: string
+          blender_version: string
+          devices: number
+          platform: string
+        }[]
+      }
       operator_catalog: {
         Args: Record<PropertyKey, never>
         Returns: {
@@ -1124,6 +1176,59 @@ export type Database = {
           slug: string
           updated_at: string
           versions: string[]
+        }[]
+      }
+      operator_failure_codes: {
+        Args: { p_days?: number }
+        Returns: {
+          error_code: string
+          failures: number
+        }[]
+      }
+      operator_imports_per_day: {
+        Args: { p_days?: number }
+        Returns: {
+          day: string
+          done: number
+          failed: number
+          imports: number
+        }[]
+      }
+      operator_imports_per_shader: {
+        Args: { p_days?: number; p_limit?: number }
+        Returns: {
+          done: number
+          failed: number
+          imports: number
+          name: string
+          shader_id: string
+          slug: string
+        }[]
+      }
+      operator_search_misses: {
+        Args: { p_days?: number; p_limit?: number }
+        Returns: {
+          misses: number
+          query: string
+        }[]
+      }
+      operator_since: { Args: { p_days: number }; Returns: string }
+      operator_step_timings: {
+        Args: { p_days?: number }
+        Returns: {
+          imports: number
+          p50_ms: number
+          p95_ms: number
+          step: string
+        }[]
+      }
+      operator_subscriptions: {
+        Args: { p_days?: number }
+        Returns: {
+          active: number
+          cancelled: number
+          day: string
+          started: number
         }[]
       }
       pending_imports: {
@@ -1182,6 +1287,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -1213,6 +1319,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -1246,6 +1353,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string
@@ -1278,6 +1386,7 @@ export type Database = {
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
+          step_ms: number[] | null
           timings: NonNullable<Json>
           updated_at: string
           user_id: string

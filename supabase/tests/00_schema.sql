@@ -1,7 +1,7 @@
 -- Schema shape: every table, RLS everywhere, definer functions pinned, grants that matter.
 begin;
 \ir _helpers.psql
-select plan(53);
+select plan(54);
 
 -- The RLS matrix files cover exactly these tables: a new public table fails here until it is
 -- added to the matrix (and to this list).
@@ -10,7 +10,7 @@ select set_eq(
     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')$$,
   array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers', 'products',
         'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants', 'api_keys',
-        'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries'],
+        'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses'],
   'public tables are exactly the ones the RLS matrix covers');
 
 select is_empty(
@@ -29,7 +29,7 @@ select ok((select relrowsecurity from pg_class where oid = 'realtime.messages'::
 select has_table('public', t, 'table public.' || t || ' exists')
 from unnest(array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers',
                   'products', 'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants',
-                  'api_keys', 'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries']) as t;
+                  'api_keys', 'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses']) as t;
 
 -- Definer functions run as their owner: an unpinned search_path lets a caller shadow objects.
 select is_empty(
@@ -68,14 +68,16 @@ select set_eq(
     where p.prosecdef and p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
       and has_function_privilege('authenticated', p.oid, 'execute')$$,
   array['cancel_import', 'device_heartbeat', 'instance_heartbeat', 'is_operator', 'my_account', 'my_entitlement', 'operator_catalog', 'pending_imports',
-        'report_import_status', 'request_publish', 'search_shaders', 'set_shader_published', 'unfinished_imports'],
+        'report_import_status', 'request_publish', 'search_shaders', 'set_shader_published', 'unfinished_imports',
+        'log_search_miss', 'operator_imports_per_day', 'operator_imports_per_shader', 'operator_failure_codes',
+        'operator_step_timings', 'operator_active_devices', 'operator_subscriptions', 'operator_search_misses'],
   'definer functions callable by authenticated are exactly the reviewed RPCs');
 select set_eq(
   $$select p.proname::text from pg_proc p
     where p.prosecdef and p.pronamespace = 'public'::regnamespace and p.prorettype <> 'trigger'::regtype
       and has_function_privilege('anon', p.oid, 'execute')$$,
-  array['search_shaders'],
-  'the only definer function anon can call is search_shaders');
+  array['search_shaders', 'log_search_miss'],
+  'the only definer functions anon can call are search_shaders and log_search_miss');
 select ok(has_function_privilege('authenticated', 'public.report_import_status(uuid, public.import_status, int, text, text)', 'execute'),
   'authenticated may call report_import_status');
 select ok(has_function_privilege('authenticated', 'public.pending_imports()', 'execute'),

@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui/badge";
 import { DevicesPanel } from "@/components/account/devices-panel";
 import { ApiKeysPanel } from "@/components/account/api-keys-panel";
 import { ImportHistory } from "@/components/account/import-history";
+import { YourNumbers } from "@/components/account/your-numbers";
 import { SettingsForm } from "@/components/account/settings-form";
 import { UserChannelProvider } from "@/components/account/use-user-channel";
 import { BillingPanel } from "@/components/account/billing-panel";
@@ -57,6 +58,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           <CardContent><ImportHistory userId={uid} initial={history} shaderNames={shaderNames} /></CardContent>
         </Card>
       </div>
+      <YourNumbers />
 
       <div className="grid gap-6 lg:grid-cols-2">
         <Card id="favorites">

@@ -1,5 +1,6 @@
 import "server-only";
 import { cache } from "react";
+import { after } from "next/server";
 import { createClient } from "@/lib/supabase/server";
 import { searchArgs, type CatalogQuery, type ShaderSummary } from "@/lib/catalog";
 import type { Tables } from "@/lib/database.types";
@@ -27,6 +28,13 @@ export async function searchShaders(query: CatalogQuery): Promise<SearchResult> 
   if (error) throw new Error("search: " + error.message);
   const rows: ShaderSummary[] = data ?? [];
   const first = rows[0];
+  // A search that found nothing is counted for the operator's dashboard (RPC log_search_miss:
+  // one row per day and query, nothing written for a hit), after the page has been sent.
+  if (!first && args.q.trim() && args.page_offset === 0) {
+    after(async () => {
+      await supabase.rpc("log_search_miss", { p_query: args.q });
+    });
+  }
   return {
     rows,
     total: Number(first?.total_count ?? 0),

@@ -1,5 +1,5 @@
 // Pages against the Supabase stand-in only (no edge needed).
-import { PRO, FREE, signIn as signInForm } from "../../../e2e/lib/site.mjs";
+import { PRO, FREE, OPERATOR, signIn as signInForm } from "../../../e2e/lib/site.mjs";
 
 // The attributes of a preview <img> once it has loaded (lazy ones are scrolled into view first).
 async function previewAttrs(img) {
@@ -265,6 +265,36 @@ export const tests = [
       const violations = await page.evaluate(() => window.__cspViolations);
       assert(violations.length === 0, `CSP violations: ${violations.join(", ")}`);
       await context.close();
+    },
+  },
+  {
+    name: "operator pages: sign-in when signed out, not found for an artist, the dashboard for the operator",
+    async fn({ newPage, assert, shot }) {
+      const { page, context } = await newPage();
+      await page.goto("/operator/analytics?days=7");
+      const u = new URL(page.url());
+      assert(u.pathname === "/login" && u.searchParams.get("next") === "/operator/analytics?days=7", `signed out: ${page.url()}`);
+      await signIn(page, PRO, "/account");
+      await page.getByTestId("your-numbers").waitFor(); // the artist's own numbers on the account page
+      for (const path of ["/operator", "/operator/analytics", "/operator/analytics?days=365"]) {
+        const res = await page.goto(path);
+        await page.getByRole("heading", { name: "Not found" }).waitFor();
+        assert(res.status() === 404 || res.status() === 200, `artist: ${path} answered ${res.status()}`);
+        assert((await page.getByTestId("usage-dashboard").count()) === 0, `artist sees the dashboard on ${path}`);
+        assert((await page.getByRole("navigation", { name: "Operator" }).count()) === 0, `artist sees the operator menu on ${path}`);
+      }
+      await context.close();
+
+      const op = await newPage();
+      await signIn(op.page, OPERATOR, "/operator/analytics");
+      await op.page.getByRole("heading", { name: "Usage analytics" }).waitFor();
+      await op.page.getByTestId("usage-dashboard").waitFor();
+      await op.page.locator("[role=img] svg").first().waitFor(); // a chart drew
+      await op.page.getByRole("link", { name: "90 days" }).click();
+      await op.page.waitForURL((url) => url.searchParams.get("days") === "90");
+      await op.page.getByRole("link", { name: "90 days", exact: true }).and(op.page.locator("[aria-current=page]")).waitFor();
+      await shot(op.page, "operator-analytics");
+      await op.context.close();
     },
   },
   {

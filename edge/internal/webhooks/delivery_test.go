@@ -203,6 +203,20 @@ func TestDeliveriesVerifyWithTheReferenceLibrary(t *testing.T) {
 			t.Errorf("register %v: %d, want 400", body, s)
 		}
 	}
+	// A studio script's personal key with webhooks:write manages them too; without it, no.
+	var key struct {
+		APIKey string `json:"api_key"`
+	}
+	if s := st.EdgeJSON(t, "POST", "/v1/api-keys", jwt, map[string]any{"name": "pipeline", "scopes": []string{"webhooks:write"}}, &key); s != http.StatusCreated {
+		t.Fatalf("personal key: %d", s)
+	}
+	if st.EdgeJSON(t, "GET", "/v1/webhooks", key.APIKey, nil, &list); len(list.Webhooks) != 1 {
+		t.Errorf("the personal key's list: %+v", list)
+	}
+	if s := st.EdgeJSON(t, "POST", "/v1/api-keys", jwt, map[string]any{"name": "reader", "scopes": []string{"catalog:read"}}, &key); s != http.StatusCreated ||
+		st.EdgeJSON(t, "GET", "/v1/webhooks", key.APIKey, nil, nil) != http.StatusForbidden {
+		t.Errorf("a key without webhooks:write was not refused")
+	}
 	recv.configure(map[string]string{"first": ep.Secret}, map[string]int{"device.paired": 2})
 
 	// The five events, in this order: a Blender is paired, the subscription changes, an import

@@ -136,7 +136,7 @@ export default [
     },
   },
   {
-    name: "billing: Manage billing opens the portal (plan, monthly/yearly, card); Cancel now ends Pro and the open shader page locks again live",
+    name: "billing: Manage billing opens the portal (plan, monthly/yearly, card); cancelling at period end keeps Pro and says until when; Cancel now ends Pro and the open shader page locks again live",
     async fn(ctx, h) {
       h.assert(ctx.billingShader, "the payment test did not run");
       const { page } = ctx.billing;
@@ -151,6 +151,15 @@ export default [
       h.assert(/Visa •••• 4242/.test(await page.getByTestId("portal-card").innerText()), "the portal does not show the card");
       await page.screenshot({ path: path.join(h.shotDir, "billing-portal.png") });
 
+      // Cancel at period end: still Pro until then, and the account page says when it ends.
+      await page.getByRole("button", { name: "Cancel at period end" }).click();
+      h.assert(/will be canceled on/.test(await page.getByTestId("portal-notice").innerText()), "no notice after cancelling at period end");
+      await page.getByTestId("portal-return").click();
+      await page.waitForURL((u) => u.origin === ctx.stack.urls.site && u.pathname === "/account");
+      await page.locator('[data-testid="subscription-status"]', { hasText: "ends" }).waitFor({ timeout: 10_000 });
+      h.assert((await plan(page)) === "pro" && (await h.importButton(shader).count()) === 1, "cancelling at period end ended Pro early");
+      await page.getByRole("button", { name: "Manage billing" }).click();
+      await page.waitForURL((u) => u.origin === ctx.stack.urls.stripe);
       await page.getByRole("button", { name: "Cancel now" }).click();
       const notice = await page.getByTestId("portal-notice").innerText();
       h.assert(notice === "Your subscription has been canceled.", `portal notice: ${notice}`);

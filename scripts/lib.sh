@@ -186,6 +186,16 @@ bench_result() {
     >>"$OCTANE_LOCAL/reports/bench.jsonl"
 }
 
+# bench_db NAME: a scratch clone of the template database for a benchmark, dropped when the script
+# exits; sets bench_url to it (pg_url is the cluster's).
+bench_db() {
+  pg_url=${OCTANE_PG_URL:-postgres://postgres:postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable}
+  _bench_db="$1_$$"
+  bench_url=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$pg_url" "$_bench_db")
+  trap 'psql "$pg_url" -qc "drop database if exists $_bench_db with (force)" >/dev/null 2>&1 || true' EXIT
+  psql "$pg_url" -v ON_ERROR_STOP=1 -qc "create database $_bench_db template ${OCTANE_PG_TEMPLATE:-octane_template}" >/dev/null
+}
+
 # stop_pidfile NAME: stops a program started in the background (its whole process group when it
 # leads one: make dev starts them with setsid) and waits for it to go.
 stop_pidfile() {

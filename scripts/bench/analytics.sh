@@ -8,14 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
 count=${ANALYTICS_BENCH_IMPORTS:-1000000}
-pg_url=${OCTANE_PG_URL:-postgres://postgres:postgres@127.0.0.1:54322/postgres?sslmode=disable}
-template=${OCTANE_PG_TEMPLATE:-octane_template}
-db="bench_analytics_$$"
-bench_url=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$pg_url" "$db")
-cleanup() { psql "$pg_url" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-
-psql "$pg_url" -v ON_ERROR_STOP=1 -qc "create database $db template $template" >/dev/null
+bench_db bench_analytics
 log "analytics bench: generating $count imports"
 start=$(date +%s)
 psql "$bench_url" -v ON_ERROR_STOP=1 -q -v count="$count" >/dev/null <<'SQL'

@@ -6,14 +6,7 @@ source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
 count=${SEARCH_BENCH_COUNT:-100000}
 seconds=${SEARCH_BENCH_SECONDS:-20}
-pg_url=${OCTANE_PG_URL:-postgres://postgres:postgres@127.0.0.1:54322/postgres?sslmode=disable}
-template=${OCTANE_PG_TEMPLATE:-octane_template}
-db="bench_search_$$"
-bench_url=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$pg_url" "$db")
-cleanup() { psql "$pg_url" -qc "drop database if exists $db with (force)" >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-
-psql "$pg_url" -v ON_ERROR_STOP=1 -qc "create database $db template $template" >/dev/null
+bench_db bench_search
 log "search bench: loading $count synthetic shaders"
 psql "$bench_url" -v ON_ERROR_STOP=1 -q -v count="$count" -f catalog/synthetic/synthetic_catalog.sql >/dev/null
 # Twice: the first pass leaves a few hundred pages not yet all-visible (measured 7,276 of 7,816),

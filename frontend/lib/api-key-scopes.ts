@@ -8,6 +8,7 @@ export const personalScopes = [
   { scope: "imports:read", label: "Follow imports", checked: false },
   { scope: "settings:read", label: "Read settings", checked: false },
   { scope: "settings:write", label: "Change settings", checked: false },
+  { scope: "webhooks:write", label: "Manage webhooks", checked: false },
 ] as const satisfies readonly { scope: EdgeSchema<"PersonalScope">; label: string; checked: boolean }[];
 
 export type PersonalScope = (typeof personalScopes)[number]["scope"];

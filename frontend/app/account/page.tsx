@@ -14,6 +14,7 @@ import { YourNumbers } from "@/components/account/your-numbers";
 import { SettingsForm } from "@/components/account/settings-form";
 import { UserChannelProvider } from "@/components/account/use-user-channel";
 import { BillingPanel } from "@/components/account/billing-panel";
+import { WebhooksCard } from "@/components/account/webhooks-card";
 
 export const metadata: Metadata = { title: "Account" };
 
@@ -101,6 +102,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
           )}
         </CardContent>
       </Card>
+
+      <WebhooksCard />
     </div>
     </UserChannelProvider>
   );

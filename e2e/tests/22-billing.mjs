@@ -123,7 +123,7 @@ export default [
       const owner = h.q1(ctx.stack, `select user_id from public.devices where id = '${device.id}'`);
       h.assert(owner === user.id, `the device belongs to ${owner}, not the new user`);
 
-      await h.openShader({ ...ctx, device }, shader, h.MAIN_SHADER);
+      await h.openShader({ ...ctx, device }, shader, h.MAIN_SHADER, blender); // this user's Blender preselected
       const before = new Date().toISOString();
       const mark = blender.mark();
       await h.importButton(shader).click();

@@ -129,6 +129,8 @@ class Driver:
             "recent": [{"import_id": r.import_id, "ok": r.ok, "text": r.text} for r in st.recent],
             "cache": dict(st.cache), "running": self.bridge.running, "bridge_pid": proc.pid if proc else None,
             "opened": list(self.runtime._session.get("opened", [])), "cube": cube_state(),
+            "instance_id": self.runtime.instance_id(), "blend_file": self.runtime.blend_file(),
+            "current": st.current.import_id if st.current else None,
             "materials": sorted(m.name for m in bpy.data.materials),
         }
 
@@ -186,6 +188,15 @@ class Driver:
             else:
                 probe.unregister()
             return {"installed": importlib.import_module(self.modname + ".octane_graph").installed()}
+        if name == "save_as":
+            # Names this Blender on the site: the add-on tells the bridge the file (save_post).
+            bpy.ops.wm.save_as_mainfile(filepath=c["path"])
+            return {"blend_file": self.runtime.blend_file()}
+        if name == "browse":
+            return {"result": sorted(bpy.ops.octane_bridge.browse())}
+        if name == "cancel_import":
+            # The Cancel Import button under the running import.
+            return {"result": sorted(bpy.ops.octane_bridge.cancel_import(import_id=c.get("import_id", "")))}
         if name == "quit":
             self.running = False
             return {}

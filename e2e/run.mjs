@@ -145,15 +145,17 @@ function latestImport(ctx, user, after = "-infinity") {
     from public.imports i where user_id = '${user.id}' and created_at > '${after}' order by created_at desc limit 1`)[0] ?? null;
 }
 
-/** Opens a shader page with this Blender preselected and checks the picker. */
-async function openShader(ctx, page, slug) {
+/** Opens a shader page with this Blender (of the paired machine) preselected, as the add-on's
+ * Browse Shader Library does (?device=<device id>.<the Blender's instance id>), and checks the picker. */
+async function openShader(ctx, page, slug, blender = ctx.blender) {
   const joins = page.e2eJoins;
-  await page.goto(`/shaders/${slug}?device=${ctx.device.id}`);
+  const target = `${ctx.device.id}.${blender.ready.instance_id}`;
+  await page.goto(`/shaders/${slug}?device=${target}`);
   // Status arrives over Realtime: click only once the page listens (as a person would, later).
   await waitFor(() => page.e2eJoins > joins, 15_000, `the page's Realtime join of user:<uid> on /shaders/${slug}`);
   const picker = page.getByLabel("Import into");
   await picker.waitFor();
-  assert((await picker.inputValue()) === ctx.device.id, `the ?device= Blender is not preselected on /shaders/${slug}`);
+  assert((await picker.inputValue()) === target, `the ?device= Blender is not preselected on /shaders/${slug} (${await picker.inputValue()})`);
 }
 
 async function waitPageStatus(page, status, ms) {

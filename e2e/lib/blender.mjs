@@ -35,11 +35,13 @@ export class Blender {
   }
 
   /** Starts Blender; resolves once the driver reported "ready". */
-  static async start({ zip, tmp, urls, anonKey, logFile, extraEnv = {} }) {
+  /** dirs: { home, cacheDir, credDir } instead of tmp's (a second Blender on the same machine shares the
+   * machine's bridge cache and pairing, not the Blender user folder). */
+  static async start({ zip, tmp, urls, anonKey, logFile, extraEnv = {}, dirs = {} }) {
     const b = new Blender();
-    const home = path.join(tmp, "blender-home");
-    b.cacheDir = path.join(tmp, "bridge-cache");
-    b.credDir = path.join(tmp, "bridge-home");
+    const home = dirs.home ?? path.join(tmp, "blender-home");
+    b.cacheDir = dirs.cacheDir ?? path.join(tmp, "bridge-cache");
+    b.credDir = dirs.credDir ?? path.join(tmp, "bridge-home");
     for (const d of [home, b.cacheDir, b.credDir]) fs.mkdirSync(d, { recursive: true });
     const env = {
       PATH: process.env.PATH,

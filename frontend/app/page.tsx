@@ -8,13 +8,14 @@ import { GridSkeleton } from "@/components/catalog/grid-skeleton";
 import { Pagination } from "@/components/catalog/pagination";
 import { Alert } from "@/components/ui/alert";
 import { buttonVariants } from "@/components/ui/button";
+import { DEVICE_PARAM } from "@/lib/import-status";
 
 type SP = Promise<Record<string, string | string[] | undefined>>;
 
 export default async function BrowsePage({ searchParams }: { searchParams: SP }) {
   const sp = await searchParams;
   const query = parseCatalogQuery(sp);
-  const device = typeof sp.device === "string" && /^[0-9a-f-]{36}$/i.test(sp.device) ? sp.device : undefined;
+  const device = typeof sp.device === "string" && DEVICE_PARAM.test(sp.device) ? sp.device : undefined;
   let categories: Category[] = [];
   try {
     categories = await getCategories();

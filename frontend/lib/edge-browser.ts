@@ -4,7 +4,7 @@ import { edgeRequest, type EdgeBody, type EdgeOk, type EdgeOperation, type EdgeR
 import { Code, webText } from "@/lib/codes";
 
 // The browser's counterpart of lib/edge-server.ts, for the edge calls that must come from this
-// browser: Import (the click an artist waits on) and the /connect lookup (the edge compares
+// browser: Import and Cancel (the clicks an artist waits on) and the /connect lookup (the edge compares
 // addresses). The edge accepts only this site's origin (CORS) and verifies the token itself.
 
 /**
@@ -13,7 +13,7 @@ import { Code, webText } from "@/lib/codes";
  */
 export async function edgeFromBrowser<Op extends EdgeOperation>(
   path: string,
-  opts: { body?: EdgeBody<Op>; fetchImpl?: typeof fetch } = {},
+  opts: { method?: "POST"; body?: EdgeBody<Op>; fetchImpl?: typeof fetch } = {},
 ): Promise<EdgeResult<EdgeOk<Op>>> {
   const { data } = await createClient().auth.getSession();
   const token = data.session?.access_token;

@@ -116,9 +116,67 @@ export function orderDevices<T extends Device>(devices: T[], now = Date.now()): 
     });
 }
 
-/** The device to preselect: the one named in ?device= if it is the user's, else the first online one. */
-export function pickDevice<T extends Device>(devices: T[], requested: string | null | undefined, now = Date.now()): T | null {
-  const ordered = orderDevices(devices, now);
-  const asked = requested ? ordered.find((d) => d.id === requested) : undefined;
-  return asked ?? ordered[0] ?? null;
+/**
+ * One Blender running on a device (public.device_instances, announced by its bridge): several
+ * Blenders on one machine share its pairing, and each is its own import target.
+ */
+export type Blender = {
+  id: string;
+  device_id: string;
+  blend_file: string;
+  blender_version: string;
+  last_seen_at: string;
+  stopped_at: string | null;
+};
+
+export const isBlenderOnline = (b: Pick<Blender, "last_seen_at" | "stopped_at">, now = Date.now()) =>
+  !b.stopped_at && now - Date.parse(b.last_seen_at) < ONLINE_WINDOW_MS;
+
+/** ?device= as the site accepts it: a device id, or a device id and one of its Blenders' ids. */
+export const DEVICE_PARAM = /^[0-9a-f-]{36}(\.[0-9a-f-]{36})?$/i;
+
+/** An import target as the picker and ?device= spell it: "<device id>" or "<device id>.<Blender id>". */
+export const targetValue = (deviceId: string, blenderId?: string | null) => (blenderId ? `${deviceId}.${blenderId}` : deviceId);
+export function parseTarget(v: string | null | undefined): { device_id?: string; instance_id?: string } {
+  if (!v) return {};
+  const [device_id, instance_id] = v.split(".", 2);
+  return instance_id ? { device_id, instance_id } : { device_id };
+}
+
+/** What tells a Blender apart from the others of its machine, in words. */
+export const blenderLabel = (b: Pick<Blender, "blend_file" | "blender_version">) =>
+  `${b.blend_file || "Untitled"}${b.blender_version ? ` — Blender ${b.blender_version}` : ""}`;
+
+export type TargetGroup<T extends Device> = {
+  device: T;
+  online: boolean;
+  /** The machine's running Blenders (and the one asked for); empty: the machine itself is the target. */
+  blenders: Blender[];
+};
+
+/**
+ * The picker's groups: each device (online first) with its running Blenders, newest first, plus
+ * the Blender named in ?device= whatever its state (a bridge restarting keeps its imports).
+ */
+export function targetGroups<T extends Device>(devices: T[], blenders: Blender[], requested: string | null | undefined, now = Date.now()): TargetGroup<T>[] {
+  const asked = parseTarget(requested).instance_id;
+  return orderDevices(devices, now).map((device) => {
+    const mine = blenders
+      .filter((b) => b.device_id === device.id && (isBlenderOnline(b, now) || b.id === asked))
+      .sort((a, b) => Date.parse(b.last_seen_at) - Date.parse(a.last_seen_at));
+    return { device, online: isOnline(device, now) || mine.some((b) => isBlenderOnline(b, now)), blenders: mine };
+  });
+}
+
+/** The target to preselect: the one named in ?device= (a Blender, or a machine's first Blender), else the first one listed. */
+export function pickTarget<T extends Device>(groups: TargetGroup<T>[], requested: string | null | undefined): string {
+  const values = (g: TargetGroup<T>) => (g.blenders.length ? g.blenders.map((b) => targetValue(g.device.id, b.id)) : [g.device.id]);
+  const { device_id, instance_id } = parseTarget(requested);
+  const group = groups.find((g) => g.device.id === device_id);
+  if (group) {
+    const v = values(group);
+    const exact = instance_id ? targetValue(group.device.id, instance_id) : null;
+    return exact && v.includes(exact) ? exact : v[0]!;
+  }
+  return groups[0] ? values(groups[0])[0]! : "";
 }

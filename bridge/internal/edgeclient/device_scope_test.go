@@ -4,15 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/phoenix"
-	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
@@ -84,10 +83,11 @@ func joinRefused(t *testing.T, st *edgeStack, token, topic string) bool {
 		JoinTimeout: 5 * time.Second})
 	outcome := make(chan bool, 8)
 	c.OnState(func(online bool, err error) {
-		switch je := fault.Outermost(err); {
+		var je *phoenix.JoinError
+		switch {
 		case online:
 			outcome <- false
-		case je != nil && je.Code == codes.ChannelRefused && je.Topic == "realtime:"+topic:
+		case errors.As(err, &je) && je.Topic == "realtime:"+topic:
 			outcome <- true
 		}
 	})

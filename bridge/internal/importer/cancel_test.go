@@ -119,3 +119,25 @@ func TestCancelAQueuedImport(t *testing.T) {
 		t.Fatal("Cancel accepted an import that ended")
 	}
 }
+
+// goneOnProgress refuses progress reports as the edge does once the site cancelled the import.
+type goneOnProgress struct{ *fakeEdge }
+
+func (g goneOnProgress) Report(ctx context.Context, id, status string, progress int, code, msg string) error {
+	if status == "downloading" && progress > 0 {
+		return ErrGone
+	}
+	return g.fakeEdge.Report(ctx, id, status, progress, code, msg)
+}
+
+// A bridge that missed the device topic's import_cancelled stops at its next progress report.
+func TestARefusedProgressReportStopsTheDownload(t *testing.T) {
+	r := newRig(t)
+	r.start(t, nil)
+	r.p.cfg.Fetch = &blockingFetch{started: make(chan string, 1)}
+	r.p.cfg.Edge = goneOnProgress{r.edge}
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "cancelled" || s.Message != cancelledOnSite {
+		t.Fatalf("final %+v", s)
+	}
+}

@@ -696,7 +696,9 @@ func newProgressReporter(ctx context.Context, p *Pipeline, id string) *progressR
 				continue
 			}
 			last = pct
-			_ = p.cfg.Edge.Report(ctx, id, "downloading", pct, "", "")
+			if err := p.cfg.Edge.Report(ctx, id, "downloading", pct, "", ""); errors.Is(err, ErrGone) {
+				p.Cancel(id, false) // cancelled on the site and the device topic's message was missed
+			}
 		}
 	}()
 	return pr

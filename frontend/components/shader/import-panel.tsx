@@ -2,14 +2,17 @@
 
 import { useEffect, useRef, useState, useTransition } from "react";
 import Link from "next/link";
-import { Download, CheckCircle2, AlertTriangle, Loader2 } from "lucide-react";
+import { Download, CheckCircle2, AlertTriangle, Loader2, X } from "lucide-react";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
 import { Alert } from "@/components/ui/alert";
-import { describeImport, isFinal, isOnline, mergeImport, orderDevices, pickDevice, rememberImport, type Device, type ImportRow } from "@/lib/import-status";
+import {
+  blenderLabel, describeImport, isBlenderOnline, isFinal, mergeImport, parseTarget, pickTarget, rememberImport, targetGroups, targetValue,
+  type Blender, type Device, type ImportRow,
+} from "@/lib/import-status";
 import { readImport } from "@/lib/browser-data";
 import { useUserChannel } from "@/components/account/use-user-channel";
-import { startImport } from "@/lib/start-import";
+import { cancelImport, startImport } from "@/lib/start-import";
 import { problemFor, type Problem } from "@/lib/codes";
 import { cn } from "@/lib/utils";
 
@@ -19,20 +22,28 @@ type Props = {
   version: string | null;
   userId: string;
   devices: Device[];
+  /** The Blenders running on those devices (several may share one machine). */
+  blenders?: Blender[];
+  /** ?device=: "<device id>" or "<device id>.<Blender id>" (the add-on's Browse Shader Library). */
   requestedDevice: string | null;
   entitled: boolean;
 };
 
 const RECHECK_MS = 4_000;
+/** Until Blender has it, an import can be cancelled. */
+const CANCELLABLE = new Set<ImportRow["status"]>(["queued", "redeemed", "downloading", "verifying"]);
 
 /** A state update that merges row into the current import when it is that import. */
 const mergeInto = (row: ImportRow) => (cur: ImportRow | null) => (cur && row.id === cur.id ? mergeImport([cur], row)[0]! : cur);
 
-export function ImportPanel({ shaderId, shaderName, version, userId, devices, requestedDevice, entitled }: Props) {
+export function ImportPanel({ shaderId, shaderName, version, userId, devices, blenders = [], requestedDevice, entitled }: Props) {
   const [now] = useState(() => Date.now());
   const [deviceList, setDeviceList] = useState(devices);
-  const ordered = orderDevices(deviceList, now);
-  const [deviceId, setDeviceId] = useState(() => pickDevice(devices, requestedDevice, now)?.id ?? "");
+  const [blenderList, setBlenderList] = useState(blenders);
+  const [target, setTarget] = useState(() => pickTarget(targetGroups(devices, blenders, requestedDevice, now), requestedDevice));
+  // The chosen Blender stays listed when it goes offline (its import waits for it).
+  const groups = targetGroups(deviceList, blenderList, target, now);
+  const [cancelling, setCancelling] = useState(false);
   const [current, setCurrent] = useState<ImportRow | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [pending, startTransition] = useTransition();
@@ -45,8 +56,19 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
       rememberImport(seen.current, row);
       setCurrent(mergeInto(row));
     },
-    device_status: (p) =>
-      setDeviceList((ds) => ds.map((d) => (d.id === p.device_id ? { ...d, last_seen_at: p.online ? new Date().toISOString() : p.last_seen_at } : d))),
+    device_status: (p) => {
+      if (p.instance_id) {
+        // One Blender of the machine came online, went offline or opened another file.
+        const b: Blender = {
+          id: p.instance_id, device_id: p.device_id, blend_file: p.blend_file ?? "", blender_version: p.blender_version ?? "",
+          last_seen_at: p.online ? new Date().toISOString() : (p.last_seen_at ?? new Date(0).toISOString()),
+          stopped_at: p.online ? null : new Date().toISOString(),
+        };
+        setBlenderList((bs) => [b, ...bs.filter((x) => x.id !== b.id)]);
+      }
+      if (p.online) setDeviceList((ds) => ds.map((d) => (d.id === p.device_id ? { ...d, last_seen_at: new Date().toISOString() } : d)));
+      else if (!p.instance_id) setDeviceList((ds) => ds.map((d) => (d.id === p.device_id ? { ...d, last_seen_at: p.last_seen_at } : d)));
+    },
   });
 
   // A broadcast can still be lost (a reconnect of the page's socket): while the import runs, the
@@ -63,12 +85,15 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
 
   const view = current ? describeImport(current) : null;
   const busy = pending || (current !== null && !isFinal(current.status));
-  const selected = ordered.find((d) => d.id === deviceId);
+  const chosen = parseTarget(target);
+  const group = groups.find((g) => g.device.id === chosen.device_id);
+  const chosenBlender = chosen.instance_id ? blenderList.find((b) => b.id === chosen.instance_id) : undefined;
+  const offline = group ? (chosenBlender ? !isBlenderOnline(chosenBlender, now) || chosenBlender.stopped_at !== null : !group.online || group.blenders.length === 0) : false;
 
   function onImport() {
     setProblem(null);
     startTransition(async () => {
-      const res = await startImport({ shader_id: shaderId, device_id: deviceId || undefined, version: version ?? undefined });
+      const res = await startImport({ shader_id: shaderId, device_id: chosen.device_id, instance_id: chosen.instance_id, version: version ?? undefined });
       if (!res.ok) {
         setProblem(problemFor(res.code, res.message));
         return;
@@ -77,6 +102,20 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
       const early = seen.current.get(res.import_id);
       setCurrent(early ? mergeImport([started], early)[0]! : started);
     });
+  }
+
+  async function onCancel() {
+    if (!current) return;
+    setProblem(null);
+    setCancelling(true);
+    const res = await cancelImport(current.id);
+    setCancelling(false);
+    if (!res.ok) {
+      setProblem(problemFor(res.code, res.message));
+      return;
+    }
+    rememberImport(seen.current, res.row);
+    setCurrent(mergeInto(res.row));
   }
 
   if (!entitled) {
@@ -91,18 +130,31 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
 
   return (
     <div className="flex flex-col gap-4 rounded-xl border border-border bg-card p-5 shadow-sm">
-      {ordered.length > 0 ? (
+      {groups.length > 0 ? (
         <div className="flex flex-col gap-1.5">
           <label htmlFor="device" className="text-xs font-medium text-muted-foreground">Import into</label>
-          <Select id="device" value={deviceId} onChange={(e) => setDeviceId(e.target.value)} disabled={busy} className="w-full">
-            {ordered.map((d) => (
-              <option key={d.id} value={d.id}>
-                {isOnline(d, now) ? "● " : "○ "}{d.name}{isOnline(d, now) ? " — online" : " — offline"}
-              </option>
-            ))}
+          <Select id="device" value={target} onChange={(e) => setTarget(e.target.value)} disabled={busy} className="w-full">
+            {groups.map((g) =>
+              g.blenders.length === 0 ? (
+                <option key={g.device.id} value={g.device.id}>
+                  {g.online ? "● " : "○ "}{g.device.name}{g.online ? " — online" : " — offline"}
+                </option>
+              ) : (
+                // One machine, several Blenders: each by its open file and version.
+                <optgroup key={g.device.id} label={`${g.device.name}${g.online ? "" : " — offline"}`}>
+                  {g.blenders.map((b) => (
+                    <option key={b.id} value={targetValue(g.device.id, b.id)}>
+                      {isBlenderOnline(b, now) ? "● " : "○ "}{blenderLabel(b)}{isBlenderOnline(b, now) ? " — online" : " — offline"}
+                    </option>
+                  ))}
+                </optgroup>
+              ),
+            )}
           </Select>
-          {selected && !isOnline(selected, now) ? (
-            <p className="text-xs text-muted-foreground">This Blender is offline. The import waits up to 15 minutes for it to open.</p>
+          {offline ? (
+            <p className="text-xs text-muted-foreground">
+              {chosenBlender ? "This Blender is offline. The import waits up to 15 minutes for it to come back." : "This Blender is offline. The import waits up to 15 minutes for it to open."}
+            </p>
           ) : null}
         </div>
       ) : (
@@ -110,7 +162,7 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
           No Blender connected yet. <Link href="/help" className="underline">Install the add-on</Link> and press Connect in its panel.
         </Alert>
       )}
-      <Button size="lg" onClick={onImport} disabled={busy || ordered.length === 0} className="w-full">
+      <Button size="lg" onClick={onImport} disabled={busy || groups.length === 0} className="w-full">
         {busy ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : <Download className="h-4 w-4" aria-hidden />}
         {pending ? "Starting…" : current && !isFinal(current.status) ? "Importing…" : current?.status === "done" ? "Import again" : "Import to Blender"}
       </Button>
@@ -136,6 +188,15 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, re
             </div>
           ) : null}
           {view.hint ? <p className="text-sm text-muted-foreground">{view.hint}</p> : null}
+          {current && CANCELLABLE.has(current.status) ? (
+            <Button variant="outline" size="sm" onClick={onCancel} disabled={cancelling} className="self-start">
+              <X className="h-4 w-4" aria-hidden />
+              {cancelling ? "Cancelling…" : "Cancel import"}
+            </Button>
+          ) : null}
+          {current?.status === "cancelled" ? (
+            <p className="text-sm text-muted-foreground">Nothing was added to your scene. A partly downloaded package is kept, so importing again resumes it.</p>
+          ) : null}
           {current?.status === "done" ? <p className="text-sm text-muted-foreground">The material is on your selected objects in Blender (one undo step).</p> : null}
         </div>
       ) : null}

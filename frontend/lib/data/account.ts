@@ -2,7 +2,7 @@ import "server-only";
 import { cache } from "react";
 import { createClient } from "@/lib/supabase/server";
 import type { Tables } from "@/lib/database.types";
-import { IMPORT_COLUMNS, type Device, type ImportRow } from "@/lib/import-status";
+import { IMPORT_COLUMNS, type Blender, type Device, type ImportRow } from "@/lib/import-status";
 import { edgeAsUser } from "@/lib/edge-server";
 import type { EdgeSchema } from "@/lib/edge";
 
@@ -55,6 +55,18 @@ export type Settings = EdgeSchema<"Settings">;
 export const getSettings = cache(async (): Promise<Settings | null> => {
   const res = await edgeAsUser<"getSettings">("/v1/settings");
   return res.ok ? res.data : null;
+});
+
+/** The Blenders running (or seen within the last day) on the user's devices, for the import picker. */
+export const getBlenders = cache(async (): Promise<Blender[]> => {
+  const supabase = await createClient();
+  const { data } = await supabase
+    .from("device_instances")
+    .select("id,device_id,blend_file,blender_version,last_seen_at,stopped_at")
+    .gt("last_seen_at", new Date(Date.now() - 86_400_000).toISOString())
+    .order("last_seen_at", { ascending: false })
+    .limit(50);
+  return data ?? [];
 });
 
 export type ApiKeyRow = Pick<

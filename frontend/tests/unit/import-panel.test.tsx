@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 
 const startImport = vi.fn();
-vi.mock("@/lib/start-import", () => ({ startImport: (...a: unknown[]) => startImport(...a) }));
+const cancelImport = vi.fn();
+vi.mock("@/lib/start-import", () => ({
+  startImport: (...a: unknown[]) => startImport(...a),
+  cancelImport: (...a: unknown[]) => cancelImport(...a),
+}));
 let emit: ((p: Record<string, unknown>) => void) | undefined;
 vi.mock("@/components/account/use-user-channel", () => ({
   useUserChannel: (_u: string, h: { import_status?: (p: Record<string, unknown>) => void }) => { emit = h.import_status; return "live"; },
@@ -23,7 +27,43 @@ const devices = [
 const base = { shaderId: "a0000000-0000-4000-8000-000000000001", shaderName: "Oak", version: "1.0.0", userId: "u", devices, entitled: true };
 
 describe("ImportPanel", () => {
-  beforeEach(() => { startImport.mockReset(); readRow.mockReset(); emit = undefined; });
+  beforeEach(() => { startImport.mockReset(); cancelImport.mockReset(); readRow.mockReset(); emit = undefined; });
+
+  it("lists the Blenders of one machine by file and version, preselects ?device=<device>.<Blender>, imports to it", async () => {
+    const dev = devices[1]!.id;
+    const blenders = [
+      { id: "22222222-2222-4222-8222-000000000001", device_id: dev, blend_file: "scene.blend", blender_version: "4.2.1", last_seen_at: now, stopped_at: null },
+      { id: "22222222-2222-4222-8222-000000000002", device_id: dev, blend_file: "assets.blend", blender_version: "3.4.1", last_seen_at: now, stopped_at: null },
+    ];
+    startImport.mockResolvedValue({ ok: true, import_id: "imp-7", status: "queued", device_id: dev });
+    render(<ImportPanel {...base} blenders={blenders} requestedDevice={`${dev}.${blenders[1]!.id}`} />);
+    const select = screen.getByLabelText("Import into") as HTMLSelectElement;
+    expect(select.value).toBe(`${dev}.${blenders[1]!.id}`);
+    const texts = [...select.options].map((o) => o.textContent);
+    expect(texts).toContain("● scene.blend — Blender 4.2.1 — online");
+    expect(texts).toContain("● assets.blend — Blender 3.4.1 — online");
+    expect(select.querySelector("optgroup")!.getAttribute("label")).toBe("Workstation");
+    fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+    await screen.findByText(/Queued/);
+    expect(startImport).toHaveBeenCalledWith({ shader_id: base.shaderId, device_id: dev, instance_id: blenders[1]!.id, version: "1.0.0" });
+  });
+
+  it("cancels a running import and says what happened", async () => {
+    startImport.mockResolvedValue({ ok: true, import_id: "imp-9", status: "queued", device_id: devices[1]!.id });
+    cancelImport.mockResolvedValue({ ok: true, row: { id: "imp-9", status: "cancelled", progress: 30, error_code: null, error_message: null } });
+    render(<ImportPanel {...base} requestedDevice={null} />);
+    fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+    await screen.findByText(/Queued/);
+    act(() => emit!({ id: "imp-9", status: "downloading", progress: 30, error_code: null, error_message: null }));
+    fireEvent.click(screen.getByRole("button", { name: "Cancel import" }));
+    await screen.findByText("Cancelled");
+    expect(cancelImport).toHaveBeenCalledWith("imp-9");
+    expect(screen.queryByRole("button", { name: "Cancel import" })).toBeNull();
+    expect(screen.getByText(/importing again resumes it/)).toBeTruthy();
+    // A late progress event does not bring the import back.
+    act(() => emit!({ id: "imp-9", status: "downloading", progress: 40, error_code: null, error_message: null }));
+    expect(screen.getByTestId("import-status").getAttribute("data-status")).toBe("cancelled");
+  });
   afterEach(cleanup);
 
   it("lists online devices first and preselects the first online one", () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { describeImport, mergeImport, orderDevices, pickDevice, isOnline, remedyFor, rememberImport, type ImportRow, type Device } from "@/lib/import-status";
+import {
+  describeImport, mergeImport, orderDevices, isOnline, parseTarget, pickTarget, remedyFor, rememberImport, targetGroups, DEVICE_PARAM,
+  type Blender, type ImportRow, type Device,
+} from "@/lib/import-status";
 
 const row = (o: Partial<ImportRow>): ImportRow => ({ id: "a", status: "queued", progress: 0, error_code: null, error_message: null, ...o });
 
@@ -66,10 +69,31 @@ describe("devices", () => {
     expect(out.map((d) => d.id)).toEqual(["on", "recent", "old"]);
   });
   it("preselects the requested device, else the first online", () => {
+    const groups = targetGroups([dev("a", 5000), dev("b", 10)], [], null, now);
+    expect(pickTarget(groups, "a")).toBe("a");
+    expect(pickTarget(groups, "not-mine")).toBe("b");
+    expect(pickTarget([], null)).toBe("");
+  });
+  it("lists each machine's running Blenders by their file, and preselects the one ?device= names", () => {
+    const bl = (id: string, device: string, seenAgoS: number, file: string, stopped = false): Blender => ({
+      id, device_id: device, blend_file: file, blender_version: "4.2.1",
+      last_seen_at: new Date(now - seenAgoS * 1000).toISOString(), stopped_at: stopped ? "2026-01-01T11:59:00Z" : null,
+    });
     const ds = [dev("a", 5000), dev("b", 10)];
-    expect(pickDevice(ds, "a", now)?.id).toBe("a");
-    expect(pickDevice(ds, "not-mine", now)?.id).toBe("b");
-    expect(pickDevice([], null, now)).toBeNull();
+    const blenders = [bl("s", "b", 5, "scene.blend"), bl("x", "b", 1, "assets.blend"), bl("q", "b", 3, "old.blend", true), bl("z", "b", 600, "gone.blend")];
+    const groups = targetGroups(ds, blenders, null, now);
+    expect(groups.map((g) => [g.device.id, g.online, g.blenders.map((b) => b.id)])).toEqual([["b", true, ["x", "s"]], ["a", false, []]]);
+    expect(pickTarget(groups, null)).toBe("b.x");
+    expect(pickTarget(groups, "b.s")).toBe("b.s");
+    expect(pickTarget(groups, "b")).toBe("b.x"); // a machine: its most recently seen Blender
+    expect(pickTarget(groups, "a")).toBe("a"); // no Blender open there: the machine itself
+    // The Blender ?device= names stays listed (offline) while its bridge restarts.
+    expect(targetGroups(ds, blenders, "b.q", now)[0]!.blenders.map((b) => b.id)).toEqual(["x", "q", "s"]);
+    expect(parseTarget("d.i")).toEqual({ device_id: "d", instance_id: "i" });
+    expect(parseTarget("d")).toEqual({ device_id: "d" });
+    const id = "11111111-1111-4111-8111-000000000002";
+    expect(DEVICE_PARAM.test(id) && DEVICE_PARAM.test(`${id}.${id}`)).toBe(true);
+    expect(DEVICE_PARAM.test(`${id}.`) || DEVICE_PARAM.test(`${id}.x`) || DEVICE_PARAM.test("javascript:x")).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@ vi.mock("@/lib/supabase/client", () => ({
   createClient: () => ({ auth: { getSession: async () => ({ data: { session } }) } }),
 }));
 
-import { startImport } from "@/lib/start-import";
+import { cancelImport, startImport } from "@/lib/start-import";
 import { env } from "@/lib/env";
 
 const shader = "a0000000-0000-4000-8000-000000000001";
@@ -41,5 +41,18 @@ describe("startImport (browser → edge)", () => {
   it("passes the edge's error code through with a friendly message", async () => {
     const fetchImpl = vi.fn(async () => new Response(JSON.stringify({ error: { code: "SUBSCRIPTION_REQUIRED", message: "x", request_id: "r" } }), { status: 402 }));
     expect(await startImport({ shader_id: shader }, fetchImpl as unknown as typeof fetch)).toMatchObject({ ok: false, code: "SUBSCRIPTION_REQUIRED" });
+  });
+
+  it("cancels with a POST to the import's cancel route and answers the cancelled row", async () => {
+    const id = "33333333-3333-4333-8333-000000000001";
+    const row = { id, status: "cancelled", progress: 12, error_code: null, error_message: null, updated_at: "2026-12-03T10:00:00Z" };
+    const fetchImpl = vi.fn(async () => new Response(JSON.stringify({ ...row, shader_id: shader, version: "1.0.0", device_id: device, instance_id: null }), { status: 200 }));
+    expect(await cancelImport(id, fetchImpl as unknown as typeof fetch)).toEqual({ ok: true, row });
+    const [url, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toBe(env.edgeUrl.replace(/\/+$/, "") + `/v1/imports/${id}/cancel`);
+    expect(init.method).toBe("POST");
+    const conflict = vi.fn(async () => new Response(JSON.stringify({ error: { code: "CONFLICT", message: "the import is no longer waiting (status importing)", request_id: "r" } }), { status: 409 }));
+    expect(await cancelImport(id, conflict as unknown as typeof fetch)).toMatchObject({ ok: false, code: "CONFLICT" });
+    expect(await cancelImport("../../v1/x", fetchImpl as unknown as typeof fetch)).toMatchObject({ ok: false, code: "INVALID_INPUT" });
   });
 });

@@ -9,10 +9,10 @@ import { SubscriptionWatcher } from "@/components/account/subscription-watcher";
 import { FavoriteButton } from "@/components/shader/favorite-button";
 import { formatBytes, previewImage } from "@/lib/catalog";
 import { getShader } from "@/lib/data/catalog";
-import { getDevices, getEntitlement, isFavorite } from "@/lib/data/account";
+import { getBlenders, getDevices, getEntitlement, isFavorite } from "@/lib/data/account";
 import { currentUser } from "@/lib/data/user";
 import { env } from "@/lib/env";
-import type { Device } from "@/lib/import-status";
+import { DEVICE_PARAM, type Blender, type Device } from "@/lib/import-status";
 
 type Props = {
   params: Promise<{ slug: string }>;
@@ -37,17 +37,20 @@ export default async function ShaderPage({ params, searchParams }: Props) {
 
   const uid = user?.id ?? null;
   let devices: Device[] = [];
+  let blenders: Blender[] = [];
   let favorite = false;
   let entitled = shader.is_free;
   if (uid) {
-    const [d, f, e] = await Promise.all([getDevices(), isFavorite(shader.id), shader.is_free ? null : getEntitlement()]);
+    const [d, b, f, e] = await Promise.all([getDevices(), getBlenders(), isFavorite(shader.id), shader.is_free ? null : getEntitlement()]);
     devices = d;
+    blenders = b;
     favorite = f;
     entitled = shader.is_free || Boolean(e?.subscribed);
   }
   const latest = shader.shader_versions[0];
   const img = previewImage(env.previewBaseUrl, shader.preview_key, "page");
-  const requested = typeof sp.device === "string" ? sp.device : null;
+  // ?device=<device id> or <device id>.<Blender id> (the add-on's Browse Shader Library)
+  const requested = typeof sp.device === "string" && DEVICE_PARAM.test(sp.device) ? sp.device : null;
   const backHref = requested ? `/?device=${encodeURIComponent(requested)}` : "/";
 
   return (
@@ -98,6 +101,7 @@ export default async function ShaderPage({ params, searchParams }: Props) {
               version={latest?.version ?? null}
               userId={uid}
               devices={devices}
+              blenders={blenders}
               requestedDevice={requested}
               entitled={entitled}
             />

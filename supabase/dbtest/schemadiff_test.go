@@ -28,7 +28,7 @@ func TestSchemaDiffSeesEveryKindOfChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(before) < 500 || before["function public.redeem_import_token(uuid,uuid,uuid,text)"] == "" ||
+	if len(before) < 500 || before["function public.redeem_import_token(uuid,uuid,uuid,text,uuid)"] == "" ||
 		!strings.Contains(before[`policy realtime.messages "Devices can receive broadcasts on their own device topic"`], "revoked_at") {
 		t.Fatalf("the snapshot misses expected objects (%d entries); the comparison would be vacuous", len(before))
 	}

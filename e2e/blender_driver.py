@@ -15,6 +15,7 @@ import importlib
 import json
 import os
 import queue
+import shutil
 import sys
 import threading
 import time
@@ -188,6 +189,23 @@ class Driver:
             else:
                 probe.unregister()
             return {"installed": importlib.import_module(self.modname + ".octane_graph").installed()}
+        if name == "library":
+            # The local library as the add-on lists it (Refresh Library), once the bridge answered.
+            st = self.bridge.state
+            st.library = None
+            result = sorted(bpy.ops.octane_bridge.library_refresh())
+            self.runtime.serve(15, until=lambda: st.library is not None)
+            return {"result": result, "library": st.library}
+        if name == "library_apply":
+            return {"result": sorted(bpy.ops.octane_bridge.library_apply(sha256=c["sha256"]))}
+        if name == "bridge_network":
+            # Restarts the bridge in a network namespace of its own (unshare -rn: no interface but
+            # a dead loopback), or back in this machine's network: the network cut for this
+            # Blender only, while the servers keep running for the rest of the run.
+            self.bridge.stop()
+            base = self.bridge.command[-1:]
+            self.bridge.command = ([shutil.which("unshare") or "/usr/bin/unshare", "-rn", "--"] if c.get("cut") else []) + base
+            return {"started": self.runtime.start(), "command": self.bridge.command}
         if name == "save_as":
             # Names this Blender on the site: the add-on tells the bridge the file (save_post).
             bpy.ops.wm.save_as_mainfile(filepath=c["path"])

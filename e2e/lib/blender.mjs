@@ -35,9 +35,10 @@ export class Blender {
   }
 
   /** Starts Blender; resolves once the driver reported "ready". */
+  /** python: a Python with bpy from PyPI (Blender 4.2+ as a module) instead of the blender binary. */
   /** dirs: { home, cacheDir, credDir } instead of tmp's (a second Blender on the same machine shares the
    * machine's bridge cache and pairing, not the Blender user folder). */
-  static async start({ zip, tmp, urls, anonKey, logFile, extraEnv = {}, dirs = {} }) {
+  static async start({ zip, tmp, urls, anonKey, logFile, extraEnv = {}, python = null, dirs = {} }) {
     const b = new Blender();
     const home = dirs.home ?? path.join(tmp, "blender-home");
     b.cacheDir = dirs.cacheDir ?? path.join(tmp, "bridge-cache");
@@ -65,7 +66,10 @@ export class Blender {
       ...extraEnv,
     };
     b.logFile = logFile;
-    b.proc = start("blender", BLENDER, ["-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "--python", path.join(rootDir, "e2e/blender_driver.py"), "--", zip], {
+    const driver = path.join(rootDir, "e2e/blender_driver.py");
+    const [cmd, args] = python ? [python, [driver, "--", zip]]
+      : [BLENDER, ["-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "--python", driver, "--", zip]];
+    b.proc = start("blender", cmd, args, {
       cwd: tmp, env, logFile, stdin: "pipe", onLine: (l) => b._line(l),
     });
     b.proc.child.stdin.on("error", () => {});

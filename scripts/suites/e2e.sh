@@ -20,6 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   report_suite e2e 0 0 1; exit 0
 fi
 
+# The import also runs in bpy 4.2 LTS and 5.x from PyPI (e2e/tests/17-library.mjs).
+ensure_bpy
+
 report="$OCTANE_LOCAL/reports/e2e.json"
 rm -f "$report"
 # The runner stops everything it started; `timeout` is the last resort (suite budget ~8 min).

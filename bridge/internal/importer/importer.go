@@ -34,6 +34,8 @@ type Request struct {
 	ShaderName string
 	Version    string
 	Resume     bool
+	// Received is when the bridge learnt of the import (set by Enqueue): the first step of its trace.
+	Received time.Time
 }
 
 // Edge is what the pipeline needs from the service. Implementations return a Final coded error
@@ -208,6 +210,9 @@ func (p *Pipeline) Enqueue(r Request) bool {
 		return false
 	}
 	p.known[r.ImportID] = true
+	if r.Received.IsZero() {
+		r.Received = time.Now()
+	}
 	p.queue = append(p.queue, r)
 	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: r.ShaderName, Stage: stdio.StageQueued})
 	p.wakeLocked()
@@ -324,11 +329,13 @@ func (p *Pipeline) wait(ctx context.Context, d time.Duration) error {
 func (p *Pipeline) run(ctx context.Context, r Request) {
 	log := p.cfg.Log.With("import_id", r.ImportID)
 	start := p.cfg.Now()
+	ctx, tr := withTrace(ctx, r.Received)
+	mark(ctx, "started")
 	err := p.process(ctx, r, log)
 	cause := cancelCause(ctx)
 	switch {
 	case err == nil:
-		log.Info("import done", "ms", p.cfg.Now().Sub(start).Milliseconds())
+		log.Info("import done", "ms", p.cfg.Now().Sub(start).Milliseconds(), "at_ms", tr.at)
 		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "done"})
 	case cause != nil:
 		if errors.Is(cause, errCancelledInBlender) {
@@ -374,6 +381,7 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	mark(ctx, "redeemed")
 	url, env := del.URL, del.Signed
 	now := p.cfg.Now()
 	if !del.ServerTime.IsZero() {
@@ -390,6 +398,7 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 	if d.ImportID != r.ImportID {
 		return Fail(CodeSignatureInvalid, "The server's signed package description belongs to another import.", nil)
 	}
+	mark(ctx, "delivery_verified")
 	name := r.ShaderName
 	if name == "" {
 		name = d.MaterialName
@@ -400,6 +409,7 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	mark(ctx, "package_ready")
 	log.Info("package ready", "cache_hit", hit)
 	if p.cfg.Keep != nil {
 		if err := p.cfg.Keep(d.SHA256, env); err != nil {
@@ -412,6 +422,7 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 	if err := p.report(ctx, r.ImportID, "importing", -1, "", ""); err != nil {
 		return err
 	}
+	mark(ctx, "handed_to_blender")
 	_, err = p.cfg.Blender.Import(ctx, stdio.Import{
 		ImportID: r.ImportID, ShaderID: d.ShaderID, Version: d.Version, ShaderName: name,
 		MaterialName: d.MaterialName, BlendPath: filepath.Join(dir, "material.blend"), PackageDir: dir,
@@ -422,7 +433,10 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 		}
 		return Fail(CodeBlenderError, err.Error(), err)
 	}
-	return p.report(ctx, r.ImportID, "done", 100, "", "")
+	mark(ctx, "blender_replied")
+	err = p.report(ctx, r.ImportID, "done", 100, "", "")
+	mark(ctx, "done_reported")
+	return err
 }
 
 // redeem trades the token for a download URL and a signed delivery, asking for a fresh token
@@ -540,6 +554,7 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 	if err := p.report(ctx, r.ImportID, "downloading", 0, "", ""); err != nil {
 		return "", err
 	}
+	mark(ctx, "download_started")
 	prog := newProgressReporter(ctx, p, r.ImportID)
 	var err error
 	delay := p.cfg.Backoff
@@ -580,6 +595,7 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 	if err != nil {
 		return "", err
 	}
+	mark(ctx, "downloaded") // and its size and sha256 checked (Fetch)
 	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageVerifying, Fraction: 1, Bytes: d.Size, Total: d.Size})
 	if err := p.report(ctx, r.ImportID, "verifying", 100, "", ""); err != nil {
 		return "", err
@@ -588,6 +604,7 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 	filled := false
 	fill := func(tmp string) error {
 		filled = true
+		mark(ctx, "extract_started")
 		return p.cfg.Extract(ctx, part, tmp, d.Files)
 	}
 	dir, err := p.cfg.Cache.Install(d.SHA256, fill)

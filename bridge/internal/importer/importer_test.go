@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,6 +212,7 @@ func (n *notes) Final(s stdio.ImportStatus) { n.finals <- s }
 
 type rig struct {
 	now     func() time.Time
+	log     *slog.Logger // nil: discarded
 	free    func(string) (uint64, error)
 	verify  *verified
 	edge    *fakeEdge
@@ -264,6 +266,7 @@ func (r *rig) startFull(t *testing.T, extract ExtractFunc, claim func(string) (f
 			return "DOWNLOAD_FAILED", true
 		},
 		Now:     r.now,
+		Log:     r.log,
 		Trusted: shaderpkg.LocalDevKeyring().PublicKeys(), Backoff: time.Millisecond, MaxWait: 5 * time.Millisecond, StallTimeout: 100 * time.Millisecond,
 		Claim:     claim,
 		FreeSpace: r.free,

@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -28,17 +29,21 @@ func (w wideOpen) Step(ctx context.Context, key string, _, _ int) (ratelimit.Dec
 	return w.Postgres.Step(ctx, key, 6_000_000, 6_000_000)
 }
 
-// TestLoadCreateImport measures POST /v1/imports over loopback HTTP at a bounded request rate
-// (EDGE_BENCH_RATE req/s for EDGE_BENCH_SECONDS) and prints one JSON line; scripts/bench/edge.sh
-// runs it. It is a measurement, not an assertion: the edgebench build tag keeps it out of make test.
+// TestLoadCreateImport measures POST /v1/imports over loopback HTTP in a stepped, open-loop load
+// test: EDGE_BENCH_RATES (req/s, comma-separated, ascending; default 100,200,400,600,800,1000),
+// EDGE_BENCH_SECONDS each (default 3), on one edge and one database. It prints one EDGE_BENCH line
+// per step and an EDGE_BENCH_MAX line with the highest rate that kept p99 ≤ EDGE_BENCH_P99_MS
+// (default 10) with no failures, below the first step that did not; scripts/bench/edge.sh runs
+// it. It is a measurement, not an assertion: the edgebench build tag keeps it out of make test.
 func TestLoadCreateImport(t *testing.T) {
-	rate, _ := strconv.Atoi(os.Getenv("EDGE_BENCH_RATE"))
-	if rate <= 0 {
-		rate = 1000
-	}
+	rates := benchRates(os.Getenv("EDGE_BENCH_RATES"), os.Getenv("EDGE_BENCH_RATE"))
 	secs, _ := strconv.Atoi(os.Getenv("EDGE_BENCH_SECONDS"))
 	if secs <= 0 {
-		secs = 5
+		secs = 3
+	}
+	limit, _ := strconv.ParseFloat(os.Getenv("EDGE_BENCH_P99_MS"), 64)
+	if limit <= 0 {
+		limit = 10
 	}
 	en := newEnv(t, func(d *Deps) { d.Log = nil })
 	en.e = New(func() Deps {
@@ -84,6 +89,32 @@ func TestLoadCreateImport(t *testing.T) {
 		})
 	}
 	warm.Wait()
+	best, knee := 0, false
+	for _, rate := range rates {
+		s := loadStep(rate, secs, send)
+		fmt.Printf("EDGE_BENCH {\"requests\":%d,\"failed\":%d,\"rate\":%d,\"achieved\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n",
+			s.requests, s.failed, rate, s.achieved, s.p50, s.p99)
+		// A step passes when the generator kept up (an overloaded generator under-offers and
+		// flatters the edge), nothing failed and p99 stayed within the limit.
+		if !knee && s.failed == 0 && s.p99 <= limit && s.achieved >= 0.95*float64(rate) {
+			best = rate
+		} else {
+			knee = true
+		}
+		time.Sleep(500 * time.Millisecond) // let the last step's stragglers and autovacuum settle
+	}
+	fmt.Printf("EDGE_BENCH_MAX {\"max_rate\":%d,\"p99_limit_ms\":%g}\n", best, limit)
+}
+
+type stepResult struct {
+	requests, failed int
+	achieved, p50    float64
+	p99              float64
+}
+
+// loadStep sends rate×secs requests paced open-loop: request i is due at start + i/rate however
+// slow the others are, so a slow edge shows as latency, not as a lower offered rate.
+func loadStep(rate, secs int, send func() (time.Duration, bool)) stepResult {
 	total := rate * secs
 	lat := make([]time.Duration, 0, total)
 	var mu sync.Mutex
@@ -92,7 +123,6 @@ func TestLoadCreateImport(t *testing.T) {
 	interval := time.Second / time.Duration(rate)
 	start := time.Now()
 	for i := range total {
-		// Open-loop pacing: request i is due at start + i*interval, however slow the others are.
 		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
 			time.Sleep(d)
 		}
@@ -110,6 +140,23 @@ func TestLoadCreateImport(t *testing.T) {
 	wall := time.Since(start)
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	fmt.Printf("EDGE_BENCH {\"requests\":%d,\"failed\":%d,\"rate\":%d,\"achieved\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n",
-		total, failed, rate, float64(total)/wall.Seconds(), pct(0.50), pct(0.99))
+	return stepResult{requests: total, failed: failed, achieved: float64(total) / wall.Seconds(), p50: pct(0.50), p99: pct(0.99)}
+}
+
+// benchRates parses the step list; a single EDGE_BENCH_RATE is a one-step test.
+func benchRates(list, one string) []int {
+	if list == "" {
+		list = one
+	}
+	if list == "" {
+		list = "100,200,400,600,800,1000"
+	}
+	var rates []int
+	for _, f := range strings.Split(list, ",") {
+		if r, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && r > 0 {
+			rates = append(rates, r)
+		}
+	}
+	slices.Sort(rates)
+	return rates
 }

@@ -101,7 +101,13 @@ type Created struct {
 	ShaderID   uuid.UUID  `json:"shader_id"`
 	Version    string     `json:"version"`
 	ExpiresAt  time.Time  `json:"expires_at"`
+	// Steps is how long each part of the mint took, for the Server-Timing header (docs/latency.md).
+	Steps MintSteps `json:"-"`
 }
+
+// MintSteps times Create: Resolve (the read that picks version and device), Sign (the token)
+// and Tx (the one statement that writes the rows and sends the device message, commit included).
+type MintSteps struct{ Resolve, Sign, Tx time.Duration }
 
 // Create queues an import for user: target resolution (entitlement, device ownership, default
 // device), token minting, the rows and the device message, all in one transaction.
@@ -150,6 +156,7 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		attribute.String("edge.import_id", out.ImportID.String()), attribute.String("edge.shader_id", shader.String())))
 	defer span.End()
 	// Resolution is a read; create_import re-checks all of it inside the write.
+	t0 := time.Now()
 	err = s.d.DB.QueryRow(ctx, `
 		select r.shader_version_id, r.version, r.sha256, r.device_id, public.import_instance($1, r.device_id, $5), s.name, s.slug
 		from public.resolve_import_target($1, $2, $3, $4) r join public.shaders s on s.id = $2`,
@@ -157,6 +164,7 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	if err != nil {
 		return Created{}, postgres.Error(err, "shader")
 	}
+	t1 := time.Now()
 	jti, tok, exp, err := s.mint(user, out.DeviceID, shader, out.Version, sha, now)
 	if err != nil {
 		return Created{}, err
@@ -167,6 +175,7 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		req.InstanceID = out.InstanceID.String()
 	}
 	msg, _ := json.Marshal(req)
+	t2 := time.Now()
 	// One statement, so one transaction: the import row, its token row and the device message
 	// commit together or not at all (realtime.send only becomes visible on commit).
 	err = s.d.DB.QueryRow(ctx, `
@@ -179,6 +188,7 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		span.SetStatus(codes.Error, "create_import failed")
 		return Created{}, postgres.Error(err, "shader")
 	}
+	out.Steps = MintSteps{Resolve: t1.Sub(t0), Sign: t2.Sub(t1), Tx: time.Since(t2)}
 	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
 	s.minted.Add(ctx, 1)
 	return out, nil

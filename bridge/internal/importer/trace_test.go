@@ -1,0 +1,79 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// syncBuffer is a log sink the pipeline's workers and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// doneSteps is the at_ms of the "import done" line of id.
+func doneSteps(t *testing.T, log, id string) map[string]float64 {
+	t.Helper()
+	for _, l := range strings.Split(log, "\n") {
+		var rec struct {
+			Msg      string
+			ImportID string             `json:"import_id"`
+			AtMS     map[string]float64 `json:"at_ms"`
+		}
+		if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "import done" && rec.ImportID == id {
+			return rec.AtMS
+		}
+	}
+	t.Fatalf("no import done line for %s in\n%s", id, log)
+	return nil
+}
+
+// The import benchmark (docs/latency.md) cuts an import into hops by the bridge's step times:
+// every step is there, on the wall clock, in the order the pipeline takes them.
+func TestImportDoneLineTimesEveryStep(t *testing.T) {
+	var buf syncBuffer
+	r := newRig(t)
+	r.log = slog.New(slog.NewJSONHandler(&buf, nil))
+	r.start(t, nil)
+	for _, id := range []string{"cold", "warm"} {
+		r.p.Enqueue(Request{ImportID: id, Token: "t"})
+		if s := r.final(t); s.Status != "done" {
+			t.Fatalf("final %+v", s)
+		}
+	}
+	order := func(at map[string]float64, steps ...string) {
+		t.Helper()
+		for i, s := range steps {
+			if at[s] < 1e12 { // Unix ms: 2001 or later
+				t.Fatalf("step %s missing or not Unix ms: %v", s, at)
+			}
+			if i > 0 && at[s] < at[steps[i-1]] {
+				t.Fatalf("step %s before %s: %v", s, steps[i-1], at)
+			}
+		}
+		if len(at) != len(steps) {
+			t.Fatalf("steps %v, want exactly %v", at, steps)
+		}
+	}
+	order(doneSteps(t, buf.String(), "cold"), "received", "started", "redeemed", "delivery_verified", "download_started",
+		"downloaded", "extract_started", "package_ready", "handed_to_blender", "blender_replied", "done_reported")
+	// A cache hit downloads and extracts nothing.
+	order(doneSteps(t, buf.String(), "warm"), "received", "started", "redeemed", "delivery_verified",
+		"package_ready", "handed_to_blender", "blender_replied", "done_reported")
+}

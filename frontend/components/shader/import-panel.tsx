@@ -88,7 +88,7 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, bl
   const chosen = parseTarget(target);
   const group = groups.find((g) => g.device.id === chosen.device_id);
   const chosenBlender = chosen.instance_id ? blenderList.find((b) => b.id === chosen.instance_id) : undefined;
-  const offline = group ? (chosenBlender ? !isBlenderOnline(chosenBlender, now) || chosenBlender.stopped_at !== null : !group.online || group.blenders.length === 0) : false;
+  const offline = group ? (chosenBlender ? !isBlenderOnline(chosenBlender, now) : !group.online) : false;
 
   function onImport() {
     setProblem(null);

@@ -48,6 +48,17 @@ describe("ImportPanel", () => {
     expect(startImport).toHaveBeenCalledWith({ shader_id: base.shaderId, device_id: dev, instance_id: blenders[1]!.id, version: "1.0.0" });
   });
 
+  it("keeps the Blender ?device= names listed while it is offline, and says the import waits for it", () => {
+    const dev = devices[1]!.id;
+    const gone = { id: "22222222-2222-4222-8222-000000000003", device_id: dev, blend_file: "", blender_version: "4.2.1",
+      last_seen_at: now, stopped_at: now };
+    render(<ImportPanel {...base} blenders={[gone]} requestedDevice={`${dev}.${gone.id}`} />);
+    const select = screen.getByLabelText("Import into") as HTMLSelectElement;
+    expect(select.value).toBe(`${dev}.${gone.id}`);
+    expect([...select.options].map((o) => o.textContent)).toContain("○ Untitled — Blender 4.2.1 — offline");
+    expect(screen.getByText(/waits up to 15 minutes for it to come back/)).toBeTruthy();
+  });
+
   it("cancels a running import and says what happened", async () => {
     startImport.mockResolvedValue({ ok: true, import_id: "imp-9", status: "queued", device_id: devices[1]!.id });
     cancelImport.mockResolvedValue({ ok: true, row: { id: "imp-9", status: "cancelled", progress: 30, error_code: null, error_message: null } });

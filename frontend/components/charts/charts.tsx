@@ -3,7 +3,7 @@
 // The site's charts (recharts): the operator dashboard's and the account page's. Each takes the rows
 // its SQL function returned on the server; nothing here fetches. Colours are the theme's variables.
 import {
-  Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis,
+  Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis,
 } from "recharts";
 
 const C = {
@@ -131,13 +131,13 @@ export function MonthlyImportsChart({ rows }: { rows: { month: string; imports: 
   }));
   return (
     <Frame label="Your imports per month" height={180}>
-      <LineChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -20 }}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -20 }}>
         <CartesianGrid stroke={C.grid} vertical={false} />
         <XAxis dataKey="month" {...axis} />
         <YAxis {...axis} allowDecimals={false} />
         <Tooltip {...tooltip} />
-        <Line dataKey="imports" name="imports" stroke={C.primary} isAnimationActive={false} />
-      </LineChart>
+        <Bar dataKey="imports" name="imports" fill={C.primary} isAnimationActive={false} />
+      </BarChart>
     </Frame>
   );
 }

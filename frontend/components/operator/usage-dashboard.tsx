@@ -40,7 +40,7 @@ function Empty({ children }: { children: React.ReactNode }) {
 }
 
 /** Counts per value of one column of the devices rows (Blender or add-on version), most first. */
-function totals(rows: Dashboard["devices"], key: "blender_version" | "addon_version" | "platform") {
+function totals(rows: Dashboard["devices"], key: "blender_version" | "addon_version") {
   const m = new Map<string, number>();
   for (const r of rows) m.set(r[key], (m.get(r[key]) ?? 0) + r.devices);
   return [...m].map(([name, value]) => ({ name, value })).sort((a, b) => b.value - a.value || a.name.localeCompare(b.name));
@@ -141,7 +141,9 @@ export function UsageDashboard({ data }: { data: Dashboard }) {
         <Section title="Active devices" description="Paired devices seen in the window, by Blender and add-on version.">
           {data.devices.length ? (
             <div className="flex flex-col gap-4">
+              <h3 className="text-sm font-medium">By Blender version</h3>
               <RankBars label="Active devices per Blender version" unit="devices" rows={totals(data.devices, "blender_version")} />
+              <h3 className="text-sm font-medium">By add-on version</h3>
               <RankBars label="Active devices per add-on version" unit="devices" rows={totals(data.devices, "addon_version")} />
               <table className="w-full text-sm">
                 <thead className="text-left text-xs text-muted-foreground">

@@ -1,31 +1,13 @@
 package importer
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
-
-// syncBuffer is a log sink the pipeline's workers and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // doneSteps is the at_ms of the "import done" line of id.
 func doneSteps(t *testing.T, log, id string) map[string]float64 {
@@ -47,7 +29,7 @@ func doneSteps(t *testing.T, log, id string) map[string]float64 {
 // The import benchmark (docs/latency.md) cuts an import into hops by the bridge's step times:
 // every step is there, on the wall clock, in the order the pipeline takes them.
 func TestImportDoneLineTimesEveryStep(t *testing.T) {
-	var buf syncBuffer
+	var buf testenv.LogBuffer
 	r := newRig(t)
 	r.log = slog.New(slog.NewJSONHandler(&buf, nil))
 	r.start(t, nil)

@@ -60,19 +60,6 @@ func (a *Agent) forThisBlender(instance string, running bool) bool {
 // silent for the online window, and a lost broadcast is found without a reconnect.
 const recheckEvery = 2 * time.Minute
 
-func (a *Agent) recheck(ctx context.Context, sess *edgeclient.Session, pipe *importer.Pipeline) {
-	t := time.NewTicker(recheckEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			a.catchUp(ctx, sess, pipe)
-		}
-	}
-}
-
 func (a *Agent) blender(quitting bool) edgeclient.Blender {
 	a.mu.Lock()
 	defer a.mu.Unlock()

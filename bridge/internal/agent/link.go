@@ -129,7 +129,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		go a.catchUp(ctx, sess, pipe)
 	})
 	go a.heartbeat(ctx, sess, cred.APIKey, beat)
-	go a.recheck(ctx, sess, pipe)
+	go every(ctx, recheckEvery, nil, func() { a.catchUp(ctx, sess, pipe) })
 	if err := rt.Run(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("realtime stopped", "err", err)
 	}
@@ -198,21 +198,13 @@ const accountEvery = 5 * time.Minute
 // watchAccount keeps the e-mail and subscription state the add-on shows current: read when the
 // link comes online, after each import ends, and every accountEvery.
 func (a *Agent) watchAccount(ctx context.Context, sess *edgeclient.Session, poke <-chan struct{}) {
-	t := time.NewTicker(accountEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-poke:
-		}
+	every(ctx, accountEvery, poke, func() {
 		acc, err := a.client.Account(ctx, sess)
 		if err != nil {
 			if ctx.Err() == nil && !a.isRevoked(err) {
 				a.log.Info("cannot read the account", "err", err)
 			}
-			continue
+			return
 		}
 		a.mu.Lock()
 		changed := a.acct != acc && a.cred != nil
@@ -224,6 +216,21 @@ func (a *Agent) watchAccount(ctx context.Context, sess *edgeclient.Session, poke
 		if changed {
 			a.send(stdio.TypeStatus, "", st)
 		}
+	})
+}
+
+// every runs f every d, and at each poke (nil: none), until ctx ends.
+func every(ctx context.Context, d time.Duration, poke <-chan struct{}, f func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-poke:
+		}
+		f()
 	}
 }
 

@@ -199,7 +199,7 @@ export function PublishPanel({ catalog }: { catalog: CatalogShader[] }) {
           ) : null}
           {job.status === "refused" ? (
             <Alert tone="error">
-              Nothing was published: {problems.length} problem{problems.length === 1 ? "" : "s"} ({job.error_code}). Fix them and upload the package again.
+              Nothing was published: {problems.length} problem{problems.length === 1 ? "" : "s"} ({job.error_code}). Fix {problems.length === 1 ? "it" : "them"} and upload the package again.
             </Alert>
           ) : null}
           <ol className="max-h-80 overflow-auto rounded bg-muted p-3 font-mono text-xs" aria-label="Publish log">

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { currentUser } from "@/lib/data/user";
+import { isOperator } from "@/lib/data/operator";
 import { ThemeToggle } from "@/components/theme-toggle";
 import { buttonVariants } from "@/components/ui/button";
 import { signOut } from "@/lib/actions/auth";
@@ -11,6 +12,8 @@ export async function SiteHeader({ theme }: { theme: "light" | "dark" | "system"
   } catch {
     user = null;
   }
+  // The library operator's pages are linked for operators only (they are 404 for everyone else).
+  const operator = user ? await isOperator().catch(() => false) : false;
   return (
     <header className="sticky top-0 z-40 border-b border-border bg-background/85 backdrop-blur">
       <div className="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4 sm:px-6">
@@ -21,6 +24,7 @@ export async function SiteHeader({ theme }: { theme: "light" | "dark" | "system"
         <nav aria-label="Main" className="flex items-center gap-1 text-sm">
           <Link href="/" className={buttonVariants({ variant: "ghost", size: "sm" })}>Library</Link>
           <Link href="/help" className={buttonVariants({ variant: "ghost", size: "sm" })}>Help</Link>
+          {operator ? <Link href="/operator" className={buttonVariants({ variant: "ghost", size: "sm" })}>Operator</Link> : null}
         </nav>
         <div className="ml-auto flex items-center gap-2">
           <ThemeToggle initial={theme} />

@@ -276,6 +276,7 @@ export const tests = [
       assert(u.pathname === "/login" && u.searchParams.get("next") === "/operator/analytics?days=7", `signed out: ${page.url()}`);
       await signIn(page, PRO, "/account");
       await page.getByTestId("your-numbers").waitFor(); // the artist's own numbers on the account page
+      assert((await page.getByRole("link", { name: "Operator", exact: true }).count()) === 0, "an artist's header links the operator pages");
       for (const path of ["/operator", "/operator/analytics", "/operator/analytics?days=365"]) {
         const res = await page.goto(path);
         await page.getByRole("heading", { name: "Not found" }).waitFor();
@@ -286,7 +287,9 @@ export const tests = [
       await context.close();
 
       const op = await newPage();
-      await signIn(op.page, OPERATOR, "/operator/analytics");
+      await signIn(op.page, OPERATOR, "/");
+      await op.page.getByRole("link", { name: "Operator", exact: true }).click(); // the header's link, for operators only
+      await op.page.waitForURL((url) => url.pathname === "/operator/analytics");
       await op.page.getByRole("heading", { name: "Usage analytics" }).waitFor();
       await op.page.getByTestId("usage-dashboard").waitFor();
       await op.page.locator("[role=img] svg").first().waitFor(); // a chart drew

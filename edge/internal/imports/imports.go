@@ -106,8 +106,12 @@ type Created struct {
 }
 
 // MintSteps times Create: Resolve (the read that picks version and device), Sign (the token)
-// and Tx (the one statement that writes the rows and sends the device message, commit included).
-type MintSteps struct{ Resolve, Sign, Tx time.Duration }
+// and Tx (the one statement that writes the rows and sends the device message, commit included),
+// which started at TxStart.
+type MintSteps struct {
+	Resolve, Sign, Tx time.Duration
+	TxStart           time.Time
+}
 
 // Create queues an import for user: target resolution (entitlement, device ownership, default
 // device), token minting, the rows and the device message, all in one transaction.
@@ -188,7 +192,7 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		span.SetStatus(codes.Error, "create_import failed")
 		return Created{}, postgres.Error(err, "shader")
 	}
-	out.Steps = MintSteps{Resolve: t1.Sub(t0), Sign: t2.Sub(t1), Tx: time.Since(t2)}
+	out.Steps = MintSteps{Resolve: t1.Sub(t0), Sign: t2.Sub(t1), Tx: time.Since(t2), TxStart: t2}
 	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
 	s.minted.Add(ctx, 1)
 	return out, nil

@@ -52,6 +52,18 @@ async function jobDone(page, ms) {
   return { status: await box.getAttribute("data-status"), lines };
 }
 
+/** The run's worker, and a copy of oak-wood as a run-specific shader `<prefix>-<run>`. */
+function prepare(ctx, h, prefix, { name, padTo = 0 }) {
+  ensureWorker(ctx, h);
+  const id = `${prefix}-${h.runId.replace(/[^a-z0-9]/g, "")}`.slice(0, 60);
+  const work = path.join(ctx.stack.tmp, "publish-e2e");
+  const pkg = makePackage({
+    publishBin: ctx.stack.bins.publish, from: demoPackage("oak-wood"), shaderId: id, name, padTo,
+    outDir: path.join(work, "out"), workDir: path.join(work, "src"),
+  });
+  return { id, pkg, work };
+}
+
 function s3Cleanup(ctx, keys) {
   ctx.stack.onStop(() => { try { run(ctx.stack.bins.s3tool, ["rm", ...keys], { env: ctx.stack.env }); } catch { /* best effort */ } });
 }
@@ -61,13 +73,7 @@ export default [
     name: "publish from the browser: a multi-part upload closed midway resumes from the stored parts, the worker vets and publishes, the shader is on the site; unpublish hides it",
     needs: [],
     async fn(ctx, h) {
-      ensureWorker(ctx, h);
-      const id = `e2e-publish-${h.runId.replace(/[^a-z0-9]/g, "")}`.slice(0, 60);
-      const work = path.join(ctx.stack.tmp, "publish-e2e");
-      const pkg = makePackage({
-        publishBin: ctx.stack.bins.publish, from: demoPackage("oak-wood"), shaderId: id, name: `Published ${h.runId.slice(-6)}`,
-        padTo: 20 << 20, outDir: path.join(work, "out"), workDir: path.join(work, "src"),
-      });
+      const { id, pkg } = prepare(ctx, h, "e2e-publish", { name: `Published ${h.runId.slice(-6)}`, padTo: 20 << 20 });
       s3Cleanup(ctx, [pkg.key, ...[".webp", "-384.jpg", "-768.jpg"].map((s) => `previews/${id}/${pkg.version}${s}`)]);
       const zip = fs.readFileSync(pkg.zip);
       h.assert(zip.length > 16 << 20, `the package is only ${zip.length} bytes`);
@@ -143,13 +149,7 @@ export default [
     name: "publish from the browser: a hostile package is refused with its problem lines on the page, and nothing is published",
     needs: [],
     async fn(ctx, h) {
-      ensureWorker(ctx, h);
-      const id = `e2e-hostile-${h.runId.replace(/[^a-z0-9]/g, "")}`.slice(0, 60);
-      const work = path.join(ctx.stack.tmp, "publish-e2e");
-      const pkg = makePackage({
-        publishBin: ctx.stack.bins.publish, from: demoPackage("oak-wood"), shaderId: id, name: "Hostile",
-        outDir: path.join(work, "out"), workDir: path.join(work, "src"),
-      });
+      const { id, pkg, work } = prepare(ctx, h, "e2e-hostile", { name: "Hostile" });
       // An entry that climbs out of the package folder (a zip-slip), added after packing.
       const hostile = path.join(work, `${id}-hostile.zip`);
       run("python3", ["-c", "import shutil, sys, zipfile; shutil.copy(sys.argv[1], sys.argv[2]); z = zipfile.ZipFile(sys.argv[2], 'a'); z.writestr('../../evil.py', 'import os\\n'); z.close()", pkg.zip, hostile]);

@@ -20,6 +20,7 @@ import { makePackage, demoPackage } from "./lib/packages.mjs";
 import { run, sleep } from "./lib/proc.mjs";
 import { bridgeListeningSockets } from "./lib/sockets.mjs";
 import { PRO, FREE, signIn } from "./lib/site.mjs";
+import { probePage, pageTimings, watchMint, bridgeSteps, importPoints, hopDurations, HOPS } from "./lib/hops.mjs";
 
 const BENCH = process.argv.includes("--bench");
 process.env.E2E_MAX_SECONDS ??= BENCH ? "1500" : "600";
@@ -532,8 +533,10 @@ async function bench(ctx) {
   const size = fs.statSync(benchPkg.zip).size;
   log(`benchmark: ${N} cold + ${N} warm imports of ${benchPkg.shaderId} (${(size / 1048576).toFixed(1)} MB)`);
   const results = {};
+  const mint = await watchMint(page, ctx.stack.urls.edge); // per-hop breakdown (e2e/lib/hops.mjs, docs/latency.md)
+  const bridgeLog = path.join(ctx.blender.credDir, "logs", "bridge.log");
   for (const series of ["cold", "warm"]) {
-    const samples = { click_to_assigned: [], click_to_page_done: [], steps: {}, page_missed: 0 };
+    const samples = { click_to_assigned: [], click_to_page_done: [], steps: {}, hops: {}, page_missed: 0 };
     const rounds = series === "warm" ? N + 1 : N; // the first warm round fills the cache
     for (let i = 0; i < rounds; i++) {
       await ctx.blender.cmd("reset_cube");
@@ -543,6 +546,8 @@ async function bench(ctx) {
         await ctx.blender.waitEvent((e) => e.ev === "msg" && (e.type === "cache_stats" || e.type === "error"), 10_000, "cache cleared", m);
       }
       await openShader(ctx, page, benchPkg.shaderId); // a fresh page: no status left from the last round
+      await probePage(page);
+      mint.take();
       const since = ctx.blender.mark();
       const before = new Date().toISOString();
       const click = Date.now();
@@ -561,6 +566,10 @@ async function bench(ctx) {
       await waitFor(() => latestImport(ctx, PRO, before)?.status === "done", 10_000, "the imports row done");
       const row = latestImport(ctx, PRO, before);
       if (series === "warm" && i === 0) continue;
+      const net = mint.take();
+      if (net.post && !net.serverTiming?.handler) log(`${series} #${i}: POST /v1/imports answered no Server-Timing (headers: ${net.headerNames?.join(", ")})`);
+      const points = importPoints({ page: await pageTimings(page), net, bridge: bridgeSteps(bridgeLog, row.id), reply, row });
+      for (const [hop, ms] of Object.entries(hopDurations(points))) (samples.hops[hop] ??= []).push(ms);
       samples.click_to_assigned.push(reply.assigned * 1000 - click);
       if (pageDone) samples.click_to_page_done.push(pageDone - click);
       let prev = null;
@@ -577,12 +586,22 @@ async function bench(ctx) {
   const lines = [];
   const add = (name, value, unit, target = null) => lines.push({ name, value: Math.round(value * 10) / 10, unit, target, baseline: null });
   for (const [series, s] of Object.entries(results)) {
-    add(`import_click_to_material_${series}_p50`, pct(s.click_to_assigned, 50), "ms", series === "cold" ? 400 : 150);
+    add(`import_click_to_material_${series}_p50`, pct(s.click_to_assigned, 50), "ms", series === "cold" ? 120 : 50);
     add(`import_click_to_material_${series}_p95`, pct(s.click_to_assigned, 95), "ms");
     if (s.click_to_page_done.length) add(`import_click_to_page_done_${series}_p50`, pct(s.click_to_page_done, 50), "ms");
     add(`import_page_missed_done_${series}`, s.page_missed, "count", 0);
     for (const [step, xs] of Object.entries(s.steps)) add(`import_step_${step}_${series}_p50`, pct(xs, 50), "ms");
+    // One clock, every hop (docs/latency.md); p50 and p95 over the imports that crossed it.
+    log(`${series}: hop                      p50 ms   p95 ms   n`);
+    for (const [hop] of HOPS) {
+      const xs = s.hops[hop];
+      if (!xs?.length) continue;
+      log(`${series}: ${hop.padEnd(24)} ${pct(xs, 50).toFixed(1).padStart(7)} ${pct(xs, 95).toFixed(1).padStart(8)} ${String(xs.length).padStart(3)}`);
+      add(`import_hop_${hop}_${series}_p50`, pct(xs, 50), "ms", hop === "assigned_to_page_done" ? 25 : null);
+      add(`import_hop_${hop}_${series}_p95`, pct(xs, 95), "ms");
+    }
   }
+  await mint.detach();
   add("import_bench_package_size", size / 1048576, "MB");
   const idle = await bridgeIdle(ctx, Number(process.env.BENCH_IDLE_SECONDS ?? 30));
   add("bridge_idle_rss_online", idle.rssMB, "MB", 20);

@@ -2,8 +2,9 @@
 # Import latency on the full local stack (docs/e2e.md): click "Import to Blender" in Chromium →
 # material assigned on the selected cube in headless Blender (the add-on's own timestamp), p50 and
 # p95 over BENCH_IMPORTS (default 20) imports of a ~5 MB package, with a cold bridge cache (cleared
-# before each import) and a warm one; plus the median time of each step from imports.timings.
-# Targets (DESIGN.md §8): p50 ≤ 400 ms cold, ≤ 150 ms warm. Appends to .local/reports/bench.jsonl.
+# before each import) and a warm one; the median time of each step from imports.timings; and
+# p50/p95 of every hop of an import on one clock (docs/latency.md). Targets (issue 21): p50
+# ≤ 120 ms cold, ≤ 50 ms warm, the page done ≤ 25 ms after Blender. Appends to .local/reports/bench.jsonl.
 # Needs PostgreSQL (with the template), versitygw, Chromium, Blender and a building bridge.
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/octanebridge/octane-bridge/internal/atomicfile"
 	"github.com/octanebridge/octane-bridge/internal/publishing"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
@@ -87,7 +88,7 @@ func packDirs(srcs []string, out string, stdout io.Writer) error {
 	bar.Done()
 	slices.SortFunc(idx.Shaders, func(a, b catalogEntry) int { return strings.Compare(a.ShaderID, b.ShaderID) })
 	b, _ := json.MarshalIndent(idx, "", "  ")
-	return writeAtomic(filepath.Join(out, "catalog.json"), append(b, '\n'))
+	return atomicfile.Write(filepath.Join(out, "catalog.json"), append(b, '\n'), 0o644)
 }
 
 func packOne(src, out string) (catalogEntry, error) {
@@ -125,10 +126,10 @@ func packOne(src, out string) (catalogEntry, error) {
 		return catalogEntry{}, err
 	}
 	name := m.ShaderID + "-" + m.Version + ".zip"
-	if err := writeAtomic(filepath.Join(out, "packages", name), buf.Bytes()); err != nil {
+	if err := atomicfile.Write(filepath.Join(out, "packages", name), buf.Bytes(), 0o644); err != nil {
 		return catalogEntry{}, err
 	}
-	if err := writeAtomic(filepath.Join(out, "previews", m.ShaderID+".webp"), prev); err != nil {
+	if err := atomicfile.Write(filepath.Join(out, "previews", m.ShaderID+".webp"), prev, 0o644); err != nil {
 		return catalogEntry{}, err
 	}
 	return catalogEntry{
@@ -148,27 +149,4 @@ func readIndex(path string) (catalogIndex, error) {
 		return idx, fmt.Errorf("%s: %w", path, err)
 	}
 	return idx, nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

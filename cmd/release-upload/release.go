@@ -56,7 +56,7 @@ func parseArgs(args []string, getenv func(string) string) (options, error) {
 	if o.bucket == "" {
 		return o, errors.New("no bucket: set S3_BUCKET or -bucket")
 	}
-	o.s3 = s3client.Config{Endpoint: getenv("S3_ENDPOINT"), Region: getenv("S3_REGION"), AccessKey: getenv("S3_ACCESS_KEY"), SecretKey: getenv("S3_SECRET_KEY")}
+	o.s3 = s3client.FromEnv(getenv)
 	return o, nil
 }
 

@@ -2,14 +2,11 @@ package publishing
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -49,26 +46,10 @@ func NewS3Store(c S3Config) (*S3Store, error) {
 	return &S3Store{client: cl, bucket: c.Bucket}, nil
 }
 
+// Put streams r once, with its SHA-256 signed in for S3 to check (s3client.PutChecked).
 func (s *S3Store) Put(ctx context.Context, key string, r io.Reader, size int64, contentType, sha256hex string) error {
-	sum, err := hex.DecodeString(sha256hex)
-	if err != nil || len(sum) != 32 {
-		return fmt.Errorf("upload %s: bad sha256 %q", key, sha256hex)
-	}
-	b64 := base64.StdEncoding.EncodeToString(sum)
-	out, err := s.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket: aws.String(s.bucket), Key: aws.String(key), Body: r, ContentLength: aws.Int64(size),
-		ContentType: aws.String(contentType),
-		// Signed in, and the server recomputes the SHA-256 and refuses a body that does not match,
-		// so the payload itself travels unsigned (the reader streams once and cannot seek).
-		ChecksumSHA256: aws.String(b64),
-	}, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
-	if err != nil {
-		return fmt.Errorf("upload %s: %w", key, err)
-	}
-	if got := aws.ToString(out.ChecksumSHA256); got != "" && got != b64 {
-		return fmt.Errorf("upload %s: server stored checksum %s, want %s", key, got, sha256hex)
-	}
-	return nil
+	return s3client.PutChecked(ctx, s.client, &s3.PutObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key), Body: r,
+		ContentLength: aws.Int64(size), ContentType: aws.String(contentType)}, sha256hex)
 }
 
 func (s *S3Store) Exists(ctx context.Context, key string) (bool, error) {

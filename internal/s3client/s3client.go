@@ -14,6 +14,9 @@ package s3client
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,6 +24,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -102,6 +106,28 @@ func PutFile(ctx context.Context, cl *s3.Client, bucket, key, path, contentType 
 	_, err = cl.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: f,
 		ContentLength: aws.Int64(st.Size()), ContentType: aws.String(contentType)})
 	return st.Size(), err
+}
+
+// PutChecked stores in (its Bucket, Key, Body, ContentLength and any other header) with the
+// body's SHA-256 (hex) signed in as x-amz-checksum-sha256: S3 recomputes it and refuses a body
+// that does not match, so the payload itself travels unsigned and the body is read once (it need
+// not seek). The checksum the server reports back is compared too.
+func PutChecked(ctx context.Context, cl *s3.Client, in *s3.PutObjectInput, sha256hex string) error {
+	key := aws.ToString(in.Key)
+	sum, err := hex.DecodeString(sha256hex)
+	if err != nil || len(sum) != sha256.Size {
+		return fmt.Errorf("upload %s: bad sha256 %q", key, sha256hex)
+	}
+	b64 := base64.StdEncoding.EncodeToString(sum)
+	in.ChecksumSHA256 = aws.String(b64)
+	out, err := cl.PutObject(ctx, in, s3.WithAPIOptions(v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware))
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", key, err)
+	}
+	if got := aws.ToString(out.ChecksumSHA256); got != "" && got != b64 {
+		return fmt.Errorf("upload %s: server stored checksum %s, want %s", key, got, sha256hex)
+	}
+	return nil
 }
 
 // ErrorCode returns the HTTP status and the S3 error code of a failed call (0 and "" when err

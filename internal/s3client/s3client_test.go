@@ -1,11 +1,16 @@
 package s3client_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,5 +100,40 @@ func TestFromEnvAndPutFile(t *testing.T) {
 	}
 	if _, err := s3client.PutFile(ctx, cl, c.Bucket, key, filepath.Join(t.TempDir(), "missing"), "application/zip"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("a missing file: %v", err)
+	}
+}
+
+// PutChecked signs the body's SHA-256 in: S3 stores a matching body and refuses any other, and a
+// checksum that is not one is refused before anything is sent.
+func TestPutCheckedStoresOnlyTheAgreedBody(t *testing.T) {
+	c := testenv.S3(t)
+	cl := c.Client(t)
+	ctx := context.Background()
+	key := "test/putchecked-" + t.Name()
+	t.Cleanup(func() {
+		_, _ = cl.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key)})
+	})
+	body := []byte("the package bytes")
+	sum := sha256.Sum256(body)
+	put := func(b []byte, sha string) error {
+		return s3client.PutChecked(ctx, cl, &s3.PutObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key),
+			Body: bytes.NewReader(b), ContentLength: aws.Int64(int64(len(b))), ContentType: aws.String("application/zip")}, sha)
+	}
+	if err := put(body, hex.EncodeToString(sum[:])); err != nil {
+		t.Fatal(err)
+	}
+	if err := put([]byte("other bytes, same length"), hex.EncodeToString(sum[:])); err == nil {
+		t.Fatal("S3 stored a body that does not match the signed checksum")
+	}
+	if err := put(body, "not-hex"); err == nil || !strings.Contains(err.Error(), "bad sha256") {
+		t.Fatalf("a malformed checksum: %v", err)
+	}
+	out, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(c.Bucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	if got, _ := io.ReadAll(out.Body); !bytes.Equal(got, body) {
+		t.Fatalf("stored %q", got)
 	}
 }

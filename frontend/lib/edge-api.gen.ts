@@ -1648,6 +1648,8 @@ export interface operations {
             /** @description Queued; the device is told on its private Realtime topic */
             201: {
                 headers: {
+                    /** @description Where the edge spent the request (docs/latency.md): `handler` (its duration, and in `desc` its start in Unix ms), `resolve`, `sign` and `tx` (the one statement that writes the import and sends the device message; `desc` its start). Not exposed to other origins. */
+                    "Server-Timing"?: string;
                     [name: string]: unknown;
                 };
                 content: {

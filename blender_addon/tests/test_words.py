@@ -75,6 +75,18 @@ def test_the_latest_failure_stays_until_an_import_succeeds():
     assert st.library == [{"sha256": "a" * 64, "shader_id": "oak"}]
 
 
+def test_an_import_another_blender_took_ends_here_in_words():
+    # The bridge told this Blender "queued", then another Blender's bridge on the machine took it.
+    st = BridgeState()
+    st.apply(Message("progress", {"import_id": "x", "shader_name": "Oak", "stage": "queued"}))
+    assert st.progress_text()
+    st.apply(Message("import_status", {"import_id": "x", "status": "cancelled", "code": codes.OTHER_BLENDER,
+                                       "message": "raw"}))
+    assert st.current is None and st.progress_text() == ""
+    assert st.problem == codes.OTHER_BLENDER and st.recent[0].text == codes.ENTRIES[codes.OTHER_BLENDER]["blender"]
+    assert words.problem(st.problem).action.operator == "octane_bridge.browse"
+
+
 @pytest.mark.parametrize("manifest, blender, octane, want", [
     ({"min_blender": "3.4", "min_octane": "2024.1"}, (3, 4, 1), None, None),
     ({"min_blender": "4.2"}, (3, 4, 1), None, codes.BLENDER_TOO_OLD),

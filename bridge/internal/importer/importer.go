@@ -256,7 +256,11 @@ func (p *Pipeline) Run(ctx context.Context) {
 					release()
 					ran = true
 				} else {
+					// Its Blender was told "queued" (Enqueue): end that here, in words, without
+					// reporting to the edge (the other bridge's import goes on).
 					p.cfg.Log.Info("import taken by another bridge; leaving it", "import_id", r.ImportID)
+					p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: codes.OtherBlender,
+						Message: "Another Blender on this machine is importing this shader."})
 				}
 				p.mu.Lock()
 				delete(p.known, r.ImportID)

@@ -525,6 +525,10 @@ func TestClaimedImportIsLeftToItsBridge(t *testing.T) {
 	if got := <-claimed; got != "taken" {
 		t.Fatalf("claimed %s", got)
 	}
+	// Its Blender, told "queued", hears where it went instead of waiting forever (OTHER_BLENDER).
+	if s := r.final(t); s.ImportID != "taken" || s.Status != "cancelled" || s.Code != codes.OtherBlender {
+		t.Fatalf("final of the taken import %+v", s)
+	}
 	r.p.Enqueue(Request{ImportID: "mine", Resume: true})
 	if s := r.final(t); s.ImportID != "mine" || s.Status != "done" {
 		t.Fatalf("final %+v", s)

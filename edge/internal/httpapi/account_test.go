@@ -116,6 +116,11 @@ func TestSettingsPartialUpdatesAndOwnership(t *testing.T) {
 	if r := s.do("PUT", "/v1/settings", readOnly, map[string]any{"default_resolution": "1k"}); r.errCode(t) != apierror.InsufficientPermissions {
 		t.Fatalf("settings:read key writing: %s", r.body)
 	}
+	// A studio script's key with settings:write changes them like the site does.
+	writer := s.do("POST", "/v1/api-keys", pro, map[string]any{"name": "rw", "scopes": []string{"settings:write"}}).json(t)["api_key"].(string)
+	if got = decode[account.Settings](t, s.do("PUT", "/v1/settings", writer, map[string]any{"default_resolution": "1k"})); got.DefaultResolution != "1k" || got.Notifications.Billing {
+		t.Fatalf("settings:write key: %+v", got)
+	}
 }
 
 // The default Blender is where an import without device_id goes, also from a script's personal

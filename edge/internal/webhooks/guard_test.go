@@ -178,3 +178,24 @@ func TestSendFollowsNoRedirect(t *testing.T) {
 		t.Fatalf("loopback without the flag: status %d, %q, target hit %d times", status, failure, inner.Load())
 	}
 }
+
+// TestSendCapsThePayload: a payload over MaxBody is never sent; the attempt fails with words
+// for the delivery log (payloads are far smaller; the cap bounds what a bug could push out).
+func TestSendCapsThePayload(t *testing.T) {
+	var hits atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer target.Close()
+	seal := newSealer([]byte("pepper"))
+	ep := uuid.New()
+	c := claimed{ID: uuid.New(), Endpoint: ep, MessageID: "msg_" + strings.Repeat("b", 32), Attempts: 1,
+		URL: target.URL + "/hook", Secret: seal.seal(NewSecret(), ep[:])}
+	w := &Worker{AllowLoopback: true, Now: time.Now}
+	c.Payload = []byte(`{"type":"device.paired","data":{"name":"` + strings.Repeat("x", MaxBody) + `"}}`)
+	if status, _, failure := w.send(context.Background(), seal, w.Client(), c); status != 0 || !strings.Contains(failure, "exceeds") || hits.Load() != 0 {
+		t.Fatalf("oversized payload: status %d, %q, target hit %d times", status, failure, hits.Load())
+	}
+	c.Payload = []byte(`{"type":"device.paired","data":{}}`)
+	if status, _, failure := w.send(context.Background(), seal, w.Client(), c); status != http.StatusOK || failure != "" || hits.Load() != 1 {
+		t.Fatalf("small payload: status %d, %q, target hit %d times", status, failure, hits.Load())
+	}
+}

@@ -2,21 +2,23 @@
 // part with its length and SHA-256 signed in, the browser PUTs the part straight to the bucket,
 // and the same file picked again (a dropped connection, a closed tab) finds its unfinished upload
 // and skips the parts the bucket already holds with the same checksum.
-import type { EdgeResult } from "@/lib/edge";
+import type { EdgeBody, EdgeOk, EdgeResult, EdgeSchema } from "@/lib/edge";
 
 /** The file's upload id hashes its size and its first 8 MiB: cheap, and the same for the same file. */
 export const FINGERPRINT_BYTES = 8 << 20;
 /** Parts sent at once. */
 export const CONCURRENCY = 3;
 
-export type SignedRequest = { method: string; url: string; headers: Record<string, string>; expires_at: string };
-export type IncomingUpload = { kind: "incoming"; id: string; size: number };
-export type Upload = { key: string; content_type: string; upload_id: string; part_size: number; part_count: number; stored_parts?: StoredPart[] };
-export type StoredPart = { part_number: number; size: number; etag: string; sha256: string };
-export type CompletedPart = { part_number: number; etag: string; sha256: string };
+// The edge's bodies, from edge/openapi.yaml (lib/edge-api.gen.ts).
+export type SignedRequest = EdgeSchema<"SignedRequest">;
+export type IncomingUpload = Extract<EdgeSchema<"UploadRequest">, { kind: "incoming" }>;
+export type Upload = EdgeOk<"uploadCreate">;
+export type StoredPart = NonNullable<Upload["stored_parts"]>[number];
+export type CompletedPart = EdgeBody<"uploadComplete">["parts"][number];
+export type UploadOperation = "uploadCreate" | "uploadPart" | "uploadComplete";
 
-/** POSTs a JSON body to the edge as the signed-in operator (lib/edge-browser.ts in the page). */
-export type EdgeCall = <T>(path: string, body: unknown) => Promise<EdgeResult<T>>;
+/** POSTs the operation's JSON body to the edge as the signed-in operator (lib/edge-browser.ts in the page). */
+export type EdgeCall = <Op extends UploadOperation>(path: string, body: EdgeBody<Op>) => Promise<EdgeResult<EdgeOk<Op>>>;
 /** Sends one presigned PUT and returns the part's ETag; onSent reports bytes sent so far. */
 export type PutPart = (req: SignedRequest, body: Blob, onSent: (bytes: number) => void) => Promise<string>;
 
@@ -85,24 +87,27 @@ export async function uploadPackage(
   const put = opts.put ?? xhrPut;
   const upload: IncomingUpload = { kind: "incoming", id: await uploadIdOf(file), size: file.size };
   // The same file again answers its unfinished upload with the parts already stored.
-  const up = await must(opts.edge<Upload>("/v1/uploads", upload));
+  const up = await must(opts.edge<"uploadCreate">("/v1/uploads", upload));
+  // An incoming package always goes in parts (the spec's fields are optional for a catalog object's single PUT).
+  const { upload_id, part_size, part_count } = up;
+  if (!upload_id || !part_size || !part_count) throw new UploadError("the edge did not start an upload in parts");
   const have = new Map((up.stored_parts ?? []).map((p) => [p.part_number, p]));
-  const done: CompletedPart[] = new Array(up.part_count);
-  const sent = new Array<number>(up.part_count).fill(0);
+  const done: CompletedPart[] = new Array(part_count);
+  const sent = new Array<number>(part_count).fill(0);
   const reused: number[] = [];
   const uploaded: number[] = [];
   const report = () =>
     opts.onProgress?.({
-      sent: sent.reduce((a, b) => a + b, 0), total: file.size, partCount: up.part_count,
+      sent: sent.reduce((a, b) => a + b, 0), total: file.size, partCount: part_count,
       partsDone: done.filter(Boolean).length, reused: reused.length,
     });
   report();
   let next = 1;
   const worker = async () => {
-    while (next <= up.part_count) {
+    while (next <= part_count) {
       if (opts.signal?.aborted) throw new UploadError("the upload was stopped");
       const n = next++;
-      const blob = partOf(file, n, up.part_size);
+      const blob = partOf(file, n, part_size);
       const sha = await sha256Hex(await blob.arrayBuffer());
       const old = have.get(n);
       if (old && old.sha256 === sha && old.size === blob.size) {
@@ -112,8 +117,8 @@ export async function uploadPackage(
         report();
         continue;
       }
-      const req = await must(opts.edge<SignedRequest>("/v1/uploads/parts", {
-        upload, upload_id: up.upload_id, part: { part_number: n, size: blob.size, sha256: sha },
+      const req = await must(opts.edge<"uploadPart">("/v1/uploads/parts", {
+        upload, upload_id, part: { part_number: n, size: blob.size, sha256: sha },
       }));
       const etag = await put(req, blob, (b) => { sent[n - 1] = b; report(); });
       sent[n - 1] = blob.size;
@@ -122,8 +127,8 @@ export async function uploadPackage(
       report();
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, up.part_count) }, worker));
-  const res = await opts.edge<unknown>("/v1/uploads/complete", { upload, upload_id: up.upload_id, parts: done });
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, part_count) }, worker));
+  const res = await opts.edge<"uploadComplete">("/v1/uploads/complete", { upload, upload_id, parts: done });
   if (!res.ok) throw new UploadError(res.error.message, res.error.code);
   return { key: up.key, reused: reused.sort((a, b) => a - b), uploaded: uploaded.sort((a, b) => a - b) };
 }

@@ -7,10 +7,11 @@ import { Button } from "@/components/ui/button";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { edgeFromBrowser } from "@/lib/edge-browser";
+import type { EdgeBody } from "@/lib/edge";
 import { env } from "@/lib/env";
 import { readPublishJob, requestPublish, setShaderPublished, type PublishJobState } from "@/lib/browser-data";
 import { Code, webText } from "@/lib/codes";
-import { uploadPackage, type EdgeCall, type Progress } from "@/lib/publish-upload";
+import { uploadPackage, type EdgeCall, type Progress, type UploadOperation } from "@/lib/publish-upload";
 import type { CatalogShader } from "@/lib/data/publishing";
 
 // The operator's publishing page: pick a package zip, upload it in parts (resumable: the same
@@ -28,7 +29,7 @@ const FINAL = new Set(["published", "refused", "failed"]);
 type Pending = { name: string; size: number; newVersionOf: string | null };
 
 // The upload module names its own request and answer types (lib/publish-upload.ts).
-const edge: EdgeCall = (path, body) => edgeFromBrowser(path, { body: body as never }) as never;
+const edge: EdgeCall = <Op extends UploadOperation>(path: string, body: EdgeBody<Op>) => edgeFromBrowser<Op>(path, { body });
 
 const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 

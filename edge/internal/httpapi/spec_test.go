@@ -355,6 +355,8 @@ func TestResponsesMatchSpec(t *testing.T) {
 	queued := c.expect(201, h, "POST", "/v1/imports", pro, map[string]any{"shader_id": shader}).json(t)["import_id"].(string)
 	c.expect(200, h, "POST", "/v1/imports/"+queued+"/token", devJWT, nil)
 	c.expect(404, h, "POST", "/v1/imports/"+none+"/token", devJWT, nil)
+	c.expect(200, h, "POST", "/v1/imports/"+queued+"/cancel", personal, nil)
+	c.expect(404, h, "POST", "/v1/imports/"+none+"/cancel", pro, nil)
 
 	// Billing against stripe-mock; the Stripe webhook with a good and a bad signature.
 	c.expect(400, h, "POST", "/v1/billing/checkout", free, map[string]any{})

@@ -4,7 +4,9 @@
 # search misses), called as the operator's session like PostgREST does. Reports each function's
 # median of 5 runs and their sum (the page's data load; the page runs them in parallel, so its
 # wait is at most the sum) for the default 30-day window, 90 days and the widest (366 days).
-# Target: the 30-day sum under 1000 ms; 90 and 366 days are reported. Scratch clone of the template database, dropped afterwards.
+# Target: under 1000 ms for each window the page offers (30, the default, and 90 days); 366 days is
+# reported only. This times the SQL only (the page adds PostgREST and rendering on top). Scratch
+# clone of the template database, dropped afterwards.
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"
 count=${ANALYTICS_BENCH_IMPORTS:-1000000}
@@ -103,7 +105,7 @@ for days in 30 90 366; do
     total=$(python3 -c "print(round($total + $ms, 1))")
     echo "  ${days} days: $fn ${ms} ms"
   done < <(PGOPTIONS="-c bench.days=$days" measure "$days")
-  target=null; [ "$days" = 30 ] && target=1000
+  target=null; [ "$days" != 366 ] && target=1000
   echo "analytics: the dashboard's data over $count imports, ${days}-day window: ${total} ms (sum of medians)"
   bench_result "analytics_${days}d_dashboard_ms" "$total" ms "$target" null
 done

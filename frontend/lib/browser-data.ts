@@ -13,9 +13,11 @@ export type UserEventPayloads = {
   device_status: { device_id: string; online: boolean; last_seen_at: string | null } &
     Partial<{ instance_id: string; blend_file: string; blender_version: string }>;
   subscription: { status: string };
+  // An endpoint turned off after failing for a day (webhook_record): the account page re-reads it.
+  webhook_disabled: { endpoint_id: string; url: string; disabled_reason: string; disabled_at: string };
 };
 export type UserEvent = keyof UserEventPayloads;
-export const userEvents: readonly UserEvent[] = ["import_status", "device_status", "subscription"];
+export const userEvents: readonly UserEvent[] = ["import_status", "device_status", "subscription", "webhook_disabled"];
 export type ChannelState = "connecting" | "live" | "offline";
 
 /**

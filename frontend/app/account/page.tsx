@@ -103,7 +103,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
         </CardContent>
       </Card>
 
-      <WebhooksCard />
+      <WebhooksCard userId={uid} />
     </div>
     </UserChannelProvider>
   );

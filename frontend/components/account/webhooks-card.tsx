@@ -1,9 +1,9 @@
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { WebhooksPanel } from "@/components/account/webhooks-panel";
+import { WebhooksPanel, WebhooksWatcher } from "@/components/account/webhooks-panel";
 import { getWebhooks } from "@/lib/data/webhooks";
 
 /** The account page's Webhooks card: reads the endpoints and their newest deliveries from the edge. */
-export async function WebhooksCard() {
+export async function WebhooksCard({ userId }: { userId: string }) {
   const webhooks = await getWebhooks();
   return (
     <Card id="webhooks">
@@ -14,7 +14,10 @@ export async function WebhooksCard() {
           changes (Standard Webhooks; see the API docs).
         </CardDescription>
       </CardHeader>
-      <CardContent><WebhooksPanel webhooks={webhooks} /></CardContent>
+      <CardContent>
+        <WebhooksWatcher userId={userId} />
+        <WebhooksPanel webhooks={webhooks} />
+      </CardContent>
     </Card>
   );
 }

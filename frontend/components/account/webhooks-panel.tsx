@@ -1,6 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
+import { useRouter } from "next/navigation";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -9,8 +10,16 @@ import { Badge } from "@/components/ui/badge";
 import { createWebhook, deleteWebhook, rotateWebhook, type WebhookState } from "@/lib/actions/webhooks";
 import type { Webhook, WebhookDelivery } from "@/lib/data/webhooks";
 import { webhookEvents } from "@/lib/webhook-events";
+import { useUserChannel } from "./use-user-channel";
 
 const when = (iso: string) => new Date(iso).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+
+/** Re-reads the card when an endpoint is turned off (the webhook_disabled broadcast), so an open page shows the notice. */
+export function WebhooksWatcher({ userId }: { userId: string }) {
+  const router = useRouter();
+  useUserChannel(userId, { webhook_disabled: () => router.refresh() });
+  return null;
+}
 
 /** The account's webhook endpoints: add one (its secret shown once), rotate, delete, and the newest deliveries. */
 export function WebhooksPanel({ webhooks }: { webhooks: Webhook[] | null }) {

@@ -9,7 +9,15 @@ vi.mock("@/lib/actions/webhooks", () => ({
   deleteWebhook: vi.fn(),
 }));
 
-import { WebhooksPanel } from "@/components/account/webhooks-panel";
+const refresh = vi.fn();
+vi.mock("next/navigation", () => ({ useRouter: () => ({ refresh }) }));
+let channel: { userId: string; handlers: Record<string, (p: unknown) => void> } | null = null;
+vi.mock("@/components/account/use-user-channel", () => ({
+  useUserChannel: (userId: string, handlers: Record<string, (p: unknown) => void>) => { channel = { userId, handlers }; return "live"; },
+}));
+
+import { WebhooksPanel, WebhooksWatcher } from "@/components/account/webhooks-panel";
+import { userEvents } from "@/lib/browser-data";
 import type { Webhook } from "@/lib/data/webhooks";
 
 const hook = (over: Partial<Webhook> = {}): Webhook => ({
@@ -67,5 +75,14 @@ describe("WebhooksPanel", () => {
   it("says when the edge cannot list them", () => {
     render(<WebhooksPanel webhooks={null} />);
     expect(screen.getByRole("alert").textContent).toContain("unavailable");
+  });
+
+  it("re-reads the page when the edge turns an endpoint off (webhook_disabled on user:<id>)", () => {
+    expect(userEvents).toContain("webhook_disabled");
+    refresh.mockReset();
+    render(<WebhooksWatcher userId="u1" />);
+    expect(channel?.userId).toBe("u1");
+    channel?.handlers.webhook_disabled?.({ endpoint_id: "e1", url: "https://down.example.com/hook", disabled_reason: "failing", disabled_at: "2026-12-02T09:00:00Z" });
+    expect(refresh).toHaveBeenCalledTimes(1);
   });
 });

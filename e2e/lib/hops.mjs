@@ -100,8 +100,10 @@ export function bridgeSteps(logPath, importId) {
 // has no sample for it.
 export const HOPS = [
   ["click_to_fetch", "click", "fetch", "page: click handler until fetch() starts"],
-  ["preflight", "preflight_start", "preflight_end", "CORS preflight (OPTIONS) round trip"],
+  ["preflight", "fetch", "preflight_end", "fetch() → the CORS preflight (OPTIONS) answered"],
+  ["wait_to_send", "send_ready", "post_sent", "browser: preflight answered (or fetch() when none) → POST sent"],
   ["request_to_edge", "post_sent", "edge_start", "POST sent → edge handler (network, auth, rate limit)"],
+  ["edge_to_tx", "edge_start", "edge_tx_start", "edge: body, resolution read and signature, until the mint statement"],
   ["edge_resolve", null, "resolve", "edge: version/device resolution query (Server-Timing)"],
   ["edge_sign", null, "sign", "edge: token signature (Server-Timing)"],
   ["edge_mint_tx", null, "tx", "edge: create_import + realtime.send, one statement and commit (Server-Timing)"],
@@ -135,8 +137,8 @@ export function importPoints({ page, net, bridge, reply, row }) {
   set("page_done", page.done);
   set("painted", page.painted);
   set("fetch", Math.min(net.preflight?.start ?? Infinity, net.post?.start ?? Infinity));
-  set("preflight_start", net.preflight?.start);
   set("preflight_end", net.preflight?.headers);
+  set("send_ready", net.preflight?.headers ?? p.fetch);
   set("post_sent", net.post?.sent ?? net.post?.start);
   set("post_headers", net.post?.headers);
   const st = net.serverTiming ?? {};

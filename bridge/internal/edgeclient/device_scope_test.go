@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/phoenix"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
@@ -83,11 +84,10 @@ func joinRefused(t *testing.T, st *edgeStack, token, topic string) bool {
 		JoinTimeout: 5 * time.Second})
 	outcome := make(chan bool, 8)
 	c.OnState(func(online bool, err error) {
-		var je *phoenix.JoinError
-		switch {
+		switch je := fault.Outermost(err); {
 		case online:
 			outcome <- false
-		case errors.As(err, &je) && je.Topic == "realtime:"+topic:
+		case je != nil && je.Code == codes.ChannelRefused && je.Topic == "realtime:"+topic:
 			outcome <- true
 		}
 	})

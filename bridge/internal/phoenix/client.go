@@ -40,10 +40,6 @@ type Config struct {
 	JoinTimeout time.Duration // 10 s
 }
 
-// JoinError is the old name of a refusal, kept only until edgeclient's device-scope test names
-// fault.Error (that file is being changed by other work).
-type JoinError = fault.Error
-
 // refused is a join the server refused (Msg is its reason) or a channel it closed: the bridge's
 // one coded error, CHANNEL_REFUSED with the channel's wire topic. The client joins again.
 func refused(topic, reason string) *fault.Error {

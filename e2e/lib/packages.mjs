@@ -30,12 +30,13 @@ export function demoPackage(shaderId) {
  * Packs `from` (a demo package zip) as shader `shaderId` into `outDir` (publish pack layout).
  * Returns { outDir, shaderId, version, materialName, zip, key }.
  */
-export function makePackage({ publishBin, from, shaderId, name, isFree = false, padTo = 0, outDir, workDir }) {
+export function makePackage({ publishBin, from, shaderId, name, isFree = false, padTo = 0, outDir, workDir, version }) {
   const src = path.join(workDir, shaderId);
   fs.rmSync(src, { recursive: true, force: true });
   fs.mkdirSync(src, { recursive: true });
   run("python3", ["-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", from, src]);
   const m = JSON.parse(fs.readFileSync(path.join(src, "manifest.json"), "utf8"));
+  if (version) m.version = version; // another version of the same shader
   fs.rmSync(path.join(src, "manifest.json"));
   if (padTo > 0) {
     const have = m.files.reduce((n, f) => n + f.size, 0);

@@ -53,15 +53,22 @@ async function jobDone(page, ms) {
 }
 
 /** The run's worker, and a copy of oak-wood as a run-specific shader `<prefix>-<run>`. */
-function prepare(ctx, h, prefix, { name, padTo = 0 }) {
+function prepare(ctx, h, prefix, { name, padTo = 0, version }) {
   ensureWorker(ctx, h);
   const id = `${prefix}-${h.runId.replace(/[^a-z0-9]/g, "")}`.slice(0, 60);
   const work = path.join(ctx.stack.tmp, "publish-e2e");
   const pkg = makePackage({
-    publishBin: ctx.stack.bins.publish, from: demoPackage("oak-wood"), shaderId: id, name, padTo,
+    publishBin: ctx.stack.bins.publish, from: demoPackage("oak-wood"), shaderId: id, name, padTo, version,
     outDir: path.join(work, "out"), workDir: path.join(work, "src"),
   });
   return { id, pkg, work };
+}
+
+/** "1.0.0" → "1.0.1". */
+function nextVersion(v) {
+  const p = v.split(".").map(Number);
+  p[p.length - 1] += 1;
+  return p.join(".");
 }
 
 function s3Cleanup(ctx, keys) {
@@ -135,6 +142,24 @@ export default [
       await again.getByRole("heading", { name: `Published ${h.runId.slice(-6)}` }).waitFor();
       await again.goto(PAGE);
       const entry = again.locator(`[data-testid="catalog-row"][data-slug="${id}"]`);
+
+      // 4. "Publish a new version" of this shader on the same page: the next version is published beside the first.
+      const v2 = prepare(ctx, h, "e2e-publish", { name: `Published ${h.runId.slice(-6)}`, version: nextVersion(pkg.version) }).pkg;
+      h.assert(v2.shaderId === id && v2.version !== pkg.version, `the new version is ${v2.shaderId} ${v2.version}`);
+      s3Cleanup(ctx, [v2.key, ...[".webp", "-384.jpg", "-768.jpg"].map((s) => `previews/${id}/${v2.version}${s}`)]);
+      await entry.getByRole("button", { name: "Publish a new version" }).click();
+      await again.getByRole("heading", { name: `Publish a new version of ${id}` }).waitFor();
+      await again.getByLabel("Package zip").setInputFiles(v2.zip);
+      await again.getByRole("button", { name: "Upload and publish" }).click();
+      const job2 = await jobDone(again, 180_000);
+      h.assert(job2.status === "published" && job2.lines.some((l) => l.includes(`published ${id} ${v2.version}`)),
+        `the new version's job ended ${job2.status}:\n  ${job2.lines.join("\n  ")}`);
+      h.assert(h.q1(ctx.stack, `select string_agg(v.version, ',' order by v.version) from public.shader_versions v
+        join public.shaders s on s.id = v.shader_id where s.slug = '${id}'`) === [pkg.version, v2.version].sort().join(","),
+        "both versions are not in the catalog");
+      await again.goto(PAGE);
+      await entry.getByText(v2.version, { exact: false }).waitFor();
+
       await entry.getByRole("button", { name: "Unpublish" }).click();
       await entry.getByRole("button", { name: "Publish again" }).waitFor();
       h.assert(h.q1(ctx.stack, `select published from public.shaders where slug = '${id}'`) === "f", "Unpublish did not hide the shader");

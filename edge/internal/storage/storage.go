@@ -324,6 +324,12 @@ func (p *Presigner) partSize(r UploadRequest) int64 {
 	return p.limits.PartSize
 }
 
+// partCount is how many parts tile r.Size.
+func (p *Presigner) partCount(r UploadRequest) int {
+	ps := p.partSize(r)
+	return int((r.Size + ps - 1) / ps)
+}
+
 // unfinished is the newest multipart upload started for key and neither completed nor aborted.
 func (p *Presigner) unfinished(ctx context.Context, key string) (string, error) {
 	out, err := p.client.ListMultipartUploads(ctx, &s3.ListMultipartUploadsInput{Bucket: aws.String(p.bucket), Prefix: aws.String(key)})
@@ -386,7 +392,7 @@ func (p *Presigner) PresignPart(ctx context.Context, r UploadRequest, uploadID s
 	if r.Kind != KindIncoming && total <= p.limits.MultipartThreshold || total > p.limits.PackageMax {
 		return nil, &InputError{"size", "is not the size of a multipart package upload"}
 	}
-	count := int((total + ps - 1) / ps)
+	count := p.partCount(r)
 	switch {
 	case uploadID == "":
 		return nil, &InputError{"upload_id", "is required"}
@@ -418,8 +424,9 @@ func (p *Presigner) Complete(ctx context.Context, r UploadRequest, uploadID stri
 		return err
 	}
 	key := r.key()
-	if len(parts) == 0 || len(parts) > maxParts {
-		return &InputError{"parts", "must list every uploaded part"}
+	// Every part, or S3 would assemble a truncated object under the agreed key.
+	if n := p.partCount(r); len(parts) != n || n > maxParts {
+		return &InputError{"parts", fmt.Sprintf("must list all %d parts of the upload", n)}
 	}
 	cp := make([]types.CompletedPart, len(parts))
 	for i, pt := range parts {

@@ -501,6 +501,11 @@ func TestIncomingUploadResumesFromStoredParts(t *testing.T) {
 		t.Fatalf("stored parts = %+v, want part 1 %+v", stored, first)
 	}
 	done := []CompletedPart{{Number: 1, ETag: stored[0].ETag, SHA256: stored[0].SHA256}, putPart(2), putPart(3)}
+	// Completing with fewer parts than tile the size would store a truncated object: refused.
+	var inErr *InputError
+	if err := p.Complete(ctx, req, up.UploadID, done[:2]); !errors.As(err, &inErr) || inErr.Field != "parts" {
+		t.Fatalf("completing with 2 of 3 parts = %v, want an InputError on parts", err)
+	}
 	if err := p.Complete(ctx, req, up.UploadID, done); err != nil {
 		t.Fatal(err)
 	}

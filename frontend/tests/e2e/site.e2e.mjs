@@ -219,7 +219,7 @@ export const tests = [
     },
   },
   {
-    name: "CSP limits connect-src to the site, Supabase and the edge",
+    name: "CSP limits connect-src to the site, Supabase, the edge and the upload bucket",
     async fn({ baseUrl, assert }) {
       const res = await fetch(baseUrl + "/");
       const csp = res.headers.get("content-security-policy") ?? "";
@@ -227,7 +227,9 @@ export const tests = [
       const sources = connect.split(/\s+/).slice(1);
       const sb = new URL(process.env.E2E_SUPABASE_URL ?? "http://127.0.0.1:54321");
       const edge = new URL(process.env.E2E_EDGE_URL ?? "http://127.0.0.1:8787");
-      const allowed = new Set(["'self'", sb.origin, `ws://${sb.host}`, `wss://${sb.host}`, edge.origin]);
+      // The bucket the operator's publish page PUTs upload parts to (NEXT_PUBLIC_UPLOAD_URL; lib/env.ts's local default).
+      const bucket = new URL(process.env.NEXT_PUBLIC_UPLOAD_URL || "http://127.0.0.1:9000");
+      const allowed = new Set(["'self'", sb.origin, `ws://${sb.host}`, `wss://${sb.host}`, edge.origin, bucket.origin]);
       assert(sources.length > 0, "no connect-src");
       for (const s of sources) assert(allowed.has(s), `unexpected connect-src source ${s}`);
     },

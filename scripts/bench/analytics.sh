@@ -106,6 +106,6 @@ for days in 30 90 366; do
     echo "  ${days} days: $fn ${ms} ms"
   done < <(PGOPTIONS="-c bench.days=$days" measure "$days")
   target=null; [ "$days" != 366 ] && target=1000
-  echo "analytics: the dashboard's data over $count imports, ${days}-day window: ${total} ms (sum of medians)"
+  echo "analytics: the dashboard's data over $count imports, ${days}-day window: ${total} ms (sum of the seven SQL functions' medians; SQL only, without PostgREST and rendering)"
   bench_result "analytics_${days}d_dashboard_ms" "$total" ms "$target" null
 done

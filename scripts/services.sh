@@ -27,7 +27,8 @@ CONF
   fi
   if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then return 0; fi
   port_open "$PG_PORT" && die "port $PG_PORT is taken by another program; stop it or set PG_PORT"
-  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$OCTANE_LOCAL/pg/server.log" -w -t 60 start >/dev/null \
+  # -p: postgresql.conf names the default port; PG_PORT moves the cluster, not just our checks.
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$OCTANE_LOCAL/pg/server.log" -o "-p $PG_PORT" -w -t 60 start >/dev/null \
     || { tail -20 "$OCTANE_LOCAL/pg/server.log" >&2; die "PostgreSQL did not start"; }
   psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -c "alter user postgres password 'postgres'" >/dev/null
   log "PostgreSQL 15 on 127.0.0.1:$PG_PORT"

@@ -5,10 +5,7 @@ begin;
 \ir _helpers.psql
 select plan(17);
 
-create function tests.operator() returns uuid language sql immutable
-as $$ select '99999999-9999-4999-8999-999999999999'::uuid $$;
-insert into public.devices (id, user_id, name, platform) values
-  ('d0000000-0000-4000-8000-0000000000c1', tests.operator(), 'Operator Blender', 'blender');
+select tests.add_operator_device();
 
 select tests.as_anon();
 select throws_ok($$select public.is_operator()$$, '42501', null, 'is_operator/anon: not callable');
@@ -35,7 +32,7 @@ select tests.as_device(tests.pro(), tests.pro_device());
 select is(public.is_operator(), false, 'is_operator/device: false');
 select throws_ok($$select * from public.operators$$, '42501', null, 'operators/device: select denied');
 
-select tests.as_device(tests.operator(), 'd0000000-0000-4000-8000-0000000000c1');
+select tests.as_device(tests.operator(), tests.operator_device());
 select is(public.is_operator(), false, 'is_operator/the operator''s own device JWT: false (a Blender is not the desk)');
 select throws_ok($$delete from public.operators$$, '42501', null, 'operators/operator''s device: delete denied');
 

@@ -5,10 +5,9 @@ begin;
 \ir _helpers.psql
 select plan(48);
 
-create function tests.operator() returns uuid language sql immutable
-as $$ select '99999999-9999-4999-8999-999999999999'::uuid $$;
-insert into public.devices (id, user_id, name, platform, platform_version, addon_version, last_seen_at) values
-  ('d0000000-0000-4000-8000-0000000000c1', tests.operator(), 'Operator Blender', 'blender', '4.2.0', '1.1.0', now());
+select tests.add_operator_device();
+update public.devices set platform_version = '4.2.0', addon_version = '1.1.0', last_seen_at = now()
+ where id = tests.operator_device();
 update public.devices set platform_version = '4.2.0', addon_version = '1.0.0', last_seen_at = now() - interval '2 days'
  where id = tests.pro_device();
 update public.devices set platform_version = '3.6.5', addon_version = '1.0.0', last_seen_at = now() - interval '40 days'
@@ -59,7 +58,7 @@ from unnest(array['operator_imports_per_day()', 'operator_imports_per_shader()',
                   'operator_step_timings()', 'operator_active_devices()', 'operator_subscriptions()',
                   'operator_search_misses()']) as f;
 select throws_ok($$select * from public.search_misses$$, '42501', null, 'search_misses/artist: not readable');
-select tests.as_device(tests.operator(), 'd0000000-0000-4000-8000-0000000000c1');
+select tests.as_device(tests.operator(), tests.operator_device());
 select throws_ok($$select * from public.operator_imports_per_day()$$, 'P0001', 'INSUFFICIENT_PERMISSIONS',
   'the operator''s own device JWT: refused');
 select tests.as_service();

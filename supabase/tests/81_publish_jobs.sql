@@ -5,10 +5,7 @@ begin;
 \ir _helpers.psql
 select plan(36);
 
-create function tests.op() returns uuid language sql immutable
-as $$ select '99999999-9999-4999-8999-999999999999'::uuid $$;
-insert into public.devices (id, user_id, name, platform) values
-  ('d0000000-0000-4000-8000-0000000000c2', tests.op(), 'Operator Blender', 'blender');
+select tests.add_operator_device();
 create function tests.key(n int) returns text language sql immutable
 as $$ select 'incoming/' || repeat(to_hex(n), 64 / length(to_hex(n))) || '.zip' $$;
 create function tests.request(n int, p_new_version_of text default null) returns uuid
@@ -31,13 +28,13 @@ select throws_ok($$select public.publish_job_progress(gen_random_uuid(), 'w', nu
   'publish_job_progress/artist: not callable');
 select throws_ok($$select public.finish_publish_job(gen_random_uuid(), 'w', 'failed', 'INTERNAL_ERROR', null, null, '[]')$$, '42501', null,
   'finish_publish_job/artist: not callable');
-select tests.as_device(tests.op(), 'd0000000-0000-4000-8000-0000000000c2');
+select tests.as_device(tests.operator(), tests.operator_device());
 select throws_ok($$select tests.request(1)$$, 'P0001', 'INSUFFICIENT_PERMISSIONS', 'request_publish/operator''s device: refused');
 select throws_ok($$select public.set_shader_published('placeholder-brushed-steel', false)$$, 'P0001', 'INSUFFICIENT_PERMISSIONS',
   'set_shader_published/operator''s device: refused');
 
 -- The operator asks -------------------------------------------------------------------------------
-select tests.as_user(tests.op());
+select tests.as_user(tests.operator());
 select throws_ok($$select public.request_publish('packages/x/1.0.0.zip', 'x.zip', 10)$$, 'P0001', 'INVALID_INPUT',
   'request_publish: only an incoming/ key');
 select throws_ok($$select public.request_publish(tests.key(1), 'x.zip', 0)$$, 'P0001', 'INVALID_INPUT', 'request_publish: positive size');
@@ -45,11 +42,11 @@ select throws_ok($$select tests.request(1, 'no-such-shader')$$, 'P0001', 'NOT_FO
 select tests.request(1) as j1 \gset
 select tests.request(2, 'placeholder-brushed-steel') as j2 \gset
 select results_eq(format('select status, step, requested_by, new_version_of from public.publish_jobs where id = %L', :'j2'),
-  format('values (%L, %L, %L::uuid, %L)', 'queued', 'queued', tests.op(), 'placeholder-brushed-steel'),
+  format('values (%L, %L, %L::uuid, %L)', 'queued', 'queued', tests.operator(), 'placeholder-brushed-steel'),
   'the job is queued for the operator, naming the shader of the new version');
 select tests.as_user(tests.pro());
 select is((select count(*)::int from public.publish_jobs), 0, 'publish_jobs/artist: sees no job');
-select tests.as_device(tests.op(), 'd0000000-0000-4000-8000-0000000000c2');
+select tests.as_device(tests.operator(), tests.operator_device());
 select is((select count(*)::int from public.publish_jobs), 0, 'publish_jobs/operator''s device: sees no job');
 
 -- The worker ----------------------------------------------------------------------------------------
@@ -85,17 +82,17 @@ select results_eq(format($$select status, error_code from public.publish_jobs wh
   $$values ('failed', 'INTERNAL_ERROR')$$, 'the job failed after three stopped attempts');
 
 -- Unpublish / publish again and the operator's catalog ---------------------------------------------
-select tests.as_user(tests.op());
+select tests.as_user(tests.operator());
 select is(public.set_shader_published('placeholder-brushed-steel', false), false, 'set_shader_published: hidden');
 select tests.as_anon();
 select is((select count(*)::int from public.shaders where slug = 'placeholder-brushed-steel'), 0, 'an unpublished shader is not in the catalog');
-select tests.as_user(tests.op());
+select tests.as_user(tests.operator());
 select is((select published from public.operator_catalog() where slug = 'placeholder-brushed-steel'), false,
   'operator_catalog lists the hidden shader too');
 select throws_ok($$select public.set_shader_published('no-such-shader', false)$$, 'P0001', 'NOT_FOUND', 'set_shader_published: unknown shader');
 select tests.as_admin();
 insert into public.shaders (slug, name, category_id) values ('e2e-no-versions', 'No versions', 'metal');
-select tests.as_user(tests.op());
+select tests.as_user(tests.operator());
 select throws_ok($$select public.set_shader_published('e2e-no-versions', true)$$, 'P0001', 'CONFLICT',
   'set_shader_published: a shader without a version cannot be shown');
 select is(public.set_shader_published('placeholder-brushed-steel', true), true, 'set_shader_published: shown again');

@@ -14,43 +14,26 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/extract"
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 // demoPackage is a committed demo package: its zip, sha256 and manifest.
 func demoPackage(t *testing.T, shaderID string) (string, string, shaderpkg.Manifest) {
 	t.Helper()
-	root := filepath.Join("..", "..", "..", "catalog", "demo")
-	raw, err := os.ReadFile(filepath.Join(root, "catalog.json"))
+	zip, err := testenv.DemoPackage(shaderID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var idx struct {
-		Shaders []struct {
-			ShaderID string `json:"shader_id"`
-			Package  string `json:"package"`
-		} `json:"shaders"`
-	}
-	if err := json.Unmarshal(raw, &idx); err != nil {
+	b, err := os.ReadFile(zip)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range idx.Shaders {
-		if s.ShaderID != shaderID {
-			continue
-		}
-		zip := filepath.Join(root, filepath.FromSlash(s.Package))
-		b, err := os.ReadFile(zip)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := shaderpkg.ReadPackageBytes(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(b)
-		return zip, hex.EncodeToString(sum[:]), p.Manifest
+	p, err := shaderpkg.ReadPackageBytes(b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no demo package %s", shaderID)
-	return "", "", shaderpkg.Manifest{}
+	sum := sha256.Sum256(b)
+	return zip, hex.EncodeToString(sum[:]), p.Manifest
 }
 
 type fixture struct {

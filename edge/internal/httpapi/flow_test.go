@@ -134,15 +134,14 @@ func (r resp) errCode(t *testing.T) apierror.Code {
 	return b.Error.Code
 }
 
-// do sends a request; cred is a JWT or an API key (as X-Api-Key when it looks like one).
-func (s *stack) do(method, path, cred string, body any) resp {
-	s.t.Helper()
+// apiRequest is a client's request from 192.0.2.10: cred is a JWT, or an API key (sent as X-Api-Key
+// when it looks like one); a non-nil body is sent as JSON.
+func apiRequest(method, target, cred string, body []byte) *http.Request {
 	var rd io.Reader
 	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
-	req := httptest.NewRequest(method, path, rd)
+	req := httptest.NewRequest(method, target, rd)
 	req.RemoteAddr = "192.0.2.10:5555"
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -152,8 +151,18 @@ func (s *stack) do(method, path, cred string, body any) resp {
 	} else if cred != "" {
 		req.Header.Set("Authorization", "Bearer "+cred)
 	}
+	return req
+}
+
+// do sends a request; cred is a JWT or an API key (as X-Api-Key when it looks like one).
+func (s *stack) do(method, path, cred string, body any) resp {
+	s.t.Helper()
+	var raw []byte
+	if body != nil {
+		raw, _ = json.Marshal(body)
+	}
 	rec := httptest.NewRecorder()
-	s.h.ServeHTTP(rec, req)
+	s.h.ServeHTTP(rec, apiRequest(method, path, cred, raw))
 	s.mu.Lock()
 	s.bodies = append(s.bodies, rec.Body.String())
 	s.mu.Unlock()

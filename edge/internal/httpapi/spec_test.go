@@ -82,16 +82,10 @@ func (c *specChecker) call(h http.Handler, method, path, cred string, body any, 
 	default:
 		raw, _ = json.Marshal(b)
 	}
-	req := httptest.NewRequest(method, specServer+path, bytes.NewReader(raw))
-	req.RemoteAddr = "192.0.2.10:5555"
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if body != nil && raw == nil {
+		raw = []byte{}
 	}
-	if strings.HasPrefix(cred, "oct_live_") {
-		req.Header.Set("X-Api-Key", cred)
-	} else if cred != "" {
-		req.Header.Set("Authorization", "Bearer "+cred)
-	}
+	req := apiRequest(method, specServer+path, cred, raw)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

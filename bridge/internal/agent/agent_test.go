@@ -244,6 +244,18 @@ func answerImport(t *testing.T, ad *addon, id string) map[string]any {
 	return imp
 }
 
+// pairAndImportOnce pairs a just-started bridge, waits for it to come online and lands one import
+// in it: the device and the import message Blender got.
+func pairAndImportOnce(t *testing.T, st *stack, ad *addon) (string, map[string]any) {
+	t.Helper()
+	device := pair(t, st, ad)
+	ad.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
+	id := st.createImport(t, device)
+	imp := answerImport(t, ad, id)
+	ad.expect("import_status", 10*time.Second, func(m map[string]any) bool { return m["import_id"] == id && m["status"] == "done" })
+	return device, imp
+}
+
 func TestPairImportOfflineCatchUpAndRevocation(t *testing.T) {
 	st := newStack(t)
 	ctx, cancel := context.WithCancel(context.Background())

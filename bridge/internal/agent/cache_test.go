@@ -70,12 +70,7 @@ func TestTamperedCacheEntryIsDownloadedAgain(t *testing.T) {
 	cacheDir := filepath.Join(t.TempDir(), "cache")
 	ad := startAgent(t, ctx, kc, cacheDir, st.hello(cacheDir))
 	ad.expect("hello", 5*time.Second, nil)
-	device := pair(t, st, ad)
-	ad.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
-
-	id := st.createImport(t, device)
-	imp := answerImport(t, ad, id)
-	ad.expect("import_status", 10*time.Second, func(m map[string]any) bool { return m["import_id"] == id && m["status"] == "done" })
+	device, imp := pairAndImportOnce(t, st, ad)
 	blend := imp["blend_path"].(string)
 	signed, err := os.ReadFile(blend)
 	if err != nil {

@@ -22,11 +22,7 @@ func TestLocalLibraryAppliesACachedShaderWithoutTheNetwork(t *testing.T) {
 	cacheDir := filepath.Join(t.TempDir(), "cache")
 	ad := startAgent(t, ctx, keychain.New("octane-bridge-test-"+t.Name(), t.TempDir()), cacheDir, st.hello(cacheDir))
 	ad.expect("hello", 5*time.Second, nil)
-	device := pair(t, st, ad)
-	ad.expect("status", 20*time.Second, func(m map[string]any) bool { return m["state"] == "online" })
-	id := st.createImport(t, device)
-	imp := answerImport(t, ad, id)
-	ad.expect("import_status", 10*time.Second, func(m map[string]any) bool { return m["import_id"] == id && m["status"] == "done" })
+	device, imp := pairAndImportOnce(t, st, ad)
 	ad.stop()
 
 	dead := stdio.Hello{AddonVersion: "0.1.0", BlenderVersion: "4.2.0", Platform: "linux", SiteURL: "http://127.0.0.1:1",

@@ -35,6 +35,15 @@ func noSuch(kind, param, id string) *apiError {
 		message: fmt.Sprintf("No such %s: '%s'", kind, id)}
 }
 
+// byPathID is the object the route's {id} names in m, or Stripe's resource_missing for kind.
+func byPathID[T any](r *http.Request, m map[string]*T, kind string) (*T, *apiError) {
+	id := r.PathValue("id")
+	if x := m[id]; x != nil {
+		return x, nil
+	}
+	return nil, noSuch(kind, "id", id)
+}
+
 // apiHandler is one API route: it reads the parameters and answers an object (rendered under mu).
 type apiHandler func(r *http.Request, p url.Values) (any, *apiError)
 
@@ -316,9 +325,9 @@ func (s *Server) createCustomer(_ *http.Request, p url.Values) (any, *apiError) 
 }
 
 func (s *Server) updateCustomer(r *http.Request, p url.Values) (any, *apiError) {
-	c := s.st.Customers[r.PathValue("id")]
-	if c == nil {
-		return nil, noSuch("customer", "id", r.PathValue("id"))
+	c, err := byPathID(r, s.st.Customers, "customer")
+	if err != nil {
+		return nil, err
 	}
 	if _, ok := p["email"]; ok {
 		c.Email = p.Get("email")
@@ -355,9 +364,9 @@ func (s *Server) createProduct(_ *http.Request, p url.Values) (any, *apiError) {
 }
 
 func (s *Server) updateProduct(r *http.Request, p url.Values) (any, *apiError) {
-	x := s.st.Products[r.PathValue("id")]
-	if x == nil {
-		return nil, noSuch("product", "id", r.PathValue("id"))
+	x, err := byPathID(r, s.st.Products, "product")
+	if err != nil {
+		return nil, err
 	}
 	if v, set := boolParam(p, "active"); set {
 		x.Active = v
@@ -415,9 +424,9 @@ func (s *Server) createPrice(_ *http.Request, p url.Values) (any, *apiError) {
 }
 
 func (s *Server) updateSubscription(r *http.Request, p url.Values) (any, *apiError) {
-	sub := s.st.Subscriptions[r.PathValue("id")]
-	if sub == nil {
-		return nil, noSuch("subscription", "id", r.PathValue("id"))
+	sub, err := byPathID(r, s.st.Subscriptions, "subscription")
+	if err != nil {
+		return nil, err
 	}
 	if sub.Status == "canceled" {
 		return nil, invalid("", "A canceled subscription can only update its cancellation_details and metadata.")
@@ -447,9 +456,9 @@ func (s *Server) updateSubscription(r *http.Request, p url.Values) (any, *apiErr
 }
 
 func (s *Server) deleteSubscription(r *http.Request, _ url.Values) (any, *apiError) {
-	sub := s.st.Subscriptions[r.PathValue("id")]
-	if sub == nil {
-		return nil, noSuch("subscription", "id", r.PathValue("id"))
+	sub, err := byPathID(r, s.st.Subscriptions, "subscription")
+	if err != nil {
+		return nil, err
 	}
 	s.cancelNow(sub)
 	return s.st.renderSubscription(sub), nil

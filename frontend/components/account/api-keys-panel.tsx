@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useState } from "react";
+import { useActionState } from "react";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
@@ -8,6 +8,7 @@ import { Alert } from "@/components/ui/alert";
 import { createApiKey, revokeApiKey } from "@/lib/actions/account";
 import type { ApiKeyRow } from "@/lib/data/account";
 import { personalScopes } from "@/lib/api-key-scopes";
+import { OnceVisible } from "./once-visible";
 
 export function ApiKeysPanel({ keys }: { keys: ApiKeyRow[] }) {
   const [state, create, creating] = useActionState(createApiKey, undefined);
@@ -30,7 +31,7 @@ export function ApiKeysPanel({ keys }: { keys: ApiKeyRow[] }) {
         <Button disabled={creating}>Create key</Button>
       </form>
       {state?.error ? <Alert tone="error">{state.error}</Alert> : null}
-      {state?.secret ? <OnceVisible secret={state.secret} /> : null}
+      {state?.secret ? <OnceVisible message="Copy this key now — it is shown only once." secret={state.secret} testId="new-api-key" /> : null}
       {personal.length === 0 ? (
         <p className="text-sm text-muted-foreground">No personal API keys.</p>
       ) : (
@@ -39,25 +40,6 @@ export function ApiKeysPanel({ keys }: { keys: ApiKeyRow[] }) {
         </ul>
       )}
     </div>
-  );
-}
-
-function OnceVisible({ secret }: { secret: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <Alert tone="success" className="flex flex-col gap-2">
-      <span>Copy this key now — it is shown only once.</span>
-      <code data-testid="new-api-key" className="break-all rounded bg-card px-2 py-1 font-mono text-xs text-foreground">{secret}</code>
-      <Button
-        type="button"
-        size="sm"
-        variant="outline"
-        className="self-start"
-        onClick={() => navigator.clipboard?.writeText(secret).then(() => setCopied(true))}
-      >
-        {copied ? "Copied" : "Copy"}
-      </Button>
-    </Alert>
   );
 }
 

@@ -11,6 +11,7 @@ import { createWebhook, deleteWebhook, rotateWebhook, type WebhookState } from "
 import type { Webhook, WebhookDelivery } from "@/lib/data/webhooks";
 import { webhookEvents } from "@/lib/webhook-events";
 import { useUserChannel } from "./use-user-channel";
+import { OnceVisible } from "./once-visible";
 
 const when = (iso: string) => new Date(iso).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
 
@@ -64,12 +65,8 @@ export function WebhooksPanel({ webhooks }: { webhooks: Webhook[] | null }) {
 function Answer({ state }: { state: WebhookState }) {
   if (state?.error) return <Alert tone="error">{state.error}</Alert>;
   if (!state?.ok) return null;
-  return (
-    <Alert tone="success" className="flex flex-col gap-2">
-      <span>{state.ok}</span>
-      {state.secret ? <code data-testid="webhook-secret" className="break-all rounded bg-card px-2 py-1 font-mono text-xs text-foreground">{state.secret}</code> : null}
-    </Alert>
-  );
+  if (state.secret) return <OnceVisible message={state.ok} secret={state.secret} testId="webhook-secret" />;
+  return <Alert tone="success">{state.ok}</Alert>;
 }
 
 function EndpointRow({ w }: { w: Webhook }) {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -92,31 +91,15 @@ func (r jobRow) problems() []string {
 
 func demoZip(t *testing.T, slug string) []byte {
 	t.Helper()
-	var idx struct {
-		Shaders []struct {
-			ShaderID string `json:"shader_id"`
-			Package  string `json:"package"`
-		} `json:"shaders"`
-	}
-	dir := filepath.Join("..", "..", "catalog", "demo")
-	raw, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
+	path, err := testenv.DemoPackage(slug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(raw, &idx); err != nil {
+	b, err := os.ReadFile(path)
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range idx.Shaders {
-		if s.ShaderID == slug {
-			b, err := os.ReadFile(filepath.Join(dir, s.Package))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return b
-		}
-	}
-	t.Fatalf("no demo package %s", slug)
-	return nil
+	return b
 }
 
 // A hostile package (an entry that climbs out of the package folder) is refused at validation

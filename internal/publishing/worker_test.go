@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
@@ -91,14 +90,7 @@ func (r jobRow) problems() []string {
 
 func demoZip(t *testing.T, slug string) []byte {
 	t.Helper()
-	path, err := testenv.DemoPackage(slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, b := testenv.ReadDemoPackage(t, slug)
 	return b
 }
 

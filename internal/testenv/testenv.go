@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -223,4 +224,19 @@ func DemoPackage(shaderID string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("catalog/demo/catalog.json has no shader %q", shaderID)
+}
+
+// ReadDemoPackage is DemoPackage's path and the package's bytes, failing the test when either is
+// missing.
+func ReadDemoPackage(t testing.TB, shaderID string) (string, []byte) {
+	t.Helper()
+	path, err := DemoPackage(shaderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, b
 }

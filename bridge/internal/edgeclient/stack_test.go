@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,14 +87,7 @@ func newEdgeStack(t *testing.T) *edgeStack {
 // uploaded to S3 under a fresh key, its manifest in shader_versions.
 func (st *edgeStack) publish(t *testing.T) {
 	t.Helper()
-	demo, err := testenv.DemoPackage("brushed-steel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	zip, err := os.ReadFile(demo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, zip := testenv.ReadDemoPackage(t, "brushed-steel")
 	pkg, err := shaderpkg.ReadPackageBytes(zip)
 	if err != nil {
 		t.Fatal(err)

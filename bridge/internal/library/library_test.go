@@ -20,14 +20,7 @@ import (
 // demoPackage is a committed demo package: its zip, sha256 and manifest.
 func demoPackage(t *testing.T, shaderID string) (string, string, shaderpkg.Manifest) {
 	t.Helper()
-	zip, err := testenv.DemoPackage(shaderID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(zip)
-	if err != nil {
-		t.Fatal(err)
-	}
+	zip, b := testenv.ReadDemoPackage(t, shaderID)
 	p, err := shaderpkg.ReadPackageBytes(b)
 	if err != nil {
 		t.Fatal(err)

@@ -101,12 +101,26 @@ type entry struct {
 // each with the listed size and sha256, and manifest.json must list the same files. Files are
 // fsynced; making the directory durable and visible is the caller's job (see cache.Install).
 func Extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shaderpkg.File) error {
-	return extract(ctx, zipPath, dir, lim, expect, true)
+	return unpack(ctx, zipPath, dir, lim, expect, layout{durable: true})
+}
+
+// ExtractSet is Extract for a texture set of a v2 package (docs/packages.md): its entries are
+// exactly the signed files, flat at the zip root, with no manifest.json.
+func ExtractSet(ctx context.Context, zipPath, dir string, lim Limits, expect []shaderpkg.File) error {
+	return unpack(ctx, zipPath, dir, lim, expect, layout{durable: true, set: true})
 }
 
 // extract is Extract; durable=false skips the fsyncs for the fuzz target, which would otherwise
 // spend its time (and the machine's disk) waiting on them.
 func extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shaderpkg.File, durable bool) error {
+	return unpack(ctx, zipPath, dir, lim, expect, layout{durable: durable})
+}
+
+// layout says what an archive holds: a package (manifest.json beside the signed files) or a
+// texture set (only the signed files); durable fsyncs what is written.
+type layout struct{ durable, set bool }
+
+func unpack(ctx context.Context, zipPath, dir string, lim Limits, expect []shaderpkg.File, lay layout) error {
 	zf, err := os.Open(zipPath)
 	if err != nil {
 		return &Error{Code: CodeIO, Msg: "cannot open the archive", Err: err}
@@ -126,7 +140,7 @@ func extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shad
 		// ErrInsecurePath (GODEBUG=zipinsecurepath=0) still returns the reader; our own checks name the entry.
 		return &Error{Code: CodeInvalid, Msg: "not a readable zip archive", Err: err}
 	}
-	entries, err := plan(zr, st.Size(), lim, expect)
+	entries, err := plan(zr, st.Size(), lim, expect, lay.set)
 	if err != nil {
 		return err
 	}
@@ -153,17 +167,18 @@ func extract(ctx context.Context, zipPath, dir string, lim Limits, expect []shad
 			return &Error{Code: CodeIO, Entry: e.name, Msg: "cannot create directory", Err: err}
 		}
 	}
-	if err := writeFiles(ctx, root, zf, lim, files, durable); err != nil {
+	if err := writeFiles(ctx, root, zf, lim, files, lay.durable); err != nil {
 		return err
 	}
-	if expect != nil {
+	if expect != nil && !lay.set {
 		return checkManifest(root, expect)
 	}
 	return nil
 }
 
-// plan checks every entry's name and metadata and returns them in data order.
-func plan(zr *zip.Reader, size int64, lim Limits, expect []shaderpkg.File) ([]entry, error) {
+// plan checks every entry's name and metadata and returns them in data order. A texture set
+// (set) has no manifest.json: every entry must be a signed file.
+func plan(zr *zip.Reader, size int64, lim Limits, expect []shaderpkg.File, set bool) ([]entry, error) {
 	if len(zr.File) > lim.MaxEntries {
 		return nil, fail(CodeTooMany, "", "%d entries, the limit is %d", len(zr.File), lim.MaxEntries)
 	}
@@ -256,7 +271,7 @@ func plan(zr *zip.Reader, size int64, lim Limits, expect []shaderpkg.File) ([]en
 				if !wantedDirs[e.name] {
 					return nil, fail(CodeMismatch, f.Name, "directory is not in the signed file list")
 				}
-			case e.name == shaderpkg.ManifestPath:
+			case e.name == shaderpkg.ManifestPath && !set:
 				sawManifest = true
 				if usize > shaderpkg.MaxManifestBytes {
 					return nil, fail(CodeTooLarge, f.Name, "manifest.json is larger than %d bytes", shaderpkg.MaxManifestBytes)
@@ -281,7 +296,7 @@ func plan(zr *zip.Reader, size int64, lim Limits, expect []shaderpkg.File) ([]en
 		}
 	}
 	if expect != nil {
-		if !sawManifest {
+		if !sawManifest && !set {
 			return nil, fail(CodeMismatch, shaderpkg.ManifestPath, "the package has no manifest.json")
 		}
 		for _, w := range expect {

@@ -20,6 +20,16 @@ import (
 // os.Root: a planted symlink cannot lead the check outside dir. Mismatches are CodeMismatch or
 // CodeLink; a directory that cannot be read is CodeIO.
 func VerifyTree(ctx context.Context, dir string, expect []shaderpkg.File) error {
+	return verify(ctx, dir, expect, false)
+}
+
+// VerifySet is VerifyTree for an extracted texture set (ExtractSet): exactly the signed files,
+// no manifest.json.
+func VerifySet(ctx context.Context, dir string, expect []shaderpkg.File) error {
+	return verify(ctx, dir, expect, true)
+}
+
+func verify(ctx context.Context, dir string, expect []shaderpkg.File, set bool) error {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return &Error{Code: CodeIO, Msg: "cannot open the package directory", Err: err}
@@ -42,7 +52,7 @@ func VerifyTree(ctx context.Context, dir string, expect []shaderpkg.File) error 
 			return nil
 		case !d.Type().IsRegular():
 			return fail(CodeLink, p, "not a regular file")
-		case p == shaderpkg.ManifestPath:
+		case p == shaderpkg.ManifestPath && !set:
 			return nil // compared with the signed list below
 		}
 		if _, ok := want[p]; !ok {
@@ -62,6 +72,9 @@ func VerifyTree(ctx context.Context, dir string, expect []shaderpkg.File) error 
 		if err := verifyFile(ctx, root, w, buf); err != nil {
 			return err
 		}
+	}
+	if set {
+		return nil
 	}
 	return checkManifest(root, expect)
 }

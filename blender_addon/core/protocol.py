@@ -28,6 +28,8 @@ INBOUND = frozenset(
         "import_status",
         "cache_stats",
         "library",
+        "request_import",
+        "shader_info",
         "error",
     }
 )
@@ -35,7 +37,7 @@ INBOUND = frozenset(
 # Add-on -> bridge message types.
 OUTBOUND = frozenset(
     {"hello", "pair", "unpair", "status", "cache", "library", "shutdown", "imported", "import_failed",
-     "cancel", "scene"}
+     "cancel", "scene", "request_import", "shader_info"}
 )
 
 # Fields an inbound message must carry to be usable.

@@ -16,6 +16,9 @@ const (
 	TypeImportFailed = "import_failed"
 	TypeCancel       = "cancel" // the artist cancelled an import in Blender
 	TypeScene        = "scene"  // another .blend file is open
+	// Both ways: the add-on asks, the bridge answers with the same type (and re).
+	TypeRequestImport = "request_import" // switch a material's resolution or update its version
+	TypeShaderInfo    = "shader_info"    // a shader's newest version and its resolutions
 
 	TypePairCode     = "pair_code"
 	TypePaired       = "paired"
@@ -143,15 +146,71 @@ type Progress struct {
 	Total      int64   `json:"total,omitempty"`
 }
 
-// Import asks the add-on to bring a verified, extracted package into the open file.
+// Import asks the add-on to bring a verified, extracted package into the open file. BlendPath
+// and PackageDir are the package's (a v2 package's base); TexturesDir holds the chosen texture
+// set's files, which the .blend names //textures/<name> (nil: a v1 package or no textures).
 type Import struct {
-	ImportID     string `json:"import_id"`
-	ShaderID     string `json:"shader_id"`
-	Version      string `json:"version"`
-	ShaderName   string `json:"shader_name"`
-	MaterialName string `json:"material_name"`
-	BlendPath    string `json:"blend_path"`
-	PackageDir   string `json:"package_dir"`
+	ImportID     string  `json:"import_id"`
+	ShaderID     string  `json:"shader_id"`
+	Version      string  `json:"version"`
+	ShaderName   string  `json:"shader_name"`
+	MaterialName string  `json:"material_name"`
+	BlendPath    string  `json:"blend_path"`
+	PackageDir   string  `json:"package_dir"`
+	TexturesDir  *string `json:"textures_dir"`
+	Resolution   *string `json:"resolution"`
+	Apply        Apply   `json:"apply"`
+}
+
+// What the add-on does with an imported material (Apply.Mode).
+const (
+	ApplyAssign = "assign" // append it and assign it to the selection
+	ApplySwitch = "switch" // the same version at another resolution: repoint Material's images in place
+	ApplyUpdate = "update" // a newer version: replace Material in place, keeping every assignment
+)
+
+// Apply says how an import lands: assigned to the selection, or changing one material in place.
+type Apply struct {
+	Mode     string `json:"mode"`
+	Material string `json:"material,omitempty"` // switch and update: the Blender material to change
+}
+
+// RequestImport asks for an import from Blender (the add-on's panel): the same version at
+// another resolution (purpose switch) or a newer one (update; Version empty = the newest). The
+// bridge asks the edge (POST /v1/device/imports), answers with RequestImported and runs the
+// import like any other, handing Blender apply = {purpose, material}.
+type RequestImport struct {
+	Shader     string `json:"shader"`
+	Version    string `json:"version,omitempty"`
+	Resolution string `json:"resolution,omitempty"`
+	Purpose    string `json:"purpose"`
+	Material   string `json:"material"`
+}
+
+// RequestImported answers a RequestImport: the import the edge created.
+type RequestImported struct {
+	ImportID string `json:"import_id"`
+}
+
+// ShaderInfoRequest asks what the panel needs for "Update to vX.Y.Z" and "Switch resolution".
+type ShaderInfoRequest struct {
+	Shader string `json:"shader"`
+}
+
+// ShaderInfo answers it (GET /v1/device/shaders/{slug}).
+type ShaderInfo struct {
+	Shader        string       `json:"shader"`
+	Name          string       `json:"name"`
+	LatestVersion string       `json:"latest_version"`
+	Versions      []string     `json:"versions"`
+	TextureSets   []TextureSet `json:"texture_sets"` // of the latest version, ascending
+	Entitled      bool         `json:"entitled"`
+}
+
+// TextureSet is one resolution a version offers and its download size (bytes of the set).
+type TextureSet struct {
+	Resolution string `json:"resolution"`
+	Size       int64  `json:"size"`
 }
 
 // ImportStatus is the final outcome of an import as the bridge recorded it.

@@ -15,10 +15,11 @@ import (
 var bodies = map[string]map[string]any{
 	"stdio-to-bridge": {TypeHello: Hello{}, TypeStatus: nil, TypePair: Pair{}, TypeUnpair: nil, TypeCache: Cache{},
 		TypeLibrary: Library{}, TypeImported: Imported{}, TypeImportFailed: ImportFailed{}, TypeShutdown: nil,
-		TypeCancel: Cancel{}, TypeScene: Scene{}},
+		TypeCancel: Cancel{}, TypeScene: Scene{}, TypeRequestImport: RequestImport{}, TypeShaderInfo: ShaderInfoRequest{}},
 	"stdio-to-addon": {TypeHello: HelloReply{}, TypeStatus: Status{}, TypePairCode: PairCode{}, TypePaired: Paired{},
 		TypeUnpaired: nil, TypeProgress: Progress{}, TypeImport: Import{}, TypeImportStatus: ImportStatus{},
-		TypeCacheStats: CacheStats{}, TypeLibrary: LibraryList{}, TypeError: ErrorMsg{}},
+		TypeCacheStats: CacheStats{}, TypeLibrary: LibraryList{}, TypeError: ErrorMsg{},
+		TypeRequestImport: RequestImported{}, TypeShaderInfo: ShaderInfo{}},
 }
 
 // The examples of both stdio schemas pass the schema, parse, decode into their Go type with no

@@ -46,6 +46,7 @@ const (
 	BridgeMissing           Code = "BRIDGE_MISSING"           // addon
 	OnlineAccessDisabled    Code = "ONLINE_ACCESS_DISABLED"   // addon
 	NotPaired               Code = "NOT_PAIRED"               // addon
+	MaterialNotInFile       Code = "MATERIAL_NOT_IN_FILE"     // import, addon
 	Malformed               Code = "MALFORMED"                // protocol
 	LineTooLong             Code = "LINE_TOO_LONG"            // protocol
 	UnsupportedVersion      Code = "UNSUPPORTED_VERSION"      // protocol

@@ -17,6 +17,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
+	"github.com/octanebridge/octane-bridge/internal/wire"
 )
 
 // maxBody bounds what is read from any response.
@@ -57,7 +58,8 @@ type Pending struct {
 
 // Redemption is a spent import token: where to download and what must arrive.
 type Redemption struct {
-	DownloadURL string
+	DownloadURL string // the package (a v2 package's base)
+	TexturesURL string // a v2 delivery's texture set; "" when it has none
 	ExpiresAt   time.Time
 	Delivery    shaderpkg.Signed
 	// ServerTime is the edge's clock when it answered (its Date header), zero when absent: the
@@ -208,6 +210,7 @@ func (c *Client) Redeliver(ctx context.Context, s *Session, importID string) (Re
 func (c *Client) delivery(ctx context.Context, s *Session, importID, action string, body any) (Redemption, error) {
 	var out struct {
 		DownloadURL string           `json:"download_url"`
+		TexturesURL *string          `json:"textures_url"`
 		ExpiresAt   time.Time        `json:"expires_at"`
 		Delivery    shaderpkg.Signed `json:"delivery"`
 	}
@@ -222,7 +225,70 @@ func (c *Client) delivery(ctx context.Context, s *Session, importID, action stri
 	if out.DownloadURL == "" || out.Delivery.Payload == "" || out.Delivery.Sig == "" {
 		return Redemption{}, &Error{Code: CodeUnexpected, Msg: action + " response lacks fields"}
 	}
-	return Redemption{DownloadURL: out.DownloadURL, ExpiresAt: out.ExpiresAt, Delivery: out.Delivery, ServerTime: serverTime(hdr)}, nil
+	return Redemption{DownloadURL: out.DownloadURL, TexturesURL: deref(out.TexturesURL), ExpiresAt: out.ExpiresAt,
+		Delivery: out.Delivery, ServerTime: serverTime(hdr)}, nil
+}
+
+// ImportAsk is an import Blender asks for (a resolution switch or a version update).
+type ImportAsk struct {
+	Shader     string // slug
+	Version    string // "" = the newest published
+	Resolution string // "" = the account's default
+	Purpose    string // "switch" or "update"
+}
+
+// RequestImport creates an import for this device and Blender (POST /v1/device/imports): the
+// same entitlement-checked path as a web import, answered with the import_request the edge
+// would otherwise broadcast (token included), which the bridge then redeems as usual.
+func (c *Client) RequestImport(ctx context.Context, s *Session, ask ImportAsk) (wire.ImportRequest, error) {
+	body := map[string]string{"shader": ask.Shader, "purpose": ask.Purpose}
+	for k, v := range map[string]string{"version": ask.Version, "resolution": ask.Resolution, "blender": c.cfg.Instance} {
+		if v != "" {
+			body[k] = v
+		}
+	}
+	var out wire.ImportRequest
+	err := c.deviceCall(ctx, s, func(jwt string) error {
+		return c.edgeCall(ctx, http.MethodPost, "/v1/device/imports", jwt, body, &out)
+	})
+	if err != nil {
+		return wire.ImportRequest{}, err
+	}
+	if out.ImportID == "" || out.Token == "" {
+		return wire.ImportRequest{}, &Error{Code: CodeUnexpected, Msg: "device import response lacks fields"}
+	}
+	return out, nil
+}
+
+// ShaderInfo is what the add-on's panel shows about a shader (GET /v1/device/shaders/{slug}).
+type ShaderInfo struct {
+	Shader        string       `json:"shader"`
+	Name          string       `json:"name"`
+	LatestVersion *string      `json:"latest_version"` // nil: nothing published
+	Versions      []string     `json:"versions"`       // newest first
+	TextureSets   []TextureSet `json:"texture_sets"`   // of the latest version
+	Entitled      bool         `json:"entitled"`
+}
+
+// TextureSet is one resolution of a version and the size of its download.
+type TextureSet struct {
+	Resolution string `json:"resolution"`
+	Size       int64  `json:"size"`
+}
+
+// Shader reads a shader's newest version, its resolutions and whether this account may import it.
+func (c *Client) Shader(ctx context.Context, s *Session, slug string) (ShaderInfo, error) {
+	var out ShaderInfo
+	err := c.deviceCall(ctx, s, func(jwt string) error {
+		return c.edgeCall(ctx, http.MethodGet, "/v1/device/shaders/"+url.PathEscape(slug), jwt, nil, &out)
+	})
+	if err != nil {
+		return ShaderInfo{}, err
+	}
+	if out.Shader == "" {
+		return ShaderInfo{}, &Error{Code: CodeUnexpected, Msg: "shader response lacks fields"}
+	}
+	return out, nil
 }
 
 // Reissue asks for a fresh token for a queued import of this device (POST /v1/imports/{id}/token).

@@ -336,6 +336,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
@@ -354,6 +356,8 @@ export type Database = {
           id?: string
           instance_id?: string | null
           progress?: number
+          purpose?: string
+          resolution?: string | null
           shader_id: string
           shader_version_id: string
           status?: Database["public"]["Enums"]["import_status"]
@@ -372,6 +376,8 @@ export type Database = {
           id?: string
           instance_id?: string | null
           progress?: number
+          purpose?: string
+          resolution?: string | null
           shader_id?: string
           shader_version_id?: string
           status?: Database["public"]["Enums"]["import_status"]
@@ -805,6 +811,40 @@ export type Database = {
           },
         ]
       }
+      texture_sets: {
+        Row: {
+          files: NonNullable<Json>
+          object_key: string
+          resolution: string
+          sha256: string
+          size: number
+          version_id: string
+        }
+        Insert: {
+          files: NonNullable<Json>
+          object_key: string
+          resolution: string
+          sha256: string
+          size: number
+          version_id: string
+        }
+        Update: {
+          files?: NonNullable<Json>
+          object_key?: string
+          resolution?: string
+          sha256?: string
+          size?: number
+          version_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "texture_sets_version_id_fkey"
+            columns: ["version_id"]
+            referencedRelation: "shader_versions"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       user_settings: {
         Row: {
           default_device_id: string | null
@@ -967,6 +1007,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
@@ -994,6 +1036,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
@@ -1045,7 +1089,9 @@ export type Database = {
           p_id: string
           p_instance?: string
           p_jti: string
+          p_purpose?: string
           p_queue_window?: string
+          p_resolution?: string
           p_shader_version: string
           p_token_expires_at: string
           p_token_hash: string
@@ -1060,6 +1106,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
@@ -1099,6 +1147,15 @@ export type Database = {
       }
       import_instance: {
         Args: { p_device: string; p_instance: string; p_user: string }
+        Returns: string
+      }
+      import_resolution: {
+        Args: {
+          p_exact?: boolean
+          p_resolution?: string
+          p_user: string
+          p_version: string
+        }
         Returns: string
       }
       import_step_ms: { Args: { p_timings: Json }; Returns: number[] }
@@ -1284,6 +1341,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
@@ -1316,6 +1375,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
@@ -1350,6 +1411,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]
@@ -1383,6 +1446,8 @@ export type Database = {
           id: string
           instance_id: string | null
           progress: number
+          purpose: string
+          resolution: string | null
           shader_id: string
           shader_version_id: string
           status: Database["public"]["Enums"]["import_status"]

@@ -1,7 +1,7 @@
 -- Schema shape: every table, RLS everywhere, definer functions pinned, grants that matter.
 begin;
 \ir _helpers.psql
-select plan(54);
+select plan(55);
 
 -- The RLS matrix files cover exactly these tables: a new public table fails here until it is
 -- added to the matrix (and to this list).
@@ -10,7 +10,7 @@ select set_eq(
     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')$$,
   array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers', 'products',
         'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants', 'api_keys',
-        'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses'],
+        'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses', 'texture_sets'],
   'public tables are exactly the ones the RLS matrix covers');
 
 select is_empty(
@@ -29,7 +29,7 @@ select ok((select relrowsecurity from pg_class where oid = 'realtime.messages'::
 select has_table('public', t, 'table public.' || t || ' exists')
 from unnest(array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers',
                   'products', 'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants',
-                  'api_keys', 'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses']) as t;
+                  'api_keys', 'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses', 'texture_sets']) as t;
 
 -- Definer functions run as their owner: an unpinned search_path lets a caller shadow objects.
 select is_empty(

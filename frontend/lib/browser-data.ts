@@ -8,7 +8,7 @@ import { Code } from "@/lib/codes";
 
 /** What the triggers broadcast on user:<uid> (supabase/migrations, the realtime migration). */
 export type UserEventPayloads = {
-  import_status: ImportRow & Partial<{ created_at: string; version: string }>;
+  import_status: ImportRow & Partial<{ created_at: string; version: string; resolution: string | null }>;
   // With instance_id: one Blender of the machine (instance_heartbeat), named by its open file.
   device_status: { device_id: string; online: boolean; last_seen_at: string | null } &
     Partial<{ instance_id: string; blend_file: string; blender_version: string }>;

@@ -14,6 +14,8 @@ const input = z.object({
   device_id: z.uuid().optional(),
   instance_id: z.uuid().optional(),
   version: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/).optional(),
+  // A texture set of the version (package format v2); without it the edge picks the account's default.
+  resolution: z.string().regex(/^[1-9][0-9]?k$/).optional(),
 });
 
 export type StartImportResult =
@@ -22,7 +24,7 @@ export type StartImportResult =
 
 /** Asks the edge to queue an import; the edge checks entitlement and device ownership. */
 export async function startImport(
-  raw: { shader_id: string; device_id?: string; instance_id?: string; version?: string },
+  raw: { shader_id: string; device_id?: string; instance_id?: string; version?: string; resolution?: string },
   fetchImpl?: typeof fetch,
 ): Promise<StartImportResult> {
   const parsed = input.safeParse(raw);

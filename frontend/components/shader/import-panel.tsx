@@ -14,6 +14,9 @@ import { readImport } from "@/lib/browser-data";
 import { useUserChannel } from "@/components/account/use-user-channel";
 import { cancelImport, startImport } from "@/lib/start-import";
 import { problemFor, type Problem } from "@/lib/codes";
+import { saveDefaultResolution } from "@/lib/actions/account";
+import { formatBytes } from "@/lib/catalog";
+import { defaultResolution, isSavedResolution, resolutionLabel, type Textures } from "@/lib/resolutions";
 import { cn } from "@/lib/utils";
 
 type Props = {
@@ -27,6 +30,10 @@ type Props = {
   /** ?device=: "<device id>" or "<device id>.<Blender id>" (the add-on's Browse Shader Library). */
   requestedDevice: string | null;
   entitled: boolean;
+  /** The version's textures: a choice of resolutions (v2), the v1 package's own, or none. */
+  textures?: Textures;
+  /** The account's saved default resolution (GET /v1/settings), if known. */
+  preferredResolution?: string | null;
 };
 
 const RECHECK_MS = 4_000;
@@ -36,7 +43,9 @@ const CANCELLABLE = new Set<ImportRow["status"]>(["queued", "redeemed", "downloa
 /** A state update that merges row into the current import when it is that import. */
 const mergeInto = (row: ImportRow) => (cur: ImportRow | null) => (cur && row.id === cur.id ? mergeImport([cur], row)[0]! : cur);
 
-export function ImportPanel({ shaderId, shaderName, version, userId, devices, blenders = [], requestedDevice, entitled }: Props) {
+export function ImportPanel({
+  shaderId, shaderName, version, userId, devices, blenders = [], requestedDevice, entitled, textures = { kind: "none" }, preferredResolution = null,
+}: Props) {
   const [now] = useState(() => Date.now());
   const [deviceList, setDeviceList] = useState(devices);
   const [blenderList, setBlenderList] = useState(blenders);
@@ -47,6 +56,9 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, bl
   const [current, setCurrent] = useState<ImportRow | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [pending, startTransition] = useTransition();
+  const choices = textures.kind === "sets" ? textures.choices : [];
+  const [resolution, setResolution] = useState(() => defaultResolution(choices.map((c) => c.resolution), preferredResolution));
+  const [saved, setSaved] = useState<{ ok?: string; error?: string } | null>(null);
 
   // Status events can overtake the answer to our own request (a cached package is done in tens
   // of milliseconds), so every event is remembered and merged in once the import id is known.
@@ -93,7 +105,9 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, bl
   function onImport() {
     setProblem(null);
     startTransition(async () => {
-      const res = await startImport({ shader_id: shaderId, device_id: chosen.device_id, instance_id: chosen.instance_id, version: version ?? undefined });
+      const res = await startImport({
+        shader_id: shaderId, device_id: chosen.device_id, instance_id: chosen.instance_id, version: version ?? undefined, resolution: resolution ?? undefined,
+      });
       if (!res.ok) {
         setProblem(problemFor(res.code, res.message));
         return;
@@ -102,6 +116,14 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, bl
       const early = seen.current.get(res.import_id);
       setCurrent(early ? mergeImport([started], early)[0]! : started);
     });
+  }
+
+  // A pick is remembered as the account's default (the settings hold 1k, 2k and 4k).
+  async function onResolution(r: string) {
+    setResolution(r);
+    setSaved(null);
+    if (!isSavedResolution(r) || r === preferredResolution) return;
+    setSaved(await saveDefaultResolution(r) ?? null);
   }
 
   async function onCancel() {
@@ -162,6 +184,32 @@ export function ImportPanel({ shaderId, shaderName, version, userId, devices, bl
           No Blender connected yet. <Link href="/help" className="underline">Install the add-on</Link> and press Connect in its panel.
         </Alert>
       )}
+      {textures.kind === "sets" ? (
+        <fieldset className="flex flex-col gap-1.5" disabled={busy} data-testid="resolution-picker">
+          <legend className="mb-1.5 text-xs font-medium text-muted-foreground">Texture resolution</legend>
+          <div className="grid grid-cols-2 gap-2 sm:grid-cols-3">
+            {textures.choices.map((c) => (
+              <label
+                key={c.resolution}
+                className={cn(
+                  "flex cursor-pointer flex-col rounded-lg border border-border px-3 py-2 text-sm has-[:checked]:border-primary has-[:checked]:bg-primary/5 has-[:focus-visible]:ring-2 has-[:focus-visible]:ring-ring",
+                  busy && "cursor-not-allowed opacity-60",
+                )}
+              >
+                <input type="radio" name="resolution" value={c.resolution} checked={resolution === c.resolution} onChange={() => onResolution(c.resolution)} className="sr-only" />
+                <span className="font-medium">{resolutionLabel(c.resolution)}</span>
+                <span className="text-xs text-muted-foreground" data-testid="download-size">{formatBytes(c.download)}</span>
+              </label>
+            ))}
+          </div>
+          {saved?.ok ? <p className="text-xs text-muted-foreground" role="status">{saved.ok}</p> : null}
+          {saved?.error ? <p className="text-xs text-danger" role="alert">{saved.error}</p> : null}
+        </fieldset>
+      ) : textures.kind === "fixed" ? (
+        <p className="text-sm text-muted-foreground" data-testid="resolution-fixed">
+          Textures {textures.resolutions.map(resolutionLabel).join(", ")} — one download of {formatBytes(textures.download)}
+        </p>
+      ) : null}
       <Button size="lg" onClick={onImport} disabled={busy || groups.length === 0} className="w-full">
         {busy ? <Loader2 className="h-4 w-4 animate-spin" aria-hidden /> : <Download className="h-4 w-4" aria-hidden />}
         {pending ? "Starting…" : current && !isFinal(current.status) ? "Importing…" : current?.status === "done" ? "Import again" : "Import to Blender"}

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { edgeAsUser } from "@/lib/edge-server";
 import { edgeMessage, type EdgeBody } from "@/lib/edge";
 import { personalScopeNames } from "@/lib/api-key-scopes";
+import { SAVED_RESOLUTIONS, isSavedResolution, resolutionLabel } from "@/lib/resolutions";
 
 export type ActionState = { error?: string; ok?: string; secret?: string } | undefined;
 
@@ -78,8 +79,21 @@ export async function revokeApiKey(_prev: ActionState, formData: FormData): Prom
 
 export type SettingsState = { error?: string; ok?: string; at?: number } | undefined;
 
+/**
+ * Remembers the resolution picked on a shader page as the account's default (PUT /v1/settings with
+ * only default_resolution; the other settings are kept). Resolutions the settings cannot hold are refused.
+ */
+export async function saveDefaultResolution(resolution: string): Promise<SettingsState> {
+  const at = Date.now();
+  if (!isSavedResolution(resolution)) return { error: "That resolution cannot be saved as your default.", at };
+  const res = await edgeAsUser<"putSettings">("/v1/settings", { method: "PUT", body: { default_resolution: resolution } });
+  if (!res.ok) return { error: edgeMessage(res.error), at };
+  revalidatePath("/account");
+  return { ok: `${resolutionLabel(resolution)} is now your default resolution.`, at };
+}
+
 const settingsForm = z.object({
-  default_resolution: z.enum(["1k", "2k", "4k"]),
+  default_resolution: z.enum(SAVED_RESOLUTIONS),
   default_device_id: z.union([z.literal(""), z.uuid()]),
 });
 

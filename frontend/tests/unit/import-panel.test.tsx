@@ -15,6 +15,8 @@ const readRow = vi.fn();
 vi.mock("@/lib/supabase/client", () => ({
   createClient: () => ({ from: () => ({ select: () => ({ eq: (_c: string, id: string) => ({ maybeSingle: () => readRow(id) }) }) }) }),
 }));
+const saveDefaultResolution = vi.fn();
+vi.mock("@/lib/actions/account", () => ({ saveDefaultResolution: (...a: unknown[]) => saveDefaultResolution(...a) }));
 vi.mock("next/link", () => ({ default: ({ href, children, ...p }: { href: string; children: React.ReactNode }) => <a href={href} {...p}>{children}</a> }));
 
 import { ImportPanel } from "@/components/shader/import-panel";
@@ -27,7 +29,7 @@ const devices = [
 const base = { shaderId: "a0000000-0000-4000-8000-000000000001", shaderName: "Oak", version: "1.0.0", userId: "u", devices, entitled: true };
 
 describe("ImportPanel", () => {
-  beforeEach(() => { startImport.mockReset(); cancelImport.mockReset(); readRow.mockReset(); emit = undefined; });
+  beforeEach(() => { startImport.mockReset(); cancelImport.mockReset(); readRow.mockReset(); saveDefaultResolution.mockReset(); emit = undefined; });
 
   it("lists the Blenders of one machine by file and version, preselects ?device=<device>.<Blender>, imports to it", async () => {
     const dev = devices[1]!.id;
@@ -146,5 +148,62 @@ describe("ImportPanel", () => {
     fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
     await waitFor(() => expect(screen.getByRole("alert").textContent).toMatch(/part of Pro/));
     expect(screen.getByRole("link", { name: "See plans" }).getAttribute("href")).toBe("/account#subscription");
+  });
+
+  describe("texture resolution", () => {
+    const sets = { kind: "sets" as const, choices: [
+      { resolution: "1k", download: 3_200_000 }, { resolution: "2k", download: 11_500_000 }, { resolution: "4k", download: 44_000_000 },
+    ] };
+    const radio = (name: RegExp) => screen.getByRole("radio", { name }) as HTMLInputElement;
+
+    it("lists the version's resolutions with their download sizes, preselects the saved one and imports at the one picked", async () => {
+      startImport.mockResolvedValue({ ok: true, import_id: "imp-r", status: "queued", device_id: devices[1]!.id });
+      render(<ImportPanel {...base} requestedDevice={null} textures={sets} preferredResolution="1k" />);
+      expect(screen.getAllByRole("radio").map((r) => r.getAttribute("value"))).toEqual(["1k", "2k", "4k"]);
+      expect(radio(/^1K/).checked).toBe(true);
+      expect(radio(/^4K/).closest("label")!.textContent).toBe("4K44 MB");
+      fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+      await screen.findByText(/Queued/);
+      expect(startImport).toHaveBeenCalledWith({ shader_id: base.shaderId, device_id: devices[1]!.id, version: "1.0.0", resolution: "1k" });
+    });
+
+    it("defaults to 2k without a saved preference, and remembers a pick as the account's default", async () => {
+      saveDefaultResolution.mockResolvedValue({ ok: "4K is now your default resolution." });
+      startImport.mockResolvedValue({ ok: true, import_id: "imp-s", status: "queued", device_id: devices[1]!.id });
+      render(<ImportPanel {...base} requestedDevice={null} textures={sets} preferredResolution={null} />);
+      expect(radio(/^2K/).checked).toBe(true);
+      fireEvent.click(radio(/^4K/));
+      await screen.findByText("4K is now your default resolution.");
+      expect(saveDefaultResolution).toHaveBeenCalledWith("4k");
+      expect(radio(/^4K/).checked).toBe(true);
+      fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+      await screen.findByText(/Queued/);
+      expect(startImport.mock.calls[0]![0].resolution).toBe("4k");
+    });
+
+    it("says so when the default could not be saved, and still imports at the pick", async () => {
+      saveDefaultResolution.mockResolvedValue({ error: "Too many requests." });
+      render(<ImportPanel {...base} requestedDevice={null} textures={sets} preferredResolution="2k" />);
+      fireEvent.click(radio(/^1K/));
+      await screen.findByText("Too many requests.");
+      expect(radio(/^1K/).checked).toBe(true);
+    });
+
+    it("does not try to save a resolution the settings cannot hold (8k)", () => {
+      render(<ImportPanel {...base} requestedDevice={null} textures={{ kind: "sets", choices: [...sets.choices, { resolution: "8k", download: 1.6e8 }] }} />);
+      fireEvent.click(radio(/^8K/));
+      expect(radio(/^8K/).checked).toBe(true);
+      expect(saveDefaultResolution).not.toHaveBeenCalled();
+    });
+
+    it("shows a v1 package's single download and imports without a resolution", async () => {
+      startImport.mockResolvedValue({ ok: true, import_id: "imp-v1", status: "queued", device_id: devices[1]!.id });
+      render(<ImportPanel {...base} requestedDevice={null} textures={{ kind: "fixed", resolutions: ["2k"], download: 463_881 }} preferredResolution="4k" />);
+      expect(screen.queryAllByRole("radio")).toHaveLength(0);
+      expect(screen.getByTestId("resolution-fixed").textContent).toBe("Textures 2K — one download of 464 KB");
+      fireEvent.click(screen.getByRole("button", { name: /Import to Blender/ }));
+      await screen.findByText(/Queued/);
+      expect(startImport.mock.calls[0]![0].resolution).toBeUndefined();
+    });
   });
 });

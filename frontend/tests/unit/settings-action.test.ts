@@ -5,7 +5,7 @@ vi.mock("@/lib/edge-server", () => ({ edgeAsUser: (...a: unknown[]) => edgeAsUse
 vi.mock("next/cache", () => ({ revalidatePath: vi.fn() }));
 vi.mock("next/navigation", () => ({ redirect: vi.fn() }));
 
-import { saveSettings } from "@/lib/actions/account";
+import { saveDefaultResolution, saveSettings } from "@/lib/actions/account";
 
 const form = (fields: Record<string, string>) => {
   const fd = new FormData();
@@ -37,5 +37,22 @@ describe("saveSettings", () => {
     const r = await saveSettings(undefined, form({ default_resolution: "2k", default_device_id: "d0000000-0000-4000-8000-0000000000a1" }));
     expect(r?.error).toBeTruthy();
     expect(r?.ok).toBeUndefined();
+  });
+});
+
+describe("saveDefaultResolution (the shader page's pick)", () => {
+  beforeEach(() => { edgeAsUser.mockReset(); edgeAsUser.mockResolvedValue({ ok: true, data: {} }); });
+
+  it("PUTs only default_resolution, keeping the other settings", async () => {
+    const r = await saveDefaultResolution("4k");
+    expect(r?.ok).toBe("4K is now your default resolution.");
+    expect(edgeAsUser).toHaveBeenCalledWith("/v1/settings", { method: "PUT", body: { default_resolution: "4k" } });
+  });
+
+  it("refuses a resolution the settings cannot hold without calling the edge, and shows the edge's refusal", async () => {
+    expect((await saveDefaultResolution("8k"))?.error).toBe("That resolution cannot be saved as your default.");
+    expect(edgeAsUser).not.toHaveBeenCalled();
+    edgeAsUser.mockResolvedValue({ ok: false, status: 429, error: { code: "RATE_LIMIT_EXCEEDED", message: "slow down" } });
+    expect((await saveDefaultResolution("1k"))?.error).toBeTruthy();
   });
 });

@@ -25,8 +25,16 @@ describe("startImport (browser → edge)", () => {
     expect(JSON.parse(init.body as string)).toEqual({ shader_id: shader, device_id: device, version: "1.0.0" });
   });
 
+  it("sends the texture resolution picked on the page", async () => {
+    const fetchImpl = vi.fn(async () => new Response(JSON.stringify({ import_id: "imp-4", status: "queued", device_id: device, resolution: "4k" }), { status: 201 }));
+    await startImport({ shader_id: shader, version: "1.1.0", resolution: "4k" }, fetchImpl as unknown as typeof fetch);
+    const [, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    expect(JSON.parse(init.body as string)).toEqual({ shader_id: shader, version: "1.1.0", resolution: "4k" });
+  });
+
   it("refuses bad input before any request", async () => {
     const fetchImpl = vi.fn();
+    expect(await startImport({ shader_id: shader, resolution: "4K; drop" }, fetchImpl as unknown as typeof fetch)).toMatchObject({ ok: false, code: "INVALID_INPUT" });
     expect(await startImport({ shader_id: "not-a-uuid" }, fetchImpl as unknown as typeof fetch)).toMatchObject({ ok: false, code: "INVALID_INPUT" });
     expect(fetchImpl).not.toHaveBeenCalled();
   });

@@ -9,10 +9,11 @@ import { SubscriptionWatcher } from "@/components/account/subscription-watcher";
 import { FavoriteButton } from "@/components/shader/favorite-button";
 import { formatBytes, previewImage } from "@/lib/catalog";
 import { getShader } from "@/lib/data/catalog";
-import { getBlenders, getDevices, getEntitlement, isFavorite } from "@/lib/data/account";
+import { getBlenders, getDevices, getEntitlement, getSettings, isFavorite } from "@/lib/data/account";
 import { currentUser } from "@/lib/data/user";
 import { env } from "@/lib/env";
 import { DEVICE_PARAM, type Blender, type Device } from "@/lib/import-status";
+import { resolutionLabel, versionTextures } from "@/lib/resolutions";
 
 type Props = {
   params: Promise<{ slug: string }>;
@@ -40,14 +41,19 @@ export default async function ShaderPage({ params, searchParams }: Props) {
   let blenders: Blender[] = [];
   let favorite = false;
   let entitled = shader.is_free;
+  let preferred: string | null = null;
   if (uid) {
-    const [d, b, f, e] = await Promise.all([getDevices(), getBlenders(), isFavorite(shader.id), shader.is_free ? null : getEntitlement()]);
+    const [d, b, f, e, s] = await Promise.all([
+      getDevices(), getBlenders(), isFavorite(shader.id), shader.is_free ? null : getEntitlement(), getSettings(),
+    ]);
     devices = d;
     blenders = b;
     favorite = f;
     entitled = shader.is_free || Boolean(e?.subscribed);
+    preferred = s?.default_resolution ?? null;
   }
   const latest = shader.shader_versions[0];
+  const textures = latest ? versionTextures(latest) : ({ kind: "none" } as const);
   const img = previewImage(env.previewBaseUrl, shader.preview_key, "page");
   // ?device=<device id> or <device id>.<Blender id> (the add-on's Browse Shader Library)
   const requested = typeof sp.device === "string" && DEVICE_PARAM.test(sp.device) ? sp.device : null;
@@ -104,6 +110,8 @@ export default async function ShaderPage({ params, searchParams }: Props) {
               blenders={blenders}
               requestedDevice={requested}
               entitled={entitled}
+              textures={textures}
+              preferredResolution={preferred}
             />
           </UserChannelProvider>
         ) : (
@@ -122,8 +130,18 @@ export default async function ShaderPage({ params, searchParams }: Props) {
               <dt className="text-muted-foreground">Version</dt><dd>{latest.version}</dd>
               <dt className="text-muted-foreground">Blender</dt><dd>{latest.min_blender ? `${latest.min_blender} or newer` : "any"}</dd>
               <dt className="text-muted-foreground">OctaneRender</dt><dd>{latest.min_octane ? `${latest.min_octane} or newer` : "any"}</dd>
-              <dt className="text-muted-foreground">Textures</dt><dd>{latest.texture_resolutions.length ? latest.texture_resolutions.join(", ") : "procedural"}</dd>
-              <dt className="text-muted-foreground">Package size</dt><dd>{formatBytes(Number(latest.size))}</dd>
+              <dt className="text-muted-foreground">Textures</dt>
+              <dd>
+                {textures.kind === "sets"
+                  ? textures.choices.map((c) => resolutionLabel(c.resolution)).join(", ")
+                  : textures.kind === "fixed" ? textures.resolutions.map(resolutionLabel).join(", ") : "procedural"}
+              </dd>
+              <dt className="text-muted-foreground">Download size</dt>
+              <dd data-testid="download-sizes">
+                {textures.kind === "sets" ? (
+                  <ul>{textures.choices.map((c) => <li key={c.resolution}>{resolutionLabel(c.resolution)}: {formatBytes(c.download)}</li>)}</ul>
+                ) : formatBytes(Number(latest.size))}
+              </dd>
             </dl>
           </section>
         ) : null}

@@ -4,12 +4,18 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"reflect"
 	"regexp"
+	"strings"
 	"time"
 )
 
-// DeliveryVersion is the envelope version ("v") this code signs and accepts.
-const DeliveryVersion = 1
+// Delivery payload versions ("v"). v1 describes one zip (a schema_version 1 package); v2 a
+// base zip plus at most one texture set of a schema_version 2 package.
+const (
+	DeliveryVersion   = 1
+	DeliveryVersionV2 = 2
+)
 
 // Domain-separation prefixes: a signature made for one purpose never verifies for another.
 const (
@@ -27,19 +33,52 @@ const (
 	maxPayloadB64 = 128 << 10
 )
 
-// Delivery is what the edge promises the bridge about one import: which package, its hash and
-// size, and what is inside. The bridge trusts nothing else from the network.
+// Delivery is what the edge promises the bridge about one import: which package, the hash and
+// size of each object to download, and what is inside. The bridge trusts nothing else from the
+// network. v1 fills SHA256, Size and Files; v2 fills Resolution, Base and Textures.
 type Delivery struct {
 	V            int    `json:"v"`
 	ImportID     string `json:"import_id"`
 	ShaderID     string `json:"shader_id"`
 	Version      string `json:"version"`
-	SHA256       string `json:"sha256"` // hex SHA-256 of the whole zip
-	Size         int64  `json:"size"`   // zip size in bytes
+	SHA256       string `json:"sha256"` // v1: hex SHA-256 of the whole zip
+	Size         int64  `json:"size"`   // v1: zip size in bytes
 	MaterialName string `json:"material_name"`
-	Files        []File `json:"files"`
-	IssuedAt     int64  `json:"issued_at"`  // unix seconds
-	ExpiresAt    int64  `json:"expires_at"` // unix seconds
+	Files        []File `json:"files"` // v1
+	// Resolution (v2) is the chosen texture set's, "" (null) for a version without sets.
+	Resolution string         `json:"resolution"`
+	Base       DeliveryObject `json:"base"`       // v2: the base zip
+	Textures   *TextureSet    `json:"textures"`   // v2: the chosen set, nil (null) without sets
+	IssuedAt   int64          `json:"issued_at"`  // unix seconds
+	ExpiresAt  int64          `json:"expires_at"` // unix seconds
+}
+
+// DeliveryObject is one zip a v2 delivery names: the base (no resolution) or the texture set.
+type DeliveryObject = TextureSet
+
+// MarshalJSON writes each version's own fields (the signed payload has exactly these).
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	type plain Delivery
+	type absent *struct{}
+	if d.V == DeliveryVersionV2 {
+		var res *string
+		if d.Resolution != "" {
+			res = &d.Resolution
+		}
+		return json.Marshal(struct {
+			plain
+			SHA256     absent  `json:"sha256,omitempty"`
+			Size       absent  `json:"size,omitempty"`
+			Files      absent  `json:"files,omitempty"`
+			Resolution *string `json:"resolution"`
+		}{plain: plain(d), Resolution: res})
+	}
+	return json.Marshal(struct {
+		plain
+		Resolution absent `json:"resolution,omitempty"`
+		Base       absent `json:"base,omitempty"`
+		Textures   absent `json:"textures,omitempty"`
+	}{plain: plain(d)})
 }
 
 // Signed is the envelope on the wire: {"payload": b64url(raw JSON), "sig": "<kid>.<b64url(sig)>"}.
@@ -55,8 +94,8 @@ func (d *Delivery) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return errf(CodeDeliveryMalformed, field, format, args...)
 	}
-	if d.V != DeliveryVersion {
-		return bad("v", "must be %d, got %d", DeliveryVersion, d.V)
+	if d.V != DeliveryVersion && d.V != DeliveryVersionV2 {
+		return bad("v", "must be %d or %d, got %d", DeliveryVersion, DeliveryVersionV2, d.V)
 	}
 	if !reImportID.MatchString(d.ImportID) {
 		return bad("import_id", "must be 1-64 characters of A-Z a-z 0-9 -")
@@ -67,20 +106,12 @@ func (d *Delivery) Validate() error {
 	if !reSemver.MatchString(d.Version) {
 		return bad("version", "must be MAJOR.MINOR.PATCH")
 	}
-	if !reHex256.MatchString(d.SHA256) {
-		return bad("sha256", "must be 64 lowercase hex digits")
-	}
-	if d.Size <= 0 || d.Size > MaxTotalSize {
-		return bad("size", "must be 1..%d", int64(MaxTotalSize))
-	}
 	if err := checkMaterialName(d.MaterialName); err != "" {
 		return bad("material_name", "%s", err)
 	}
-	// Files are the manifest's list; a package always contains manifest.json beside them, so
-	// the full layout rules apply minus the texture-resolution cross-check.
-	if err := validateFiles(d.Files, nil, false); err != nil {
+	if err := d.validateObjects(); err != nil {
 		e := err.(*Error)
-		return bad("files", "%s", e.Msg)
+		return bad(e.Field, "%s", e.Msg)
 	}
 	if d.IssuedAt <= 0 || d.ExpiresAt <= d.IssuedAt {
 		return bad("expires_at", "must be after issued_at")
@@ -89,6 +120,43 @@ func (d *Delivery) Validate() error {
 		return bad("expires_at", "lifetime exceeds %s", MaxDeliveryLifetime)
 	}
 	return nil
+}
+
+// validateObjects checks what to download: v1's one zip, or v2's base and chosen set. Its
+// *Error's field and message are reported under DELIVERY_MALFORMED.
+func (d *Delivery) validateObjects() error {
+	if d.V == DeliveryVersionV2 {
+		if d.SHA256 != "" || d.Size != 0 || d.Files != nil {
+			return errf(CodeDeliveryMalformed, "v", "sha256, size and files are v1 fields; v2 has base and textures")
+		}
+		if d.Base.Resolution != "" {
+			return errf(CodeDeliveryMalformed, "base", "the base has no resolution")
+		}
+		if err := validateObject("base.", d.Base.SHA256, d.Base.Size); err != nil {
+			return err
+		}
+		if err := validateBaseFiles(d.Base.Files); err != nil {
+			return errf(CodeDeliveryMalformed, "base.files", "%s", err.(*Error).Msg)
+		}
+		switch {
+		case d.Textures == nil && d.Resolution != "":
+			return errf(CodeDeliveryMalformed, "textures", "resolution %s names no texture set", d.Resolution)
+		case d.Textures == nil:
+			return nil
+		case d.Textures.Resolution != d.Resolution:
+			return errf(CodeDeliveryMalformed, "resolution", "is %q but the texture set is %q", d.Resolution, d.Textures.Resolution)
+		}
+		return validateSet("textures", *d.Textures)
+	}
+	if d.Resolution != "" || d.Textures != nil || !reflect.ValueOf(d.Base).IsZero() {
+		return errf(CodeDeliveryMalformed, "v", "resolution, base and textures are v2 fields")
+	}
+	if err := validateObject("", d.SHA256, d.Size); err != nil {
+		return err
+	}
+	// Files are the manifest's list; a package always contains manifest.json beside them, so
+	// the generic path rules apply, not the layout (checked when the package is read).
+	return validateFiles("files", d.Files, MaxFiles, nil)
 }
 
 // SignDelivery validates d and signs it with the keyring's active key.
@@ -186,4 +254,32 @@ func DeliveryFor(importID string, m Manifest, zipSHA256 string, zipSize int64, n
 		IssuedAt:     now.Unix(),
 		ExpiresAt:    now.Add(ttl).Unix(),
 	}
+}
+
+// DeliveryForSet builds the v2 delivery of a schema_version 2 version: its base zip and the
+// texture set of resolution res ("" only for a version without sets).
+func DeliveryForSet(importID string, m Manifest, baseSHA256 string, baseSize int64, res string, now time.Time, ttl time.Duration) (Delivery, error) {
+	d := Delivery{
+		V:            DeliveryVersionV2,
+		ImportID:     importID,
+		ShaderID:     m.ShaderID,
+		Version:      m.Version,
+		MaterialName: m.MaterialName,
+		Resolution:   res,
+		Base:         DeliveryObject{SHA256: baseSHA256, Size: baseSize, Files: m.Files},
+		IssuedAt:     now.Unix(),
+		ExpiresAt:    now.Add(ttl).Unix(),
+	}
+	if m.SchemaVersion != SchemaVersionV2 {
+		return Delivery{}, errf(CodeDeliveryMalformed, "v", "%s %s is a schema_version %d package; use DeliveryFor", m.ShaderID, m.Version, m.SchemaVersion)
+	}
+	if res == "" && len(m.TextureSets) == 0 {
+		return d, nil
+	}
+	set, ok := m.Set(res)
+	if !ok {
+		return Delivery{}, errf(CodeDeliveryMalformed, "resolution", "%s %s has no %q texture set (has %s)", m.ShaderID, m.Version, res, strings.Join(m.Resolutions(), " "))
+	}
+	d.Textures = &set
+	return d, nil
 }

@@ -3,18 +3,25 @@ package shaderpkg
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// SchemaVersion is the only manifest schema version this code reads and writes.
-const SchemaVersion = 1
+// Manifest schema versions. Version 1 is one zip holding everything (textures under
+// textures/<res>/); version 2 is a base zip (manifest, material.blend, preview.webp) plus one
+// texture-set zip per resolution, each its own object with its own hash in the manifest.
+const (
+	SchemaVersion   = 1
+	SchemaVersionV2 = 2
+)
 
 // Fixed entry names inside a package.
 const (
@@ -32,6 +39,8 @@ const (
 	MaxTotalSize     = 2 << 30 // all entries together, uncompressed
 	MaxPathLen       = 200
 	MaxTags          = 16
+	MaxTextureSets   = 8
+	MaxSetFiles      = 64 // files per texture set
 )
 
 // File is one package entry: its slash-separated path, lowercase hex SHA-256 and size in bytes.
@@ -53,8 +62,84 @@ type Manifest struct {
 	Tags               []string `json:"tags"`
 	MinBlender         string   `json:"min_blender"`
 	MinOctane          string   `json:"min_octane"`
-	TextureResolutions []string `json:"texture_resolutions"`
+	TextureResolutions []string `json:"texture_resolutions"` // v1 only; v2 derives it, see Resolutions
 	Files              []File   `json:"files"`
+	// TextureSets (v2 only) are the separately stored texture zips, ascending by resolution.
+	TextureSets []TextureSet `json:"texture_sets"`
+}
+
+// TextureSet is one stored texture zip of a v2 version: its resolution, the SHA-256 and size of
+// the zip, and its entries (flat file names, the same names in every set of the version).
+// A delivery's base object has the same shape without a resolution (DeliveryObject).
+type TextureSet struct {
+	Resolution string `json:"resolution,omitempty"`
+	SHA256     string `json:"sha256"`
+	Size       int64  `json:"size"`
+	Files      []File `json:"files"`
+}
+
+// MarshalJSON writes each schema version's own fields: v1 has texture_resolutions and no
+// texture_sets, v2 the reverse.
+func (m Manifest) MarshalJSON() ([]byte, error) {
+	type plain Manifest
+	if m.SchemaVersion == SchemaVersionV2 {
+		return json.Marshal(struct {
+			plain
+			TextureResolutions *struct{}    `json:"texture_resolutions,omitempty"`
+			TextureSets        []TextureSet `json:"texture_sets"`
+		}{plain: plain(m), TextureSets: nonNil(m.TextureSets)})
+	}
+	return json.Marshal(struct {
+		plain
+		TextureSets *struct{} `json:"texture_sets,omitempty"`
+	}{plain: plain(m)})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Resolutions lists the version's texture resolutions: v1's texture_resolutions, v2's sets in order.
+func (m *Manifest) Resolutions() []string {
+	if m.SchemaVersion != SchemaVersionV2 {
+		return m.TextureResolutions
+	}
+	out := make([]string, len(m.TextureSets))
+	for i, s := range m.TextureSets {
+		out[i] = s.Resolution
+	}
+	return out
+}
+
+// Set returns the v2 texture set of resolution res.
+func (m *Manifest) Set(res string) (TextureSet, bool) {
+	for _, s := range m.TextureSets {
+		if s.Resolution == res {
+			return s, true
+		}
+	}
+	return TextureSet{}, false
+}
+
+// SetFileNames is the file names every set of the version holds (nil without sets).
+func (m *Manifest) SetFileNames() []string {
+	if len(m.TextureSets) == 0 {
+		return nil
+	}
+	names := make([]string, len(m.TextureSets[0].Files))
+	for i, f := range m.TextureSets[0].Files {
+		names[i] = f.Path
+	}
+	return names
+}
+
+// TextureSetKey is the S3 key of a v2 version's texture set; the base keeps the v1 key
+// packages/<slug>/<version>.zip. This is the one place that names it.
+func TextureSetKey(slug, version, res string) string {
+	return "packages/" + slug + "/" + version + "/textures-" + res + ".zip"
 }
 
 var (
@@ -108,8 +193,13 @@ func (m *Manifest) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return errf(CodeManifestInvalid, field, format, args...)
 	}
-	if m.SchemaVersion != SchemaVersion {
-		return bad("schema_version", "must be %d, got %d", SchemaVersion, m.SchemaVersion)
+	switch {
+	case m.SchemaVersion != SchemaVersion && m.SchemaVersion != SchemaVersionV2:
+		return bad("schema_version", "must be %d or %d, got %d", SchemaVersion, SchemaVersionV2, m.SchemaVersion)
+	case m.SchemaVersion == SchemaVersion && m.TextureSets != nil:
+		return bad("schema_version", "texture_sets needs schema_version %d", SchemaVersionV2)
+	case m.SchemaVersion == SchemaVersionV2 && m.TextureResolutions != nil:
+		return bad("schema_version", "schema_version %d derives texture_resolutions from texture_sets; remove it", SchemaVersionV2)
 	}
 	if !reSlug.MatchString(m.ShaderID) {
 		return bad("shader_id", "must be a lowercase slug (a-z, 0-9, '-'), 1-64 characters")
@@ -148,8 +238,14 @@ func (m *Manifest) Validate() error {
 	if !reOctaneVer.MatchString(m.MinOctane) {
 		return bad("min_octane", "must look like 2024.1, got %q", m.MinOctane)
 	}
-	if len(m.TextureResolutions) > 8 {
-		return bad("texture_resolutions", "at most 8 resolutions")
+	if m.SchemaVersion == SchemaVersionV2 {
+		if err := validateSets(m.TextureSets); err != nil {
+			return err
+		}
+		return validateBaseFiles(m.Files)
+	}
+	if len(m.TextureResolutions) > MaxTextureSets {
+		return bad("texture_resolutions", "at most %d resolutions", MaxTextureSets)
 	}
 	for i, r := range m.TextureResolutions {
 		if !reResolution.MatchString(r) {
@@ -159,20 +255,93 @@ func (m *Manifest) Validate() error {
 			return bad("texture_resolutions", "duplicate resolution %q", r)
 		}
 	}
-	return validateFiles(m.Files, m.TextureResolutions, true)
+	if err := validateFiles("files", m.Files, MaxFiles, func(p string) string { return checkLayout(p, m.TextureResolutions) }); err != nil {
+		return err
+	}
+	return requireBaseFiles("files", m.Files)
 }
 
-// validateFiles checks the file list. requireLayout demands material.blend and preview.webp and
-// that textures sit under a declared resolution.
-func validateFiles(files []File, resolutions []string, requireLayout bool) error {
+// validateBaseFiles checks the file list of a v2 base zip.
+func validateBaseFiles(files []File) error {
+	if err := validateFiles("files", files, MaxFiles, checkBaseLayout); err != nil {
+		return err
+	}
+	return requireBaseFiles("files", files)
+}
+
+// validateSets checks v2 texture sets: resolutions strictly ascending, each zip's hash and size,
+// and the same flat texture file names in every set.
+func validateSets(sets []TextureSet) error {
+	if len(sets) > MaxTextureSets {
+		return errf(CodeManifestInvalid, "texture_sets", "at most %d texture sets", MaxTextureSets)
+	}
+	var first []string
+	for i, s := range sets {
+		field := fmt.Sprintf("texture_sets[%d]", i)
+		if err := validateSet(field, s); err != nil {
+			return err
+		}
+		if i > 0 && resolutionNumber(s.Resolution) <= resolutionNumber(sets[i-1].Resolution) {
+			return errf(CodeManifestInvalid, field, "resolutions must be unique and ascending (%s after %s)", s.Resolution, sets[i-1].Resolution)
+		}
+		names := make([]string, len(s.Files))
+		for j, f := range s.Files {
+			names[j] = f.Path
+		}
+		slices.Sort(names)
+		if i == 0 {
+			first = names
+		} else if !slices.Equal(names, first) {
+			return errf(CodeManifestInvalid, field, "must hold the same file names as the %s set (%s), has %s", sets[0].Resolution, strings.Join(first, " "), strings.Join(names, " "))
+		}
+	}
+	return nil
+}
+
+// validateSet checks one texture set (a manifest's, or a delivery's chosen one).
+func validateSet(field string, s TextureSet) error {
+	if err := validateSetContent(field, s); err != nil {
+		return err
+	}
+	return validateObject(field+".", s.SHA256, s.Size)
+}
+
+// validateSetContent checks a set's resolution and files (what is known before its zip is written).
+func validateSetContent(field string, s TextureSet) error {
+	if !reResolution.MatchString(s.Resolution) {
+		return errf(CodeManifestInvalid, field, "resolution %q is not like 1k or 4k", s.Resolution)
+	}
+	return validateFiles(field+".files", s.Files, MaxSetFiles, checkSetLayout)
+}
+
+// validateObject checks a stored zip's hash and size; prefix is prepended to the field names.
+func validateObject(prefix, sha string, size int64) error {
+	if !reHex256.MatchString(sha) {
+		return errf(CodeManifestInvalid, prefix+"sha256", "must be 64 lowercase hex digits")
+	}
+	if size <= 0 || size > MaxPackageSize {
+		return errf(CodeManifestInvalid, prefix+"size", "%d is outside 1..%d", size, int64(MaxPackageSize))
+	}
+	return nil
+}
+
+// resolutionNumber is 4 for "4k" (the resolution was checked against reResolution).
+func resolutionNumber(r string) int {
+	n, _ := strconv.Atoi(strings.TrimSuffix(r, "k"))
+	return n
+}
+
+// validateFiles checks a file list under field. layout, when set, checks each path (returning
+// why it is not allowed); a delivery of a v1 package applies only the generic rules.
+func validateFiles(field string, files []File, max int, layout func(string) string) error {
 	bad := func(format string, args ...any) error {
-		return errf(CodeManifestInvalid, "files", format, args...)
+		return errf(CodeManifestInvalid, field, format, args...)
 	}
 	if len(files) == 0 {
-		return bad("must list the package's files")
+		return bad("must list the files")
 	}
-	if len(files) > MaxFiles {
-		return bad("%d files, limit is %d", len(files), MaxFiles)
+	if len(files) > max {
+		return bad("%d files, limit is %d", len(files), max)
 	}
 	seen := make(map[string]bool, len(files))
 	var total int64
@@ -199,18 +368,20 @@ func validateFiles(files []File, resolutions []string, requireLayout bool) error
 		if total > MaxTotalSize {
 			return bad("total size exceeds %d bytes", int64(MaxTotalSize))
 		}
-		if requireLayout {
-			if err := checkLayout(f.Path, resolutions); err != "" {
+		if layout != nil {
+			if err := layout(f.Path); err != "" {
 				return bad("%s: %s", f.Path, err)
 			}
 		}
 	}
-	if requireLayout {
-		if !seen[BlendPath] {
-			return bad("material.blend is missing")
-		}
-		if !seen[PreviewPath] {
-			return bad("preview.webp is missing")
+	return nil
+}
+
+// requireBaseFiles demands the two entries every package has beside manifest.json.
+func requireBaseFiles(field string, files []File) error {
+	for _, p := range []string{BlendPath, PreviewPath} {
+		if !slices.ContainsFunc(files, func(f File) bool { return f.Path == p }) {
+			return errf(CodeManifestInvalid, field, "%s is missing", p)
 		}
 	}
 	return nil
@@ -229,6 +400,25 @@ func checkLayout(p string, resolutions []string) string {
 		return "texture resolution " + parts[1] + " is not listed in texture_resolutions"
 	}
 	if !slices.Contains(textureExts, strings.ToLower(path.Ext(parts[2]))) {
+		return "texture must be one of " + strings.Join(textureExts, " ")
+	}
+	return ""
+}
+
+// checkBaseLayout is the v2 base zip: its textures are in the sets.
+func checkBaseLayout(p string) string {
+	if p == BlendPath || p == PreviewPath {
+		return ""
+	}
+	return "a schema_version 2 package holds only material.blend and preview.webp; textures go in texture_sets"
+}
+
+// checkSetLayout is a texture set zip: flat texture file names.
+func checkSetLayout(p string) string {
+	if strings.Contains(p, "/") {
+		return "texture set entries are flat file names (no folders)"
+	}
+	if !slices.Contains(textureExts, strings.ToLower(path.Ext(p))) {
 		return "texture must be one of " + strings.Join(textureExts, " ")
 	}
 	return ""
@@ -329,14 +519,18 @@ func (m *Manifest) TotalSize() int64 {
 }
 
 // Marshal validates m and encodes it the one way this project writes manifests: files sorted by
-// path, two-space indentation, trailing newline.
+// path (in each texture set too), two-space indentation, trailing newline.
 func (m Manifest) Marshal() ([]byte, error) {
-	m.Files = slices.Clone(m.Files)
-	slices.SortFunc(m.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	m.Files = sortedFiles(m.Files)
 	if m.Tags == nil {
 		m.Tags = []string{}
 	}
-	if m.TextureResolutions == nil {
+	if m.SchemaVersion == SchemaVersionV2 {
+		m.TextureSets = slices.Clone(m.TextureSets)
+		for i := range m.TextureSets {
+			m.TextureSets[i].Files = sortedFiles(m.TextureSets[i].Files)
+		}
+	} else if m.TextureResolutions == nil {
 		m.TextureResolutions = []string{}
 	}
 	if err := m.Validate(); err != nil {
@@ -347,4 +541,10 @@ func (m Manifest) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+func sortedFiles(files []File) []File {
+	files = slices.Clone(files)
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	return files
 }

@@ -63,3 +63,31 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// A v2 example with a v1 field, or the reverse, fails the schema and Validate alike.
+func TestDeliverySchemaSeparatesVersions(t *testing.T) {
+	s := schematest.Compile(t, "delivery")
+	versions := map[float64]bool{}
+	for _, ex := range schematest.Examples(t, "delivery") {
+		var raw map[string]any
+		json.Unmarshal(ex.JSON, &raw)
+		versions[raw["v"].(float64)] = true
+		if raw["v"].(float64) == 2 {
+			raw["sha256"] = hexOf('a')
+		} else {
+			raw["textures"] = nil
+			raw["base"] = map[string]any{"sha256": raw["sha256"], "size": raw["size"], "files": raw["files"]}
+		}
+		b := mustJSON(raw)
+		if schematest.Validate(t, s, b) == nil {
+			t.Errorf("%s: the schema accepts the other version's field", ex.Name)
+		}
+		var d Delivery
+		if err := decodeStrict(b, &d); err == nil && d.Validate() == nil {
+			t.Errorf("%s: Validate accepts the other version's field", ex.Name)
+		}
+	}
+	if !versions[1] || !versions[2] {
+		t.Fatalf("want examples of v1 and v2, have %v", versions)
+	}
+}

@@ -22,15 +22,16 @@ def _modules():
 
 
 def _features():
-    from . import doctor, library
+    from . import doctor, library, switching
 
-    return library, doctor
+    return library, doctor, switching
 
 
 def _classes():
     operators, panels, preferences, _ = _modules()
-    library, doctor = _features()
-    return (*preferences.classes, *operators.classes, *panels.classes, *library.classes, *doctor.classes)
+    library, doctor, switching = _features()
+    return (*preferences.classes, *operators.classes, *panels.classes, *switching.classes, *library.classes,
+            *doctor.classes)
 
 
 def register():

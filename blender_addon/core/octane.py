@@ -33,6 +33,33 @@ def package_file(package_dir: str, rel_path) -> str | None:
     return real
 
 
+def set_texture_name(path) -> str | None:
+    """The texture-set file a v2 image path names: ``<name>`` of ``//textures/<name>`` (as the .blend
+    writes it, or wherever appending rebased it: ``/any/dir/textures/<name>``), or None when the
+    path does not end in ``textures/<name>`` with a plain file name."""
+    if not isinstance(path, str) or "\0" in path:
+        return None
+    parts = path.replace("\\", "/").split("/")
+    if len(parts) < 2 or parts[-2] != "textures":
+        return None
+    name = parts[-1]
+    if name in ("", ".", "..") or _DRIVE.match(name):
+        return None
+    return name
+
+
+def set_file(textures_dir: str, name) -> str | None:
+    """The real path of texture-set file ``name`` in ``textures_dir`` (a v2 import's set folder), or
+    None when the name is not a plain file name or would leave the folder."""
+    if not isinstance(name, str) or not textures_dir or set_texture_name("textures/" + name) != name:
+        return None
+    root = os.path.realpath(textures_dir)
+    real = os.path.realpath(os.path.join(root, name))
+    if not real.startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    return real
+
+
 def image_specs(recipe) -> dict:
     """node id -> (package-relative path, colour space) for each recipe node that shows an image."""
     out = {}

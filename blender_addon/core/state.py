@@ -48,6 +48,32 @@ class RecentImport:
 
 
 @dataclass
+class Request:
+    """A switch or update this Blender asked for (``request_import``), until its import ends."""
+
+    id: str
+    purpose: str  # "switch" | "update"
+    shader: str
+    material: str
+    resolution: str = ""
+    version: str = ""
+    import_id: str = ""
+    status: str = "requested"  # requested -> running (the bridge answered with the import) -> done | failed
+    text: str = ""
+    code: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status in ("requested", "running")
+
+    def describe(self) -> str:
+        """What is being done, in words ("Switching to 2k", "Updating to v1.1.0")."""
+        if self.purpose == "switch":
+            return f"Switching to {self.resolution}" if self.resolution else "Switching resolution"
+        return f"Updating to v{self.version}" if self.version else "Updating to the newest version"
+
+
+@dataclass
 class BridgeState:
     state: str = "stopped"
     message: str = ""
@@ -69,6 +95,11 @@ class BridgeState:
     # status; without them the add-on learns "inactive" from a SUBSCRIPTION_REQUIRED failure.
     account: str = ""
     subscription: str = ""
+    # Switches and updates asked for from the panel, by request id (newest last).
+    requests: dict = field(default_factory=dict)
+    # The bridge's ``shader_info`` answers, by shader slug: latest version, its texture sets, entitled.
+    shaders: dict = field(default_factory=dict)
+    shader_asks: dict = field(default_factory=dict)  # shader_info request id -> slug
 
     def _account_fields(self, f: dict) -> None:
         if isinstance(f.get("account"), str):
@@ -127,6 +158,17 @@ class BridgeState:
         elif t == "import":
             self.current = CurrentImport(f["import_id"], str(f.get("shader_name") or ""), "importing", 1.0)
             return msg
+        elif t == "request_import":
+            req = self.requests.get(_request_id(f))
+            if req is not None and isinstance(f.get("import_id"), str) and f["import_id"]:
+                req.import_id, req.status = f["import_id"], "running"
+        elif t == "shader_info":
+            self.shader_asks.pop(_request_id(f), None)
+            if isinstance(f.get("shader"), str) and f["shader"]:
+                self.shaders[f["shader"]] = dict(f)
+        elif t == "error" and _request_id(f) in self.shader_asks:
+            # The library could not say (offline, removed shader): the panel says so, no alarm.
+            self.shaders[self.shader_asks.pop(_request_id(f))] = {"error": self.error_text(f.get("code"), f.get("message"))}
         elif t == "import_status" and f["status"] == "cancelled" and not f.get("code"):
             self.cancelled(f["import_id"], str(f.get("message") or "Cancelled."), now)
         elif t == "import_status":
@@ -142,6 +184,12 @@ class BridgeState:
             entries = f.get("entries")
             self.library = [e for e in entries if isinstance(e, dict) and isinstance(e.get("sha256"), str)] \
                 if isinstance(entries, list) else []
+        elif t == "error" and _request_id(f) in self.requests:
+            # A request_import or shader_info the server refused: shown with that request.
+            req = self.requests[_request_id(f)]
+            req.status, req.code, req.text = "failed", str(f.get("code") or ""), self.error_text(f.get("code"), f.get("message"))
+            if f.get("code") == codes.SUBSCRIPTION_REQUIRED:
+                self.subscription = "inactive"
         elif t == "error":
             if f.get("code") == codes.SUBSCRIPTION_REQUIRED:
                 self.subscription = "inactive"
@@ -165,6 +213,7 @@ class BridgeState:
             self.problem = ""
         elif isinstance(code, str) and code in ERROR_TEXT:
             self.problem = code
+        self._request_ended(import_id, ok, text, code)
         name = ""
         if self.current and self.current.import_id == import_id:
             name = self.current.shader_name
@@ -174,6 +223,22 @@ class BridgeState:
         self.recent.appendleft(RecentImport(import_id, name, ok, text, now))
         if not ok:
             self.add_error(text, now)
+
+    def request(self, req: Request) -> None:
+        """Records a switch or update just sent to the bridge."""
+        self.requests[req.id] = req
+
+    def request_for(self, material: str) -> Request | None:
+        """The newest switch or update of a material (to show while it runs, or why it failed)."""
+        for req in reversed(list(self.requests.values())):
+            if req.material == material:
+                return req
+        return None
+
+    def _request_ended(self, import_id: str, ok: bool, text: str, code) -> None:
+        for req in self.requests.values():
+            if req.import_id == import_id and req.active:
+                req.status, req.text, req.code = ("done" if ok else "failed"), text, str(code or "")
 
     def cancelled(self, import_id: str, text: str, now: float | None = None) -> None:
         """An import cancelled in Blender or on the site: listed with the recent ones, not an error."""
@@ -191,3 +256,11 @@ class BridgeState:
         if code in ERROR_TEXT:
             return ERROR_TEXT[code]
         return str(message or code or "Unknown error")
+
+
+def _request_id(f: dict) -> str:
+    """The request an answer belongs to: ``id`` (request_import, shader_info) or ``re`` (error)."""
+    for k in ("id", "re"):
+        if isinstance(f.get(k), str) and f[k]:
+            return f[k]
+    return ""

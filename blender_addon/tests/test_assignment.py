@@ -62,3 +62,15 @@ def test_find_identical_requires_same_version_and_skips_linked():
     assert find_identical(mats, "oak", "1.0.0") == "Oak"
     assert find_identical(mats, "oak", "2.0.0") is None
     assert find_identical(mats, "gold", "1.0.0") is None
+
+
+def test_a_v2_import_reuses_only_the_material_at_its_resolution():
+    from core.provenance import resolution
+
+    one_k = {"octane_bridge": {"shader_id": "oak", "version": "1.1.0", "resolution": "1k"}}
+    four_k = {"octane_bridge": {"shader_id": "oak", "version": "1.1.0", "resolution": "4k"}}
+    mats = [("Oak", one_k, False), ("Oak.001", four_k, False)]
+    assert resolution(one_k) == "1k" and resolution({}) == "" and resolution({"octane_bridge": "junk"}) == ""
+    assert find_identical(mats, "oak", "1.1.0", "4k") == "Oak.001"
+    assert find_identical(mats, "oak", "1.1.0", "2k") is None
+    assert find_identical(mats, "oak", "1.1.0") == "Oak"  # v1: any resolution

@@ -60,3 +60,27 @@ def test_summary_names_the_first_reasons():
     assert summary([]) == ""
     assert summary(["a", "b"]) == "a; b"
     assert summary(["a", "b", "c", "d", "e"]) == "a; b; c (and 2 more)"
+
+
+def test_set_texture_name_reads_v2_paths_wherever_append_rebased_them():
+    from core.octane import set_texture_name
+
+    assert set_texture_name("//textures/albedo.jpg") == "albedo.jpg"
+    assert set_texture_name("/cache/pkg/textures/normal.png") == "normal.png"
+    assert set_texture_name("C:\\cache\\pkg\\textures\\rough.jpg") == "rough.jpg"
+    # v1 paths (a resolution folder), other folders and non-names are not set files
+    for bad in ("//textures/1k/albedo.jpg", "//albedo.jpg", "//textures/", "//textures/..", "//textures/.",
+                "textures/C:x", "textures/a\0b", None, 3):
+        assert set_texture_name(bad) is None, bad
+
+
+def test_set_file_stays_in_the_texture_folder(tmp_path):
+    from core.octane import set_file
+
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "a.jpg").write_bytes(b"x")
+    os.symlink(tmp_path / "secret.png", tmp_path / "set" / "link.png")
+    assert set_file(str(tmp_path / "set"), "a.jpg") == os.path.realpath(tmp_path / "set" / "a.jpg")
+    for bad in ("../secret.png", "sub/a.jpg", "", "..", "link.png", None):
+        assert set_file(str(tmp_path / "set"), bad) is None, bad
+    assert set_file("", "a.jpg") is None

@@ -108,3 +108,46 @@ def test_a_cancelled_import_is_listed_not_reported_as_an_error():
     # A cancel with a code (the site's expiry, a revocation) is still a failure the artist should read.
     s.apply(msg('{"v":1,"type":"import_status","import_id":"i2","status":"cancelled","code":"IMPORT_GONE","message":"gone"}'))
     assert len(s.errors) == 1
+
+
+def test_a_switch_request_follows_its_import_to_the_end():
+    from core.state import Request
+
+    s = BridgeState()
+    s.request(Request("r1", "switch", "oak-wood", "OB_Oak", resolution="2k", version="1.0.0"))
+    assert s.request_for("OB_Oak").active and s.request_for("OB_Oak").describe() == "Switching to 2k"
+    s.apply(msg('{"v":1,"type":"request_import","re":"r1","import_id":"i9"}'))
+    assert s.request_for("OB_Oak").status == "running" and s.request_for("OB_Oak").import_id == "i9"
+    s.apply(msg('{"v":1,"type":"progress","import_id":"i9","stage":"downloading","fraction":0.5}'))
+    s.finish("i9", True, "now 2k", now=1.0)
+    req = s.request_for("OB_Oak")
+    assert req.status == "done" and req.text == "now 2k" and not req.active
+    assert s.request_for("OB_Other") is None
+
+
+def test_a_refused_request_and_a_failed_import_are_shown_in_words():
+    from core import codes
+    from core.state import Request
+
+    s = BridgeState()
+    s.request(Request("r1", "update", "oak-wood", "OB_Oak", version="1.1.0"))
+    s.apply(msg('{"v":1,"type":"error","re":"r1","code":"SUBSCRIPTION_REQUIRED","message":"402"}'))
+    req = s.request_for("OB_Oak")
+    assert req.status == "failed" and req.code == codes.SUBSCRIPTION_REQUIRED
+    assert req.text == codes.ENTRIES[codes.SUBSCRIPTION_REQUIRED]["blender"] and s.subscription == "inactive"
+    assert not s.errors  # shown with the request, not as a general error
+    s.request(Request("r2", "switch", "oak-wood", "OB_Oak", resolution="4k"))
+    s.apply(msg('{"v":1,"type":"request_import","re":"r2","import_id":"i2"}'))
+    s.apply(msg('{"v":1,"type":"import_status","import_id":"i2","status":"failed","code":"CHECKSUM_MISMATCH"}'))
+    req = s.request_for("OB_Oak")
+    assert req.id == "r2" and req.status == "failed" and req.text == codes.ENTRIES[codes.CHECKSUM_MISMATCH]["blender"]
+
+
+def test_shader_info_answers_and_errors_are_kept_by_shader():
+    s = BridgeState()
+    s.shader_asks["q1"], s.shader_asks["q2"] = "oak-wood", "gone"
+    s.apply(msg('{"v":1,"type":"shader_info","re":"q1","shader":"oak-wood","latest_version":"1.1.0",'
+                '"texture_sets":[{"resolution":"1k","size":5}],"entitled":true}'))
+    assert s.shaders["oak-wood"]["latest_version"] == "1.1.0"
+    s.apply(msg('{"v":1,"type":"error","re":"q2","code":"NOT_FOUND","message":"no such shader"}'))
+    assert s.shaders["gone"] == {"error": "no such shader"} and not s.errors and not s.shader_asks

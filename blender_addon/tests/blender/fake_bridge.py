@@ -5,7 +5,11 @@ Env: FAKE_BRIDGE_LOG (every received message is appended as a JSON line),
 FAKE_BRIDGE_IMPORTS (a JSON file: a list of `import` messages; each is sent after the add-on
 answered the previous one, preceded by a `progress` message and FAKE_BRIDGE_DELAY seconds), FAKE_BRIDGE_EXIT_CODE (exit with
 this code right after answering hello, to test restarts), FAKE_BRIDGE_LIBRARY (a JSON file: the
-local library's entries, each with the `import` fields sent when the add-on applies it).
+local library's entries, each with the `import` fields sent when the add-on applies it),
+FAKE_BRIDGE_REQUESTS (a JSON file: a list of {"match": {...}, "import": {...}}: a `request_import`
+whose fields include every `match` field is answered with an import id, then that `import` with
+apply = {mode: purpose, material}; no match answers an INVALID_INPUT error), FAKE_BRIDGE_SHADERS
+(a JSON file: slug -> the `shader_info` answer; an unknown slug answers NOT_FOUND).
 """
 import json
 import os
@@ -25,6 +29,13 @@ servers
 1 check(s) failed"""
 
 
+def _load(var, default):
+    if not os.environ.get(var):
+        return default
+    with open(os.environ[var]) as f:
+        return json.load(f)
+
+
 def main():
     if sys.argv[1:] == ["doctor"]:  # the add-on's Help panel runs `<bridge> doctor`
         print(FAKE_DOCTOR)
@@ -35,6 +46,7 @@ def main():
         with open(os.environ["FAKE_BRIDGE_IMPORTS"]) as f:
             imports = json.load(f)
     pending = list(imports)
+    requests, shaders, asked = _load("FAKE_BRIDGE_REQUESTS", []), _load("FAKE_BRIDGE_SHADERS", {}), [0]
 
     def next_import():
         if pending:
@@ -90,6 +102,22 @@ def main():
                           "code": "LIBRARY_ENTRY_MISSING", "message": "not in the cache"})
                 else:
                     send({"type": "import", "import_id": msg["import_id"], **entry["import"]})
+        elif t == "request_import":
+            want = next((r for r in requests if all(msg.get(k) == v for k, v in r["match"].items())), None)
+            if want is None:
+                send({"type": "error", "re": msg.get("id"), "code": "INVALID_INPUT", "message": "no such resolution"})
+                continue
+            asked[0] += 1
+            import_id = f"req-{asked[0]}"
+            send({"type": "request_import", "re": msg.get("id"), "import_id": import_id})
+            pending.append({**want["import"], "import_id": import_id,
+                            "apply": {"mode": msg["purpose"], "material": msg["material"]}})
+            next_import()
+        elif t == "shader_info":
+            if msg.get("shader") in shaders:
+                send({"type": "shader_info", "re": msg.get("id"), **shaders[msg["shader"]]})
+            else:
+                send({"type": "error", "re": msg.get("id"), "code": "NOT_FOUND", "message": "no such shader"})
         elif t == "shutdown":
             return
         else:

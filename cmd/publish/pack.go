@@ -19,17 +19,19 @@ import (
 
 // sourceMeta is meta.json in a package source folder: the manifest's fields minus the file list
 // (computed when packing) plus catalog listing fields that are not part of the package.
+// schema_version 2 packs textures/<res>/<files> as one texture set zip per resolution.
 type sourceMeta struct {
-	ShaderID     string   `json:"shader_id"`
-	Version      string   `json:"version"`
-	Name         string   `json:"name"`
-	Description  string   `json:"description"`
-	MaterialName string   `json:"material_name"`
-	Category     string   `json:"category"`
-	Tags         []string `json:"tags"`
-	MinBlender   string   `json:"min_blender"`
-	MinOctane    string   `json:"min_octane"`
-	IsFree       bool     `json:"is_free"`
+	SchemaVersion int      `json:"schema_version,omitempty"`
+	ShaderID      string   `json:"shader_id"`
+	Version       string   `json:"version"`
+	Name          string   `json:"name"`
+	Description   string   `json:"description"`
+	MaterialName  string   `json:"material_name"`
+	Category      string   `json:"category"`
+	Tags          []string `json:"tags"`
+	MinBlender    string   `json:"min_blender"`
+	MinOctane     string   `json:"min_octane"`
+	IsFree        bool     `json:"is_free"`
 }
 
 const metaFile = "meta.json"
@@ -47,15 +49,27 @@ type catalogEntry struct {
 	IsFree   bool   `json:"is_free"`
 	SHA256   string `json:"sha256"`
 	Size     int64  `json:"size"`
+	// A schema_version 2 package: its sets are beside Package (shaderpkg.TextureSetKey).
+	SchemaVersion int          `json:"schema_version,omitempty"`
+	TextureSets   []catalogSet `json:"texture_sets,omitempty"`
 }
 
-// withoutMeta hides meta.json from the package writer.
-type withoutMeta struct{ fs.FS }
+type catalogSet struct {
+	Resolution string `json:"resolution"`
+	SHA256     string `json:"sha256"`
+	Size       int64  `json:"size"`
+}
 
-func (w withoutMeta) ReadDir(name string) ([]fs.DirEntry, error) {
+// hiding hides top-level names (meta.json; textures/ of a v2 source) from the package writer.
+type hiding struct {
+	fs.FS
+	names []string
+}
+
+func (w hiding) ReadDir(name string) ([]fs.DirEntry, error) {
 	es, err := fs.ReadDir(w.FS, name)
 	if name == "." {
-		es = slices.DeleteFunc(es, func(e fs.DirEntry) bool { return e.Name() == metaFile })
+		es = slices.DeleteFunc(es, func(e fs.DirEntry) bool { return slices.Contains(w.names, e.Name()) })
 	}
 	return es, err
 }
@@ -81,7 +95,10 @@ func packDirs(srcs []string, out string, stdout io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", src, err)
 		}
-		idx.Shaders = slices.DeleteFunc(idx.Shaders, func(x catalogEntry) bool { return x.ShaderID == e.ShaderID })
+		// One row per shader and format: a v2 version is listed beside the shader's v1 one.
+		idx.Shaders = slices.DeleteFunc(idx.Shaders, func(x catalogEntry) bool {
+			return x.ShaderID == e.ShaderID && x.SchemaVersion == e.SchemaVersion
+		})
 		idx.Shaders = append(idx.Shaders, e)
 		bar.Add(1, e.ShaderID)
 	}
@@ -103,12 +120,25 @@ func packOne(src, out string) (catalogEntry, error) {
 		return catalogEntry{}, fmt.Errorf("meta.json: %w", err)
 	}
 	m := shaderpkg.Manifest{
-		ShaderID: meta.ShaderID, Version: meta.Version, Name: meta.Name, Description: meta.Description,
+		SchemaVersion: meta.SchemaVersion,
+		ShaderID:      meta.ShaderID, Version: meta.Version, Name: meta.Name, Description: meta.Description,
 		MaterialName: meta.MaterialName, Category: meta.Category, Tags: meta.Tags,
 		MinBlender: meta.MinBlender, MinOctane: meta.MinOctane,
 	}
+	base := hiding{os.DirFS(src), []string{metaFile}}
+	var sets map[string][]byte
+	switch meta.SchemaVersion {
+	case 0, shaderpkg.SchemaVersion:
+	case shaderpkg.SchemaVersionV2:
+		if m.TextureSets, sets, err = packSets(filepath.Join(src, shaderpkg.TexturesDir)); err != nil {
+			return catalogEntry{}, err
+		}
+		base.names = append(base.names, shaderpkg.TexturesDir)
+	default:
+		return catalogEntry{}, fmt.Errorf("meta.json: schema_version %d is not 1 or 2", meta.SchemaVersion)
+	}
 	var buf bytes.Buffer
-	m, err = shaderpkg.WritePackage(&buf, m, withoutMeta{os.DirFS(src)})
+	m, err = shaderpkg.WritePackage(&buf, m, base)
 	if err != nil {
 		return catalogEntry{}, err
 	}
@@ -125,18 +155,66 @@ func packOne(src, out string) (catalogEntry, error) {
 	if _, err := preview.Renditions(prev); err != nil {
 		return catalogEntry{}, err
 	}
-	name := m.ShaderID + "-" + m.Version + ".zip"
-	if err := atomicfile.Write(filepath.Join(out, "packages", name), buf.Bytes(), 0o644); err != nil {
-		return catalogEntry{}, err
-	}
-	if err := atomicfile.Write(filepath.Join(out, "previews", m.ShaderID+".webp"), prev, 0o644); err != nil {
-		return catalogEntry{}, err
-	}
-	return catalogEntry{
+	e := catalogEntry{
 		ShaderID: m.ShaderID, Version: m.Version, IsFree: meta.IsFree,
-		Package: "packages/" + name, Preview: "previews/" + m.ShaderID + ".webp",
+		Package: "packages/" + m.ShaderID + "-" + m.Version + ".zip", Preview: "previews/" + m.ShaderID + ".webp",
 		SHA256: pkg.SHA256, Size: pkg.Size,
-	}, nil
+	}
+	if m.SchemaVersion == shaderpkg.SchemaVersionV2 {
+		// v2 lays the folder out as the bucket does: the base at the v1 key, sets beside it.
+		e.SchemaVersion, e.TextureSets = m.SchemaVersion, []catalogSet{}
+		e.Package = "packages/" + m.ShaderID + "/" + m.Version + ".zip"
+		for _, set := range m.TextureSets {
+			e.TextureSets = append(e.TextureSets, catalogSet{set.Resolution, set.SHA256, set.Size})
+			if err := writeOut(out, shaderpkg.TextureSetKey(m.ShaderID, m.Version, set.Resolution), sets[set.Resolution]); err != nil {
+				return catalogEntry{}, err
+			}
+		}
+	}
+	if err := writeOut(out, e.Package, buf.Bytes()); err != nil {
+		return catalogEntry{}, err
+	}
+	if err := writeOut(out, e.Preview, prev); err != nil {
+		return catalogEntry{}, err
+	}
+	return e, nil
+}
+
+// writeOut replaces out/rel (a slash path) with data, making its folder.
+func writeOut(out, rel string, data []byte) error {
+	p := filepath.Join(out, filepath.FromSlash(rel))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.Write(p, data, 0o644)
+}
+
+// packSets writes one texture set zip per folder of dir (textures/<res>/<files>), ascending by
+// resolution, and reads each back. It returns the manifest's sets and the zips by resolution.
+func packSets(dir string) ([]shaderpkg.TextureSet, map[string][]byte, error) {
+	es, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, nil, err
+	}
+	var sets []shaderpkg.TextureSet
+	zips := map[string][]byte{}
+	for _, e := range es {
+		if !e.IsDir() {
+			return nil, nil, fmt.Errorf("%s: %s is not a resolution folder (textures/<res>/<files>)", dir, e.Name())
+		}
+		var buf bytes.Buffer
+		set, err := shaderpkg.WriteTextureSet(&buf, e.Name(), os.DirFS(filepath.Join(dir, e.Name())))
+		if err != nil {
+			return nil, nil, fmt.Errorf("textures/%s: %w", e.Name(), err)
+		}
+		if err := shaderpkg.ReadTextureSet(bytes.NewReader(buf.Bytes()), int64(buf.Len()), set); err != nil {
+			return nil, nil, fmt.Errorf("textures/%s: written set does not read back: %w", e.Name(), err)
+		}
+		sets = append(sets, set)
+		zips[set.Resolution] = buf.Bytes()
+	}
+	slices.SortFunc(sets, func(a, b shaderpkg.TextureSet) int { return shaderpkg.CompareResolutions(a.Resolution, b.Resolution) })
+	return sets, zips, nil
 }
 
 func readIndex(path string) (catalogIndex, error) {

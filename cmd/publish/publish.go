@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/octanebridge/octane-bridge/internal/publishing"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
@@ -143,7 +144,8 @@ func collect(paths []string, free bool) ([]*publishing.Item, error) {
 		if err != nil {
 			return err
 		}
-		items = append(items, &publishing.Item{Src: path, Data: data, IsFree: isFree})
+		// A v2 base's texture sets are beside it: X.zip -> X/textures-<res>.zip.
+		items = append(items, &publishing.Item{Src: path, Data: data, IsFree: isFree, SetsDir: strings.TrimSuffix(path, ".zip")})
 		return nil
 	}
 	for _, p := range paths {

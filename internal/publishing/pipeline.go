@@ -24,8 +24,11 @@ import (
 // Item is one package on its way to the catalog.
 type Item struct {
 	Src    string // where it came from, for messages
-	Data   []byte // the zip
+	Data   []byte // the zip (a v2 version's base)
 	IsFree bool
+	// SetsDir holds a v2 version's texture set zips, named as the last element of
+	// shaderpkg.TextureSetKey (textures-<res>.zip).
+	SetsDir string
 	Pkg    *shaderpkg.Package
 	Sig    string // manifest signature
 	Skip   bool   // already published with the same content (skipExisting)

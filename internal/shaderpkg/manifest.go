@@ -331,6 +331,11 @@ func resolutionNumber(r string) int {
 	return n
 }
 
+// CompareResolutions orders resolutions by size ("2k" before "16k"), for slices.SortFunc.
+func CompareResolutions(a, b string) int {
+	return resolutionNumber(a) - resolutionNumber(b)
+}
+
 // validateFiles checks a file list under field. layout, when set, checks each path (returning
 // why it is not allowed); a delivery of a v1 package applies only the generic rules.
 func validateFiles(field string, files []File, max int, layout func(string) string) error {

@@ -159,9 +159,9 @@ def new_material(name, recipe, shader_id):
     return mat
 
 
-def write_package(mat, pkg):
+def write_package(mat, pkg, path_remap="RELATIVE_ALL"):
     blend = os.path.join(pkg, "material.blend")
-    bpy.data.libraries.write(blend, {mat}, path_remap="RELATIVE_ALL", fake_user=True)
+    bpy.data.libraries.write(blend, {mat}, path_remap=path_remap, fake_user=True)
     imgs = {n.image for n in mat.node_tree.nodes if getattr(n, "image", None) is not None}
     bpy.data.materials.remove(mat)
     for img in imgs:
@@ -169,18 +169,33 @@ def write_package(mat, pkg):
     return blend
 
 
-def make_retired_package(pkg, name="OB_Replay", recipe=None):
+def v2_recipe():
+    """The replay recipe of a format v2 package: its images are //textures/<name> (no resolution)."""
+    r = replay_recipe()
+    for n in r["nodes"]:
+        if "image" in n:
+            n["image"]["path"] = n["image"]["path"].replace("/1k/", "/")
+    return r
+
+
+def make_retired_package(pkg, name="OB_Replay", recipe=None, sets=None):
     """Octane nodes of classes this Blender will not know at import (OctaneRetiredNode), under the
-    names a recipe build gives them, wired as the recipe says; the recipe names real classes."""
-    tex = os.path.join(pkg, "textures", "1k")
+    names a recipe build gives them, wired as the recipe says; the recipe names real classes.
+    With ``sets`` (format v2): the maps go to sets/1k and sets/2k, the .blend names //textures/<name>."""
+    tex = os.path.join(sets, "1k") if sets else os.path.join(pkg, "textures", "1k")
     write_png(os.path.join(tex, "replay_albedo.png"), (0.8, 0.3, 0.1, 1.0))
     write_png(os.path.join(tex, "replay_rough.png"), (0.4, 0.4, 0.4, 1.0))
+    if sets:
+        write_png(os.path.join(sets, "2k", "replay_albedo.png"), (0.9, 0.4, 0.2, 1.0))
+        write_png(os.path.join(sets, "2k", "replay_rough.png"), (0.5, 0.5, 0.5, 1.0))
     recipe = recipe or replay_recipe()
     bpy.utils.register_class(OctaneRetiredSocket)
     bpy.utils.register_class(OctaneRetiredNode)
     mat = new_material(name, recipe, name.lower())
     nt = mat.node_tree
     albedo = bpy.data.images.load(os.path.join(tex, "replay_albedo.png"))
+    if sets:
+        albedo.filepath = "//textures/replay_albedo.png"
     fallback(nt, albedo)
     made = {}
     for n in recipe["nodes"]:
@@ -193,7 +208,8 @@ def make_retired_package(pkg, name="OB_Replay", recipe=None):
     out = nt.nodes.new("ShaderNodeOutputMaterial")
     out.name, out.target, out.location = "Octane Output", "ALL", (500, 900)
     nt.links.new(made["material"].outputs[0], out.inputs["Surface"])
-    blend = write_package(mat, pkg)
+    os.makedirs(pkg, exist_ok=True)
+    blend = write_package(mat, pkg, "NONE" if sets else "RELATIVE_ALL")
     bpy.utils.unregister_class(OctaneRetiredNode)
     bpy.utils.unregister_class(OctaneRetiredSocket)
     return blend
@@ -289,6 +305,8 @@ def replay():
     blend3 = make_retired_package(pkg3, "OB_Bad", bad)
     pkg4 = os.path.join(work, "cache", "old-layout", "1.0.0")
     blend4 = make_old_layout_package(pkg4)
+    pkg5, sets5 = os.path.join(work, "cache", "v2", "1.0.0"), os.path.join(work, "cache", "v2-sets")
+    blend5 = make_retired_package(pkg5, "OB_V2", v2_recipe(), sets=sets5)
     from install_addon import install
 
     modname = install(zip_path, facts)
@@ -351,6 +369,17 @@ def replay():
     mat = bpy.data.materials[facts["reply_layout"]["material_name"]]
     facts["nodes_layout"] = node_facts(mat.node_tree)
     facts["links_layout"] = links_of(mat.node_tree)
+
+    # 6. format v2: the rebuilt image nodes show the texture set's files; a switch re-points them
+    v2 = {"import_id": "v1", "shader_id": "ob_v2", "version": "1.0.0", "material_name": "OB_V2", "blend_path": blend5,
+          "package_dir": pkg5, "textures_dir": os.path.join(sets5, "1k"), "resolution": "1k"}
+    facts["reply_v2"] = importer.import_package(v2)
+    mat = bpy.data.materials[facts["reply_v2"]["material_name"]]
+    facts["nodes_v2"] = node_facts(mat.node_tree)
+    facts["sets_v2"] = os.path.realpath(sets5)
+    facts["reply_v2_switch"] = importer.import_package(dict(v2, import_id="v2", textures_dir=os.path.join(sets5, "2k"),
+                                                            resolution="2k", apply={"mode": "switch", "material": mat.name}))
+    facts["nodes_v2_switch"] = node_facts(mat.node_tree)
 
 
 def catalog():

@@ -142,6 +142,19 @@ def test_a_socket_layout_this_release_does_not_have_is_rebuilt(replay):
         ["Octane material", "Material out", "Octane Output", "Surface"]]
 
 
+def test_a_v2_packages_rebuilt_image_nodes_show_the_texture_set_and_follow_a_switch(replay):
+    assert replay["reply_v2"]["type"] == "imported" and "Rebuilt its Octane nodes" in replay["reply_v2"]["message"], replay["reply_v2"]
+    sets = replay["sets_v2"]
+    for step, res in (("nodes_v2", "1k"), ("nodes_v2_switch", "2k")):
+        nodes = replay[step]
+        for nid, fname in (("albedo", "replay_albedo.png"), ("rough", "replay_rough.png")):
+            n = nodes["Octane " + nid]
+            assert n["image"] == os.path.join(sets, res, fname) and n["image_exists"], (step, n)
+        assert nodes["Fallback albedo"]["image"] == os.path.join(sets, res, "replay_albedo.png")
+    assert replay["reply_v2_switch"]["type"] == "imported", replay["reply_v2_switch"]
+    assert replay["nodes_v2_switch"]["Octane rough"]["colorspace"] == "Non-Color"  # kept by the switch
+
+
 # ---------------------------------------------------------------------------------------------
 # Packages from the catalog generator: a textured shader, a glass and an emissive one
 

@@ -258,6 +258,8 @@ def test_ui_session_runs_everything_from_timers_and_quit_stops_the_bridge(addon_
     # progress reached the status bar while downloading, and was cleared after the import
     assert "Octane: Oak Wood downloading 50%" in facts["status_texts"] and facts["status_texts"][-1] is None
     assert facts["drawn"] and facts["draw_errors"] == [] and facts["windows"] == 2  # + the preferences window
+    # the Shader panel drew for the imported material, also with the library's answer and a failed request
+    assert False in facts["drawn_shader"] and True in facts["drawn_shader"]
     assert "Traceback" not in p.stderr, p.stderr[-3000:]
     sent = [json.loads(line)["type"] for line in log.read_text().splitlines()]
     assert sent[0] == "hello" and sent.count("imported") == 2

@@ -32,6 +32,8 @@ def main():
     modname = install(zip_path, facts)
     runtime = importlib.import_module(modname + ".runtime")
     panels = importlib.import_module(modname + ".panels")
+    switching = importlib.import_module(modname + ".switching")
+    state_mod = importlib.import_module(modname + ".core.state")
     facts["running_right_after_enable"] = runtime.bridge().running  # started later, by a timer
 
     real_set = runtime._set_status_text
@@ -54,6 +56,9 @@ def main():
             if st.current:
                 panels.draw_progress(self.layout.column(), st.current)
             facts["drawn"].append(st.state)
+            if switching.imported(context.object.active_material if context.object else None):
+                switching.draw_material(self.layout.column(), context)  # the Shader panel
+                facts.setdefault("drawn_shader", []).append(st.request_for("OB_OakWood") is not None)
         except Exception:
             facts["draw_errors"].append(traceback.format_exc())
 
@@ -73,6 +78,11 @@ def main():
         facts["cube_material"] = bpy.data.objects["Cube"].active_material.name
         facts["seconds"] = time.monotonic() - t0
         facts["pid"] = b._proc.pid if b and b._proc else None
+        # the Shader panel with a newer version and a refused switch (the fake bridge has no library)
+        b.state.shaders["oak-wood"] = {"shader": "oak-wood", "latest_version": "9.0.0", "entitled": False,
+                                       "texture_sets": [{"resolution": "1k", "size": 1 << 20}]}
+        b.state.request(state_mod.Request("ui-1", "switch", "oak-wood", "OB_OakWood", "4k", status="failed",
+                                          code="CHECKSUM_MISMATCH", text="damaged"))
         # the add-on's preferences, expanded in a preferences window: their draw() runs
         bpy.context.preferences.active_section = "ADDONS"
         bpy.context.window_manager.addon_search = "Octane"

@@ -38,14 +38,16 @@ export function versionTextures(v: { size: number | string; texture_resolutions:
 }
 
 /**
- * The resolution preselected among `available`: the saved preference when the version has it,
- * else 2k when it has it, else the largest below 2k, else the smallest (the same rule as
- * create_import's for an import that names none). Null when there is nothing to choose.
+ * The resolution preselected among `available`: the saved preference (2k without one) when the
+ * version has it, else 2k when it has it, else the largest below the preference, else the
+ * smallest — public.import_resolution's rule for an import that names none. Null when there is
+ * nothing to choose.
  */
 export function defaultResolution(available: string[], preference: string | null | undefined): string | null {
-  if (preference && available.includes(preference)) return preference;
+  const want = preference || FALLBACK_RESOLUTION;
+  if (available.includes(want)) return want;
   if (available.includes(FALLBACK_RESOLUTION)) return FALLBACK_RESOLUTION;
   const sorted = [...available].sort((a, b) => px(a) - px(b));
-  const below = sorted.filter((r) => px(r) < px(FALLBACK_RESOLUTION));
+  const below = sorted.filter((r) => px(r) < (px(want) || 0));
   return below.at(-1) ?? sorted[0] ?? null;
 }

@@ -38,8 +38,10 @@ describe("defaultResolution", () => {
     expect(defaultResolution(all, null)).toBe("2k");
     expect(defaultResolution(["1k", "2k"], "4k")).toBe("2k");
   });
-  it("without 2k: the largest below it, else the smallest", () => {
-    expect(defaultResolution(["1k", "4k"], "8k")).toBe("1k");
+  it("without 2k: the largest below the preference (2k without one), else the smallest — import_resolution's rule", () => {
+    expect(defaultResolution(["1k", "4k", "16k"], "8k")).toBe("4k");
+    expect(defaultResolution(["1k", "8k"], "4k")).toBe("1k");
+    expect(defaultResolution(["1k", "4k"], null)).toBe("1k");
     expect(defaultResolution(["4k", "8k"], null)).toBe("4k");
     expect(defaultResolution(["8k", "4k"], "1k")).toBe("4k");
   });

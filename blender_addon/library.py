@@ -108,13 +108,7 @@ class OCTANEBRIDGE_PT_library(bpy.types.Panel):
         draw_library(self.layout, context)
 
 
-class OCTANEBRIDGE_PT_library_shader_editor(OCTANEBRIDGE_PT_library):
-    bl_idname = "OCTANEBRIDGE_PT_library_shader_editor"
-    bl_space_type = "NODE_EDITOR"
-
-    @classmethod
-    def poll(cls, context):
-        return getattr(context.space_data, "tree_type", "") == "ShaderNodeTree"
+OCTANEBRIDGE_PT_library_shader_editor = panels.in_shader_editor(OCTANEBRIDGE_PT_library)
 
 
 def draw_library(layout, context):

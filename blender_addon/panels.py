@@ -172,6 +172,18 @@ class OCTANEBRIDGE_PT_shader_editor(_OctaneBridgePanel, bpy.types.Panel):
         return getattr(context.space_data, "tree_type", "") == "ShaderNodeTree"
 
 
+def in_shader_editor(panel):
+    """The same sidebar panel in the Shader Editor, shown for shader node trees (and when the
+    panel's own poll, if it has one, agrees)."""
+    own = panel.__dict__.get("poll")
+
+    def poll(cls, context):
+        return getattr(context.space_data, "tree_type", "") == "ShaderNodeTree" and (own is None or own.__func__(cls, context))
+
+    name = panel.bl_idname + "_shader_editor"
+    return type(name, (panel,), {"bl_idname": name, "bl_space_type": "NODE_EDITOR", "poll": classmethod(poll)})
+
+
 def register():
     pass
 

@@ -261,13 +261,7 @@ class OCTANEBRIDGE_PT_material(bpy.types.Panel):
         draw_material(self.layout, context)
 
 
-class OCTANEBRIDGE_PT_material_shader_editor(OCTANEBRIDGE_PT_material):
-    bl_idname = "OCTANEBRIDGE_PT_material_shader_editor"
-    bl_space_type = "NODE_EDITOR"
-
-    @classmethod
-    def poll(cls, context):
-        return getattr(context.space_data, "tree_type", "") == "ShaderNodeTree" and super().poll(context)
+OCTANEBRIDGE_PT_material_shader_editor = panels.in_shader_editor(OCTANEBRIDGE_PT_material)
 
 
 classes = (OCTANEBRIDGE_OT_switch_resolution, OCTANEBRIDGE_OT_update_material, OCTANEBRIDGE_OT_shader_info,

@@ -340,6 +340,49 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/device/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Blender asks for an import itself (a resolution switch or a version update)
+         * @description A device credential only (`imports:device`). The same checks as a web import (the version published, the account entitled, the device live and its own, the resolution one the version has), addressed to the calling device and the Blender named by `blender` (else its most recently seen one), with `purpose` recorded. Nothing is broadcast: the answer is the `import_request` message a web import sends the device (schemas/import_request.schema.json, single-use token included), which the bridge redeems with `POST /v1/imports/{id}/redeem` as usual.
+         */
+        post: operations["createDeviceImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/device/shaders/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the shader's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * What Blender's panel shows of a shader (newest version, its texture sets, entitlement)
+         * @description A device credential only (`imports:device`). A published shader: its newest version, the versions newest first (at most 20), the newest version's texture sets smallest first with each set's download size in bytes (the base is extra), and whether the device's account may import it. An unknown or unpublished shader is NOT_FOUND.
+         */
+        get: operations["getDeviceShader"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -799,7 +842,26 @@ export type components = {
             user_code: string;
         };
         /** @enum {string} */
-        Scope: "catalog:read" | "imports:create" | "imports:read" | "imports:receive" | "imports:report" | "devices:read" | "devices:manage" | "api_keys:manage" | "billing:manage" | "settings:read" | "settings:write" | "uploads:write" | "webhooks:write";
+        Scope: "catalog:read" | "imports:create" | "imports:read" | "imports:receive" | "imports:report" | "imports:device" | "devices:read" | "devices:manage" | "api_keys:manage" | "billing:manage" | "settings:read" | "settings:write" | "uploads:write" | "webhooks:write";
+        /** @description a texture set of a package format v2 version: 1k, 2k, 4k, ... */
+        TextureResolution: string | null;
+        /** @description the import_request message (schemas/import_request.schema.json) */
+        ImportRequest: {
+            /** Format: uuid */
+            import_id: string;
+            /** @description the single-use import token */
+            token: string;
+            /** Format: uuid */
+            shader_id: string;
+            version: string;
+            shader_name: string;
+            shader_slug: string;
+            /**
+             * Format: uuid
+             * @description the Blender it is for (absent: any of the device's)
+             */
+            instance_id?: string;
+        };
         /**
          * @description the scopes a personal API key may be given
          * @enum {string}
@@ -929,6 +991,13 @@ export type components = {
              * @description the Blender on the device it is for; null: any (until one redeems it)
              */
             instance_id: string | null;
+            /** @description the texture set it delivers; null for a version without sets (v1) */
+            resolution: string | null;
+            /**
+             * @description import: queued on the web or with a personal key; switch, update: asked for by Blender (POST /v1/device/imports)
+             * @enum {string}
+             */
+            purpose: "import" | "switch" | "update";
             /** @description step timings reported by the bridge */
             timings: {
                 [key: string]: unknown;
@@ -1641,6 +1710,8 @@ export interface operations {
                      * @description One Blender running on the device (the site lists them; the add-on's "Browse Shader Library" names its own); its device follows from it. Default: the most recently seen Blender running on the device, else none (the first to start there).
                      */
                     instance_id?: string | null;
+                    /** @description The texture set of a package format v2 version the import delivers. A resolution the version does not have is INVALID_INPUT (its message names the ones it has). Default: the account's default resolution (`/v1/settings`) if the version has it, else 2k, else the largest set below the default, else the smallest. A v1 version has no sets: it may be asked only for the resolution it was built with, and the import's resolution is null. */
+                    resolution?: components["schemas"]["TextureResolution"];
                 };
             };
         };
@@ -1668,6 +1739,8 @@ export interface operations {
                         /** Format: uuid */
                         shader_id: string;
                         version: string;
+                        /** @description the texture set it delivers; null for a version without sets (v1) */
+                        resolution: string | null;
                         /** Format: date-time */
                         expires_at: string;
                     };
@@ -1852,6 +1925,92 @@ export interface operations {
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
             409: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    createDeviceImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description the shader's slug */
+                    shader: string;
+                    /** @description default: the newest published */
+                    version?: string | null;
+                    /** @description The texture set, as for POST /v1/imports; for an `update`, a resolution the new version lacks is only a preference (the rule of POST /v1/imports from there), since the old version's set need not exist in the new one. */
+                    resolution?: components["schemas"]["TextureResolution"];
+                    /** @enum {string} */
+                    purpose: "switch" | "update";
+                    /**
+                     * Format: uuid
+                     * @description the asking Blender (instance id); NOT_FOUND unless it runs on this device
+                     */
+                    blender?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Queued; the import_request for the bridge */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRequest"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            402: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+        };
+    };
+    getDeviceShader: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the shader's slug */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The shader */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description slug */
+                        shader: string;
+                        name: string;
+                        latest_version: string | null;
+                        versions: string[];
+                        texture_sets: {
+                            resolution: string;
+                            size: number;
+                        }[];
+                        entitled: boolean;
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
             503: components["responses"]["Error"];

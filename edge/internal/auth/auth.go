@@ -33,6 +33,7 @@ const (
 	ScopeImportsRead    = "imports:read"
 	ScopeImportsReceive = "imports:receive"
 	ScopeImportsReport  = "imports:report"
+	ScopeImportsDevice  = "imports:device" // device only: Blender asks for a switch or an update
 	ScopeDevicesRead    = "devices:read"
 	ScopeDevicesManage  = "devices:manage"
 	ScopeKeysManage     = "api_keys:manage"
@@ -58,7 +59,9 @@ func OperatorScopes() []string { return []string{ScopeUploadsWrite, ScopeCatalog
 func IsOperatorScope(scope string) bool { return slices.Contains(OperatorScopes(), scope) }
 
 // DeviceScopes are the scopes of device keys and device JWTs.
-func DeviceScopes() []string { return []string{ScopeImportsReceive, ScopeImportsReport} }
+func DeviceScopes() []string {
+	return []string{ScopeImportsReceive, ScopeImportsReport, ScopeImportsDevice}
+}
 
 // PersonalScopes are the scopes a personal key may be given.
 func PersonalScopes() []string {

@@ -12,6 +12,7 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
 	"github.com/octanebridge/octane-bridge/edge/internal/imports"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
+	"github.com/octanebridge/octane-bridge/internal/wire"
 )
 
 // importService is what the import handlers need of edge/internal/imports.
@@ -22,6 +23,8 @@ type importService interface {
 	Redeliver(ctx context.Context, user, dev, id uuid.UUID, in imports.RedeliverRequest, now time.Time) (imports.Delivery, error)
 	Reissue(ctx context.Context, user, dev, id uuid.UUID, now time.Time) (imports.Reissued, error)
 	Cancel(ctx context.Context, user, id uuid.UUID) (imports.Import, error)
+	DeviceCreate(ctx context.Context, user, dev uuid.UUID, in imports.DeviceRequest, now time.Time) (wire.ImportRequest, error)
+	Shader(ctx context.Context, user uuid.UUID, slug string) (imports.ShaderInfo, error)
 }
 
 // createImport queues an import (imports.Service.Create).
@@ -130,6 +133,39 @@ func (a *api) reissue(c echo.Context) error {
 		return err
 	}
 	out, err := a.imports.Reissue(c.Request().Context(), p.UserID, dev, id, a.Now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// deviceImport queues an import Blender asks for (a resolution switch or a version update) and
+// answers the import_request the bridge redeems (imports.Service.DeviceCreate).
+func (a *api) deviceImport(c echo.Context) error {
+	p := principal(c)
+	dev, err := deviceOnly(p)
+	if err != nil {
+		return err
+	}
+	var in imports.DeviceRequest
+	if err := Bind(c, &in); err != nil {
+		return err
+	}
+	out, err := a.imports.DeviceCreate(c.Request().Context(), p.UserID, dev, in, a.Now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, out)
+}
+
+// deviceShader is what Blender's panel shows of a shader: newest version, its texture sets and
+// whether the account may import it (imports.Service.Shader).
+func (a *api) deviceShader(c echo.Context) error {
+	p := principal(c)
+	if _, err := deviceOnly(p); err != nil {
+		return err
+	}
+	out, err := a.imports.Shader(c.Request().Context(), p.UserID, c.Param("slug"))
 	if err != nil {
 		return err
 	}

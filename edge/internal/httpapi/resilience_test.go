@@ -94,7 +94,7 @@ func TestOversizedBodiesOnEveryJSONRoute(t *testing.T) {
 		cred := ""
 		switch r.Scope {
 		case Public:
-		case "imports:receive", "imports:report":
+		case "imports:receive", "imports:report", "imports:device":
 			cred = device
 		default:
 			cred = session

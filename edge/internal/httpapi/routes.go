@@ -70,6 +70,8 @@ func (a *api) routes() []Route {
 		{http.MethodPost, "/v1/imports/:id/token", auth.ScopeImportsReceive, LimitClosed, a.reissue},
 		{http.MethodPost, "/v1/imports/:id/delivery", auth.ScopeImportsReceive, LimitClosed, a.redeliver},
 		{http.MethodPost, "/v1/imports/:id/cancel", auth.ScopeImportsCreate, LimitOpen, a.cancelImport},
+		{http.MethodPost, "/v1/device/imports", auth.ScopeImportsDevice, LimitClosed, a.deviceImport},
+		{http.MethodGet, "/v1/device/shaders/:slug", auth.ScopeImportsDevice, LimitOpen, a.deviceShader},
 
 		{http.MethodPost, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyCreate},
 		{http.MethodGet, "/v1/api-keys", auth.ScopeKeysManage, LimitOpen, a.keyList},

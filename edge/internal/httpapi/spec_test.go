@@ -330,7 +330,8 @@ func TestResponsesMatchSpec(t *testing.T) {
 	c.expect(403, h, "PUT", "/v1/settings", personal, map[string]any{"default_resolution": "1k"})
 
 	// Imports: queue with the personal key, redeem and resume on the device; errors on the way.
-	shader, _ := s.publish("spec-"+uuid.NewString()[:8], false)
+	slug := "spec-" + uuid.NewString()[:8]
+	shader, _ := s.publish(slug, false)
 	c.expect(400, h, "POST", "/v1/imports", pro, map[string]any{})
 	c.expect(402, h, "POST", "/v1/imports", free, map[string]any{"shader_id": shader})
 	c.expect(404, h, "POST", "/v1/imports", pro, map[string]any{"shader_id": none})
@@ -351,6 +352,15 @@ func TestResponsesMatchSpec(t *testing.T) {
 	c.expect(404, h, "POST", "/v1/imports/"+none+"/token", devJWT, nil)
 	c.expect(200, h, "POST", "/v1/imports/"+queued+"/cancel", personal, nil)
 	c.expect(404, h, "POST", "/v1/imports/"+none+"/cancel", pro, nil)
+
+	// Blender's own asks (a switch or an update) and what its panel reads of a shader.
+	c.expect(201, h, "POST", "/v1/device/imports", devJWT, map[string]any{"shader": slug, "purpose": "update"})
+	c.expect(400, h, "POST", "/v1/device/imports", devJWT, map[string]any{"shader": slug, "purpose": "switch", "resolution": "4k"})
+	c.expect(404, h, "POST", "/v1/device/imports", devJWT, map[string]any{"shader": "no-such-shader", "purpose": "switch"})
+	c.expect(403, h, "POST", "/v1/device/imports", pro, map[string]any{"shader": slug, "purpose": "switch"})
+	c.expect(200, h, "GET", "/v1/device/shaders/"+slug, devJWT, nil)
+	c.expect(404, h, "GET", "/v1/device/shaders/no-such-shader", devJWT, nil)
+	c.expect(403, h, "GET", "/v1/device/shaders/"+slug, personal, nil)
 
 	// Billing against stripe-mock; the Stripe webhook with a good and a bad signature.
 	c.expect(400, h, "POST", "/v1/billing/checkout", free, map[string]any{})

@@ -31,7 +31,10 @@ import (
 
 const instrumentationScope = "github.com/octanebridge/octane-bridge/edge/internal/imports"
 
-var versionPattern = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+var (
+	versionPattern    = regexp.MustCompile(`^[0-9]+\.[0-9]+\.[0-9]+$`)
+	resolutionPattern = regexp.MustCompile(`^[1-9][0-9]?k$`) // a texture set's name (package format v2)
+)
 
 // Presigner signs download URLs (edge/internal/storage in production).
 type Presigner interface {
@@ -83,11 +86,14 @@ func New(d Deps) *Service {
 
 // CreateRequest is the body of POST /v1/imports. InstanceID names one Blender running on the
 // device (its device follows from it); without it the most recently seen Blender there gets it.
+// Resolution names the texture set of a v2 version; without it the account's default decides
+// (import_resolution).
 type CreateRequest struct {
 	ShaderID   string  `json:"shader_id"`
 	Version    *string `json:"version"`
 	DeviceID   *string `json:"device_id"`
 	InstanceID *string `json:"instance_id"`
+	Resolution *string `json:"resolution"`
 }
 
 // Created is a queued import.
@@ -100,9 +106,13 @@ type Created struct {
 	InstanceID *uuid.UUID `json:"instance_id"`
 	ShaderID   uuid.UUID  `json:"shader_id"`
 	Version    string     `json:"version"`
-	ExpiresAt  time.Time  `json:"expires_at"`
+	// Resolution is the texture set it delivers; null for a version without sets (v1).
+	Resolution *string   `json:"resolution"`
+	ExpiresAt  time.Time `json:"expires_at"`
 	// Steps is how long each part of the mint took, for the Server-Timing header (docs/latency.md).
 	Steps MintSteps `json:"-"`
+	// request is the import_request for the device (sent, or the answer to Blender's own ask).
+	request wire.ImportRequest
 }
 
 // MintSteps times Create: Resolve (the read that picks version and device), Sign (the token)
@@ -116,6 +126,19 @@ type MintSteps struct {
 // Create queues an import for user: target resolution (entitlement, device ownership, default
 // device), token minting, the rows and the device message, all in one transaction.
 func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, now time.Time) (Created, error) {
+	return s.create(ctx, user, in, purposeImport, now)
+}
+
+// Why an import is made: the web's import, or a change Blender asks for (DeviceCreate).
+const (
+	purposeImport = "import"
+	purposeSwitch = "switch"
+	purposeUpdate = "update"
+)
+
+// create is Create for any purpose: a web import is sent to the device (import_request on
+// device:<id>) in the transaction; a Blender's own ask is answered with that message instead.
+func (s *Service) create(ctx context.Context, user uuid.UUID, in CreateRequest, purpose string, now time.Time) (Created, error) {
 	if in.ShaderID == "" {
 		return Created{}, apierror.New(apierror.MissingRequiredField, "shader_id is required")
 	}
@@ -125,6 +148,9 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	}
 	if in.Version != nil && !versionPattern.MatchString(*in.Version) {
 		return Created{}, apierror.New(apierror.InvalidInput, "version must look like 1.2.3")
+	}
+	if in.Resolution != nil && !resolutionPattern.MatchString(*in.Resolution) {
+		return Created{}, apierror.New(apierror.InvalidInput, "resolution must look like 2k")
 	}
 	var device *uuid.UUID
 	if in.DeviceID != nil {
@@ -181,19 +207,22 @@ func (s *Service) Create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 	msg, _ := json.Marshal(req)
 	t2 := time.Now()
 	// One statement, so one transaction: the import row, its token row and the device message
-	// commit together or not at all (realtime.send only becomes visible on commit).
+	// commit together or not at all (realtime.send only becomes visible on commit). Blender's own
+	// ask is not sent: the answer carries it.
 	err = s.d.DB.QueryRow(ctx, `
-		select i.status::text, i.expires_at
-		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8, $11) i
-		cross join lateral (select realtime.send($9::jsonb, $10::text, 'device:' || i.device_id::text, true)) m`,
-		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), exp, s.d.QueueWindow, msg, wire.ImportRequestEvent, out.InstanceID).
-		Scan(&out.Status, &out.ExpiresAt)
+		select i.status::text, i.expires_at, i.resolution
+		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8, $11, $12, $13) i
+		left join lateral (select realtime.send($9::jsonb, $10::text, 'device:' || i.device_id::text, true) where $14) m on true`,
+		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), exp, s.d.QueueWindow, msg, wire.ImportRequestEvent, out.InstanceID,
+		in.Resolution, purpose, purpose == purposeImport).
+		Scan(&out.Status, &out.ExpiresAt, &out.Resolution)
 	if err != nil {
 		span.SetStatus(codes.Error, "create_import failed")
 		return Created{}, postgres.Error(err, "shader")
 	}
 	out.Steps = MintSteps{Resolve: t1.Sub(t0), Sign: t2.Sub(t1), Tx: time.Since(t2), TxStart: t2}
 	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
+	out.request = req
 	s.minted.Add(ctx, 1)
 	return out, nil
 }
@@ -233,6 +262,8 @@ type Import struct {
 	Version      string          `json:"version"`
 	DeviceID     uuid.UUID       `json:"device_id"`
 	InstanceID   *uuid.UUID      `json:"instance_id"`
+	Resolution   *string         `json:"resolution"` // the texture set it delivers (null: v1)
+	Purpose      string          `json:"purpose"`    // import (the web's), or switch/update (Blender's own)
 	Timings      json.RawMessage `json:"timings"`
 	CreatedAt    time.Time       `json:"created_at"`
 	UpdatedAt    time.Time       `json:"updated_at"`
@@ -255,11 +286,11 @@ func (s *Service) Get(ctx context.Context, user, device, id uuid.UUID) (Import, 
 
 // importColumns are the columns of public.imports that Import.fields scans, in order.
 const importColumns = `id, status::text, progress, error_code, error_message, shader_id, version, device_id, instance_id,
-		timings, created_at, updated_at, expires_at`
+		resolution, purpose, timings, created_at, updated_at, expires_at`
 
 func (i *Import) fields() []any {
 	return []any{&i.ID, &i.Status, &i.Progress, &i.ErrorCode, &i.ErrorMessage, &i.ShaderID, &i.Version, &i.DeviceID,
-		&i.InstanceID, &i.Timings, &i.CreatedAt, &i.UpdatedAt, &i.ExpiresAt}
+		&i.InstanceID, &i.Resolution, &i.Purpose, &i.Timings, &i.CreatedAt, &i.UpdatedAt, &i.ExpiresAt}
 }
 
 // Cancel stops one of user's imports until Blender has it (queued to verifying); cancelling a

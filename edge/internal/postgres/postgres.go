@@ -39,7 +39,13 @@ func Error(err error, what string) error {
 		case string(codes.Conflict):
 			return apierror.Wrap(apierror.Conflict, "the import is no longer waiting ("+pe.Detail+")", err)
 		case string(codes.InvalidInput):
-			return apierror.Wrap(apierror.InvalidInput, "invalid input", err)
+			// The detail, when the function gives one, is written for the caller ("this version
+			// has no 8k textures (it has 1k, 2k)").
+			msg := "invalid input"
+			if pe.Detail != "" {
+				msg = pe.Detail
+			}
+			return apierror.Wrap(apierror.InvalidInput, msg, err)
 		}
 	}
 	if errors.As(err, &pe) && (pe.Code == "22P02" || pe.Code == "23514") {

@@ -45,6 +45,12 @@ func TestErrorMapsTheSQLRaiseCodes(t *testing.T) {
 	if !errors.As(Error(raise("CONFLICT"), "import"), &ae) || ae.Message != "the import is no longer waiting (status done)" {
 		t.Errorf("CONFLICT: %v", ae)
 	}
+	if !errors.As(Error(raise("INVALID_INPUT"), "import"), &ae) || ae.Message != "status done" {
+		t.Errorf("INVALID_INPUT with a detail: %v", ae)
+	}
+	if !errors.As(Error(&pgconn.PgError{Code: "P0001", Message: "INVALID_INPUT"}, "import"), &ae) || ae.Message != "invalid input" {
+		t.Errorf("INVALID_INPUT without a detail: %v", ae)
+	}
 }
 
 func TestConnectionLost(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -112,17 +113,36 @@ func (db *CatalogDB) insertVersion(ctx context.Context, it *Item) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `
+		var versionID string
+		err = tx.QueryRow(ctx, `
 			insert into public.shader_versions (shader_id, version, package_key, sha256, size, manifest, manifest_sig,
 			                                    min_blender, min_octane, texture_resolutions)
-			values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)`,
+			values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10)
+			returning id`,
 			shaderID, m.Version, it.PackageKey(), it.Pkg.SHA256, it.Pkg.Size, string(it.Pkg.ManifestJSON), it.Sig,
-			m.MinBlender, m.MinOctane, m.TextureResolutions)
+			m.MinBlender, m.MinOctane, m.Resolutions()).Scan(&versionID)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 			return fmt.Errorf("%s %s %w", m.ShaderID, m.Version, ErrAlreadyPublished)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		// A v2 version's texture sets, as its signed manifest lists them (public.texture_sets
+		// refuses a row the manifest does not have).
+		for _, s := range it.sets {
+			files, err := json.Marshal(s.Files)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `
+				insert into public.texture_sets (version_id, resolution, object_key, sha256, size, files)
+				values ($1, $2, $3, $4, $5, $6::jsonb)`,
+				versionID, s.Resolution, it.SetKey(s.Resolution), s.SHA256, s.Size, string(files)); err != nil {
+				return fmt.Errorf("%s texture set: %w", s.Resolution, err)
+			}
+		}
+		return nil
 	})
 }
 

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -29,11 +31,12 @@ type Item struct {
 	// SetsDir holds a v2 version's texture set zips, named as the last element of
 	// shaderpkg.TextureSetKey (textures-<res>.zip).
 	SetsDir string
-	Pkg    *shaderpkg.Package
-	Sig    string // manifest signature
-	Skip   bool   // already published with the same content (skipExisting)
+	Pkg     *shaderpkg.Package
+	Sig     string // manifest signature
+	Skip    bool   // already published with the same content (skipExisting)
 
 	preview []byte
+	sets    []setFile // a v2 version's texture sets, verified, ascending by resolution
 	// renditions are the grid's JPEGs derived from preview (preview.Renditions), for a version
 	// being published or a skipped one whose renditions are missing from the bucket (backfill).
 	renditions []preview.Rendition
@@ -66,7 +69,8 @@ func (r *Refused) Error() string {
 	return r.Summary + ":\n  " + strings.Join(r.Lines, "\n  ")
 }
 
-// Validate reads every package completely (hashes, sizes, layout) and reports all failures.
+// Validate reads every package completely (hashes, sizes, layout), and every texture set of a
+// v2 version (found in Item.SetsDir), and reports all failures.
 func Validate(items []*Item, stdout io.Writer) error {
 	var bad []string
 	ids := map[string]string{}
@@ -77,6 +81,9 @@ func Validate(items []*Item, stdout io.Writer) error {
 			continue
 		}
 		it.Pkg = p
+		for _, err := range it.readSets() {
+			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+		}
 		key := p.Manifest.ShaderID + "@" + p.Manifest.Version
 		if prev, dup := ids[key]; dup {
 			bad = append(bad, fmt.Sprintf("%s: %s is also in %s", it.Src, key, prev))
@@ -97,14 +104,22 @@ func Validate(items []*Item, stdout io.Writer) error {
 }
 
 // Vet opens every .blend in headless Blender with scripts disabled and checks it, the Octane
-// graph against OctaneBlender's node definitions included (package blendvet).
+// graph against OctaneBlender's node definitions included (package blendvet); a v2 version's
+// .blend with its largest texture set laid out as textures/<name> beside it.
 func Vet(ctx context.Context, items []*Item, blender string, stdout io.Writer) error {
 	pkgs := make([]*shaderpkg.Package, len(items))
+	textures := make([]fs.FS, len(items))
 	for i, it := range items {
 		pkgs[i] = it.Pkg
+		set, closeSet, err := it.openLargestSet()
+		if err != nil {
+			return fmt.Errorf("%s: %w", it.Src, err)
+		}
+		defer closeSet()
+		textures[i] = set
 	}
 	fmt.Fprintf(stdout, "vet: opening %d .blend files in headless Blender (scripts disabled)\n", len(pkgs))
-	res, err := blendvet.Vetter{Blender: blender}.Vet(ctx, pkgs)
+	res, err := blendvet.Vetter{Blender: blender}.VetWithTextures(ctx, pkgs, textures)
 	if err != nil {
 		return err
 	}
@@ -207,26 +222,26 @@ func Derive(items []*Item, stdout io.Writer) error {
 // Publish uploads each version's objects (package, preview, renditions), then registers it in
 // the catalog; a skipped version only gets its missing renditions.
 func Publish(ctx context.Context, db *CatalogDB, store ObjectStore, items []*Item, stdout io.Writer) error {
-	type object struct {
-		key, ctype string
-		data       []byte
-	}
-	// objects are what goes to the bucket for it: the package and its preview (new versions
-	// only), then the preview's renditions (new versions and backfills).
+	// objects are what goes to the bucket for it: a v2 version's texture sets, the package and
+	// its preview (new versions only; the sets first, so no base is stored without them), then
+	// the preview's renditions (new versions and backfills).
 	objects := func(it *Item) []object {
 		var objs []object
 		if !it.Skip {
-			objs = append(objs, object{it.PackageKey(), "application/zip", it.Data}, object{it.PreviewKey(), "image/webp", it.preview})
+			for _, s := range it.sets {
+				objs = append(objs, object{key: it.SetKey(s.Resolution), ctype: "application/zip", file: s.path, size: s.Size, sha: s.SHA256})
+			}
+			objs = append(objs, dataObject(it.PackageKey(), "application/zip", it.Data), dataObject(it.PreviewKey(), "image/webp", it.preview))
 		}
 		for _, r := range it.renditions {
-			objs = append(objs, object{preview.RenditionKey(it.PreviewKey(), r.Width), preview.ContentType, r.Data})
+			objs = append(objs, dataObject(preview.RenditionKey(it.PreviewKey(), r.Width), preview.ContentType, r.Data))
 		}
 		return objs
 	}
 	var total int64
 	for _, it := range items {
 		for _, o := range objects(it) {
-			total += int64(len(o.data))
+			total += o.size
 		}
 	}
 	bar := NewProgress(stdout, "upload", total)
@@ -236,8 +251,7 @@ func Publish(ctx context.Context, db *CatalogDB, store ObjectStore, items []*Ite
 			continue
 		}
 		for _, obj := range objects(it) {
-			r := &countingReader{r: bytes.NewReader(obj.data), p: bar}
-			if err := store.Put(ctx, obj.key, r, int64(len(obj.data)), obj.ctype, SHA256Hex(obj.data)); err != nil {
+			if err := obj.put(ctx, store, bar); err != nil {
 				bar.Done()
 				return fmt.Errorf("%s: %w", it.Src, err)
 			}
@@ -261,4 +275,31 @@ func Publish(ctx context.Context, db *CatalogDB, store ObjectStore, items []*Ite
 	}
 	fmt.Fprintln(stdout, msg)
 	return nil
+}
+
+// object is one upload: bytes in memory, or a file (a texture set, which can be large).
+type object struct {
+	key, ctype string
+	data       []byte
+	file       string
+	size       int64
+	sha        string
+}
+
+func dataObject(key, ctype string, data []byte) object {
+	return object{key: key, ctype: ctype, data: data, size: int64(len(data)), sha: SHA256Hex(data)}
+}
+
+// put streams the object to the store with its SHA-256 for the store to check.
+func (o object) put(ctx context.Context, store ObjectStore, bar *Progress) error {
+	var r io.Reader = bytes.NewReader(o.data)
+	if o.file != "" {
+		f, err := os.Open(o.file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		r = f
+	}
+	return store.Put(ctx, o.key, &countingReader{r: r, p: bar}, o.size, o.ctype, o.sha)
 }

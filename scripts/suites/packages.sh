@@ -8,7 +8,7 @@ out="$OCTANE_LOCAL/reports/packages-go.json"
 
 log "packages: Blender tests (go test -tags blender ./internal/shaderpkg/blendvet ./internal/publishing)"
 go test -tags blender -count=1 -timeout 10m -json \
-  -run 'TestVetRejectsHostileBlends|TestFallbackRendersInCycles|TestDemoCatalogPassesVetting|TestWorkerPublishesAVettedPackage' \
+  -run 'TestVetRejectsHostileBlends|TestVetV2TexturePaths|TestFallbackRendersInCycles|TestDemoCatalogPassesVetting|TestWorkerPublishesAVettedPackage' \
   ./internal/shaderpkg/blendvet/ ./internal/publishing/ >"$out" 2>"$OCTANE_LOCAL/reports/packages-go.stderr" || true
 read -r passed failed skipped < <(python3 "$OCTANE_ROOT/scripts/count_go_tests.py" <"$out" | tail -1)
 

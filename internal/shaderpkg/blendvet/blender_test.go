@@ -4,9 +4,11 @@
 package blendvet
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -150,6 +152,73 @@ func TestVetRejectsHostileBlends(t *testing.T) {
 	}
 }
 
+// v2PackageFrom packs a fixture folder as a schema_version 2 package: the base, and one 1k set
+// holding textures/1k/albedo.png as albedo.png, returned as the fs.FS vetting lays out.
+func v2PackageFrom(t *testing.T, dir string) (*shaderpkg.Package, fs.FS) {
+	t.Helper()
+	albedo, err := os.ReadFile(filepath.Join(dir, "textures", "1k", "albedo.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var setZip bytes.Buffer
+	set, err := shaderpkg.WriteTextureSet(&setZip, "1k", fstest.MapFS{"albedo.png": {Data: albedo}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blend, err := os.ReadFile(filepath.Join(dir, "material.blend"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fstest.MapFS{"preview.webp": {Data: []byte("RIFF0000WEBPVP8 ")}, "material.blend": {Data: blend}}
+	m := shaderpkg.Manifest{SchemaVersion: shaderpkg.SchemaVersionV2, ShaderID: "v2-" + strings.ReplaceAll(filepath.Base(dir), "_", "-"),
+		Version: "1.0.0", Name: "Fixture", MaterialName: "OB_Good", Category: "fx", MinBlender: "3.4", MinOctane: "2024.1",
+		TextureSets: []shaderpkg.TextureSet{set}}
+	var base bytes.Buffer
+	if _, err := shaderpkg.WritePackage(&base, m, src); err != nil {
+		t.Fatal(err)
+	}
+	p, err := shaderpkg.ReadPackageBytes(base.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(setZip.Bytes()), int64(setZip.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, zr
+}
+
+// A v2 .blend is vetted with a texture set laid out as textures/<name> beside it: images at
+// //textures/<name> pass; a path with a resolution in it, or no set laid out, is refused.
+func TestVetV2TexturePaths(t *testing.T) {
+	bin := needBlender(t)
+	dir := t.TempDir()
+	blender(t, bin, "-P", "testdata/make_blends.py", "--", dir)
+	good, goodSet := v2PackageFrom(t, filepath.Join(dir, "v2_good"))
+	withRes, withResSet := v2PackageFrom(t, filepath.Join(dir, "v2_resolution_path"))
+	noSet, _ := v2PackageFrom(t, filepath.Join(dir, "v2_good"))
+	res, err := Vetter{Blender: bin}.VetWithTextures(context.Background(), []*shaderpkg.Package{good, withRes, noSet}, []fs.FS{goodSet, withResSet, nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res[0]) != 0 {
+		t.Fatalf("good v2 package rejected: %v", res[0])
+	}
+	codesOf := func(probs []Problem) string {
+		var c []string
+		for _, p := range probs {
+			c = append(c, p.Code)
+		}
+		return strings.Join(c, ",")
+	}
+	if got := codesOf(res[1]); !strings.Contains(got, "UNLISTED_TEXTURE") || !strings.Contains(got, "MISSING_TEXTURE") {
+		t.Fatalf("a v2 image with a resolution in its path: %v", res[1])
+	}
+	if got := codesOf(res[2]); !strings.Contains(got, "MISSING_TEXTURE") {
+		t.Fatalf("a v2 package vetted without its textures: %v", res[2])
+	}
+}
+
 func renderMean(t *testing.T, bin, blend string, strip bool) float64 {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "render.json")
@@ -185,7 +254,7 @@ func TestFallbackRendersInCycles(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := extract(p, dir); err != nil {
+	if err := extract(p, nil, dir); err != nil {
 		t.Fatal(err)
 	}
 	blend := filepath.Join(dir, "material.blend")

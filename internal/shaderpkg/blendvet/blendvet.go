@@ -15,9 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,6 +74,13 @@ type report struct {
 // Vet extracts each package into a temporary folder and vets all of them in one Blender run.
 // It returns the problems per package (same order); an error means vetting itself failed.
 func (v Vetter) Vet(ctx context.Context, pkgs []*shaderpkg.Package) ([][]Problem, error) {
+	return v.VetWithTextures(ctx, pkgs, nil)
+}
+
+// VetWithTextures is Vet where textures[i], when set, holds package i's texture files as flat
+// names (a schema_version 2 package's largest set), laid out as textures/<name> beside its
+// material.blend; a v2 image must point at //textures/<name> with <name> a file of every set.
+func (v Vetter) VetWithTextures(ctx context.Context, pkgs []*shaderpkg.Package, textures []fs.FS) ([][]Problem, error) {
 	if len(pkgs) == 0 {
 		return nil, nil
 	}
@@ -98,7 +107,11 @@ func (v Vetter) Vet(ctx context.Context, pkgs []*shaderpkg.Package) ([][]Problem
 	blends := make([]string, len(pkgs))
 	for i, p := range pkgs {
 		dir := filepath.Join(tmp, fmt.Sprintf("p%03d", i))
-		if err := extract(p, dir); err != nil {
+		var set fs.FS
+		if i < len(textures) {
+			set = textures[i]
+		}
+		if err := extract(p, set, dir); err != nil {
 			return nil, fmt.Errorf("extract %s: %w", label(p), err)
 		}
 		blends[i] = filepath.Join(dir, shaderpkg.BlendPath)
@@ -150,10 +163,19 @@ func judge(p *shaderpkg.Package, r report) []Problem {
 		add("MATERIAL_NAME", `material "`+r.Materials[0]+`"`,
 			fmt.Sprintf("manifest.json says the material is called %q", p.Manifest.MaterialName))
 	}
+	v2 := p.Manifest.SchemaVersion == shaderpkg.SchemaVersionV2
 	for _, img := range r.Images {
 		rel, ok := strings.CutPrefix(img.Path, "//")
 		if !ok {
 			continue // already reported by the script
+		}
+		if v2 {
+			// One path for every resolution: the bridge points textures/ at the chosen set.
+			name, inTextures := strings.CutPrefix(rel, shaderpkg.TexturesDir+"/")
+			if !inTextures || !slices.Contains(p.Manifest.SetFileNames(), name) {
+				add("UNLISTED_TEXTURE", `image "`+img.Name+`"`, "uses "+rel+"; images must be //textures/<name> with <name> a file of every texture set ("+strings.Join(p.Manifest.SetFileNames(), " ")+")")
+			}
+			continue
 		}
 		if _, listed := p.Manifest.File(rel); !listed && shaderpkg.CheckEntryPath(rel) == nil && strings.HasPrefix(rel, "textures/") {
 			add("UNLISTED_TEXTURE", `image "`+img.Name+`"`, "uses "+rel+", which manifest.json does not list")
@@ -163,8 +185,9 @@ func judge(p *shaderpkg.Package, r report) []Problem {
 }
 
 // extract writes the package's listed files under dir through os.Root, so no entry can land
-// outside it even if validation were bypassed.
-func extract(p *shaderpkg.Package, dir string) error {
+// outside it even if validation were bypassed, and the set's files (a v2 package's) under
+// dir/textures/.
+func extract(p *shaderpkg.Package, set fs.FS, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -184,6 +207,21 @@ func extract(p *shaderpkg.Package, dir string) error {
 			return err
 		}
 		if err := root.WriteFile(filepath.FromSlash(f.Path), data, 0o600); err != nil {
+			return err
+		}
+	}
+	if set == nil || p.Manifest.SchemaVersion != shaderpkg.SchemaVersionV2 {
+		return nil
+	}
+	if err := root.MkdirAll(shaderpkg.TexturesDir, 0o700); err != nil {
+		return err
+	}
+	for _, name := range p.Manifest.SetFileNames() {
+		data, err := fs.ReadFile(set, name)
+		if err != nil {
+			return err
+		}
+		if err := root.WriteFile(filepath.Join(shaderpkg.TexturesDir, name), data, 0o600); err != nil {
 			return err
 		}
 	}

@@ -39,3 +39,29 @@ func TestVetWithoutBlender(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A v2 package's images point at //textures/<name>, <name> a file of every set: no
+// resolution in the path, nothing the sets do not hold.
+func TestJudgeV2ImagePaths(t *testing.T) {
+	files := []shaderpkg.File{{Path: "albedo.jpg"}, {Path: "normal.png"}}
+	p := &shaderpkg.Package{Manifest: shaderpkg.Manifest{SchemaVersion: shaderpkg.SchemaVersionV2, ShaderID: "oak", Version: "1.1.0",
+		MaterialName: "OB_Oak", TextureSets: []shaderpkg.TextureSet{{Resolution: "1k", Files: files}, {Resolution: "2k", Files: files}}}}
+	var r report
+	r.Materials = []string{"OB_Oak"}
+	for _, path := range []string{"//textures/albedo.jpg", "//textures/normal.png", "//textures/2k/albedo.jpg", "//textures/rough.jpg", "//albedo.jpg"} {
+		r.Images = append(r.Images, struct {
+			Name string `json:"name"`
+			Path string `json:"path"`
+		}{path[2:], path})
+	}
+	var flagged []string
+	for _, pr := range judge(p, r) {
+		if pr.Code != "UNLISTED_TEXTURE" {
+			t.Errorf("unexpected %s", pr)
+		}
+		flagged = append(flagged, pr.Datablock)
+	}
+	if got := strings.Join(flagged, ","); got != `image "textures/2k/albedo.jpg",image "textures/rough.jpg",image "albedo.jpg"` {
+		t.Fatalf("flagged %s", got)
+	}
+}

@@ -52,7 +52,7 @@ def reset():
             coll.remove(idb)
 
 
-def material(name, image_path, keep=False):
+def material(name, image_path, keep=False, recipe=RECIPE):
     if not keep:
         reset()
     m = bpy.data.materials.new(name)
@@ -70,8 +70,8 @@ def material(name, image_path, keep=False):
         o = nt.nodes.new("ShaderNodeOutputMaterial")
         o.target = target
         nt.links.new(p.outputs[0], o.inputs["Surface"])
-    octane_graph.build(nt, RECIPE, lambda path, cs: img)
-    m["octane_graph"] = json.dumps(RECIPE)
+    octane_graph.build(nt, recipe, lambda path, cs: img)
+    m["octane_graph"] = json.dumps(recipe)
     return m, p
 
 
@@ -217,3 +217,14 @@ for case, breaker in [
     ("octane_compat_version", compat_version), ("octane_recipe", recipe_differs),
 ]:
     octane_case(case, breaker)
+
+
+# Package format v2: every image points at //textures/<name> (no resolution), the name a file of
+# every texture set; the test lays the set out beside the .blend. v2_resolution_path keeps a
+# v1 path, which a v2 package refuses.
+V2_RECIPE = json.loads(json.dumps(RECIPE))
+V2_RECIPE["nodes"][1]["image"]["path"] = "//textures/albedo.png"
+v2, _ = material("OB_Good", "//textures/albedo.png", recipe=V2_RECIPE)
+write("v2_good", [v2])
+v2res, _ = material("OB_Good", "//textures/1k/albedo.png")
+write("v2_resolution_path", [v2res])

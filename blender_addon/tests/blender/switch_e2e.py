@@ -11,7 +11,6 @@ import importlib
 import json
 import os
 import sys
-import time
 
 import bpy
 
@@ -93,16 +92,6 @@ def build():
     facts["built"] = sorted(packages)
 
 
-def pump(runtime, until, timeout=30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        runtime.drain()
-        if until():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 def slots():
     return {o.name: [s.material.name if s.material else None for s in o.material_slots]
             for o in bpy.data.objects if o.type == "MESH"}
@@ -141,11 +130,11 @@ def main():
     switching = importlib.import_module(modname + ".switching")
     b = runtime.bridge()
     runtime.start()
-    facts["online"] = pump(runtime, lambda: b.state.state == "online")
+    facts["online"] = runtime.serve(30, lambda: b.state.state == "online")
     bpy.ops.ed.undo_push(message="initial")
 
     # 1. the web import at 1k onto the selected cube
-    facts["reply1"] = b.replies[0] if pump(runtime, lambda: len(b.replies) >= 1) else None
+    facts["reply1"] = b.replies[0] if runtime.serve(30, lambda: len(b.replies) >= 1) else None
     facts["after_import"] = material_facts()
     # a second object shows it in two slots (and another material between them)
     bpy.ops.mesh.primitive_plane_add()
@@ -161,14 +150,14 @@ def main():
 
     # the panel's data: the library's answer about the shader
     facts["shader_info_op"] = sorted(bpy.ops.octane_bridge.shader_info())
-    pump(runtime, lambda: isinstance(b.state.shaders.get(SLUG), dict))
+    runtime.serve(30, lambda: isinstance(b.state.shaders.get(SLUG), dict))
     info = switching.imported(bpy.data.materials[MATERIAL])
     facts["panel"] = {"info": info, "resolutions": switching.resolutions(info, b.state.shaders.get(SLUG)),
                       "newer": switching.newer_version(info, b.state.shaders.get(SLUG))}
 
     # 2. Switch resolution to 2k: same datablock, every slot keeps it, images at the 2k files
     facts["switch_op"] = sorted(bpy.ops.octane_bridge.switch_resolution(resolution="2k"))
-    facts["reply2"] = b.replies[1] if pump(runtime, lambda: len(b.replies) >= 2) else None
+    facts["reply2"] = b.replies[1] if runtime.serve(30, lambda: len(b.replies) >= 2) else None
     facts["after_switch"] = material_facts()
     facts["slots_after_switch"] = slots()
     facts["state_after_switch"] = state_of(runtime)
@@ -180,7 +169,7 @@ def main():
 
     # 3. Update to the newer version (the newest the library names), keeping the resolution
     facts["update_op"] = sorted(bpy.ops.octane_bridge.update_material())
-    facts["reply3"] = b.replies[2] if pump(runtime, lambda: len(b.replies) >= 3) else None
+    facts["reply3"] = b.replies[2] if runtime.serve(30, lambda: len(b.replies) >= 3) else None
     facts["after_update"] = material_facts()
     facts["slots_after_update"] = slots()
     facts["materials_after_update"] = sorted(m.name for m in bpy.data.materials)
@@ -193,7 +182,7 @@ def main():
 
     # 4. a resolution the version does not have: the request fails in words
     facts["switch_8k_op"] = sorted(bpy.ops.octane_bridge.switch_resolution(resolution="8k"))
-    pump(runtime, lambda: b.state.request_for(MATERIAL).status == "failed", timeout=10)
+    runtime.serve(10, lambda: b.state.request_for(MATERIAL).status == "failed")
     facts["state_after_8k"] = state_of(runtime)
 
     # 5. the material to change is gone: import_failed with its code, nothing else changes

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -269,14 +270,19 @@ func TestFallbackRendersInCycles(t *testing.T) {
 	}
 }
 
-// Every committed demo package passes vetting (make dev publishes them with --no-vet).
+// Every committed demo package passes vetting (make dev publishes them with --no-vet); a v2
+// base with the largest of its texture sets present beside it (the larger ones may be generated).
 func TestDemoCatalogPassesVetting(t *testing.T) {
 	bin := needBlender(t)
-	zips, _ := filepath.Glob(filepath.Join("..", "..", "..", "catalog", "demo", "packages", "*.zip"))
-	if len(zips) < 48 {
-		t.Fatalf("demo catalog has %d packages, want at least 48 (run catalog/generate.sh)", len(zips))
+	root := filepath.Join("..", "..", "..", "catalog", "demo", "packages")
+	v1, _ := filepath.Glob(filepath.Join(root, "*.zip"))
+	if len(v1) < 48 {
+		t.Fatalf("demo catalog has %d packages, want at least 48 (run catalog/generate.sh)", len(v1))
 	}
+	v2, _ := filepath.Glob(filepath.Join(root, "*", "*.zip"))
+	zips := append(v1, v2...)
 	pkgs := make([]*shaderpkg.Package, len(zips))
+	textures := make([]fs.FS, len(zips))
 	for i, z := range zips {
 		data, err := os.ReadFile(z)
 		if err != nil {
@@ -285,8 +291,31 @@ func TestDemoCatalogPassesVetting(t *testing.T) {
 		if pkgs[i], err = shaderpkg.ReadPackageBytes(data); err != nil {
 			t.Fatalf("%s: %v", z, err)
 		}
+		m := pkgs[i].Manifest
+		for _, res := range slices.Backward(m.Resolutions()) {
+			set, _ := m.Set(res)
+			f, err := os.Open(filepath.Join(strings.TrimSuffix(z, ".zip"), "textures-"+res+".zip"))
+			if err != nil {
+				continue
+			}
+			defer f.Close()
+			st, err := f.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := shaderpkg.ReadTextureSet(f, st.Size(), set); err != nil {
+				t.Errorf("%s: %s set: %v", z, res, err)
+			}
+			if textures[i], err = zip.NewReader(f, set.Size); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if len(m.TextureSets) > 0 && textures[i] == nil {
+			t.Errorf("%s: none of its texture sets is beside it", z)
+		}
 	}
-	res, err := Vetter{Blender: bin}.Vet(context.Background(), pkgs)
+	res, err := Vetter{Blender: bin}.VetWithTextures(context.Background(), pkgs, textures)
 	if err != nil {
 		t.Fatal(err)
 	}

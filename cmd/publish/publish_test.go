@@ -67,20 +67,25 @@ type env map[string]string
 
 func (e env) get(k string) string { return e[k] }
 
-func TestPublishIntegration(t *testing.T) {
-	dbURL := testenv.DB(t)
-	s3c := testenv.S3(t)
-	ctx := context.Background()
+// publishStack is a fresh database and the test bucket, and pub runs the CLI against them.
+func publishStack(t *testing.T) (dbURL string, s3c testenv.S3Config, pub func(args ...string) (string, error)) {
+	t.Helper()
+	dbURL, s3c = testenv.DB(t), testenv.S3(t)
 	e := env{
 		"DATABASE_URL": dbURL, "MANIFEST_SIGNING_KEYS": shaderpkg.LocalDevSigningKeys(),
 		"S3_ENDPOINT": s3c.Endpoint, "S3_REGION": s3c.Region, "S3_ACCESS_KEY": s3c.AccessKey,
 		"S3_SECRET_KEY": s3c.SecretKey, "S3_BUCKET": s3c.Bucket,
 	}
-	pub := func(args ...string) (string, error) {
+	return dbURL, s3c, func(args ...string) (string, error) {
 		var out bytes.Buffer
-		err := run(ctx, args, e.get, &out, &out)
+		err := run(context.Background(), args, e.get, &out, &out)
 		return out.String(), err
 	}
+}
+
+func TestPublishIntegration(t *testing.T) {
+	dbURL, s3c, pub := publishStack(t)
+	ctx := context.Background()
 	dir := t.TempDir()
 	slug := randomSlug()
 	v1 := writeZip(t, dir, slug, "1.0.0")

@@ -19,7 +19,6 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/publishing"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
-	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 // packV2 packs a v2 source folder for slug into a fresh catalog folder and returns it.
@@ -71,19 +70,8 @@ func hostileV2(t *testing.T, slug string, entries map[string]string) string {
 // bucket against its sha256) and a texture_sets row per set in the version's transaction;
 // a missing or altered set refuses the whole version, with its code, before anything is written.
 func TestPublishV2Integration(t *testing.T) {
-	dbURL := testenv.DB(t)
-	s3c := testenv.S3(t)
+	dbURL, s3c, pub := publishStack(t)
 	ctx := context.Background()
-	e := env{
-		"DATABASE_URL": dbURL, "MANIFEST_SIGNING_KEYS": shaderpkg.LocalDevSigningKeys(),
-		"S3_ENDPOINT": s3c.Endpoint, "S3_REGION": s3c.Region, "S3_ACCESS_KEY": s3c.AccessKey,
-		"S3_SECRET_KEY": s3c.SecretKey, "S3_BUCKET": s3c.Bucket,
-	}
-	pub := func(args ...string) (string, error) {
-		var out bytes.Buffer
-		err := run(ctx, args, e.get, &out, &out)
-		return out.String(), err
-	}
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

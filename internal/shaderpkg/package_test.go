@@ -99,9 +99,15 @@ func rawZip(t *testing.T, listed map[string][]byte, entries []entry, editManifes
 	if err != nil {
 		t.Fatal(err)
 	}
+	return zipEntries(t, append([]entry{{name: "manifest.json", data: mj}}, entries...))
+}
+
+// zipEntries writes entries as given: names, modes, flags and methods (99: raw, unchecked).
+func zipEntries(t *testing.T, all []entry) []byte {
+	t.Helper()
+	var err error
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	all := append([]entry{{name: "manifest.json", data: mj}}, entries...)
 	for _, e := range all {
 		h := &zip.FileHeader{Name: e.name, Method: zip.Deflate, Flags: e.flags}
 		if e.method != 0 {

@@ -187,27 +187,6 @@ func TestParseManifestV2Rejects(t *testing.T) {
 	}
 }
 
-// setZip writes entries as given (a hostile set zip) and returns its bytes.
-func setZip(t *testing.T, entries []entry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		h := &zip.FileHeader{Name: e.name, Method: zip.Store}
-		if e.mode == 0 {
-			e.mode = 0o644
-		}
-		h.SetMode(e.mode)
-		w, err := zw.CreateHeader(h)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(e.data)
-	}
-	zw.Close()
-	return buf.Bytes()
-}
-
 func TestReadTextureSetRejectsHostile(t *testing.T) {
 	_, _, m := buildV2(t, "1k")
 	set := m.TextureSets[0]
@@ -227,7 +206,7 @@ func TestReadTextureSetRejectsHostile(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b := setZip(t, c.entries)
+			b := zipEntries(t, c.entries)
 			// The manifest vouches for this very zip, so the entry checks are what refuses it.
 			s := set
 			sum := sha256.Sum256(b)
@@ -238,7 +217,7 @@ func TestReadTextureSetRejectsHostile(t *testing.T) {
 		})
 	}
 	// The zip as a whole: its size and SHA-256 against the manifest's.
-	b := setZip(t, good)
+	b := zipEntries(t, good)
 	if err := ReadTextureSet(bytes.NewReader(b), int64(len(b)), set); CodeOf(err) != CodeHashMismatch {
 		t.Fatalf("a zip the manifest does not describe: %v", err)
 	}

@@ -122,6 +122,15 @@ func (d *Delivery) Validate() error {
 	return nil
 }
 
+// Objects is what a delivery asks to download, for either version: the package (v1's one zip,
+// v2's base) and the chosen texture set (nil for v1 and for a version without sets).
+func (d *Delivery) Objects() (pkg DeliveryObject, textures *TextureSet) {
+	if d.V != DeliveryVersionV2 {
+		return DeliveryObject{SHA256: d.SHA256, Size: d.Size, Files: d.Files}, nil
+	}
+	return d.Base, d.Textures
+}
+
 // validateObjects checks what to download: v1's one zip, or v2's base and chosen set. Its
 // *Error's field and message are reported under DELIVERY_MALFORMED.
 func (d *Delivery) validateObjects() error {

@@ -357,3 +357,16 @@ func TestDeliveryV2Rejects(t *testing.T) {
 		})
 	}
 }
+
+func TestDeliveryObjects(t *testing.T) {
+	v1 := validDelivery()
+	pkg, set := v1.Objects()
+	if pkg.SHA256 != v1.SHA256 || pkg.Size != v1.Size || len(pkg.Files) != 3 || set != nil {
+		t.Fatalf("v1 objects %+v %+v", pkg, set)
+	}
+	v2 := v2Delivery(t, "2k")
+	pkg, set = v2.Objects()
+	if pkg.SHA256 != v2.Base.SHA256 || set == nil || set.Resolution != "2k" {
+		t.Fatalf("v2 objects %+v %+v", pkg, set)
+	}
+}

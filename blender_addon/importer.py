@@ -234,6 +234,33 @@ def _material_images(mat) -> list:
     return list(out.values())
 
 
+# image name -> the file whose pixels it holds, for the texture-set images this session loaded.
+_loaded: dict = {}
+
+
+def _load(img, path: str) -> None:
+    img.filepath = path
+    img.reload()
+    _loaded[img.name] = path
+
+
+def reload_undone_images() -> int:
+    """After an undo or redo: a texture-set image whose file the step changed back gets its
+    pixels from that file again (Blender 3.x restores the path but keeps the pixels it had).
+    Only images whose path differs from what they last loaded are read; returns how many."""
+    n = 0
+    for img in bpy.data.images:
+        was = _loaded.get(img.name)
+        if was is None or img.get(provenance.TEXTURE) is None or img.library is not None:
+            continue
+        path = bpy.path.abspath(img.filepath)
+        if path != was:
+            img.reload()
+            _loaded[img.name] = path
+            n += 1
+    return n
+
+
 def _switch(mat, files: Files, stamp: Stamp) -> dict:
     """Same material datablock, every slot keeps it: its set images now show the new folder's files."""
     if not files.textures_dir:
@@ -248,8 +275,7 @@ def _switch(mat, files: Files, stamp: Stamp) -> dict:
             raise ImportError_(codes.BLEND_INVALID, f"The {stamp.resolution} texture set has no {name}.")
         moves.append((img, path))
     for img, path in moves:  # all checked first: a failed switch changes nothing
-        img.filepath = path
-        img.reload()
+        _load(img, path)
     stamp.put(mat)
     _undo_step(f"Switch {mat.name} to {stamp.resolution}")
     return _reply(stamp.import_id, mat, _users(mat), True,
@@ -353,9 +379,8 @@ def _resolve_image(img, files: Files) -> None:
     if files.textures_dir:
         candidate, name = files.texture(img.filepath)
         if candidate and os.path.isfile(candidate):
-            img.filepath = candidate
             img[provenance.TEXTURE] = name
-            img.reload()
+            _load(img, candidate)
         else:
             log.warning("texture %r not in the texture set; left unresolved", img.filepath)
             img.filepath = ""

@@ -215,6 +215,11 @@ def _on_file_change(*_args):
             b.send("scene", blend_file=b.hello["blend_file"])
 
 
+@bpy.app.handlers.persistent
+def _on_undo(*_args):
+    importer.reload_undone_images()
+
+
 def _wants_autostart() -> bool:
     # Headless renders (blender -b) should not go online by themselves; OCTANE_AUTOSTART=1 asks.
     return not bpy.app.background or os.environ.get("OCTANE_AUTOSTART") == "1"
@@ -240,6 +245,8 @@ def register() -> None:
     bpy.app.handlers.load_post.append(_on_load_post)
     bpy.app.handlers.load_post.append(_on_file_change)
     bpy.app.handlers.save_post.append(_on_file_change)
+    bpy.app.handlers.undo_post.append(_on_undo)
+    bpy.app.handlers.redo_post.append(_on_undo)
     atexit.register(_at_exit)
     if not bpy.app.background:
         bpy.app.timers.register(_timer, first_interval=0.2, persistent=True)
@@ -254,6 +261,9 @@ def unregister() -> None:
     for handlers in (bpy.app.handlers.load_post, bpy.app.handlers.save_post):
         if _on_file_change in handlers:
             handlers.remove(_on_file_change)
+    for handlers in (bpy.app.handlers.undo_post, bpy.app.handlers.redo_post):
+        if _on_undo in handlers:
+            handlers.remove(_on_undo)
     atexit.unregister(_at_exit)
     for fn in (_timer, _auto_start):
         if bpy.app.timers.is_registered(fn):

@@ -198,7 +198,47 @@ def main():
     bpy.ops.preferences.addon_disable(module=modname)
 
 
+def demo():
+    """A real v2 package of the demo catalog (args: the import fields as JSON, sets by resolution
+    as JSON): imported at the first resolution, switched to the second, with the stand-in for
+    OctaneBlender registered (its Octane image nodes must follow too), then undone."""
+    sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "internal", "shaderpkg", "octane"))
+    import octane_probe
+
+    fields, sets = json.loads(args[4]), json.loads(args[5])
+    octane_probe.register()
+    from install_addon import install
+
+    importer = importlib.import_module(install(zip_path, facts) + ".importer")
+    first, second = list(sets)[:2]
+    bpy.ops.ed.undo_push(message="initial")
+
+    def images(name):
+        mat = bpy.data.materials[name]
+        out = {}
+        for n in mat.node_tree.nodes:
+            img = getattr(n, "image", None) if n.bl_idname != "NodeUndefined" else None
+            if img is not None:
+                p = os.path.realpath(bpy.path.abspath(img.filepath))
+                out[n.name] = {"path": p, "exists": os.path.isfile(p), "size": list(img.size), "type": n.bl_idname}
+        return out
+
+    facts["reply"] = importer.import_package(dict(fields, import_id="d1", textures_dir=sets[first], resolution=first))
+    name = facts["reply"].get("material_name")
+    facts["first"] = images(name)
+    facts["reply_switch"] = importer.import_package(dict(fields, import_id="d2", textures_dir=sets[second], resolution=second,
+                                                         apply={"mode": "switch", "material": name}))
+    facts["second"] = images(name)
+    bpy.ops.ed.undo()
+    facts["undone"] = images(name)
+    facts["resolutions"] = [first, second]
+
+
 if mode == "build":
     run(build, facts, out_path)
+elif mode == "demo":
+    run(demo, facts, out_path)
+    sys.stdout.flush()
+    os._exit(0)  # as octane_import_e2e.py: no interpreter teardown under the stand-in's classes
 else:
     run(main, facts, out_path)

@@ -14,9 +14,10 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 
 
 def demo_package(shader_id):
-    """The committed demo package of a shader, as the catalog's index names it (versions change)."""
+    """The committed format v1 demo package of a shader (textures inside the zip), as the catalog's
+    index names it (versions change; a shader may also have a v2 version: test_switch_update.py)."""
     with open(os.path.join(ROOT, "catalog", "demo", "catalog.json")) as f:
-        entry = next(s for s in json.load(f)["shaders"] if s["shader_id"] == shader_id)
+        entry = next(s for s in json.load(f)["shaders"] if s["shader_id"] == shader_id and s.get("schema_version", 1) == 1)
     return os.path.join(ROOT, "catalog", "demo", *entry["package"].split("/"))
 
 

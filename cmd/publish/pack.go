@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -103,7 +104,11 @@ func packDirs(srcs []string, out string, stdout io.Writer) error {
 		bar.Add(1, e.ShaderID)
 	}
 	bar.Done()
-	slices.SortFunc(idx.Shaders, func(a, b catalogEntry) int { return strings.Compare(a.ShaderID, b.ShaderID) })
+	// v1 row first: readers that take a shader's first row (testenv.DemoPackage, e2e) get the same
+	// package on every run, and publish registers the v2 version last (it is the newest).
+	slices.SortFunc(idx.Shaders, func(a, b catalogEntry) int {
+		return cmp.Or(strings.Compare(a.ShaderID, b.ShaderID), cmp.Compare(a.SchemaVersion, b.SchemaVersion))
+	})
 	b, _ := json.MarshalIndent(idx, "", "  ")
 	return atomicfile.Write(filepath.Join(out, "catalog.json"), append(b, '\n'), 0o644)
 }

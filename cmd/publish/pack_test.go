@@ -48,7 +48,8 @@ func TestPackV2SourceFolder(t *testing.T) {
 	v1 := writeSource(t, map[string][]byte{"material.blend": []byte("BLENDER"), "preview.webp": preview384,
 		"textures/1k/albedo.jpg": []byte("jpg")}, strings.Replace(strings.Replace(oakV2Meta, `"schema_version":2,`, "", 1), "1.1.0", "1.0.0", 1))
 	src := writeSource(t, oakV2Files(), oakV2Meta)
-	if err := packDirs([]string{v1, src}, out, io.Discard); err != nil {
+	// Packed v2 first: the shader's v1 row still comes first in catalog.json.
+	if err := packDirs([]string{src, v1}, out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	idx, err := readIndex(filepath.Join(out, "catalog.json"))

@@ -29,13 +29,21 @@ steps = [json.loads(j) for k, j in lines if k == "EDGE_BENCH"]
 best = next(json.loads(j) for k, j in lines if k == "EDGE_BENCH_MAX")
 rows = []
 add = lambda name, value, unit, target=None: rows.append({"name": name, "value": value, "unit": unit, "target": target, "baseline": None})
-print("POST /v1/imports, stepped open-loop load (load generator, edge and PostgreSQL share the cores):")
-print("  %8s %9s %9s %9s %7s" % ("req/s", "achieved", "p50 ms", "p99 ms", "failed"))
+print("POST /v1/imports, stepped open-loop load (load generator, edge and PostgreSQL share the cores);")
+print("CPU per request of the test process (generator + edge) and of its PostgreSQL backends, and the")
+print("machine's busy cores in all and outside the test (other work on the machine):")
+print("  %8s %9s %9s %9s %7s %11s %9s %6s %7s" % ("req/s", "achieved", "p50 ms", "p99 ms", "failed", "edge+gen us", "pg us", "busy", "others"))
 for s in steps:
-    print("  %8d %9.0f %9.2f %9.2f %7d" % (s["rate"], s["achieved"], s["p50_ms"], s["p99_ms"], s["failed"]))
+    print("  %8d %9.0f %9.2f %9.2f %7d %11.0f %9.0f %6.2f %7.2f" % (s["rate"], s["achieved"], s["p50_ms"], s["p99_ms"], s["failed"],
+          s["process_cpu_us"], s["pg_cpu_us"], s["busy_cores"], s["other_cores"]))
     add("edge_import_mint_p50_ms_at_%drps" % s["rate"], s["p50_ms"], "ms")
     add("edge_import_mint_p99_ms_at_%drps" % s["rate"], s["p99_ms"], "ms", best["p99_limit_ms"])
     add("edge_import_mint_failed_at_%drps" % s["rate"], s["failed"], "requests", 0)
+    add("edge_import_mint_process_cpu_us_at_%drps" % s["rate"], s["process_cpu_us"], "us/request")
+    if s["pg_cpu_us"] >= 0:
+        add("edge_import_mint_pg_cpu_us_at_%drps" % s["rate"], s["pg_cpu_us"], "us/request")
+    if s["other_cores"] >= 0:
+        add("edge_import_mint_other_cores_at_%drps" % s["rate"], s["other_cores"], "cores")
 add("edge_import_mint_max_rps_p99_10ms", best["max_rate"], "req/s", 800)
 print("  highest rate with p99 <= %g ms and no failures: %d req/s (target >= 800)" % (best["p99_limit_ms"], best["max_rate"]))
 with open(sys.argv[1], "a") as f:

@@ -8,15 +8,21 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 )
@@ -45,10 +51,11 @@ func TestLoadCreateImport(t *testing.T) {
 	if limit <= 0 {
 		limit = 10
 	}
-	en := newEnv(t, func(d *Deps) { d.Log = nil })
+	// The production logger, writing to nowhere: its cost per request is part of the measurement.
+	log := NewLogger(io.Discard, slog.LevelInfo)
+	en := newEnv(t, func(d *Deps) { d.Log = log })
 	en.e = New(func() Deps {
 		d := en.d
-		d.Log = nil
 		d.Limiter = ratelimit.Limiter{Store: wideOpen{ratelimit.Postgres{DB: en.db}}}
 		return d
 	}())
@@ -65,15 +72,17 @@ func TestLoadCreateImport(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		start := time.Now()
 		resp, err := client.Do(req)
-		el := time.Since(start)
 		if err != nil {
 			firstErr.Do(func() { t.Logf("first failure: %v", err) })
-			return el, false
+			return time.Since(start), false
 		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusCreated {
-			b, _ := io.ReadAll(resp.Body)
-			firstErr.Do(func() { t.Logf("first failure: %d %s", resp.StatusCode, b) })
+		// Read the whole answer before timing it and closing: a body closed unread makes the
+		// transport drop the connection, so every request would pay a new TCP connection.
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		el := time.Since(start)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			firstErr.Do(func() { t.Logf("first failure: %d %s %v", resp.StatusCode, b, err) })
 			return el, false
 		}
 		return el, true
@@ -91,9 +100,12 @@ func TestLoadCreateImport(t *testing.T) {
 	warm.Wait()
 	best, knee := 0, false
 	for _, rate := range rates {
+		before := readCPU(en.db)
 		s := loadStep(rate, secs, send)
-		fmt.Printf("EDGE_BENCH {\"requests\":%d,\"failed\":%d,\"rate\":%d,\"achieved\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f}\n",
-			s.requests, s.failed, rate, s.achieved, s.p50, s.p99)
+		c := readCPU(en.db).since(before, s.requests)
+		fmt.Printf("EDGE_BENCH {\"requests\":%d,\"failed\":%d,\"rate\":%d,\"achieved\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"+
+			"\"process_cpu_us\":%.0f,\"pg_cpu_us\":%.0f,\"busy_cores\":%.2f,\"other_cores\":%.2f}\n",
+			s.requests, s.failed, rate, s.achieved, s.p50, s.p99, c.process, c.pg, c.busy, c.others)
 		// A step passes when the generator kept up (an overloaded generator under-offers and
 		// flatters the edge), nothing failed and p99 stayed within the limit.
 		if !knee && s.failed == 0 && s.p99 <= limit && s.achieved >= 0.95*float64(rate) {
@@ -141,6 +153,80 @@ func loadStep(rate, secs int, send func() (time.Duration, bool)) stepResult {
 	slices.Sort(lat)
 	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
 	return stepResult{requests: total, failed: failed, achieved: float64(total) / wall.Seconds(), p50: pct(0.50), p99: pct(0.99)}
+}
+
+// cpuSample is where the machine's CPU time had gone at one instant: this process (load
+// generator and edge), the database's backends for this test's pool, and all cores.
+type cpuSample struct {
+	at               time.Time
+	process, pg      time.Duration
+	busyTicks, ticks int64
+	pgOK, machineOK  bool
+}
+
+// readCPU samples the CPU time of this process (getrusage), of the PostgreSQL backends serving
+// this test's database (/proc/<pid>/schedstat: the scheduler's exact run time, so also right
+// for the short bursts a backend runs) and of the whole machine (/proc/stat). The database must
+// be on this machine; where /proc is not readable the PostgreSQL and machine figures are absent.
+func readCPU(db *pgxpool.Pool) cpuSample {
+	s := cpuSample{at: time.Now()}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.process = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	rows, err := db.Query(context.Background(),
+		`select pid from pg_stat_activity where datname = current_database() and backend_type = 'client backend'`)
+	if err == nil {
+		pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		s.pgOK = err == nil && len(pids) > 0
+		for _, pid := range pids {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+			f := strings.Fields(string(b))
+			ns, perr := int64(0), error(nil)
+			if err == nil && len(f) > 0 {
+				ns, perr = strconv.ParseInt(f[0], 10, 64)
+			}
+			if err != nil || len(f) == 0 || perr != nil {
+				s.pgOK = false
+				break
+			}
+			s.pg += time.Duration(ns)
+		}
+	}
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		line, _, _ := strings.Cut(string(b), "\n")
+		f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+		for i := 1; i < len(f) && i <= 8; i++ {
+			n, _ := strconv.ParseInt(f[i], 10, 64)
+			s.ticks += n
+			if i != 4 && i != 5 {
+				s.busyTicks += n
+			}
+		}
+		s.machineOK = len(f) > 8 && f[0] == "cpu"
+	}
+	return s
+}
+
+// cpuUse is a step's CPU: per request for this process and the database (µs), and the busy cores
+// of the machine in all and outside the test (other engineers' work shares the cores).
+type cpuUse struct{ process, pg, busy, others float64 }
+
+func (b cpuSample) since(a cpuSample, requests int) cpuUse {
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(requests) }
+	u := cpuUse{process: per(b.process - a.process), pg: -1, busy: -1, others: -1}
+	wall := b.at.Sub(a.at).Seconds()
+	if a.pgOK && b.pgOK {
+		u.pg = per(b.pg - a.pg)
+	}
+	if a.machineOK && b.machineOK && b.ticks > a.ticks {
+		cores := float64(runtime.NumCPU())
+		u.busy = cores * float64(b.busyTicks-a.busyTicks) / float64(b.ticks-a.ticks)
+		if u.pg >= 0 {
+			u.others = max(0, u.busy-(u.process+u.pg)*float64(requests)/1e6/wall)
+		}
+	}
+	return u
 }
 
 // benchRates parses the step list; a single EDGE_BENCH_RATE is a one-step test.

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Check every package in a catalog folder: manifest.json valid against the JSON Schema, and
-schema rejects a few hostile manifests (so the schema is not vacuous).
+"""Check every package in a catalog folder: manifest.json valid against the JSON Schema (a v2
+manifest's texture sets as catalog.json lists them, and any set zip present the one it lists),
+and schema rejects a few hostile manifests (so the schema is not vacuous).
 
     check_manifests.py SCHEMA CATALOG_DIR
 """
 import copy
+import hashlib
 import json
 import os
 import sys
@@ -20,6 +22,14 @@ except ImportError:
     sys.exit(0)
 
 
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def main():
     schema = json.load(open(sys.argv[1]))
     cat = sys.argv[2]
@@ -32,11 +42,20 @@ def main():
             m = json.loads(z.read("manifest.json"))
         first = first or m
         errs = list(v.iter_errors(m))
+        if m.get("schema_version") == 2:
+            listed = [{k: t[k] for k in ("resolution", "sha256", "size")} for t in m.get("texture_sets", [])]
+            if listed != e.get("texture_sets", []):
+                errs.append(type("E", (), {"message": "catalog.json's texture_sets differ from the manifest's"}))
+            for t in m.get("texture_sets", []):
+                path = os.path.join(cat, e["package"][:-len(".zip")], "textures-%s.zip" % t["resolution"])
+                if os.path.exists(path) and sha256(path) != t["sha256"]:
+                    errs.append(type("E", (), {"message": "%s is not the set the manifest lists" % path}))
         for err in errs:
             print("%s: %s" % (e["package"], err.message), file=sys.stderr)
         bad += bool(errs)
-    if len(index["shaders"]) < 48:
-        print("catalog has %d shaders, want at least 48" % len(index["shaders"]), file=sys.stderr)
+    shaders = {e["shader_id"] for e in index["shaders"]}
+    if len(shaders) < 48:
+        print("catalog has %d shaders, want at least 48" % len(shaders), file=sys.stderr)
         bad += 1
     hostile = {
         "traversal path": lambda m: m["files"].append({"path": "../evil.png", "sha256": "0" * 64, "size": 1}),

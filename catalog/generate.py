@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""Regenerate the demo catalog: build package folders in headless Blender (at most 2 processes,
-each single-threaded), pack them with `publish pack` into catalog/demo, show a progress bar.
-Every shader built gets the next patch version (versions.py), so `make dev` publishes it.
+"""Regenerate the demo catalog: texture maps from the Go generator (`texgen maps`, 1k/2k/4k),
+package folders built in headless Blender (at most 2 processes, each single-threaded, nice 10),
+packed with `publish pack` into catalog/demo (base zips committed, texture set zips beside them
+and git-ignored: `texgen sets` makes them again from the committed manifests), with a progress
+bar. Every shader built gets a new version (versions.py), so `make dev` publishes it; a textured
+shader becomes a format v2 package, and its v1 package stays listed (v1 keeps importing).
 
-    catalog/generate.sh [--jobs 2] [--only id,id] [--samples 32] [--keep DIR]
+    catalog/generate.sh [--jobs 2] [--only id,id] [--samples 20] [--reuse-previews] [--keep DIR]
 """
 import argparse
 import json
@@ -44,6 +47,7 @@ def main():
     ap.add_argument("--samples", type=int, default=20)
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--keep", default="", help="build folder to keep (default: a temp dir)")
+    ap.add_argument("--reuse-previews", action="store_true", help="keep each shader's current preview (no renders)")
     ap.add_argument("--out", default=os.path.join(HERE, "demo"))
     ap.add_argument("--blender", default=shutil.which("blender") or "blender")
     a = ap.parse_args()
@@ -56,10 +60,17 @@ def main():
     work = a.keep or tempfile.mkdtemp(prefix="octane-catalog-")
     os.makedirs(work, exist_ok=True)
     index_path = os.path.join(a.out, "catalog.json")
-    before = versions.read_index(index_path)
+    before = versions.read_rows(index_path)
+    textured = {s["id"] for s in materials.CATALOG if s.get("tex")} & set(ids)
     versions_path = os.path.join(work, "versions.json")
     with open(versions_path, "w") as f:
-        json.dump(versions.next_versions(before, ids), f)
+        json.dump(versions.next_versions(versions.read_index(index_path), ids, v2=textured), f)
+    env = dict(os.environ, GOFLAGS=os.environ.get("GOFLAGS", "-mod=mod"), GOAMD64="v1")
+    if textured:
+        r = subprocess.run(["go", "run", "./cmd/texgen", "maps", "-out", os.path.join(work, "pkgs"),
+                            "-only", ",".join(sorted(textured))], cwd=ROOT, env=env)
+        if r.returncode != 0:
+            return r.returncode
     script = os.path.join(HERE, "blender", "build.py")
     procs, logs = [], []
     lock = threading.Lock()
@@ -75,11 +86,13 @@ def main():
                     bar(state["done"], n, line.split()[1], started)
 
     for i in range(jobs):
-        cmd = [a.blender, "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "-P", script, "--",
+        cmd = ["nice", "-n", "10", a.blender, "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1", "-P", script, "--",
                "--out", os.path.join(work, "pkgs"), "--shard", "%d/%d" % (i, jobs), "--samples", str(a.samples),
                "--size", str(a.size), "--threads", "1", "--versions", versions_path]
         if a.only:
             cmd += ["--only", a.only]
+        if a.reuse_previews:
+            cmd += ["--reuse-previews", os.path.join(a.out, "previews")]
         log = open(os.path.join(work, "blender-%d.log" % i), "w")
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         t = threading.Thread(target=pump, args=(p, log), daemon=True)
@@ -96,12 +109,15 @@ def main():
         print("Blender failed; logs in", work, file=sys.stderr)
         return 1
     srcs = sorted(os.path.join(work, "pkgs", d) for d in os.listdir(os.path.join(work, "pkgs")))
-    env = dict(os.environ, GOFLAGS=os.environ.get("GOFLAGS", "-mod=mod"))
     r = subprocess.run(["go", "run", "./cmd/publish", "pack", "-out", a.out] + srcs, cwd=ROOT, env=env)
     if r.returncode != 0:
         return r.returncode
-    for rel in versions.superseded(before, versions.read_index(index_path)):
-        os.remove(os.path.join(a.out, rel))  # published versions live on in S3; the folder keeps the newest
+    for rel in versions.superseded(before, versions.read_rows(index_path)):
+        # Published versions live on in S3; the folder keeps each shader's newest v1 and v2.
+        os.remove(os.path.join(a.out, rel))
+        sets = os.path.join(a.out, rel[:-len(".zip")])
+        if os.path.isdir(sets):
+            shutil.rmtree(sets)
     print("catalog: %d shaders in %s (%.0fs)" % (len(srcs), a.out, time.time() - started))
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)

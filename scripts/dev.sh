@@ -58,6 +58,11 @@ if [ -f edge/main.go ]; then
 fi
 if [ -f cmd/publish/main.go ] && [ -d catalog/demo ]; then
   go build -o "$OCTANE_LOCAL/bin/publish" ./cmd/publish
+  # The v2 packages' texture sets are generated, not committed (docs/packages.md "Demo catalog"):
+  # the first start makes them (minutes), later ones find them; a byte of difference from the
+  # committed manifests stops here.
+  GOAMD64=v1 go build -o "$OCTANE_LOCAL/bin/texgen" ./cmd/texgen
+  "$OCTANE_LOCAL/bin/texgen" sets catalog/demo | tail -1 || die "texgen sets failed (see above)"
   log "publishing the demo catalog"
   # The committed demo packages were vetted when generated (and by the packages suite), so skip
   # re-vetting 60+ .blend files in Blender on every start.

@@ -13,7 +13,10 @@ import os
 
 PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "materials.json")
 with open(PATH) as _f:
-    CATALOG = json.load(_f)["materials"]
+    _DOC = json.load(_f)
+CATALOG = _DOC["materials"]
+# Height 1 of a height map, in tile widths (texgen's normal maps use the same).
+RELIEF_DEPTH = _DOC["relief_depth"]
 
 
 def validate(catalog=CATALOG):

@@ -10,8 +10,11 @@ facts file, internal/shaderpkg/octane/octane-nodes.json, by test_recipe.py and, 
 - pure metals: OctaneMetallicMaterial, its reflection colour linked from an RGB colour or image
   node ("Specular color" reads a texture);
 - everything else, including metals with a metal mask and car paint: OctaneUniversalMaterial.
-Maps: albedo -> OctaneRGBImage (sRGB), roughness/height -> OctaneGreyscaleImage (Non-Color), each
-bound to the image datablock the Principled fallback uses (OctaneBlender sends node.image).
+Maps (a package's texture set, internal/texgen): albedo -> OctaneRGBImage (sRGB), times the AO
+map when there is one (OctaneMultiplyTexture); normal -> OctaneRGBImage (Non-Color) -> Normal;
+roughness, metallic -> OctaneGreyscaleImage (Non-Color); height -> OctaneGreyscaleImage ->
+OctaneTextureDisplacement -> Displacement. Each image node is bound to the image datablock the
+Principled fallback uses (OctaneBlender sends node.image), whose path is //textures/<name>.
 """
 
 import json
@@ -60,9 +63,27 @@ class _Recipe:
         self.links.append({"from": src, "output": out, "to": dst, "input": input_name})
 
 
-def recipe(spec, textures, facts=None):
-    """The Octane graph for a catalog spec. textures maps a role ("albedo", "rough") to the
-    package-relative path of its image (e.g. "//textures/1k/oak-wood_albedo.jpg")."""
+# Maps by role: the file a texture set holds for it (internal/texgen names them) and the colour
+# space its image datablock reads it in.
+MAPS = {
+    "albedo": ("albedo.jpg", "sRGB"),
+    "roughness": ("roughness.jpg", "Non-Color"),
+    "normal": ("normal.png", "Non-Color"),
+    "height": ("height.png", "Non-Color"),
+    "metallic": ("metallic.jpg", "Non-Color"),
+    "ao": ("ao.jpg", "Non-Color"),
+}
+
+
+def texture_paths(files):
+    """role -> package-relative path ("//textures/<name>") for the set file names given."""
+    return {role: "//textures/" + name for role, (name, _cs) in MAPS.items() if name in files}
+
+
+def recipe(spec, textures, relief_depth=0.02, facts=None):
+    """The Octane graph for a catalog spec. textures maps a role of MAPS to the package-relative
+    path of its image ("//textures/albedo.jpg"); relief_depth is a height of 1 in tile widths
+    (catalog/materials.json), the displacement's height in metres on a 1 m tile."""
     facts = facts or octane_facts.load()
     r = _Recipe(facts)
     tex = spec.get("tex", {})
@@ -71,13 +92,27 @@ def recipe(spec, textures, facts=None):
     mat = r.node("material", kind, label=spec["name"])
     ins = mat["inputs"]
 
-    albedo = rough = None
-    if "albedo" in textures:
-        albedo = r.node("albedo", "OctaneRGBImage", image={"path": textures["albedo"], "colorspace": "sRGB"},
-                        label="Albedo")["id"]
-    if "rough" in textures:
-        rough = r.node("rough", "OctaneGreyscaleImage", image={"path": textures["rough"], "colorspace": "Non-Color"},
-                       label="Roughness / height")["id"]
+    def image(role, label):
+        if role not in textures:
+            return None
+        path = textures[role]
+        colorspace = MAPS[role][1]
+        t = "OctaneRGBImage" if role in ("albedo", "normal") else "OctaneGreyscaleImage"
+        return r.node(role, t, image={"path": path, "colorspace": colorspace}, label=label)["id"]
+
+    albedo = image("albedo", "Albedo")
+    rough = image("roughness", "Roughness")
+    normal = image("normal", "Normal (tangent space)")
+    height = image("height", "Height")
+    metal = image("metallic", "Metallic")
+    ao = image("ao", "Ambient occlusion")
+    colour = albedo
+    if albedo and ao:
+        # Crevices get less light: the AO darkens the base colour (Octane has no AO input).
+        r.node("albedo_ao", "OctaneMultiplyTexture", label="Albedo x AO")
+        r.link(albedo, "albedo_ao", "Texture 1")
+        r.link(ao, "albedo_ao", "Texture 2")
+        colour = "albedo_ao"
 
     if kind == "OctaneSpecularMaterial":
         tint = linear(spec.get("transmission_color", spec["base"]))
@@ -85,15 +120,15 @@ def recipe(spec, textures, facts=None):
         ins["Roughness"] = spec.get("roughness", 0.0)
         ins["Index of refraction"] = spec.get("ior", 1.5)
     elif kind == "OctaneMetallicMaterial":
-        if albedo:
-            r.link(albedo, "material", "Specular color")
+        if colour:
+            r.link(colour, "material", "Specular color")
         else:
             r.node("color", "OctaneRGBColor", props={"a_value": base}, label="Metal colour")
             r.link("color", "material", "Specular color")
         ins["Roughness"] = spec.get("roughness", 0.3)
     else:
-        if albedo:
-            r.link(albedo, "material", "Albedo")
+        if colour:
+            r.link(colour, "material", "Albedo")
         else:
             ins["Albedo"] = base
         ins["Metallic"] = spec.get("metallic", 0.0)
@@ -105,11 +140,8 @@ def recipe(spec, textures, facts=None):
             ins["Coating roughness"] = spec.get("coat_roughness", 0.03)
         if spec.get("sheen"):
             ins["Sheen"] = [round(spec["sheen"] * c, 5) for c in base]
-        if tex.get("metal_mask") and rough:
-            # Bare metal where the surface is smooth: the roughness map, inverted.
-            r.node("metal_mask", "OctaneGreyscaleImage", inputs={"Invert": True},
-                   image={"path": textures["rough"], "colorspace": "Non-Color"}, label="Metal mask")
-            r.link("metal_mask", "material", "Metallic")
+        if metal:
+            r.link(metal, "material", "Metallic")  # bare metal where the map is white
             ins.pop("Metallic")
         if spec.get("emission"):
             color, power = spec["emission"]
@@ -123,12 +155,16 @@ def recipe(spec, textures, facts=None):
     if spec.get("anisotropy"):
         ins["Anisotropy"] = spec["anisotropy"]
     if rough:
-        if tex.get("rough_map", True):
-            r.link(rough, "material", "Roughness")
-            ins.pop("Roughness", None)
-        if tex.get("bump", 0) > 0:
-            r.link(rough, "material", "Bump")
-            ins["Bump height"] = round(0.01 * tex["bump"], 5)
+        r.link(rough, "material", "Roughness")
+        ins.pop("Roughness", None)
+    if normal:
+        r.link(normal, "material", "Normal")
+    if height:
+        # The height map raises the surface (mid grey stays put) by up to the material's relief.
+        r.node("displacement", "OctaneTextureDisplacement", label="Displacement",
+               inputs={"Height": round(relief_depth * tex.get("bump", 0), 6), "Mid level": 0.5})
+        r.link(height, "displacement", "Texture")
+        r.link("displacement", "material", "Displacement")
     return {"recipe_version": RECIPE_VERSION, "renderer": "octane", "octane_release": facts.release,
             "min_octane": MIN_OCTANE, "output": {"node": "material", "target": "ALL"},
             "nodes": r.nodes, "links": r.links}

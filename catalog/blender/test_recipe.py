@@ -11,12 +11,30 @@ import octane_recipe  # noqa: E402
 from octane_recipe import octane_facts  # noqa: E402
 
 FACTS = octane_facts.load()
-TEXTURES = {"albedo": "//textures/1k/a.jpg", "rough": "//textures/1k/r.jpg"}
+ALL_MAPS = [name for name, _cs in octane_recipe.MAPS.values()]
+TEXTURES = octane_recipe.texture_paths(ALL_MAPS)
+
+
+def set_files(spec):
+    """The maps internal/texgen makes for a spec (texgen.Material.Files restated, so every wiring
+    is exercised without Go; the build wires whatever the generated folder holds, and the
+    validator checks the built .blend files)."""
+    tex = spec.get("tex")
+    if not tex:
+        return []
+    f = ["albedo.jpg", "roughness.jpg"]
+    if tex.get("bump", 0) > 0:
+        f += ["normal.png", "height.png"]
+    if tex.get("metal_mask"):
+        f.append("metallic.jpg")
+    if tex.get("bump", 0) >= 0.3 and (spec.get("metallic", 0) < 1 or tex.get("metal_mask")):
+        f.append("ao.jpg")
+    return f
 
 
 def recipes():
     for spec in materials.CATALOG:
-        yield spec, octane_recipe.recipe(spec, TEXTURES if "tex" in spec else {})
+        yield spec, octane_recipe.recipe(spec, octane_recipe.texture_paths(set_files(spec)), materials.RELIEF_DEPTH)
 
 
 class RecipeTest(unittest.TestCase):
@@ -83,14 +101,24 @@ class RecipeTest(unittest.TestCase):
             for n in g["nodes"]:
                 if FACTS.is_image(n["type"]):
                     self.assertIn(n["image"]["path"], TEXTURES.values(), spec["id"])
-                    want = "sRGB" if n["type"] == "OctaneRGBImage" else "Non-Color"
-                    self.assertEqual(n["image"]["colorspace"], want, spec["id"])
+                    self.assertRegex(n["image"]["path"], r"^//textures/[a-z]+\.(jpg|png)$", spec["id"])
+                    want = "sRGB" if n["id"] == "albedo" else "Non-Color"
+                    self.assertEqual(n["image"]["colorspace"], want, spec["id"] + " " + n["id"])
                     self.assertNotIn("a_filename", n["props"], spec["id"])
             if "tex" in spec:
                 fed = {l["input"] for l in g["links"]}
                 self.assertTrue(fed & {"Albedo", "Specular color"}, spec["id"] + ": albedo map not wired")
+                self.assertIn("Roughness", fed, spec["id"])
                 if spec["tex"].get("bump", 0) > 0:
-                    self.assertIn("Bump", fed, spec["id"])
+                    self.assertIn("Normal", fed, spec["id"])
+                    self.assertIn("Displacement", fed, spec["id"])
+                if spec["tex"].get("metal_mask"):
+                    self.assertIn({"from": "metallic", "output": "Texture out", "to": "material", "input": "Metallic"},
+                                  g["links"], spec["id"])
+                # Every map of the set feeds the graph.
+                images = {n["id"] for n in g["nodes"] if FACTS.is_image(n["type"])}
+                self.assertEqual(images, set(octane_recipe.texture_paths(set_files(spec))), spec["id"])
+                self.assertTrue(images <= {l["from"] for l in g["links"]}, spec["id"])
 
     def test_builder_and_validator_read_this_recipe_version(self):
         # The recipe is written here, built by the add-on and checked by the validator: three

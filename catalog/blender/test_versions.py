@@ -20,9 +20,23 @@ class Versions(unittest.TestCase):
         index = {"oak": entry("oak", "1.0.0"), "gold": entry("gold", "1.0.4")}
         self.assertEqual(versions.next_versions(index, ["gold"]), {"gold": "1.0.5"})
 
+    def test_moving_to_format_v2_bumps_the_minor_version(self):
+        index = {"oak": entry("oak", "1.0.1"), "gold": entry("gold", "1.0.4")}
+        self.assertEqual(versions.next_versions(index, ["oak", "gold"], v2={"oak"}), {"oak": "1.1.0", "gold": "1.0.5"})
+        index["oak"] = dict(entry("oak", "1.1.0"), schema_version=2)
+        self.assertEqual(versions.next_versions(index, ["oak"], v2={"oak"}), {"oak": "1.1.1"})
+
+    def test_the_index_holds_a_shaders_newest_row(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "catalog.json")
+            with open(path, "w") as f:
+                json.dump({"shaders": [dict(entry("oak", "1.1.0"), schema_version=2), entry("oak", "1.0.1")]}, f)
+            self.assertEqual(versions.read_index(path)["oak"]["version"], "1.1.0")
+            self.assertEqual(len(versions.read_rows(path)), 2)
+
     def test_superseded_lists_the_packages_the_new_index_dropped(self):
-        old = {"oak": entry("oak", "1.0.0"), "gold": entry("gold", "1.0.4")}
-        new = {"oak": entry("oak", "1.0.1"), "gold": entry("gold", "1.0.4")}
+        old = [entry("oak", "1.0.0"), entry("gold", "1.0.4")]
+        new = [entry("oak", "1.0.1"), entry("gold", "1.0.4")]
         self.assertEqual(versions.superseded(old, new), ["packages/oak-1.0.0.zip"])
         self.assertEqual(versions.superseded(new, new), [])
 

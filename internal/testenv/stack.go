@@ -176,6 +176,9 @@ func StackWith(t TB, opt StackOptions) StackInfo {
 	if opt.Catalog || len(opt.Publish) > 0 {
 		builds = append(builds, "publish")
 	}
+	if opt.Catalog {
+		builds = append(builds, "texgen")
+	}
 	bins, err := buildServers(root, builds...)
 	if err != nil {
 		t.Fatalf("build stack binaries: %v", err)
@@ -213,7 +216,7 @@ func StackWith(t TB, opt StackOptions) StackInfo {
 	setURLs("http://"+supabaseAddr, "http://"+edgeAddr)
 	toolEnv := mergeMaps(dotenv, common)
 	if opt.Catalog || len(opt.Publish) > 0 {
-		publish(t, root, bins["publish"], mergeEnv(toolEnv), info.DBURL, opt)
+		publish(t, root, bins["publish"], bins["texgen"], mergeEnv(toolEnv), info.DBURL, opt)
 	}
 
 	logs := processLog(t, opt.LogDir)
@@ -334,10 +337,17 @@ func processLog(t TB, dir string) logs {
 
 // publish runs the publisher over the fresh database and the S3 bucket: the demo catalog, then
 // opt.Publish; the seed's placeholders are then hidden (as make dev does) when the catalog is in.
-func publish(t TB, root, bin string, env []string, dbURL string, opt StackOptions) {
+func publish(t TB, root, bin, texgen string, env []string, dbURL string, opt StackOptions) {
 	t.Helper()
 	var runs [][]string
 	if opt.Catalog {
+		// The v2 packages' texture sets are not committed: generated once (kept in the folder,
+		// git-ignored) and checked against the committed manifests.
+		cmd := exec.Command(texgen, "sets", filepath.Join(root, "catalog", "demo"))
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("texgen sets: %v\n%s", err, tail(out, 20))
+		}
 		runs = append(runs, []string{"--public-previews", filepath.Join(root, "catalog", "demo")})
 	}
 	runs = append(runs, opt.Publish...)
@@ -644,14 +654,16 @@ func buildServers(root string, names ...string) (map[string]string, error) {
 	if p, err := exec.LookPath("go"); err == nil {
 		goBin = p
 	}
-	pkgs := map[string]string{"supabase": "./supabase/local", "edge": "./edge", "publish": "./cmd/publish", "stripe": "./cmd/stripe-local"}
+	pkgs := map[string]string{"supabase": "./supabase/local", "edge": "./edge", "publish": "./cmd/publish", "stripe": "./cmd/stripe-local",
+		"texgen": "./cmd/texgen"}
 	bins := map[string]string{}
 	for _, name := range names {
 		pkg := pkgs[name]
 		out := filepath.Join(dir, name)
 		cmd := exec.Command(goBin, "build", "-o", out, pkg)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
+		// GOAMD64=v1: no fused multiply-adds, so texgen computes the bytes the manifests list.
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "CGO_ENABLED=0", "GOAMD64=v1")
 		if b, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
 		}

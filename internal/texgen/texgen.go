@@ -38,11 +38,16 @@ type Material struct {
 	ID       string  `json:"id"`
 	Metallic float64 `json:"metallic"`
 	Tex      *Tex    `json:"tex"`
+	// Depth is the catalog's ReliefDepth (set by ReadCatalog).
+	Depth float64 `json:"-"`
 }
 
 // Catalog is catalog/materials.json.
 type Catalog struct {
-	Materials []Material `json:"materials"`
+	// ReliefDepth is the height span, in tile widths, of a material with bump 1: what a height
+	// of 1 means to the normal map here and to the displacement the Blender build wires.
+	ReliefDepth float64    `json:"relief_depth"`
+	Materials   []Material `json:"materials"`
 }
 
 // ReadCatalog reads catalog/materials.json (extra fields are the Blender build's).
@@ -54,6 +59,12 @@ func ReadCatalog(path string) (Catalog, error) {
 	}
 	if err := json.Unmarshal(b, &c); err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	if c.ReliefDepth <= 0 || c.ReliefDepth > 1 {
+		return c, fmt.Errorf("%s: relief_depth %v is not in (0, 1]", path, c.ReliefDepth)
+	}
+	for i := range c.Materials {
+		c.Materials[i].Depth = c.ReliefDepth
 	}
 	return c, nil
 }
@@ -112,13 +123,13 @@ func Pixels(res string) (int, error) {
 	return n * 1024, nil
 }
 
-// reliefDepth is the height span, in tile widths, of a material with Bump 1.
-const reliefDepth = 0.02
-
 // Generate renders the material's maps at size × size: file name → encoded bytes.
 func Generate(m Material, size int) (map[string][]byte, error) {
 	if m.Tex == nil {
 		return nil, fmt.Errorf("texgen: %s has no texture description", m.ID)
+	}
+	if m.Depth <= 0 {
+		return nil, fmt.Errorf("texgen: %s has no relief depth (read it with ReadCatalog)", m.ID)
 	}
 	if size < 8 || size > 16384 {
 		return nil, fmt.Errorf("texgen: size %d out of range", size)
@@ -210,7 +221,7 @@ func encode(name string, m Material, px []texel, size int) ([]byte, error) {
 		}
 		err = jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90})
 	case Height:
-		// 8 bits: the deepest relief (Bump 1) is reliefDepth of a tile, 2 cm on a 1 m tile, so a
+		// 8 bits: the deepest relief (bump 1) is relief_depth of a tile (2 cm on a 1 m tile), so a
 		// step is under 0.1 mm.
 		img := image.NewGray(rect)
 		for i, p := range px {
@@ -220,7 +231,7 @@ func encode(name string, m Material, px []texel, size int) ([]byte, error) {
 	case Normal:
 		img := image.NewNRGBA(rect)
 		// Slope in tile units: height (0..1) times the relief depth, over one pixel (1/size).
-		k := float64(t.Bump*reliefDepth) * float64(size) / 2
+		k := float64(t.Bump*m.Depth) * float64(size) / 2
 		h := func(x, y int) float64 { return px[wrap(y, size)*size+wrap(x, size)].height }
 		parallel(size, func(y int) {
 			for x := 0; x < size; x++ {

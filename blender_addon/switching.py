@@ -240,8 +240,10 @@ def draw_request(layout, req, st, width):
             layout.progress(factor=cur.fraction, text=f"{text} {int(cur.fraction * 100)}%")
         else:
             layout.label(text=text + (f" {int(cur.fraction * 100)}%" if cur else "…"), icon="TIME")
-    elif req.status == "failed":
-        panels.draw_problem(layout, words.problem(req.code, req.text) if req.code else words.Problem("", req.text), width)
+    elif req.status == "failed" and req.code:
+        panels.draw_problem(layout, words.problem(req.code, req.text), width)
+    elif req.status == "failed":  # cancelled
+        panels.wrapped(layout, req.text or f"{req.describe()}: stopped.", "CANCEL", width)
     else:
         panels.wrapped(layout, req.text or f"{req.describe()}: done.", "CHECKMARK", width)
 

@@ -242,6 +242,7 @@ class BridgeState:
 
     def cancelled(self, import_id: str, text: str, now: float | None = None) -> None:
         """An import cancelled in Blender or on the site: listed with the recent ones, not an error."""
+        self._request_ended(import_id, False, text, None)
         name = ""
         if self.current and self.current.import_id == import_id:
             name, self.current = self.current.shader_name, None

@@ -151,3 +151,14 @@ def test_shader_info_answers_and_errors_are_kept_by_shader():
     assert s.shaders["oak-wood"]["latest_version"] == "1.1.0"
     s.apply(msg('{"v":1,"type":"error","re":"q2","code":"NOT_FOUND","message":"no such shader"}'))
     assert s.shaders["gone"] == {"error": "no such shader"} and not s.errors and not s.shader_asks
+
+
+def test_a_cancelled_switch_frees_the_panel():
+    from core.state import Request
+
+    s = BridgeState()
+    s.request(Request("r1", "switch", "oak-wood", "OB_Oak", resolution="4k"))
+    s.apply(msg('{"v":1,"type":"request_import","re":"r1","import_id":"i1"}'))
+    s.apply(msg('{"v":1,"type":"import_status","import_id":"i1","status":"cancelled","message":"Cancelled in Blender."}'))
+    req = s.request_for("OB_Oak")
+    assert not req.active and req.status == "failed" and req.text == "Cancelled in Blender." and req.code == ""

@@ -1012,12 +1012,20 @@ export type components = {
         Delivery: {
             /** Format: uuid */
             import_id: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description the package; for a package format v2 version its base
+             */
             download_url: string;
+            /**
+             * Format: uri
+             * @description a v2 version: the import's texture set (and no other); null for a v1 version or one without sets
+             */
+            textures_url: string | null;
             /** Format: date-time */
             expires_at: string;
             delivery: {
-                /** @description base64url of the delivery JSON */
+                /** @description base64url of the delivery JSON (schemas/delivery.schema.json: v 1, or v 2 naming the base and the chosen set) */
                 payload: string;
                 /** @description <kid>.<base64url ed25519 signature> */
                 sig: string;

@@ -49,7 +49,8 @@ select is_empty(
       and p.proname in ('has_entitlement', 'has_active_subscription', 'create_import', 'redeem_import_token',
                         'reissue_import_token', 'resolve_import_target', 'rate_limit_step',
                         'prune_rate_limits', 'expire_imports', 'sweep_offline_devices', 'handle_new_user',
-                        'redeliver_import', 'fail_stalled_imports', 'cancel_import_as', 'import_instance')
+                        'redeliver_import', 'fail_stalled_imports', 'cancel_import_as', 'import_instance',
+                        'import_resolution')
       and (has_function_privilege('anon', p.oid, 'execute')
            or has_function_privilege('authenticated', p.oid, 'execute'))$$,
   'edge-only functions are not executable by anon or authenticated');

@@ -324,13 +324,16 @@ type RedeliverRequest struct {
 	InstanceID *string `json:"instance_id"`
 }
 
-// Delivery is what a redemption answers: a presigned GET and the signed delivery manifest.
-// (Fields in alphabetical order, as the answer has always been encoded.)
+// Delivery is what a redemption answers: a presigned GET and the signed delivery manifest; for
+// a package format v2 version DownloadURL is the base and TexturesURL the chosen texture set
+// (nil for a v1 version or one without sets). (Fields in alphabetical order, as the answer has
+// always been encoded.)
 type Delivery struct {
 	Delivery    shaderpkg.Signed `json:"delivery"`
 	DownloadURL string           `json:"download_url"`
 	ExpiresAt   time.Time        `json:"expires_at"`
 	ImportID    uuid.UUID        `json:"import_id"`
+	TexturesURL *string          `json:"textures_url"`
 }
 
 func subscriptionRequired() error {
@@ -365,25 +368,26 @@ func (s *Service) Redeem(ctx context.Context, user, dev, id uuid.UUID, in Redeem
 		return Delivery{}, postgres.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
-	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
+	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id, i.resolution
 		from public.redeem_import_token($1, $2, $3, $4, $5) i`, id, jti, dev, token.Hash(tok), instance), now)
 }
 
 // deliver reads the import that redeem_import_token or redeliver_import answered (its status,
-// error code and shader version) and answers it with a signed delivery and a presigned GET,
-// committing tx (which made the import redeemed) only once both exist. An import that the
-// function failed for want of a subscription is committed as failed and answers
-// SUBSCRIPTION_REQUIRED.
+// error code, shader version and resolution) and answers it with a signed delivery and presigned
+// GETs (a v2 version: the base and only the import's texture set), committing tx (which made the
+// import redeemed) only once all exist. An import that the function failed for want of a
+// subscription is committed as failed and answers SUBSCRIPTION_REQUIRED.
 func (s *Service) deliver(ctx context.Context, tx pgx.Tx, id uuid.UUID, redeemed pgx.Row, now time.Time) (Delivery, error) {
 	var (
 		status   string
 		errCode  *string
 		svid     uuid.UUID
+		res      *string
 		key, sha string
 		size     int64
 		manifest []byte
 	)
-	if err := redeemed.Scan(&status, &errCode, &svid); err != nil {
+	if err := redeemed.Scan(&status, &errCode, &svid, &res); err != nil {
 		return Delivery{}, postgres.Error(err, "import")
 	}
 	if status == "failed" && errCode != nil && *errCode == string(apierror.SubscriptionRequired) {
@@ -401,7 +405,21 @@ func (s *Service) deliver(ctx context.Context, tx pgx.Tx, id uuid.UUID, redeemed
 	if err != nil {
 		return Delivery{}, apierror.Wrap(apierror.Internal, "internal error", err)
 	}
-	signed, err := shaderpkg.SignDelivery(s.d.Delivery, shaderpkg.DeliveryFor(id.String(), m, sha, size, now, s.d.DownloadTTL))
+	d := shaderpkg.DeliveryFor(id.String(), m, sha, size, now, s.d.DownloadTTL)
+	var setKey string // the texture set's S3 object, as the publisher registered it
+	if m.SchemaVersion == shaderpkg.SchemaVersionV2 {
+		if d, err = shaderpkg.DeliveryForSet(id.String(), m, sha, size, deref(res), now, s.d.DownloadTTL); err != nil {
+			return Delivery{}, apierror.Wrap(apierror.Internal, "internal error", err)
+		}
+		if d.Textures != nil {
+			// texture_sets rows are what the signed manifest says (a trigger checks it on insert).
+			if err := tx.QueryRow(ctx, `select object_key from public.texture_sets where version_id = $1 and resolution = $2`,
+				svid, d.Resolution).Scan(&setKey); err != nil {
+				return Delivery{}, apierror.Wrap(apierror.Internal, "internal error", err)
+			}
+		}
+	}
+	signed, err := shaderpkg.SignDelivery(s.d.Delivery, d)
 	if err != nil {
 		return Delivery{}, apierror.Wrap(apierror.Internal, "internal error", err)
 	}
@@ -412,10 +430,32 @@ func (s *Service) deliver(ctx context.Context, tx pgx.Tx, id uuid.UUID, redeemed
 	if err != nil {
 		return Delivery{}, postgres.Unavailable(err)
 	}
+	out := Delivery{ImportID: id, DownloadURL: url, ExpiresAt: exp.UTC(), Delivery: signed}
+	if setKey != "" {
+		textures, texExp, err := s.d.Presigner.PresignGet(ctx, setKey, s.d.DownloadTTL)
+		if err != nil {
+			return Delivery{}, postgres.Unavailable(err)
+		}
+		out.TexturesURL, out.ExpiresAt = &textures, minTime(exp, texExp).UTC()
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return Delivery{}, postgres.Unavailable(err)
 	}
-	return Delivery{ImportID: id, DownloadURL: url, ExpiresAt: exp.UTC(), Delivery: signed}, nil
+	return out, nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // Redeliver gives a redeemed but unfinished import of user's device a fresh delivery: the bridge
@@ -432,7 +472,7 @@ func (s *Service) Redeliver(ctx context.Context, user, dev, id uuid.UUID, in Red
 		return Delivery{}, postgres.Unavailable(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after commit
-	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id
+	return s.deliver(ctx, tx, id, tx.QueryRow(ctx, `select i.status::text, i.error_code, i.shader_version_id, i.resolution
 		from public.redeliver_import($1, $2, $3, $4) i`, id, user, dev, instance), now)
 }
 

@@ -6,6 +6,11 @@ cd "$OCTANE_ROOT"
 mkdir -p "$OCTANE_LOCAL/reports"
 out="$OCTANE_LOCAL/reports/packages-go.json"
 
+# v2 demo packages commit their base; the texture sets beside it are generated (GOAMD64=v1: the
+# bytes the manifests list). Vetting lays the largest set out beside the .blend.
+log "packages: the demo catalog's texture sets (cmd/texgen sets)"
+GOAMD64=v1 go run ./cmd/texgen sets catalog/demo | tail -1 || log "packages: texgen sets failed; vetting the v2 demo packages will fail"
+
 log "packages: Blender tests (go test -tags blender ./internal/shaderpkg/blendvet ./internal/publishing)"
 go test -tags blender -count=1 -timeout 10m -json \
   -run 'TestVetRejectsHostileBlends|TestVetV2TexturePaths|TestFallbackRendersInCycles|TestDemoCatalogPassesVetting|TestWorkerPublishesAVettedPackage' \

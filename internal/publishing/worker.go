@@ -224,10 +224,13 @@ func (w *Worker) pipeline(ctx context.Context, j Job, log *jobLog) (*Item, error
 	if int64(len(data)) != j.Size {
 		return nil, fmt.Errorf("the stored upload has %d bytes, the page announced %d", len(data), j.Size)
 	}
-	it := &Item{Src: j.FileName, Data: data}
-	items := []*Item{it}
-
 	log.Step("validate", "validate: reading every file of the package (hashes, sizes, layout)")
+	it, cleanup, err := itemFromUpload(j.FileName, data)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	items := []*Item{it}
 	if err := Validate(items, log); err != nil {
 		return it, err
 	}

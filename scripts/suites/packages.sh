@@ -13,7 +13,7 @@ GOAMD64=v1 go run ./cmd/texgen sets catalog/demo | tail -1 || log "packages: tex
 
 log "packages: Blender tests (go test -tags blender ./internal/shaderpkg/blendvet ./internal/publishing)"
 go test -tags blender -count=1 -timeout 10m -json \
-  -run 'TestVetRejectsHostileBlends|TestVetV2TexturePaths|TestFallbackRendersInCycles|TestDemoCatalogPassesVetting|TestWorkerPublishesAVettedPackage' \
+  -run 'TestVetRejectsHostileBlends|TestVetV2TexturePaths|TestFallbackRendersInCycles|TestDemoCatalogPassesVetting|TestWorkerPublishesAVettedPackage|TestWorkerPublishesAV2Bundle' \
   ./internal/shaderpkg/blendvet/ ./internal/publishing/ >"$out" 2>"$OCTANE_LOCAL/reports/packages-go.stderr" || true
 read -r passed failed skipped < <(python3 "$OCTANE_ROOT/scripts/count_go_tests.py" <"$out" | tail -1)
 

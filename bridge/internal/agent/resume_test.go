@@ -134,8 +134,10 @@ func TestKilledBridgeResumesItsImport(t *testing.T) {
 	bp, device := startPairedBridge(t, st, bin, cacheDir)
 
 	// 1. Killed while Blender imports (redeemed, downloaded, verified): the row stays unfinished.
+	// Its "importing" report travels beside the hand-over to Blender, so wait for it first.
 	id := st.createImport(t, device)
 	bp.expect("import", 30*time.Second, func(m map[string]any) bool { return m["import_id"] == id })
+	st.waitStatus(t, id, "importing", 10*time.Second)
 	bp.kill()
 	if status, _, _ := st.importRow(t, id); status != "importing" {
 		t.Fatalf("after the kill the import is %s, want importing", status)

@@ -335,7 +335,8 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 	start := p.cfg.Now()
 	ctx, tr := withTrace(ctx, r.Received)
 	mark(ctx, "started")
-	err := p.process(ctx, r, log)
+	rep := newReports(p, r.ImportID)
+	err := p.process(ctx, r, rep, log)
 	cause := cancelCause(ctx)
 	switch {
 	case err == nil:
@@ -343,7 +344,9 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "done"})
 	case cause != nil:
 		if errors.Is(cause, errCancelledInBlender) {
-			p.reportCancelled(ctx, r.ImportID)
+			if rerr := rep.final(ctx, "cancelled", "", ""); rerr != nil {
+				log.Warn("could not report the cancel", "err", rerr)
+			}
 		}
 		p.cancelled(r.ImportID, cause)
 	case ctx.Err() != nil:
@@ -355,11 +358,9 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 	default:
 		f := outcome(err)
 		log.Warn("import failed", "code", f.Code, "err", err)
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		if rerr := p.report(rctx, r.ImportID, "failed", -1, string(f.Code), f.Msg); rerr != nil {
+		if rerr := rep.final(ctx, "failed", string(f.Code), f.Msg); rerr != nil {
 			log.Warn("could not report the failure", "err", rerr)
 		}
-		cancel()
 		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "failed", Code: f.Code, Message: f.Msg})
 	}
 }
@@ -380,7 +381,7 @@ func diskFull(err error) *fault.Error {
 	return Fail(CodeDiskFull, "The disk holding the shader cache is full. Free some space or lower the cache size.", err)
 }
 
-func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) error {
+func (p *Pipeline) process(ctx context.Context, r Request, rep *reports, log *slog.Logger) error {
 	del, err := p.redeem(ctx, r, log)
 	if err != nil {
 		return err
@@ -409,28 +410,31 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 	}
 	unpin := p.cfg.Cache.Pin(d.SHA256)
 	defer unpin()
-	dir, hit, err := p.obtain(ctx, r, d, url, name, log)
+	dir, hit, err := p.obtain(ctx, r, rep, d, url, name, log)
 	if err != nil {
 		return err
 	}
 	mark(ctx, "package_ready")
 	log.Info("package ready", "cache_hit", hit)
-	if p.cfg.Keep != nil {
-		if err := p.cfg.Keep(d.SHA256, env); err != nil {
-			log.Warn("the local library could not record this package", "err", err)
-		}
+	// A status the edge refused on the way (its reports are not awaited) ends the import here,
+	// before Blender has it; "importing" travels while Blender imports.
+	if err := rep.failed(); err != nil {
+		return err
 	}
 	if !p.handOver(ctx, r.ImportID) {
 		return ctx.Err()
 	}
-	if err := p.report(ctx, r.ImportID, "importing", -1, "", ""); err != nil {
-		return err
-	}
+	rep.send(ctx, "importing", -1, "", "")
 	mark(ctx, "handed_to_blender")
 	_, err = p.cfg.Blender.Import(ctx, stdio.Import{
 		ImportID: r.ImportID, ShaderID: d.ShaderID, Version: d.Version, ShaderName: name,
 		MaterialName: d.MaterialName, BlendPath: filepath.Join(dir, "material.blend"), PackageDir: dir,
 	})
+	if p.cfg.Keep != nil { // after the hand-over: the local library's record is not on Blender's way
+		if err := p.cfg.Keep(d.SHA256, env); err != nil {
+			log.Warn("the local library could not record this package", "err", err)
+		}
+	}
 	if err != nil {
 		if fault.Decided(err) != nil || ctx.Err() != nil {
 			return err
@@ -438,7 +442,8 @@ func (p *Pipeline) process(ctx context.Context, r Request, log *slog.Logger) err
 		return Fail(CodeBlenderError, err.Error(), err)
 	}
 	mark(ctx, "blender_replied")
-	err = p.report(ctx, r.ImportID, "done", 100, "", "")
+	rep.send(ctx, "done", 100, "", "")
+	err = rep.flush(ctx) // and every report before it: the import is done when the edge has them all
 	mark(ctx, "done_reported")
 	return err
 }
@@ -508,7 +513,7 @@ func (p *Pipeline) redeliver(ctx context.Context, r Request, log *slog.Logger) (
 
 // obtain returns the package's cache entry, downloading it unless it is there; imports of the
 // same package take turns, so the second one finds the first one's entry.
-func (p *Pipeline) obtain(ctx context.Context, r Request, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, bool, error) {
+func (p *Pipeline) obtain(ctx context.Context, r Request, rep *reports, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, bool, error) {
 	p.mu.Lock()
 	m := p.fetching[d.SHA256]
 	if m == nil {
@@ -527,7 +532,7 @@ func (p *Pipeline) obtain(ctx context.Context, r Request, d shaderpkg.Delivery, 
 			return dir, true, nil
 		}
 	}
-	dir, err := p.download(ctx, r, d, url, name, log)
+	dir, err := p.download(ctx, r, rep, d, url, name, log)
 	return dir, false, err
 }
 
@@ -550,16 +555,13 @@ func (p *Pipeline) verifyHit(ctx context.Context, dir string, d shaderpkg.Delive
 }
 
 // download fetches and verifies the zip, extracts it into the cache and returns the entry.
-func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, error) {
+func (p *Pipeline) download(ctx context.Context, r Request, rep *reports, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, error) {
 	part := p.cfg.Cache.PartPath(d.SHA256)
 	if err := p.checkFreeSpace(part, d, log); err != nil {
 		return "", err
 	}
-	if err := p.report(ctx, r.ImportID, "downloading", 0, "", ""); err != nil {
-		return "", err
-	}
+	rep.send(ctx, "downloading", 0, "", "")
 	mark(ctx, "download_started")
-	prog := newProgressReporter(ctx, p, r.ImportID)
 	var err error
 	delay := p.cfg.Backoff
 	for attempt := 1; attempt <= p.cfg.Downloads; attempt++ {
@@ -574,7 +576,7 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 			}
 			p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageDownloading,
 				Fraction: frac, Bytes: done, Total: total})
-			prog.set(int(frac * 100))
+			rep.progress(ctx, int(frac*100))
 		})
 		stalled := !watchdog.Stop() && actx.Err() != nil && ctx.Err() == nil
 		cancel()
@@ -586,7 +588,6 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 			code, retry = string(codes.Stalled), true
 		}
 		if !retry || attempt == p.cfg.Downloads {
-			prog.close()
 			return "", downloadFailure(code, err)
 		}
 		log.Info("download interrupted; resuming", "attempt", attempt, "err", err)
@@ -595,15 +596,12 @@ func (p *Pipeline) download(ctx context.Context, r Request, d shaderpkg.Delivery
 		}
 		delay = min(delay*2, p.cfg.MaxWait)
 	}
-	prog.close()
 	if err != nil {
 		return "", err
 	}
 	mark(ctx, "downloaded") // and its size and sha256 checked (Fetch)
 	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageVerifying, Fraction: 1, Bytes: d.Size, Total: d.Size})
-	if err := p.report(ctx, r.ImportID, "verifying", 100, "", ""); err != nil {
-		return "", err
-	}
+	rep.send(ctx, "verifying", 100, "", "")
 	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageExtracting, Fraction: 1})
 	filled := false
 	fill := func(tmp string) error {
@@ -698,49 +696,4 @@ func (p *Pipeline) report(ctx context.Context, id, status string, progress int, 
 		}
 		delay = min(delay*2, p.cfg.MaxWait)
 	}
-}
-
-// progressReporter sends download percentages to the edge from its own goroutine, keeping only
-// the latest value, so a slow network never slows the download.
-type progressReporter struct {
-	ch   chan int
-	done chan struct{}
-}
-
-func newProgressReporter(ctx context.Context, p *Pipeline, id string) *progressReporter {
-	pr := &progressReporter{ch: make(chan int, 1), done: make(chan struct{})}
-	go func() {
-		defer close(pr.done)
-		last := -1
-		for pct := range pr.ch {
-			if pct <= last {
-				continue
-			}
-			last = pct
-			if err := p.cfg.Edge.Report(ctx, id, "downloading", pct, "", ""); errors.Is(err, ErrGone) {
-				p.Cancel(id, false) // cancelled on the site and the device topic's message was missed
-			}
-		}
-	}()
-	return pr
-}
-
-func (pr *progressReporter) set(pct int) {
-	select {
-	case pr.ch <- pct:
-	default:
-		select { // replace the value waiting to be sent
-		case <-pr.ch:
-		default:
-		}
-		select {
-		case pr.ch <- pct:
-		default:
-		}
-	}
-}
-
-func (pr *progressReporter) close() {
-	close(pr.ch)
-	<-pr.done
 }

@@ -37,6 +37,8 @@ type fakeEdge struct {
 	reports    []string
 	otherID    bool
 	serverTime time.Time // the edge's clock (its Date header); zero: the same as the test's
+	// onReport runs before a report is taken (outside the lock): it may hold it, or refuse it.
+	onReport func(status string) error
 }
 
 func (e *fakeEdge) Redeem(_ context.Context, id, token string) (Delivered, error) {
@@ -90,6 +92,11 @@ func (e *fakeEdge) Reissue(context.Context, string) (string, error) {
 }
 
 func (e *fakeEdge) Report(_ context.Context, id, status string, progress int, code, _ string) error {
+	if e.onReport != nil {
+		if err := e.onReport(status); err != nil {
+			return err
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	r := status
@@ -180,15 +187,19 @@ func (s *fakeStore) PartPath(sha string) string { return filepath.Join(s.dir, sh
 func (s *fakeStore) Pin(string) func()          { return func() {} }
 
 type fakeBlender struct {
-	mu   sync.Mutex
-	got  []stdio.Import
-	fail *fault.Error
+	mu       sync.Mutex
+	got      []stdio.Import
+	fail     *fault.Error
+	imported chan struct{} // closed at the first import (nil: none)
 }
 
 func (b *fakeBlender) Import(_ context.Context, req stdio.Import) (stdio.Imported, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.got = append(b.got, req)
+	if len(b.got) == 1 && b.imported != nil {
+		close(b.imported)
+	}
 	if b.fail != nil {
 		return stdio.Imported{}, b.fail
 	}
@@ -713,4 +724,97 @@ func TestFinishedImportIsNotResumedAgain(t *testing.T) {
 	if len(r.edge.redeliver) != 0 {
 		t.Fatalf("redelivered %v", r.edge.redeliver)
 	}
+}
+
+// The status reports travel while the import goes on (docs/latency.md): Blender gets the package
+// while the edge still holds every report, and the page still sees the steps in order, done last.
+func TestReportsDoNotHoldTheImport(t *testing.T) {
+	r := newRig(t)
+	r.blender.imported = make(chan struct{})
+	r.edge.onReport = func(status string) error {
+		if status == "downloading" {
+			select {
+			case <-r.blender.imported:
+			case <-time.After(5 * time.Second):
+				t.Error("Blender got nothing while the edge held the downloading report")
+			}
+		}
+		return nil
+	}
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "done" {
+		t.Fatalf("final %+v", s)
+	}
+	if got, want := r.edge.got(), []string{"downloading", "verifying", "importing", "done"}; !slices.Equal(got, want) {
+		t.Fatalf("reports %v, want %v", got, want)
+	}
+}
+
+// A status the edge refuses still fails the import: the steps after it are not reported, done
+// never is, and the failure is reported last.
+func TestRefusedStatusFailsTheImport(t *testing.T) {
+	r := newRig(t)
+	refused := &fault.Error{Code: codes.InvalidInput, Msg: "ILLEGAL_TRANSITION"}
+	r.edge.onReport = func(status string) error {
+		if status == "verifying" {
+			return refused
+		}
+		return nil
+	}
+	r.start(t, nil)
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "failed" || s.Code != CodeInternal {
+		t.Fatalf("final %+v", s)
+	}
+	if got, want := r.edge.got(), []string{"downloading", "failed:" + string(CodeInternal)}; !slices.Equal(got, want) {
+		t.Fatalf("reports %v, want %v", got, want)
+	}
+}
+
+// Download percentages wait for the statuses before them and never overtake the next status;
+// only the latest waiting one is sent, and a refused one does not fail the import.
+func TestReportsKeepTheirOrder(t *testing.T) {
+	r := newRig(t)
+	var mu sync.Mutex
+	var sent []string
+	hold := make(chan struct{})
+	r.edge.onReport = func(status string) error {
+		if status == "downloading" {
+			<-hold
+		}
+		return nil
+	}
+	p := New(Config{Edge: &recordingEdge{fakeEdge: r.edge, sent: &sent, mu: &mu}, Backoff: time.Millisecond})
+	rep := newReports(p, "i1")
+	ctx := context.Background()
+	rep.send(ctx, "downloading", 0, "", "")
+	for pct := range 100 {
+		rep.progress(ctx, pct)
+	}
+	rep.send(ctx, "verifying", 100, "", "")
+	close(hold)
+	if err := rep.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"downloading 0", "downloading 99", "verifying 100"}; !slices.Equal(sent, want) {
+		t.Fatalf("sent %v, want %v", sent, want)
+	}
+}
+
+// recordingEdge records every report as "status progress".
+type recordingEdge struct {
+	*fakeEdge
+	mu   *sync.Mutex
+	sent *[]string
+}
+
+func (e *recordingEdge) Report(ctx context.Context, id, status string, progress int, code, msg string) error {
+	err := e.fakeEdge.Report(ctx, id, status, progress, code, msg)
+	e.mu.Lock()
+	*e.sent = append(*e.sent, fmt.Sprintf("%s %d", status, progress))
+	e.mu.Unlock()
+	return err
 }

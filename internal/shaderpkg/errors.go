@@ -1,6 +1,6 @@
 // Package shaderpkg defines the shader package format (manifest.json, material.blend, textures,
-// preview.webp), its validation, and the Ed25519-signed delivery envelope the edge hands to the
-// bridge. It is shared by the publisher, the edge and the bridge, so it has no I/O of its own
+// preview.webp; format v2 keeps the textures in one zip per resolution beside a base zip), its
+// validation, and the Ed25519-signed delivery envelope the edge hands to the bridge. It is shared by the publisher, the edge and the bridge, so it has no I/O of its own
 // beyond reading a package from memory or an io.ReaderAt.
 package shaderpkg
 

@@ -67,7 +67,7 @@ def main():
         json.dump(versions.next_versions(versions.read_index(index_path), ids, v2=textured), f)
     env = dict(os.environ, GOFLAGS=os.environ.get("GOFLAGS", "-mod=mod"), GOAMD64="v1")
     if textured:
-        r = subprocess.run(["go", "run", "./cmd/texgen", "maps", "-out", os.path.join(work, "pkgs"),
+        r = subprocess.run(["nice", "-n", "10", "go", "run", "./cmd/texgen", "maps", "-out", os.path.join(work, "pkgs"),
                             "-only", ",".join(sorted(textured))], cwd=ROOT, env=env)
         if r.returncode != 0:
             return r.returncode

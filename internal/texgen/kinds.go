@@ -49,8 +49,9 @@ func (t Tex) sampler(size int) (sampler, error) {
 	switch t.Kind {
 	case "brushed":
 		return func(u, v float64) texel {
-			n := nz(u, v, s, s*120, 10, 0.6, 1)
-			fine := nz(u, v, s*6, s*400, 4, 0.5, 2)
+			// Streaks along u: fine across (40 per pattern repeat, visible from 1k up), long along.
+			n := nz(u, v, s, s*40, 10, 0.6, 1)
+			fine := nz(u, v, s*6, s*100, 4, 0.5, 2)
 			x := clamp01(float64(n*0.7) + fine - 0.35)
 			return texel{col: mixc(c[0], c[1], x), rough: x, height: x}
 		}, nil

@@ -66,6 +66,33 @@ func TestEveryCatalogMaterialRenders(t *testing.T) {
 	}
 }
 
+// At the smallest size shipped, every pattern still shows (band-limiting drops octaves finer
+// than the map can hold; a pattern made only of those would come out flat).
+func TestPatternsShowAt1k(t *testing.T) {
+	for _, m := range catalog(t).Materials {
+		if m.Tex == nil {
+			continue
+		}
+		f, err := m.Tex.sampler(1024)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lo, hi [3]float64 // colour, roughness, height
+		for k := range lo {
+			lo[k], hi[k] = math.Inf(1), math.Inf(-1)
+		}
+		for i := 0; i < 4096; i++ {
+			p := f(float64(i%64)/64+0.003, float64(i/64)/64+0.007)
+			for k, l := range [3]float64{p.col[0] + p.col[1] + p.col[2], p.rough, p.height} {
+				lo[k], hi[k] = math.Min(lo[k], l), math.Max(hi[k], l)
+			}
+		}
+		if hi[0]-lo[0] < 0.03 && hi[1]-lo[1] < 0.03 && hi[2]-lo[2] < 0.03 {
+			t.Errorf("%s: flat at 1k (colour, roughness, height from %v to %v)", m.ID, lo, hi)
+		}
+	}
+}
+
 // Same description, same size → same bytes; and the bytes are the ones this code has always
 // made (the committed catalog's manifests hold the sha256 of the sets built from them).
 func TestDeterministicAndGolden(t *testing.T) {

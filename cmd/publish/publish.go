@@ -199,6 +199,9 @@ func printPlan(items []*publishing.Item, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "would publish %-28s %-8s %-4s %8d bytes sha256 %s… -> %s\n",
 			it.Slug(), it.Version(), tier, len(it.Data), it.Pkg.SHA256[:12], it.PackageKey())
+		for _, set := range it.Pkg.Manifest.TextureSets {
+			fmt.Fprintf(stdout, "  with texture set %-4s %24d bytes sha256 %s… -> %s\n", set.Resolution, set.Size, set.SHA256[:12], it.SetKey(set.Resolution))
+		}
 	}
 	fmt.Fprintf(stdout, "dry run: %d to publish, %d already published\n", n, len(items)-n)
 	return nil

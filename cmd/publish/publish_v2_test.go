@@ -97,6 +97,10 @@ func TestPublishV2Integration(t *testing.T) {
 
 	slug := randomSlug()
 	out := packV2(t, slug)
+	// The dry run names each set and where it would go.
+	if o, err := pub("--dry-run", "--no-vet", out); err != nil || !strings.Contains(o, "with texture set 16k") || !strings.Contains(o, "-> packages/"+slug+"/1.1.0/textures-16k.zip") {
+		t.Fatalf("dry run: %v\n%s", err, o)
+	}
 	if o, err := pub("--no-vet", out); err != nil {
 		t.Fatalf("publish: %v\n%s", err, o)
 	}

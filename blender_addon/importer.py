@@ -204,6 +204,14 @@ def _undo_step(message: str) -> None:
         log.warning("undo push failed", exc_info=True)
 
 
+# Edit Mode keeps its own undo steps (the mesh's), which do not hold materials or images.
+EDIT_MODE_NOTE = " It was made in Edit Mode, where Undo cannot revert it: switch or update again to go back."
+
+
+def _in_edit_mode() -> bool:
+    return any(o.mode == "EDIT" for o in _view_layer(bpy.context).objects)
+
+
 def _reply(import_id: str, mat, objects, reused: bool, message: str) -> dict:
     return {"type": "imported", "import_id": import_id, "material_name": mat.name, "objects": objects,
             "reused": reused, "message": message}
@@ -279,7 +287,8 @@ def _switch(mat, files: Files, stamp: Stamp) -> dict:
     stamp.put(mat)
     _undo_step(f"Switch {mat.name} to {stamp.resolution}")
     return _reply(stamp.import_id, mat, _users(mat), True,
-                  f'"{mat.name}" now shows its {stamp.resolution} textures ({len(moves)} image(s)).')
+                  f'"{mat.name}" now shows its {stamp.resolution} textures ({len(moves)} image(s)).'
+                  + (EDIT_MODE_NOTE if _in_edit_mode() else ""))
 
 
 def _update(old, blend_path: str, material_name: str, files: Files, stamp: Stamp) -> dict:
@@ -305,7 +314,8 @@ def _update(old, blend_path: str, material_name: str, files: Files, stamp: Stamp
     new.use_fake_user = new.use_fake_user or fake
     stamp.put(new)
     _undo_step(f"Update {name} to {stamp.version}")
-    return _reply(stamp.import_id, new, _users(new), False, f'"{name}" updated to version {stamp.version}.{note}')
+    return _reply(stamp.import_id, new, _users(new), False, f'"{name}" updated to version {stamp.version}.{note}'
+                  + (EDIT_MODE_NOTE if _in_edit_mode() else ""))
 
 
 def _manifest(package_dir: str) -> dict:

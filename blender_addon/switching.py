@@ -94,6 +94,7 @@ def ask_shader_info(slug: str) -> bool:
 
 
 class _MaterialOperator:
+    changes = True  # the operator's import changes the material (switch, update)
     material: bpy.props.StringProperty(
         name="Material", description="The material to change (default: the active object's active material)",
         options={"SKIP_SAVE"})
@@ -107,6 +108,10 @@ class _MaterialOperator:
         info = imported(mat)
         if info is None:
             self.report({"ERROR"}, "The active material did not come from the shader library.")
+        elif self.changes and getattr(context, "mode", "OBJECT").startswith("EDIT"):
+            # Edit Mode's undo steps are the mesh's: the change could not be undone.
+            self.report({"ERROR"}, "Leave Edit Mode first, so that Undo can revert the change.")
+            info = None
         return mat, info
 
 
@@ -169,6 +174,7 @@ class OCTANEBRIDGE_OT_shader_info(_MaterialOperator, bpy.types.Operator):
 
     bl_idname = "octane_bridge.shader_info"
     bl_label = "Check for Updates"
+    changes = False
 
     def execute(self, context):
         mat, info = self.target(context)

@@ -185,6 +185,16 @@ def main():
     runtime.serve(10, lambda: b.state.request_for(MATERIAL).status == "failed")
     facts["state_after_8k"] = state_of(runtime)
 
+    # Edit Mode: a switch is refused (its undo steps are the mesh's, they could not revert it)
+    bpy.context.view_layer.objects.active = bpy.data.objects["Cube"]
+    bpy.ops.object.mode_set(mode="EDIT")
+    try:
+        facts["switch_in_edit_mode"] = sorted(bpy.ops.octane_bridge.switch_resolution(resolution="1k"))
+    except RuntimeError as e:
+        facts["switch_in_edit_mode"] = str(e)
+    bpy.ops.object.mode_set(mode="OBJECT")
+    facts["requests_after_edit_mode"] = len(b.state.requests)
+
     # 5. the material to change is gone: import_failed with its code, nothing else changes
     pkgs = json.load(open(os.path.join(work, "packages.json")))
     gone = dict(pkgs["1.1.0"]["1k"], import_id="x1", apply={"mode": "switch", "material": "OB_Gone"})

@@ -48,9 +48,10 @@ def describe(entry: dict) -> str:
     return ", ".join(parts)
 
 
-def find(sha256: str) -> dict | None:
+def find(sha256: str, resolution: str = "") -> dict | None:
+    """The listed entry; a v2 package has one entry per texture set, sharing the base's sha256."""
     for e in runtime.bridge().state.library or []:
-        if e.get("sha256") == sha256:
+        if e.get("sha256") == sha256 and (e.get("resolution") or "") == resolution:
             return e
     return None
 
@@ -77,19 +78,20 @@ class OCTANEBRIDGE_OT_library_apply(bpy.types.Operator):
     bl_label = "Apply"
 
     sha256: bpy.props.StringProperty(options={"HIDDEN", "SKIP_SAVE"})
+    resolution: bpy.props.StringProperty(options={"HIDDEN", "SKIP_SAVE"})  # a v2 entry's texture set
 
     @classmethod
     def poll(cls, context):
         return runtime.bridge().running
 
     def execute(self, context):
-        entry = find(self.sha256)
+        entry = find(self.sha256, self.resolution)
         if entry is None:
             self.report({"ERROR"}, "That shader is not in the local library; click Refresh Library.")
             return {"CANCELLED"}
         import_id = "library-" + uuid.uuid4().hex[:12]
         b = runtime.bridge()
-        if not b.send("library", action="apply", sha256=self.sha256, import_id=import_id):
+        if not b.send("library", action="apply", sha256=self.sha256, resolution=self.resolution or None, import_id=import_id):
             self.report({"ERROR"}, "The bridge is not running.")
             return {"CANCELLED"}
         self.report({"INFO"}, f"Applying {entry.get('name') or entry.get('shader_id')} from the local library")
@@ -132,7 +134,7 @@ def draw_library(layout, context):
         col.label(text=entry.get("name") or entry.get("shader_id", ""))
         col.label(text=describe(entry))
         op = col.operator("octane_bridge.library_apply", icon="MATERIAL")
-        op.sha256 = entry["sha256"]
+        op.sha256, op.resolution = entry["sha256"], entry.get("resolution") or ""
     if len(st.library) > MAX_SHOWN:
         layout.label(text=f"{len(st.library) - MAX_SHOWN} more not shown (most recently used first)")
 

@@ -96,7 +96,8 @@ def main():
             if msg.get("action") == "list":
                 send({"type": "library", "re": msg.get("id"), "entries": [e["entry"] for e in library]})
             else:
-                entry = next((e for e in library if e["entry"]["sha256"] == msg.get("sha256")), None)
+                entry = next((e for e in library if e["entry"]["sha256"] == msg.get("sha256")
+                              and e["entry"].get("resolution") == msg.get("resolution")), None)
                 if entry is None or entry.get("import") is None:  # gone from the cache since it was listed
                     send({"type": "import_status", "import_id": msg["import_id"], "status": "failed",
                           "code": "LIBRARY_ENTRY_MISSING", "message": "not in the cache"})

@@ -38,9 +38,9 @@ def main():
     facts["previews"] = {e["sha256"][:4]: list(library.preview(e).image_size) for e in st.library}
     facts["described"] = [library.describe(e) for e in st.library]
 
-    def apply(sha):
+    def apply(sha, resolution=""):
         n = len(b.replies)
-        facts.setdefault("apply_results", []).append(sorted(bpy.ops.octane_bridge.library_apply(sha256=sha)))
+        facts.setdefault("apply_results", []).append(sorted(bpy.ops.octane_bridge.library_apply(sha256=sha, resolution=resolution)))
         runtime.serve(15, lambda: len(b.replies) > n)
         return b.replies[-1] if len(b.replies) > n else None
 
@@ -70,6 +70,8 @@ def main():
         facts["unknown_apply"] = "accepted"
     except RuntimeError as e:
         facts["unknown_apply"] = str(e)
+    # a v2 entry: the one at the chosen resolution (its base's sha256 is shared by every set)
+    facts["reply_v2"] = apply("eeee" * 16, "2k")
     facts["errors"] = [text for _, text in st.errors]
 
 

@@ -29,7 +29,12 @@ def lib(request, addon_zip, tmp_path_factory):
                            "material_name": m["material_name"], "blend_path": str(d / "material.blend"), "package_dir": str(d)}}
 
     gone = {**entry("cccc" * 16, pkg, manifest), "import": None}
-    (tmp / "library.json").write_text(json.dumps([entry("aaaa" * 16, pkg, manifest), entry("bbbb" * 16, new, manifest), gone]))
+    # a v2 package's entries: one per texture set used, sharing the base's sha256
+    v2 = [entry("eeee" * 16, pkg, manifest) for _ in range(2)]
+    for e, res in zip(v2, ("1k", "2k")):
+        e["entry"].update(resolution=res, resolutions=[res])
+        e["import"]["shader_name"] = f"Oak {res}"
+    (tmp / "library.json").write_text(json.dumps([entry("aaaa" * 16, pkg, manifest), entry("bbbb" * 16, new, manifest), gone, *v2]))
     out = tmp / "facts.json"
     env = blender_env(tmp, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"), FAKE_BRIDGE_LIBRARY=str(tmp / "library.json"),
                       FAKE_BRIDGE_LOG=str(tmp / "bridge.jsonl"))
@@ -43,8 +48,8 @@ def lib(request, addon_zip, tmp_path_factory):
 def test_the_library_is_listed_at_start_and_on_refresh_with_previews(lib):
     assert lib["online"] and lib["listed_at_start"] and lib["refresh"] == ["FINISHED"]
     m = lib["manifest"]
-    assert [(e["shader_id"], e["name"], e["version"]) for e in lib["library"]] == [(m["shader_id"], m["name"], m["version"])] * 3
-    assert lib["previews"] == {k: [256, 256] for k in ("aaaa", "bbbb", "cccc")}  # preview.webp through bpy.utils.previews
+    assert [(e["shader_id"], e["name"], e["version"]) for e in lib["library"]] == [(m["shader_id"], m["name"], m["version"])] * 5
+    assert lib["previews"] == {k: [256, 256] for k in ("aaaa", "bbbb", "cccc", "eeee")}  # preview.webp through bpy.utils.previews
     assert lib["described"][0] == f"v{m['version']}, {' / '.join(m['texture_resolutions'])}, 120.6 KB"
 
 
@@ -76,3 +81,10 @@ def test_an_entry_gone_from_the_cache_is_explained_with_its_fix(lib):
     assert m["action"] == {"label": "Browse Shader Library", "operator": "octane_bridge.browse", "url": ""}
     assert "not in the local library" in lib["unknown_apply"]
     assert not [m for m in lib["sent"] if m.get("sha256") == "dddd" * 16]
+
+
+def test_a_v2_entry_is_applied_at_its_resolution(lib):
+    applied = [m for m in lib["sent"] if m["type"] == "library" and m.get("action") == "apply" and m["sha256"] == "eeee" * 16]
+    assert [m.get("resolution") for m in applied] == ["2k"]
+    assert lib["reply_v2"]["type"] == "imported" and lib["reply_v2"]["import_id"] == applied[0]["import_id"]
+    assert lib["described"][4].startswith(f"v{lib['manifest']['version']}, 2k, ")

@@ -56,7 +56,7 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             <CardTitle>Recent imports</CardTitle>
             <CardDescription>Updates live while Blender works.</CardDescription>
           </CardHeader>
-          <CardContent><ImportHistory userId={uid} initial={history} shaderNames={shaderNames} /></CardContent>
+          <CardContent><ImportHistory userId={uid} initial={history} shaderNames={shaderNames} devices={devices} /></CardContent>
         </Card>
       </div>
       <YourNumbers />

@@ -85,14 +85,14 @@ export async function getApiKeys(): Promise<ApiKeyRow[]> {
 }
 
 export type ShaderRef = Pick<Tables<"shaders">, "name" | "slug">;
-export type HistoryRow = ImportRow & Pick<Tables<"imports">, "created_at" | "version"> & { shader?: ShaderRef | null };
+export type HistoryRow = ImportRow & Pick<Tables<"imports">, "created_at" | "version" | "resolution"> & { shader?: ShaderRef | null };
 
-/** The user's last 25 imports with their shader's name and slug, newest first. */
+/** The user's last 25 imports with their shader's name and slug and the resolution asked for, newest first. */
 export async function getImportHistory(): Promise<HistoryRow[]> {
   const supabase = await createClient();
   const { data } = await supabase
     .from("imports")
-    .select(`${IMPORT_COLUMNS}, version, created_at, shaders(name,slug)`)
+    .select(`${IMPORT_COLUMNS}, version, resolution, created_at, shaders(name,slug)`)
     .order("created_at", { ascending: false })
     .limit(25);
   return (data ?? []).map(({ shaders, ...row }) => ({ ...row, shader: shaders }));

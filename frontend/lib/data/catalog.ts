@@ -46,14 +46,14 @@ export async function searchShaders(query: CatalogQuery): Promise<SearchResult> 
 export type ShaderVersion = Pick<
   Tables<"shader_versions">,
   "id" | "version" | "size" | "sha256" | "min_blender" | "min_octane" | "texture_resolutions" | "created_at"
->;
+> & { texture_sets: Pick<Tables<"texture_sets">, "resolution" | "size">[] };
 export type ShaderDetail = ShaderSummary & { updated_at: string; shader_versions: ShaderVersion[] };
 
 // One literal, so supabase-js types the result from it.
 const SHADER_COLUMNS =
-  "id,slug,name,description,category_id,tags,is_free,preview_key,latest_version,popularity,created_at,updated_at,shader_versions(id,version,size,sha256,min_blender,min_octane,texture_resolutions,created_at)";
+  "id,slug,name,description,category_id,tags,is_free,preview_key,latest_version,popularity,created_at,updated_at,shader_versions(id,version,size,sha256,min_blender,min_octane,texture_resolutions,created_at,texture_sets(resolution,size))";
 
-/** One published shader by slug with its versions, newest first; null when there is none. */
+/** One published shader by slug with its versions, newest first, each with its texture sets (package format v2); null when there is none. */
 export const getShader = cache(async (slug: string): Promise<ShaderDetail | null> => {
   const supabase = await createClient();
   const { data, error } = await supabase.from("shaders").select(SHADER_COLUMNS).eq("slug", slug).maybeSingle();

@@ -1,7 +1,7 @@
 // Flows that need the edge (:8787) as well as the stand-in (started by stack.mjs when absent).
 // The test plays the bridge's side over HTTP (pairing, device JWT, status reports) so the page's
 // live status is driven by real database triggers and Realtime, not by mocks.
-import { SUPABASE_URL, EDGE_URL } from "./stack.mjs";
+import { SUPABASE_URL, EDGE_URL, V2_FIXTURE } from "./stack.mjs";
 import fs from "node:fs";
 import path from "node:path";
 import { rootDir } from "./stack.mjs";
@@ -49,6 +49,34 @@ async function pairViaPage(page, assert, name = `Studio PC ${Date.now() % 10000}
 
 const rpc = (jwt, fn, args = {}) =>
   json(`${SUPABASE_URL}/rest/v1/rpc/${fn}`, { method: "POST", headers: { apikey: ANON, authorization: `Bearer ${jwt}` }, body: JSON.stringify(args) });
+
+/** The fixture's latest version as anyone reads it: base sha256/size and its texture sets, ascending. */
+async function fixtureVersion(assert) {
+  const r = await json(`${SUPABASE_URL}/rest/v1/shaders?slug=eq.${V2_FIXTURE.shaderId}&select=id,shader_versions(version,sha256,size,texture_sets(resolution,sha256,size))`, { headers: { apikey: ANON } });
+  const v = r.body?.[0]?.shader_versions?.[0];
+  assert(r.status === 200 && v && v.texture_sets.length === 3, `the v2 fixture as published: ${r.status} ${JSON.stringify(r.body)}`);
+  v.texture_sets.sort((a, b) => parseInt(a.resolution) - parseInt(b.resolution));
+  return { shaderId: r.body[0].id, ...v };
+}
+
+/** "3.2 MB" → bytes (the page's decimal units). */
+const shownBytes = (t) => {
+  const m = t.trim().match(/^([\d.]+) (B|KB|MB|GB)$/);
+  return m ? Number(m[1]) * { B: 1, KB: 1e3, MB: 1e6, GB: 1e9 }[m[2]] : NaN;
+};
+
+/** The newest queued import for the pretend Blender, redeemed as its bridge would: the edge's answer and the signed delivery's payload. */
+async function redeemNewest(dev, assert) {
+  const pending = await rpc(dev.jwt, "pending_imports");
+  assert(pending.status === 200 && pending.body.length >= 1, `pending: ${JSON.stringify(pending.body)}`);
+  const importId = pending.body[pending.body.length - 1].import_id;
+  const tok = await json(`${EDGE_URL}/v1/imports/${importId}/token`, { method: "POST", headers: { authorization: `Bearer ${dev.jwt}` } });
+  assert(tok.status === 200, `token: ${tok.status} ${JSON.stringify(tok.body)}`);
+  const red = await json(`${EDGE_URL}/v1/imports/${importId}/redeem`, { method: "POST", headers: { authorization: `Bearer ${dev.jwt}` }, body: JSON.stringify({ token: tok.body.token }) });
+  assert(red.status === 200, `redeem: ${red.status} ${JSON.stringify(red.body)}`);
+  const delivery = JSON.parse(Buffer.from(red.body.delivery.payload, "base64url").toString("utf8"));
+  return { importId, red: red.body, delivery };
+}
 
 export const tests = [
   {
@@ -176,6 +204,93 @@ export const tests = [
       assert(r.status === 200, `report: ${r.status} ${JSON.stringify(r.body)}`);
       await status.getByText(/Failed: Blender could not read the file/).waitFor();
       await status.getByText(/minimum Blender version/).waitFor();
+      await context.close();
+    },
+  },
+  {
+    name: "texture resolutions: the shader page lists the sets with download sizes, preselects 2K, remembers a 4K pick, imports at 4K (the delivery holds the base and the 4K set only); Import again in the history asks for the same version and resolution",
+    needs: ["supabase", "edge"],
+    async fn({ newPage, assert, shot }) {
+      const v = await fixtureVersion(assert);
+      const { page, context } = await newPage();
+      await signIn(page, PRO, "/account");
+      // Start from the default a new account has.
+      await page.getByLabel("Texture resolution").selectOption("2k");
+      await page.getByRole("button", { name: "Save settings" }).click();
+      await page.getByText("Settings saved.").waitFor();
+      const dev = await pairViaPage(page, assert);
+      await rpc(dev.jwt, "device_heartbeat");
+
+      await page.goto(`/shaders/${V2_FIXTURE.shaderId}?device=${dev.deviceId}`);
+      const picker = page.getByTestId("resolution-picker");
+      await picker.waitFor();
+      const radios = picker.getByRole("radio");
+      assert(JSON.stringify(await radios.evaluateAll((rs) => rs.map((r) => r.value))) === '["1k","2k","4k"]', "the picker does not list 1k, 2k, 4k in order");
+      assert(await picker.getByRole("radio", { name: /^2K/ }).isChecked(), "2K is not preselected without a saved preference");
+      const sizes = await picker.getByTestId("download-size").allInnerTexts();
+      for (const [i, set] of v.texture_sets.entries()) {
+        const want = Number(v.size) + Number(set.size);
+        const got = shownBytes(sizes[i]);
+        assert(Math.abs(got - want) / want < 0.05, `${set.resolution} shows ${sizes[i]}, the base + set is ${want} bytes`);
+      }
+      const specs = await page.getByTestId("download-sizes").innerText();
+      assert(/1K: .*\n?.*2K: .*\n?.*4K: /s.test(specs), `Specifications' download sizes: ${specs}`);
+
+      await picker.locator("label", { hasText: /^4K/ }).click();
+      await picker.getByText("4K is now your default resolution.").waitFor();
+      await page.reload();
+      await picker.waitFor();
+      assert(await picker.getByRole("radio", { name: /^4K/ }).isChecked(), "the 4K pick was not remembered");
+      await shot(page, "shader-resolutions");
+      await page.getByRole("button", { name: /Import to Blender/ }).click();
+      await page.getByTestId("import-status").getByText(/Queued/).waitFor();
+      const first = await redeemNewest(dev, assert);
+      const four = v.texture_sets.find((t) => t.resolution === "4k");
+      assert(first.red.textures_url && first.red.download_url && first.red.textures_url !== first.red.download_url, `redeem answer: ${JSON.stringify(first.red)}`);
+      const d = first.delivery;
+      assert(d.v === 2 && d.resolution === "4k" && d.version === v.version, `delivery: ${JSON.stringify(d)}`);
+      assert(d.base.sha256 === v.sha256 && d.base.size === Number(v.size), `the delivery's base is not the version's: ${JSON.stringify(d.base)}`);
+      assert(d.textures?.resolution === "4k" && d.textures.sha256 === four.sha256 && d.textures.size === Number(four.size), `the delivery's textures are not the 4K set: ${JSON.stringify(d.textures)}`);
+      assert(!JSON.stringify(d).includes(v.texture_sets[0].sha256) && !JSON.stringify(d).includes(v.texture_sets[1].sha256), "the delivery names another set");
+      for (const st of ["downloading", "verifying", "importing", "done"]) {
+        const r = await rpc(dev.jwt, "report_import_status", { p_import: first.importId, p_status: st, p_progress: 100 });
+        assert(r.status === 200, `report ${st}: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+      await rpc(dev.jwt, "device_heartbeat"); // online, so Import again goes to this Blender
+
+      // The account's history: the import with its resolution, and Import again at the same ones.
+      await page.goto("/account#imports");
+      const row = page.locator(`[data-testid="import-row"][data-import-id="${first.importId}"]`);
+      await row.getByText("Imported").waitFor();
+      assert((await row.getByTestId("import-resolution").innerText()).includes("4K"), `history row: ${await row.innerText()}`);
+      assert(await page.getByLabel("Texture resolution").inputValue() === "4k", "the account's settings do not show the 4K default");
+      await row.getByRole("button", { name: `Import ${V2_FIXTURE.name} v${v.version} at 4K again` }).click();
+      const again = page.getByTestId("import-row").first();
+      await again.getByText(/Queued/).waitFor();
+      assert((await again.getAttribute("data-import-id")) !== first.importId, "Import again did not add an import");
+      const second = await redeemNewest(dev, assert);
+      assert(second.importId === (await again.getAttribute("data-import-id")), "the queued import is not the one the history shows");
+      assert(second.delivery.version === v.version && second.delivery.resolution === "4k" && second.delivery.textures.sha256 === four.sha256,
+        `Import again delivered ${second.delivery.version} at ${second.delivery.resolution}`);
+      await shot(page, "account-import-again");
+
+      // Back to the default, so later imports of this shader fetch 2K.
+      await page.goto(`/shaders/${V2_FIXTURE.shaderId}`);
+      await page.getByTestId("resolution-picker").locator("label", { hasText: /^2K/ }).click();
+      await page.getByText("2K is now your default resolution.").waitFor();
+      await context.close();
+    },
+  },
+  {
+    name: "a v1 package's page shows its one download and no resolution choice",
+    needs: ["supabase", "edge"],
+    async fn({ newPage, assert }) {
+      const { page, context } = await newPage();
+      await signIn(page, PRO, "/shaders/oak-wood");
+      const fixed = page.getByTestId("resolution-fixed");
+      await fixed.waitFor();
+      assert(/^Textures [0-9]+K(, [0-9]+K)* — one download of [\d.]+ (KB|MB)$/.test((await fixed.innerText()).trim()), `v1 line: ${await fixed.innerText()}`);
+      assert((await page.getByRole("radio").count()) === 0, "a v1 package offers a resolution choice");
       await context.close();
     },
   },

@@ -18,6 +18,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/importer"
 	"github.com/octanebridge/octane-bridge/bridge/internal/phoenix"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/bridge/internal/verified"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/wire"
@@ -67,7 +68,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Extract: func(ctx context.Context, zip, dir string, files []shaderpkg.File) error {
 			return extract.Extract(ctx, zip, dir, extract.DefaultLimits(), files)
 		},
-		Verify:    extract.VerifyTree,
+		Verify:    verified.New(extract.VerifyTree).Check, // re-hashed only when changed (docs/security.md)
 		Classify:  classify,
 		Blender:   a,
 		Notify:    a,

@@ -1,0 +1,15 @@
+package verified
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+func stampOf(fi fs.FileInfo) (stamp, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return stamp{}, false
+	}
+	return stamp{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime().UnixNano(),
+		ctime: st.Ctim.Nano(), dev: uint64(st.Dev), ino: st.Ino}, true
+}

@@ -5,7 +5,7 @@
 -- the purpose, and imports.resolution readable where imports are.
 begin;
 \ir _helpers.psql
-select plan(56);
+select plan(58);
 
 -- A v2 version of seeded shader n: a manifest naming one set per resolution, and (unless
 -- p_rows is false) the matching texture_sets rows.
@@ -153,6 +153,22 @@ select is((select count(*)::int from public.imports where shader_version_id = :'
   'imports/owner: reads the resolution of their imports (the history''s Import again)');
 select tests.as_user(tests.free());
 select is((select count(*)::int from public.imports where shader_version_id = :'a'), 0, 'imports/other: nothing of another user''s');
+
+-- The bridge's catch-up lists hold only the web's imports ------------------------------------------
+-- (Blender's own switch or update is answered to the bridge that asked, which alone knows the
+-- material to change; catching it up would import it as a new material.)
+select tests.as_admin();
+select (tests.import_at(:'a', '2k', 'update')).id as updating \gset
+select tests.new_import(tests.pro(), tests.pro_device(), :'a', gen_random_uuid(), 'tok-web') as web \gset
+update public.imports set status = 'redeemed' where id in (:'updating', :'web');
+select array_agg(id order by id) filter (where purpose = 'import') as queued_web,
+       count(*) filter (where purpose <> 'import') as queued_blender
+from public.imports where device_id = tests.pro_device() and status = 'queued' \gset
+select tests.as_device(tests.pro(), tests.pro_device());
+select is(array(select import_id from public.pending_imports() order by import_id), :'queued_web'::uuid[],
+  format('pending_imports: the web''s queued imports, not the %s Blender asked for', :'queued_blender'));
+select results_eq(format($$select import_id from public.unfinished_imports() where import_id in (%L, %L)$$, :'updating', :'web'),
+  format($$values (%L::uuid)$$, :'web'), 'unfinished_imports: the web import, not the update Blender asked for');
 
 -- Cascade: a shader deleted takes its versions and their sets --------------------------------------
 select tests.as_admin();

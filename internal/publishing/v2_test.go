@@ -125,6 +125,7 @@ func TestWorkerRefusesBadBundles(t *testing.T) {
 		{"two bases", "PACKAGE_INVALID", "found 2 bases", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/0.9.0.zip": []byte("x")})},
 		{"set of another base", "PACKAGE_INVALID", "is not beside the base", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/0.9.0/textures-4k.zip": otherSet})},
 		{"stray file", "PACKAGE_INVALID", `"v2-bad/run.py" is neither a package nor a texture set`, v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/run.py": []byte("x")})},
+		{"zip bomb", "PACKAGE_INVALID", "compression ratio above 200:1", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/1.0.0/textures-4k.zip": make([]byte, 4<<20)})},
 		{"set swapped", "PACKAGE_INVALID", "1k texture set: PACKAGE_HASH_MISMATCH", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/1.0.0/textures-1k.zip": otherSet})},
 	}
 	for _, c := range cases {

@@ -123,3 +123,19 @@ func TestPackV2Refuses(t *testing.T) {
 		})
 	}
 }
+
+// A v2 source folder without textures/ is an untextured material: a base and no sets.
+func TestPackV2Untextured(t *testing.T) {
+	out := t.TempDir()
+	src := writeSource(t, map[string][]byte{"material.blend": []byte("BLENDER"), "preview.webp": preview384}, oakV2Meta)
+	if err := packDirs([]string{src}, out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	p, err := shaderpkg.ReadPackageBytes(mustRead(t, filepath.Join(out, "packages", "oak", "1.1.0.zip")))
+	if err != nil || p.Manifest.SchemaVersion != 2 || len(p.Manifest.TextureSets) != 0 {
+		t.Fatalf("%v %+v", err, p)
+	}
+	if sets, _ := filepath.Glob(filepath.Join(out, "packages", "oak", "1.1.0", "*")); len(sets) != 0 {
+		t.Fatalf("sets written: %v", sets)
+	}
+}

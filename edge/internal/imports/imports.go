@@ -1,8 +1,10 @@
 // Package imports is the import flow's server side: queueing an import (target resolution,
 // entitlement, a single-use token minted and sent to the device in one transaction), reading one,
-// redeeming a token for a signed delivery and a presigned download, a fresh token for a queued
-// import and a fresh delivery for an unfinished one. The state machine itself is SQL
-// (create_import, redeem_import_token, reissue_import_token, redeliver_import).
+// redeeming a token for a signed delivery and presigned downloads (a v2 version's base and its one
+// texture set), a fresh token for a queued import and a fresh delivery for an unfinished one; and
+// Blender's own asks (a resolution switch, a version update: device.go). The state machine itself
+// is SQL (create_import, import_resolution, redeem_import_token, reissue_import_token,
+// redeliver_import).
 package imports
 
 import (

@@ -20,6 +20,7 @@ import (
 	"github.com/octanebridge/octane-bridge/edge/internal/billing"
 	"github.com/octanebridge/octane-bridge/edge/internal/config"
 	"github.com/octanebridge/octane-bridge/edge/internal/httpapi"
+	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/storage"
 	"github.com/octanebridge/octane-bridge/edge/internal/telemetry"
@@ -144,6 +145,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger, reg *promet
 	if err != nil {
 		return nil, nil, errors.New("DATABASE_URL: not a valid PostgreSQL URL")
 	}
+	postgres.Configure(pcfg)
 	if cfg.OTLPTracesURL != "" {
 		pcfg.ConnConfig.Tracer = telemetry.NewPgxTracer(tel.Tracer) // one span per statement
 	}

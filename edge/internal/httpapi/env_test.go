@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/auth"
+	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/edge/internal/ratelimit"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
@@ -61,8 +62,12 @@ type env struct {
 
 func newEnv(t *testing.T, mod ...func(*Deps)) *env {
 	t.Helper()
-	url := testenv.DB(t)
-	db, err := pgxpool.New(context.Background(), url)
+	cfg, err := pgxpool.ParseConfig(testenv.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	postgres.Configure(cfg) // as the edge does (run.go)
+	db, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

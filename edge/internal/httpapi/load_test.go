@@ -98,14 +98,25 @@ func TestLoadCreateImport(t *testing.T) {
 		})
 	}
 	warm.Wait()
+	// EDGE_BENCH_SERIAL requests one after another first: the cost of one request without
+	// queueing, the steadiest figure on a shared machine for comparing two builds.
+	if n, _ := strconv.Atoi(os.Getenv("EDGE_BENCH_SERIAL")); n > 0 {
+		before := readCPU(en.db)
+		for range n {
+			send()
+		}
+		c := readCPU(en.db).since(before, n)
+		fmt.Printf("EDGE_BENCH_SERIAL {\"requests\":%d,\"process_cpu_us\":%.0f,\"pg_cpu_us\":%.0f,\"allocs\":%.0f,\"other_cores\":%.2f}\n",
+			n, c.process, c.pg, c.allocs, c.others)
+	}
 	best, knee := 0, false
 	for _, rate := range rates {
 		before := readCPU(en.db)
 		s := loadStep(rate, secs, send)
 		c := readCPU(en.db).since(before, s.requests)
 		fmt.Printf("EDGE_BENCH {\"requests\":%d,\"failed\":%d,\"rate\":%d,\"achieved\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"+
-			"\"process_cpu_us\":%.0f,\"pg_cpu_us\":%.0f,\"busy_cores\":%.2f,\"other_cores\":%.2f}\n",
-			s.requests, s.failed, rate, s.achieved, s.p50, s.p99, c.process, c.pg, c.busy, c.others)
+			"\"process_cpu_us\":%.0f,\"pg_cpu_us\":%.0f,\"allocs\":%.0f,\"busy_cores\":%.2f,\"other_cores\":%.2f}\n",
+			s.requests, s.failed, rate, s.achieved, s.p50, s.p99, c.process, c.pg, c.allocs, c.busy, c.others)
 		// A step passes when the generator kept up (an overloaded generator under-offers and
 		// flatters the edge), nothing failed and p99 stayed within the limit.
 		if !knee && s.failed == 0 && s.p99 <= limit && s.achieved >= 0.95*float64(rate) {
@@ -161,6 +172,7 @@ type cpuSample struct {
 	at               time.Time
 	process, pg      time.Duration
 	busyTicks, ticks int64
+	mallocs          uint64
 	pgOK, machineOK  bool
 }
 
@@ -169,7 +181,9 @@ type cpuSample struct {
 // for the short bursts a backend runs) and of the whole machine (/proc/stat). The database must
 // be on this machine; where /proc is not readable the PostgreSQL and machine figures are absent.
 func readCPU(db *pgxpool.Pool) cpuSample {
-	s := cpuSample{at: time.Now()}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	s := cpuSample{at: time.Now(), mallocs: ms.Mallocs}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		s.process = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
@@ -208,13 +222,15 @@ func readCPU(db *pgxpool.Pool) cpuSample {
 	return s
 }
 
-// cpuUse is a step's CPU: per request for this process and the database (µs), and the busy cores
-// of the machine in all and outside the test (other engineers' work shares the cores).
-type cpuUse struct{ process, pg, busy, others float64 }
+// cpuUse is a step's CPU: per request for this process and the database (µs) and this process's
+// heap allocations (generator and edge), and the busy cores of the machine in all and outside the
+// test (other engineers' work shares the cores).
+type cpuUse struct{ process, pg, allocs, busy, others float64 }
 
 func (b cpuSample) since(a cpuSample, requests int) cpuUse {
 	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(requests) }
-	u := cpuUse{process: per(b.process - a.process), pg: -1, busy: -1, others: -1}
+	u := cpuUse{process: per(b.process - a.process), pg: -1, busy: -1, others: -1,
+		allocs: float64(b.mallocs-a.mallocs) / float64(requests)}
 	wall := b.at.Sub(a.at).Seconds()
 	if a.pgOK && b.pgOK {
 		u.pg = per(b.pg - a.pg)

@@ -237,6 +237,8 @@ func FuzzVerifyDelivery(f *testing.F) {
 	f.Add(good.Payload, good.Sig)
 	f.Add("", "")
 	f.Add("e30", "local-1."+strings.Repeat("A", 86))
+	goodV2, _ := SignDelivery(kr, v2Delivery(f, "2k"))
+	f.Add(goodV2.Payload, goodV2.Sig)
 	trusted := kr.PublicKeys()
 	f.Fuzz(func(t *testing.T, payload, sig string) {
 		d, err := VerifyDelivery(trusted, Signed{Payload: payload, Sig: sig}, t0)
@@ -246,8 +248,8 @@ func FuzzVerifyDelivery(f *testing.F) {
 			}
 			return
 		}
-		// Only the genuinely signed payload may verify.
-		if payload != good.Payload {
+		// Only the genuinely signed payloads may verify.
+		if payload != good.Payload && payload != goodV2.Payload {
 			t.Fatalf("forged payload verified: %+v", d)
 		}
 	})

@@ -3,6 +3,7 @@ package shaderpkg
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -165,6 +166,9 @@ func FuzzParseManifest(f *testing.F) {
 	f.Add(b)
 	f.Add([]byte(`{"schema_version":1}`))
 	f.Add([]byte(`{"schema_version":1,"files":[{"path":"../x","sha256":"","size":1}]}`))
+	_, _, v2 := buildV2(f, "1k", "2k")
+	b2, _ := v2.Marshal()
+	f.Add(b2)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseManifest(data)
 		if err != nil {
@@ -184,6 +188,14 @@ func FuzzParseManifest(f *testing.F) {
 		for _, f := range m.Files {
 			if strings.Contains(f.Path, "..") || strings.HasPrefix(f.Path, "/") || strings.Contains(f.Path, "\\") {
 				t.Fatalf("unsafe path accepted: %q", f.Path)
+			}
+		}
+		// A v2 set's names are flat and the same in every set.
+		for _, set := range m.TextureSets {
+			for i, f := range set.Files {
+				if strings.ContainsAny(f.Path, "/\\") || CheckEntryPath(f.Path) != nil || !slices.Contains(m.SetFileNames(), f.Path) {
+					t.Fatalf("set %s file %d %q accepted", set.Resolution, i, f.Path)
+				}
 			}
 		}
 	})

@@ -370,3 +370,31 @@ func TestDeliveryObjects(t *testing.T) {
 		t.Fatalf("v2 objects %+v %+v", pkg, set)
 	}
 }
+
+func FuzzReadTextureSet(f *testing.F) {
+	_, zips, m := buildV2(f, "1k")
+	set := m.TextureSets[0]
+	f.Add(zips["1k"])
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// The set entry vouches for these very bytes, so only the entry checks stand in the way.
+		s := set
+		sum := sha256.Sum256(data)
+		s.SHA256, s.Size = hex.EncodeToString(sum[:]), int64(len(data))
+		if s.Size == 0 {
+			return
+		}
+		err := ReadTextureSet(bytes.NewReader(data), s.Size, s)
+		if err != nil {
+			if CodeOf(err) == "" {
+				t.Fatalf("untyped error %v", err)
+			}
+			return
+		}
+		// Accepted: exactly the listed files, with their content.
+		zr, err := zip.NewReader(bytes.NewReader(data), s.Size)
+		if err != nil || len(zr.File) != len(set.Files) {
+			t.Fatalf("accepted a zip that is not exactly the set: %v", err)
+		}
+	})
+}

@@ -130,9 +130,10 @@ select set_eq($$select import_id from public.pending_imports()$$,
 select ok((select count(*) from public.pending_imports()) >= 2, 'pending: the device has queued imports (the check above is not vacuous)');
 select is((select count(*)::int from public.pending_imports() where import_id in (:'imp1', :'imp3', :'imp8')), 0,
   'pending: never redeemed, expired, or other devices'' imports');
-select results_eq($$select import_id, shader_slug, version from public.pending_imports()$$ ,
+-- (Imports made in one transaction tie on created_at, so ties are put in id order on both sides.)
+select results_eq($$select import_id, shader_slug, version from public.pending_imports() order by created_at, import_id$$ ,
   $$select i.id, s.slug, i.version from public.imports i join public.shaders s on s.id = i.shader_id
-    where i.device_id = 'd0000000-0000-4000-8000-0000000000a1' and i.status = 'queued' and i.expires_at > now() order by i.created_at$$,
+    where i.device_id = 'd0000000-0000-4000-8000-0000000000a1' and i.status = 'queued' and i.expires_at > now() order by i.created_at, i.id$$,
   'pending: oldest first, with slug and version');
 select tests.as_device(tests.pro(), tests.pro_device2());
 select results_eq($$select import_id from public.pending_imports()$$, array[:'imp8'::uuid], 'pending: the second device gets only its own');

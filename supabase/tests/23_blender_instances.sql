@@ -106,7 +106,7 @@ select tests.new_import_to(:'scene', :'jti1', 'tok-1') as to_scene \gset
 select tests.new_import_to(null, :'jti2', 'tok-2') as to_any \gset
 select is(tests.instance_of(:'to_scene'), :'scene'::uuid, 'create: the import names its Blender');
 select tests.as_device(tests.pro(), tests.pro_device());
-select results_eq(format('select instance_id from public.pending_imports() where import_id in (%L, %L) order by created_at', :'to_scene', :'to_any'),
+select results_eq(format('select instance_id from public.pending_imports() where import_id in (%L, %L) order by instance_id nulls last', :'to_scene', :'to_any'),
   format('values (%L::uuid), (null)', :'scene'), 'pending_imports: names the Blender each import is for');
 select tests.as_service();
 select throws_ok(format('select tests.redeem(%L, %L, %L, %L)', :'to_scene', :'jti1', 'tok-1', :'assets'),

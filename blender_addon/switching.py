@@ -81,9 +81,10 @@ def _ask(purpose: str, mat, info: dict, resolution: str = "", version: str = "")
 
 
 def ask_shader_info(slug: str) -> bool:
-    """Asks the library about a shader once per session (the answer fills state.shaders)."""
+    """Asks the library about a shader once per session, while online (the answer fills
+    state.shaders)."""
     b = runtime.bridge()
-    if slug in b.state.shaders or not b.running:
+    if slug in b.state.shaders or not b.running or b.state.state != "online":
         return False
     rid = uuid.uuid4().hex[:12]
     if b.send("shader_info", id=rid, shader=slug):
@@ -182,7 +183,7 @@ class OCTANEBRIDGE_OT_shader_info(_MaterialOperator, bpy.types.Operator):
             return {"CANCELLED"}
         runtime.bridge().state.shaders.pop(info["shader_id"], None)
         if not ask_shader_info(info["shader_id"]):
-            self.report({"ERROR"}, "The bridge is not running: click Connect.")
+            self.report({"ERROR"}, "The bridge is not online: click Connect, or check the connection.")
             return {"CANCELLED"}
         return {"FINISHED"}
 
@@ -195,8 +196,7 @@ def draw_material(layout, context):
     if info is None:
         panels.wrapped(layout, "The active material did not come from the shader library.", width=width)
         return
-    if runtime.bridge().running:
-        ask_shader_info(info["shader_id"])
+    ask_shader_info(info["shader_id"])
     shader = st.shaders.get(info["shader_id"])
     col = layout.column(align=True)
     col.label(text=info["name"] or (shader or {}).get("name") or info["shader_id"], icon="MATERIAL")
@@ -228,7 +228,7 @@ def draw_material(layout, context):
             panels.wrapped(layout, "Your subscription does not include this shader: updating needs it.", width=width)
     elif isinstance(shader, dict) and shader.get("error"):
         panels.wrapped(layout, shader["error"], "ERROR", width)
-    elif shader is None and runtime.bridge().running:
+    elif info["shader_id"] in st.shaders and shader is None:
         layout.label(text="Checking for a newer version…", icon="TIME")
     elif shader:
         layout.label(text="This is the newest version.", icon="CHECKMARK")

@@ -393,9 +393,14 @@ def catalog():
         meta = json.load(open(os.path.join(src, slug, "meta.json")))
         pkg = os.path.join(work, "cache", slug, meta["version"])
         shutil.copytree(os.path.join(src, slug), pkg)
+        # format v2 source folders: the maps of each resolution in textures/<res>/, the .blend names
+        # //textures/<name>: the smallest set stands in for the bridge's texture set folder
+        tdir = os.path.join(pkg, "textures")
+        res = sorted(os.listdir(tdir), key=lambda r: int(r[:-1]))[0] if os.path.isdir(tdir) else None
         reply = importer.import_package({
             "import_id": "c-" + slug, "shader_id": slug, "version": meta["version"], "material_name": meta["material_name"],
-            "blend_path": os.path.join(pkg, "material.blend"), "package_dir": pkg})
+            "blend_path": os.path.join(pkg, "material.blend"), "package_dir": pkg,
+            "textures_dir": os.path.join(tdir, res) if res else None, "resolution": res})
         entry = {"reply": reply, "pkg": os.path.realpath(pkg)}
         mat = bpy.data.materials.get(reply.get("material_name", ""))
         if mat is not None:

@@ -6,6 +6,7 @@ Also: scripted drivers in nested node groups are stripped on import."""
 
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -161,8 +162,14 @@ def test_a_v2_packages_rebuilt_image_nodes_show_the_texture_set_and_follow_a_swi
 
 @pytest.fixture(scope="session")
 def built_packages(tmp_path_factory):
-    """catalog/blender/build.py (Blender 3.4, the generator's Blender) for three shaders, tiny previews."""
+    """catalog/blender/build.py (Blender 3.4, the generator's Blender) for three shaders, tiny previews,
+    over the 1k maps `texgen maps` makes (format v2 source folders: <id>/textures/1k/<name>)."""
     out = tmp_path_factory.mktemp("built")
+    go = shutil.which("go") or "/usr/local/go/bin/go"
+    p = subprocess.run([go, "run", "./cmd/texgen", "maps", "-res", "1k", "-only", ",".join((TEXTURED, EMISSIVE)), "-out", str(out)],
+                       cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       env={**os.environ, "GOAMD64": "v1", "GOFLAGS": os.environ.get("GOFLAGS", "-mod=mod")})
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     cmd = [blender_bin(), "-b", "--factory-startup", "-noaudio", "--python-exit-code", "1",
            "-P", os.path.join(ROOT, "catalog", "blender", "build.py"), "--",
            "--only", ",".join((TEXTURED, GLASS, EMISSIVE)), "--samples", "1", "--size", "32", "--out", str(out)]

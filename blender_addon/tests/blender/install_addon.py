@@ -2,6 +2,8 @@
 Blender 4.2+ as an extension (Get Extensions > Install from Disk, after allowing online access in
 Preferences > System > Network), older Blender as a legacy add-on (Install add-on). Returns the
 module name the add-on got."""
+import importlib
+
 import bpy
 
 
@@ -19,3 +21,8 @@ def install(zip_path: str, facts: dict, allow_online: bool = True) -> str:
     facts["install"] = sorted(bpy.ops.preferences.addon_enable(module="octane_bridge"))
     facts["as"] = "legacy"
     return "octane_bridge"
+
+
+def modules(modname: str, *names: str) -> list:
+    """The installed add-on's modules by dotted name below it ("runtime", "core.state", ...)."""
+    return [importlib.import_module(f"{modname}.{n}") for n in names]

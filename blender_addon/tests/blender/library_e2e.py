@@ -5,7 +5,6 @@ too new for this Blender) with the button that fixes each.
 
 Args after `--`: ADDON_ZIP OUT_JSON
 """
-import importlib
 import os
 import sys
 
@@ -18,12 +17,9 @@ facts = {}
 
 
 def main():
-    from install_addon import install
+    from install_addon import install, modules
 
-    modname = install(zip_path, facts)
-    runtime = importlib.import_module(modname + ".runtime")
-    library = importlib.import_module(modname + ".library")
-    words = importlib.import_module(modname + ".core.words")
+    runtime, library, words = modules(install(zip_path, facts), "runtime", "library", "core.words")
     b = runtime.bridge()
     st = b.state
     runtime.start()

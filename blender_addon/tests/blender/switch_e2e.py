@@ -7,7 +7,6 @@ Args after `--`: ADDON_ZIP WORK_DIR OUT_JSON
 The packages are built first (build mode writes WORK_DIR/packages.json: the import messages the
 test hands the fake bridge); then a second run imports (run mode).
 """
-import importlib
 import json
 import os
 import sys
@@ -122,12 +121,10 @@ def state_of(runtime):
 
 
 def main():
-    from install_addon import install
+    from install_addon import install, modules
 
     modname = install(zip_path, facts)
-    runtime = importlib.import_module(modname + ".runtime")
-    importer = importlib.import_module(modname + ".importer")
-    switching = importlib.import_module(modname + ".switching")
+    runtime, importer, switching = modules(modname, "runtime", "importer", "switching")
     b = runtime.bridge()
     runtime.start()
     facts["online"] = runtime.serve(30, lambda: b.state.state == "online")
@@ -217,9 +214,9 @@ def demo():
 
     fields, sets = json.loads(args[4]), json.loads(args[5])
     octane_probe.register()
-    from install_addon import install
+    from install_addon import install, modules
 
-    importer = importlib.import_module(install(zip_path, facts) + ".importer")
+    (importer,) = modules(install(zip_path, facts), "importer")
     first, second = list(sets)[:2]
     bpy.ops.ed.undo_push(message="initial")
 

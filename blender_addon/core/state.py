@@ -15,6 +15,9 @@ from .protocol import Message
 
 RECENT_MAX = 10
 ERRORS_MAX = 10
+# A switch or update the bridge has not answered in this long failed (an older bridge that does not
+# know request_import answers nothing the add-on can tie to it); its import then has its own progress.
+REQUEST_ANSWER_SECONDS = 60.0
 
 STATES = ("stopped", "starting", "unpaired", "pairing", "connecting", "online", "offline", "error")
 
@@ -61,6 +64,7 @@ class Request:
     status: str = "requested"  # requested -> running (the bridge answered with the import) -> done | failed
     text: str = ""
     code: str = ""
+    at: float = field(default_factory=time.time)
 
     @property
     def active(self) -> bool:
@@ -228,10 +232,12 @@ class BridgeState:
         """Records a switch or update just sent to the bridge."""
         self.requests[req.id] = req
 
-    def request_for(self, material: str) -> Request | None:
+    def request_for(self, material: str, now: float | None = None) -> Request | None:
         """The newest switch or update of a material (to show while it runs, or why it failed)."""
         for req in reversed(list(self.requests.values())):
             if req.material == material:
+                if req.status == "requested" and (time.time() if now is None else now) - req.at > REQUEST_ANSWER_SECONDS:
+                    req.status, req.text = "failed", "The bridge did not answer. Restart it (Disconnect, Connect) or update the add-on, then try again."
                 return req
         return None
 

@@ -162,3 +162,15 @@ def test_a_cancelled_switch_frees_the_panel():
     s.apply(msg('{"v":1,"type":"import_status","import_id":"i1","status":"cancelled","message":"Cancelled in Blender."}'))
     req = s.request_for("OB_Oak")
     assert not req.active and req.status == "failed" and req.text == "Cancelled in Blender." and req.code == ""
+
+
+def test_a_request_the_bridge_never_answers_fails_after_a_minute():
+    from core.state import REQUEST_ANSWER_SECONDS, Request
+
+    s = BridgeState()
+    s.request(Request("r1", "switch", "oak-wood", "OB_Oak", resolution="2k", at=100.0))
+    assert s.request_for("OB_Oak", now=100.0 + REQUEST_ANSWER_SECONDS - 1).active
+    req = s.request_for("OB_Oak", now=100.0 + REQUEST_ANSWER_SECONDS + 1)
+    assert req.status == "failed" and "did not answer" in req.text
+    s.request(Request("r2", "switch", "oak-wood", "OB_Oak", resolution="4k", at=100.0, status="running", import_id="i2"))
+    assert s.request_for("OB_Oak", now=1e9).active  # answered: its import reports its own progress and end

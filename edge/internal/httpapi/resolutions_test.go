@@ -86,6 +86,24 @@ func TestImportResolution(t *testing.T) {
 	if v1.Code != 201 || v1.json(t)["resolution"] != nil {
 		t.Fatalf("a v1 import: %d %s (want resolution null)", v1.Code, v1.Body)
 	}
+	// Its redemption is as before: one package, a v1 delivery, no textures_url.
+	var tok string
+	if err := en.db.QueryRow(context.Background(), `select payload ->> 'token' from realtime.messages where payload ->> 'import_id' = $1`,
+		v1.json(t)["import_id"]).Scan(&tok); err != nil {
+		t.Fatal(err)
+	}
+	r := en.do(http.MethodPost, "/v1/imports/"+v1.json(t)["import_id"].(string)+"/redeem", en.deviceJWT(proUser, dev), map[string]string{"token": tok})
+	var red struct {
+		TexturesURL *string          `json:"textures_url"`
+		Delivery    shaderpkg.Signed `json:"delivery"`
+	}
+	if err := json.Unmarshal(r.Body, &red); err != nil || r.Code != 200 || red.TexturesURL != nil || !strings.Contains(string(r.Body), `"textures_url":null`) {
+		t.Fatalf("v1 redemption: %d %s", r.Code, r.Body)
+	}
+	if d, err := shaderpkg.VerifyDelivery(shaderpkg.LocalDevKeyring().PublicKeys(), red.Delivery, time.Now()); err != nil ||
+		d.V != shaderpkg.DeliveryVersion || d.Textures != nil || d.Size != 2048 {
+		t.Fatalf("v1 delivery %+v: %v", d, err)
+	}
 	if r := en.do(http.MethodPost, "/v1/imports", pro, map[string]any{"shader_id": en.shader.String(), "resolution": "4k"}); r.errCode(t) != "INVALID_INPUT" {
 		t.Fatalf("a v1 version delivered a resolution it was not built with: %s", r.Body)
 	}
@@ -122,7 +140,7 @@ func TestImportResolution(t *testing.T) {
 		t.Fatalf("the v1 version asked for by number: %v", got)
 	}
 
-	r := en.do(http.MethodPost, "/v1/imports", pro, map[string]any{"shader_id": en.shader.String(), "resolution": "8k"})
+	r = en.do(http.MethodPost, "/v1/imports", pro, map[string]any{"shader_id": en.shader.String(), "resolution": "8k"})
 	if r.errCode(t) != "INVALID_INPUT" || !strings.Contains(string(r.Body), "1k, 2k, 4k") {
 		t.Fatalf("a resolution the version lacks: %s", r.Body)
 	}

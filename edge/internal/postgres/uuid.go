@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -18,44 +19,48 @@ func Configure(cfg *pgxpool.Config) {
 	}
 }
 
-// RegisterUUID lets m encode uuid.UUID arguments and scan into *uuid.UUID as the 16 bytes they
-// are. Without it pgx takes uuid.UUID's database/sql path: each argument is formatted as text,
-// fails a binary encode (with an error built by fmt.Errorf), is parsed back and then encoded, and
-// each result is formatted and parsed; that was about a tenth of the edge's CPU per import minted
-// (docs/latency.md). Where the database wants text, the wrapped value still goes as text.
+// RegisterUUID makes m's uuid type copy uuid.UUID arguments and *uuid.UUID scan targets as the 16
+// bytes they are. Without it pgx takes uuid.UUID's database/sql path: each argument is formatted
+// as text, fails a binary encode (an error built by fmt.Errorf), is parsed back and encoded, and
+// each result is formatted and parsed; about a tenth of the edge's CPU per import minted
+// (docs/latency.md). Anything else (text format, other Go types) goes as before.
 func RegisterUUID(m *pgtype.Map) {
-	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{wrapUUIDEncode}, m.TryWrapEncodePlanFuncs...)
-	m.TryWrapScanPlanFuncs = append([]pgtype.TryWrapScanPlanFunc{wrapUUIDScan}, m.TryWrapScanPlanFuncs...)
+	m.RegisterType(&pgtype.Type{Name: "uuid", OID: pgtype.UUIDOID, Codec: uuidCodec{}})
 }
 
-func wrapUUIDEncode(value any) (pgtype.WrappedEncodePlanNextSetter, any, bool) {
-	u, ok := value.(uuid.UUID)
-	if !ok {
-		return nil, nil, false
+type uuidCodec struct{ pgtype.UUIDCodec }
+
+func (c uuidCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
+	if _, ok := value.(uuid.UUID); ok && format == pgtype.BinaryFormatCode {
+		return encodeUUID{}
 	}
-	return &uuidEncodePlan{}, pgtype.UUID{Bytes: u, Valid: true}, true
+	return c.UUIDCodec.PlanEncode(m, oid, format, value)
 }
 
-type uuidEncodePlan struct{ next pgtype.EncodePlan }
-
-func (p *uuidEncodePlan) SetNext(next pgtype.EncodePlan) { p.next = next }
-
-func (p *uuidEncodePlan) Encode(value any, buf []byte) ([]byte, error) {
-	return p.next.Encode(pgtype.UUID{Bytes: value.(uuid.UUID), Valid: true}, buf)
-}
-
-func wrapUUIDScan(target any) (pgtype.WrappedScanPlanNextSetter, any, bool) {
-	u, ok := target.(*uuid.UUID)
-	if !ok {
-		return nil, nil, false
+func (c uuidCodec) PlanScan(m *pgtype.Map, oid uint32, format int16, target any) pgtype.ScanPlan {
+	if _, ok := target.(*uuid.UUID); ok && format == pgtype.BinaryFormatCode {
+		return scanUUID{}
 	}
-	return &uuidScanPlan{}, (*[16]byte)(u), true
+	return c.UUIDCodec.PlanScan(m, oid, format, target)
 }
 
-type uuidScanPlan struct{ next pgtype.ScanPlan }
+type encodeUUID struct{}
 
-func (p *uuidScanPlan) SetNext(next pgtype.ScanPlan) { p.next = next }
+func (encodeUUID) Encode(value any, buf []byte) ([]byte, error) {
+	u := value.(uuid.UUID)
+	return append(buf, u[:]...), nil
+}
 
-func (p *uuidScanPlan) Scan(src []byte, target any) error {
-	return p.next.Scan(src, (*[16]byte)(target.(*uuid.UUID)))
+type scanUUID struct{}
+
+// Scan leaves the target as it is for NULL, as uuid.UUID's own sql.Scanner does.
+func (scanUUID) Scan(src []byte, target any) error {
+	if src == nil {
+		return nil
+	}
+	if len(src) != 16 {
+		return fmt.Errorf("invalid length for uuid: %d", len(src))
+	}
+	copy(target.(*uuid.UUID)[:], src)
+	return nil
 }

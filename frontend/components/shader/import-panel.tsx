@@ -59,6 +59,8 @@ export function ImportPanel({
   const choices = textures.kind === "sets" ? textures.choices : [];
   const [resolution, setResolution] = useState(() => defaultResolution(choices.map((c) => c.resolution), preferredResolution));
   const [saved, setSaved] = useState<{ ok?: string; error?: string } | null>(null);
+  // The account's default as last saved (from this page too), so each change is saved once.
+  const [savedDefault, setSavedDefault] = useState(preferredResolution);
 
   // Status events can overtake the answer to our own request (a cached package is done in tens
   // of milliseconds), so every event is remembered and merged in once the import id is known.
@@ -122,8 +124,10 @@ export function ImportPanel({
   async function onResolution(r: string) {
     setResolution(r);
     setSaved(null);
-    if (!isSavedResolution(r) || r === preferredResolution) return;
-    setSaved(await saveDefaultResolution(r) ?? null);
+    if (!isSavedResolution(r) || r === savedDefault) return;
+    const res = (await saveDefaultResolution(r)) ?? null;
+    if (res?.ok) setSavedDefault(r);
+    setSaved(res);
   }
 
   async function onCancel() {

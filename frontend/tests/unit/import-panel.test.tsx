@@ -181,6 +181,16 @@ describe("ImportPanel", () => {
       expect(startImport.mock.calls[0]![0].resolution).toBe("4k");
     });
 
+    it("saves a change back to the first default too (each change once)", async () => {
+      saveDefaultResolution.mockImplementation(async (r: string) => ({ ok: `${r.toUpperCase()} is now your default resolution.` }));
+      render(<ImportPanel {...base} requestedDevice={null} textures={sets} preferredResolution="2k" />);
+      fireEvent.click(radio(/^4K/));
+      await screen.findByText("4K is now your default resolution.");
+      fireEvent.click(radio(/^2K/));
+      await screen.findByText("2K is now your default resolution.");
+      expect(saveDefaultResolution.mock.calls.map((c) => c[0])).toEqual(["4k", "2k"]);
+    });
+
     it("says so when the default could not be saved, and still imports at the pick", async () => {
       saveDefaultResolution.mockResolvedValue({ error: "Too many requests." });
       render(<ImportPanel {...base} requestedDevice={null} textures={sets} preferredResolution="2k" />);

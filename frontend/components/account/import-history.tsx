@@ -9,7 +9,7 @@ import { startImport } from "@/lib/start-import";
 import { resolutionLabel } from "@/lib/resolutions";
 import { problemFor, type Problem } from "@/lib/codes";
 import { Button } from "@/components/ui/button";
-import { Alert } from "@/components/ui/alert";
+import { ProblemAlert } from "@/components/problem-alert";
 import { useUserChannel, LiveDot } from "./use-user-channel";
 import { cn } from "@/lib/utils";
 
@@ -95,12 +95,7 @@ export function ImportHistory({ userId, initial, shaderNames, devices = [] }: Pr
           })}
         </ul>
       )}
-      {problem ? (
-        <Alert tone="error" className="flex flex-col gap-2">
-          <span>{problem.message}</span>
-          {problem.href ? <Link href={problem.href} className="font-medium underline">{problem.action}</Link> : null}
-        </Alert>
-      ) : null}
+      {problem ? <ProblemAlert problem={problem} /> : null}
     </div>
   );
 }

@@ -6,6 +6,7 @@ import { Download, CheckCircle2, AlertTriangle, Loader2, X } from "lucide-react"
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
 import { Alert } from "@/components/ui/alert";
+import { ProblemAlert } from "@/components/problem-alert";
 import {
   blenderLabel, describeImport, isBlenderOnline, isFinal, mergeImport, parseTarget, pickTarget, rememberImport, targetGroups, targetValue,
   type Blender, type Device, type ImportRow,
@@ -252,12 +253,7 @@ export function ImportPanel({
           {current?.status === "done" ? <p className="text-sm text-muted-foreground">The material is on your selected objects in Blender (one undo step).</p> : null}
         </div>
       ) : null}
-      {problem ? (
-        <Alert tone="error" className="flex flex-col gap-2">
-          <span>{problem.message}</span>
-          {problem.href ? <Link href={problem.href} className="font-medium underline">{problem.action}</Link> : null}
-        </Alert>
-      ) : null}
+      {problem ? <ProblemAlert problem={problem} /> : null}
     </div>
   );
 }

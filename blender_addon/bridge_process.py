@@ -25,7 +25,10 @@ from .core.state import BridgeState
 log = logging.getLogger(__name__)
 
 BACKOFF_START, BACKOFF_MAX, HEALTHY_AFTER = 1.0, 30.0, 60.0
-TIMER_INTERVAL = 0.1
+# How often Blender's main thread takes the bridge's messages (runtime._timer). Blender's event loop
+# wakes every few ms anyway and an idle drain is one empty-queue poll, so 10 ms costs nothing
+# visible; at 100 ms an import waited 50 ms on average for it (docs/latency.md, issue 21).
+TIMER_INTERVAL = 0.01
 _EXIT = object()
 
 

@@ -309,10 +309,16 @@ const tests = [
       await ctx.blender.waitState((s) => !s.running, 10_000, "the bridge stopped");
       await ctx.blender.cmd("select_cube");
       await openShader(ctx, page, OFFLINE_SHADER);
+      // This browser asked the edge for a CORS preflight at the first import (Access-Control-Max-Age
+      // 600): this click's POST goes without one (docs/latency.md; a no-store fetch skipped the cache).
+      const mint = await watchMint(page, ctx.stack.urls.edge);
       const before = new Date().toISOString();
       await importButton(page).click();
       const text = await waitPageStatus(page, "queued", 15_000);
       assert(/Queued — waiting for Blender/.test(text), `page status text: ${text}`);
+      const net = mint.take();
+      await mint.detach();
+      assert(net.post && !net.preflight, `POST /v1/imports ${net.post ? "was preceded by a CORS preflight" : "was not seen"}: ${JSON.stringify(net)}`);
       await sleep(3000);
       const row = latestImport(ctx, PRO, before);
       assert(row && row.status === "queued", `while offline the import is ${row?.status}`);

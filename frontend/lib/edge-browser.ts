@@ -18,5 +18,8 @@ export async function edgeFromBrowser<Op extends EdgeOperation>(
   const { data } = await createClient().auth.getSession();
   const token = data.session?.access_token;
   if (!token) return { ok: false, status: 401, error: { code: Code.AUTH_REQUIRED, message: webText(Code.AUTH_REQUIRED)! } };
-  return edgeRequest<EdgeOk<Op>>(env.edgeUrl, path, { ...opts, token });
+  // "default", not "no-store": Chromium skips its CORS preflight cache (the edge's
+  // Access-Control-Max-Age) for a no-store fetch, which cost every Import click a preflight round
+  // trip. Nothing is cached instead: the edge answers Cache-Control: no-store, and POSTs are never cached.
+  return edgeRequest<EdgeOk<Op>>(env.edgeUrl, path, { ...opts, token, cache: "default" });
 }

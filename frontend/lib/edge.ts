@@ -29,7 +29,7 @@ export type EdgeResult<T> = { ok: true; data: T } | { ok: false; error: EdgeErro
 export async function edgeRequest<T>(
   baseUrl: string,
   path: string,
-  opts: { method?: string; token?: string; body?: unknown; fetchImpl?: typeof fetch } = {},
+  opts: { method?: string; token?: string; body?: unknown; fetchImpl?: typeof fetch; cache?: RequestCache } = {},
 ): Promise<EdgeResult<T>> {
   const f = opts.fetchImpl ?? fetch;
   const headers: Record<string, string> = { accept: "application/json" };
@@ -41,7 +41,7 @@ export async function edgeRequest<T>(
       method: opts.method ?? (opts.body === undefined ? "GET" : "POST"),
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      cache: "no-store",
+      cache: opts.cache ?? "no-store",
     });
   } catch {
     return {

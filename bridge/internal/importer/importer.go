@@ -349,9 +349,9 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 			}
 		}
 		p.cancelled(r.ImportID, cause)
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && !errors.Is(context.Cause(ctx), ErrGone): // ErrGone: a status the edge refused (reports)
 		log.Info("import interrupted by shutdown; it resumes on the next start")
-	case errors.Is(err, ErrGone):
+	case errors.Is(err, ErrGone) || errors.Is(context.Cause(ctx), ErrGone):
 		log.Info("import no longer pending", "err", err)
 		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "cancelled", Code: codes.ImportGone,
 			Message: "This import was cancelled or expired on the site."})

@@ -772,35 +772,67 @@ func TestRefusedStatusFailsTheImport(t *testing.T) {
 	}
 }
 
-// Download percentages wait for the statuses before them and never overtake the next status;
-// only the latest waiting one is sent, and a refused one does not fail the import.
+// Download percentages wait for the statuses before them and never hold the next one back: only
+// the latest waiting one is sent, and a waiting one gives way to the next status.
 func TestReportsKeepTheirOrder(t *testing.T) {
 	r := newRig(t)
 	var mu sync.Mutex
 	var sent []string
-	hold := make(chan struct{})
+	entered, gate := make(chan struct{}, 8), make(chan struct{}, 8)
 	r.edge.onReport = func(status string) error {
 		if status == "downloading" {
-			<-hold
+			entered <- struct{}{}
+			<-gate
 		}
 		return nil
 	}
 	p := New(Config{Edge: &recordingEdge{fakeEdge: r.edge, sent: &sent, mu: &mu}, Backoff: time.Millisecond})
 	rep := newReports(p, "i1")
 	ctx := context.Background()
+
 	rep.send(ctx, "downloading", 0, "", "")
-	for pct := range 100 {
-		rep.progress(ctx, pct)
+	<-entered // on the wire, held
+	rep.progress(ctx, 20)
+	rep.progress(ctx, 30) // raises the waiting one
+	gate <- struct{}{}
+	<-entered
+	gate <- struct{}{}
+	if err := rep.flush(ctx); err != nil {
+		t.Fatal(err)
 	}
-	rep.send(ctx, "verifying", 100, "", "")
-	close(hold)
+	rep.progress(ctx, 50)
+	<-entered                               // on the wire, held
+	rep.progress(ctx, 60)                   // waits
+	rep.send(ctx, "verifying", 100, "", "") // and gives way to it
+	gate <- struct{}{}
 	if err := rep.flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if want := []string{"downloading 0", "downloading 99", "verifying 100"}; !slices.Equal(sent, want) {
+	if want := []string{"downloading 0", "downloading 30", "downloading 50", "verifying 100"}; !slices.Equal(sent, want) {
 		t.Fatalf("sent %v, want %v", sent, want)
+	}
+}
+
+// A status the edge refuses because the import is no longer this device's (cancelled, expired,
+// revoked) stops the download at once and ends the import as gone in Blender.
+func TestRefusedStatusStopsTheDownload(t *testing.T) {
+	r := newRig(t)
+	r.edge.onReport = func(status string) error {
+		if status == "downloading" {
+			return errors.Join(ErrGone, errors.New("NOT_FOUND"))
+		}
+		return nil
+	}
+	r.start(t, nil)
+	r.p.cfg.Fetch = &blockingFetch{started: make(chan string, 1)}
+	r.p.Enqueue(Request{ImportID: "i1", Token: "t"})
+	if s := r.final(t); s.Status != "cancelled" || s.Code != codes.ImportGone {
+		t.Fatalf("final %+v", s)
+	}
+	if len(r.blender.got) != 0 {
+		t.Fatal("Blender got an import the edge no longer lets this device do")
 	}
 }
 

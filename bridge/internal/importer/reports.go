@@ -44,7 +44,8 @@ func (r *reports) send(ctx context.Context, status string, progress int, code, m
 	r.add(statusReport{ctx: ctx, status: status, progress: progress, code: code, msg: msg})
 }
 
-// progress queues a download percentage, replacing one still waiting.
+// progress queues a download percentage: it raises one still waiting, and one still waiting
+// gives way to the next status (which says more), so percentages never hold a status back.
 func (r *reports) progress(ctx context.Context, pct int) {
 	r.add(statusReport{ctx: ctx, status: "downloading", progress: pct, best: true})
 }
@@ -58,6 +59,8 @@ func (r *reports) add(s statusReport) {
 	case s.best && n > 0 && r.queue[n-1].best:
 		r.queue[n-1].progress = max(r.queue[n-1].progress, s.progress)
 		return
+	case n > 0 && r.queue[n-1].best:
+		r.queue = r.queue[:n-1]
 	}
 	r.queue = append(r.queue, s)
 	if !r.busy {
@@ -101,6 +104,19 @@ func (r *reports) run() {
 		// flush), and only its final report follows.
 		r.queue = r.queue[:0]
 		r.mu.Unlock()
+		if errors.Is(err, ErrGone) {
+			r.p.abandon(r.id, err) // no longer this device's to do: stop the work now
+		}
+	}
+}
+
+// abandon stops a running import with cause, unless Blender has it already (then the outcome
+// waits for Blender's answer).
+func (p *Pipeline) abandon(id string, cause error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if ri := p.running[id]; ri != nil && !ri.importing {
+		ri.cancel(cause)
 	}
 }
 

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,13 +12,7 @@ import (
 // check, dedupe insert, re-fetch (in-memory source), lock and upsert, one transaction each.
 // `go test -bench WebhookEvents` reports events/s.
 func BenchmarkWebhookEvents(b *testing.B) {
-	fake := newFake()
-	_, h, pool := newWebhookService(b, fake)
-	linkTestCustomer(b, pool, freeUser, "cus_bench")
-	for i := range 16 {
-		fake.setSub(Subscription{ID: fmt.Sprintf("sub_bench_%d", i), CustomerID: "cus_bench", Status: "active",
-			PriceID: "price_pro_monthly", PeriodEnd: ts(time.Now().Add(time.Hour))})
-	}
+	h := benchHandler(b)
 	payloads := make([][]byte, b.N)
 	for i := range payloads {
 		payloads[i] = eventJSON(fmt.Sprintf("evt_bench_%d_%d", time.Now().UnixNano(), i), "customer.subscription.updated",
@@ -36,13 +31,7 @@ func BenchmarkWebhookEvents(b *testing.B) {
 // BenchmarkWebhookEventsParallel is the same with concurrent deliveries (as Stripe sends them),
 // spread over 16 subscriptions so the per-subscription lock is contended now and then.
 func BenchmarkWebhookEventsParallel(b *testing.B) {
-	fake := newFake()
-	_, h, pool := newWebhookService(b, fake)
-	linkTestCustomer(b, pool, freeUser, "cus_bench")
-	for i := range 16 {
-		fake.setSub(Subscription{ID: fmt.Sprintf("sub_bench_%d", i), CustomerID: "cus_bench", Status: "active",
-			PriceID: "price_pro_monthly", PeriodEnd: ts(time.Now().Add(time.Hour))})
-	}
+	h := benchHandler(b)
 	var seq atomic.Int64
 	prefix := time.Now().UnixNano()
 	b.SetParallelism(4)
@@ -60,4 +49,15 @@ func BenchmarkWebhookEventsParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+}
+
+// benchHandler is the webhook handler over a fake Stripe holding 16 active subscriptions of one
+// linked customer (sub_bench_0 to sub_bench_15).
+func benchHandler(b *testing.B) http.Handler {
+	fake, h, _ := newLinkedWebhook(b, "cus_bench")
+	for i := range 16 {
+		fake.setSub(Subscription{ID: fmt.Sprintf("sub_bench_%d", i), CustomerID: "cus_bench", Status: "active",
+			PriceID: "price_pro_monthly", PeriodEnd: ts(time.Now().Add(time.Hour))})
+	}
+	return h
 }

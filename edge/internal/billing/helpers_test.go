@@ -60,33 +60,26 @@ func (f *fakeStripe) setSub(s Subscription) { f.mu.Lock(); f.subs[s.ID] = s; f.m
 
 func (f *fakeStripe) Subscription(_ context.Context, id string) (Subscription, error) {
 	f.fetches.Add(1)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	s, ok := f.subs[id]
-	if !ok {
-		return Subscription{}, ErrNotFound
-	}
-	return s, nil
+	return lookup(f, f.subs, id)
 }
 
 func (f *fakeStripe) Price(_ context.Context, id string) (Price, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p, ok := f.prices[id]
-	if !ok {
-		return Price{}, ErrNotFound
-	}
-	return p, nil
+	return lookup(f, f.prices, id)
 }
 
 func (f *fakeStripe) Product(_ context.Context, id string) (Product, error) {
+	return lookup(f, f.products, id)
+}
+
+// lookup is a re-fetch from the fake: the object, or ErrNotFound as StripeSource says it.
+func lookup[T any](f *fakeStripe, m map[string]T, id string) (T, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	p, ok := f.products[id]
+	v, ok := m[id]
 	if !ok {
-		return Product{}, ErrNotFound
+		return v, ErrNotFound
 	}
-	return p, nil
+	return v, nil
 }
 
 // errorBody mirrors the edge's error envelope so tests can assert codes.

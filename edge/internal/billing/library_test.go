@@ -22,10 +22,7 @@ func TestOnlyTheLibrarysProductsEntitle(t *testing.T) {
 	t.Parallel()
 	s, h, pool, _ := newMockService(t)
 	ctx := context.Background()
-	probe, err := s.src.Subscription(ctx, "sub_probe")
-	if err != nil {
-		t.Fatal(err)
-	}
+	probe := mockSubscription(t, s)
 	if len(probe.Items) == 0 || probe.Items[0].ProductID == "" || probe.Items[0].ProductID == libraryProduct {
 		t.Fatalf("stripe-mock subscription items = %+v, want another product", probe.Items)
 	}

@@ -249,38 +249,30 @@ func (s StripeSource) Product(ctx context.Context, id string) (Product, error) {
 }
 
 func (s StripeSource) EachProduct(ctx context.Context, fn func(Product) error) error {
-	p := &stripe.ProductListParams{}
-	p.Context = ctx
-	p.Limit = stripe.Int64(100)
-	it := s.API.Products.List(p)
-	for it.Next() {
-		if err := fn(toProduct(it.Product())); err != nil {
-			return err
-		}
-	}
-	return it.Err()
+	it := s.API.Products.List(&stripe.ProductListParams{ListParams: pageOf100(ctx)})
+	return each(it.Iter, func(p *stripe.Product) error { return fn(toProduct(p)) })
 }
 
 func (s StripeSource) EachPrice(ctx context.Context, fn func(Price) error) error {
-	p := &stripe.PriceListParams{}
-	p.Context = ctx
-	p.Limit = stripe.Int64(100)
-	it := s.API.Prices.List(p)
-	for it.Next() {
-		if err := fn(toPrice(it.Price())); err != nil {
-			return err
-		}
-	}
-	return it.Err()
+	it := s.API.Prices.List(&stripe.PriceListParams{ListParams: pageOf100(ctx)})
+	return each(it.Iter, func(p *stripe.Price) error { return fn(toPrice(p)) })
 }
 
 func (s StripeSource) EachSubscriptionID(ctx context.Context, fn func(string) error) error {
-	p := &stripe.SubscriptionListParams{Status: stripe.String("all")}
-	p.Context = ctx
-	p.Limit = stripe.Int64(100)
-	it := s.API.Subscriptions.List(p)
+	it := s.API.Subscriptions.List(&stripe.SubscriptionListParams{ListParams: pageOf100(ctx), Status: stripe.String("all")})
+	return each(it.Iter, func(sub *stripe.Subscription) error { return fn(sub.ID) })
+}
+
+// pageOf100 lists in Stripe's largest pages: a reconcile walks every object.
+func pageOf100(ctx context.Context) stripe.ListParams {
+	return stripe.ListParams{Context: ctx, Limit: stripe.Int64(100)}
+}
+
+// each calls fn on every item of one of Stripe's list iterators (fetching page after page) and
+// stops at fn's first error or the listing's.
+func each[T any](it *stripe.Iter, fn func(T) error) error {
 	for it.Next() {
-		if err := fn(it.Subscription().ID); err != nil {
+		if err := fn(it.Current().(T)); err != nil {
 			return err
 		}
 	}

@@ -44,14 +44,21 @@ func newMockService(t *testing.T) (*Service, http.Handler, *pgxpool.Pool, *count
 	return s, testEcho(s, nil), pool, dir
 }
 
+// mockSubscription is the subscription stripe-mock returns for any id (its fixture).
+func mockSubscription(t *testing.T, s *Service) Subscription {
+	t.Helper()
+	sub, err := s.src.Subscription(context.Background(), "sub_probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
 func TestWebhookRefetchesSubscriptionFromStripe(t *testing.T) {
 	t.Parallel()
 	s, h, pool, _ := newMockService(t)
 	ctx := context.Background()
-	probe, err := s.src.Subscription(ctx, "sub_probe")
-	if err != nil {
-		t.Fatal(err)
-	}
+	probe := mockSubscription(t, s)
 	if probe.CustomerID == "" || probe.PriceID == "" || probe.PeriodEnd == nil {
 		t.Fatalf("stripe-mock subscription = %+v, want customer, price and an item period", probe)
 	}

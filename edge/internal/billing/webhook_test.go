@@ -27,6 +27,16 @@ func newWebhookService(t testing.TB, src Source) (*Service, http.Handler, *pgxpo
 	return s, testEcho(s, nil), pool
 }
 
+// newLinkedWebhook is newWebhookService over an empty fake Stripe, with the free user linked to
+// the Stripe customer.
+func newLinkedWebhook(t testing.TB, customer string) (*fakeStripe, http.Handler, *pgxpool.Pool) {
+	t.Helper()
+	fake := newFake()
+	_, h, pool := newWebhookService(t, fake)
+	linkTestCustomer(t, pool, freeUser, customer)
+	return fake, h, pool
+}
+
 func TestWebhookRefusesWhatStripeDidNotSign(t *testing.T) {
 	t.Parallel()
 	fake := newFake()
@@ -84,9 +94,7 @@ func TestWebhookRefusesWhatStripeDidNotSign(t *testing.T) {
 
 func TestWebhookAppliesTheSameEventOnce(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
-	linkTestCustomer(t, pool, freeUser, "cus_free")
+	fake, h, pool := newLinkedWebhook(t, "cus_free")
 	end := time.Now().Add(30 * 24 * time.Hour)
 	fake.setSub(Subscription{ID: "sub_once", CustomerID: "cus_free", Status: "active", PriceID: "price_pro_monthly", PeriodEnd: ts(end)})
 	payload := eventJSON("evt_once", "customer.subscription.created", subObject(Subscription{ID: "sub_once", CustomerID: "cus_free", Status: "incomplete"}))
@@ -140,9 +148,7 @@ func TestWebhookAppliesTheSameEventOnce(t *testing.T) {
 // Stripe's last state — the state a re-fetch returns, not the state inside the last event.
 func TestWebhookShuffledDuplicatedEventsEndAtStripeState(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
-	linkTestCustomer(t, pool, freeUser, "cus_order")
+	fake, h, pool := newLinkedWebhook(t, "cus_order")
 	rng := rand.New(rand.NewPCG(7, 11))
 	statuses := []string{"incomplete", "active", "past_due", "active", "unpaid", "active", "canceled", "trialing", "paused"}
 	types := []string{"customer.subscription.updated", "invoice.paid", "invoice.payment_failed", "customer.subscription.created", "customer.subscription.deleted", "customer.subscription.paused", "customer.subscription.resumed"}
@@ -354,9 +360,7 @@ func TestCustomerDeletedForgetsTheMapping(t *testing.T) {
 // The endpoint subscribes to WebhookEvents(); each of them must reach a handler.
 func TestEverySubscribedEventTypeIsHandled(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
-	linkTestCustomer(t, pool, freeUser, "cus_types")
+	fake, h, _ := newLinkedWebhook(t, "cus_types")
 	fake.setSub(Subscription{ID: "sub_types", CustomerID: "cus_types", Status: "active", PriceID: "price_pro_monthly"})
 	fake.products["prod_types"] = Product{ID: "prod_types", Active: true, Name: "Types"}
 	fake.prices["price_types"] = Price{ID: "price_types", ProductID: "prod_types", Active: true, Currency: "usd"}

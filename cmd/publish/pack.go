@@ -175,6 +175,17 @@ func packOne(src, out string) (catalogEntry, error) {
 				return catalogEntry{}, err
 			}
 		}
+		// A set of an earlier pack of this version that it no longer has would be published
+		// by nothing and committed by mistake.
+		stale, _ := filepath.Glob(filepath.Join(out, filepath.FromSlash(shaderpkg.TextureSetKey(m.ShaderID, m.Version, "*"))))
+		for _, p := range stale {
+			res := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "textures-"), ".zip")
+			if _, ok := m.Set(res); !ok {
+				if err := os.Remove(p); err != nil {
+					return catalogEntry{}, err
+				}
+			}
+		}
 	}
 	if err := writeOut(out, e.Package, buf.Bytes()); err != nil {
 		return catalogEntry{}, err

@@ -48,6 +48,9 @@ func TestPackV2SourceFolder(t *testing.T) {
 	v1 := writeSource(t, map[string][]byte{"material.blend": []byte("BLENDER"), "preview.webp": preview384,
 		"textures/1k/albedo.jpg": []byte("jpg")}, strings.Replace(strings.Replace(oakV2Meta, `"schema_version":2,`, "", 1), "1.1.0", "1.0.0", 1))
 	src := writeSource(t, oakV2Files(), oakV2Meta)
+	// A set an earlier pack of the version wrote and this one does not have is removed.
+	os.MkdirAll(filepath.Join(out, "packages", "oak", "1.1.0"), 0o755)
+	os.WriteFile(filepath.Join(out, "packages", "oak", "1.1.0", "textures-8k.zip"), []byte("old"), 0o644)
 	// Packed v2 first: the shader's v1 row still comes first in catalog.json.
 	if err := packDirs([]string{src, v1}, out, io.Discard); err != nil {
 		t.Fatal(err)
@@ -80,6 +83,9 @@ func TestPackV2SourceFolder(t *testing.T) {
 		if e.TextureSets[i] != (catalogSet{set.Resolution, set.SHA256, set.Size}) {
 			t.Fatalf("catalog row %+v, manifest %+v", e.TextureSets[i], set)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "packages", "oak", "1.1.0", "textures-8k.zip")); !os.IsNotExist(err) {
+		t.Fatalf("stale set kept: %v", err)
 	}
 	// Reproducible: packing again writes the same bytes.
 	out2 := t.TempDir()

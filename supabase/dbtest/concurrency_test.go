@@ -249,6 +249,15 @@ func TestRedeemRacesReissue(t *testing.T) {
 	}
 }
 
+// redeemedRace is a fixture whose import the device redeemed and moved through steps, and
+// racers connections signed in as that device.
+func redeemedRace(t *testing.T, ctx context.Context, steps ...string) (fixture, []*pgx.Conn) {
+	t.Helper()
+	f := newFixture(t, ctx)
+	moveTo(t, ctx, f, steps...)
+	return f, connectAll(t, ctx, f.url, racers, asDevice(proUser, f.deviceID))
+}
+
 // moveTo drives the fixture's import to the given state the way the edge and the bridge do.
 func moveTo(t *testing.T, ctx context.Context, f fixture, steps ...string) {
 	t.Helper()
@@ -274,9 +283,7 @@ func moveTo(t *testing.T, ctx context.Context, f fixture, steps ...string) {
 func TestReportImportStatusTransitionsOnceUnderConcurrency(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	f := newFixture(t, ctx)
-	moveTo(t, ctx, f, "verifying", "importing")
-	conns := connectAll(t, ctx, f.url, racers, asDevice(proUser, f.deviceID))
+	f, conns := redeemedRace(t, ctx, "verifying", "importing")
 	const popularity = `select popularity from public.shaders where id = (select shader_id from public.imports where id = $1)`
 	before := scalar[int32](t, ctx, f.url, popularity, f.importID)
 
@@ -297,9 +304,7 @@ func TestReportImportStatusTransitionsOnceUnderConcurrency(t *testing.T) {
 func TestReportImportStatusCancelRace(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	f := newFixture(t, ctx)
-	moveTo(t, ctx, f, "verifying")
-	conns := connectAll(t, ctx, f.url, racers, asDevice(proUser, f.deviceID))
+	f, conns := redeemedRace(t, ctx, "verifying")
 
 	errs := race(ctx, conns, func(i int, c *pgx.Conn) error {
 		status := "importing"
@@ -323,9 +328,7 @@ func TestReportImportStatusCancelRace(t *testing.T) {
 func TestDownloadProgressNeverMovesBackUnderConcurrency(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	f := newFixture(t, ctx)
-	moveTo(t, ctx, f, "downloading")
-	conns := connectAll(t, ctx, f.url, racers, asDevice(proUser, f.deviceID))
+	f, conns := redeemedRace(t, ctx, "downloading")
 
 	errs := race(ctx, conns, func(i int, c *pgx.Conn) error {
 		_, err := c.Exec(ctx, `select public.report_import_status($1, 'downloading', $2)`, f.importID, i+1)

@@ -109,46 +109,44 @@ func (r *runner) apply(db string) (string, bool) {
 
 func (r *runner) exec(db, sql string) {
 	r.t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, r.url(db))
-	if err != nil {
-		r.t.Fatalf("connect %s: %v", db, err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, sql); err != nil {
-		r.t.Fatalf("%s: %v", sql, err)
-	}
+	r.with(r.url(db), sql, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, sql)
+		return err
+	})
 }
 
 func (r *runner) createDB(db string) {
 	r.t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, r.admin)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "create database "+db); err != nil {
-		r.t.Fatal(err)
-	}
+	r.with(r.admin, "create database "+db, func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "create database "+db)
+		return err
+	})
 }
 
 func (r *runner) query(db, sql string) string {
 	r.t.Helper()
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, r.url(db))
-	if err != nil {
-		r.t.Fatalf("connect %s: %v", db, err)
-	}
-	defer c.Close(ctx)
 	var s *string
-	if err := c.QueryRow(ctx, sql).Scan(&s); err != nil {
-		r.t.Fatalf("%s: %v", sql, err)
-	}
+	r.with(r.url(db), sql, func(ctx context.Context, c *pgx.Conn) error {
+		return c.QueryRow(ctx, sql).Scan(&s)
+	})
 	if s == nil {
 		return ""
 	}
 	return *s
+}
+
+// with runs fn on a connection of its own to url and fails the test, naming what, on any error.
+func (r *runner) with(url, what string, fn func(context.Context, *pgx.Conn) error) {
+	r.t.Helper()
+	ctx := context.Background()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		r.t.Fatalf("connect for %s: %v", what, err)
+	}
+	defer c.Close(ctx)
+	if err := fn(ctx, c); err != nil {
+		r.t.Fatalf("%s: %v", what, err)
+	}
 }
 
 // migrationVersions lists the versions of supabase/migrations/*.sql in order.

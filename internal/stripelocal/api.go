@@ -320,8 +320,7 @@ func boolParam(p url.Values, key string) (bool, bool) {
 func (s *Server) createCustomer(_ *http.Request, p url.Values) (any, *apiError) {
 	c := &Customer{ID: newID("cus"), Email: p.Get("email"), Name: p.Get("name"), Metadata: metadataParam(p, ""), Created: s.now(), Seq: s.st.next()}
 	s.st.Customers[c.ID] = c
-	s.emit("customer.created", s.st.renderCustomer(c), nil)
-	return s.st.renderCustomer(c), nil
+	return s.emitted("customer.created", s.st.renderCustomer(c))
 }
 
 func (s *Server) updateCustomer(r *http.Request, p url.Values) (any, *apiError) {
@@ -341,8 +340,7 @@ func (s *Server) updateCustomer(r *http.Request, p url.Values) (any, *apiError) 
 		}
 		c.Metadata[k] = v
 	}
-	s.emit("customer.updated", s.st.renderCustomer(c), nil)
-	return s.st.renderCustomer(c), nil
+	return s.emitted("customer.updated", s.st.renderCustomer(c))
 }
 
 func (s *Server) createProduct(_ *http.Request, p url.Values) (any, *apiError) {
@@ -359,8 +357,7 @@ func (s *Server) createProduct(_ *http.Request, p url.Values) (any, *apiError) {
 	x := &Product{ID: id, Name: p.Get("name"), Description: p.Get("description"), Active: active || !set,
 		Metadata: metadataParam(p, ""), Created: s.now(), Seq: s.st.next()}
 	s.st.Products[id] = x
-	s.emit("product.created", s.st.renderProduct(x), nil)
-	return s.st.renderProduct(x), nil
+	return s.emitted("product.created", s.st.renderProduct(x))
 }
 
 func (s *Server) updateProduct(r *http.Request, p url.Values) (any, *apiError) {
@@ -377,8 +374,7 @@ func (s *Server) updateProduct(r *http.Request, p url.Values) (any, *apiError) {
 	if _, ok := p["description"]; ok {
 		x.Description = p.Get("description")
 	}
-	s.emit("product.updated", s.st.renderProduct(x), nil)
-	return s.st.renderProduct(x), nil
+	return s.emitted("product.updated", s.st.renderProduct(x))
 }
 
 func (s *Server) createPrice(_ *http.Request, p url.Values) (any, *apiError) {
@@ -419,8 +415,7 @@ func (s *Server) createPrice(_ *http.Request, p url.Values) (any, *apiError) {
 		}
 	}
 	s.st.Prices[x.ID] = x
-	s.emit("price.created", s.st.renderPrice(x), nil)
-	return s.st.renderPrice(x), nil
+	return s.emitted("price.created", s.st.renderPrice(x))
 }
 
 func (s *Server) updateSubscription(r *http.Request, p url.Values) (any, *apiError) {
@@ -521,8 +516,7 @@ func (s *Server) expireCheckoutSession(r *http.Request, _ url.Values) (any, *api
 		return nil, invalid("", "Only open Checkout Sessions can be expired.")
 	}
 	cs.Status = "expired"
-	s.emit("checkout.session.expired", s.st.renderCheckoutSession(cs, s.cfg.BaseURL), nil)
-	return s.st.renderCheckoutSession(cs, s.cfg.BaseURL), nil
+	return s.emitted("checkout.session.expired", s.st.renderCheckoutSession(cs, s.cfg.BaseURL))
 }
 
 func (s *Server) createPortalSession(_ *http.Request, p url.Values) (any, *apiError) {

@@ -67,12 +67,24 @@ func (s *Server) routesPages(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		s.render(w, http.StatusOK, pageData{Page: "index"})
 	})
-	mux.HandleFunc("GET /c/pay/{id}", s.checkoutPage)
-	mux.HandleFunc("POST /c/pay/{id}", s.checkoutPay)
-	mux.HandleFunc("GET /authenticate/{id}", s.authPage)
-	mux.HandleFunc("POST /authenticate/{id}", s.authAnswer)
-	mux.HandleFunc("GET /p/session/{id}", s.portalPage)
-	mux.HandleFunc("POST /p/session/{id}/{action}", s.portalAction)
+	mux.HandleFunc("GET /c/pay/{id}", onPage(s, s.openSession, s.checkoutPage))
+	mux.HandleFunc("POST /c/pay/{id}", onPage(s, s.openSession, s.checkoutPay))
+	mux.HandleFunc("GET /authenticate/{id}", onPage(s, s.pendingAt, s.authPage))
+	mux.HandleFunc("POST /authenticate/{id}", onPage(s, s.pendingAt, s.authAnswer))
+	mux.HandleFunc("GET /p/session/{id}", onPage(s, s.portalAt, s.portalPage))
+	mux.HandleFunc("POST /p/session/{id}/{action}", onPage(s, s.portalAt, s.portalAction))
+}
+
+// onPage serves a page about one object under the state lock: find looks up the route's {id}
+// and, when there is nothing to act on, has already answered (not found, expired, paid).
+func onPage[T any](s *Server, find func(http.ResponseWriter, string) *T, fn func(http.ResponseWriter, *http.Request, *T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if x := find(w, r.PathValue("id")); x != nil {
+			fn(w, r, x)
+		}
+	}
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, d pageData) {
@@ -100,7 +112,7 @@ func (s *Server) checkoutData(cs *CheckoutSession) pageData {
 	return d
 }
 
-// session finds a Checkout Session the page may still act on, or renders why not; mu is held.
+// openSession finds a Checkout Session the page may still act on, or renders why not; mu is held.
 func (s *Server) openSession(w http.ResponseWriter, id string) *CheckoutSession {
 	cs := s.st.CheckoutSessions[id]
 	switch {
@@ -121,27 +133,24 @@ func (s *Server) openSession(w http.ResponseWriter, id string) *CheckoutSession 
 	return nil
 }
 
-func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cs := s.openSession(w, r.PathValue("id")); cs != nil {
-		d := s.checkoutData(cs)
-		d.Error = s.takeFlash(cs.ID)
-		s.render(w, http.StatusOK, d)
-	}
+func (s *Server) checkoutPage(w http.ResponseWriter, _ *http.Request, cs *CheckoutSession) {
+	d := s.checkoutData(cs)
+	d.Error = s.takeFlash(cs.ID)
+	s.render(w, http.StatusOK, d)
 }
 
-func (s *Server) checkoutPay(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cs := s.openSession(w, r.PathValue("id"))
-	if cs == nil {
-		return
-	}
+// postedCard is the card the page's form posted, or why it cannot be saved: a field's message,
+// else the test number's refusal to attach.
+func (s *Server) postedCard(r *http.Request) (card, string) {
 	c, msg := parseCard(r.PostFormValue("number"), r.PostFormValue("expiry"), r.PostFormValue("cvc"), s.cfg.Now())
 	if msg == "" {
 		msg = attachError(c.Number)
 	}
+	return c, msg
+}
+
+func (s *Server) checkoutPay(w http.ResponseWriter, r *http.Request, cs *CheckoutSession) {
+	c, msg := s.postedCard(r)
 	if msg == "" && needsAuth(c.Number) {
 		p := &pending{ID: newID("pa"), Kind: "checkout", Target: cs.ID, Card: c, Created: s.now()}
 		s.pending[p.ID] = p
@@ -167,8 +176,8 @@ func successURL(cs *CheckoutSession) string {
 }
 
 // pendingAt and portalAt find a page's object by id, or render why there is none; mu is held.
-func (s *Server) pendingAt(w http.ResponseWriter, r *http.Request) *pending {
-	p := s.pending[r.PathValue("id")]
+func (s *Server) pendingAt(w http.ResponseWriter, id string) *pending {
+	p := s.pending[id]
 	if p == nil {
 		s.notFound(w, "This authentication has already been answered or does not exist.")
 	}
@@ -183,13 +192,7 @@ func (s *Server) portalAt(w http.ResponseWriter, id string) *PortalSession {
 	return ps
 }
 
-func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.pendingAt(w, r)
-	if p == nil {
-		return
-	}
+func (s *Server) authPage(w http.ResponseWriter, r *http.Request, p *pending) {
 	d := pageData{Page: "authenticate", Auth: p}
 	if cs := s.st.CheckoutSessions[p.Target]; p.Kind == "checkout" && cs != nil {
 		d = s.checkoutData(cs)
@@ -200,13 +203,7 @@ func (s *Server) authPage(w http.ResponseWriter, r *http.Request) {
 
 // authAnswer is the customer's answer on the 3D Secure page: "complete" pays (or saves the
 // card), "fail" goes back with Stripe's authentication failure message.
-func (s *Server) authAnswer(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.pendingAt(w, r)
-	if p == nil {
-		return
-	}
+func (s *Server) authAnswer(w http.ResponseWriter, r *http.Request, p *pending) {
 	delete(s.pending, p.ID)
 	ok := r.PostFormValue("outcome") == "complete"
 	switch p.Kind {
@@ -255,13 +252,7 @@ func (s *Server) takeFlash(id string) string {
 	return msg
 }
 
-func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ps := s.portalAt(w, r.PathValue("id"))
-	if ps == nil {
-		return
-	}
+func (s *Server) portalPage(w http.ResponseWriter, r *http.Request, ps *PortalSession) {
 	d := pageData{Page: "portal", Portal: ps, Customer: s.st.Customers[ps.Customer]}
 	if msg := s.takeFlash(ps.ID); strings.HasPrefix(msg, "!") {
 		d.Error = msg[1:]
@@ -307,20 +298,11 @@ func (s *Server) portalPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // portalAction applies one button of the portal and goes back to it with a message.
-func (s *Server) portalAction(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ps := s.portalAt(w, r.PathValue("id"))
-	if ps == nil {
-		return
-	}
+func (s *Server) portalAction(w http.ResponseWriter, r *http.Request, ps *PortalSession) {
 	back := "/p/session/" + ps.ID
 	action := r.PathValue("action")
 	if action == "card" {
-		c, msg := parseCard(r.PostFormValue("number"), r.PostFormValue("expiry"), r.PostFormValue("cvc"), s.cfg.Now())
-		if msg == "" {
-			msg = attachError(c.Number)
-		}
+		c, msg := s.postedCard(r)
 		switch {
 		case msg != "":
 			s.setFlash(ps.ID, "!"+msg)

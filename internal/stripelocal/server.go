@@ -176,6 +176,13 @@ func (s *Server) save() error {
 
 func (s *Server) now() int64 { return s.cfg.Now().Unix() }
 
+// emitted announces obj as an event of typ and answers the API call with the same object: the
+// event carries what the call returned, as Stripe's do.
+func (s *Server) emitted(typ string, obj map[string]any) (any, *apiError) {
+	s.emit(typ, obj, nil)
+	return obj, nil
+}
+
 // emit records an event and delivers it to every endpoint that listens for its type. The caller
 // holds mu; obj is the object as it is now (rendered), prev the changed fields' old values.
 func (s *Server) emit(typ string, obj map[string]any, prev map[string]any) {

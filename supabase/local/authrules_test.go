@@ -20,12 +20,19 @@ import (
 // gotrueCall sends one request to the stand-in's /auth/v1 and decodes the JSON answer.
 func gotrueCall(t *testing.T, base, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
+	return apiCall(t, method, base+"/auth/v1"+path, token, body)
+}
+
+// apiCall sends one request to the stand-in with the anon key (and token as the bearer when
+// given) and decodes a JSON object answer (nil for any other answer, e.g. an array).
+func apiCall(t *testing.T, method, target, token string, body any) (int, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, base+"/auth/v1"+path, rd)
+	req, err := http.NewRequest(method, target, rd)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,20 +192,7 @@ func TestPrivateChannelDelivery(t *testing.T) {
 
 func TestRESTRoleAndErrors(t *testing.T) {
 	base, _ := start(t)
-	get := func(path, token string) (int, map[string]any) {
-		req, _ := http.NewRequest("GET", base+path, nil)
-		req.Header.Set("apikey", anonKey)
-		req.Header.Set("Authorization", "Bearer "+token)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var m map[string]any
-		b, _ := io.ReadAll(res.Body)
-		json.Unmarshal(b, &m)
-		return res.StatusCode, m
-	}
+	get := func(path, token string) (int, map[string]any) { return apiCall(t, "GET", base+path, token, nil) }
 	if code, body := get("/rest/v1/categories?select=id&id=eq.metal", anonKey); code != 200 || body != nil {
 		t.Fatalf("anon read = %d %v", code, body)
 	}

@@ -4,6 +4,15 @@ import { raw, URL_, ANON, userJWT, freshUser, sign } from './helpers.mjs';
 
 const WS = URL_.replace(/^http/, 'ws') + '/realtime/v1/websocket';
 
+// ask opens a vsn 2.0.0 socket, sends one frame and resolves with the socket and the reply to
+// the frame's ref.
+async function ask(frame) {
+  const s = raw();
+  await s.opened;
+  s.send(frame);
+  return [s, await s.wait((f) => Array.isArray(f) && f[1] === frame[1])];
+}
+
 test('protocol: handshake without apikey is 401 JSON', async () => {
   const r = await fetch(`${URL_}/realtime/v1/websocket?vsn=2.0.0`);
   assert.equal(r.status, 401);
@@ -35,10 +44,7 @@ test('protocol: vsn 1.0.0 heartbeat reply shape', async () => {
 });
 
 test('protocol: vsn 2.0.0 heartbeat reply is an array', async () => {
-  const s = raw();
-  await s.opened;
-  s.send([null, '3', 'phoenix', 'heartbeat', {}]);
-  const f = await s.wait((f) => Array.isArray(f) && f[1] === '3');
+  const [s, f] = await ask([null, '3', 'phoenix', 'heartbeat', {}]);
   assert.deepEqual(f, [null, '3', 'phoenix', 'phx_reply', { status: 'ok', response: {} }]);
   s.close();
 });
@@ -61,31 +67,18 @@ test('protocol: join reply echoes join_ref/ref and postgres_changes ids', async 
 });
 
 test('protocol: a message for an unjoined topic gets "unmatched topic"', async () => {
-  const s = raw();
-  await s.opened;
-  s.send(['9', '9', 'realtime:nowhere', 'broadcast', { type: 'broadcast', event: 'x', payload: {} }]);
-  const f = await s.wait((f) => f[1] === '9');
+  const [s, f] = await ask(['9', '9', 'realtime:nowhere', 'broadcast', { type: 'broadcast', event: 'x', payload: {} }]);
   assert.deepEqual(f[4], { status: 'error', response: { reason: 'unmatched topic' } });
   s.close();
 });
 
-test('protocol: topic without the realtime: prefix is refused', async () => {
-  const s = raw();
-  await s.opened;
-  s.send(['2', '2', 'room', 'phx_join', { config: {} }]);
-  const f = await s.wait((f) => f[1] === '2');
-  assert.equal(f[4].status, 'error');
-  s.close();
-});
-
-test('protocol: empty subtopic is refused', async () => {
-  const s = raw();
-  await s.opened;
-  s.send(['2', '2', 'realtime:', 'phx_join', { config: {} }]);
-  const f = await s.wait((f) => f[1] === '2');
-  assert.equal(f[4].status, 'error');
-  s.close();
-});
+for (const [what, topic] of [['topic without the realtime: prefix', 'room'], ['empty subtopic', 'realtime:']]) {
+  test(`protocol: ${what} is refused`, async () => {
+    const [s, f] = await ask(['2', '2', topic, 'phx_join', { config: {} }]);
+    assert.equal(f[4].status, 'error');
+    s.close();
+  });
+}
 
 test('protocol: phx_leave replies ok then phx_close', async () => {
   const s = raw();
@@ -134,10 +127,7 @@ test('protocol: a frame over 1 MiB closes the socket (1009)', async () => {
 
 test('protocol: join with an expired access_token is refused with the reason', async () => {
   const u = await freshUser('expjoin');
-  const s = raw();
-  await s.opened;
-  s.send(['1', '1', `realtime:user:${u.user.id}`, 'phx_join', { config: { private: true }, access_token: userJWT(u.user.id, {}, -30) }]);
-  const f = await s.wait((f) => f[1] === '1');
+  const [s, f] = await ask(['1', '1', `realtime:user:${u.user.id}`, 'phx_join', { config: { private: true }, access_token: userJWT(u.user.id, {}, -30) }]);
   assert.equal(f[4].status, 'error');
   assert.match(f[4].response.reason, /Token has expired \d+ seconds ago/);
   s.close();

@@ -12,21 +12,21 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-func (s *Service) requireAdmin(r *http.Request) *apiError {
-	c, ae := s.bearer(r)
-	if ae != nil {
-		return ae
+// admin guards a handler of the admin API: only a service_role (or supabase_admin) JWT passes.
+func (s *Service) admin(fn func(http.ResponseWriter, *http.Request) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		c, ae := s.bearer(r)
+		if ae != nil {
+			return ae
+		}
+		if role := c.Role(); role != "service_role" && role != "supabase_admin" {
+			return errf(403, "not_admin", "User not allowed")
+		}
+		return fn(w, r)
 	}
-	if role := c.Role(); role != "service_role" && role != "supabase_admin" {
-		return errf(403, "not_admin", "User not allowed")
-	}
-	return nil
 }
 
 func (s *Service) adminList(w http.ResponseWriter, r *http.Request) error {
-	if ae := s.requireAdmin(r); ae != nil {
-		return ae
-	}
 	q := r.URL.Query()
 	page, _ := strconv.Atoi(q.Get("page"))
 	perPage, _ := strconv.Atoi(q.Get("per_page"))
@@ -103,9 +103,6 @@ func (p adminParams) ban() (*string, error) {
 }
 
 func (s *Service) adminCreate(w http.ResponseWriter, r *http.Request) error {
-	if ae := s.requireAdmin(r); ae != nil {
-		return ae
-	}
 	var p adminParams
 	if err := decode(r, &p); err != nil {
 		return err
@@ -166,9 +163,6 @@ func (s *Service) adminUser(r *http.Request, tx querier) (*user, error) {
 }
 
 func (s *Service) adminGet(w http.ResponseWriter, r *http.Request) error {
-	if ae := s.requireAdmin(r); ae != nil {
-		return ae
-	}
 	u, err := s.adminUser(r, s.db.Pool)
 	if err != nil {
 		return err
@@ -178,9 +172,6 @@ func (s *Service) adminGet(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) adminUpdate(w http.ResponseWriter, r *http.Request) error {
-	if ae := s.requireAdmin(r); ae != nil {
-		return ae
-	}
 	var p adminParams
 	if err := decode(r, &p); err != nil {
 		return err
@@ -207,9 +198,6 @@ func (s *Service) adminUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) adminDelete(w http.ResponseWriter, r *http.Request) error {
-	if ae := s.requireAdmin(r); ae != nil {
-		return ae
-	}
 	u, err := s.adminUser(r, s.db.Pool)
 	if err != nil {
 		return err

@@ -165,13 +165,9 @@ func (b *builder) condSQL(cs *columns, alias string, c cond) (string, error) {
 	if c.F != nil {
 		return b.filterSQL(cs, alias, c.F)
 	}
-	var parts []string
-	for _, ch := range c.Children {
-		s, err := b.condSQL(cs, alias, ch)
-		if err != nil {
-			return "", err
-		}
-		parts = append(parts, "("+s+")")
+	parts, err := b.condParts(cs, alias, c.Children)
+	if err != nil {
+		return "", err
 	}
 	if len(parts) == 0 {
 		parts = []string{"true"}
@@ -181,6 +177,19 @@ func (b *builder) condSQL(cs *columns, alias string, c cond) (string, error) {
 		s = "not (" + s + ")"
 	}
 	return s, nil
+}
+
+// condParts renders each condition, parenthesised, for the caller to join.
+func (b *builder) condParts(cs *columns, alias string, conds []cond) ([]string, error) {
+	parts := make([]string, 0, len(conds))
+	for _, c := range conds {
+		s, err := b.condSQL(cs, alias, c)
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, "("+s+")")
+	}
+	return parts, nil
 }
 
 // level is what the query string says about one resource: the top (path "") or an embed.
@@ -194,13 +203,11 @@ type level struct {
 func (b *builder) where(cs *columns, alias string, lv *level, extra ...string) (string, error) {
 	parts := append([]string{}, extra...)
 	if lv != nil {
-		for _, c := range lv.conds {
-			s, err := b.condSQL(cs, alias, c)
-			if err != nil {
-				return "", err
-			}
-			parts = append(parts, "("+s+")")
+		conds, err := b.condParts(cs, alias, lv.conds)
+		if err != nil {
+			return "", err
 		}
+		parts = append(parts, conds...)
 	}
 	if len(parts) == 0 {
 		return "", nil

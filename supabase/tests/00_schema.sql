@@ -50,7 +50,7 @@ select is_empty(
                         'reissue_import_token', 'resolve_import_target', 'rate_limit_step',
                         'prune_rate_limits', 'expire_imports', 'sweep_offline_devices', 'handle_new_user',
                         'redeliver_import', 'fail_stalled_imports', 'cancel_import_as', 'import_instance',
-                        'import_resolution')
+                        'import_resolution', 'mint_import')
       and (has_function_privilege('anon', p.oid, 'execute')
            or has_function_privilege('authenticated', p.oid, 'execute'))$$,
   'edge-only functions are not executable by anon or authenticated');

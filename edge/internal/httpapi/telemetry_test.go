@@ -250,10 +250,10 @@ func TestMintIsTracedAndCounted(t *testing.T) {
 		if a["db.system.name"] != "postgresql" {
 			t.Errorf("db span %s: %v", s.Name(), a)
 		}
-		if strings.Contains(a["db.query.text"], "create_import") {
+		if strings.Contains(a["db.query.text"], "mint_import") {
 			sawCreate = true
 			if s.Parent().SpanID() != mint.SpanContext().SpanID() {
-				t.Error("the create_import statement is not inside the mint span")
+				t.Error("the mint_import statement is not inside the mint span")
 			}
 		}
 		for k, v := range a {
@@ -263,7 +263,7 @@ func TestMintIsTracedAndCounted(t *testing.T) {
 		}
 	}
 	if !sawCreate {
-		t.Error("no span for the create_import statement")
+		t.Error("no span for the mint_import statement")
 	}
 
 	var rm metricdata.ResourceMetrics

@@ -59,9 +59,10 @@ type Deps struct {
 
 // Service runs the import flow. It is safe for concurrent use.
 type Service struct {
-	d      Deps
-	tracer trace.Tracer
-	minted metric.Int64Counter
+	d       Deps
+	tracer  trace.Tracer
+	minted  metric.Int64Counter
+	targets targets // each ask's last target (mint_import)
 }
 
 // New fills the defaults: a 15-minute queue window, 300 s downloads.
@@ -117,9 +118,10 @@ type Created struct {
 	request wire.ImportRequest
 }
 
-// MintSteps times Create: Resolve (the read that picks version and device), Sign (the token)
-// and Tx (the one statement that writes the rows and sends the device message, commit included),
-// which started at TxStart.
+// MintSteps times Create: Resolve (statements that only resolved the ask: its first mint on this
+// edge, or a target that changed since; zero otherwise), Sign (the token) and Tx (the one statement
+// that resolves, writes the rows and sends the device message, commit included), which started at
+// TxStart.
 type MintSteps struct {
 	Resolve, Sign, Tx time.Duration
 	TxStart           time.Time
@@ -178,53 +180,86 @@ func (s *Service) create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		}
 		device = &d
 	}
-	var (
-		svid                        uuid.UUID
-		out                         = Created{ImportID: uuid.New(), ShaderID: shader}
-		sha, shaderName, shaderSlug string
-	)
+	out := Created{ImportID: uuid.New(), ShaderID: shader}
 	// One span around the mint: resolution, the token and the transaction (ids only, never the token).
 	ctx, span := s.tracer.Start(ctx, "imports.mint", trace.WithAttributes(
 		attribute.String("edge.import_id", out.ImportID.String()), attribute.String("edge.shader_id", shader.String())))
 	defer span.End()
-	// Resolution is a read; create_import re-checks all of it inside the write.
-	t0 := time.Now()
-	err = s.d.DB.QueryRow(ctx, `
-		select r.shader_version_id, r.version, r.sha256, r.device_id, public.import_instance($1, r.device_id, $5), s.name, s.slug
-		from public.resolve_import_target($1, $2, $3, $4) r join public.shaders s on s.id = $2`,
-		user, shader, in.Version, device, instance).Scan(&svid, &out.Version, &sha, &out.DeviceID, &out.InstanceID, &shaderName, &shaderSlug)
-	if err != nil {
-		return Created{}, postgres.Error(err, "shader")
+	k := ask{user: user, shader: shader}
+	if in.Version != nil {
+		k.version = *in.Version
 	}
-	t1 := time.Now()
-	jti, tok, exp, err := s.mint(user, out.DeviceID, shader, out.Version, sha, now)
-	if err != nil {
-		return Created{}, err
+	if device != nil {
+		k.device = *device
 	}
-	req := wire.ImportRequest{ImportID: out.ImportID.String(), Token: tok, ShaderID: shader.String(),
-		Version: out.Version, ShaderName: shaderName, ShaderSlug: shaderSlug}
-	if out.InstanceID != nil {
-		req.InstanceID = out.InstanceID.String()
+	if instance != nil {
+		k.instance = *instance
 	}
-	msg, _ := json.Marshal(req)
-	t2 := time.Now()
-	// One statement, so one transaction: the import row, its token row and the device message
-	// commit together or not at all (realtime.send only becomes visible on commit). Blender's own
-	// ask is not sent: the answer carries it.
-	err = s.d.DB.QueryRow(ctx, `
-		select i.status::text, i.expires_at, i.resolution
-		from public.create_import($1, $2, $3, $4, $5, $6, $7, $8, $11, $12, $13) i
-		left join lateral (select realtime.send($9::jsonb, $10::text, 'device:' || i.device_id::text, true) where $14) m on true`,
-		out.ImportID, user, svid, out.DeviceID, jti, token.Hash(tok), exp, s.d.QueueWindow, msg, wire.ImportRequestEvent, out.InstanceID,
-		in.Resolution, purpose, purpose == purposeImport).
-		Scan(&out.Status, &out.ExpiresAt, &out.Resolution)
-	if err != nil {
-		span.SetStatus(codes.Error, "create_import failed")
-		return Created{}, postgres.Error(err, "shader")
+	// One statement resolves the ask and writes (mint_import), for the target the token is
+	// signed for: this ask's last target. Without one, or when it is no longer right, the
+	// statement writes nothing and answers the target to sign for (Resolve in Server-Timing).
+	t, known := s.targets.get(k)
+	var resolve time.Duration
+	for range 3 {
+		t0 := time.Now()
+		var (
+			jti      *uuid.UUID
+			hash     *string
+			exp      *time.Time
+			msg      []byte
+			expected = t
+			req      wire.ImportRequest
+		)
+		if known {
+			id, tok, e, err := s.mint(user, t.device, shader, t.version, t.sha, now)
+			if err != nil {
+				return Created{}, err
+			}
+			h := token.Hash(tok)
+			jti, hash, exp = &id, &h, &e
+			req = wire.ImportRequest{ImportID: out.ImportID.String(), Token: tok, ShaderID: shader.String(),
+				Version: t.version, ShaderName: t.name, ShaderSlug: t.slug}
+			if t.instance != nil {
+				req.InstanceID = t.instance.String()
+			}
+			if purpose == purposeImport { // Blender's own ask is not sent: the answer carries it
+				msg, _ = json.Marshal(req)
+			}
+		}
+		t1 := time.Now()
+		var minted bool
+		var status *string
+		var expires *time.Time
+		err := s.d.DB.QueryRow(ctx, `
+			select minted, shader_version_id, version, sha256, device_id, instance_id, shader_name, shader_slug,
+			       status, expires_at, resolution
+			from public.mint_import($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+			out.ImportID, user, shader, in.Version, device, instance,
+			nilUnless(known, expected.versionID), nilUnless(known, expected.device), expected.instance,
+			nilStringUnless(known, expected.name), nilStringUnless(known, expected.slug),
+			jti, hash, exp, s.d.QueueWindow, in.Resolution, purpose, msg, wire.ImportRequestEvent).
+			Scan(&minted, &t.versionID, &t.version, &t.sha, &t.device, &t.instance, &t.name, &t.slug,
+				&status, &expires, &out.Resolution)
+		if err != nil {
+			span.SetStatus(codes.Error, "mint_import failed")
+			return Created{}, postgres.Error(err, "shader")
+		}
+		s.targets.put(k, t)
+		if !minted {
+			resolve += time.Since(t0)
+			known = true
+			continue
+		}
+		out.Status, out.ExpiresAt = *status, *expires
+		out.Version, out.DeviceID, out.InstanceID = t.version, t.device, t.instance
+		out.Steps = MintSteps{Resolve: resolve, Sign: t1.Sub(t0), Tx: time.Since(t1), TxStart: t1}
+		out.request = req
+		break
 	}
-	out.Steps = MintSteps{Resolve: t1.Sub(t0), Sign: t2.Sub(t1), Tx: time.Since(t2), TxStart: t2}
+	if out.Status == "" { // the target moved under three statements in a row
+		return Created{}, apierror.New(apierror.ServiceUnavailable, "the shader or device changed while queueing; try again")
+	}
 	span.SetAttributes(attribute.String("edge.device_id", out.DeviceID.String()))
-	out.request = req
 	s.minted.Add(ctx, 1)
 	return out, nil
 }
@@ -305,6 +340,21 @@ func (s *Service) Cancel(ctx context.Context, user, id uuid.UUID) (Import, error
 		return Import{}, postgres.Error(err, "import")
 	}
 	return out, nil
+}
+
+// nilUnless is u, or NULL when the mint has no expectation yet.
+func nilUnless(known bool, u uuid.UUID) *uuid.UUID {
+	if !known {
+		return nil
+	}
+	return &u
+}
+
+func nilStringUnless(known bool, v string) *string {
+	if !known {
+		return nil
+	}
+	return &v
 }
 
 func nilUUID(u uuid.UUID) *uuid.UUID {

@@ -230,6 +230,10 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		a.onCancel(m)
 	case stdio.TypeScene:
 		a.onScene(m)
+	case stdio.TypeRequestImport:
+		a.onRequestImport(ctx, m)
+	case stdio.TypeShaderInfo:
+		a.onShaderInfo(ctx, m)
 	case stdio.TypeImportFailed:
 		var r stdio.ImportFailed
 		if m.Decode(&r) != nil || r.ImportID == "" {
@@ -307,7 +311,7 @@ func (a *Agent) onHello(ctx context.Context, re string, h stdio.Hello) {
 		}
 	}
 	a.hello, a.ends, a.cache = &h, ends, c
-	a.library = library.New(dir, c, a.cfg.Trusted, extract.VerifyTree)
+	a.library = library.New(dir, c, a.cfg.Trusted, extract.VerifyTree, extract.VerifySet)
 	a.mu.Lock()
 	a.bl.instance, a.bl.blendFile = instanceFor(h), blendName(h.BlendFile)
 	a.mu.Unlock()

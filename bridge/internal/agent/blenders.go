@@ -23,6 +23,7 @@ type blenderState struct {
 	instance  string
 	blendFile string
 	pipe      *importer.Pipeline
+	sess      *edgeclient.Session // the link's device session (requests from the add-on use it)
 	beat      chan struct{}
 }
 
@@ -104,11 +105,12 @@ func (a *Agent) onCancel(m stdio.Message) {
 	}
 }
 
-// useLink makes pipe the one cancels go to and returns the heartbeat's poke channel.
-func (a *Agent) useLink(pipe *importer.Pipeline) <-chan struct{} {
+// useLink makes pipe the one cancels and Blender's requests go to and returns the heartbeat's
+// poke channel.
+func (a *Agent) useLink(pipe *importer.Pipeline, sess *edgeclient.Session) <-chan struct{} {
 	beat := make(chan struct{}, 1)
 	a.mu.Lock()
-	a.bl.pipe, a.bl.beat = pipe, beat
+	a.bl.pipe, a.bl.sess, a.bl.beat = pipe, sess, beat
 	a.mu.Unlock()
 	return beat
 }
@@ -117,7 +119,7 @@ func (a *Agent) useLink(pipe *importer.Pipeline) <-chan struct{} {
 // once instead of after the heartbeat window.
 func (a *Agent) goodbye(ctx context.Context, sess *edgeclient.Session) {
 	a.mu.Lock()
-	a.bl.pipe, a.bl.beat = nil, nil
+	a.bl.pipe, a.bl.sess, a.bl.beat = nil, nil, nil
 	a.mu.Unlock()
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()

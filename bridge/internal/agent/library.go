@@ -29,7 +29,7 @@ func (a *Agent) onLibrary(ctx context.Context, re string, m stdio.Message) {
 		}
 		out := stdio.LibraryList{Entries: make([]stdio.LibraryEntry, 0, len(entries))}
 		for _, e := range entries {
-			out.Entries = append(out.Entries, stdio.LibraryEntry{SHA256: e.SHA256, ShaderID: e.ShaderID, Version: e.Version,
+			out.Entries = append(out.Entries, stdio.LibraryEntry{SHA256: e.SHA256, Resolution: e.Resolution, ShaderID: e.ShaderID, Version: e.Version,
 				Name: e.Name, MaterialName: e.MaterialName, PreviewPath: e.Preview, Resolutions: append([]string{}, e.Resolutions...),
 				MinBlender: e.MinBlender, MinOctane: e.MinOctane, Bytes: e.Bytes, UsedAt: e.UsedAt.Unix()})
 		}
@@ -45,11 +45,16 @@ func (a *Agent) onLibrary(ctx context.Context, re string, m stdio.Message) {
 
 func (a *Agent) applyLibrary(ctx context.Context, re string, l stdio.Library) {
 	status := stdio.ImportStatus{ImportID: l.ImportID, Status: "done"}
-	e, unpin, err := a.library.Open(ctx, l.SHA256)
+	e, unpin, err := a.library.Open(ctx, l.SHA256, l.Resolution)
 	if err == nil {
 		defer unpin()
-		_, err = a.Import(ctx, stdio.Import{ImportID: l.ImportID, ShaderID: e.ShaderID, Version: e.Version, ShaderName: e.Name,
-			MaterialName: e.MaterialName, BlendPath: filepath.Join(e.Dir, "material.blend"), PackageDir: e.Dir})
+		imp := stdio.Import{ImportID: l.ImportID, ShaderID: e.ShaderID, Version: e.Version, ShaderName: e.Name,
+			MaterialName: e.MaterialName, BlendPath: filepath.Join(e.Dir, "material.blend"), PackageDir: e.Dir,
+			Apply: stdio.Apply{Mode: stdio.ApplyAssign}}
+		if e.TexturesDir != "" {
+			imp.TexturesDir, imp.Resolution = &e.TexturesDir, &e.Resolution
+		}
+		_, err = a.Import(ctx, imp)
 	}
 	if ctx.Err() != nil {
 		return

@@ -68,7 +68,11 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Extract: func(ctx context.Context, zip, dir string, files []shaderpkg.File) error {
 			return extract.Extract(ctx, zip, dir, extract.DefaultLimits(), files)
 		},
+		ExtractSet: func(ctx context.Context, zip, dir string, files []shaderpkg.File) error {
+			return extract.ExtractSet(ctx, zip, dir, extract.DefaultLimits(), files)
+		},
 		Verify:    verified.New(extract.VerifyTree).Check, // re-hashed only when changed (docs/security.md)
+		VerifySet: verified.New(extract.VerifySet).Check,
 		Classify:  classify,
 		Blender:   a,
 		Notify:    a,
@@ -79,7 +83,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		Keep:      a.library.Keep,
 	})
 	go pipe.Run(ctx)
-	beat := a.useLink(pipe)
+	beat := a.useLink(pipe, sess)
 	poke := make(chan struct{}, 1)
 	a.mu.Lock()
 	a.accountPoke = poke
@@ -359,7 +363,7 @@ func delivered(r edgeclient.Redemption, err error) (importer.Delivered, error) {
 	if err != nil {
 		return importer.Delivered{}, translate(err)
 	}
-	return importer.Delivered{URL: r.DownloadURL, Signed: r.Delivery, ServerTime: r.ServerTime}, nil
+	return importer.Delivered{URL: r.DownloadURL, TexturesURL: r.TexturesURL, Signed: r.Delivery, ServerTime: r.ServerTime}, nil
 }
 
 func (e *edgeAdapter) Reissue(ctx context.Context, id string) (string, error) {

@@ -18,7 +18,9 @@ func TestImportRequestCarriesNothingTheBridgeActsOn(t *testing.T) {
 	allowed := []string{"ImportID", "Token", "ShaderID", "Version", "ShaderName", "ShaderSlug", "InstanceID"} // InstanceID routes it among the machine's Blenders
 	for _, typ := range []reflect.Type{reflect.TypeOf(wire.ImportRequest{}), reflect.TypeOf(importer.Request{})} {
 		for i := range typ.NumField() {
-			if f := typ.Field(i); !slices.Contains(allowed, f.Name) && f.Name != "Resume" && f.Name != "Received" { // set locally by Enqueue (the trace's first step), never decoded
+			// Resume, Received and Apply are set locally (by the catch-up, Enqueue, and the add-on's
+			// own request_import), never decoded from Realtime.
+			if f := typ.Field(i); !slices.Contains(allowed, f.Name) && f.Name != "Resume" && f.Name != "Received" && f.Name != "Apply" {
 				t.Errorf("%s.%s: a Realtime message must not carry what the bridge downloads or opens", typ, f.Name)
 			}
 		}

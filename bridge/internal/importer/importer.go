@@ -11,9 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +31,9 @@ type Request struct {
 	ShaderName string
 	Version    string
 	Resume     bool
+	// Apply is how Blender takes the material: assigned to the selection (the zero value), or a
+	// resolution switch or version update of one material in place (asked from Blender).
+	Apply stdio.Apply
 	// Received is when the bridge learnt of the import (set by Enqueue): the first step of its trace.
 	Received time.Time
 }
@@ -54,8 +54,9 @@ type Edge interface {
 
 // Delivered is the edge's answer to a redemption: where to download and the signed delivery.
 type Delivered struct {
-	URL    string
-	Signed shaderpkg.Signed
+	URL         string // the package (a v2 package's base)
+	TexturesURL string // a v2 delivery's texture set ("" without one)
+	Signed      shaderpkg.Signed
 	// ServerTime is the edge's clock when it answered (its Date header; zero when unknown). The
 	// delivery's validity is judged on the edge's clock, so a wrong clock on the artist's
 	// machine does not fail every import.
@@ -129,7 +130,9 @@ type Config struct {
 	Fetch        Fetcher
 	Cache        Store
 	Extract      ExtractFunc
-	Verify       VerifyFunc // every cache hit is checked with it before Blender sees it
+	ExtractSet   ExtractFunc // a v2 texture set (flat files, no manifest.json): extract.ExtractSet
+	Verify       VerifyFunc  // every cache hit is checked with it before Blender sees it
+	VerifySet    VerifyFunc  // the same for a texture set's entry: extract.VerifySet
 	Classify     ClassifyFunc
 	Blender      Blender
 	Notify       Notifier
@@ -149,7 +152,7 @@ type Config struct {
 	Claim func(importID string) (release func(), ok bool)
 	// Keep records the signed delivery a ready cache entry was verified against (the local
 	// library lists and re-checks entries by it, offline); nil keeps nothing.
-	Keep func(sha string, signed shaderpkg.Signed) error
+	Keep func(signed shaderpkg.Signed) error
 }
 
 // Pipeline queues and runs imports.
@@ -340,7 +343,7 @@ func (p *Pipeline) run(ctx context.Context, r Request) {
 	cause := cancelCause(ctx)
 	switch {
 	case err == nil:
-		log.Info("import done", "ms", p.cfg.Now().Sub(start).Milliseconds(), "at_ms", tr.at)
+		log.Info("import done", "ms", p.cfg.Now().Sub(start).Milliseconds(), "at_ms", tr.at, "fetched", tr.fetched)
 		p.cfg.Notify.Final(stdio.ImportStatus{ImportID: r.ImportID, Status: "done"})
 	case cause != nil:
 		if errors.Is(cause, errCancelledInBlender) {
@@ -387,7 +390,7 @@ func (p *Pipeline) process(ctx context.Context, r Request, rep *reports, log *sl
 		return err
 	}
 	mark(ctx, "redeemed")
-	url, env := del.URL, del.Signed
+	env := del.Signed
 	now := p.cfg.Now()
 	if !del.ServerTime.IsZero() {
 		if off := del.ServerTime.Sub(now); off > shaderpkg.ClockSkew || off < -shaderpkg.ClockSkew {
@@ -408,9 +411,14 @@ func (p *Pipeline) process(ctx context.Context, r Request, rep *reports, log *sl
 	if name == "" {
 		name = d.MaterialName
 	}
-	unpin := p.cfg.Cache.Pin(d.SHA256)
-	defer unpin()
-	dir, hit, err := p.obtain(ctx, r, rep, d, url, name, log)
+	objs, err := objectsOf(d, del)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		defer p.cfg.Cache.Pin(o.sha)()
+	}
+	dirs, hit, err := p.obtainAll(ctx, r, rep, objs, name, log)
 	if err != nil {
 		return err
 	}
@@ -426,12 +434,9 @@ func (p *Pipeline) process(ctx context.Context, r Request, rep *reports, log *sl
 	}
 	rep.send(ctx, "importing", -1, "", "")
 	mark(ctx, "handed_to_blender")
-	_, err = p.cfg.Blender.Import(ctx, stdio.Import{
-		ImportID: r.ImportID, ShaderID: d.ShaderID, Version: d.Version, ShaderName: name,
-		MaterialName: d.MaterialName, BlendPath: filepath.Join(dir, "material.blend"), PackageDir: dir,
-	})
+	_, err = p.cfg.Blender.Import(ctx, blenderImport(r, d, name, objs, dirs))
 	if p.cfg.Keep != nil { // after the hand-over: the local library's record is not on Blender's way
-		if err := p.cfg.Keep(d.SHA256, env); err != nil {
+		if err := p.cfg.Keep(env); err != nil {
 			log.Warn("the local library could not record this package", "err", err)
 		}
 	}
@@ -511,177 +516,11 @@ func (p *Pipeline) redeliver(ctx context.Context, r Request, log *slog.Logger) (
 	}
 }
 
-// obtain returns the package's cache entry, downloading it unless it is there; imports of the
-// same package take turns, so the second one finds the first one's entry.
-func (p *Pipeline) obtain(ctx context.Context, r Request, rep *reports, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, bool, error) {
-	p.mu.Lock()
-	m := p.fetching[d.SHA256]
-	if m == nil {
-		m = &sync.Mutex{}
-		p.fetching[d.SHA256] = m
-	}
-	p.mu.Unlock()
-	m.Lock()
-	defer m.Unlock()
-	if dir, ok := p.cfg.Cache.Lookup(d.SHA256); ok {
-		valid, err := p.verifyHit(ctx, dir, d, log)
-		if err != nil {
-			return "", false, err
-		}
-		if valid {
-			return dir, true, nil
-		}
-	}
-	dir, err := p.download(ctx, r, rep, d, url, name, log)
-	return dir, false, err
-}
-
-// verifyHit checks a cache entry against the signed file list. Another local user, malware or a
-// disk error may have changed it since it was filled: a changed entry is discarded (and
-// downloaded again by the caller); only one that cannot be discarded fails the import.
-func (p *Pipeline) verifyHit(ctx context.Context, dir string, d shaderpkg.Delivery, log *slog.Logger) (bool, error) {
-	if p.cfg.Verify == nil {
-		return true, nil
-	}
-	err := p.cfg.Verify(ctx, dir, d.Files)
-	if err == nil || ctx.Err() != nil {
-		return err == nil, ctx.Err()
-	}
-	log.Warn("the cached package does not match its signed file list; discarding it", "sha256", d.SHA256, "err", err)
-	if derr := p.cfg.Cache.Discard(d.SHA256); derr != nil {
-		return false, Fail(CodePackageUnsafe, "The cached copy of this shader was altered and could not be removed; clear the cache in the add-on's preferences.", errors.Join(err, derr))
-	}
-	return false, nil
-}
-
-// download fetches and verifies the zip, extracts it into the cache and returns the entry.
-func (p *Pipeline) download(ctx context.Context, r Request, rep *reports, d shaderpkg.Delivery, url, name string, log *slog.Logger) (string, error) {
-	part := p.cfg.Cache.PartPath(d.SHA256)
-	if err := p.checkFreeSpace(part, d, log); err != nil {
-		return "", err
-	}
-	rep.send(ctx, "downloading", 0, "", "")
-	mark(ctx, "download_started")
-	var err error
-	delay := p.cfg.Backoff
-	for attempt := 1; attempt <= p.cfg.Downloads; attempt++ {
-		// A body that stops flowing is cut after StallTimeout and resumed, not waited on forever.
-		actx, cancel := context.WithCancel(ctx)
-		watchdog := time.AfterFunc(p.cfg.StallTimeout, cancel)
-		err = p.cfg.Fetch.Fetch(actx, url, part, d.Size, d.SHA256, func(done, total int64) {
-			watchdog.Reset(p.cfg.StallTimeout)
-			frac := 0.0
-			if total > 0 {
-				frac = float64(done) / float64(total)
-			}
-			p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageDownloading,
-				Fraction: frac, Bytes: done, Total: total})
-			rep.progress(ctx, int(frac*100))
-		})
-		stalled := !watchdog.Stop() && actx.Err() != nil && ctx.Err() == nil
-		cancel()
-		if err == nil || ctx.Err() != nil {
-			break
-		}
-		code, retry := p.cfg.Classify(err)
-		if stalled {
-			code, retry = string(codes.Stalled), true
-		}
-		if !retry || attempt == p.cfg.Downloads {
-			return "", downloadFailure(code, err)
-		}
-		log.Info("download interrupted; resuming", "attempt", attempt, "err", err)
-		if werr := p.wait(ctx, delay); werr != nil {
-			break
-		}
-		delay = min(delay*2, p.cfg.MaxWait)
-	}
-	if err != nil {
-		return "", err
-	}
-	mark(ctx, "downloaded") // and its size and sha256 checked (Fetch)
-	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageVerifying, Fraction: 1, Bytes: d.Size, Total: d.Size})
-	rep.send(ctx, "verifying", 100, "", "")
-	p.cfg.Notify.Progress(stdio.Progress{ImportID: r.ImportID, ShaderName: name, Stage: stdio.StageExtracting, Fraction: 1})
-	filled := false
-	fill := func(tmp string) error {
-		filled = true
-		mark(ctx, "extract_started")
-		return p.cfg.Extract(ctx, part, tmp, d.Files)
-	}
-	dir, err := p.cfg.Cache.Install(d.SHA256, fill)
-	if err == nil && !filled {
-		// Another bridge sharing the cache installed it meanwhile: check theirs like any hit.
-		valid, verr := p.verifyHit(ctx, dir, d, log)
-		if verr != nil {
-			return "", verr
-		}
-		if !valid {
-			dir, err = p.cfg.Cache.Install(d.SHA256, fill)
-		}
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return "", err
-		}
-		if diskspace.Full(err) {
-			return "", diskFull(err) // the verified zip stays for the next attempt
-		}
-		code, _ := p.cfg.Classify(err)
-		if !strings.HasPrefix(code, "ARCHIVE_") {
-			// The cache could not be written (permissions, I/O): not the package's fault.
-			return "", Fail(CodeCacheWrite, "The package could not be written to the shader cache; check the cache folder and its permissions.", err)
-		}
-		_ = os.Remove(part) // a package that will not extract is not worth resuming
-		return "", Fail(CodePackageUnsafe, "The package was refused by the safety checks ("+code+"); nothing was imported.", err)
-	}
-	_ = os.Remove(part)
-	return dir, nil
-}
-
-// checkFreeSpace fails the import as DISK_FULL before downloading when the disk holding the
-// cache cannot take what is left of the zip plus its extracted files (and a margin).
-func (p *Pipeline) checkFreeSpace(part string, d shaderpkg.Delivery, log *slog.Logger) error {
-	if p.cfg.FreeSpace == nil {
-		return nil
-	}
-	need := d.Size + freeMargin
-	if st, err := os.Stat(part); err == nil {
-		need -= min(st.Size(), d.Size) // a resumed download needs only the rest
-	}
-	for _, f := range d.Files {
-		need += f.Size
-	}
-	free, err := p.cfg.FreeSpace(filepath.Dir(part))
-	if err != nil {
-		log.Info("cannot tell the free disk space; downloading anyway", "err", err)
-		return nil
-	}
-	if free < uint64(max(need, 0)) {
-		return Fail(CodeDiskFull, fmt.Sprintf("The disk holding the shader cache has %s free; this shader needs %s. Free some space or lower the cache size.",
-			mib(int64(min(free, 1<<62))), mib(need)), nil)
-	}
-	return nil
-}
-
 // freeMargin is kept free besides the package itself: a disk filled to the last byte breaks
 // more than the bridge.
 const freeMargin = 64 << 20
 
 func mib(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
-
-func downloadFailure(code string, err error) error {
-	if diskspace.Full(err) {
-		return diskFull(err)
-	}
-	switch code {
-	case string(codes.HashMismatch), string(codes.SizeMismatch):
-		return Fail(CodeChecksumMismatch, "The downloaded package did not match its signed checksum and was discarded.", err)
-	case string(codes.TooLarge):
-		return Fail(CodePackageUnsafe, "The package is larger than the bridge accepts.", err)
-	}
-	return Fail(CodeDownloadFailed, fmt.Sprintf("The download did not complete (%s). Import again.", code), err)
-}
 
 // report sends a status to the edge, retrying network trouble briefly; progress is -1 for none.
 func (p *Pipeline) report(ctx context.Context, id, status string, progress int, code, msg string) error {

@@ -10,13 +10,14 @@ import (
 // machine, so the import benchmark (docs/latency.md) lines the bridge's steps up with theirs.
 // It costs a few clock reads and one log line per import, so it is always on.
 type trace struct {
-	at map[string]float64
+	at      map[string]float64
+	fetched map[string]int64 // bytes downloaded per object (base, textures); 0 for a cache hit
 }
 
 type traceKey struct{}
 
 func withTrace(ctx context.Context, received time.Time) (context.Context, *trace) {
-	t := &trace{at: map[string]float64{}}
+	t := &trace{at: map[string]float64{}, fetched: map[string]int64{}}
 	if !received.IsZero() {
 		t.at["received"] = unixMS(received)
 	}
@@ -29,6 +30,13 @@ func mark(ctx context.Context, step string) {
 		if _, seen := t.at[step]; !seen {
 			t.at[step] = unixMS(time.Now())
 		}
+	}
+}
+
+// fetchedBytes records how many bytes of object were downloaded for this import.
+func fetchedBytes(ctx context.Context, object string, n int64) {
+	if t, ok := ctx.Value(traceKey{}).(*trace); ok {
+		t.fetched[object] = n
 	}
 }
 

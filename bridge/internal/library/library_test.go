@@ -43,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	kr := shaderpkg.LocalDevKeyring()
-	return &fixture{dir: dir, cache: c, lib: New(dir, c, kr.PublicKeys(), extract.VerifyTree)}
+	return &fixture{dir: dir, cache: c, lib: New(dir, c, kr.PublicKeys(), extract.VerifyTree, extract.VerifySet)}
 }
 
 // install does what an import does: extracts the verified zip into the cache and keeps the
@@ -65,7 +65,7 @@ func (f *fixture) install(t *testing.T, shaderID string, issued time.Time) (stri
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.lib.Keep(sha, signed); err != nil {
+	if err := f.lib.Keep(signed); err != nil {
 		t.Fatal(err)
 	}
 	return sha, m
@@ -85,7 +85,7 @@ func TestListShowsKeptEntriesAndSurvivesARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := New(f.dir, c2, shaderpkg.LocalDevKeyring().PublicKeys(), extract.VerifyTree).List()
+	got, err := New(f.dir, c2, shaderpkg.LocalDevKeyring().PublicKeys(), extract.VerifyTree, extract.VerifySet).List()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestOpenVerifiesTheSignedFileList(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	oak, _ := f.install(t, "oak-wood", time.Now())
-	e, unpin, err := f.lib.Open(ctx, oak)
+	e, unpin, err := f.lib.Open(ctx, oak, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestOpenVerifiesTheSignedFileList(t *testing.T) {
 	if err := os.WriteFile(blend, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.lib.Open(ctx, oak); fault.CodeOf(err) != CodeDamaged {
+	if _, _, err := f.lib.Open(ctx, oak, ""); fault.CodeOf(err) != CodeDamaged {
 		t.Fatalf("tampered entry: %v", err)
 	}
 	if _, ok := f.cache.Lookup(oak); ok {
@@ -145,14 +145,14 @@ func TestOpenVerifiesTheSignedFileList(t *testing.T) {
 	if l, _ := f.lib.List(); len(l) != 0 {
 		t.Fatalf("listed after removal: %+v", l)
 	}
-	if _, _, err := f.lib.Open(ctx, oak); fault.CodeOf(err) != CodeMissing {
+	if _, _, err := f.lib.Open(ctx, oak, ""); fault.CodeOf(err) != CodeMissing {
 		t.Fatalf("removed entry: %v", err)
 	}
 	amber, _ := f.install(t, "amber-glass", time.Now())
 	if err := f.cache.Clear(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := f.lib.Open(ctx, amber); fault.CodeOf(err) != CodeMissing {
+	if _, _, err := f.lib.Open(ctx, amber, ""); fault.CodeOf(err) != CodeMissing {
 		t.Fatalf("cleared entry: %v", err)
 	}
 }
@@ -175,13 +175,13 @@ func TestRecordsThatDoNotVerifyAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, lib := range map[string]*Library{
-		"untrusted key": New(f.dir, f.cache, other.PublicKeys(), extract.VerifyTree),
-		"no keys":       New(f.dir, f.cache, nil, extract.VerifyTree),
+		"untrusted key": New(f.dir, f.cache, other.PublicKeys(), extract.VerifyTree, extract.VerifySet),
+		"no keys":       New(f.dir, f.cache, nil, extract.VerifyTree, extract.VerifySet),
 	} {
 		if l, _ := lib.List(); len(l) != 0 {
 			t.Errorf("%s: listed %+v", name, l)
 		}
-		if _, _, err := lib.Open(context.Background(), oak); fault.CodeOf(err) != CodeMissing {
+		if _, _, err := lib.Open(context.Background(), oak, ""); fault.CodeOf(err) != CodeMissing {
 			t.Errorf("%s: opened (%v)", name, err)
 		}
 	}

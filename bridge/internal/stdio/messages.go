@@ -71,9 +71,10 @@ type Cache struct {
 // of its entries (action "apply": the bridge checks it against its signed file list and sends an
 // import with the add-on's ImportID, then import_status).
 type Library struct {
-	Action   string `json:"action"`
-	SHA256   string `json:"sha256,omitempty"`
-	ImportID string `json:"import_id,omitempty"`
+	Action     string `json:"action"`
+	SHA256     string `json:"sha256,omitempty"`
+	Resolution string `json:"resolution,omitempty"` // apply: a v2 entry's texture set
+	ImportID   string `json:"import_id,omitempty"`
 }
 
 // Imported is the add-on's success reply to an import.
@@ -240,7 +241,8 @@ type LibraryList struct {
 }
 
 type LibraryEntry struct {
-	SHA256       string   `json:"sha256"`
+	SHA256       string   `json:"sha256"`               // the package's (a v2 package's base)
+	Resolution   string   `json:"resolution,omitempty"` // a v2 entry's texture set: apply names it too
 	ShaderID     string   `json:"shader_id"`
 	Version      string   `json:"version"`
 	Name         string   `json:"name"`

@@ -1,0 +1,48 @@
+package agent
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
+	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/codes"
+)
+
+// A switch or update asked in an unpaired Blender is answered at once with NOT_PAIRED, and a
+// request that names no material or an unknown purpose with MALFORMED, each echoing its id (the
+// requests against the edge are TestSwitchAndUpdateFromBlenderAgainstTheStack).
+func TestRequestsFromBlenderNeedAPairedBridgeAndWholeFields(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cacheDir := t.TempDir()
+	ad := startAgent(t, ctx, keychain.New("octane-bridge-test-"+t.Name(), t.TempDir()), cacheDir,
+		stdio.Hello{AddonVersion: "0.1.0", BlenderVersion: "4.2.0", Platform: "linux", SiteURL: "http://127.0.0.1:1",
+			EdgeURL: "http://127.0.0.1:1", SupabaseURL: "http://127.0.0.1:1", SupabaseAnonKey: "anon", CacheDir: cacheDir})
+	ad.expect("hello", 5*time.Second, nil)
+	for _, tc := range []struct {
+		id, typ string
+		body    any
+		code    codes.Code
+	}{
+		{"r1", stdio.TypeRequestImport, stdio.RequestImport{Shader: "oak-wood", Resolution: "4k", Purpose: "switch", Material: "OB_OakWood"}, codes.NotPaired},
+		{"r2", stdio.TypeShaderInfo, stdio.ShaderInfoRequest{Shader: "oak-wood"}, codes.NotPaired},
+		{"r3", stdio.TypeRequestImport, stdio.RequestImport{Shader: "oak-wood", Purpose: "switch"}, stdio.CodeMalformed},
+		{"r4", stdio.TypeRequestImport, stdio.RequestImport{Shader: "oak-wood", Purpose: "assign", Material: "M"}, stdio.CodeMalformed},
+		{"r5", stdio.TypeShaderInfo, stdio.ShaderInfoRequest{Shader: "../etc"}, stdio.CodeMalformed},
+	} {
+		line, err := stdio.Encode(tc.typ, "", tc.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		line = append([]byte(`{"id":"`+tc.id+`",`), line[1:]...)
+		if _, err := ad.in.Write(line); err != nil {
+			t.Fatal(err)
+		}
+		if e := ad.expect("error", 5*time.Second, func(m map[string]any) bool { return m["re"] == tc.id }); e["code"] != string(tc.code) {
+			t.Errorf("%s %s: %v, want %s", tc.id, tc.typ, e, tc.code)
+		}
+	}
+	ad.stop()
+}

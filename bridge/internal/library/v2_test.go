@@ -36,7 +36,9 @@ func (f *fixture) installV2(t *testing.T, pkg testenv.V2Package, res string) str
 		return extract.Extract(ctx, zip, tmp, extract.DefaultLimits(), pkg.Manifest.Files)
 	})
 	set, _ := pkg.Manifest.Set(res)
-	put(pkg.Sets[res], func(zip, tmp string) error { return extract.ExtractSet(ctx, zip, tmp, extract.DefaultLimits(), set.Files) })
+	put(pkg.Sets[res], func(zip, tmp string) error {
+		return extract.ExtractSet(ctx, zip, tmp, extract.DefaultLimits(), set.Files)
+	})
 	d, err := shaderpkg.DeliveryForSet("imp-"+res, pkg.Manifest, base, int64(len(pkg.Base)), res, time.Now(), 5*time.Minute)
 	if err != nil {
 		t.Fatal(err)

@@ -19,11 +19,11 @@ func Configure(cfg *pgxpool.Config) {
 	}
 }
 
-// RegisterUUID makes m's uuid type copy uuid.UUID arguments and *uuid.UUID scan targets as the 16
-// bytes they are. Without it pgx takes uuid.UUID's database/sql path: each argument is formatted
-// as text, fails a binary encode (an error built by fmt.Errorf), is parsed back and encoded, and
-// each result is formatted and parsed; about a tenth of the edge's CPU per import minted
-// (docs/latency.md). Anything else (text format, other Go types) goes as before.
+// RegisterUUID makes m's uuid type copy uuid.UUID and *uuid.UUID arguments and *uuid.UUID scan
+// targets as the 16 bytes they are. Without it pgx takes uuid.UUID's database/sql path: each
+// argument is formatted as text, fails a binary encode (an error built by fmt.Errorf), is parsed
+// back and encoded, and each result is formatted and parsed; about a tenth of the edge's CPU per
+// import minted (docs/latency.md). Anything else (text format, other Go types) goes as before.
 func RegisterUUID(m *pgtype.Map) {
 	m.RegisterType(&pgtype.Type{Name: "uuid", OID: pgtype.UUIDOID, Codec: uuidCodec{}})
 }
@@ -31,8 +31,13 @@ func RegisterUUID(m *pgtype.Map) {
 type uuidCodec struct{ pgtype.UUIDCodec }
 
 func (c uuidCodec) PlanEncode(m *pgtype.Map, oid uint32, format int16, value any) pgtype.EncodePlan {
-	if _, ok := value.(uuid.UUID); ok && format == pgtype.BinaryFormatCode {
-		return encodeUUID{}
+	if format == pgtype.BinaryFormatCode {
+		switch value.(type) {
+		case uuid.UUID:
+			return encodeUUID{}
+		case *uuid.UUID: // pgx does not dereference a driver.Valuer
+			return encodeUUIDPointer{}
+		}
 	}
 	return c.UUIDCodec.PlanEncode(m, oid, format, value)
 }
@@ -48,6 +53,16 @@ type encodeUUID struct{}
 
 func (encodeUUID) Encode(value any, buf []byte) ([]byte, error) {
 	u := value.(uuid.UUID)
+	return append(buf, u[:]...), nil
+}
+
+type encodeUUIDPointer struct{}
+
+func (encodeUUIDPointer) Encode(value any, buf []byte) ([]byte, error) {
+	u := value.(*uuid.UUID)
+	if u == nil {
+		return nil, nil
+	}
 	return append(buf, u[:]...), nil
 }
 

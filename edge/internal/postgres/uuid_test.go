@@ -32,6 +32,12 @@ func TestRegisterUUIDEncodesBinaryDirectly(t *testing.T) {
 	if fast > 1 || slow <= fast { // 1 (boxing u as an argument) and 20 on pgx 5.12
 		t.Fatalf("%v allocations per binary encode (pgx's own path: %v)", fast, slow)
 	}
+	if got, err := m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, &u, nil); err != nil || !bytes.Equal(got, u[:]) {
+		t.Fatalf("binary from a pointer: %x %v", got, err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = m.Encode(pgtype.UUIDOID, pgtype.BinaryFormatCode, &u, buf[:0]) }); n > 0 {
+		t.Fatalf("%v allocations per binary encode of a *uuid.UUID", n)
+	}
 	var back uuid.UUID
 	if err := m.Scan(pgtype.UUIDOID, pgtype.BinaryFormatCode, u[:], &back); err != nil || back != u {
 		t.Fatalf("scan: %v %v", back, err)

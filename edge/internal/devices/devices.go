@@ -242,18 +242,24 @@ type CodeRequest struct {
 	UserCode string `json:"user_code"`
 }
 
+// Client is what a Blender said about itself when it asked to pair (the versions and OS are
+// optional), as pending codes and paired devices show it.
+type Client struct {
+	Name            string  `json:"name"`
+	Platform        string  `json:"platform"`
+	PlatformVersion *string `json:"platform_version"`
+	AddonVersion    *string `json:"addon_version"`
+	BridgeVersion   *string `json:"bridge_version"`
+	OS              *string `json:"os"`
+}
+
 // Pending is what a pending pairing code would connect.
 type Pending struct {
-	UserCode        string    `json:"user_code"`
-	Name            string    `json:"name"`
-	Platform        string    `json:"platform"`
-	PlatformVersion *string   `json:"platform_version"`
-	AddonVersion    *string   `json:"addon_version"`
-	BridgeVersion   *string   `json:"bridge_version"`
-	OS              *string   `json:"os"`
-	RequestedAt     time.Time `json:"requested_at"`
-	ExpiresAt       time.Time `json:"expires_at"`
-	SameNetwork     *bool     `json:"same_network"`
+	UserCode string `json:"user_code"`
+	Client
+	RequestedAt time.Time `json:"requested_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	SameNetwork *bool     `json:"same_network"`
 }
 
 // Lookup shows what a pending pairing code would connect, before the user approves it: the
@@ -298,16 +304,11 @@ func (s *Service) Decide(ctx context.Context, user uuid.UUID, code, status strin
 
 // Device is a paired device as its owner sees it.
 type Device struct {
-	ID              uuid.UUID  `json:"id"`
-	Name            string     `json:"name"`
-	Platform        string     `json:"platform"`
-	PlatformVersion *string    `json:"platform_version"`
-	AddonVersion    *string    `json:"addon_version"`
-	BridgeVersion   *string    `json:"bridge_version"`
-	OS              *string    `json:"os"`
-	LastSeenAt      *time.Time `json:"last_seen_at"`
-	Online          bool       `json:"online"`
-	CreatedAt       time.Time  `json:"created_at"`
+	ID uuid.UUID `json:"id"`
+	Client
+	LastSeenAt *time.Time `json:"last_seen_at"`
+	Online     bool       `json:"online"`
+	CreatedAt  time.Time  `json:"created_at"`
 }
 
 const deviceCols = `id, name, platform, platform_version, addon_version, bridge_version, os, last_seen_at,

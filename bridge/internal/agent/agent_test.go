@@ -84,7 +84,12 @@ func (ad *addon) send(typ string, body any) {
 // stay for later expects, so the order in which independent messages arrive does not matter.
 func (ad *addon) expect(typ string, within time.Duration, match func(map[string]any) bool) map[string]any {
 	ad.t.Helper()
-	want := func(m map[string]any) bool { return m["type"] == typ && (match == nil || match(m)) }
+	return ad.expectWhere(typ, within, func(m map[string]any) bool { return m["type"] == typ && (match == nil || match(m)) })
+}
+
+// expectWhere returns the first message want accepts (what names what is awaited, for failures).
+func (ad *addon) expectWhere(what string, within time.Duration, want func(map[string]any) bool) map[string]any {
+	ad.t.Helper()
 	for i, m := range ad.backlog {
 		if want(m) {
 			ad.backlog = append(ad.backlog[:i], ad.backlog[i+1:]...)
@@ -96,14 +101,14 @@ func (ad *addon) expect(typ string, within time.Duration, match func(map[string]
 		select {
 		case m, ok := <-ad.msgs:
 			if !ok {
-				ad.t.Fatalf("bridge closed stdout while waiting for %s", typ)
+				ad.t.Fatalf("bridge closed stdout while waiting for %s", what)
 			}
 			if want(m) {
 				return m
 			}
 			ad.backlog = append(ad.backlog, m)
 		case <-deadline:
-			ad.t.Fatalf("no %s within %s", typ, within)
+			ad.t.Fatalf("no %s within %s", what, within)
 		}
 	}
 }
@@ -164,8 +169,18 @@ func publishDemo(t *testing.T, st *stack, slug string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := demoPackages(t, root, slug)
-	cmd := exec.Command("go", "run", "./cmd/publish", "--no-vet", "--skip-existing", dir)
+	return publish(t, st, demoPackages(t, root, slug), slug)
+}
+
+// publish runs the real publisher (without Blender's vetting) on path and returns the id of the
+// shader slug.
+func publish(t *testing.T, st *stack, path, slug string) string {
+	t.Helper()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", "./cmd/publish", "--no-vet", "--skip-existing", path)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+st.DBURL, "MANIFEST_SIGNING_KEYS="+shaderpkg.LocalDevSigningKeys(),
 		"S3_ENDPOINT="+st.S3.Endpoint, "S3_REGION="+st.S3.Region, "S3_ACCESS_KEY="+st.S3.AccessKey,

@@ -32,15 +32,7 @@ func TestRequestsFromBlenderNeedAPairedBridgeAndWholeFields(t *testing.T) {
 		{"r4", stdio.TypeRequestImport, stdio.RequestImport{Shader: "oak-wood", Purpose: "assign", Material: "M"}, stdio.CodeMalformed},
 		{"r5", stdio.TypeShaderInfo, stdio.ShaderInfoRequest{Shader: "../etc"}, stdio.CodeMalformed},
 	} {
-		line, err := stdio.Encode(tc.typ, "", tc.body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		line = append([]byte(`{"id":"`+tc.id+`",`), line[1:]...)
-		if _, err := ad.in.Write(line); err != nil {
-			t.Fatal(err)
-		}
-		if e := ad.expect("error", 5*time.Second, func(m map[string]any) bool { return m["re"] == tc.id }); e["code"] != string(tc.code) {
+		if e := ad.request(tc.typ, tc.id, tc.body); e["type"] != "error" || e["code"] != string(tc.code) {
 			t.Errorf("%s %s: %v, want %s", tc.id, tc.typ, e, tc.code)
 		}
 	}

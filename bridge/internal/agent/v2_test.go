@@ -4,8 +4,9 @@ import (
 	"context"
 	"net/http"
 	"os"
-	"os/exec"
+	"path"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,18 +17,14 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
-// publishV2 publishes a format v2 version (base + texture sets) with the real publisher and
-// returns the shader's id.
+// publishV2 publishes a format v2 version (the base, its texture sets beside it as the publish
+// CLI finds them) and returns the shader's id.
 func publishV2(t *testing.T, st *stack, pkg testenv.V2Package) string {
 	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
 	m := pkg.Manifest
 	dir := t.TempDir()
 	base := filepath.Join(dir, m.ShaderID+"-"+m.Version+".zip")
-	sets := filepath.Join(dir, m.ShaderID+"-"+m.Version)
+	sets := strings.TrimSuffix(base, ".zip")
 	if err := os.MkdirAll(sets, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -35,23 +32,11 @@ func publishV2(t *testing.T, st *stack, pkg testenv.V2Package) string {
 		t.Fatal(err)
 	}
 	for res, z := range pkg.Sets {
-		if err := os.WriteFile(filepath.Join(sets, filepath.Base(shaderpkg.TextureSetKey(m.ShaderID, m.Version, res))), z, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(sets, path.Base(shaderpkg.TextureSetKey(m.ShaderID, m.Version, res))), z, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command("go", "run", "./cmd/publish", "--no-vet", "--skip-existing", base)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+st.DBURL, "MANIFEST_SIGNING_KEYS="+shaderpkg.LocalDevSigningKeys(),
-		"S3_ENDPOINT="+st.S3.Endpoint, "S3_REGION="+st.S3.Region, "S3_ACCESS_KEY="+st.S3.AccessKey,
-		"S3_SECRET_KEY="+st.S3.SecretKey, "S3_BUCKET="+st.S3.Bucket)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("publish: %v\n%s", err, out)
-	}
-	var id string
-	if err := st.db.QueryRow(context.Background(), `select id::text from public.shaders where slug = $1`, m.ShaderID).Scan(&id); err != nil {
-		t.Fatalf("published shader: %v", err)
-	}
-	return id
+	return publish(t, st, base, m.ShaderID)
 }
 
 // request sends one add-on request with an id and returns the answer (the same type, or error).
@@ -65,33 +50,9 @@ func (ad *addon) request(typ, id string, body any) map[string]any {
 	if _, err := ad.in.Write(line); err != nil {
 		ad.t.Fatal(err)
 	}
-	return ad.expectAny(20*time.Second, func(m map[string]any) bool { return m["re"] == id && (m["type"] == typ || m["type"] == "error") })
-}
-
-// expectAny is expect for a message of any type.
-func (ad *addon) expectAny(within time.Duration, match func(map[string]any) bool) map[string]any {
-	ad.t.Helper()
-	for i, m := range ad.backlog {
-		if match(m) {
-			ad.backlog = append(ad.backlog[:i], ad.backlog[i+1:]...)
-			return m
-		}
-	}
-	deadline := time.After(within)
-	for {
-		select {
-		case m, ok := <-ad.msgs:
-			if !ok {
-				ad.t.Fatal("bridge closed stdout")
-			}
-			if match(m) {
-				return m
-			}
-			ad.backlog = append(ad.backlog, m)
-		case <-deadline:
-			ad.t.Fatalf("no answer within %s", within)
-		}
-	}
+	return ad.expectWhere("the answer to "+id, 20*time.Second, func(m map[string]any) bool {
+		return m["re"] == id && (m["type"] == typ || m["type"] == "error")
+	})
 }
 
 // A format v2 shader against the real edge: a web import at 1k brings the base and the 1k set;

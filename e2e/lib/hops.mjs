@@ -26,9 +26,10 @@ export async function probePage(page) {
 
 export const pageTimings = (page) => page.evaluate(() => window.__octaneTimings ?? {});
 
-/** Records the preflight and the POST of /v1/imports on edgeURL through a CDP session of page.
+/** Records the preflight and the POST of /v1/imports on edgeURL through a CDP session of page,
+ * and when the page's Realtime socket received an import's done broadcast.
  * take() returns and forgets what was seen since the last call: {preflight: {start, end},
- * post: {start, sent, headers, end}, serverTiming: {name: {dur, desc}}} in Unix ms. */
+ * post: {start, sent, headers, end}, serverTiming: {name: {dur, desc}}, socketDone} in Unix ms. */
 export async function watchMint(page, edgeURL) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
@@ -38,8 +39,10 @@ export async function watchMint(page, edgeURL) {
   // its own (method OPTIONS; its response's type is Preflight).
   const reqs = new Map();
   let seen = {};
+  let offset = null; // wall − monotonic clock (s), from any request: the socket's frames carry only the latter
   const timing = (headers) => Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === "server-timing")?.[1];
   cdp.on("Network.requestWillBeSent", (e) => {
+    offset ??= e.wallTime - e.timestamp;
     if (!isMint(e.request.url)) return;
     reqs.set(e.requestId, { method: e.request.method, offset: e.wallTime - e.timestamp, start: e.wallTime * 1000 });
   });
@@ -62,6 +65,11 @@ export async function watchMint(page, edgeURL) {
       if (h || !seen.serverTiming) seen.serverTiming = parseServerTiming(h ?? "");
       seen.headerNames = Object.keys(e.response.headers);
     }
+  });
+  cdp.on("Network.webSocketFrameReceived", (e) => {
+    const d = e.response?.payloadData ?? "";
+    if (offset === null || seen.socketDone || !d.includes("import_status") || !/"status":\s*"done"/.test(d)) return;
+    seen.socketDone = (e.timestamp + offset) * 1000;
   });
   return {
     take() { const s = seen; seen = {}; reqs.clear(); return s; },
@@ -124,6 +132,8 @@ export const HOPS = [
   ["reply_to_bridge", "assigned", "blender_replied", "add-on's reply over stdio → bridge"],
   ["done_report", "blender_replied", "done_reported", "bridge → edge done report round trip"],
   ["done_to_page", "db_done", "page_done", "database done → Realtime → the page's status box says done"],
+  ["done_to_socket", "db_done", "socket_done", "database done → the page's socket has the broadcast (statement, commit, NOTIFY, fan-out)"],
+  ["socket_to_page", "socket_done", "page_done", "the broadcast → the status box says done (supabase-js, React)"],
   ["render", "page_done", "painted", "DOM change → next frame"],
   ["assigned_to_page_done", "assigned", "page_done", "Blender assigned → the page says done (target ≤ 25 ms)"],
   ["click_to_assigned", "click", "assigned", "click → material assigned"],
@@ -141,6 +151,7 @@ export function importPoints({ page, net, bridge, reply, row }) {
   set("send_ready", net.preflight?.headers ?? p.fetch);
   set("post_sent", net.post?.sent ?? net.post?.start);
   set("post_headers", net.post?.headers);
+  set("socket_done", net.socketDone);
   const st = net.serverTiming ?? {};
   const edgeStart = Number(st.handler?.desc);
   set("edge_start", edgeStart);

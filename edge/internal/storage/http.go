@@ -49,6 +49,14 @@ type multipartCall struct {
 	Parts    []CompletedPart `json:"parts"`
 }
 
+// needID refuses a call on an upload that names none (completing or aborting needs one).
+func (m multipartCall) needID() error {
+	if m.UploadID == "" {
+		return &InputError{"upload_id", "is required"}
+	}
+	return nil
+}
+
 func internal(err error) error {
 	var ie *InputError
 	if errors.As(err, &ie) {
@@ -66,66 +74,57 @@ func internal(err error) error {
 // bind decodes the bodies, capped here at 1 MiB (the router's 64 KiB cap skips /v1/uploads).
 func (p *Presigner) UploadHandlers(operator Operator, ttl time.Duration, bind Binder) Handlers {
 	bind = capped(bind)
-	guard := func(next func(echo.Context) error) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			ok, err := operator(c)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return apierror.New(apierror.InsufficientPermissions, "only the library operator can upload")
-			}
-			return next(c)
-		}
-	}
 	return Handlers{
-		Create: guard(func(c echo.Context) error {
-			var r UploadRequest
-			if err := bind(c, &r); err != nil {
-				return err
-			}
+		Create: operatorCall(operator, bind, func(c echo.Context, r UploadRequest) error {
 			up, err := p.PresignUpload(c.Request().Context(), r, ttl)
 			if err != nil {
 				return internal(err)
 			}
 			return c.JSON(http.StatusCreated, up)
 		}),
-		Part: guard(func(c echo.Context) error {
-			var m multipartCall
-			if err := bind(c, &m); err != nil {
-				return err
-			}
+		Part: operatorCall(operator, bind, func(c echo.Context, m multipartCall) error {
 			sr, err := p.PresignPart(c.Request().Context(), m.Upload, m.UploadID, m.Part, ttl)
 			if err != nil {
 				return internal(err)
 			}
 			return c.JSON(http.StatusOK, sr)
 		}),
-		Complete: guard(func(c echo.Context) error {
-			var m multipartCall
-			if err := bind(c, &m); err != nil {
+		Complete: operatorCall(operator, bind, func(c echo.Context, m multipartCall) error {
+			if err := m.needID(); err != nil {
 				return err
-			}
-			if m.UploadID == "" {
-				return &InputError{"upload_id", "is required"}
 			}
 			if err := p.Complete(c.Request().Context(), m.Upload, m.UploadID, m.Parts); err != nil {
 				return internal(err)
 			}
 			return c.NoContent(http.StatusNoContent)
 		}),
-		Abort: guard(func(c echo.Context) error {
-			var m multipartCall
-			if err := bind(c, &m); err != nil {
+		Abort: operatorCall(operator, bind, func(c echo.Context, m multipartCall) error {
+			if err := m.needID(); err != nil {
 				return err
-			}
-			if m.UploadID == "" {
-				return &InputError{"upload_id", "is required"}
 			}
 			if err := p.Abort(c.Request().Context(), m.Upload, m.UploadID); err != nil {
 				return internal(err)
 			}
 			return c.NoContent(http.StatusNoContent)
 		}),
+	}
+}
+
+// operatorCall is a handler only the library operator may call: it checks the caller, then
+// decodes the body into T for next.
+func operatorCall[T any](operator Operator, bind Binder, next func(echo.Context, T) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ok, err := operator(c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return apierror.New(apierror.InsufficientPermissions, "only the library operator can upload")
+		}
+		var in T
+		if err := bind(c, &in); err != nil {
+			return err
+		}
+		return next(c, in)
 	}
 }

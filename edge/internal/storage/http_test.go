@@ -111,3 +111,20 @@ func TestMultipartEndpointsRefuseAWrongPartList(t *testing.T) {
 		t.Fatalf("abort = %d %s", code, b)
 	}
 }
+
+// Every upload endpoint is the operator's alone, and completing or aborting names its upload.
+func TestUploadEndpointsRefuseOthersAndCallsWithoutAnUpload(t *testing.T) {
+	t.Parallel()
+	h := uploadEcho(newTestPresigner(t, Limits{}))
+	req := UploadRequest{Kind: KindPreview, ShaderID: slug(), Version: "1.0.0", Size: 10, SHA256: strings.Repeat("0", 64)}
+	for _, path := range []string{"/v1/uploads", "/v1/uploads/parts", "/v1/uploads/complete", "/v1/uploads/abort"} {
+		if code, b := call(h, path, false, req); code != 403 || !strings.Contains(string(b), "INSUFFICIENT_PERMISSIONS") {
+			t.Errorf("%s by a non-operator = %d %s", path, code, b)
+		}
+	}
+	for _, path := range []string{"/v1/uploads/complete", "/v1/uploads/abort"} {
+		if code, b := call(h, path, true, map[string]any{"upload": req}); code != 400 || !strings.Contains(string(b), "upload_id: is required") {
+			t.Errorf("%s without upload_id = %d %s", path, code, b)
+		}
+	}
+}

@@ -57,12 +57,13 @@ func (ad *addon) request(typ, id string, body any) map[string]any {
 
 // A format v2 shader against the real edge: a web import at 1k brings the base and the 1k set;
 // Blender asks for 2k (request_import switch) and gets the same base folder with the 2k set and
-// apply switch; shader_info tells it of a newer version, and an update brings that version with
+// apply switch; a 4k set changed in the bucket fails alone (CHECKSUM_MISMATCH); shader_info tells it of a newer version, and an update brings that version with
 // apply update; a resolution the version lacks is refused with INVALID_INPUT.
 func TestSwitchAndUpdateFromBlenderAgainstTheStack(t *testing.T) {
 	st := newStack(t)
 	slug := "switch-test"
-	shader := publishV2(t, st, testenv.BuildV2Package(t, slug, "1.1.0", "1k", "2k", "4k"))
+	pkg := testenv.BuildV2Package(t, slug, "1.1.0", "1k", "2k", "4k")
+	shader := publishV2(t, st, pkg)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cacheDir := t.TempDir()
@@ -99,6 +100,26 @@ func TestSwitchAndUpdateFromBlenderAgainstTheStack(t *testing.T) {
 	}
 	if status, _, _ := st.importRow(t, id); status != "done" {
 		t.Fatalf("switch row %s", status)
+	}
+
+	// The 4k set's object is changed in the bucket: the switch to 4k fails its checksum, in words
+	// naming the set, and the base and the other sets stay as they were.
+	bad := append([]byte{}, pkg.Sets["4k"]...)
+	bad[len(bad)/2] ^= 0xff
+	st.S3.PutObject(t, shaderpkg.TextureSetKey(slug, "1.1.0", "4k"), bad, "application/zip")
+	ans = ad.request(stdio.TypeRequestImport, "4k", stdio.RequestImport{Shader: slug, Version: "1.1.0", Resolution: "4k", Purpose: "switch", Material: "OB_Test"})
+	id, _ = ans["import_id"].(string)
+	failed := ad.expect("import_status", 30*time.Second, func(m map[string]any) bool { return m["import_id"] == id })
+	if failed["status"] != "failed" || failed["code"] != string(codes.ChecksumMismatch) || !strings.Contains(failed["message"].(string), "4k texture set") {
+		t.Fatalf("a tampered set: %v", failed)
+	}
+	if _, code, _ := st.importRow(t, id); code != string(codes.ChecksumMismatch) {
+		t.Fatalf("the site shows %s", code)
+	}
+	for _, f := range []string{first["blend_path"].(string), filepath.Join(dir1k, "albedo.jpg"), filepath.Join(sw["textures_dir"].(string), "albedo.jpg")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatalf("the tampered set touched %s: %v", f, err)
+		}
 	}
 
 	publishV2(t, st, testenv.BuildV2Package(t, slug, "1.2.0", "1k", "2k"))

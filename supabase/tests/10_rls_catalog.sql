@@ -53,12 +53,10 @@ select is(tests.affected($$delete from public.profiles$$), 0, 'profiles/device: 
 
 select tests.as_service();
 select is((select count(*)::int from public.profiles), 3, 'profiles/service: sees every profile (the three seeded users)');
-select lives_ok($$insert into public.profiles (id, display_name) values ('33333333-3333-4333-8333-333333333333', 'Third')$$,
-  'profiles/service: insert allowed');
-select is(tests.affected($$update public.profiles set display_name = 'Third!' where id = '33333333-3333-4333-8333-333333333333'$$), 1,
-  'profiles/service: update allowed');
-select is(tests.affected($$delete from public.profiles where id = '33333333-3333-4333-8333-333333333333'$$), 1,
-  'profiles/service: delete allowed');
+select * from tests.can_write('profiles/service',
+  $$insert into public.profiles (id, display_name) values ('33333333-3333-4333-8333-333333333333', 'Third')$$,
+  $$update public.profiles set display_name = 'Third!' where id = '33333333-3333-4333-8333-333333333333'$$,
+  $$delete from public.profiles where id = '33333333-3333-4333-8333-333333333333'$$);
 select tests.as_admin();
 select is((select display_name from public.profiles where id = tests.pro()), 'Renamed', 'profiles: only the owner''s rename landed');
 select lives_ok($$insert into auth.users (id, email, raw_user_meta_data) values ('44444444-4444-4444-8444-444444444444', 'long@octane.local',
@@ -93,9 +91,10 @@ select * from tests.cannot_write('categories/device', 'public.categories',
   $$update public.categories set name = 'x'$$);
 
 select tests.as_service();
-select lives_ok($$insert into public.categories (id, name) values ('paper', 'Paper')$$, 'categories/service: insert allowed');
-select is(tests.affected($$update public.categories set name = 'Paper & Card' where id = 'paper'$$), 1, 'categories/service: update allowed');
-select is(tests.affected($$delete from public.categories where id = 'paper'$$), 1, 'categories/service: delete allowed');
+select * from tests.can_write('categories/service',
+  $$insert into public.categories (id, name) values ('paper', 'Paper')$$,
+  $$update public.categories set name = 'Paper & Card' where id = 'paper'$$,
+  $$delete from public.categories where id = 'paper'$$);
 select is((select count(*)::int from public.categories), :n_categories, 'categories/service: reads all categories');
 
 -- shaders ----------------------------------------------------------------------------------------
@@ -129,12 +128,10 @@ select * from tests.cannot_write('shaders/device', 'public.shaders',
 
 select tests.as_service();
 select is((select count(*)::int from public.shaders), :n_shaders, 'shaders/service: sees unpublished shaders too');
-select lives_ok($$insert into public.shaders (id, slug, name, category_id) values ('a0000000-0000-4000-8000-0000000000ff', 'svc-shader', 'Service', 'metal')$$,
-  'shaders/service: insert allowed');
-select is(tests.affected($$update public.shaders set description = 'd' where id = 'a0000000-0000-4000-8000-0000000000ff'$$), 1,
-  'shaders/service: update allowed');
-select is(tests.affected($$delete from public.shaders where id = 'a0000000-0000-4000-8000-0000000000ff'$$), 1,
-  'shaders/service: delete allowed');
+select * from tests.can_write('shaders/service',
+  $$insert into public.shaders (id, slug, name, category_id) values ('a0000000-0000-4000-8000-0000000000ff', 'svc-shader', 'Service', 'metal')$$,
+  $$update public.shaders set description = 'd' where id = 'a0000000-0000-4000-8000-0000000000ff'$$,
+  $$delete from public.shaders where id = 'a0000000-0000-4000-8000-0000000000ff'$$);
 
 -- shader_versions --------------------------------------------------------------------------------
 select tests.as_anon();
@@ -218,12 +215,10 @@ select is(tests.affected($$delete from public.favorites where user_id = '2222222
 
 select tests.as_service();
 select is((select count(*)::int from public.favorites), 1, 'favorites/service: sees every favourite');
-select lives_ok($$insert into public.favorites (user_id, shader_id) values ('11111111-1111-4111-8111-111111111111', 'a0000000-0000-4000-8000-000000000003')$$,
-  'favorites/service: insert allowed');
-select is(tests.affected($$update public.favorites set created_at = now() where user_id = '11111111-1111-4111-8111-111111111111'$$), 1,
-  'favorites/service: update allowed');
-select is(tests.affected($$delete from public.favorites where user_id = '11111111-1111-4111-8111-111111111111'$$), 1,
-  'favorites/service: delete allowed');
+select * from tests.can_write('favorites/service',
+  $$insert into public.favorites (user_id, shader_id) values ('11111111-1111-4111-8111-111111111111', 'a0000000-0000-4000-8000-000000000003')$$,
+  $$update public.favorites set created_at = now() where user_id = '11111111-1111-4111-8111-111111111111'$$,
+  $$delete from public.favorites where user_id = '11111111-1111-4111-8111-111111111111'$$);
 select tests.as_admin();
 select results_eq($$select user_id, shader_id from public.favorites$$,
   $$values ('22222222-2222-4222-8222-222222222222'::uuid, 'a0000000-0000-4000-8000-000000000001'::uuid)$$,

@@ -17,8 +17,7 @@ const fixtureDir = "../../testdata/stripe"
 // Every fixture `make stripe-event` can send is a valid event the webhook accepts.
 func TestFixtureEventsAreAccepted(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
+	fake, h, pool := newFakeWebhook(t)
 	fake.setSub(Subscription{ID: "sub_demo_pro", CustomerID: "cus_demo_pro", Status: "active", PriceID: "price_pro_monthly", PeriodEnd: ts(time.Now().Add(time.Hour))})
 	fake.products["prod_octane_pro"] = Product{ID: "prod_octane_pro", Active: true, Name: "Octane Bridge Pro"}
 	amount := int64(1200)
@@ -52,8 +51,7 @@ func TestStripeEventScript(t *testing.T) {
 			testenv.Require(t, tool, "install "+tool)
 		}
 	}
-	fake := newFake()
-	_, h, _ := newWebhookService(t, fake)
+	fake, h, _ := newFakeWebhook(t)
 	fake.setSub(Subscription{ID: "sub_demo_pro", CustomerID: "cus_demo_pro", Status: "active", PriceID: "price_pro_monthly"})
 	srv := httptest.NewServer(h)
 	defer srv.Close()

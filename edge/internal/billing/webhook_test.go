@@ -31,16 +31,22 @@ func newWebhookService(t testing.TB, src Source) (*Service, http.Handler, *pgxpo
 // the Stripe customer.
 func newLinkedWebhook(t testing.TB, customer string) (*fakeStripe, http.Handler, *pgxpool.Pool) {
 	t.Helper()
+	fake, h, pool := newFakeWebhook(t)
+	linkTestCustomer(t, pool, freeUser, customer)
+	return fake, h, pool
+}
+
+// newFakeWebhook is newWebhookService over an empty fake Stripe, which the test fills.
+func newFakeWebhook(t testing.TB) (*fakeStripe, http.Handler, *pgxpool.Pool) {
+	t.Helper()
 	fake := newFake()
 	_, h, pool := newWebhookService(t, fake)
-	linkTestCustomer(t, pool, freeUser, customer)
 	return fake, h, pool
 }
 
 func TestWebhookRefusesWhatStripeDidNotSign(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
+	fake, h, pool := newFakeWebhook(t)
 	payload := eventJSON("evt_sig", "product.created", map[string]any{"id": "prod_x", "object": "product"})
 	oversized := eventJSON("evt_big", "product.created", map[string]any{"id": "prod_x", "object": "product", "description": strings.Repeat("x", 64<<10)})
 	cases := map[string]func() *http.Request{
@@ -248,8 +254,7 @@ func TestWebhookAnswers2xxForTypesItDoesNotHandle(t *testing.T) {
 
 func TestWebhookSyncsProductsAndPrices(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
+	fake, h, pool := newFakeWebhook(t)
 	fake.products["prod_new"] = Product{ID: "prod_new", Active: true, Name: "Studio", Description: "For teams", Metadata: map[string]string{"tier": "studio"}}
 	amount := int64(4900)
 	fake.prices["price_new"] = Price{ID: "price_new", ProductID: "prod_new", Active: true, Currency: "eur", UnitAmount: &amount, Interval: "month", IntervalCount: 1, LookupKey: "pro_monthly"}
@@ -289,8 +294,7 @@ func TestWebhookSyncsProductsAndPrices(t *testing.T) {
 
 func TestCheckoutCompletedLinksTheUserAndSyncs(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
+	fake, h, pool := newFakeWebhook(t)
 	fake.setSub(Subscription{ID: "sub_co", CustomerID: "cus_co", Status: "active", PriceID: "price_pro_yearly", PeriodEnd: ts(time.Now().Add(time.Hour))})
 	r := deliver(h, eventJSON("evt_co", "checkout.session.completed", map[string]any{
 		"id": "cs_1", "object": "checkout.session", "mode": "subscription", "customer": "cus_co",
@@ -318,8 +322,7 @@ func TestCheckoutCompletedLinksTheUserAndSyncs(t *testing.T) {
 // A cancellation reaches entitlement at once (redemption re-checks it) and the user's pages live.
 func TestCancellationEndsEntitlementAndIsBroadcast(t *testing.T) {
 	t.Parallel()
-	fake := newFake()
-	_, h, pool := newWebhookService(t, fake)
+	fake, h, pool := newFakeWebhook(t)
 	var paid uuid.UUID
 	if err := pool.QueryRow(context.Background(), `select id from public.shaders where published and not is_free limit 1`).Scan(&paid); err != nil {
 		t.Fatal(err)

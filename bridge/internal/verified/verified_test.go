@@ -24,11 +24,11 @@ func tree(t *testing.T) string {
 	mustWrite(t, filepath.Join(dir, "material.blend"), "blend")
 	mustWrite(t, filepath.Join(dir, "manifest.json"), "{}")
 	mustWrite(t, filepath.Join(dir, "textures", "2k", "a.png"), "png")
-	newest := ctime(t, filepath.Join(dir, "textures", "2k", "a.png"))
+	newest := ctimeOf(t, filepath.Join(dir, "textures", "2k", "a.png"))
 	probe := filepath.Join(t.TempDir(), "probe")
 	for i := 0; ; i++ {
 		mustWrite(t, probe, "x")
-		if ctime(t, probe) > newest {
+		if ctimeOf(t, probe) > newest {
 			return dir
 		}
 		if i == 1000 {
@@ -48,7 +48,7 @@ func mustWrite(t *testing.T, p, s string) {
 	}
 }
 
-func ctime(t *testing.T, p string) int64 {
+func ctimeOf(t *testing.T, p string) int64 {
 	t.Helper()
 	fi, err := os.Lstat(p)
 	if err != nil {

@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package verified
 
 import (
@@ -11,5 +13,5 @@ func stampOf(fi fs.FileInfo) (stamp, bool) {
 		return stamp{}, false
 	}
 	return stamp{mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime().UnixNano(),
-		ctime: st.Ctim.Nano(), dev: uint64(st.Dev), ino: st.Ino}, true
+		ctime: ctime(st), dev: uint64(st.Dev), ino: st.Ino}, true
 }

@@ -20,23 +20,14 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
-// repoRoot is the directory holding go.mod, found from the test's working directory.
+// repoRoot is the directory holding go.mod (testenv.RepoRoot), or the test fails.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := testenv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return root
 }
 
 // runner applies shims, migrations and seed with the project's own script, scripts/db.sh.

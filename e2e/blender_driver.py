@@ -78,10 +78,16 @@ def cube_state():
     props = {}
     if mat is not None:
         props = {k: mat.get(k) for k in ("octane_bridge_shader_id", "octane_bridge_version", "octane_bridge_import_id")}
+        pkg = mat.get("octane_bridge")
+        props["octane_bridge"] = pkg.to_dict() if hasattr(pkg, "to_dict") else pkg
     return {
         "exists": True,
         "selected": cube.select_get(),
         "active_material": mat.name if mat else None,
+        # Which datablock it is: a switch keeps it, an update or an undo may not (issue 16).
+        "material_ptr": mat.as_pointer() if mat else None,
+        "material_mark": mat.get("e2e_mark") if mat else None,
+        "material_users": sorted(o.name for o in bpy.data.objects if mat and any(s.material == mat for s in o.material_slots)),
         "provenance": props,
         "slots": [s.material.name if s.material else None for s in cube.material_slots],
         "images": sorted(bpy.path.abspath(n.image.filepath) for n in (mat.node_tree.nodes if mat and mat.node_tree else [])
@@ -180,6 +186,29 @@ class Driver:
             return self.select_cube()
         if name == "select_cube":
             return self.select_cube()
+        if name == "share_material":
+            # A second object showing the cube's active material: a switch or an update must keep it.
+            cube = bpy.data.objects["Cube"]
+            obj = bpy.data.objects.get(c["object"])
+            if obj is None:
+                obj = bpy.data.objects.new(c["object"], bpy.data.meshes.new(c["object"]))
+                bpy.context.scene.collection.objects.link(obj)
+            obj.data.materials.clear()
+            obj.data.materials.append(cube.active_material)
+            # A mark only this datablock carries: a switch keeps it (same material), an update cannot.
+            cube.active_material["e2e_mark"] = c.get("mark", "")
+            bpy.ops.ed.undo_push(message=f"share with {obj.name}")
+            return {"cube": cube_state(), "users": [o.name for o in bpy.data.objects if any(s.material == cube.active_material for s in o.material_slots)]}
+        if name == "switch_resolution":
+            # The panel's Switch Resolution button for a material (issue 16): request_import to the bridge.
+            return {"result": sorted(bpy.ops.octane_bridge.switch_resolution(resolution=c["resolution"], material=c.get("material", "")))}
+        if name == "update_material":
+            # The panel's Update to vX.Y.Z button.
+            return {"result": sorted(bpy.ops.octane_bridge.update_material(version=c.get("version", ""), material=c.get("material", "")))}
+        if name == "undo":
+            # Edit > Undo once (works in background mode; the add-on pushes one step per import).
+            result = sorted(bpy.ops.ed.undo())
+            return {"result": result, "cube": cube_state()}
         if name == "octane_standin":
             if OCTANE_FACTS_DIR not in sys.path:
                 sys.path.insert(0, OCTANE_FACTS_DIR)

@@ -21,6 +21,7 @@ import { run, sleep } from "./lib/proc.mjs";
 import { bridgeListeningSockets } from "./lib/sockets.mjs";
 import { PRO, FREE, signIn } from "./lib/site.mjs";
 import { probePage, pageTimings, watchMint, bridgeSteps, importPoints, hopDurations, HOPS } from "./lib/hops.mjs";
+import { pickResolution } from "./lib/resolutions.mjs";
 
 const BENCH = process.argv.includes("--bench");
 process.env.E2E_MAX_SECONDS ??= BENCH ? "1500" : "1200"; // a cap on each child process; the suite has 19 tests
@@ -186,17 +187,28 @@ function checkTimings(row) {
   return ts;
 }
 
-async function checkCache(ctx, slug) {
-  const v = qjson(ctx.stack, `select sv.sha256, sv.size, sv.manifest from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${slug}'`)[0];
-  const dir = path.join(ctx.blender.cacheDir, "pkg", v.sha256);
-  assert(fs.existsSync(dir), `the bridge cache has no entry pkg/${v.sha256} (cache: ${fs.existsSync(path.join(ctx.blender.cacheDir, "pkg")) ? fs.readdirSync(path.join(ctx.blender.cacheDir, "pkg")).join(", ") : "empty"})`);
-  for (const f of v.manifest.files) {
-    const p = path.join(dir, f.path);
-    assert(fs.existsSync(p), `cache entry lacks ${f.path}`);
-    const b = fs.readFileSync(p);
-    assert(b.length === f.size && sha256(b) === f.sha256, `cache entry ${f.path} does not match the signed manifest`);
+/** Checks the cache entries of the shader's latest version against the signed lists: the package
+ * (a v2 version's base) and, for a v2 import (importId), the texture set it delivered. */
+async function checkCache(ctx, slug, importId = null) {
+  const v = qjson(ctx.stack, `select sv.sha256, sv.size, sv.manifest from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${slug}' order by sv.created_at desc limit 1`)[0];
+  const entry = (sha, files) => {
+    const dir = path.join(ctx.blender.cacheDir, "pkg", sha);
+    assert(fs.existsSync(dir), `the bridge cache has no entry pkg/${sha} (cache: ${fs.existsSync(path.join(ctx.blender.cacheDir, "pkg")) ? fs.readdirSync(path.join(ctx.blender.cacheDir, "pkg")).join(", ") : "empty"})`);
+    for (const f of files) {
+      const p = path.join(dir, f.path);
+      assert(fs.existsSync(p), `cache entry lacks ${f.path}`);
+      const b = fs.readFileSync(p);
+      assert(b.length === f.size && sha256(b) === f.sha256, `cache entry ${f.path} does not match the signed manifest`);
+    }
+    return dir;
+  };
+  const dirs = [entry(v.sha256, v.manifest.files)];
+  if (v.manifest.schema_version === 2 && importId) {
+    const set = qjson(ctx.stack, `select t.sha256, t.files from public.texture_sets t join public.imports i
+      on i.shader_version_id = t.version_id and i.resolution = t.resolution where i.id = '${importId}'`)[0];
+    if (set) dirs.push(entry(set.sha256, set.files));
   }
-  return { dir, files: v.manifest.files.length, sha: v.sha256 };
+  return { dir: dirs[0], dirs, files: v.manifest.files.length, sha: v.sha256 };
 }
 
 /** Records the bridge's sockets now (checked by the loopback test). */
@@ -260,7 +272,7 @@ const tests = [
       checkTimings(row);
       const reply = await ctx.blender.waitEvent((e) => e.ev === "reply" && e.reply.import_id === row.id, 10_000, "the add-on's reply", since);
       assert(reply.reply.type === "imported", `add-on reply: ${JSON.stringify(reply.reply)}`);
-      const manifest = qjson(ctx.stack, `select sv.manifest from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${MAIN_SHADER}'`)[0].manifest;
+      const manifest = qjson(ctx.stack, `select sv.manifest from public.shader_versions sv join public.shaders s on s.id = sv.shader_id where s.slug = '${MAIN_SHADER}' order by sv.created_at desc limit 1`)[0].manifest;
       const st = await ctx.blender.cmd("state");
       const cube = st.cube;
       assert(cube.active_material && cube.active_material.split(".")[0] === manifest.material_name, `cube's active material ${cube.active_material}, want ${manifest.material_name}`);
@@ -268,8 +280,8 @@ const tests = [
       assert(cube.provenance.octane_bridge_shader_id === MAIN_SHADER, `provenance shader id ${JSON.stringify(cube.provenance)}, want ${MAIN_SHADER}`);
       assert(cube.provenance.octane_bridge_import_id === row.id, `provenance import id ${cube.provenance.octane_bridge_import_id}, want ${row.id}`);
       assert(cube.images.length > 0 && cube.images.every((p) => p.startsWith(ctx.blender.cacheDir)), `material images not from the cache: ${cube.images}`);
-      const cache = await checkCache(ctx, MAIN_SHADER);
-      assert(cube.images.every((p) => p.startsWith(cache.dir)), "material images are not in the verified cache entry");
+      const cache = await checkCache(ctx, MAIN_SHADER, row.id);
+      assert(cube.images.every((p) => cache.dirs.some((d) => p.startsWith(d + path.sep))), "material images are not in the verified cache entries");
       assert(st.recent.some((r) => r.import_id === row.id && r.ok), `Blender's recent imports: ${JSON.stringify(st.recent)}`);
       sampleSockets(ctx, "after an import", st.bridge_pid);
       log(`imported ${MAIN_SHADER}: click → assigned ${Math.round(reply.assigned * 1000 - Date.parse(before))} ms; timings ${JSON.stringify(row.timings)}`);
@@ -391,7 +403,7 @@ const tests = [
           assert(reply.reply.type === "imported", `${slug}: add-on reply ${JSON.stringify(reply.reply)}`);
           const cube = (await ctx.blender.cmd("state")).cube;
           assert(cube.provenance.octane_bridge_import_id === row.id, `${slug}: the cube's material is not this import's (${cube.active_material})`);
-          const cache = await checkCache(ctx, slug);
+          const cache = await checkCache(ctx, slug, row.id);
           const nodes = cube.octane;
           const show = JSON.stringify(nodes);
           assert(nodes.length > 0 && !nodes.some((n) => n.type === "NodeUndefined"), `${slug}: Octane nodes not bound to OctaneBlender's classes: ${show}`);
@@ -399,7 +411,7 @@ const tests = [
           assert(material && material.type.endsWith("Material"), `${slug}: no Octane material feeds the ALL output: ${show}`);
           const images = nodes.filter((n) => "image" in n);
           for (const n of images) {
-            assert(n.image && n.image_exists && n.image.startsWith(cache.dir + path.sep), `${slug}: ${n.name} shows ${n.image}, not a file of the cache entry ${cache.dir}`);
+            assert(n.image && n.image_exists && cache.dirs.some((d) => n.image.startsWith(d + path.sep)), `${slug}: ${n.name} shows ${n.image}, not a file of the cache entries ${cache.dirs}`);
           }
           if (kind === "glass") {
             // a glass has no image: its Specular material and transmission colour arrived
@@ -546,11 +558,7 @@ async function bench(ctx) {
     const rounds = series === "warm" ? N + 1 : N; // the first warm round fills the cache
     for (let i = 0; i < rounds; i++) {
       await ctx.blender.cmd("reset_cube");
-      if (series === "cold") {
-        const m = ctx.blender.mark();
-        await ctx.blender.cmd("clear_cache");
-        await ctx.blender.waitEvent((e) => e.ev === "msg" && (e.type === "cache_stats" || e.type === "error"), 10_000, "cache cleared", m);
-      }
+      if (series === "cold") await clearCache(ctx);
       await openShader(ctx, page, benchPkg.shaderId); // a fresh page: no status left from the last round
       await probePage(page);
       mint.take();
@@ -616,6 +624,75 @@ async function bench(ctx) {
   for (const l of lines) log(`  ${l.name} = ${l.value} ${l.unit}${l.target ? ` (target ${l.target})` : ""}`);
 }
 
+/** Clears the bridge cache of the main Blender and waits until the bridge confirmed it. */
+async function clearCache(ctx) {
+  const m = ctx.blender.mark();
+  await ctx.blender.cmd("clear_cache");
+  await ctx.blender.waitEvent((e) => e.ev === "msg" && (e.type === "cache_stats" || e.type === "error"), 10_000, "cache cleared", m);
+}
+
+/**
+ * Issue 16: click → material assigned for the 4k set of a package-format-v2 shader whose 4k
+ * download (base + set) is at least 40 MB, cold and warm; and a 2k → 4k switch asked in Blender
+ * (the panel's Switch Resolution) with the 4k set not cached, from the operator to the material
+ * showing the 4k files. BENCH_V2_IMPORTS rounds each (default 5).
+ */
+async function benchV2(ctx) {
+  const N = Number(process.env.BENCH_V2_IMPORTS ?? 5);
+  const pkg = qjson(ctx.stack, `select s.slug, sv.version, sv.size + ts.size as download
+    from public.texture_sets ts join public.shader_versions sv on sv.id = ts.version_id join public.shaders s on s.id = sv.shader_id
+    where ts.resolution = '4k' and s.published and sv.version = s.latest_version and sv.size + ts.size >= 40000000
+    order by sv.size + ts.size limit 1`)[0];
+  assert(pkg, "no published shader whose latest version's 4k download (base + set) is at least 40 MB");
+  const { page } = ctx.pro;
+  log(`benchmark v2: ${N} cold + ${N} warm 4k imports of ${pkg.slug} ${pkg.version} (${(pkg.download / 1e6).toFixed(1)} MB), ${N} cold 2k → 4k switches`);
+  const out = { cold: [], warm: [], switch: [] };
+  const importAt = async (res) => {
+    await openShader(ctx, page, pkg.slug);
+    await pickResolution(page, res);
+    const since = ctx.blender.mark();
+    const click = Date.now();
+    await importButton(page).click();
+    const reply = await ctx.blender.waitEvent((e) => e.ev === "reply", 180_000, `the add-on's reply to the ${res} import`, since);
+    assert(reply.reply.type === "imported" && reply.import_fields.resolution === res, `bench ${res} import: ${JSON.stringify(reply.reply)} (resolution ${reply.import_fields.resolution})`);
+    await waitPageStatus(page, "done", 30_000);
+    return { reply, ms: reply.assigned * 1000 - click };
+  };
+  for (const series of ["cold", "warm"]) {
+    for (let i = 0; i < (series === "warm" ? N + 1 : N); i++) { // the first warm round fills the cache
+      await ctx.blender.cmd("reset_cube");
+      if (series === "cold") await clearCache(ctx);
+      const { ms } = await importAt("4k");
+      if (series === "warm" && i === 0) continue;
+      out[series].push(ms);
+    }
+    log(`v2 ${series}: click → 4k material p50 ${pct(out[series], 50).toFixed(0)} ms`);
+  }
+  for (let i = 0; i < N; i++) {
+    await ctx.blender.cmd("reset_cube");
+    await clearCache(ctx);
+    const { reply } = await importAt("2k"); // not measured: the base and the 2k set are now cached, the 4k set is not
+    const since = ctx.blender.mark();
+    const t = Date.now();
+    await ctx.blender.cmd("switch_resolution", { resolution: "4k", material: reply.reply.material_name });
+    const sw = await ctx.blender.waitEvent((e) => e.ev === "reply", 180_000, "the add-on's reply to the 2k → 4k switch", since);
+    assert(sw.reply.type === "imported" && sw.import_fields.apply?.mode === "switch" && sw.import_fields.resolution === "4k", `switch: ${JSON.stringify(sw.reply)} ${JSON.stringify(sw.import_fields.apply)}`);
+    out.switch.push(sw.assigned * 1000 - t);
+  }
+  log(`v2 switch 2k → 4k cold p50 ${pct(out.switch, 50).toFixed(0)} ms`);
+  const lines = [];
+  const add = (name, value, unit) => lines.push({ name, value: Math.round(value * 10) / 10, unit, target: null, baseline: null });
+  for (const series of ["cold", "warm"]) {
+    add(`import_v2_4k_click_to_material_${series}_p50`, pct(out[series], 50), "ms");
+    add(`import_v2_4k_click_to_material_${series}_p95`, pct(out[series], 95), "ms");
+  }
+  add("switch_2k_to_4k_cold_p50", pct(out.switch, 50), "ms");
+  add("switch_2k_to_4k_cold_p95", pct(out.switch, 95), "ms");
+  add("import_v2_4k_download_size", pkg.download / 1e6, "MB");
+  if (process.env.BENCH_OUT) fs.appendFileSync(process.env.BENCH_OUT, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+  for (const l of lines) log(`  ${l.name} = ${l.value} ${l.unit}`);
+}
+
 // ----------------------------------------------------------------------------------------------
 
 const counts = { passed: 0, failed: 0, skipped: 0, tests: [] };
@@ -638,7 +715,8 @@ if (ctx && BENCH) {
   try {
     if (!bridgeBin) throw new Error(`the bridge does not build: ${bridgeError}`);
     await tests[0].fn(ctx);
-    await bench(ctx);
+    if (process.env.BENCH_ONLY !== "v2") await bench(ctx);
+    if (process.env.BENCH_ONLY !== "v1") await benchV2(ctx);
   } catch (e) {
     log(`benchmark failed: ${e.stack ?? e}`);
     exitCode = 1;

@@ -3,6 +3,8 @@ package stripelocal
 import (
 	"context"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/internal/periodic"
 )
 
 // The billing lifecycle: what Stripe does when a Checkout is paid, a plan is switched or
@@ -249,16 +251,8 @@ func copyMap(m map[string]string) map[string]string {
 // RunClock renews subscriptions whose period ended, every interval, until ctx ends (Stripe's
 // own clock; the portal's "end the current period now" button moves one forward by hand).
 func (s *Server) RunClock(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-s.ctx.Done():
-			return
-		case <-t.C:
-			s.renewDue()
-		}
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.ctx, cancel)() // Close stops the clock too
+	periodic.Run(ctx, every, nil, s.renewDue)
 }

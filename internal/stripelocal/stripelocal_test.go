@@ -1,6 +1,7 @@
 package stripelocal
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -473,4 +474,25 @@ func TestStateSurvivesARestart(t *testing.T) {
 	if json.Unmarshal(b, &raw) != nil || raw["Subscriptions"] == nil {
 		t.Fatal("state does not round-trip")
 	}
+}
+
+// The clock runs until its context ends or the server closes, whichever comes first.
+func TestClockStopsWithItsContextOrTheServer(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{})
+	clock := func(ctx context.Context) <-chan struct{} {
+		done := make(chan struct{})
+		go func() {
+			e.srv.RunClock(ctx, time.Millisecond)
+			close(done)
+		}()
+		return done
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := clock(ctx)
+	cancel()
+	<-done
+	done = clock(context.Background())
+	e.srv.Close()
+	<-done
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/octanebridge/octane-bridge/internal/periodic"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/claims"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/pg"
 )
@@ -540,32 +541,23 @@ func (s *Server) expire(ch *channel, now time.Time) {
 }
 
 // sweep closes channels whose JWT expired, so an idle channel does not outlive its token.
-func (s *Server) sweep(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := s.keys.Now()
-		var expired []*channel
-		s.mu.RLock()
-		for _, set := range s.topics {
-			for ch := range set {
-				ch.mu.Lock()
-				exp := ch.claims.Exp()
-				ch.mu.Unlock()
-				if !exp.IsZero() && !now.Before(exp) {
-					expired = append(expired, ch)
-				}
+func (s *Server) sweep() {
+	now := s.keys.Now()
+	var expired []*channel
+	s.mu.RLock()
+	for _, set := range s.topics {
+		for ch := range set {
+			ch.mu.Lock()
+			exp := ch.claims.Exp()
+			ch.mu.Unlock()
+			if !exp.IsZero() && !now.Before(exp) {
+				expired = append(expired, ch)
 			}
 		}
-		s.mu.RUnlock()
-		for _, ch := range expired {
-			s.expire(ch, now)
-		}
+	}
+	s.mu.RUnlock()
+	for _, ch := range expired {
+		s.expire(ch, now)
 	}
 }
 
@@ -626,7 +618,7 @@ func permissionDenied(err error) error {
 // Listen delivers realtime.send() messages: realtime.send() inserts the row and NOTIFYs its id on
 // "realtime:broadcast"; the listener reads the row and fans it out. It reconnects until ctx ends.
 func (s *Server) Listen(ctx context.Context) error {
-	go s.sweep(ctx, 5*time.Second)
+	go periodic.Run(ctx, 5*time.Second, nil, s.sweep)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := s.listenOnce(ctx)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -106,10 +107,11 @@ const DeviceSessionID = "8ce1c02e-266d-5953-a595-ba0af84fdb00"
 
 // JWTs verifies session JWTs and mints and verifies device JWTs.
 type JWTs struct {
-	secret []byte
-	issuer string // iss of device JWTs (the edge's URL)
-	jwks   *JWKS  // nil: HS256 only
-	ttl    time.Duration
+	secret   []byte
+	issuer   string // iss of device JWTs (the edge's URL)
+	jwks     *JWKS  // nil: HS256 only
+	ttl      time.Duration
+	verified verifiedTokens
 }
 
 // NewJWTs builds the verifier. jwks may be nil.
@@ -140,38 +142,98 @@ func (j *JWTs) key(t *jwt.Token) (any, error) {
 // Verify checks a bearer JWT and returns its principal: a device JWT when it carries device_id and
 // was issued by this edge, a user session otherwise.
 func (j *JWTs) Verify(raw string, now time.Time) (Principal, error) {
+	if p, ok := j.verified.get(raw, now); ok {
+		return p, nil
+	}
+	p, tok, c, err := j.parse(raw, now)
+	if err == nil && tok.Method.Alg() == jwt.SigningMethodHS256.Alg() && c.ExpiresAt != nil {
+		from := time.Time{}
+		if c.NotBefore != nil {
+			from = c.NotBefore.Add(-verifyLeeway)
+		}
+		j.verified.put(raw, p, from, c.ExpiresAt.Add(verifyLeeway))
+	}
+	return p, err
+}
+
+// maxVerified bounds the memory of verified tokens; full, it starts again.
+const maxVerified = 8192
+
+// verifiedTokens remembers HS256 JWTs that verified, with their principal, for as long as Verify
+// would accept them (nbf to exp, with the leeway). A session presents the same token on every
+// request, and verifying parses it twice (golang-jwt, then exactClaims): about a tenth of the
+// edge's CPU for an import minted (docs/latency.md). Only HS256, whose key is the fixed secret: a
+// JWKS key can be withdrawn, and that must stop its tokens at once. Only a token whose signature
+// verified gets in, so a flood of forged tokens cannot fill it.
+type verifiedTokens struct {
+	mu sync.Mutex
+	m  map[string]verifiedToken
+}
+
+type verifiedToken struct {
+	p         Principal
+	from, end time.Time
+}
+
+func (v *verifiedTokens) get(raw string, now time.Time) (Principal, bool) {
+	v.mu.Lock()
+	e, ok := v.m[raw]
+	v.mu.Unlock()
+	if !ok || now.Before(e.from) || !now.Before(e.end) {
+		return Principal{}, false
+	}
+	e.p.Scopes = slices.Clone(e.p.Scopes) // callers may change theirs
+	return e.p, true
+}
+
+func (v *verifiedTokens) put(raw string, p Principal, from, end time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= maxVerified {
+		v.m = make(map[string]verifiedToken)
+	}
+	p.Scopes = slices.Clone(p.Scopes)
+	v.m[raw] = verifiedToken{p: p, from: from, end: end}
+}
+
+// verifyLeeway is the clock skew Verify allows on exp and nbf.
+const verifyLeeway = 5 * time.Second
+
+// parse is Verify without the memory of verified tokens: the principal, the token (its
+// algorithm) and its claims.
+func (j *JWTs) parse(raw string, now time.Time) (Principal, *jwt.Token, Claims, error) {
 	var c Claims
-	_, err := jwt.ParseWithClaims(raw, &c, j.key,
+	tok, err := jwt.ParseWithClaims(raw, &c, j.key,
 		jwt.WithValidMethods([]string{"HS256", "ES256", "RS256"}),
 		jwt.WithAudience("authenticated"),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(func() time.Time { return now }),
-		jwt.WithLeeway(5*time.Second),
+		jwt.WithLeeway(verifyLeeway),
 	)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Principal{}, nil, c, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if err := exactClaims(raw); err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Principal{}, nil, c, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	if c.Role != "authenticated" {
-		return Principal{}, fmt.Errorf("%w: role %q", ErrInvalid, c.Role)
+		return Principal{}, nil, c, fmt.Errorf("%w: role %q", ErrInvalid, c.Role)
 	}
 	user, err := parseUUID(c.Subject)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: sub", ErrInvalid)
+		return Principal{}, nil, c, fmt.Errorf("%w: sub", ErrInvalid)
 	}
 	if c.DeviceID == "" {
-		return Principal{Kind: User, UserID: user, Platform: "web", Scopes: slices.Clone(userScopes)}, nil
+		return Principal{Kind: User, UserID: user, Platform: "web", Scopes: slices.Clone(userScopes)}, tok, c, nil
 	}
 	// Only the edge mints device JWTs, with HS256, its own issuer and the no-session marker (a
 	// device JWT without it would be a user session at GoTrue).
 	dev, err := parseUUID(c.DeviceID)
 	if err != nil || c.Issuer != j.issuer || c.SessionID != DeviceSessionID {
-		return Principal{}, fmt.Errorf("%w: device claims", ErrInvalid)
+		return Principal{}, nil, c, fmt.Errorf("%w: device claims", ErrInvalid)
 	}
 	scopes := slices.DeleteFunc(slices.Clone(c.Scopes), func(s string) bool { return !slices.Contains(DeviceScopes(), s) })
-	return Principal{Kind: Device, UserID: user, DeviceID: dev, Platform: c.Platform, Scopes: scopes}, nil
+	return Principal{Kind: Device, UserID: user, DeviceID: dev, Platform: c.Platform, Scopes: scopes}, tok, c, nil
 }
 
 // parseUUID reads the canonical 36-character form only: uuid.Parse also takes 38 characters and

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -292,27 +291,27 @@ func TestDemoCatalogPassesVetting(t *testing.T) {
 			t.Fatalf("%s: %v", z, err)
 		}
 		m := pkgs[i].Manifest
-		for _, res := range slices.Backward(m.Resolutions()) {
-			set, _ := m.Set(res)
-			f, err := os.Open(filepath.Join(strings.TrimSuffix(z, ".zip"), "textures-"+res+".zip"))
-			if err != nil {
-				continue
-			}
-			defer f.Close()
-			st, err := f.Stat()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := shaderpkg.ReadTextureSet(f, st.Size(), set); err != nil {
-				t.Errorf("%s: %s set: %v", z, res, err)
-			}
-			if textures[i], err = zip.NewReader(f, set.Size); err != nil {
-				t.Fatal(err)
-			}
-			break
+		if len(m.TextureSets) == 0 {
+			continue
 		}
-		if len(m.TextureSets) > 0 && textures[i] == nil {
-			t.Errorf("%s: none of its texture sets is beside it", z)
+		// The largest set, as publishing vets (a smaller one standing in would hide a set that
+		// texgen failed to make).
+		set := m.TextureSets[len(m.TextureSets)-1]
+		f, err := os.Open(filepath.Join(strings.TrimSuffix(z, ".zip"), "textures-"+set.Resolution+".zip"))
+		if err != nil {
+			t.Errorf("%s: its largest texture set is not beside it (go run ./cmd/texgen sets): %v", z, err)
+			continue
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := shaderpkg.ReadTextureSet(f, st.Size(), set); err != nil {
+			t.Errorf("%s: %s set: %v", z, set.Resolution, err)
+		}
+		if textures[i], err = zip.NewReader(f, set.Size); err != nil {
+			t.Fatal(err)
 		}
 	}
 	res, err := Vetter{Blender: bin}.VetWithTextures(context.Background(), pkgs, textures)

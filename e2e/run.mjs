@@ -16,11 +16,11 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { startStack, buildBridge, rootDir, localDir, dotenv } from "./lib/stack.mjs";
 import { Blender, buildAddonZip } from "./lib/blender.mjs";
-import { makePackage, demoPackage } from "./lib/packages.mjs";
+import { makePackage, makePackageV2, demoPackage } from "./lib/packages.mjs";
 import { run, sleep } from "./lib/proc.mjs";
 import { bridgeListeningSockets } from "./lib/sockets.mjs";
 import { PRO, FREE, signIn } from "./lib/site.mjs";
-import { probePage, pageTimings, watchMint, bridgeSteps, importPoints, hopDurations, HOPS } from "./lib/hops.mjs";
+import { probePage, pageTimings, watchMint, bridgeSteps, bridgeDone, importPoints, hopDurations, HOPS } from "./lib/hops.mjs";
 import { pickResolution } from "./lib/resolutions.mjs";
 
 const BENCH = process.argv.includes("--bench");
@@ -53,6 +53,7 @@ const tamperId = `e2e-tamper-${runId.replace(/[^a-z0-9]/g, "")}`.slice(0, 60);
 const s3Keys = []; // objects this run created that nobody else uses
 let tamperPkg = null;
 let benchPkg = null;
+let benchV2Pkg = null;
 
 async function setup() {
   const env0 = dotenv();
@@ -83,6 +84,9 @@ async function setup() {
       s3Keys.push(tamperPkg.key, ...[".webp", "-384.jpg", "-768.jpg"].map((s) => `previews/${tamperId}/${tamperPkg.version}${s}`));
       if (BENCH) {
         benchPkg = makePackage({ publishBin: bins.publish, from, shaderId: "e2e-bench-5mb", name: "Bench 5 MB", padTo: 5 << 20, outDir, workDir });
+        // Format v2 (issue 16): the demo's oak-wood at 2K and 4K, its 4K download (base + set) ≥ 40 MB.
+        benchV2Pkg = makePackageV2({ publishBin: bins.publish, demo: "oak-wood", shaderId: "e2e-bench-v2-40mb", name: "Bench v2 40 MB", version: "1.0.0",
+          resolutions: ["2k", "4k"], padTo: { "4k": 34_000_000 }, outDir, workDir });
       }
       return [outDir];
     },
@@ -633,17 +637,16 @@ async function clearCache(ctx) {
 
 /**
  * Issue 16: click → material assigned for the 4k set of a package-format-v2 shader whose 4k
- * download (base + set) is at least 40 MB, cold and warm; and a 2k → 4k switch asked in Blender
- * (the panel's Switch Resolution) with the 4k set not cached, from the operator to the material
- * showing the 4k files. BENCH_V2_IMPORTS rounds each (default 5).
+ * download (base + set) is at least 40 MB (e2e-bench-v2-40mb, deterministic), cold and warm; and a
+ * 2k → 4k switch asked in Blender (the panel's Switch Resolution) with the 4k set not cached, from
+ * the operator to the material showing the 4k files. BENCH_V2_IMPORTS rounds each (default 5).
  */
 async function benchV2(ctx) {
   const N = Number(process.env.BENCH_V2_IMPORTS ?? 5);
   const pkg = qjson(ctx.stack, `select s.slug, sv.version, sv.size + ts.size as download
     from public.texture_sets ts join public.shader_versions sv on sv.id = ts.version_id join public.shaders s on s.id = sv.shader_id
-    where ts.resolution = '4k' and s.published and sv.version = s.latest_version and sv.size + ts.size >= 40000000
-    order by sv.size + ts.size limit 1`)[0];
-  assert(pkg, "no published shader whose latest version's 4k download (base + set) is at least 40 MB");
+    where ts.resolution = '4k' and s.slug = '${benchV2Pkg.shaderId}' and sv.version = '${benchV2Pkg.version}'`)[0];
+  assert(pkg && pkg.download >= 40e6, `the benchmark's v2 package: ${JSON.stringify(pkg)} (its 4K download must be at least 40 MB)`);
   const { page } = ctx.pro;
   log(`benchmark v2: ${N} cold + ${N} warm 4k imports of ${pkg.slug} ${pkg.version} (${(pkg.download / 1e6).toFixed(1)} MB), ${N} cold 2k → 4k switches`);
   const out = { cold: [], warm: [], switch: [] };
@@ -677,7 +680,13 @@ async function benchV2(ctx) {
     await ctx.blender.cmd("switch_resolution", { resolution: "4k", material: reply.reply.material_name });
     const sw = await ctx.blender.waitEvent((e) => e.ev === "reply", 180_000, "the add-on's reply to the 2k → 4k switch", since);
     assert(sw.reply.type === "imported" && sw.import_fields.apply?.mode === "switch" && sw.import_fields.resolution === "4k", `switch: ${JSON.stringify(sw.reply)} ${JSON.stringify(sw.import_fields.apply)}`);
+    // Cold means the 4K set came over the wire and the base from the cache (the bridge's trace).
+    const bridgeLog = path.join(ctx.blender.credDir, "logs", "bridge.log");
+    await waitFor(() => bridgeDone(bridgeLog, sw.reply.import_id) !== null, 10_000, "the switch's import done line");
+    const fetched = bridgeDone(bridgeLog, sw.reply.import_id).fetched ?? {};
+    assert(fetched.textures > 30e6 && !fetched.base, `the switch was not cold: fetched ${JSON.stringify(fetched)}`);
     out.switch.push(sw.assigned * 1000 - t);
+    log(`switch #${i}: ${(sw.assigned * 1000 - t).toFixed(0)} ms, fetched ${JSON.stringify(fetched)}`);
   }
   log(`v2 switch 2k → 4k cold p50 ${pct(out.switch, 50).toFixed(0)} ms`);
   const lines = [];

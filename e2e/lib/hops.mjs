@@ -92,16 +92,20 @@ export function parseServerTiming(h) {
   return out;
 }
 
-/** The bridge's step times of importId from its JSON log (the "import done" line's at_ms). */
-export function bridgeSteps(logPath, importId) {
-  if (!fs.existsSync(logPath)) return {};
+/** The bridge's "import done" record of importId from its JSON log (at_ms: its steps; fetched: bytes
+ * downloaded per object, base and textures), or null before it is written. */
+export function bridgeDone(logPath, importId) {
+  if (!fs.existsSync(logPath)) return null;
   const lines = fs.readFileSync(logPath, "utf8").split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
     if (!lines[i].includes(importId) || !lines[i].includes('"at_ms"')) continue;
-    try { return JSON.parse(lines[i]).at_ms ?? {}; } catch { /* a torn line */ }
+    try { return JSON.parse(lines[i]); } catch { /* a torn line */ }
   }
-  return {};
+  return null;
 }
+
+/** The bridge's step times of importId from its JSON log (the "import done" line's at_ms). */
+export const bridgeSteps = (logPath, importId) => bridgeDone(logPath, importId)?.at_ms ?? {};
 
 // The hops, in the order an import crosses them: [name, from, to, what it is]. A hop whose ends
 // are not both known for an import (a warm import downloads nothing; no preflight when cached)

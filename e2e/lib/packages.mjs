@@ -62,10 +62,10 @@ export function makePackage({ publishBin, from, shaderId, name, isFree = false, 
  * pack's layout: packages/<id>/<version>.zip and packages/<id>/<version>/textures-<res>.zip): the
  * material.blend and preview.webp of the demo's v2 base and the files of its texture sets at
  * `resolutions` (beside the base in catalog/demo; the stack's catalog publish makes those not in
- * git). Returns { shaderId, version, materialName, base, sets: {res: zip}, keys } (keys: every S3
+ * git), optionally padded (`padTo`). Returns { shaderId, version, materialName, base, sets: {res: zip}, keys } (keys: every S3
  * object it becomes).
  */
-export function makePackageV2({ publishBin, demo, shaderId, name, version, resolutions, isFree = false, outDir, workDir }) {
+export function makePackageV2({ publishBin, demo, shaderId, name, version, resolutions, isFree = false, padTo = {}, outDir, workDir }) {
   const src = path.join(workDir, `${shaderId}-${version}`);
   fs.rmSync(src, { recursive: true, force: true });
   fs.mkdirSync(src, { recursive: true });
@@ -78,6 +78,11 @@ export function makePackageV2({ publishBin, demo, shaderId, name, version, resol
     const set = path.join(demoBase.replace(/\.zip$/, ""), `textures-${r}.zip`);
     if (!fs.existsSync(set)) throw new Error(`${demo} has no ${r} texture set at ${set} (the catalog publish makes it)`);
     unzip(set, path.join(src, "textures", r));
+  }
+  // padTo {"4k": bytes}: every set gets an incompressible detail.png (the same name in each, as
+  // sets must), that large in the named ones (the benchmark's ≥ 40 MB 4K download).
+  if (Object.keys(padTo).length) {
+    for (const r of resolutions) fs.writeFileSync(path.join(src, "textures", r, "detail.png"), noise(padTo[r] ?? 1024, `${shaderId} ${r}`));
   }
   const meta = {
     schema_version: 2, shader_id: shaderId, version, name, description: `${m.description ?? ""} (end-to-end test copy)`.trim(),

@@ -11,6 +11,7 @@ import path from "node:path";
 import { makePackageV2, publishInto } from "../lib/packages.mjs";
 import { run } from "../lib/proc.mjs";
 import { cacheEntries, pickResolution, pickerChoices, versionObjects } from "../lib/resolutions.mjs";
+import { bridgeDone as doneRecord } from "../lib/hops.mjs";
 
 const DEMO = "oak-wood"; // the demo catalog's package-format-v2 shader (1K, 2K, 4K)
 const SHA = /^[0-9a-f]{64}$/;
@@ -40,15 +41,12 @@ function runShader(ctx, h) {
   return { shaderId: ctx.v2run.shaderId, newest: versionObjects(h, ctx.stack, ctx.v2run.shaderId, "1.0.1") };
 }
 
-/** The bridge's "import done" log record of an import (its trace: at_ms and the bytes fetched per object). */
-function bridgeDone(ctx, importId) {
-  const file = path.join(ctx.blender.credDir, "logs", "bridge.log");
-  const lines = fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n") : [];
-  for (let i = lines.length - 1; i >= 0; i--) {
-    if (!lines[i].includes(importId) || !lines[i].includes('"import done"')) continue;
-    try { return JSON.parse(lines[i]); } catch { /* a torn line */ }
-  }
-  return null;
+/** The bridge's "import done" record of an import (its trace: at_ms and the bytes fetched per
+ * object), once written (it follows the done report). */
+async function bridgeDone(ctx, h, importId) {
+  const log = path.join(ctx.blender.credDir, "logs", "bridge.log");
+  await h.waitFor(() => doneRecord(log, importId) !== null, 10_000, `the bridge's "import done" line of ${importId}`);
+  return doneRecord(log, importId);
 }
 
 /** The add-on's reply to an import (by id), after the bridge handed it over. */
@@ -160,7 +158,7 @@ export default [
       await h.waitFor(() => importRow(h, ctx, swId)?.status === "done", 10_000, "the switch's imports row done");
       const swRow = importRow(h, ctx, swId);
       h.assert(swRow.purpose === "switch" && swRow.resolution === "2k" && swRow.version === "1.0.0", `the switch's imports row: ${JSON.stringify(swRow)}`);
-      const swTrace = bridgeDone(ctx, swId);
+      const swTrace = await bridgeDone(ctx, h, swId);
       h.assert(swTrace?.fetched && !swTrace.fetched.base && swTrace.fetched.textures === Number(set2k.size),
         `the switch fetched ${JSON.stringify(swTrace?.fetched)} (want no base bytes and the 2K set's ${set2k.size})`);
 
@@ -257,7 +255,7 @@ export default [
       h.assert(reply.reply.type === "imported" && reply.import_fields.resolution === "4k", `reply: ${JSON.stringify(reply.reply)}`);
       checkImages(h, reply.cube, reply.import_fields.textures_dir, set4k, "the 4K import");
       // What was fetched: the bridge's trace, and the cache (cleared before) holds the base and the 4K set only.
-      const trace = bridgeDone(ctx, row.id);
+      const trace = await bridgeDone(ctx, h, row.id);
       h.assert(trace?.fetched?.base === Number(v.size) && trace.fetched.textures === Number(set4k.size),
         `the bridge fetched ${JSON.stringify(trace?.fetched)}; the base is ${v.size} bytes, the 4K set ${set4k.size}`);
       const entries = cacheEntries(ctx.blender.cacheDir).filter((n) => SHA.test(n)).sort();

@@ -4,7 +4,9 @@
 # p95 over BENCH_IMPORTS (default 20) imports of a ~5 MB package, with a cold bridge cache (cleared
 # before each import) and a warm one; the median time of each step from imports.timings; and
 # p50/p95 of every hop of an import on one clock (docs/latency.md). Targets (issue 21): p50
-# ≤ 120 ms cold, ≤ 50 ms warm, the page done ≤ 25 ms after Blender. Appends to .local/reports/bench.jsonl.
+# ≤ 120 ms cold, ≤ 50 ms warm, the page done ≤ 25 ms after Blender. Then package format v2 (issue 16):
+# click → material at 4K of a ≥ 40 MB download, cold and warm, and a 2K → 4K switch in Blender, cold
+# (BENCH_V2_IMPORTS rounds, default 5; BENCH_ONLY=v1|v2 runs one part). Appends to .local/reports/bench.jsonl.
 # Needs PostgreSQL (with the template), versitygw, Chromium, Blender and a building bridge.
 source "$(dirname "$0")/../lib.sh"
 cd "$OCTANE_ROOT"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"testing"
 	"time"
 
@@ -71,5 +72,35 @@ func TestMintFollowsTheCurrentTarget(t *testing.T) {
 	r := en.do(http.MethodPost, "/v1/imports", cred, map[string]string{"shader_id": en.shader.String()})
 	if r.Code != http.StatusPaymentRequired || r.errCode(t) != "SUBSCRIPTION_REQUIRED" {
 		t.Fatalf("after the subscription lapsed: %d %s", r.Code, r.Body)
+	}
+}
+
+// What a shader resolves to is remembered for every user, and where a user's imports go for
+// every shader: a user's first import of a shader someone else imported is one statement.
+func TestMintSignsForWhatOthersResolved(t *testing.T) {
+	en := newEnv(t)
+	free, _ := en.publish(true)
+	en.device(proUser, "blender", nil)
+	en.device(freeUser, "blender", nil)
+	mint := func(user uuid.UUID, shader uuid.UUID) string {
+		t.Helper()
+		r := en.do(http.MethodPost, "/v1/imports", en.session(user), map[string]string{"shader_id": shader.String()})
+		if r.Code != http.StatusCreated {
+			t.Fatalf("mint: %d %s", r.Code, r.Body)
+		}
+		m := regexp.MustCompile(`resolve;dur=([0-9.]+)`).FindStringSubmatch(r.H.Get("Server-Timing"))
+		if m == nil {
+			t.Fatalf("Server-Timing %q", r.H.Get("Server-Timing"))
+		}
+		return m[1]
+	}
+	if d := mint(proUser, en.shader); d == "0.00" {
+		t.Fatal("the first mint on this edge did not resolve first")
+	}
+	if d := mint(freeUser, free); d == "0.00" {
+		t.Fatal("the free user's first mint did not resolve first")
+	}
+	if d := mint(proUser, free); d != "0.00" {
+		t.Fatalf("the pro user's first import of a shader the edge knows took a resolving statement (%s ms)", d)
 	}
 }

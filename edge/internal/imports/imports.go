@@ -62,7 +62,7 @@ type Service struct {
 	d       Deps
 	tracer  trace.Tracer
 	minted  metric.Int64Counter
-	targets targets // each ask's last target (mint_import)
+	targets targets // the last resolutions, to sign for before mint_import
 }
 
 // New fills the defaults: a 15-minute queue window, 300 s downloads.
@@ -196,8 +196,9 @@ func (s *Service) create(ctx context.Context, user uuid.UUID, in CreateRequest, 
 		k.instance = *instance
 	}
 	// One statement resolves the ask and writes (mint_import), for the target the token is
-	// signed for: this ask's last target. Without one, or when it is no longer right, the
-	// statement writes nothing and answers the target to sign for (Resolve in Server-Timing).
+	// signed for: what this shader and this user's placement last resolved to. Without that, or
+	// when it is no longer right, the statement writes nothing and answers the target to sign for
+	// (Resolve in Server-Timing).
 	t, known := s.targets.get(k)
 	var resolve time.Duration
 	for range 3 {

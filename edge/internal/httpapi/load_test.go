@@ -236,12 +236,16 @@ func (b cpuSample) since(a cpuSample, requests int) cpuUse {
 		// Backends present at both ends; one the pool closed in between takes its time with it
 		// (only under overload, when requests time out), so the figure is then a floor.
 		var pg time.Duration
+		common := 0
 		for pid, end := range b.pg {
 			if start, ok := a.pg[pid]; ok {
 				pg += end - start
+				common++
 			}
 		}
-		u.pg = per(pg)
+		if common > 0 {
+			u.pg = per(pg)
+		}
 	}
 	if a.machineOK && b.machineOK && b.ticks > a.ticks {
 		cores := float64(runtime.NumCPU())

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -118,5 +119,66 @@ func TestSetsRefusesAManifestItCannotReproduce(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("a mismatching set was written (%v)", err)
+	}
+}
+
+// The committed demo catalog: every textured material has a v2 version whose sets are 1k, 2k and
+// 4k with the maps texgen makes for it (what the Blender build wired), every untextured one only
+// v1; and one 4k download (base + set) is at least 40 MB, the import benchmark's package.
+func TestCommittedCatalog(t *testing.T) {
+	c := readCatalog(t)
+	root, _ := testenv.RepoRoot()
+	dir := filepath.Join(root, "catalog", "demo")
+	raw, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx index
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		t.Fatal(err)
+	}
+	v2 := map[string]bool{}
+	var largest int64
+	for _, e := range idx.Shaders {
+		if e.SchemaVersion != shaderpkg.SchemaVersionV2 {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(e.Package)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg, err := shaderpkg.ReadPackageBytes(b)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Package, err)
+		}
+		m, ok := c.Find(e.ShaderID)
+		if !ok || m.Tex == nil {
+			t.Errorf("%s: a v2 package of a material without a texture description", e.ShaderID)
+			continue
+		}
+		v2[e.ShaderID] = true
+		if got := pkg.Manifest.Resolutions(); !slices.Equal(got, texgen.Resolutions) {
+			t.Errorf("%s: resolutions %v", e.ShaderID, got)
+		}
+		for _, set := range pkg.Manifest.TextureSets {
+			var names []string
+			for _, f := range set.Files {
+				names = append(names, f.Path)
+			}
+			if !slices.Equal(names, m.Files()) {
+				t.Errorf("%s %s: files %v, texgen makes %v", e.ShaderID, set.Resolution, names, m.Files())
+			}
+			if set.Resolution == "4k" {
+				largest = max(largest, set.Size+pkg.Size)
+			}
+		}
+	}
+	for _, m := range c.Materials {
+		if m.Tex != nil && !v2[m.ID] {
+			t.Errorf("%s: textured but no v2 version in catalog.json", m.ID)
+		}
+	}
+	if largest < 40<<20 {
+		t.Errorf("largest 4k download is %d bytes, want one of at least 40 MiB", largest)
 	}
 }

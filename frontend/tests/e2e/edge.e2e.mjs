@@ -78,6 +78,12 @@ async function redeemNewest(dev, assert) {
   return { importId, red: red.body, delivery };
 }
 
+/** One status report of the pretend Blender's bridge (the import's state machine, in SQL). */
+async function reportStatus(dev, importId, st, progress, assert) {
+  const r = await rpc(dev.jwt, "report_import_status", { p_import: importId, p_status: st, p_progress: progress });
+  assert(r.status === 200, `report ${st}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
 export const tests = [
   {
     name: "approve a Blender at /connect; it shows up online in the account",
@@ -159,17 +165,8 @@ export const tests = [
       await page.getByRole("button", { name: /Import to Blender/ }).click();
       const status = page.getByTestId("import-status");
       await status.getByText(/Queued/).waitFor();
-      const pending = await rpc(dev.jwt, "pending_imports");
-      assert(pending.status === 200 && pending.body.length >= 1, `pending: ${JSON.stringify(pending.body)}`);
-      const importId = pending.body[pending.body.length - 1].import_id;
-      const tok = await json(`${EDGE_URL}/v1/imports/${importId}/token`, { method: "POST", headers: { authorization: `Bearer ${dev.jwt}` } });
-      assert(tok.status === 200, `token: ${tok.status} ${JSON.stringify(tok.body)}`);
-      const red = await json(`${EDGE_URL}/v1/imports/${importId}/redeem`, { method: "POST", headers: { authorization: `Bearer ${dev.jwt}` }, body: JSON.stringify({ token: tok.body.token }) });
-      assert(red.status === 200, `redeem: ${red.status} ${JSON.stringify(red.body)}`);
-      const report = async (st, progress) => {
-        const r = await rpc(dev.jwt, "report_import_status", { p_import: importId, p_status: st, p_progress: progress });
-        assert(r.status === 200, `report ${st}: ${r.status} ${JSON.stringify(r.body)}`);
-      };
+      const { importId } = await redeemNewest(dev, assert);
+      const report = (st, progress) => reportStatus(dev, importId, st, progress, assert);
       await report("downloading", 42);
       await status.getByText("Downloading 42%").waitFor();
       await shot(page, "shader-import-progress");
@@ -252,10 +249,7 @@ export const tests = [
       assert(d.base.sha256 === v.sha256 && d.base.size === Number(v.size), `the delivery's base is not the version's: ${JSON.stringify(d.base)}`);
       assert(d.textures?.resolution === "4k" && d.textures.sha256 === four.sha256 && d.textures.size === Number(four.size), `the delivery's textures are not the 4K set: ${JSON.stringify(d.textures)}`);
       assert(!JSON.stringify(d).includes(v.texture_sets[0].sha256) && !JSON.stringify(d).includes(v.texture_sets[1].sha256), "the delivery names another set");
-      for (const st of ["downloading", "verifying", "importing", "done"]) {
-        const r = await rpc(dev.jwt, "report_import_status", { p_import: first.importId, p_status: st, p_progress: 100 });
-        assert(r.status === 200, `report ${st}: ${r.status} ${JSON.stringify(r.body)}`);
-      }
+      for (const st of ["downloading", "verifying", "importing", "done"]) await reportStatus(dev, first.importId, st, 100, assert);
       await rpc(dev.jwt, "device_heartbeat"); // online, so Import again goes to this Blender
 
       // The account's history: the import with its resolution, and Import again at the same ones.

@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { run } from "./proc.mjs";
-import { rootDir } from "./stack.mjs";
+import { goBuild, localDir, rootDir } from "./stack.mjs";
 
 /** Deterministic pseudo-random bytes (same seed, same package, same SHA-256 across runs). */
 function noise(size, seed) {
@@ -74,9 +74,16 @@ export function makePackageV2({ publishBin, demo, shaderId, name, version, resol
   unzip(demoBase, src);
   const m = JSON.parse(fs.readFileSync(path.join(src, "manifest.json"), "utf8"));
   fs.rmSync(path.join(src, "manifest.json"));
+  const setPath = (r) => path.join(demoBase.replace(/\.zip$/, ""), `textures-${r}.zip`);
+  if (resolutions.some((r) => !fs.existsSync(setPath(r)))) {
+    // Sets too large for git are generated from the committed manifests, as the stack's catalog publish does.
+    const texgen = path.join(localDir, "e2e", "bin", "texgen");
+    goBuild(texgen, "./cmd/texgen", { env: { GOAMD64: "v1" } });
+    run(texgen, ["sets", path.join(rootDir, "catalog", "demo")], { cwd: rootDir });
+  }
   for (const r of resolutions) {
-    const set = path.join(demoBase.replace(/\.zip$/, ""), `textures-${r}.zip`);
-    if (!fs.existsSync(set)) throw new Error(`${demo} has no ${r} texture set at ${set} (the catalog publish makes it)`);
+    const set = setPath(r);
+    if (!fs.existsSync(set)) throw new Error(`${demo} has no ${r} texture set at ${set}`);
     unzip(set, path.join(src, "textures", r));
   }
   // padTo {"4k": bytes}: every set gets an incompressible detail.png (the same name in each, as

@@ -1727,7 +1727,7 @@ export interface operations {
             /** @description Queued; the device is told on its private Realtime topic */
             201: {
                 headers: {
-                    /** @description Where the edge spent the request (docs/latency.md): `handler` (its duration, and in `desc` its start in Unix ms), `resolve`, `sign` and `tx` (the one statement that writes the import and sends the device message; `desc` its start). Not exposed to other origins. */
+                    /** @description Where the edge spent the request (docs/latency.md): `handler` (its duration, and in `desc` its start in Unix ms), `resolve` (statements that only resolved the ask: its first on this edge, or a target that changed; 0 otherwise), `sign` and `tx` (the one statement that resolves, writes the import and sends the device message; `desc` its start). Not exposed to other origins. */
                     "Server-Timing"?: string;
                     [name: string]: unknown;
                 };

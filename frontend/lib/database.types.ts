@@ -1182,6 +1182,42 @@ export type Database = {
       instance_running: { Args: { p_instance: string }; Returns: boolean }
       is_operator: { Args: Record<PropertyKey, never>; Returns: boolean }
       log_search_miss: { Args: { p_query: string }; Returns: undefined }
+      mint_import: {
+        Args: {
+          p_device: string
+          p_event: string
+          p_expect_device: string
+          p_expect_instance: string
+          p_expect_name: string
+          p_expect_slug: string
+          p_expect_version: string
+          p_id: string
+          p_instance: string
+          p_jti: string
+          p_message: Json
+          p_purpose: string
+          p_queue_window: string
+          p_resolution: string
+          p_shader: string
+          p_token_expires_at: string
+          p_token_hash: string
+          p_user: string
+          p_version: string
+        }
+        Returns: {
+          device_id: string
+          expires_at: string
+          instance_id: string
+          minted: boolean
+          resolution: string
+          sha256: string
+          shader_name: string
+          shader_slug: string
+          shader_version_id: string
+          status: string
+          version: string
+        }[]
+      }
       my_account: {
         Args: Record<PropertyKey, never>
         Returns: {

@@ -226,7 +226,7 @@ class Driver:
             self.runtime.serve(15, until=lambda: st.library is not None)
             return {"result": result, "library": st.library}
         if name == "library_apply":
-            return {"result": sorted(bpy.ops.octane_bridge.library_apply(sha256=c["sha256"]))}
+            return {"result": sorted(bpy.ops.octane_bridge.library_apply(sha256=c["sha256"], resolution=c.get("resolution") or ""))}
         if name == "bridge_network":
             # Restarts the bridge in a network namespace of its own (unshare -rn: no interface but
             # a dead loopback), or back in this machine's network: the network cut for this

@@ -31,7 +31,7 @@ async function applyFromLibrary(h, b, slug) {
   h.assert(entry.name && entry.version && Array.isArray(entry.resolutions), `library entry ${JSON.stringify(entry)}`);
   await b.cmd("reset_cube");
   const since = b.mark();
-  const applied = await b.cmd("library_apply", { sha256: entry.sha256 });
+  const applied = await b.cmd("library_apply", { sha256: entry.sha256, resolution: entry.resolution ?? "" });
   h.assert(applied.result.includes("FINISHED"), `Apply: ${JSON.stringify(applied)}`);
   const reply = await b.waitEvent((e) => e.ev === "reply", 30_000, `the library import of ${slug}`, since);
   const status = await b.waitEvent((e) => e.ev === "msg" && e.type === "import_status" && e.fields.import_id === reply.reply.import_id,
@@ -48,7 +48,15 @@ function checkApplied(h, { entry, reply, status }, slug) {
   h.assert(cube.provenance.octane_bridge_shader_id === slug && cube.provenance.octane_bridge_version === entry.version &&
     cube.provenance.octane_bridge_import_id === r.import_id, `provenance ${JSON.stringify(cube.provenance)}`);
   const dir = path.dirname(entry.preview_path);
-  h.assert(cube.images.length > 0 && cube.images.every((p) => p.startsWith(dir)), `textures outside the verified entry: ${cube.images}`);
+  if (!entry.resolution) {
+    h.assert(cube.images.length > 0 && cube.images.every((p) => p.startsWith(dir + path.sep)), `textures outside the verified entry: ${cube.images}`);
+    return;
+  }
+  // Format v2: the images are the texture set's, a cache entry of its own beside the base's.
+  const setDirs = new Set(cube.images.map((p) => path.dirname(p)));
+  const [setDir] = setDirs;
+  h.assert(cube.images.length > 0 && setDirs.size === 1 && path.dirname(setDir) === path.dirname(dir) && setDir !== dir,
+    `a v2 entry's textures are not one texture-set entry beside the base ${dir}: ${cube.images}`);
 }
 
 /** Pairs b (its own device) on /connect as the pro user; returns the device id. */

@@ -37,7 +37,7 @@ func (a *Agent) onRequestImport(ctx context.Context, m stdio.Message) {
 	}
 	pipe, sess := a.linked()
 	if pipe == nil {
-		a.fail(m.ID, codes.NotPaired, codes.NotPaired.Blender())
+		a.notLinked(m.ID)
 		return
 	}
 	go func() {
@@ -64,7 +64,7 @@ func (a *Agent) onShaderInfo(ctx context.Context, m stdio.Message) {
 	}
 	_, sess := a.linked()
 	if sess == nil {
-		a.fail(m.ID, codes.NotPaired, codes.NotPaired.Blender())
+		a.notLinked(m.ID)
 		return
 	}
 	go func() {
@@ -83,6 +83,17 @@ func (a *Agent) onShaderInfo(ctx context.Context, m stdio.Message) {
 		}
 		a.send(stdio.TypeShaderInfo, m.ID, out)
 	}()
+}
+
+// notLinked answers a request the bridge cannot take to the edge now: NOT_PAIRED when this machine
+// has no device key, else NETWORK (paired, but the link is not up yet), so the artist is not told
+// to connect a Blender that is connected.
+func (a *Agent) notLinked(re string) {
+	code := codes.Network
+	if a.credential() == nil {
+		code = codes.NotPaired
+	}
+	a.fail(re, code, code.Blender())
 }
 
 // refused answers a request the edge (or the network) refused with its code, in the words of

@@ -38,3 +38,33 @@ func TestRequestsFromBlenderNeedAPairedBridgeAndWholeFields(t *testing.T) {
 	}
 	ad.stop()
 }
+
+// A paired bridge whose edge cannot be reached says NETWORK, not "connect this Blender".
+func TestRequestsOfAPairedBridgeThatIsOfflineSayNetwork(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cacheDir := t.TempDir()
+	kc := keychain.New("octane-bridge-test-"+t.Name(), t.TempDir())
+	const edge = "http://127.0.0.1:1"
+	if err := kc.Set("device:"+edge, `{"api_key":"obk_test","device_id":"6d09ff1f-ea8a-4a09-a390-b93dee7ce5b4","user_id":"u"}`); err != nil {
+		t.Fatal(err)
+	}
+	ad := startAgent(t, ctx, kc, cacheDir,
+		stdio.Hello{AddonVersion: "0.1.0", BlenderVersion: "4.2.0", Platform: "linux", SiteURL: edge,
+			EdgeURL: edge, SupabaseURL: edge, SupabaseAnonKey: "anon", CacheDir: cacheDir})
+	if h := ad.expect("hello", 5*time.Second, nil); h["paired"] != true {
+		t.Fatalf("hello %v: the stored device key was not read", h)
+	}
+	for id, tc := range map[string]struct {
+		typ  string
+		body any
+	}{
+		"n1": {stdio.TypeRequestImport, stdio.RequestImport{Shader: "oak-wood", Resolution: "4k", Purpose: "switch", Material: "OB_OakWood"}},
+		"n2": {stdio.TypeShaderInfo, stdio.ShaderInfoRequest{Shader: "oak-wood"}},
+	} {
+		if e := ad.request(tc.typ, id, tc.body); e["type"] != "error" || e["code"] != string(codes.Network) {
+			t.Errorf("%s %s: %v, want %s", id, tc.typ, e, codes.Network)
+		}
+	}
+	ad.stop()
+}

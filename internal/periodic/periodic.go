@@ -1,5 +1,5 @@
 // Package periodic runs a function on a ticker until its context ends: the loop behind the local
-// Stripe's clock, the Realtime stand-in's expiry sweep and (written again there) the bridge's
+// Stripe's clock, the Realtime stand-in's expiry sweep and the bridge's catch-up and account
 // watchers.
 package periodic
 

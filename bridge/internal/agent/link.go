@@ -20,6 +20,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/bridge/internal/verified"
 	"github.com/octanebridge/octane-bridge/internal/codes"
+	"github.com/octanebridge/octane-bridge/internal/periodic"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/wire"
 )
@@ -134,7 +135,7 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		go a.catchUp(ctx, sess, pipe)
 	})
 	go a.heartbeat(ctx, sess, cred.APIKey, beat)
-	go every(ctx, recheckEvery, nil, func() { a.catchUp(ctx, sess, pipe) })
+	go periodic.Run(ctx, recheckEvery, nil, func() { a.catchUp(ctx, sess, pipe) })
 	if err := rt.Run(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("realtime stopped", "err", err)
 	}
@@ -203,7 +204,7 @@ const accountEvery = 5 * time.Minute
 // watchAccount keeps the e-mail and subscription state the add-on shows current: read when the
 // link comes online, after each import ends, and every accountEvery.
 func (a *Agent) watchAccount(ctx context.Context, sess *edgeclient.Session, poke <-chan struct{}) {
-	every(ctx, accountEvery, poke, func() {
+	periodic.Run(ctx, accountEvery, poke, func() {
 		acc, err := a.client.Account(ctx, sess)
 		if err != nil {
 			if ctx.Err() == nil && !a.isRevoked(err) {
@@ -222,21 +223,6 @@ func (a *Agent) watchAccount(ctx context.Context, sess *edgeclient.Session, poke
 			a.send(stdio.TypeStatus, "", st)
 		}
 	})
-}
-
-// every runs f every d, and at each poke (nil: none), until ctx ends.
-func every(ctx context.Context, d time.Duration, poke <-chan struct{}, f func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-poke:
-		}
-		f()
-	}
 }
 
 func (a *Agent) pokeAccount() {

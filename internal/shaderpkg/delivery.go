@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/internal/b64url"
 )
 
 // Delivery payload versions ("v"). v1 describes one zip (a schema_version 1 package); v2 a
@@ -209,7 +211,7 @@ func VerifyDelivery(trusted map[string]ed25519.PublicKey, s Signed, now time.Tim
 // the signature and the fields, not its validity window, which only bounds when a download may
 // start. What it vouches for, the package's files, does not expire.
 func VerifyDeliveryRecord(trusted map[string]ed25519.PublicKey, s Signed) (Delivery, error) {
-	if len(s.Payload) == 0 || len(s.Payload) > maxPayloadB64 || !isB64URL(s.Payload) {
+	if len(s.Payload) == 0 || len(s.Payload) > maxPayloadB64 || !b64url.Valid(s.Payload) {
 		return Delivery{}, errf(CodeDeliveryMalformed, "payload", "payload must be non-empty base64url")
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(s.Payload)

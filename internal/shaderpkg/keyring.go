@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/octanebridge/octane-bridge/internal/b64url"
 )
 
 // LocalDevKID names the local development signing key. Its seed is public (it is derived from a
@@ -157,7 +159,7 @@ func verifySig(trusted map[string]ed25519.PublicKey, domain string, msg []byte, 
 	// Length and alphabet are checked before anything is decoded.
 	const sigB64Len = 86 // RawURLEncoding of 64 bytes
 	kid, b64, ok := strings.Cut(sig, ".")
-	if !ok || !reKID.MatchString(kid) || len(b64) != sigB64Len || !isB64URL(b64) {
+	if !ok || !reKID.MatchString(kid) || len(b64) != sigB64Len || !b64url.Valid(b64) {
 		return errf(CodeDeliveryMalformed, "sig", "signature must be <kid>.<base64url signature>")
 	}
 	pub, ok := trusted[kid]
@@ -172,16 +174,6 @@ func verifySig(trusted map[string]ed25519.PublicKey, domain string, msg []byte, 
 		return errf(CodeBadSignature, "sig", "signature does not match (kid %q)", kid)
 	}
 	return nil
-}
-
-func isB64URL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // LocalDevSeed is sha256("octane-bridge local manifest key"): the seed of the committed local key.

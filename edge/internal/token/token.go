@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/internal/b64url"
 )
 
 const (
@@ -141,16 +143,6 @@ func validKID(kid string) bool {
 	return true
 }
 
-func isB64URL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
 // Mint signs c with the active key. IAT/NBF/EXP are set from now and TTL.
 func (kr *Keyring) Mint(c Claims, now time.Time) (string, Claims, error) {
 	c.Typ, c.Aud = Type, Audience
@@ -186,7 +178,7 @@ func (kr *Keyring) Verify(tok string, now time.Time) (Claims, error) {
 		return Claims{}, ErrMalformed
 	}
 	payloadB64, macB64 := rest[:j], rest[j+1:]
-	if !validKID(kid) || len(payloadB64) == 0 || len(macB64) != macB64Len || !isB64URL(payloadB64) || !isB64URL(macB64) {
+	if !validKID(kid) || len(payloadB64) == 0 || len(macB64) != macB64Len || !b64url.Valid(payloadB64) || !b64url.Valid(macB64) {
 		return Claims{}, ErrMalformed
 	}
 	key, ok := kr.keys[kid]

@@ -7,24 +7,19 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/octanebridge/octane-bridge/internal/periodic"
 )
 
 // watchParent ends the bridge when Blender dies without closing our stdin (a crash that leaves
-// the pipe open in a grandchild): the parent pid changes when we are re-parented.
+// the pipe open in a grandchild): the parent pid changes when we are re-parented. cancel ends
+// ctx, and with it the loop.
 func watchParent(ctx context.Context, cancel context.CancelFunc, log *slog.Logger) {
 	parent := os.Getppid()
-	t := time.NewTicker(2 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if os.Getppid() != parent {
-				log.Warn("parent process is gone; exiting")
-				cancel()
-				return
-			}
+	periodic.Run(ctx, 2*time.Second, nil, func() {
+		if os.Getppid() != parent {
+			log.Warn("parent process is gone; exiting")
+			cancel()
 		}
-	}
+	})
 }

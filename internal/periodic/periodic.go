@@ -1,6 +1,6 @@
 // Package periodic runs a function on a ticker until its context ends: the loop behind the local
-// Stripe's clock, the Realtime stand-in's expiry sweep and the bridge's catch-up and account
-// watchers.
+// Stripe's clock, the Realtime stand-in's expiry sweep and the bridge's catch-up, account and
+// parent-process watchers.
 package periodic
 
 import (

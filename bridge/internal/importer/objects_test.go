@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -148,23 +147,6 @@ func (v *v2Rig) importAt(t *testing.T, id, res string) stdio.ImportStatus {
 	return v.final(t)
 }
 
-// fetchedOf is the "fetched" bytes of the import's done line.
-func (v *v2Rig) fetchedOf(t *testing.T, id string) map[string]int64 {
-	t.Helper()
-	for _, l := range strings.Split(v.logs.String(), "\n") {
-		var rec struct {
-			Msg      string
-			ImportID string           `json:"import_id"`
-			Fetched  map[string]int64 `json:"fetched"`
-		}
-		if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "import done" && rec.ImportID == id {
-			return rec.Fetched
-		}
-	}
-	t.Fatalf("no import done line for %s", id)
-	return nil
-}
-
 // A v2 import downloads the base and the chosen set as one progress and hands Blender both
 // folders; a switch to another resolution downloads only that set (never the base again).
 func TestV2ImportFetchesBaseAndSetAndASwitchOnlyTheSet(t *testing.T) {
@@ -185,7 +167,7 @@ func TestV2ImportFetchesBaseAndSetAndASwitchOnlyTheSet(t *testing.T) {
 		*imp.Resolution != "1k" || imp.Apply != (stdio.Apply{Mode: stdio.ApplySwitch, Material: "OB_Test"}) {
 		t.Fatalf("import %+v", imp)
 	}
-	if f := v.fetchedOf(t, "at-1k"); f["base"] != int64(len(v.pkg.Base)) || f["textures"] != int64(len(v.pkg.Sets["1k"])) {
+	if f := doneLineOf(t, v.logs.String(), "at-1k").Fetched; f["base"] != int64(len(v.pkg.Base)) || f["textures"] != int64(len(v.pkg.Sets["1k"])) {
 		t.Fatalf("fetched %v", f)
 	}
 
@@ -195,7 +177,7 @@ func TestV2ImportFetchesBaseAndSetAndASwitchOnlyTheSet(t *testing.T) {
 	if got := v.fetched(); !slices.Equal(got, []string{"https://s3.example/2k"}) {
 		t.Fatalf("a switch downloaded %v", got)
 	}
-	if f := v.fetchedOf(t, "to-2k"); f["base"] != 0 || f["textures"] != int64(len(v.pkg.Sets["2k"])) {
+	if f := doneLineOf(t, v.logs.String(), "to-2k").Fetched; f["base"] != 0 || f["textures"] != int64(len(v.pkg.Sets["2k"])) {
 		t.Fatalf("fetched %v", f)
 	}
 	if imp := v.blender.got[1]; imp.PackageDir != v.blender.got[0].PackageDir || *imp.TexturesDir != filepath.Join(v.store.dir, v.sets["2k"]) {

@@ -9,21 +9,28 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
-// doneSteps is the at_ms of the "import done" line of id.
-func doneSteps(t *testing.T, log, id string) map[string]float64 {
+// doneLine is what tests read of the pipeline's "import done" log line: the step times (Unix ms)
+// and the bytes downloaded per object.
+type doneLine struct {
+	AtMS    map[string]float64 `json:"at_ms"`
+	Fetched map[string]int64   `json:"fetched"`
+}
+
+// doneLineOf finds the "import done" line of id in a JSON log.
+func doneLineOf(t *testing.T, log, id string) doneLine {
 	t.Helper()
 	for _, l := range strings.Split(log, "\n") {
 		var rec struct {
+			doneLine
 			Msg      string
-			ImportID string             `json:"import_id"`
-			AtMS     map[string]float64 `json:"at_ms"`
+			ImportID string `json:"import_id"`
 		}
 		if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "import done" && rec.ImportID == id {
-			return rec.AtMS
+			return rec.doneLine
 		}
 	}
 	t.Fatalf("no import done line for %s in\n%s", id, log)
-	return nil
+	return doneLine{}
 }
 
 // The import benchmark (docs/latency.md) cuts an import into hops by the bridge's step times:
@@ -53,9 +60,9 @@ func TestImportDoneLineTimesEveryStep(t *testing.T) {
 			t.Fatalf("steps %v, want exactly %v", at, steps)
 		}
 	}
-	order(doneSteps(t, buf.String(), "cold"), "received", "started", "redeemed", "delivery_verified", "download_started",
+	order(doneLineOf(t, buf.String(), "cold").AtMS, "received", "started", "redeemed", "delivery_verified", "download_started",
 		"downloaded", "extract_started", "package_ready", "handed_to_blender", "blender_replied", "done_reported")
 	// A cache hit downloads and extracts nothing.
-	order(doneSteps(t, buf.String(), "warm"), "received", "started", "redeemed", "delivery_verified",
+	order(doneLineOf(t, buf.String(), "warm").AtMS, "received", "started", "redeemed", "delivery_verified",
 		"package_ready", "handed_to_blender", "blender_replied", "done_reported")
 }

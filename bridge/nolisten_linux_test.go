@@ -164,26 +164,36 @@ func (c *child) stop() {
 	}
 }
 
+// fakeEdge is an edge that starts the device flow (its answer asks for a poll every interval
+// seconds) and answers the other paths in routes; everything is JSON and anything else is 404.
+func fakeEdge(t *testing.T, interval int, routes map[string]http.HandlerFunc) *httptest.Server {
+	edge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/v1/devices/authorize" {
+			fmt.Fprintf(w, `{"device_code":"dc","user_code":"BCDF-GHJK","verification_uri":"http://127.0.0.1/connect",`+
+				`"verification_uri_complete":"http://127.0.0.1/connect?code=BCDF-GHJK","expires_in":600,"interval":%d}`, interval)
+			return
+		}
+		if h, ok := routes[r.URL.Path]; ok {
+			h(w, r)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(edge.Close)
+	return edge
+}
+
 // Threats 1-4 and 25: the bridge has no listening socket (nothing on this machine or in a
 // browser can talk to it; only its parent, over stdin/stdout), even while it is pairing and
 // talking to the edge, and it answers a request to run a script (the BlenderKit pattern) with
 // UNKNOWN_TYPE. Runs the real bridge as a child process and reads its sockets from /proc.
 func TestBridgeOpensNoListeningSocket(t *testing.T) {
 	// The detector finds a listener when there is one: this test process has the fake edge's.
-	edge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/v1/devices/authorize":
-			io.WriteString(w, `{"device_code":"dc","user_code":"BCDF-GHJK","verification_uri":"http://127.0.0.1/connect",`+
-				`"verification_uri_complete":"http://127.0.0.1/connect?code=BCDF-GHJK","expires_in":600,"interval":5}`)
-		case "/v1/devices/token":
-			w.WriteHeader(http.StatusBadRequest)
-			io.WriteString(w, `{"error":"authorization_pending"}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer edge.Close()
+	edge := fakeEdge(t, 5, map[string]http.HandlerFunc{"/v1/devices/token": func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, `{"error":"authorization_pending"}`)
+	}})
 	if len(listeningSockets(t, os.Getpid())) == 0 {
 		t.Fatal("the detector does not see this process's own listening socket")
 	}
@@ -212,15 +222,11 @@ func TestPairedBridgeKeepsItsKeyOutOfOutputAndLogs(t *testing.T) {
 	const apiKey = "oct_live_0123456789abcdef_SECRETSECRETSECRETSECRETSECRETSE1a2b3c4d"
 	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJkZXZpY2Utand0LXNlY3JldCJ9.c2lnbmF0dXJlLXNlY3JldA"
 	exchanged := make(chan struct{}, 8)
-	edge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		switch r.URL.Path {
-		case "/v1/devices/authorize":
-			io.WriteString(w, `{"device_code":"dc","user_code":"BCDF-GHJK","verification_uri":"http://127.0.0.1/connect",`+
-				`"verification_uri_complete":"http://127.0.0.1/connect?code=BCDF-GHJK","expires_in":600,"interval":1}`)
-		case "/v1/devices/token":
+	edge := fakeEdge(t, 1, map[string]http.HandlerFunc{
+		"/v1/devices/token": func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"api_key":"`+apiKey+`","device_id":"33333333-3333-4333-8333-333333333333","user_id":"11111111-1111-4111-8111-111111111111"}`)
-		case "/v1/auth/token":
+		},
+		"/v1/auth/token": func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer "+apiKey {
 				w.WriteHeader(http.StatusUnauthorized)
 				io.WriteString(w, `{"error":{"code":"AUTH_FAILED","message":"no","request_id":"r"}}`)
@@ -228,11 +234,8 @@ func TestPairedBridgeKeepsItsKeyOutOfOutputAndLogs(t *testing.T) {
 			}
 			exchanged <- struct{}{}
 			io.WriteString(w, `{"access_token":"`+jwt+`","token_type":"bearer","expires_in":600,"device_id":"33333333-3333-4333-8333-333333333333","user_id":"11111111-1111-4111-8111-111111111111"}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer edge.Close()
+		},
+	})
 	c := startBridge(t, edge.URL)
 	leaks := func(where, s string) {
 		for _, secret := range []string{apiKey, "SECRETSECRET", jwt, "c2lnbmF0dXJlLXNlY3JldA"} {

@@ -32,6 +32,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/octanebridge/octane-bridge/internal/cli"
 )
 
 // The image's fixed facts; the test checks each of them in the built image.
@@ -61,10 +63,7 @@ type options struct {
 }
 
 func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "edge-image:", err)
-		os.Exit(1)
-	}
+	cli.Run("edge-image", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout) })
 }
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {

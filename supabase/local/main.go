@@ -22,13 +22,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/internal/cli"
 	"github.com/octanebridge/octane-bridge/supabase"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/auth"
 	"github.com/octanebridge/octane-bridge/supabase/local/internal/claims"
@@ -43,12 +42,7 @@ import (
 var shims embed.FS
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "supabase-standin:", err)
-		os.Exit(1)
-	}
+	cli.Run("supabase-standin", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Getenv, os.Stdout) })
 }
 
 type config struct {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -46,6 +47,7 @@ type object struct {
 	data     []byte
 	etag     string
 	cutAfter int64 // when > 0, the next full response dies after this many bytes
+	slow     bool  // full responses are served slowly enough to act mid-body (see slowReader)
 	requests []string
 	statuses []int
 }
@@ -57,6 +59,13 @@ func (o *object) set(data []byte) {
 	o.etag = `"` + shaHex(data)[:16] + `"`
 }
 
+// serveSlowly makes full responses slow enough for a test to act mid-body (resumes stay fast).
+func (o *object) serveSlowly() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.slow = true
+}
+
 func (o *object) log() (reqs []string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -65,7 +74,7 @@ func (o *object) log() (reqs []string) {
 
 func (o *object) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	o.mu.Lock()
-	data, etag, cut := o.data, o.etag, o.cutAfter
+	data, etag, cut, slow := o.data, o.etag, o.cutAfter, o.slow
 	o.cutAfter = 0
 	o.requests = append(o.requests, r.Header.Get("Range")+"|"+r.Header.Get("If-Range"))
 	o.mu.Unlock()
@@ -77,7 +86,30 @@ func (o *object) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.(http.Flusher).Flush()
 		panic(http.ErrAbortHandler) // the connection drops mid-body
 	}
-	http.ServeContent(w, r, "pkg.zip", time.Time{}, bytes.NewReader(data))
+	var body io.ReadSeeker = bytes.NewReader(data)
+	if slow && r.Header.Get("Range") == "" {
+		body = &slowReader{ReadSeeker: body} // resumes are served at full speed
+	}
+	http.ServeContent(w, r, "pkg.zip", time.Time{}, body)
+}
+
+// slowReader serves the first MB quickly, then slowly, so a test has seconds to act mid-body
+// even on a loaded machine.
+type slowReader struct {
+	io.ReadSeeker
+	n int
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(p) > 32<<10 {
+		p = p[:32<<10]
+	}
+	if s.n >= 1<<20 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	n, err := s.ReadSeeker.Read(p)
+	s.n += n
+	return n, err
 }
 
 func newObject(t *testing.T, data []byte) (*object, string) {
@@ -413,9 +445,8 @@ func TestParseContentRange(t *testing.T) {
 // first one's verified part and downloads nothing.
 func TestFetchSamePartTakesTurns(t *testing.T) {
 	data := blob(2<<20, 12)
-	obj := &slowObject{data: data}
-	srv := httptest.NewServer(obj)
-	defer srv.Close()
+	obj, u := newObject(t, data)
+	obj.serveSlowly()
 	part := filepath.Join(t.TempDir(), "x.zip.part")
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
@@ -423,7 +454,7 @@ func TestFetchSamePartTakesTurns(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = (&Client{}).Fetch(context.Background(), srv.URL, part, int64(len(data)), shaHex(data), nil)
+			errs[i] = (&Client{}).Fetch(context.Background(), u, part, int64(len(data)), shaHex(data), nil)
 		}()
 	}
 	wg.Wait()
@@ -431,10 +462,7 @@ func TestFetchSamePartTakesTurns(t *testing.T) {
 		t.Fatal(errs)
 	}
 	mustContent(t, part, data)
-	obj.mu.Lock()
-	n := len(obj.reqs)
-	obj.mu.Unlock()
-	if n != 1 {
+	if n := len(obj.log()); n != 1 {
 		t.Fatalf("%d requests, want 1", n)
 	}
 	if _, err := os.Stat(part + ".lock"); !os.IsNotExist(err) {
@@ -448,7 +476,7 @@ func TestFetchSamePartTakesTurns(t *testing.T) {
 	defer release()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	err = (&Client{}).Fetch(ctx, srv.URL, part, int64(len(data)), shaHex(data), nil)
+	err = (&Client{}).Fetch(ctx, u, part, int64(len(data)), shaHex(data), nil)
 	if fault.CodeOf(err) != CodeFailed || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("want DOWNLOAD_FAILED after the deadline, got %v", err)
 	}

@@ -1,13 +1,11 @@
 package download
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -163,44 +161,6 @@ func TestFetchFromS3(t *testing.T) {
 	})
 }
 
-// slowObject serves data with Range support, slowly enough to be killed mid-body.
-type slowObject struct {
-	data []byte
-	mu   sync.Mutex
-	reqs []string
-}
-
-func (s *slowObject) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.reqs = append(s.reqs, r.Header.Get("Range")+"|"+r.Header.Get("If-Range"))
-	s.mu.Unlock()
-	w.Header().Set("ETag", `"slow-v1"`)
-	var body io.ReadSeeker = bytes.NewReader(s.data)
-	if r.Header.Get("Range") == "" {
-		body = &slowReader{ReadSeeker: body} // resumes are served at full speed
-	}
-	http.ServeContent(w, r, "p.zip", time.Time{}, body)
-}
-
-// slowReader serves the first MB quickly, then slowly, so a test has seconds to act mid-body
-// even on a loaded machine.
-type slowReader struct {
-	io.ReadSeeker
-	n int
-}
-
-func (s *slowReader) Read(p []byte) (int, error) {
-	if len(p) > 32<<10 {
-		p = p[:32<<10]
-	}
-	if s.n >= 1<<20 {
-		time.Sleep(20 * time.Millisecond)
-	}
-	n, err := s.ReadSeeker.Read(p)
-	s.n += n
-	return n, err
-}
-
 const childEnv = "OCTANE_DOWNLOAD_CHILD"
 
 // TestMain turns the test binary into the child of TestFetchResumesAfterSIGKILL when asked to
@@ -219,11 +179,9 @@ func TestMain(m *testing.M) {
 // from what the dead process wrote and the result verifies.
 func TestFetchResumesAfterSIGKILL(t *testing.T) {
 	data := blob(8<<20, 30)
-	obj := &slowObject{data: data}
-	srv := httptest.NewServer(obj)
-	defer srv.Close()
+	obj, u := newObject(t, data)
+	obj.serveSlowly()
 	part := filepath.Join(t.TempDir(), "k.part")
-	u := srv.URL + "/p.zip" + secretQuery
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+strings.Join([]string{u, part, strconv.Itoa(len(data)), shaHex(data)}, "\n"))
 	if err := cmd.Start(); err != nil {
@@ -253,10 +211,9 @@ func TestFetchResumesAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContent(t, part, data)
-	obj.mu.Lock()
-	last := obj.reqs[len(obj.reqs)-1]
-	obj.mu.Unlock()
-	if !strings.HasPrefix(last, "bytes=") || !strings.HasSuffix(last, `|"slow-v1"`) {
+	reqs := obj.log()
+	last := reqs[len(reqs)-1]
+	if !strings.HasPrefix(last, "bytes=") || !strings.HasSuffix(last, "|"+obj.etag) {
 		t.Fatalf("the fresh fetch did not resume: %q", last)
 	}
 }

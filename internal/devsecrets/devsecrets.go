@@ -2,7 +2,7 @@
 // values (devsecrets.json: .env.example, the Supabase CLI's demo keys, the committed manifest
 // seed) and loopback URLs are refused. The edge (edge/internal/config) and the publisher
 // (cmd/publish) use it; the site's check (frontend/lib/env.ts) is tested against the same
-// devsecrets.json.
+// devsecrets.json and the same examples (devsecretstest/cases.json).
 package devsecrets
 
 import (

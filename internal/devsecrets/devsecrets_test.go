@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/octanebridge/octane-bridge/internal/devsecrets/devsecretstest"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -110,22 +111,7 @@ func TestKeysDerivedFromTheDevelopmentSecret(t *testing.T) {
 }
 
 func TestLoopback(t *testing.T) {
-	for s, want := range map[string]bool{
-		"http://127.0.0.1:54321":        true,
-		"http://127.8.9.1":              true,
-		"http://localhost:3000":         true,
-		"https://app.localhost":         true,
-		"http://LOCALHOST.":             true,
-		"http://[::1]:8787":             true,
-		"http://0.0.0.0:9000":           true,
-		"http://[::]:9000":              true,
-		"https://abc.supabase.co":       false,
-		"https://10.0.0.5":              false,
-		"https://edge.example.com":      false,
-		"https://localhost.example.com": false,
-		"":                              false,
-		"not a url":                     false,
-	} {
+	for s, want := range devsecretstest.LoopbackURLs() {
 		if got := IsLoopbackURL(s); got != want {
 			t.Errorf("IsLoopbackURL(%q) = %v, want %v", s, got, want)
 		}
@@ -139,23 +125,10 @@ func TestLoopback(t *testing.T) {
 }
 
 func TestProductionMode(t *testing.T) {
-	for _, c := range []struct {
-		value, probe string
-		want         bool
-	}{
-		{"", "http://127.0.0.1:8787", false},
-		{"", "http://localhost:8787", false},
-		{"", "http://[::1]:8787", false},
-		{"", "", false},
-		{"", "https://edge.example.com", true}, // forgot the flag: still checked
-		{"", "postgres://u:p@db.example.com:5432/postgres", true},
-		{"production", "http://127.0.0.1:8787", true},
-		{"PROD", "", true},
-		{"development", "https://edge.example.com", false},
-	} {
-		got, err := Production("X_ENV", c.value, c.probe)
-		if err != nil || got != c.want {
-			t.Errorf("X_ENV=%q probe %s: production=%v (%v), want %v", c.value, c.probe, got, err, c.want)
+	for _, c := range devsecretstest.ProductionModes() {
+		got, err := Production("X_ENV", c.Flag, c.Probe)
+		if err != nil || got != c.Production {
+			t.Errorf("X_ENV=%q probe %s: production=%v (%v), want %v %s", c.Flag, c.Probe, got, err, c.Production, c.Why)
 		}
 	}
 	if _, err := Production("X_ENV", "staging", ""); err == nil || !strings.Contains(err.Error(), "X_ENV") {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/octanebridge/octane-bridge/internal/devsecrets"
+	"github.com/octanebridge/octane-bridge/internal/devsecrets/devsecretstest"
 )
 
 // realSecrets replaces every development value of env() with one nobody else knows.
@@ -66,20 +67,10 @@ func TestProductionRefusesDevelopmentSecrets(t *testing.T) {
 }
 
 func TestProductionMode(t *testing.T) {
-	for _, c := range []struct {
-		env, url string
-		want     bool
-	}{
-		{"", "http://127.0.0.1:8787", false},
-		{"", "http://localhost:8787", false},
-		{"", "http://[::1]:8787", false},
-		{"", "https://edge.example.com", true}, // forgot EDGE_ENV: still checked
-		{"production", "http://127.0.0.1:8787", true},
-		{"development", "https://edge.example.com", false},
-	} {
-		got, err := isProduction(c.env, c.url)
-		if err != nil || got != c.want {
-			t.Errorf("EDGE_ENV=%q EDGE_URL=%s: production=%v (%v), want %v", c.env, c.url, got, err, c.want)
+	for _, c := range devsecretstest.ProductionModes() {
+		got, err := isProduction(c.Flag, c.Probe)
+		if err != nil || got != c.Production {
+			t.Errorf("EDGE_ENV=%q EDGE_URL=%s: production=%v (%v), want %v %s", c.Flag, c.Probe, got, err, c.Production, c.Why)
 		}
 	}
 	if _, err := Load(env(map[string]string{"EDGE_ENV": "staging"})); err == nil {

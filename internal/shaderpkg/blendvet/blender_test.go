@@ -59,6 +59,12 @@ func packageFrom(t *testing.T, dir string) *shaderpkg.Package {
 	}
 	m := shaderpkg.Manifest{ShaderID: filepath.Base(strings.ReplaceAll(dir, "_", "-")), Version: "1.0.0",
 		Name: "Fixture", MaterialName: "OB_Good", Category: "fx", MinBlender: "3.4", MinOctane: "2024.1"}
+	return writeAndRead(t, m, src)
+}
+
+// writeAndRead writes the package and reads it back, so vetting gets one that passed verification.
+func writeAndRead(t *testing.T, m shaderpkg.Manifest, src fs.FS) *shaderpkg.Package {
+	t.Helper()
 	var buf bytes.Buffer
 	if _, err := shaderpkg.WritePackage(&buf, m, src); err != nil {
 		t.Fatal(err)
@@ -173,19 +179,11 @@ func v2PackageFrom(t *testing.T, dir string) (*shaderpkg.Package, fs.FS) {
 	m := shaderpkg.Manifest{SchemaVersion: shaderpkg.SchemaVersionV2, ShaderID: "v2-" + strings.ReplaceAll(filepath.Base(dir), "_", "-"),
 		Version: "1.0.0", Name: "Fixture", MaterialName: "OB_Good", Category: "fx", MinBlender: "3.4", MinOctane: "2024.1",
 		TextureSets: []shaderpkg.TextureSet{set}}
-	var base bytes.Buffer
-	if _, err := shaderpkg.WritePackage(&base, m, src); err != nil {
-		t.Fatal(err)
-	}
-	p, err := shaderpkg.ReadPackageBytes(base.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
 	zr, err := zip.NewReader(bytes.NewReader(setZip.Bytes()), int64(setZip.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, zr
+	return writeAndRead(t, m, src), zr
 }
 
 // A v2 .blend is vetted with a texture set laid out as textures/<name> beside it: images at

@@ -5,12 +5,15 @@ select plan(55);
 
 -- The RLS matrix files cover exactly these tables: a new public table fails here until it is
 -- added to the matrix (and to this list).
+create function tests.public_tables() returns text[] language sql immutable as $$
+  select array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers', 'products',
+               'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants', 'api_keys',
+               'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses', 'texture_sets']
+$$;
 select set_eq(
   $$select c.relname::text from pg_class c
     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')$$,
-  array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers', 'products',
-        'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants', 'api_keys',
-        'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses', 'texture_sets'],
+  tests.public_tables(),
   'public tables are exactly the ones the RLS matrix covers');
 
 select is_empty(
@@ -26,10 +29,7 @@ select is_empty(
 select ok((select relrowsecurity from pg_class where oid = 'realtime.messages'::regclass),
   'realtime.messages has row level security enabled');
 
-select has_table('public', t, 'table public.' || t || ' exists')
-from unnest(array['profiles', 'categories', 'shaders', 'shader_versions', 'favorites', 'customers',
-                  'products', 'prices', 'subscriptions', 'stripe_events', 'devices', 'device_grants',
-                  'api_keys', 'imports', 'import_tokens', 'rate_limits', 'search_words', 'device_instances', 'user_settings', 'operators', 'publish_jobs', 'webhook_endpoints', 'webhook_deliveries', 'search_misses', 'texture_sets']) as t;
+select has_table('public', t, 'table public.' || t || ' exists') from unnest(tests.public_tables()) as t;
 
 -- Definer functions run as their owner: an unpinned search_path lets a caller shadow objects.
 select is_empty(

@@ -16,8 +16,8 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
-// call sends one JSON request and returns the status and the decoded body (nil when not JSON).
-func call(t *testing.T, method, url string, hdr map[string]string, body any) (int, map[string]any) {
+// send sends one request with hdr, body as JSON when not nil, and returns the status and the answer.
+func send(t *testing.T, method, url string, hdr map[string]string, body any) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -25,7 +25,9 @@ func call(t *testing.T, method, url string, hdr map[string]string, body any) (in
 		rd = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, url, rd)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}
@@ -35,28 +37,27 @@ func call(t *testing.T, method, url string, hdr map[string]string, body any) (in
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	return resp.StatusCode, m
+	return resp.StatusCode, raw
 }
 
-// restRows reads a PostgREST array answer.
+// call sends one request and returns the status and the decoded body (nil when not a JSON object).
+func call(t *testing.T, method, url string, hdr map[string]string, body any) (int, map[string]any) {
+	t.Helper()
+	status, raw := send(t, method, url, hdr, body)
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return status, m
+}
+
+// restRows reads a PostgREST array answer (anything else fails the test).
 func restRows(t *testing.T, url string, hdr map[string]string) (int, []any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, raw := send(t, http.MethodGet, url, hdr, nil)
 	var rows []any
-	if err := json.NewDecoder(resp.Body).Decode(&rows); err != nil {
-		t.Fatalf("%s: %v", url, err)
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		t.Fatalf("%s: %v in %s", url, err, raw)
 	}
-	return resp.StatusCode, rows
+	return status, rows
 }
 
 // gotrue calls the stack's /auth/v1 as supabase-js does, with cred as the Bearer token.

@@ -67,14 +67,20 @@ func counted(err error) (*Trees, *atomic.Int32) {
 	return tr, &n
 }
 
+// checkTimes checks dir against list k times in a row, each answering want (nil: no error).
+func checkTimes(t *testing.T, tr *Trees, dir string, list []shaderpkg.File, k int, want error) {
+	t.Helper()
+	for range k {
+		if err := tr.Check(context.Background(), dir, list); !errors.Is(err, want) {
+			t.Fatalf("err %v, want %v", err, want)
+		}
+	}
+}
+
 func TestUnchangedTreeIsCheckedInFullOnce(t *testing.T) {
 	dir := tree(t)
 	tr, n := counted(nil)
-	for range 3 {
-		if err := tr.Check(context.Background(), dir, signed); err != nil {
-			t.Fatal(err)
-		}
-	}
+	checkTimes(t, tr, dir, signed, 3, nil)
 	if n.Load() != 1 {
 		t.Fatalf("%d full checks of an unchanged tree, want 1", n.Load())
 	}
@@ -130,13 +136,9 @@ func TestAnyChangeMeansAFullCheck(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := tree(t)
 			tr, n := counted(nil)
-			if err := tr.Check(context.Background(), dir, signed); err != nil {
-				t.Fatal(err)
-			}
+			checkTimes(t, tr, dir, signed, 1, nil)
 			change(t, dir)
-			if err := tr.Check(context.Background(), dir, signed); err != nil {
-				t.Fatal(err)
-			}
+			checkTimes(t, tr, dir, signed, 1, nil)
 			if n.Load() != 2 {
 				t.Fatalf("the changed tree was not checked in full again (%d full checks)", n.Load())
 			}
@@ -150,11 +152,7 @@ func TestRecentFilesAreCheckedEveryTime(t *testing.T) {
 	dir := tree(t)
 	tr, n := counted(nil)
 	tr.now = time.Now
-	for range 2 {
-		if err := tr.Check(context.Background(), dir, signed); err != nil {
-			t.Fatal(err)
-		}
-	}
+	checkTimes(t, tr, dir, signed, 2, nil)
 	if n.Load() != 2 {
 		t.Fatalf("%d full checks of a fresh tree, want 2", n.Load())
 	}
@@ -164,11 +162,7 @@ func TestFailedCheckIsNotRemembered(t *testing.T) {
 	dir := tree(t)
 	bad := errors.New("ARCHIVE_MISMATCH")
 	tr, n := counted(bad)
-	for range 2 {
-		if err := tr.Check(context.Background(), dir, signed); !errors.Is(err, bad) {
-			t.Fatalf("err %v", err)
-		}
-	}
+	checkTimes(t, tr, dir, signed, 2, bad)
 	if n.Load() != 2 {
 		t.Fatalf("%d full checks, want 2", n.Load())
 	}
@@ -185,11 +179,7 @@ func TestChangeDuringTheCheckIsNotRemembered(t *testing.T) {
 		return nil
 	})
 	tr.now = func() time.Time { return time.Now().Add(time.Minute) }
-	for range 2 {
-		if err := tr.Check(context.Background(), dir, signed); err != nil {
-			t.Fatal(err)
-		}
-	}
+	checkTimes(t, tr, dir, signed, 2, nil)
 	if n.Load() != 2 {
 		t.Fatalf("%d full checks, want 2", n.Load())
 	}

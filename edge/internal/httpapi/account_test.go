@@ -9,16 +9,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/account"
+	"github.com/octanebridge/octane-bridge/edge/internal/httpapi"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 )
 
 func decode[T any](t *testing.T, r resp) T {
 	t.Helper()
-	var v T
-	if err := json.Unmarshal(r.body, &v); err != nil {
-		t.Fatalf("%d %s: %v", r.code, r.body, err)
-	}
-	return v
+	return httpapi.DecodeJSON[T](t, r.code, r.body)
 }
 
 // GET /v1/me names the caller for every kind of credential: a web session, a personal key, the
@@ -26,8 +23,7 @@ func decode[T any](t *testing.T, r resp) T {
 func TestMeDescribesEveryCredential(t *testing.T) {
 	s := newStack(t)
 	pro := userJWT(t, proUser)
-	device, deviceKey := s.pair(proUser)
-	devJWT := s.deviceJWT(deviceKey)
+	device, deviceKey, devJWT := s.pairSignedIn(proUser)
 	personal := s.do("POST", "/v1/api-keys", pro, map[string]any{"name": "farm", "scopes": []string{"imports:create", "devices:read"}}).json(t)["api_key"].(string)
 
 	me := decode[account.Me](t, s.do("GET", "/v1/me", pro, nil))

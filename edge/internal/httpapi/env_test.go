@@ -164,24 +164,35 @@ type resp struct {
 
 func (r resp) json(t *testing.T) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		t.Fatalf("body %q: %v", r.Body, err)
-	}
-	return m
+	return DecodeJSON[map[string]any](t, r.Code, r.Body)
 }
 
 // errCode asserts the error body's shape and returns its code.
-func (r resp) errCode(t *testing.T) string {
+func (r resp) errCode(t *testing.T) string { t.Helper(); return string(ErrorCode(t, r.Code, r.Body)) }
+
+// DecodeJSON decodes an answer's JSON body into T. Exported (from this test file only) with
+// ErrorCode for the router tests of package httpapi_test: both test packages read answers one way.
+func DecodeJSON[T any](t testing.TB, status int, body []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("%d %q: %v", status, body, err)
+	}
+	return v
+}
+
+// ErrorCode asserts that body is the common error body (code, message and request id) and that
+// status is its code's, and returns the code.
+func ErrorCode(t testing.TB, status int, body []byte) apierror.Code {
 	t.Helper()
 	var b apierror.Body
-	if err := json.Unmarshal(r.Body, &b); err != nil || b.Error.Code == "" || b.Error.RequestID == "" || b.Error.Message == "" {
-		t.Fatalf("not an error body (%d): %s", r.Code, r.Body)
+	if err := json.Unmarshal(body, &b); err != nil || b.Error.Code == "" || b.Error.RequestID == "" || b.Error.Message == "" {
+		t.Fatalf("not an error body (%d): %s", status, body)
 	}
-	if b.Error.Code.Status() != r.Code {
-		t.Fatalf("code %s with status %d", b.Error.Code, r.Code)
+	if b.Error.Code.Status() != status {
+		t.Fatalf("code %s with status %d", b.Error.Code, status)
 	}
-	return string(b.Error.Code)
+	return b.Error.Code
 }
 
 func (en *env) do(method, path, cred string, body any, hdr ...string) resp {

@@ -114,24 +114,13 @@ type resp struct {
 
 func (r resp) json(t *testing.T) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body %q: %v", r.body, err)
-	}
-	return m
+	return httpapi.DecodeJSON[map[string]any](t, r.code, r.body)
 }
 
 // errCode checks the common error body and returns its code.
 func (r resp) errCode(t *testing.T) apierror.Code {
 	t.Helper()
-	var b apierror.Body
-	if err := json.Unmarshal(r.body, &b); err != nil || b.Error.Code == "" || b.Error.Message == "" || b.Error.RequestID == "" {
-		t.Fatalf("not an error body (%d): %s", r.code, r.body)
-	}
-	if r.code != b.Error.Code.Status() {
-		t.Fatalf("status %d for %s", r.code, b.Error.Code)
-	}
-	return b.Error.Code
+	return httpapi.ErrorCode(t, r.code, r.body)
 }
 
 // apiRequest is a client's request from 192.0.2.10: cred is a JWT, or an API key (sent as X-Api-Key
@@ -221,6 +210,13 @@ func (s *stack) deviceJWT(key string) string {
 	return m["access_token"].(string)
 }
 
+// pairSignedIn pairs a Blender to user and signs it in: its device id, API key and device JWT.
+func (s *stack) pairSignedIn(user string) (device, key, devJWT string) {
+	s.t.Helper()
+	device, key = s.pair(user)
+	return device, key, s.deviceJWT(key)
+}
+
 // publish stores a real package in S3 and a published shader with its version in the catalog.
 func (s *stack) publish(slug string, free bool) (shaderID string, zip []byte) {
 	t := s.t
@@ -306,8 +302,7 @@ func (s *stack) noInternals() {
 func TestImportFlow(t *testing.T) {
 	s := newStack(t)
 	defer s.noInternals()
-	device, key := s.pair(proUser)
-	devJWT := s.deviceJWT(key)
+	device, _, devJWT := s.pairSignedIn(proUser)
 	shaderID, zip := s.publish("flow-steel", false)
 	pro := userJWT(t, proUser)
 
@@ -395,14 +390,8 @@ func TestImportFlow(t *testing.T) {
 		t.Fatalf("delivery %+v", d)
 	}
 	// The presigned URL downloads exactly the package.
-	res, err := http.Get(red.DownloadURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !bytes.Equal(got, zip) {
-		t.Fatalf("download: %d, %d bytes", res.StatusCode, len(got))
+	if got := fetch(t, red.DownloadURL); !bytes.Equal(got, zip) {
+		t.Fatalf("download: %d bytes, want the %d of the package", len(got), len(zip))
 	}
 	if r := s.do("GET", "/v1/imports/"+importID, pro, nil); r.json(t)["status"] != "redeemed" {
 		t.Fatalf("after redemption: %s", r.body)
@@ -416,8 +405,7 @@ func TestImportFlow(t *testing.T) {
 func TestReissueAndBinding(t *testing.T) {
 	s := newStack(t)
 	defer s.noInternals()
-	device, key := s.pair(proUser)
-	devJWT := s.deviceJWT(key)
+	device, key, devJWT := s.pairSignedIn(proUser)
 	shaderID, _ := s.publish("bind-steel", false)
 	pro := userJWT(t, proUser)
 	r := s.do("POST", "/v1/imports", pro, map[string]string{"shader_id": shaderID})
@@ -461,8 +449,7 @@ func TestReissueAndBinding(t *testing.T) {
 func TestCancellationBetweenMintAndRedeem(t *testing.T) {
 	s := newStack(t)
 	defer s.noInternals()
-	device, key := s.pair(proUser)
-	devJWT := s.deviceJWT(key)
+	device, _, devJWT := s.pairSignedIn(proUser)
 	importID, tok := s.queueImport(userJWT(t, proUser), paidShader, device)
 	if _, err := s.db.Exec(context.Background(), `update public.subscriptions set status = 'canceled', ended_at = now() where user_id = $1`, proUser); err != nil {
 		// ended_at may not exist in every schema version; the status alone ends the entitlement.
@@ -523,8 +510,7 @@ func TestBlenderKeyRateLimit(t *testing.T) {
 func TestErrorCodes(t *testing.T) {
 	s := newStack(t)
 	defer s.noInternals()
-	device, key := s.pair(proUser)
-	devJWT := s.deviceJWT(key)
+	device, key, devJWT := s.pairSignedIn(proUser)
 	pro, free := userJWT(t, proUser), userJWT(t, freeUser)
 	forged := "oit1.local-1.eyJ0eXAiOiJpbXBvcnQifQ.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	// Free user with no device but a paid shader: entitlement is checked before devices.
@@ -678,8 +664,7 @@ func TestAnonymousRateLimitIgnoresForwardedFor(t *testing.T) {
 // and stays unspent in the database.
 func TestExpiredTokenAtRedeem(t *testing.T) {
 	s := newStack(t)
-	device, key := s.pair(proUser)
-	devJWT := s.deviceJWT(key)
+	device, _, devJWT := s.pairSignedIn(proUser)
 	shaderID, _ := s.publish("late-steel", true)
 	id, tok := s.queueImport(userJWT(t, proUser), shaderID, device)
 

@@ -106,8 +106,7 @@ func fetch(t *testing.T, url string) []byte {
 func TestImportFlowV2(t *testing.T) {
 	s := newStack(t)
 	shader, base, sets := s.publishV2("v2-"+uuid.NewString()[:8], "1k", "2k", "4k")
-	device, key := s.pair(proUser)
-	jwt := s.deviceJWT(key)
+	device, _, jwt := s.pairSignedIn(proUser)
 
 	r := s.do("POST", "/v1/imports", userJWT(t, proUser), map[string]string{"shader_id": shader, "device_id": device, "resolution": "2k"})
 	if r.code != 201 || r.json(t)["resolution"] != "2k" {

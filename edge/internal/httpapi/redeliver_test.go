@@ -15,8 +15,7 @@ import (
 func TestRedeliveryOfUnfinishedImports(t *testing.T) {
 	s := newStack(t)
 	defer s.noInternals()
-	device, key := s.pair(proUser)
-	devJWT := s.deviceJWT(key)
+	device, _, devJWT := s.pairSignedIn(proUser)
 	shaderID, _ := s.publish("resume-steel", false)
 	pro := userJWT(t, proUser)
 	ctx := context.Background()

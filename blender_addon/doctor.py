@@ -121,12 +121,9 @@ class OCTANEBRIDGE_OT_copy_report(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class OCTANEBRIDGE_PT_help(bpy.types.Panel):
+class OCTANEBRIDGE_PT_help(panels.Sidebar, bpy.types.Panel):
     bl_idname = "OCTANEBRIDGE_PT_help"
     bl_label = "Help"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Octane"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):

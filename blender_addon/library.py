@@ -15,7 +15,7 @@ import uuid
 import bpy
 import bpy.utils.previews
 
-from . import panels, runtime
+from . import operators, panels, runtime
 
 # Preview images by cache entry (sha256); created on register, freed on unregister.
 _previews: dict = {}
@@ -56,22 +56,16 @@ def find(sha256: str, resolution: str = "") -> dict | None:
     return None
 
 
-class OCTANEBRIDGE_OT_library_refresh(bpy.types.Operator):
+class OCTANEBRIDGE_OT_library_refresh(operators.BridgeCommand, bpy.types.Operator):
     """List the shaders already downloaded to this computer"""
 
     bl_idname = "octane_bridge.library_refresh"
     bl_label = "Refresh Library"
-
-    @classmethod
-    def poll(cls, context):
-        return runtime.bridge().running
-
-    def execute(self, context):
-        runtime.bridge().send("library", action="list")
-        return {"FINISHED"}
+    message = "library"
+    fields = {"action": "list"}
 
 
-class OCTANEBRIDGE_OT_library_apply(bpy.types.Operator):
+class OCTANEBRIDGE_OT_library_apply(operators.NeedsBridge, bpy.types.Operator):
     """Put this shader on the selected objects from the local copy (works offline)"""
 
     bl_idname = "octane_bridge.library_apply"
@@ -79,10 +73,6 @@ class OCTANEBRIDGE_OT_library_apply(bpy.types.Operator):
 
     sha256: bpy.props.StringProperty(options={"HIDDEN", "SKIP_SAVE"})
     resolution: bpy.props.StringProperty(options={"HIDDEN", "SKIP_SAVE"})  # a v2 entry's texture set
-
-    @classmethod
-    def poll(cls, context):
-        return runtime.bridge().running
 
     def execute(self, context):
         entry = find(self.sha256, self.resolution)
@@ -92,18 +82,15 @@ class OCTANEBRIDGE_OT_library_apply(bpy.types.Operator):
         import_id = "library-" + uuid.uuid4().hex[:12]
         b = runtime.bridge()
         if not b.send("library", action="apply", sha256=self.sha256, resolution=self.resolution or None, import_id=import_id):
-            self.report({"ERROR"}, "The bridge is not running.")
+            self.report({"ERROR"}, operators.NOT_RUNNING)
             return {"CANCELLED"}
         self.report({"INFO"}, f"Applying {entry.get('name') or entry.get('shader_id')} from the local library")
         return {"FINISHED"}
 
 
-class OCTANEBRIDGE_PT_library(bpy.types.Panel):
+class OCTANEBRIDGE_PT_library(panels.Sidebar, bpy.types.Panel):
     bl_idname = "OCTANEBRIDGE_PT_library"
     bl_label = "Local Library"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Octane"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):

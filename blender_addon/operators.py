@@ -1,10 +1,34 @@
-"""Connect / disconnect this Blender, open the shader library, clear the cache."""
+"""Connect / disconnect this Blender, open the shader library, clear the cache; and the bases of
+the operators that ask the bridge (NeedsBridge, BridgeCommand)."""
 
 import platform
 
 import bpy
 
 from . import runtime
+
+# What an operator says when the bridge stopped between the button being drawn and clicked.
+NOT_RUNNING = "The bridge is not running: click Connect."
+
+
+class NeedsBridge:
+    """An operator that asks the bridge something: greyed out while the bridge is not running."""
+
+    @classmethod
+    def poll(cls, context):
+        return runtime.bridge().running
+
+
+class BridgeCommand(NeedsBridge):
+    """An operator that is one message to the bridge (``message`` with ``fields``); the bridge's
+    answer updates the state the panels draw."""
+
+    message = ""
+    fields = {}
+
+    def execute(self, context):
+        runtime.bridge().send(self.message, **self.fields)
+        return {"FINISHED"}
 
 
 class OCTANEBRIDGE_OT_connect(bpy.types.Operator):
@@ -25,19 +49,12 @@ class OCTANEBRIDGE_OT_connect(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class OCTANEBRIDGE_OT_disconnect(bpy.types.Operator):
+class OCTANEBRIDGE_OT_disconnect(BridgeCommand, bpy.types.Operator):
     """Unpair this Blender from your account"""
 
     bl_idname = "octane_bridge.disconnect"
     bl_label = "Disconnect"
-
-    @classmethod
-    def poll(cls, context):
-        return runtime.bridge().running
-
-    def execute(self, context):
-        runtime.bridge().send("unpair")
-        return {"FINISHED"}
+    message = "unpair"
 
 
 class OCTANEBRIDGE_OT_browse(bpy.types.Operator):
@@ -86,34 +103,22 @@ class OCTANEBRIDGE_OT_account(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class OCTANEBRIDGE_OT_cache_stats(bpy.types.Operator):
+class OCTANEBRIDGE_OT_cache_stats(BridgeCommand, bpy.types.Operator):
     """Ask the bridge how much the shader package cache holds"""
 
     bl_idname = "octane_bridge.cache_stats"
     bl_label = "Refresh"
-
-    @classmethod
-    def poll(cls, context):
-        return runtime.bridge().running
-
-    def execute(self, context):
-        runtime.bridge().send("cache", action="stats")
-        return {"FINISHED"}
+    message = "cache"
+    fields = {"action": "stats"}
 
 
-class OCTANEBRIDGE_OT_clear_cache(bpy.types.Operator):
+class OCTANEBRIDGE_OT_clear_cache(BridgeCommand, bpy.types.Operator):
     """Delete the downloaded shader packages (materials already in files keep their textures until then)"""
 
     bl_idname = "octane_bridge.clear_cache"
     bl_label = "Clear Cache"
-
-    @classmethod
-    def poll(cls, context):
-        return runtime.bridge().running
-
-    def execute(self, context):
-        runtime.bridge().send("cache", action="clear")
-        return {"FINISHED"}
+    message = "cache"
+    fields = {"action": "clear"}
 
 
 classes = (

@@ -121,9 +121,16 @@ def draw_progress(layout, cur):
         layout.operator("octane_bridge.cancel_import", icon="CANCEL").import_id = cur.import_id
 
 
-class _OctaneBridgePanel:
+class Sidebar:
+    """Where every panel of the add-on is: the 3D Viewport's sidebar, Octane tab (in_shader_editor
+    puts a panel in the Shader Editor's as well)."""
+
+    bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "Octane"
+
+
+class _OctaneBridgePanel(Sidebar):
     bl_label = "Octane Bridge"
 
     def draw(self, context):
@@ -160,7 +167,6 @@ class _OctaneBridgePanel:
 
 class OCTANEBRIDGE_PT_view3d(_OctaneBridgePanel, bpy.types.Panel):
     bl_idname = "OCTANEBRIDGE_PT_view3d"
-    bl_space_type = "VIEW_3D"
 
 
 class OCTANEBRIDGE_PT_shader_editor(_OctaneBridgePanel, bpy.types.Panel):

@@ -15,7 +15,7 @@ import uuid
 
 import bpy
 
-from . import panels, runtime
+from . import operators, panels, runtime
 from .core import compat, provenance, words
 from .core.state import Request
 
@@ -75,7 +75,7 @@ def _ask(purpose: str, mat, info: dict, resolution: str = "", version: str = "")
     req = Request(uuid.uuid4().hex[:12], purpose, info["shader_id"], mat.name, resolution, version)
     if not b.send("request_import", id=req.id, shader=req.shader, version=version or None,
                   resolution=resolution or None, purpose=purpose, material=mat.name):
-        return "The bridge is not running: click Connect."
+        return operators.NOT_RUNNING
     b.state.request(req)
     return ""
 
@@ -94,15 +94,11 @@ def ask_shader_info(slug: str) -> bool:
     return False
 
 
-class _MaterialOperator:
+class _MaterialOperator(operators.NeedsBridge):
     changes = True  # the operator's import changes the material (switch, update)
     material: bpy.props.StringProperty(
         name="Material", description="The material to change (default: the active object's active material)",
         options={"SKIP_SAVE"})
-
-    @classmethod
-    def poll(cls, context):
-        return runtime.bridge().running
 
     def target(self, context):
         mat = material_of(context, self.material)
@@ -254,12 +250,9 @@ def draw_request(layout, req, st, width):
         panels.wrapped(layout, req.text or f"{req.describe()}: done.", "CHECKMARK", width)
 
 
-class OCTANEBRIDGE_PT_material(bpy.types.Panel):
+class OCTANEBRIDGE_PT_material(panels.Sidebar, bpy.types.Panel):
     bl_idname = "OCTANEBRIDGE_PT_material"
     bl_label = "Shader"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Octane"
 
     @classmethod
     def poll(cls, context):

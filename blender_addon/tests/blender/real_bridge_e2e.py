@@ -14,16 +14,24 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from e2e_facts import run  # noqa: E402
 zip_path, out_path = sys.argv[sys.argv.index("--") + 1 :][:2]
 facts = {}
+ASKS = ("disconnect", "cache_stats", "clear_cache", "library_refresh", "library_apply", "switch_resolution",
+        "update_material")
 
 
 def main():
-    from install_addon import install
+    from install_addon import install, modules
 
     modname = install(zip_path, facts)
     runtime = importlib.import_module(modname + ".runtime")
     b = runtime.bridge()
     st = b.state
+    # Every panel is in the Octane tab; the operators that ask the bridge are greyed out until it runs.
+    facts["panels"] = {c.__name__: [c.bl_space_type, c.bl_region_type, c.bl_category, c.is_registered]
+                       for m in modules(modname, "panels", "library", "doctor", "switching") for c in m.classes
+                       if issubclass(c, bpy.types.Panel)}
+    facts["asks_stopped"] = [getattr(bpy.ops.octane_bridge, n).poll() for n in ASKS]
     facts["started"] = runtime.start()
+    facts["asks_running"] = [getattr(bpy.ops.octane_bridge, n).poll() for n in ASKS]
     facts["unpaired"] = runtime.serve(20, lambda: st.state == "unpaired" and bool(st.bridge_version))
     facts["hello"] = {"bridge_version": st.bridge_version, "paired": st.paired, "state": st.state, "message": st.message}
 

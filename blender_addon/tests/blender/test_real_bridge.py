@@ -93,6 +93,13 @@ def test_real_bridge_handshake_cache_stats_and_pairing(runtime, real_bridge, add
     run_blender(os.path.join(HERE, "real_bridge_e2e.py"), [addon_zip, str(out)], env, timeout=240, runtime=runtime)
     f = json.loads(out.read_text())
     assert "exception" not in f, f["exception"]
+    # the sidebar panels (3D Viewport, and the Shader Editor's copies) all in the Octane tab
+    assert f["panels"] == {n: ["NODE_EDITOR" if n.endswith("shader_editor") else "VIEW_3D", "UI", "Octane", True]
+                           for n in ("OCTANEBRIDGE_PT_view3d", "OCTANEBRIDGE_PT_shader_editor", "OCTANEBRIDGE_PT_library",
+                                     "OCTANEBRIDGE_PT_library_shader_editor", "OCTANEBRIDGE_PT_help",
+                                     "OCTANEBRIDGE_PT_material", "OCTANEBRIDGE_PT_material_shader_editor")}, f["panels"]
+    # what asks the bridge is greyed out until it runs
+    assert f["asks_stopped"] == [False] * 7 and f["asks_running"] == [True] * 7, f
     # hello / status handshake
     assert f["started"] and f["unpaired"], f["hello"]
     assert f["hello"]["bridge_version"] and f["hello"]["paired"] is False

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -317,6 +318,27 @@ func boolParam(p url.Values, key string) (bool, bool) {
 	return v == "true", v != ""
 }
 
+// stringParam is an update's string field: named in the request, it is replaced (empty clears it).
+func stringParam(p url.Values, key string, field *string) {
+	if _, ok := p[key]; ok {
+		*field = p.Get(key)
+	}
+}
+
+// mergeMetadata is an update's metadata: the keys sent are set, the others kept (Stripe merges).
+// It says whether any were sent.
+func mergeMetadata(p url.Values, md *map[string]string) bool {
+	sent := metadataParam(p, "")
+	if len(sent) == 0 {
+		return false
+	}
+	if *md == nil {
+		*md = map[string]string{}
+	}
+	maps.Copy(*md, sent)
+	return true
+}
+
 func (s *Server) createCustomer(_ *http.Request, p url.Values) (any, *apiError) {
 	c := &Customer{ID: newID("cus"), Email: p.Get("email"), Name: p.Get("name"), Metadata: metadataParam(p, ""), Created: s.now(), Seq: s.st.next()}
 	s.st.Customers[c.ID] = c
@@ -328,18 +350,9 @@ func (s *Server) updateCustomer(r *http.Request, p url.Values) (any, *apiError) 
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := p["email"]; ok {
-		c.Email = p.Get("email")
-	}
-	if _, ok := p["name"]; ok {
-		c.Name = p.Get("name")
-	}
-	for k, v := range metadataParam(p, "") {
-		if c.Metadata == nil {
-			c.Metadata = map[string]string{}
-		}
-		c.Metadata[k] = v
-	}
+	stringParam(p, "email", &c.Email)
+	stringParam(p, "name", &c.Name)
+	mergeMetadata(p, &c.Metadata)
 	return s.emitted("customer.updated", s.st.renderCustomer(c))
 }
 
@@ -368,12 +381,8 @@ func (s *Server) updateProduct(r *http.Request, p url.Values) (any, *apiError) {
 	if v, set := boolParam(p, "active"); set {
 		x.Active = v
 	}
-	if _, ok := p["name"]; ok {
-		x.Name = p.Get("name")
-	}
-	if _, ok := p["description"]; ok {
-		x.Description = p.Get("description")
-	}
+	stringParam(p, "name", &x.Name)
+	stringParam(p, "description", &x.Description)
 	return s.emitted("product.updated", s.st.renderProduct(x))
 }
 
@@ -438,13 +447,7 @@ func (s *Server) updateSubscription(r *http.Request, p url.Values) (any, *apiErr
 	if v, set := boolParam(p, "cancel_at_period_end"); set {
 		s.setCancelAtPeriodEnd(sub, v)
 	}
-	if md := metadataParam(p, ""); len(md) > 0 {
-		if sub.Metadata == nil {
-			sub.Metadata = map[string]string{}
-		}
-		for k, v := range md {
-			sub.Metadata[k] = v
-		}
+	if mergeMetadata(p, &sub.Metadata) {
 		s.emit("customer.subscription.updated", s.st.renderSubscription(sub), nil)
 	}
 	return s.st.renderSubscription(sub), nil

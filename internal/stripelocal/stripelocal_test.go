@@ -448,6 +448,34 @@ func TestAPIAnswersAsStripeDoes(t *testing.T) {
 	}
 }
 
+// An update replaces the fields it names, keeps the others, and merges metadata as Stripe does.
+func TestUpdatesReplaceWhatIsSentAndMergeMetadata(t *testing.T) {
+	t.Parallel()
+	e := start(t, Config{Seed: true})
+	cp := &stripe.CustomerParams{Name: stripe.String("Pro Artist")}
+	cp.AddMetadata("plan", "pro")
+	cus, err := e.api.Customers.Update(ProCustomer, cp)
+	if err != nil || cus.Name != "Pro Artist" || cus.Email != ProEmail ||
+		cus.Metadata["user_id"] != ProUserID || cus.Metadata["plan"] != "pro" {
+		t.Fatalf("customer = %+v %v", cus, err)
+	}
+	prod, err := e.api.Products.Update(LibraryProduct, &stripe.ProductParams{Description: stripe.String("Every shader.")})
+	if err != nil || prod.Description != "Every shader." || prod.Name != "Octane Bridge Pro" || !prod.Active {
+		t.Fatalf("product = %+v %v", prod, err)
+	}
+	sp := &stripe.SubscriptionParams{}
+	sp.AddMetadata("source", "portal")
+	sub, err := e.api.Subscriptions.Update(ProSubscription, sp)
+	if err != nil || sub.Metadata["user_id"] != ProUserID || sub.Metadata["source"] != "portal" {
+		t.Fatalf("subscription = %+v %v", sub, err)
+	}
+	for _, ev := range e.hook.wait("customer.subscription.updated") {
+		if ev.Type == "customer.subscription.updated" && ev.Data.Object["metadata"].(map[string]any)["source"] != "portal" {
+			t.Fatalf("the event does not carry the new metadata: %v", ev.Data.Object["metadata"])
+		}
+	}
+}
+
 func asStripeErr(err error, se **stripe.Error) bool {
 	e, ok := err.(*stripe.Error)
 	*se = e

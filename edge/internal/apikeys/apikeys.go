@@ -110,17 +110,13 @@ func (s *Store) List(ctx context.Context, user uuid.UUID) ([]Key, error) {
 	if err != nil {
 		return nil, postgres.Error(err, "keys")
 	}
-	defer rows.Close()
-	out := []Key{}
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Key, error) {
 		var k Key
-		if err := rows.Scan(&k.ID, &k.Name, &k.Platform, &k.DeviceID, &k.Scopes, &k.ExpiresAt, &k.LastUsedAt, &k.CreatedAt); err != nil {
-			return nil, postgres.Error(err, "keys")
-		}
+		err := row.Scan(&k.ID, &k.Name, &k.Platform, &k.DeviceID, &k.Scopes, &k.ExpiresAt, &k.LastUsedAt, &k.CreatedAt)
 		k.Masked = apikey.Masked(k.ID)
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
+		return k, err
+	})
+	if err != nil {
 		return nil, postgres.Error(err, "keys")
 	}
 	return out, nil

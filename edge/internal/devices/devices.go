@@ -327,16 +327,8 @@ func (s *Service) List(ctx context.Context, user uuid.UUID) ([]Device, error) {
 	if err != nil {
 		return nil, postgres.Error(err, "devices")
 	}
-	defer rows.Close()
-	out := []Device{}
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, postgres.Error(err, "devices")
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Device, error) { return scanDevice(row) })
+	if err != nil {
 		return nil, postgres.Error(err, "devices")
 	}
 	return out, nil

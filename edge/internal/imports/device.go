@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
@@ -98,15 +99,7 @@ func (s *Service) Shader(ctx context.Context, user uuid.UUID, slug string) (Shad
 	if err != nil {
 		return ShaderInfo{}, postgres.Error(err, "shader")
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var t TextureSize
-		if err := rows.Scan(&t.Resolution, &t.Size); err != nil {
-			return ShaderInfo{}, postgres.Error(err, "shader")
-		}
-		out.TextureSets = append(out.TextureSets, t)
-	}
-	if err := rows.Err(); err != nil {
+	if out.TextureSets, err = pgx.CollectRows(rows, pgx.RowToStructByPos[TextureSize]); err != nil {
 		return ShaderInfo{}, postgres.Error(err, "shader")
 	}
 	return out, nil

@@ -161,16 +161,8 @@ func (s *Service) List(ctx context.Context, user uuid.UUID) ([]Endpoint, error) 
 	if err != nil {
 		return nil, postgres.Error(err, "webhook endpoints")
 	}
-	defer rows.Close()
-	out := []Endpoint{}
-	for rows.Next() {
-		e, err := s.scanEndpoint(rows)
-		if err != nil {
-			return nil, postgres.Error(err, "webhook endpoints")
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Endpoint, error) { return s.scanEndpoint(row) })
+	if err != nil {
 		return nil, postgres.Error(err, "webhook endpoints")
 	}
 	return out, nil
@@ -222,9 +214,6 @@ func (s *Service) Deliveries(ctx context.Context, user, id uuid.UUID) ([]Deliver
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Delivery])
 	if err != nil {
 		return nil, postgres.Error(err, "webhook deliveries")
-	}
-	if out == nil {
-		out = []Delivery{}
 	}
 	return out, nil
 }

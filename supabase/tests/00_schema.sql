@@ -98,12 +98,14 @@ select col_is_pk('public', 'stripe_events', 'id', 'stripe_events.id is the idemp
 select col_is_pk('public', 'import_tokens', 'jti', 'import_tokens.jti is unique');
 select hasnt_column('public', 'api_keys', 'secret', 'api_keys stores no plaintext secret');
 select hasnt_column('public', 'import_tokens', 'token', 'import_tokens stores no plaintext token');
-select has_trigger('public', 'imports', 'imports_guard', 'imports has the state machine guard');
-select has_trigger('public', 'imports', 'imports_broadcast', 'imports broadcasts changes');
-select has_trigger('public', 'shader_versions', 'shader_versions_immutable', 'shader_versions are guarded');
-select has_trigger('public', 'shader_versions', 'shader_versions_no_delete', 'shader_versions cannot be deleted on their own');
-select has_trigger('public', 'subscriptions', 'subscriptions_broadcast', 'subscriptions broadcast changes');
-select has_trigger('public', 'devices', 'devices_broadcast', 'devices broadcast revocation');
+-- The triggers the services rely on: state machine and immutability guards, broadcasts.
+select has_trigger('public', tbl, trg, what)
+from (values ('imports', 'imports_guard', 'imports has the state machine guard'),
+             ('imports', 'imports_broadcast', 'imports broadcasts changes'),
+             ('shader_versions', 'shader_versions_immutable', 'shader_versions are guarded'),
+             ('shader_versions', 'shader_versions_no_delete', 'shader_versions cannot be deleted on their own'),
+             ('subscriptions', 'subscriptions_broadcast', 'subscriptions broadcast changes'),
+             ('devices', 'devices_broadcast', 'devices broadcast revocation')) as t(tbl, trg, what);
 select has_index('public', 'shaders', 'shaders_search_idx', 'full-text index on shaders');
 select has_index('public', 'shaders', 'shaders_name_trgm_idx', 'trigram index on shader names');
 select is((select count(*)::int from supabase_migrations.schema_migrations), 

@@ -13,3 +13,9 @@ export async function signIn(page, user, next = "/") {
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.waitForURL((u) => u.pathname === new URL(next, "http://x").pathname);
 }
+
+/** Opens the first shader the browse grid on the page lists (link: which of its results' links) and waits for its page. */
+export async function openFirstShader(page, link = "li a") {
+  await page.locator(`section[aria-label=Results] ${link}`).first().click();
+  await page.waitForURL(/\/shaders\//);
+}

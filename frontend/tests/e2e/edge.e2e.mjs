@@ -5,7 +5,7 @@ import { SUPABASE_URL, EDGE_URL, V2_FIXTURE } from "./stack.mjs";
 import fs from "node:fs";
 import path from "node:path";
 import { rootDir } from "./stack.mjs";
-import { PRO, signIn } from "../../../e2e/lib/site.mjs";
+import { PRO, openFirstShader, signIn } from "../../../e2e/lib/site.mjs";
 
 const ANON = fs.readFileSync(path.join(rootDir, ".env.example"), "utf8").match(/^SUPABASE_ANON_KEY=(.*)$/m)[1];
 
@@ -17,14 +17,27 @@ async function json(url, init = {}) {
   return { status: res.status, body };
 }
 
-/** Pairs a pretend Blender: authorize (bridge) → approve on /connect (user, in the browser) → token (bridge). */
-async function pairViaPage(page, assert, name = `Studio PC ${Date.now() % 10000}`) {
+/** The bridge's first pairing step for a pretend Blender called name: its device code and the user code /connect shows. */
+async function authorize(name, assert) {
   const auth = await json(`${EDGE_URL}/v1/devices/authorize`, {
     method: "POST",
     body: JSON.stringify({ platform: "blender", platform_version: "4.2.0", addon_version: "0.1.0", bridge_version: "0.1.0", os: "linux", name }),
   });
-  assert(auth.status === 200 || auth.status === 201, `authorize: ${auth.status} ${JSON.stringify(auth.body)}`);
-  await page.goto(`/connect?user_code=${encodeURIComponent(auth.body.user_code)}`);
+  assert(auth.status === 200, `authorize: ${auth.status} ${JSON.stringify(auth.body)}`);
+  return auth.body;
+}
+
+/** The bridge's poll for its key once the user answered on /connect. */
+const deviceToken = (deviceCode) =>
+  json(`${EDGE_URL}/v1/devices/token`, {
+    method: "POST",
+    body: JSON.stringify({ device_code: deviceCode, grant_type: "urn:ietf:params:oauth:grant-type:device_code" }),
+  });
+
+/** Pairs a pretend Blender: authorize (bridge) → approve on /connect (user, in the browser) → token (bridge). */
+async function pairViaPage(page, assert, name = `Studio PC ${Date.now() % 10000}`) {
+  const auth = await authorize(name, assert);
+  await page.goto(`/connect?user_code=${encodeURIComponent(auth.user_code)}`);
   // /connect shows what is being approved, and approves only after an explicit confirmation.
   const shown = page.getByTestId("pending-device");
   await shown.waitFor();
@@ -37,10 +50,7 @@ async function pairViaPage(page, assert, name = `Studio PC ${Date.now() % 10000}
   await page.getByRole("checkbox", { name: /This is my own Blender/ }).check();
   await approve.click();
   await page.getByText("Blender connected.").waitFor();
-  const tok = await json(`${EDGE_URL}/v1/devices/token`, {
-    method: "POST",
-    body: JSON.stringify({ device_code: auth.body.device_code, grant_type: "urn:ietf:params:oauth:grant-type:device_code" }),
-  });
+  const tok = await deviceToken(auth.device_code);
   assert(tok.status === 200 && tok.body.api_key, `token: ${tok.status} ${JSON.stringify(tok.body)}`);
   const jwt = await json(`${EDGE_URL}/v1/auth/token`, { method: "POST", headers: { "x-api-key": tok.body.api_key } });
   assert(jwt.status === 200 && jwt.body.access_token, `auth/token: ${jwt.status} ${JSON.stringify(jwt.body)}`);
@@ -65,11 +75,16 @@ const shownBytes = (t) => {
   return m ? Number(m[1]) * { B: 1, KB: 1e3, MB: 1e6, GB: 1e9 }[m[2]] : NaN;
 };
 
-/** The newest queued import for the pretend Blender, redeemed as its bridge would: the edge's answer and the signed delivery's payload. */
-async function redeemNewest(dev, assert) {
+/** The id of the newest import queued for the pretend Blender, as its bridge asks on (re)connect. */
+async function newestImportId(dev, assert) {
   const pending = await rpc(dev.jwt, "pending_imports");
   assert(pending.status === 200 && pending.body.length >= 1, `pending: ${JSON.stringify(pending.body)}`);
-  const importId = pending.body[pending.body.length - 1].import_id;
+  return pending.body[pending.body.length - 1].import_id;
+}
+
+/** The newest queued import for the pretend Blender, redeemed as its bridge would: the edge's answer and the signed delivery's payload. */
+async function redeemNewest(dev, assert) {
+  const importId = await newestImportId(dev, assert);
   const tok = await json(`${EDGE_URL}/v1/imports/${importId}/token`, { method: "POST", headers: { authorization: `Bearer ${dev.jwt}` } });
   assert(tok.status === 200, `token: ${tok.status} ${JSON.stringify(tok.body)}`);
   const red = await json(`${EDGE_URL}/v1/imports/${importId}/redeem`, { method: "POST", headers: { authorization: `Bearer ${dev.jwt}` }, body: JSON.stringify({ token: tok.body.token }) });
@@ -78,9 +93,9 @@ async function redeemNewest(dev, assert) {
   return { importId, red: red.body, delivery };
 }
 
-/** One status report of the pretend Blender's bridge (the import's state machine, in SQL). */
-async function reportStatus(dev, importId, st, progress, assert) {
-  const r = await rpc(dev.jwt, "report_import_status", { p_import: importId, p_status: st, p_progress: progress });
+/** One status report of the pretend Blender's bridge (the import's state machine, in SQL); a failure says its code and message. */
+async function reportStatus(dev, importId, st, progress, assert, failure = {}) {
+  const r = await rpc(dev.jwt, "report_import_status", { p_import: importId, p_status: st, p_progress: progress, p_error_code: failure.code, p_error_message: failure.message });
   assert(r.status === 200, `report ${st}: ${r.status} ${JSON.stringify(r.body)}`);
 }
 
@@ -89,7 +104,7 @@ export const tests = [
     name: "approve a Blender at /connect; it shows up online in the account",
     needs: ["supabase", "edge"],
     async fn({ newPage, assert, shot }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/");
       const dev = await pairViaPage(page, assert);
       const hb = await rpc(dev.jwt, "device_heartbeat");
@@ -98,40 +113,31 @@ export const tests = [
       const row = page.getByTestId("device-row").filter({ hasText: dev.name });
       await row.getByText("Online").waitFor();
       await shot(page, "account-devices");
-      await context.close();
     },
   },
   {
     name: "deny a code at /connect: the polling Blender gets access_denied",
     needs: ["supabase", "edge"],
     async fn({ newPage, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/");
-      const auth = await json(`${EDGE_URL}/v1/devices/authorize`, {
-        method: "POST",
-        body: JSON.stringify({ platform: "blender", platform_version: "4.2.0", addon_version: "0.1.0", bridge_version: "0.1.0", os: "linux", name: "Not mine" }),
-      });
-      assert(auth.status === 200, `authorize: ${auth.status} ${JSON.stringify(auth.body)}`);
-      await page.goto(`/connect?user_code=${encodeURIComponent(auth.body.user_code)}`);
+      const auth = await authorize("Not mine", assert);
+      await page.goto(`/connect?user_code=${encodeURIComponent(auth.user_code)}`);
       await page.getByRole("button", { name: "Deny", exact: true }).click();
       await page.getByText("Code refused.").waitFor();
-      const tok = await json(`${EDGE_URL}/v1/devices/token`, {
-        method: "POST",
-        body: JSON.stringify({ device_code: auth.body.device_code, grant_type: "urn:ietf:params:oauth:grant-type:device_code" }),
-      });
+      const tok = await deviceToken(auth.device_code);
       assert(tok.status === 400 && tok.body.error === "access_denied", `token after deny: ${tok.status} ${JSON.stringify(tok.body)}`);
       // The refused code cannot be approved afterwards.
-      await page.goto(`/connect?user_code=${encodeURIComponent(auth.body.user_code)}`);
+      await page.goto(`/connect?user_code=${encodeURIComponent(auth.user_code)}`);
       await page.getByText("This code is unknown or has expired.").waitFor();
       assert((await page.getByRole("button", { name: "Approve this Blender" }).count()) === 0, "a refused code can still be approved");
-      await context.close();
     },
   },
   {
     name: "create an API key: shown once, then listed masked, then revoked",
     needs: ["supabase", "edge"],
     async fn({ newPage, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/account");
       const name = `script ${Date.now() % 100000}`;
       await page.getByLabel("New key name").fill(name);
@@ -145,21 +151,19 @@ export const tests = [
       await row.waitFor();
       await row.getByRole("button", { name: "Revoke" }).click();
       await row.waitFor({ state: "detached" });
-      await context.close();
     },
   },
   {
     name: "Import shows live status from queued to done, driven by the device's reports",
     needs: ["supabase", "edge"],
     async fn({ newPage, assert, shot }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/");
       const dev = await pairViaPage(page, assert);
       await rpc(dev.jwt, "device_heartbeat");
       await page.goto(`/?tier=free&device=${dev.deviceId}`);
       // A published demo package (the seed's placeholders have no real package to redeem).
-      await page.locator('section[aria-label=Results] li a:not([href*="placeholder"])').first().click();
-      await page.waitForURL(/\/shaders\//);
+      await openFirstShader(page, 'li a:not([href*="placeholder"])');
       const picker = page.getByLabel("Import into");
       assert((await picker.inputValue()) === dev.deviceId, "the ?device= Blender is not preselected");
       await page.getByRole("button", { name: /Import to Blender/ }).click();
@@ -179,29 +183,25 @@ export const tests = [
       await shot(page, "shader-import-done");
       await page.goto("/account#imports");
       await page.getByTestId("import-row").first().getByText("Imported").waitFor();
-      await context.close();
     },
   },
   {
     name: "a failed import shows the reason and what to do next",
     needs: ["supabase", "edge"],
     async fn({ newPage, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/");
       const dev = await pairViaPage(page, assert);
       await rpc(dev.jwt, "device_heartbeat");
       await page.goto(`/?tier=free&device=${dev.deviceId}`);
-      await page.locator("section[aria-label=Results] li a").first().click();
+      await openFirstShader(page);
       await page.getByRole("button", { name: /Import to Blender/ }).click();
       const status = page.getByTestId("import-status");
       await status.getByText(/Queued/).waitFor();
-      const pending = await rpc(dev.jwt, "pending_imports");
-      const importId = pending.body[pending.body.length - 1].import_id;
-      const r = await rpc(dev.jwt, "report_import_status", { p_import: importId, p_status: "failed", p_error_code: "BLEND_INVALID", p_error_message: "Blender could not read the file" });
-      assert(r.status === 200, `report: ${r.status} ${JSON.stringify(r.body)}`);
+      const importId = await newestImportId(dev, assert);
+      await reportStatus(dev, importId, "failed", null, assert, { code: "BLEND_INVALID", message: "Blender could not read the file" });
       await status.getByText(/Failed: Blender could not read the file/).waitFor();
       await status.getByText(/minimum Blender version/).waitFor();
-      await context.close();
     },
   },
   {
@@ -209,7 +209,7 @@ export const tests = [
     needs: ["supabase", "edge"],
     async fn({ newPage, assert, shot }) {
       const v = await fixtureVersion(assert);
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/account");
       // Start from the default a new account has.
       await page.getByLabel("Texture resolution").selectOption("2k");
@@ -272,20 +272,18 @@ export const tests = [
       await page.goto(`/shaders/${V2_FIXTURE.shaderId}`);
       await page.getByTestId("resolution-picker").locator("label", { hasText: /^2K/ }).click();
       await page.getByText("2K is now your default resolution.").waitFor();
-      await context.close();
     },
   },
   {
     name: "a v1 package's page shows its one download and no resolution choice",
     needs: ["supabase", "edge"],
     async fn({ newPage, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/shaders/oak-wood");
       const fixed = page.getByTestId("resolution-fixed");
       await fixed.waitFor();
       assert(/^Textures [0-9]+K(, [0-9]+K)* — one download of [\d.]+ (KB|MB)$/.test((await fixed.innerText()).trim()), `v1 line: ${await fixed.innerText()}`);
       assert((await page.getByRole("radio").count()) === 0, "a v1 package offers a resolution choice");
-      await context.close();
     },
   },
 ];

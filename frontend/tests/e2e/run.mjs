@@ -44,8 +44,12 @@ const allowedOrigins = new Set(
   [stack.baseUrl, SUPABASE_URL, EDGE_URL, PREVIEW_BASE_URL].filter(Boolean).map((u) => new URL(u).origin),
 );
 
+// The browser contexts the running test opened: closed when it ends, passed or failed.
+const opened = [];
+
 async function newPage(opts = {}) {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: opts.colorScheme ?? "dark", baseURL: stack.baseUrl });
+  opened.push(context);
   const page = await context.newPage();
   page.on("request", (r) => requests.push({ url: r.url(), from: page.url() }));
   page.setDefaultTimeout(15_000);
@@ -78,6 +82,8 @@ for (const t of tests) {
   } catch (e) {
     counts.failed++;
     console.log(`✗ ${label}\n    ${String(e?.stack ?? e).split("\n").slice(0, 4).join("\n    ")}`);
+  } finally {
+    await Promise.all(opened.splice(0).map((c) => c.close()));
   }
 }
 

@@ -1,5 +1,5 @@
 // Pages against the Supabase stand-in only (no edge needed).
-import { PRO, FREE, OPERATOR, signIn as signInForm } from "../../../e2e/lib/site.mjs";
+import { PRO, FREE, OPERATOR, openFirstShader, signIn as signInForm } from "../../../e2e/lib/site.mjs";
 
 // The attributes of a preview <img> once it has loaded (lazy ones are scrolled into view first).
 async function previewAttrs(img) {
@@ -20,7 +20,7 @@ export const tests = [
   {
     name: "browse shows the catalog with fixed-size previews",
     async fn({ newPage, assert, shot }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/");
       await page.getByRole("heading", { level: 1 }).waitFor();
       const cards = page.locator("section[aria-label=Results] li");
@@ -35,13 +35,12 @@ export const tests = [
       assert(img.loaded && /-(384|768)\.jpg$/.test(img.current), `grid preview did not load a rendition: ${img.current}`);
       await page.waitForLoadState("networkidle");
       await shot(page, "browse");
-      await context.close();
     },
   },
   {
     name: "search is debounced into the URL and filters apply",
     async fn({ newPage, assert, shot }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/");
       const names = page.locator("section[aria-label=Results] li h3");
       await names.first().waitFor();
@@ -58,13 +57,12 @@ export const tests = [
       const badges = await page.locator("section[aria-label=Results] li .rounded-full").allTextContents().catch(() => []);
       assert(!badges.includes("Pro"), "a Pro shader is listed under Free");
       await shot(page, "browse-search");
-      await context.close();
     },
   },
   {
     name: "a typo finds what was meant and says which words it used",
     async fn({ newPage, assert, shot }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/");
       const names = page.locator("section[aria-label=Results] li h3");
       await names.first().waitFor();
@@ -81,77 +79,68 @@ export const tests = [
       const found = await names.allTextContents();
       assert(found.some((n) => n.toLowerCase().includes(word)), `no result for "${typo}" contains ${word}: ${found.join(", ")}`);
       await shot(page, "browse-typo");
-      await context.close();
     },
   },
   {
     name: "empty search shows a helpful empty state",
     async fn({ newPage }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/?q=zzqxvvkkj");
       await page.getByText("No shaders match").waitFor();
       await page.getByRole("link", { name: "Clear all filters" }).waitFor();
-      await context.close();
     },
   },
   {
     name: "shader page shows specs and asks anonymous visitors to sign in",
     async fn({ newPage, shot }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/");
-      await page.locator("section[aria-label=Results] li a").first().click();
-      await page.waitForURL(/\/shaders\//);
+      await openFirstShader(page);
       await page.getByRole("heading", { name: "Specifications" }).waitFor();
       await page.getByRole("link", { name: "Sign in to import" }).waitFor();
       await page.waitForLoadState("networkidle");
       await shot(page, "shader");
-      await context.close();
     },
   },
   {
     name: "shader page shows the 1024 preview with the 768 rendition as a smaller candidate",
     async fn({ newPage, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/");
-      await page.locator("section[aria-label=Results] li:has(img) a").first().click();
-      await page.waitForURL(/\/shaders\//);
+      await openFirstShader(page, "li:has(img) a");
       const img = await previewAttrs(page.locator("article img").first());
       assert(/-768\.jpg 768w, .*\.webp 1024w$/.test(img.srcset) && img.sizes, `page srcset/sizes: ${img.srcset} | ${img.sizes}`);
       assert(img.width === "1024" && img.height === "1024", `page preview width/height: ${img.width}×${img.height}`);
       assert(img.loaded && /(-768\.jpg|\.webp)$/.test(img.current), `page preview did not load: ${img.current}`);
-      await context.close();
     },
   },
   {
     name: "protected pages redirect to sign-in with the return path",
     async fn({ newPage, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/connect?user_code=BCDF-GHJK");
       const u = new URL(page.url());
       assert(u.pathname === "/login", `not redirected: ${page.url()}`);
       assert(u.searchParams.get("next") === "/connect?user_code=BCDF-GHJK", `wrong next: ${u.searchParams.get("next")}`);
-      await context.close();
     },
   },
   {
     name: "wrong password shows the GoTrue error in words",
     async fn({ newPage }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/login");
       await page.getByLabel("E-mail").fill(FREE.email);
       await page.getByLabel("Password").fill("wrong-password");
       await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.getByText("Wrong e-mail or password.").waitFor();
-      await context.close();
     },
   },
   {
     name: "unsubscribed user hits the paywall on a Pro shader; account offers plans",
     async fn({ newPage, shot, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, FREE, "/?tier=pro");
-      await page.locator("section[aria-label=Results] li a").first().click();
-      await page.waitForURL(/\/shaders\//);
+      await openFirstShader(page);
       await page.getByTestId("paywall").waitFor();
       await shot(page, "shader-paywall");
       await page.goto("/account");
@@ -159,13 +148,12 @@ export const tests = [
       assert(/free plan/i.test(status), `unexpected status: ${status}`);
       await page.getByRole("button", { name: "Subscribe" }).first().waitFor();
       await shot(page, "account-free");
-      await context.close();
     },
   },
   {
     name: "subscribed user sees Pro on the account page and the Import panel",
     async fn({ newPage, shot, assert }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await signIn(page, PRO, "/account");
       const status = await page.getByTestId("subscription-status").textContent();
       assert(/Active|Trial/.test(status), `unexpected status: ${status}`);
@@ -173,8 +161,7 @@ export const tests = [
       await page.waitForLoadState("networkidle");
       await shot(page, "account-pro");
       await page.goto("/?tier=pro");
-      await page.locator("section[aria-label=Results] li a").first().click();
-      await page.waitForURL(/\/shaders\//);
+      await openFirstShader(page);
       await page.getByRole("button", { name: /Import to Blender/ }).waitFor();
       await page.getByRole("button", { name: "Favourite" }).click();
       await page.getByRole("button", { name: "Favourited" }).waitFor();
@@ -182,13 +169,12 @@ export const tests = [
       await page.getByRole("button", { name: "Favourited" }).waitFor();
       await page.getByRole("button", { name: "Favourited" }).click();
       await page.getByRole("button", { name: "Favourite", exact: true }).waitFor();
-      await context.close();
     },
   },
   {
     name: "sign up creates an account and signs in",
     async fn({ newPage }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/signup");
       await page.getByLabel("E-mail").fill(`web-${Date.now()}@example.com`);
       await page.getByLabel("Password").fill("a-long-enough-password");
@@ -202,20 +188,29 @@ export const tests = [
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.getByRole("link", { name: "Sign in" }).waitFor();
       }
-      await context.close();
     },
   },
   {
-    name: "help page and bridge discovery document",
+    name: "help page in both themes (the system's, or the one picked by the class on <html>) and bridge discovery document",
     async fn({ newPage, assert, baseUrl, shot }) {
       const res = await fetch(new URL("/.well-known/octane-bridge.json", baseUrl));
       const j = await res.json();
       assert(j.edge_url && j.supabase_url && j.supabase_anon_key, "discovery document incomplete");
-      const { page, context } = await newPage({ colorScheme: "light" });
+      const { page } = await newPage({ colorScheme: "light" });
       await page.goto("/help");
       await page.getByRole("heading", { name: /three steps/ }).waitFor();
       await shot(page, "help-light");
-      await context.close();
+      // The palette follows the system until the theme class on <html> overrides it, both ways.
+      const background = (p) => p.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const light = await background(page);
+      const { page: darkSystem } = await newPage({ colorScheme: "dark" });
+      await darkSystem.goto("/help");
+      const dark = await background(darkSystem);
+      assert(light !== dark, `the same background (${light}) in a light and a dark system`);
+      await page.evaluate(() => document.documentElement.classList.add("dark"));
+      await darkSystem.evaluate(() => document.documentElement.classList.add("light"));
+      const [picked, pickedLight] = [await background(page), await background(darkSystem)];
+      assert(picked === dark && pickedLight === light, `.dark on a light system: ${picked} (want ${dark}); .light on a dark system: ${pickedLight} (want ${light})`);
     },
   },
   {
@@ -255,7 +250,7 @@ export const tests = [
       }
       assert(nonces[0] !== nonces[1], "the nonce is not fresh per request");
       // The pages work under it: no CSP violation while they load and hydrate.
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.addInitScript(() => {
         window.__cspViolations = [];
         document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
@@ -266,13 +261,12 @@ export const tests = [
       await page.locator("section[aria-label=Results] li").first().waitFor();
       const violations = await page.evaluate(() => window.__cspViolations);
       assert(violations.length === 0, `CSP violations: ${violations.join(", ")}`);
-      await context.close();
     },
   },
   {
     name: "operator pages: sign-in when signed out, not found for an artist, the dashboard for the operator",
     async fn({ newPage, assert, shot }) {
-      const { page, context } = await newPage();
+      const { page } = await newPage();
       await page.goto("/operator/analytics?days=7");
       const u = new URL(page.url());
       assert(u.pathname === "/login" && u.searchParams.get("next") === "/operator/analytics?days=7", `signed out: ${page.url()}`);
@@ -286,7 +280,6 @@ export const tests = [
         assert((await page.getByTestId("usage-dashboard").count()) === 0, `artist sees the dashboard on ${path}`);
         assert((await page.getByRole("navigation", { name: "Operator" }).count()) === 0, `artist sees the operator menu on ${path}`);
       }
-      await context.close();
 
       const op = await newPage();
       await signIn(op.page, OPERATOR, "/");
@@ -299,7 +292,6 @@ export const tests = [
       await op.page.waitForURL((url) => url.searchParams.get("days") === "90");
       await op.page.getByRole("link", { name: "90 days", exact: true }).and(op.page.locator("[aria-current=page]")).waitFor();
       await shot(op.page, "operator-analytics");
-      await op.context.close();
     },
   },
   {

@@ -28,7 +28,6 @@ import (
 )
 
 const (
-	jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long"
 	siteURL   = "http://127.0.0.1:3000"
 	edgeURL   = "http://127.0.0.1:8787"
 	tokenKeys = "local-1:QN2coReBSxzBANSdzjaLAjkSr7A39nVFb2aHmtMBRMk="
@@ -76,7 +75,7 @@ func newEnv(t *testing.T, mod ...func(*Deps)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwts, err := auth.NewJWTs([]byte(jwtSecret), edgeURL, nil, 10*time.Minute)
+	jwts, err := auth.NewJWTs([]byte(testenv.JWTSecret()), edgeURL, nil, 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,13 +136,19 @@ func (en *env) device(user uuid.UUID, platform string, seen *time.Duration) uuid
 	return id
 }
 
-func (en *env) session(user uuid.UUID) string {
+func (en *env) session(user uuid.UUID) string { en.t.Helper(); return SessionJWT(en.t, user.String()) }
+
+// SessionJWT is a web session of user as the local GoTrue signs it (an hour long). Exported
+// (from this test file only) for the router tests of package httpapi_test.
+func SessionJWT(t testing.TB, user string) string {
+	t.Helper()
 	now := time.Now()
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": user.String(), "aud": "authenticated",
-		"role": "authenticated", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "iss": "http://127.0.0.1:54321/auth/v1"}).
-		SignedString([]byte(jwtSecret))
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": user, "aud": "authenticated", "role": "authenticated", "iss": "http://127.0.0.1:54321/auth/v1",
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "email": "x@octane.local", "session_id": uuid.NewString(),
+	}).SignedString([]byte(testenv.JWTSecret()))
 	if err != nil {
-		en.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return s
 }

@@ -21,7 +21,6 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -93,18 +92,7 @@ func newStackWith(t *testing.T, with func(*httpapi.Deps)) *stack {
 	return &stack{t: t, h: h, db: pool, s3: s3c, bucket: s3c.Bucket}
 }
 
-func userJWT(t *testing.T, user string) string {
-	t.Helper()
-	now := time.Now()
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"sub": user, "aud": "authenticated", "role": "authenticated", "iss": "http://127.0.0.1:54321/auth/v1",
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "email": "x@octane.local", "session_id": uuid.NewString(),
-	}).SignedString([]byte(testenv.JWTSecret()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func userJWT(t *testing.T, user string) string { t.Helper(); return httpapi.SessionJWT(t, user) }
 
 type resp struct {
 	code   int

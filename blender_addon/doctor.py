@@ -85,10 +85,7 @@ def start() -> bool:
 def _redraw_when_done():
     if _last["running"]:
         return 0.5
-    for win in bpy.context.window_manager.windows:
-        for area in win.screen.areas:
-            if area.type in {"VIEW_3D", "NODE_EDITOR"}:
-                area.tag_redraw()
+    runtime.redraw()
     return None
 
 

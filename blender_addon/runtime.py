@@ -172,10 +172,15 @@ def _update_ui(changed: bool) -> None:
         _session["status_text"] = text
         _set_status_text(text or None)
     if changed:
-        for win in bpy.context.window_manager.windows:
-            for area in win.screen.areas:
-                if area.type in {"VIEW_3D", "NODE_EDITOR", "PREFERENCES"}:
-                    area.tag_redraw()
+        redraw()
+
+
+def redraw() -> None:
+    """Redraws the areas that show the add-on (the sidebars' panels, its preferences) in every window."""
+    for win in bpy.context.window_manager.windows:
+        for area in win.screen.areas:
+            if area.type in {"VIEW_3D", "NODE_EDITOR", "PREFERENCES"}:
+                area.tag_redraw()
 
 
 def _set_status_text(text) -> None:

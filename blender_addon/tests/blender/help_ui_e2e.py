@@ -4,57 +4,41 @@ shows its report, and Copy Report puts the report on the system clipboard.
 
 Args after `--`: ADDON_ZIP OUT_JSON
 """
-import importlib
 import os
 import sys
 import time
-import traceback
 import types
 
 import bpy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_facts import run  # noqa: E402
+from e2e_facts import draw_in_header, quit_ui, run_ui  # noqa: E402
 zip_path, out_path = sys.argv[sys.argv.index("--") + 1 :][:2]
 facts = {"draw_errors": [], "drawn": 0}
 t0 = time.monotonic()
 
 
 def main():
-    from install_addon import install
+    from install_addon import install, modules
 
-    modname = install(zip_path, facts)
-    runtime = importlib.import_module(modname + ".runtime")
-    panels = importlib.import_module(modname + ".panels")
-    library = importlib.import_module(modname + ".library")
-    doctor = importlib.import_module(modname + ".doctor")
-    codes = importlib.import_module(modname + ".core.codes")
+    runtime, panels, library, doctor, codes = modules(install(zip_path, facts), "runtime", "panels", "library",
+                                                      "doctor", "core.codes")
 
-    # The sidebar shows one panel set at a time; draw the bodies into a header that always draws.
-    def header(self, context):
-        try:
-            fake = types.SimpleNamespace(layout=self.layout.column())
-            panels._OctaneBridgePanel.draw(fake, context)
-            library.draw_library(self.layout.column(), context)
-            doctor.draw_help(self.layout.column(), context)
-            facts["drawn"] += 1
-        except Exception:
-            facts["draw_errors"].append(traceback.format_exc())
+    def draw(layout, context):
+        panels._OctaneBridgePanel.draw(types.SimpleNamespace(layout=layout.column()), context)
+        library.draw_library(layout.column(), context)
+        doctor.draw_help(layout.column(), context)
+        facts["drawn"] += 1
 
-    bpy.types.VIEW3D_HT_header.append(header)
+    draw_in_header(draw, facts)
     stage = {"n": 0}
-
-    def redraw():
-        for win in bpy.context.window_manager.windows:
-            for area in win.screen.areas:
-                area.tag_redraw()
 
     def watch():
         st = runtime.bridge().state
         if time.monotonic() - t0 > 90:
             facts["timeout"] = stage["n"]
             return finish()
-        redraw()
+        runtime.redraw()
         if stage["n"] == 0 and st.state == "online" and st.library:
             st.problem = codes.DISK_FULL  # a failure in words with its button, drawn in the main panel
             facts["icons"] = [library.preview_icon(e) > 0 for e in st.library]
@@ -70,16 +54,10 @@ def main():
         return 0.3
 
     def finish():
-        run(lambda: None, facts, out_path)
-        bpy.ops.wm.quit_blender()
+        quit_ui(facts, out_path)
         return None
 
     bpy.app.timers.register(watch, first_interval=0.5)
 
 
-try:
-    main()
-except Exception:
-    facts["exception"] = traceback.format_exc()
-    run(lambda: None, facts, out_path)
-    bpy.ops.wm.quit_blender()
+run_ui(main, facts, out_path)

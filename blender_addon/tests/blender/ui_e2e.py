@@ -4,36 +4,26 @@ cube, shows progress in the status bar, draws its panels; quitting Blender stops
 
 Args after `--`: ADDON_ZIP OUT_JSON IMPORTS
 """
-import importlib
-import json
 import os
 import sys
 import time
-import traceback
 import types
 
 import bpy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from e2e_facts import draw_in_header, quit_ui, run_ui  # noqa: E402
 zip_path, out_path, n_imports = sys.argv[sys.argv.index("--") + 1 :][:3]
 n_imports = int(n_imports)
 facts = {"status_texts": [], "draw_errors": [], "drawn": []}
 t0 = time.monotonic()
 
 
-def write():
-    with open(out_path, "w") as f:
-        json.dump(facts, f, indent=1, default=str)
-
-
 def main():
-    from install_addon import install
+    from install_addon import install, modules
 
     modname = install(zip_path, facts)
-    runtime = importlib.import_module(modname + ".runtime")
-    panels = importlib.import_module(modname + ".panels")
-    switching = importlib.import_module(modname + ".switching")
-    state_mod = importlib.import_module(modname + ".core.state")
+    runtime, panels, switching, state_mod = modules(modname, "runtime", "panels", "switching", "core.state")
     facts["running_right_after_enable"] = runtime.bridge().running  # started later, by a timer
 
     real_set = runtime._set_status_text
@@ -44,33 +34,25 @@ def main():
 
     runtime._set_status_text = record
 
-    # The sidebar shows one tab at a time; draw the panel bodies into a header that always draws,
-    # with a real UILayout, so every drawing path runs against the live state.
-    def header(self, context):
-        try:
-            fake = types.SimpleNamespace(layout=self.layout.column())
-            panels._OctaneBridgePanel.draw(fake, context)
-            st = runtime.bridge().state
-            panels.draw_account(self.layout.column(), st)
-            panels.draw_cache(self.layout.column(), st)
-            if st.current:
-                panels.draw_progress(self.layout.column(), st.current)
-            facts["drawn"].append(st.state)
-            if switching.imported(context.object.active_material if context.object else None):
-                switching.draw_material(self.layout.column(), context)  # the Shader panel
-                facts.setdefault("drawn_shader", []).append(st.request_for("OB_OakWood") is not None)
-        except Exception:
-            facts["draw_errors"].append(traceback.format_exc())
+    def draw(layout, context):
+        panels._OctaneBridgePanel.draw(types.SimpleNamespace(layout=layout.column()), context)
+        st = runtime.bridge().state
+        panels.draw_account(layout.column(), st)
+        panels.draw_cache(layout.column(), st)
+        if st.current:
+            panels.draw_progress(layout.column(), st.current)
+        facts["drawn"].append(st.state)
+        if switching.imported(context.object.active_material if context.object else None):
+            switching.draw_material(layout.column(), context)  # the Shader panel
+            facts.setdefault("drawn_shader", []).append(st.request_for("OB_OakWood") is not None)
 
-    bpy.types.VIEW3D_HT_header.append(header)
+    draw_in_header(draw, facts)
 
     def watch():
         b = runtime._session.get("bridge")
         done = b is not None and len(b.replies) >= n_imports
         if not done and time.monotonic() - t0 < 60:
-            for win in bpy.context.window_manager.windows:
-                for area in win.screen.areas:
-                    area.tag_redraw()
+            runtime.redraw()
             return 0.3  # software GL under Xvfb: redraws are slow, keep the main thread free
         facts["replies"] = b.replies if b else None
         facts["state"] = b.state.state if b else None
@@ -94,16 +76,10 @@ def main():
     def finish():
         bpy.ops.wm.redraw_timer(type="DRAW_WIN_SWAP", iterations=1)
         facts["windows"] = len(bpy.context.window_manager.windows)
-        write()
-        bpy.ops.wm.quit_blender()
+        quit_ui(facts, out_path)
         return None
 
     bpy.app.timers.register(watch, first_interval=0.5)
 
 
-try:
-    main()
-except Exception:
-    facts["exception"] = traceback.format_exc()
-    write()
-    bpy.ops.wm.quit_blender()
+run_ui(main, facts, out_path)

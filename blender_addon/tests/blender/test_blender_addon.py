@@ -24,12 +24,18 @@ def demo_package(shader_id):
 PACKAGE = demo_package("oak-wood")
 
 
+def unavailable(why):
+    """A tool or service the test needs is missing: the test fails in CI (CI=true) and is skipped,
+    with the hint, on a laptop."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(why)
+    pytest.skip(why)
+
+
 def blender_bin():
     b = os.environ.get("BLENDER") or shutil.which("blender")
     if not b:
-        if os.environ.get("CI") == "true":
-            pytest.fail("blender not found (set BLENDER or install the Debian blender package)")
-        pytest.skip("blender not installed")
+        unavailable("blender not found (set BLENDER or install the Debian blender package)")
     return b
 
 
@@ -43,9 +49,7 @@ def bpy_python(runtime="bpy"):
     var, venv, _ = BPY[runtime]
     p = os.environ.get(var) or os.path.join(ROOT, ".local", venv, "bin", "python")
     if not os.path.isfile(p):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"no bpy Python at {p} (scripts/suites/addon.sh installs bpy from PyPI)")
-        pytest.skip(f"{runtime} from PyPI not installed (run scripts/suites/addon.sh)")
+        unavailable(f"{runtime} from PyPI not installed: no bpy Python at {p} (scripts/suites/addon.sh installs it)")
     return p
 
 
@@ -61,6 +65,20 @@ def run_blender(script, args, env, timeout=180, runtime="blender"):
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     return p
+
+
+def run_blender_ui(script, args, out, env, timeout=240):
+    """Blender 3.4 with its window (under Xvfb), for what only a window system does: timers,
+    drawing, icons, the clipboard. The script quits Blender when done, leaving its facts in ``out``
+    (one of its args); returns the process and the facts."""
+    xvfb = shutil.which("xvfb-run")
+    if not xvfb:
+        unavailable("xvfb-run not found (Debian package xvfb)")
+    cmd = [xvfb, "-a", "-s", "-screen 0 1280x800x24", blender_bin(), "--factory-startup", "-noaudio",
+           "-P", script, "--", *args]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert out.exists(), p.stdout[-3000:] + p.stderr[-3000:]
+    return p, json.loads(out.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -235,11 +253,6 @@ def test_text_block_registered_as_module_runs_no_code(runtime, addon_zip, tmp_pa
 
 
 def test_ui_session_runs_everything_from_timers_and_quit_stops_the_bridge(addon_zip, tmp_path):
-    xvfb = shutil.which("xvfb-run")
-    if not xvfb:
-        if os.environ.get("CI") == "true":
-            pytest.fail("xvfb-run not found (Debian package xvfb)")
-        pytest.skip("xvfb-run not installed")
     pkg = tmp_path / "pkg"
     zipfile.ZipFile(PACKAGE).extractall(pkg)
     imports = [dict(IMPORT, import_id=f"u{n}", blend_path=str(pkg / "material.blend"), package_dir=str(pkg)) for n in (1, 2)]
@@ -247,11 +260,7 @@ def test_ui_session_runs_everything_from_timers_and_quit_stops_the_bridge(addon_
     log, out = tmp_path / "bridge.jsonl", tmp_path / "facts.json"
     env = blender_env(tmp_path, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"), FAKE_BRIDGE_LOG=str(log),
                       FAKE_BRIDGE_IMPORTS=str(tmp_path / "imports.json"), FAKE_BRIDGE_DELAY="3")
-    cmd = [xvfb, "-a", "-s", "-screen 0 1280x800x24", blender_bin(), "--factory-startup", "-noaudio",
-           "-P", os.path.join(HERE, "ui_e2e.py"), "--", addon_zip, str(out), "2"]
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
-    assert out.exists(), p.stdout[-3000:] + p.stderr[-3000:]
-    facts = json.loads(out.read_text())
+    p, facts = run_blender_ui(os.path.join(HERE, "ui_e2e.py"), [addon_zip, str(out), "2"], out, env)
     assert "exception" not in facts, facts["exception"]
     assert facts["running_right_after_enable"] is False  # enabling never blocks on the bridge
     assert [r["type"] for r in facts["replies"]] == ["imported", "imported"] and facts["cube_material"] == "OB_OakWood"

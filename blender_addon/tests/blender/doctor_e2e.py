@@ -4,7 +4,6 @@ The library the real bridge lists for an empty cache is empty.
 
 Args after `--`: ADDON_ZIP OUT_JSON
 """
-import importlib
 import os
 import sys
 
@@ -17,11 +16,10 @@ facts = {}
 
 
 def main():
-    from install_addon import install
+    from install_addon import install, modules
 
     modname = install(zip_path, facts)
-    runtime = importlib.import_module(modname + ".runtime")
-    doctor = importlib.import_module(modname + ".doctor")
+    runtime, doctor = modules(modname, "runtime", "doctor")
     b = runtime.bridge()
     st = b.state
     runtime.start()

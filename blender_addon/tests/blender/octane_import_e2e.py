@@ -307,11 +307,9 @@ def replay():
     blend4 = make_old_layout_package(pkg4)
     pkg5, sets5 = os.path.join(work, "cache", "v2", "1.0.0"), os.path.join(work, "cache", "v2-sets")
     blend5 = make_retired_package(pkg5, "OB_V2", v2_recipe(), sets=sets5)
-    from install_addon import install
+    from install_addon import install, modules
 
-    modname = install(zip_path, facts)
-    importer = importlib.import_module(modname + ".importer")
-    octane_graph = importlib.import_module(modname + ".octane_graph")
+    importer, octane_graph = modules(install(zip_path, facts), "importer", "octane_graph")
 
     # 1. stock Blender: nothing Octane-related changes
     facts["installed_without"] = octane_graph.installed()

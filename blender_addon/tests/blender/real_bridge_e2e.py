@@ -4,7 +4,6 @@ opened, the device id taken), Browse with that device, disconnect, and a clean s
 
 Args after `--`: ADDON_ZIP OUT_JSON
 """
-import importlib
 import os
 import sys
 
@@ -22,12 +21,12 @@ def main():
     from install_addon import install, modules
 
     modname = install(zip_path, facts)
-    runtime = importlib.import_module(modname + ".runtime")
+    runtime, *features = modules(modname, "runtime", "panels", "library", "doctor", "switching")
     b = runtime.bridge()
     st = b.state
     # Every panel is in the Octane tab; the operators that ask the bridge are greyed out until it runs.
     facts["panels"] = {c.__name__: [c.bl_space_type, c.bl_region_type, c.bl_category, c.is_registered]
-                       for m in modules(modname, "panels", "library", "doctor", "switching") for c in m.classes
+                       for m in features for c in m.classes
                        if issubclass(c, bpy.types.Panel)}
     facts["asks_stopped"] = [getattr(bpy.ops.octane_bridge, n).poll() for n in ASKS]
     facts["started"] = runtime.start()

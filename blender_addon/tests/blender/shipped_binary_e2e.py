@@ -3,7 +3,6 @@ finds, starts and talks to the bridge binary shipped in bin/<os>-<arch>/.
 
 Args after `--`: ADDON_ZIP OUT_JSON [refuse]  ("refuse": the zip is for another platform)
 """
-import importlib
 import os
 import stat
 import sys
@@ -18,7 +17,7 @@ facts = {}
 
 
 def main():
-    from install_addon import install
+    from install_addon import install, modules
 
     try:
         modname = install(zip_path, facts)
@@ -30,8 +29,7 @@ def main():
     facts["extension_dir_exists"] = bool(ext) and os.path.isdir(os.path.join(ext, "user_default", "octane_bridge"))
     if not facts["enabled"]:
         return
-    runtime = importlib.import_module(modname + ".runtime")
-    bp = importlib.import_module(modname + ".bridge_process")
+    runtime, bp = modules(modname, "runtime", "bridge_process")
     binary = bp.find_binary(runtime.ADDON_DIR)
     facts["binary"] = binary and os.path.relpath(binary, runtime.ADDON_DIR)
     facts["started"] = runtime.start()

@@ -30,15 +30,6 @@ import (
 // DefaultCacheMax is the cache size cap when the add-on does not set one.
 const DefaultCacheMax = 5 << 30
 
-// Codes of the error messages the agent itself sends (docs/bridge-protocol.md); the add-on
-// turns them into words.
-const (
-	codeNotReady      = codes.NotReady
-	codeConfigInvalid = codes.ConfigInvalid
-	codeCacheError    = codes.CacheError
-	codePairingFailed = codes.PairingFailed
-)
-
 // Config wires an Agent. Everything the agent touches outside the process is injected.
 type Config struct {
 	Version   string
@@ -182,7 +173,7 @@ func (a *Agent) fail(re string, code codes.Code, msg string) {
 
 func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 	if m.Type != stdio.TypeHello && a.hello == nil {
-		a.fail(m.ID, codeNotReady, "send hello first")
+		a.fail(m.ID, codes.NotReady, "send hello first")
 		return
 	}
 	switch m.Type {
@@ -212,7 +203,7 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		}
 		if c.Action == "clear" {
 			if err := a.cache.Clear(); err != nil {
-				a.fail(m.ID, codeCacheError, err.Error())
+				a.fail(m.ID, codes.CacheError, err.Error())
 				return
 			}
 		}
@@ -289,7 +280,7 @@ func (a *Agent) onHello(ctx context.Context, re string, h stdio.Hello) {
 	}
 	ends, err := resolveEndpoints(ctx, a.cfg.HTTP, h)
 	if err != nil {
-		a.fail(re, codeConfigInvalid, err.Error())
+		a.fail(re, codes.ConfigInvalid, err.Error())
 		return
 	}
 	dir := h.CacheDir
@@ -302,7 +293,7 @@ func (a *Agent) onHello(ctx context.Context, re string, h stdio.Hello) {
 	}
 	c, err := cache.Open(dir, max)
 	if err != nil {
-		a.fail(re, codeCacheError, fmt.Sprintf("cannot open the cache at %s: %v", dir, err))
+		a.fail(re, codes.CacheError, fmt.Sprintf("cannot open the cache at %s: %v", dir, err))
 		return
 	}
 	if a.cfg.Level != nil && h.LogLevel != "" {
@@ -429,7 +420,7 @@ func (a *Agent) pairFailed(re string, err error) {
 		msg = err.Error()
 	}
 	a.log.Warn("pairing failed", "code", code, "err", err)
-	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: codePairingFailed, Message: msg})
+	a.send(stdio.TypeError, re, stdio.ErrorMsg{Code: codes.PairingFailed, Message: msg})
 	a.setStatus(stdio.StateUnpaired, msg)
 }
 

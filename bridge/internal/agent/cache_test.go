@@ -11,6 +11,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // The default cache is per user; without a per-user location the bridge refuses to start rather
@@ -51,7 +52,7 @@ func TestHelloRefusesASharedCacheDir(t *testing.T) {
 	ad := startAgent(t, ctx, keychain.New("octane-bridge-test-"+t.Name(), t.TempDir()), t.TempDir(), stdio.Hello{
 		AddonVersion: "0.1.0", BlenderVersion: "4.2.0", Platform: "linux", SiteURL: "http://127.0.0.1:1",
 		EdgeURL: "http://127.0.0.1:1", SupabaseURL: "http://127.0.0.1:1", SupabaseAnonKey: "anon", CacheDir: shared})
-	if e := ad.expect("error", 10*time.Second, nil); e["code"] != string(codeCacheError) {
+	if e := ad.expect("error", 10*time.Second, nil); e["code"] != string(codes.CacheError) {
 		t.Fatalf("hello with a world-writable cache: %v", e)
 	}
 	if _, err := os.Stat(filepath.Join(shared, "pkg")); err == nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
 // The add-on names a library import; the prefix keeps it apart from the edge's import ids.
@@ -24,7 +25,7 @@ func (a *Agent) onLibrary(ctx context.Context, re string, m stdio.Message) {
 	if l.Action == "list" {
 		entries, err := a.library.List()
 		if err != nil {
-			a.fail(re, codeCacheError, "cannot read the local library: "+err.Error())
+			a.fail(re, codes.CacheError, "cannot read the local library: "+err.Error())
 			return
 		}
 		out := stdio.LibraryList{Entries: make([]stdio.LibraryEntry, 0, len(entries))}

@@ -34,7 +34,7 @@ const deviceToken = (deviceCode) =>
     body: JSON.stringify({ device_code: deviceCode, grant_type: "urn:ietf:params:oauth:grant-type:device_code" }),
   });
 
-/** Pairs a pretend Blender: authorize (bridge) → approve on /connect (user, in the browser) → token (bridge). */
+/** Pairs a pretend Blender: authorize (bridge) → approve on /connect (user, in the browser) → token (bridge) → heartbeat (online). */
 async function pairViaPage(page, assert, name = `Studio PC ${Date.now() % 10000}`) {
   const auth = await authorize(name, assert);
   await page.goto(`/connect?user_code=${encodeURIComponent(auth.user_code)}`);
@@ -54,11 +54,19 @@ async function pairViaPage(page, assert, name = `Studio PC ${Date.now() % 10000}
   assert(tok.status === 200 && tok.body.api_key, `token: ${tok.status} ${JSON.stringify(tok.body)}`);
   const jwt = await json(`${EDGE_URL}/v1/auth/token`, { method: "POST", headers: { "x-api-key": tok.body.api_key } });
   assert(jwt.status === 200 && jwt.body.access_token, `auth/token: ${jwt.status} ${JSON.stringify(jwt.body)}`);
-  return { name, deviceId: tok.body.device_id, jwt: jwt.body.access_token };
+  const dev = { name, deviceId: tok.body.device_id, jwt: jwt.body.access_token };
+  await heartbeat(dev, assert);
+  return dev;
 }
 
 const rpc = (jwt, fn, args = {}) =>
   json(`${SUPABASE_URL}/rest/v1/rpc/${fn}`, { method: "POST", headers: { apikey: ANON, authorization: `Bearer ${jwt}` }, body: JSON.stringify(args) });
+
+/** The pretend Blender's bridge says it runs: the device is online (and picked for imports) while these keep coming. */
+async function heartbeat(dev, assert) {
+  const hb = await rpc(dev.jwt, "device_heartbeat");
+  assert(hb.status === 200, `heartbeat: ${hb.status} ${JSON.stringify(hb.body)}`);
+}
 
 /** The fixture's latest version as anyone reads it: base sha256/size and its texture sets, ascending. */
 async function fixtureVersion(assert) {
@@ -107,8 +115,6 @@ export const tests = [
       const { page } = await newPage();
       await signIn(page, PRO, "/");
       const dev = await pairViaPage(page, assert);
-      const hb = await rpc(dev.jwt, "device_heartbeat");
-      assert(hb.status === 200, `heartbeat: ${hb.status} ${JSON.stringify(hb.body)}`);
       await page.goto("/account#devices");
       const row = page.getByTestId("device-row").filter({ hasText: dev.name });
       await row.getByText("Online").waitFor();
@@ -160,7 +166,6 @@ export const tests = [
       const { page } = await newPage();
       await signIn(page, PRO, "/");
       const dev = await pairViaPage(page, assert);
-      await rpc(dev.jwt, "device_heartbeat");
       await page.goto(`/?tier=free&device=${dev.deviceId}`);
       // A published demo package (the seed's placeholders have no real package to redeem).
       await openFirstShader(page, 'li a:not([href*="placeholder"])');
@@ -192,7 +197,6 @@ export const tests = [
       const { page } = await newPage();
       await signIn(page, PRO, "/");
       const dev = await pairViaPage(page, assert);
-      await rpc(dev.jwt, "device_heartbeat");
       await page.goto(`/?tier=free&device=${dev.deviceId}`);
       await openFirstShader(page);
       await page.getByRole("button", { name: /Import to Blender/ }).click();
@@ -216,7 +220,6 @@ export const tests = [
       await page.getByRole("button", { name: "Save settings" }).click();
       await page.getByText("Settings saved.").waitFor();
       const dev = await pairViaPage(page, assert);
-      await rpc(dev.jwt, "device_heartbeat");
 
       await page.goto(`/shaders/${V2_FIXTURE.shaderId}?device=${dev.deviceId}`);
       const picker = page.getByTestId("resolution-picker");
@@ -250,7 +253,7 @@ export const tests = [
       assert(d.textures?.resolution === "4k" && d.textures.sha256 === four.sha256 && d.textures.size === Number(four.size), `the delivery's textures are not the 4K set: ${JSON.stringify(d.textures)}`);
       assert(!JSON.stringify(d).includes(v.texture_sets[0].sha256) && !JSON.stringify(d).includes(v.texture_sets[1].sha256), "the delivery names another set");
       for (const st of ["downloading", "verifying", "importing", "done"]) await reportStatus(dev, first.importId, st, 100, assert);
-      await rpc(dev.jwt, "device_heartbeat"); // online, so Import again goes to this Blender
+      await heartbeat(dev, assert); // online, so Import again goes to this Blender
 
       // The account's history: the import with its resolution, and Import again at the same ones.
       await page.goto("/account#imports");

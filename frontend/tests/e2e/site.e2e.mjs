@@ -10,6 +10,13 @@ async function previewAttrs(img) {
     return { srcset: a("srcset") ?? "", sizes: a("sizes") ?? "", width: a("width"), height: a("height"), loaded: el.naturalWidth > 0, current: el.currentSrc };
   });
 }
+// The names of the shaders on the first page of the catalog, once it shows them.
+async function catalogNames(page) {
+  await page.goto("/");
+  const names = page.locator("section[aria-label=Results] li h3");
+  await names.first().waitFor();
+  return names;
+}
 // Signed in once the header shows the account link (the session reached the server's render).
 async function signIn(page, user, next = "/") {
   await signInForm(page, user, next);
@@ -41,9 +48,7 @@ export const tests = [
     name: "search is debounced into the URL and filters apply",
     async fn({ newPage, assert, shot }) {
       const { page } = await newPage();
-      await page.goto("/");
-      const names = page.locator("section[aria-label=Results] li h3");
-      await names.first().waitFor();
+      const names = await catalogNames(page);
       const first = (await names.first().textContent()).trim();
       const word = first.split(/\s+/)[0];
       await page.getByRole("searchbox", { name: "Search shaders" }).fill(word.toLowerCase());
@@ -63,9 +68,7 @@ export const tests = [
     name: "a typo finds what was meant and says which words it used",
     async fn({ newPage, assert, shot }) {
       const { page } = await newPage();
-      await page.goto("/");
-      const names = page.locator("section[aria-label=Results] li h3");
-      await names.first().waitFor();
+      const names = await catalogNames(page);
       // The longest word on the first page, misspelt by dropping its second-to-last letter.
       const words = (await names.allTextContents()).flatMap((n) => n.toLowerCase().match(/[a-z]{5,}/g) ?? []);
       const word = words.sort((a, b) => b.length - a.length)[0];

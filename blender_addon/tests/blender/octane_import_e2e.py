@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "internal", "shaderpkg", "octane"))
+from blend_data import write_png  # noqa: E402
 from e2e_facts import run  # noqa: E402
 import octane_facts  # noqa: E402
 import octane_probe  # noqa: E402
@@ -34,16 +35,6 @@ PREFIX = "Octane "
 
 def rel(path):
     return path.replace(os.sep, "/")
-
-
-def write_png(path, rgba):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    img = bpy.data.images.new(os.path.basename(path), 4, 4)
-    img.pixels = list(rgba) * 16
-    img.filepath_raw = path
-    img.file_format = "PNG"
-    img.save()
-    bpy.data.images.remove(img)
 
 
 def node_facts(nt):

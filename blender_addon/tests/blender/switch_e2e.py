@@ -15,6 +15,7 @@ import bpy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+from blend_data import write_png  # noqa: E402
 from e2e_facts import run  # noqa: E402
 
 args = sys.argv[sys.argv.index("--") + 1:]
@@ -23,16 +24,6 @@ facts = {}
 SLUG, MATERIAL = "checker", "OB_Checker"
 SETS = {"1k": 4, "2k": 8}  # resolution -> pixel size of its (tiny) maps
 NAMES = ("albedo.png", "roughness.png")
-
-
-def write_png(path, size, value):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    img = bpy.data.images.new(os.path.basename(path), size, size)
-    img.pixels = [value, value, value, 1.0] * (size * size)
-    img.filepath_raw = path
-    img.file_format = "PNG"
-    img.save()
-    bpy.data.images.remove(img)
 
 
 def build_version(version):
@@ -44,7 +35,8 @@ def build_version(version):
         files = []
         for i, name in enumerate(NAMES):
             p = os.path.join(sets, res, name)
-            write_png(p, size, 0.2 + 0.3 * i)
+            v = 0.2 + 0.3 * i
+            write_png(p, (v, v, v, 1.0), size)
             files.append({"path": name, "sha256": "0" * 64, "size": os.path.getsize(p)})
         texture_sets.append({"resolution": res, "sha256": "0" * 64, "size": 1000 * size, "files": files})
     mat = bpy.data.materials.new(MATERIAL)

@@ -11,10 +11,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/telemetry"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
@@ -34,13 +32,7 @@ type httpTelemetry struct {
 }
 
 func newHTTPTelemetry(d Deps) httpTelemetry {
-	tp, mp := d.TracerProvider, d.MeterProvider
-	if tp == nil {
-		tp = tracenoop.NewTracerProvider()
-	}
-	if mp == nil {
-		mp = metricnoop.NewMeterProvider()
-	}
+	tp, mp := telemetry.OrNoop(d.TracerProvider, d.MeterProvider)
 	m := mp.Meter(instrumentationScope)
 	t := httpTelemetry{tracer: tp.Tracer(instrumentationScope), propagator: propagation.TraceContext{}}
 	// The SDK's instrument constructors fail only on an invalid name; these are constants.

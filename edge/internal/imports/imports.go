@@ -20,11 +20,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
-	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
-	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/octanebridge/octane-bridge/edge/internal/postgres"
+	"github.com/octanebridge/octane-bridge/edge/internal/telemetry"
 	"github.com/octanebridge/octane-bridge/edge/internal/token"
 	"github.com/octanebridge/octane-bridge/internal/apierror"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
@@ -73,13 +72,7 @@ func New(d Deps) *Service {
 	if d.DownloadTTL <= 0 || d.DownloadTTL > 300*time.Second {
 		d.DownloadTTL = 300 * time.Second
 	}
-	tp, mp := d.TracerProvider, d.MeterProvider
-	if tp == nil {
-		tp = tracenoop.NewTracerProvider()
-	}
-	if mp == nil {
-		mp = metricnoop.NewMeterProvider()
-	}
+	tp, mp := telemetry.OrNoop(d.TracerProvider, d.MeterProvider)
 	s := &Service{d: d, tracer: tp.Tracer(instrumentationScope)}
 	// The SDK's instrument constructors fail only on an invalid name; this is a constant.
 	s.minted, _ = mp.Meter(instrumentationScope).Int64Counter("edge.imports.minted", metric.WithUnit("{import}"),

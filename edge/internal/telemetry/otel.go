@@ -43,6 +43,18 @@ func Noop() Providers {
 		Shutdown: func(context.Context) error { return nil }}
 }
 
+// OrNoop is tp and mp with a nil one switched off: callers that report nothing (tests) leave
+// them unset.
+func OrNoop(tp trace.TracerProvider, mp metric.MeterProvider) (trace.TracerProvider, metric.MeterProvider) {
+	if tp == nil {
+		tp = tracenoop.NewTracerProvider()
+	}
+	if mp == nil {
+		mp = metricnoop.NewMeterProvider()
+	}
+	return tp, mp
+}
+
 // OTLP builds providers that export over OTLP/HTTP: spans in batches, metrics every
 // OTEL_METRIC_EXPORT_INTERVAL (60 s by default). Sampling follows OTEL_TRACES_SAMPLER (default:
 // the parent's decision, else always).

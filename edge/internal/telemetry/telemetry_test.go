@@ -11,6 +11,10 @@ import (
 	"testing"
 
 	"github.com/getsentry/sentry-go"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -107,5 +111,21 @@ func TestFirstWord(t *testing.T) {
 		if got := firstWord(in); got != want {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Unset providers are switched off, set ones are kept: the imports service and the router report
+// through what the edge configured, or nothing.
+func TestOrNoopKeepsSetProviders(t *testing.T) {
+	tp, mp := OrNoop(nil, nil)
+	if _, ok := tp.(tracenoop.TracerProvider); !ok {
+		t.Errorf("nil tracer provider became %T", tp)
+	}
+	if _, ok := mp.(metricnoop.MeterProvider); !ok {
+		t.Errorf("nil meter provider became %T", mp)
+	}
+	sdkTP, sdkMP := sdktrace.NewTracerProvider(), sdkmetric.NewMeterProvider()
+	if tp, mp := OrNoop(sdkTP, sdkMP); tp != sdkTP || mp != sdkMP {
+		t.Errorf("set providers replaced: %T %T", tp, mp)
 	}
 }

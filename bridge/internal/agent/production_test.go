@@ -82,12 +82,7 @@ func publishProduction(t *testing.T, st *stack, p testenv.ProductionInfo, root, 
 	t.Helper()
 	dir := demoPackages(t, root, slug)
 	out := filepath.Join(os.TempDir(), fmt.Sprintf("octane-testenv-%d", os.Getuid()), "publish")
-	build := exec.Command("go", "build", "-o", out, "./cmd/publish")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/publish: %v\n%s", err, b)
-	}
+	goBuild(t, root, out, "./cmd/publish", "")
 	cmd := exec.Command(out, "--no-vet", dir)
 	cmd.Env = testenv.MinimalEnv(map[string]string{"PUBLISH_ENV": "production", "PUBLISH_ALLOW_LOOPBACK": "1",
 		"DATABASE_URL": st.DBURL, "MANIFEST_SIGNING_KEYS": p.ManifestSigningKeys,
@@ -109,11 +104,6 @@ func publishProduction(t *testing.T, st *stack, p testenv.ProductionInfo, root, 
 func buildReleaseBridge(t *testing.T, root, keys string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "octane-bridge")
-	cmd := exec.Command("go", "build", "-ldflags", "-X main.version=smoke -X main.trustedKeys="+keys+" -X main.release=1", "-o", out, "./bridge")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./bridge: %v\n%s", err, b)
-	}
+	goBuild(t, root, out, "./bridge", "-X main.version=smoke -X main.trustedKeys="+keys+" -X main.release=1")
 	return out
 }

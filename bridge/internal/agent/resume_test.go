@@ -34,13 +34,24 @@ func buildBridge(t *testing.T) string {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "octane-bridge-test")
-	cmd := exec.Command("go", "build", "-ldflags", "-X main.version=test -X main.trustedKeys="+shaderpkg.LocalDevPublicKeys(), "-o", out, "./bridge")
+	goBuild(t, root, out, "./bridge", "-X main.version=test -X main.trustedKeys="+shaderpkg.LocalDevPublicKeys())
+	return out
+}
+
+// goBuild builds the package pkg of the module at root into out as a static binary (no cgo),
+// linked with ldflags ("" for none).
+func goBuild(t *testing.T, root, out, pkg, ldflags string) {
+	t.Helper()
+	args := []string{"build", "-o", out}
+	if ldflags != "" {
+		args = append(args, "-ldflags", ldflags)
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./bridge: %v\n%s", err, b)
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
 	}
-	return out
 }
 
 // bridgeProcess is a bridge binary the test plays the add-on for, over its real stdin/stdout.

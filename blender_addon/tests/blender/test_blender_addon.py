@@ -67,18 +67,31 @@ def run_blender(script, args, env, timeout=180, runtime="blender"):
     return p
 
 
+def blender_facts(script, args, out, env, **kw):
+    """Runs an e2e script of this folder (run_blender) that leaves its facts in ``out`` (one of its
+    args); returns them, once the script raised nothing (its traceback is the failure)."""
+    run_blender(os.path.join(HERE, script), args, env, **kw)
+    return read_facts(out)
+
+
+def read_facts(out):
+    facts = json.loads(out.read_text())
+    assert "exception" not in facts, facts["exception"]
+    return facts
+
+
 def run_blender_ui(script, args, out, env, timeout=240):
     """Blender 3.4 with its window (under Xvfb), for what only a window system does: timers,
-    drawing, icons, the clipboard. The script quits Blender when done, leaving its facts in ``out``
-    (one of its args); returns the process and the facts."""
+    drawing, icons, the clipboard. The script (of this folder) quits Blender when done, leaving its
+    facts in ``out`` (one of its args); returns the process and the facts."""
     xvfb = shutil.which("xvfb-run")
     if not xvfb:
         unavailable("xvfb-run not found (Debian package xvfb)")
     cmd = [xvfb, "-a", "-s", "-screen 0 1280x800x24", blender_bin(), "--factory-startup", "-noaudio",
-           "-P", script, "--", *args]
+           "-P", os.path.join(HERE, script), "--", *args]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     assert out.exists(), p.stdout[-3000:] + p.stderr[-3000:]
-    return p, json.loads(out.read_text())
+    return p, read_facts(out)
 
 
 @pytest.fixture(scope="session")
@@ -129,10 +142,8 @@ def e2e(request, addon_zip, tmp_path_factory):
     out = tmp / "facts.json"
     env = blender_env(tmp, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"),
                       FAKE_BRIDGE_LOG=str(log), FAKE_BRIDGE_IMPORTS=str(tmp / "imports.json"), **OCTANE_ENV)
-    run_blender(os.path.join(HERE, "addon_e2e.py"), [addon_zip, str(pkg), str(out)], env, runtime=runtime)
-    facts = json.loads(out.read_text())
+    facts = blender_facts("addon_e2e.py", [addon_zip, str(pkg), str(out)], out, env, runtime=runtime)
     facts["runtime"] = runtime
-    assert "exception" not in facts, facts["exception"]
     facts["bridge_log"] = [json.loads(l) for l in log.read_text().splitlines()]
     facts["pkg"] = str(pkg)
     return facts
@@ -241,9 +252,7 @@ def test_disabling_the_addon_stops_the_bridge(e2e):
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_text_block_registered_as_module_runs_no_code(runtime, addon_zip, tmp_path):
     out = tmp_path / "facts.json"
-    run_blender(os.path.join(HERE, "text_block_e2e.py"), [addon_zip, str(tmp_path), str(out)], blender_env(tmp_path), runtime=runtime)
-    facts = json.loads(out.read_text())
-    assert "exception" not in facts, facts["exception"]
+    facts = blender_facts("text_block_e2e.py", [addon_zip, str(tmp_path), str(out)], out, blender_env(tmp_path), runtime=runtime)
     assert facts["marker_before_import"] is False
     assert facts["reply"]["type"] == "imported", facts["reply"]
     assert facts["texts_after"] == facts["texts_before"]  # the text block was not kept
@@ -260,8 +269,7 @@ def test_ui_session_runs_everything_from_timers_and_quit_stops_the_bridge(addon_
     log, out = tmp_path / "bridge.jsonl", tmp_path / "facts.json"
     env = blender_env(tmp_path, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"), FAKE_BRIDGE_LOG=str(log),
                       FAKE_BRIDGE_IMPORTS=str(tmp_path / "imports.json"), FAKE_BRIDGE_DELAY="3")
-    p, facts = run_blender_ui(os.path.join(HERE, "ui_e2e.py"), [addon_zip, str(out), "2"], out, env)
-    assert "exception" not in facts, facts["exception"]
+    p, facts = run_blender_ui("ui_e2e.py", [addon_zip, str(out), "2"], out, env)
     assert facts["running_right_after_enable"] is False  # enabling never blocks on the bridge
     assert [r["type"] for r in facts["replies"]] == ["imported", "imported"] and facts["cube_material"] == "OB_OakWood"
     assert facts["replies"][1]["reused"] is True and facts["state"] == "online"

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from test_blender_addon import HERE, RUNTIMES, addon_zip, blender_env, run_blender  # noqa: F401 (fixture)
+from test_blender_addon import HERE, RUNTIMES, addon_zip, blender_env, blender_facts  # noqa: F401 (fixture)
 from test_real_bridge import ANON_KEY, edge, edge_env, real_bridge  # noqa: F401 (fixtures: the pairing edge, /healthz ok, Supabase down)
 
 
@@ -16,9 +16,7 @@ def test_help_panel_runs_the_bridges_doctor_and_copies_its_report(runtime, real_
     url, env = edge_env(tmp_path, real_bridge, edge, OCTANE_CACHE_DIR=str(packages),
                         HTTPS_PROXY="http://me:pw@proxy.invalid:3128", NO_PROXY="127.0.0.1")
     out = tmp_path / "facts.json"
-    run_blender(os.path.join(HERE, "doctor_e2e.py"), [addon_zip, str(out)], env, timeout=240, runtime=runtime)
-    f = json.loads(out.read_text())
-    assert "exception" not in f, f["exception"]
+    f = blender_facts("doctor_e2e.py", [addon_zip, str(out)], out, env, timeout=240, runtime=runtime)
     assert f["unpaired"] and f["paired"] and f["library"] == []
     assert f["copy_before"] is False and f["run"] == ["FINISHED"] and f["running"] is True and f["finished"]
     d = f["doctor"]
@@ -48,8 +46,8 @@ def test_ui_draws_the_library_help_and_a_fix_and_copies_the_report(addon_zip, tm
     (tmp_path / "library.json").write_text(json.dumps([{"entry": entry, "import": None}]))
     out = tmp_path / "facts.json"
     env = blender_env(tmp_path, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"), FAKE_BRIDGE_LIBRARY=str(tmp_path / "library.json"))
-    p, f = run_blender_ui(os.path.join(HERE, "help_ui_e2e.py"), [addon_zip, str(out)], out, env)
-    assert "exception" not in f and "timeout" not in f, f
+    p, f = run_blender_ui("help_ui_e2e.py", [addon_zip, str(out)], out, env)
+    assert "timeout" not in f, f
     assert f["draw_errors"] == [] and f["drawn"] > 3
     assert f["icons"] == [True]  # the preview became an icon in the UI
     assert f["doctor_run"] == ["FINISHED"] and f["doctor"]["ok"] is False and "[FAIL] supabase realtime" in f["doctor"]["report"]

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from test_blender_addon import HERE, ROOT, RUNTIMES, addon_zip, blender_env, bpy_python, run_blender  # noqa: F401 (fixture)
+from test_blender_addon import HERE, ROOT, RUNTIMES, addon_zip, blender_env, bpy_python, blender_facts  # noqa: F401 (fixture)
 
 FAKE = os.path.join(HERE, "fake_bridge.py")
 BUILDS = {"linux-amd64": "octane-bridge", "darwin-arm64": "octane-bridge", "windows-amd64": "octane-bridge.exe"}
@@ -106,10 +106,8 @@ def test_blender_validates_every_zip_and_generates_the_same_listing(dist, tmp_pa
 def test_platform_zip_installs_and_runs_its_shipped_bridge(runtime, dist, tmp_path):
     out = tmp_path / "facts.json"
     log = tmp_path / "bridge.jsonl"
-    run_blender(os.path.join(HERE, "shipped_binary_e2e.py"), [str(dist / f"octane_bridge-0.1.0-{HOST}.zip"), str(out)],
+    facts = blender_facts("shipped_binary_e2e.py", [str(dist / f"octane_bridge-0.1.0-{HOST}.zip"), str(out)], out,
                 blender_env(tmp_path, FAKE_BRIDGE_LOG=str(log)), runtime=runtime)
-    facts = json.loads(out.read_text())
-    assert "exception" not in facts, facts["exception"]
     assert facts["enabled"] and facts["binary"] == os.path.join("bin", "linux-amd64", "octane-bridge")
     assert facts["started"] and facts["executable"] and facts["online"] and facts["bridge_version"] == "fake-1"
     assert facts["restarted"] and facts["online_after_restart"]
@@ -119,20 +117,16 @@ def test_platform_zip_installs_and_runs_its_shipped_bridge(runtime, dist, tmp_pa
 
 def test_extension_for_another_platform_is_refused(dist, tmp_path):
     out = tmp_path / "facts.json"
-    run_blender(os.path.join(HERE, "shipped_binary_e2e.py"), [str(dist / "octane_bridge-0.1.0-windows-x64.zip"), str(out)],
+    facts = blender_facts("shipped_binary_e2e.py", [str(dist / "octane_bridge-0.1.0-windows-x64.zip"), str(out)], out,
                 blender_env(tmp_path), runtime="bpy")
-    facts = json.loads(out.read_text())
-    assert "exception" not in facts, facts["exception"]
     # Blender: "This platform (linux-x64) isn't one of (windows-x64)"; nothing is installed.
     assert facts["as"] == "extension" and facts["enabled"] is False and facts["extension_dir_exists"] is False, facts
 
 
 def test_online_access_off_keeps_the_bridge_off(addon_zip, tmp_path):
     out = tmp_path / "facts.json"
-    run_blender(os.path.join(HERE, "online_access_e2e.py"), [addon_zip, str(out)],
+    facts = blender_facts("online_access_e2e.py", [addon_zip, str(out)], out,
                 blender_env(tmp_path, OCTANE_BRIDGE_BIN=FAKE, FAKE_BRIDGE_ALREADY_PAIRED="1"), runtime="bpy")
-    facts = json.loads(out.read_text())
-    assert "exception" not in facts, facts["exception"]
     assert facts["online_access"] is False and facts["connect_offline"] == ["CANCELLED"]
     assert facts["running_offline"] is False and facts["state_offline"] == "error"
     assert "Online access is disabled" in facts["message_offline"] and "Online access is disabled" in facts["connect_report"]

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from test_blender_addon import HERE, PACKAGE, RUNTIMES, addon_zip, blender_env, run_blender  # noqa: F401 (fixture)
+from test_blender_addon import HERE, PACKAGE, RUNTIMES, addon_zip, blender_env, blender_facts  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="module", params=RUNTIMES)
@@ -38,9 +38,7 @@ def lib(request, addon_zip, tmp_path_factory):
     out = tmp / "facts.json"
     env = blender_env(tmp, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"), FAKE_BRIDGE_LIBRARY=str(tmp / "library.json"),
                       FAKE_BRIDGE_LOG=str(tmp / "bridge.jsonl"))
-    run_blender(os.path.join(HERE, "library_e2e.py"), [addon_zip, str(out)], env, runtime=runtime)
-    facts = json.loads(out.read_text())
-    assert "exception" not in facts, facts["exception"]
+    facts = blender_facts("library_e2e.py", [addon_zip, str(out)], out, env, runtime=runtime)
     facts["manifest"], facts["sent"] = manifest, [json.loads(l) for l in (tmp / "bridge.jsonl").read_text().splitlines()]
     return facts
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from test_blender_addon import HERE, ROOT, RUNTIMES, addon_zip, blender_env, run_blender, unavailable  # noqa: F401 (fixture)
+from test_blender_addon import ROOT, RUNTIMES, addon_zip, blender_env, blender_facts, unavailable  # noqa: F401 (fixture)
 
 
 @pytest.fixture(scope="session")
@@ -96,9 +96,7 @@ def test_real_bridge_handshake_cache_stats_and_pairing(runtime, real_bridge, add
     url, env = edge_env(tmp_path, real_bridge, edge, OCTANE_CACHE_DIR=str(cache), OCTANE_CACHE_MAX_BYTES="50000000",
                         OCTANE_LOG_LEVEL="debug", OCTANE_DEVICE_NAME="addon test")
     out = tmp_path / "facts.json"
-    run_blender(os.path.join(HERE, "real_bridge_e2e.py"), [addon_zip, str(out)], env, timeout=240, runtime=runtime)
-    f = json.loads(out.read_text())
-    assert "exception" not in f, f["exception"]
+    f = blender_facts("real_bridge_e2e.py", [addon_zip, str(out)], out, env, timeout=240, runtime=runtime)
     # the sidebar panels (3D Viewport, and the Shader Editor's copies) all in the Octane tab
     assert f["panels"] == {n: ["NODE_EDITOR" if n.endswith("shader_editor") else "VIEW_3D", "UI", "Octane", True]
                            for n in ("OCTANEBRIDGE_PT_view3d", "OCTANEBRIDGE_PT_shader_editor", "OCTANEBRIDGE_PT_library",

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from test_blender_addon import HERE, ROOT, RUNTIMES, addon_zip, blender_env, run_blender  # noqa: F401 (fixture)
+from test_blender_addon import HERE, ROOT, RUNTIMES, addon_zip, blender_env, blender_facts  # noqa: F401 (fixture)
 
 SLUG, MATERIAL = "checker", "OB_Checker"
 
@@ -21,9 +21,7 @@ SLUG, MATERIAL = "checker", "OB_Checker"
 def packages(addon_zip, tmp_path_factory):
     work = tmp_path_factory.mktemp("v2-packages")
     out = work / "built.json"
-    run_blender(os.path.join(HERE, "switch_e2e.py"), [addon_zip, str(work), str(out), "build"], blender_env(work))
-    built = json.loads(out.read_text())
-    assert "exception" not in built, built["exception"]
+    built = blender_facts("switch_e2e.py", [addon_zip, str(work), str(out), "build"], out, blender_env(work))
     return work, json.loads((work / "packages.json").read_text())
 
 
@@ -45,10 +43,8 @@ def run(request, addon_zip, packages, tmp_path_factory):
     env = blender_env(tmp, OCTANE_BRIDGE_BIN=os.path.join(HERE, "fake_bridge.py"), FAKE_BRIDGE_LOG=str(log),
                       FAKE_BRIDGE_IMPORTS=str(tmp / "imports.json"), FAKE_BRIDGE_REQUESTS=str(tmp / "requests.json"),
                       FAKE_BRIDGE_SHADERS=str(tmp / "shaders.json"), OCTANE_AUTOSTART="1")
-    run_blender(os.path.join(HERE, "switch_e2e.py"), [addon_zip, str(work), str(out), "run"], env,
+    f = blender_facts("switch_e2e.py", [addon_zip, str(work), str(out), "run"], out, env,
                 runtime=request.param, timeout=240)
-    f = json.loads(out.read_text())
-    assert "exception" not in f, f["exception"]
     f["bridge_log"] = [json.loads(line) for line in log.read_text().splitlines()]
     f["sets"] = {v: {res: p["textures_dir"] for res, p in by_res.items()} for v, by_res in pkgs.items()}
     return f
@@ -180,10 +176,8 @@ def test_the_demo_catalogs_v2_package_imports_and_switches_in_octaneblender(runt
     fields = {"shader_id": manifest["shader_id"], "version": manifest["version"], "shader_name": manifest["name"],
               "material_name": manifest["material_name"], "blend_path": str(pkg / "material.blend"), "package_dir": str(pkg)}
     out = tmp_path / "facts.json"
-    run_blender(os.path.join(HERE, "switch_e2e.py"), [addon_zip, str(tmp_path), str(out), "demo", json.dumps(fields),
-                json.dumps(sets)], blender_env(tmp_path), runtime=runtime, timeout=240)
-    f = json.loads(out.read_text())
-    assert "exception" not in f, f["exception"]
+    f = blender_facts("switch_e2e.py", [addon_zip, str(tmp_path), str(out), "demo", json.dumps(fields),
+                json.dumps(sets)], out, blender_env(tmp_path), runtime=runtime, timeout=240)
     assert f["reply"]["type"] == "imported" and f["reply_switch"]["type"] == "imported", (f["reply"], f["reply_switch"])
     names = sorted(os.listdir(sets["1k"]))
     for step, res, px in (("first", "1k", 1024), ("second", "2k", 2048), ("undone", "1k", 1024)):

@@ -109,6 +109,14 @@ def draw_cache(layout, st, width=60):
         layout.label(text=str(c["dir"]), icon="FILE_FOLDER")
 
 
+def draw_connect(layout, st):
+    """Connect, or Disconnect once this Blender is paired."""
+    if st.paired:
+        layout.operator("octane_bridge.disconnect", icon="UNLINKED")
+    else:
+        layout.operator("octane_bridge.connect", icon="LINKED")
+
+
 def draw_progress(layout, cur):
     pct = f"{STAGE_TEXT.get(cur.stage, cur.stage)} {int(cur.fraction * 100)}%"
     if hasattr(layout, "progress"):  # Blender 4.0+
@@ -142,11 +150,7 @@ class _OctaneBridgePanel(Sidebar):
         if problem is not None:
             # Connect is the button right below; every other fix gets its own.
             draw_problem(layout.box(), problem, width, skip=("octane_bridge.connect",))
-        row = layout.row(align=True)
-        if st.paired:
-            row.operator("octane_bridge.disconnect", icon="UNLINKED")
-        else:
-            row.operator("octane_bridge.connect", icon="LINKED")
+        draw_connect(layout.row(align=True), st)
         layout.operator("octane_bridge.browse", icon="URL")
         if st.current:
             draw_progress(layout.box(), st.current)

@@ -50,7 +50,7 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
     )
 
     def draw(self, context):
-        from .panels import draw_account, draw_cache, draw_connection, text_width
+        from .panels import draw_account, draw_cache, draw_connect, draw_connection, text_width
 
         layout = self.layout
         env = runtime.env()
@@ -74,10 +74,7 @@ class OCTANEBRIDGE_AP_preferences(bpy.types.AddonPreferences):
         draw_connection(box, st, width)
         draw_account(box, st, width)
         row = box.row()
-        if st.paired:
-            row.operator("octane_bridge.disconnect", icon="UNLINKED")
-        else:
-            row.operator("octane_bridge.connect", icon="LINKED")
+        draw_connect(row, st)
         row.operator("octane_bridge.browse", icon="URL")
         row.operator("octane_bridge.account", icon="USER")
 

@@ -126,7 +126,7 @@ func Report(ctx context.Context, w io.Writer, in Input) int {
 		resp, err := in.HTTP.Do(req)
 		via := httpx.ProxyReport(base)
 		if err != nil {
-			line(false, name, fmt.Sprintf("%s unreachable (%v) via %s", base, stripQuery(err), via))
+			line(false, name, fmt.Sprintf("%s unreachable (%v) via %s", base, httpx.RedactError(err), via))
 			return
 		}
 		resp.Body.Close()
@@ -227,18 +227,6 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// stripQuery keeps the anon key (in the Realtime URL's query) out of the report.
-func stripQuery(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery = ""
-			return fmt.Sprintf("%s %s: %v", ue.Op, u, ue.Err)
-		}
-	}
-	return err.Error()
 }
 
 func redactUserinfo(v string) string {

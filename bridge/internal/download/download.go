@@ -10,12 +10,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -277,7 +275,7 @@ func (d *fetch) verify() error {
 func (d *fetch) request(etag string) (restart bool, err error) {
 	req, err := http.NewRequestWithContext(d.ctx, http.MethodGet, d.url, nil)
 	if err != nil {
-		return false, &Error{Code: CodeInvalid, Msg: "bad download URL", Err: redactErr(err)}
+		return false, &Error{Code: CodeInvalid, Msg: "bad download URL", Err: httpx.RedactError(err)}
 	}
 	// Byte offsets must be those of the stored object, never of a transparently gunzipped body.
 	req.Header.Set("Accept-Encoding", "identity")
@@ -288,7 +286,7 @@ func (d *fetch) request(etag string) (restart bool, err error) {
 	}
 	resp, err := d.c.http().Do(req)
 	if err != nil {
-		return false, &Error{Code: CodeFailed, Msg: "request failed", Err: redactErr(err)}
+		return false, &Error{Code: CodeFailed, Msg: "request failed", Err: httpx.RedactError(err)}
 	}
 	defer func() {
 		// Drain a little so the connection can be reused, never a whole unwanted body.
@@ -361,7 +359,7 @@ func (d *fetch) copyBody(body io.Reader) error {
 			if ctxErr := d.ctx.Err(); ctxErr != nil {
 				return &Error{Code: CodeFailed, Msg: "download interrupted", Err: ctxErr}
 			}
-			return &Error{Code: CodeFailed, Msg: "download interrupted", Err: redactErr(rerr)}
+			return &Error{Code: CodeFailed, Msg: "download interrupted", Err: httpx.RedactError(rerr)}
 		}
 	}
 }
@@ -422,23 +420,4 @@ var secureURL = httpx.SecureURL
 // strongETag reports whether tag can be used with If-Range (weak validators cannot).
 func strongETag(tag string) bool {
 	return len(tag) >= 2 && tag[0] == '"' && tag[len(tag)-1] == '"'
-}
-
-// redactErr removes the query (the presigned signature) and user info from URLs inside err.
-func redactErr(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return &url.Error{Op: ue.Op, URL: Redact(ue.URL), Err: ue.Err}
-	}
-	return err
-}
-
-// Redact returns u without query, fragment or user info, for logs and error messages.
-func Redact(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "<unparseable URL>"
-	}
-	p.RawQuery, p.Fragment, p.User, p.RawFragment = "", "", nil, ""
-	return p.String()
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/bridge/internal/httpx"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/wire"
 )
@@ -517,7 +518,7 @@ func (c *Client) do(ctx context.Context, method, u string, hdr http.Header, body
 		if ctx.Err() != nil {
 			return 0, nil, nil, ctx.Err()
 		}
-		return 0, nil, nil, &Error{Code: CodeNetwork, Msg: method + " " + req.URL.Path, Err: stripURL(err)}
+		return 0, nil, nil, &Error{Code: CodeNetwork, Msg: method + " " + req.URL.Path, Err: httpx.StripURL(err)}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -525,18 +526,9 @@ func (c *Client) do(ctx context.Context, method, u string, hdr http.Header, body
 		if ctx.Err() != nil {
 			return 0, nil, nil, ctx.Err()
 		}
-		return 0, nil, nil, &Error{Code: CodeNetwork, Msg: method + " " + req.URL.Path + ": reading the response", Err: stripURL(err)}
+		return 0, nil, nil, &Error{Code: CodeNetwork, Msg: method + " " + req.URL.Path + ": reading the response", Err: httpx.StripURL(err)}
 	}
 	return resp.StatusCode, raw, resp.Header, nil
-}
-
-// stripURL drops the URL from a *url.Error (query strings can hold credentials).
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 func pathOnly(p string) string {

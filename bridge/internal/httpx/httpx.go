@@ -1,9 +1,11 @@
 // Package httpx builds the bridge's HTTP clients: the system's proxy settings and root CAs,
-// TLS 1.2 or newer, certificate verification always on.
+// TLS 1.2 or newer, certificate verification always on; and keeps the credentials URLs carry
+// (presigned signatures, the Realtime apikey) out of their errors.
 package httpx
 
 import (
 	"crypto/tls"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
@@ -73,4 +75,34 @@ func SecureURL(raw string) bool {
 		return host == "localhost" || (ip != nil && ip.IsLoopback())
 	}
 	return false
+}
+
+// Redact returns u without query, fragment or user info, for logs and error messages.
+func Redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "<unparseable URL>"
+	}
+	p.RawQuery, p.Fragment, p.User, p.RawFragment = "", "", nil, ""
+	return p.String()
+}
+
+// RedactError returns the *url.Error in err (the client's error for a failed request) with its
+// URL redacted (Redact); an error without one is returned as is.
+func RedactError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: Redact(ue.URL), Err: ue.Err}
+	}
+	return err
+}
+
+// StripURL returns the cause inside the *url.Error in err, without the URL at all: for clients
+// whose error already names what failed without the host (the edge and Realtime clients).
+func StripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }

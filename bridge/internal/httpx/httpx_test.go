@@ -2,6 +2,8 @@ package httpx
 
 import (
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -48,5 +50,31 @@ func TestProxyReport(t *testing.T) {
 	// The real environment reader answers for any URL without panicking.
 	if got := ProxyReport("http://127.0.0.1:1/"); got == "" {
 		t.Fatal("empty report")
+	}
+}
+
+// A failed request's redacted error keeps what failed (operation, host, path, cause) and none of
+// the credentials a URL can carry: a presigned signature or apikey in the query, a password, a
+// fragment; its stripped error keeps only the cause. Other errors pass as they are.
+func TestRedactError(t *testing.T) {
+	_, err := NewClient(5 * time.Second).Get("http://user:pw@127.0.0.1:1/realtime/v1/websocket?apikey=anon-secret&X-Amz-Signature=sig#frag")
+	got := RedactError(fmt.Errorf("realtime dial: %w", err)).Error()
+	for _, secret := range []string{"anon-secret", "sig", "pw", "frag", "?"} {
+		if strings.Contains(got, secret) {
+			t.Fatalf("%q holds %q", got, secret)
+		}
+	}
+	if !strings.HasPrefix(got, `Get "http://127.0.0.1:1/realtime/v1/websocket": `) || !strings.Contains(got, "refused") {
+		t.Fatalf("redacted error %q", got)
+	}
+	if got := StripURL(fmt.Errorf("realtime dial: %w", err)).Error(); strings.Contains(got, "127.0.0.1:1/") || !strings.Contains(got, "refused") {
+		t.Fatalf("stripped error %q", got)
+	}
+	plain := errors.New("no URL here")
+	if RedactError(plain) != plain || StripURL(plain) != plain {
+		t.Fatal("an error without a URL changed")
+	}
+	if Redact("::bad") != "<unparseable URL>" {
+		t.Fatalf("unparseable URL: %q", Redact("::bad"))
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
+	"github.com/octanebridge/octane-bridge/bridge/internal/httpx"
 	"github.com/octanebridge/octane-bridge/internal/codes"
 )
 
@@ -267,7 +268,7 @@ func (c *Client) connect(ctx context.Context) (healthy bool, err error) {
 		if resp != nil {
 			return false, fmt.Errorf("realtime handshake: HTTP %d", resp.StatusCode)
 		}
-		return false, fmt.Errorf("realtime dial: %w", stripURL(err))
+		return false, fmt.Errorf("realtime dial: %w", httpx.StripURL(err))
 	}
 	ws.SetReadLimit(MaxFrame)
 	s := &conn{c: c, ws: ws, pending: map[string]pendingReply{}, joined: map[string]string{},
@@ -535,13 +536,4 @@ func (s *conn) leaveAll() {
 		ref := s.nextRef()
 		_ = s.send(ctx, Frame{JoinRef: &joinRef, Ref: &ref, Topic: topic, Event: "phx_leave", Payload: json.RawMessage("{}")})
 	}
-}
-
-// stripURL drops the URL (it carries the apikey) from dial errors.
-func stripURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -53,9 +54,9 @@ func resolveEndpoints(ctx context.Context, hc *http.Client, h stdio.Hello) (endp
 		if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&wk); err != nil {
 			return e, fmt.Errorf("%s/.well-known/octane-bridge.json is not valid JSON", e.Site)
 		}
-		e.Edge = firstNonEmpty(e.Edge, strings.TrimRight(wk.EdgeURL, "/"))
-		e.Supabase = firstNonEmpty(e.Supabase, strings.TrimRight(wk.SupabaseURL, "/"))
-		e.AnonKey = firstNonEmpty(e.AnonKey, wk.SupabaseAnonKey)
+		e.Edge = cmp.Or(e.Edge, strings.TrimRight(wk.EdgeURL, "/"))
+		e.Supabase = cmp.Or(e.Supabase, strings.TrimRight(wk.SupabaseURL, "/"))
+		e.AnonKey = cmp.Or(e.AnonKey, wk.SupabaseAnonKey)
 	}
 	for name, u := range map[string]string{"edge_url": e.Edge, "supabase_url": e.Supabase} {
 		if err := checkURL(u); err != nil {
@@ -78,13 +79,6 @@ func checkURL(raw string) error {
 		return fmt.Errorf("%q must use https", raw)
 	}
 	return nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // realtimeURL turns https://x.supabase.co into wss://x.supabase.co/realtime/v1/websocket.

@@ -5,6 +5,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/x509"
@@ -102,7 +103,7 @@ func Report(ctx context.Context, w io.Writer, in Input) int {
 		if err != nil {
 			line(false, "service addresses", err.Error())
 		} else {
-			in.EdgeURL, in.SupabaseURL, in.AnonKey = firstNonEmpty(in.EdgeURL, edge), firstNonEmpty(in.SupabaseURL, supa), firstNonEmpty(in.AnonKey, key)
+			in.EdgeURL, in.SupabaseURL, in.AnonKey = cmp.Or(in.EdgeURL, edge), cmp.Or(in.SupabaseURL, supa), cmp.Or(in.AnonKey, key)
 			line(true, "service addresses", "from "+in.SiteURL+"/.well-known/octane-bridge.json")
 		}
 	}
@@ -221,13 +222,6 @@ func fixClock(off time.Duration) string {
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
 
 func redactUserinfo(v string) string {
 	if i := strings.Index(v, "@"); i > 0 {

@@ -1,6 +1,6 @@
 // Package periodic runs a function on a ticker until its context ends: the loop behind the local
-// Stripe's clock, the Realtime stand-in's expiry sweep and the bridge's catch-up, account and
-// parent-process watchers.
+// Stripe's clock, the Realtime stand-in's expiry sweep and the bridge's heartbeat, catch-up,
+// account and parent-process watchers.
 package periodic
 
 import (
@@ -21,5 +21,14 @@ func Run(ctx context.Context, every time.Duration, poke <-chan struct{}, f func(
 		case <-poke:
 		}
 		f()
+	}
+}
+
+// Poke asks the Run reading poke for a call now and returns at once: a call asked for and not yet
+// made is enough, so a full (or nil) channel drops the poke.
+func Poke(poke chan<- struct{}) {
+	select {
+	case poke <- struct{}{}:
+	default:
 	}
 }

@@ -45,3 +45,15 @@ func TestRunAnswersAPoke(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// Poke never blocks: a poke already waiting is enough, so a full channel (or none) drops the new
+// one (a blocking Poke hangs here and fails by timeout).
+func TestPokeNeverBlocks(t *testing.T) {
+	poke := make(chan struct{}, 1)
+	Poke(poke)
+	Poke(poke)
+	Poke(nil)
+	if len(poke) != 1 {
+		t.Fatalf("%d pokes waiting, want 1", len(poke))
+	}
+}

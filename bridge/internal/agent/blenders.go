@@ -9,6 +9,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/edgeclient"
 	"github.com/octanebridge/octane-bridge/bridge/internal/importer"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
+	"github.com/octanebridge/octane-bridge/internal/periodic"
 )
 
 // Several Blenders on one machine share its pairing (one device key) and its device topic; each
@@ -82,12 +83,7 @@ func (a *Agent) onScene(m stdio.Message) {
 	a.bl.blendFile = blendName(s.BlendFile)
 	beat := a.bl.beat
 	a.mu.Unlock()
-	if beat != nil {
-		select {
-		case beat <- struct{}{}:
-		default:
-		}
-	}
+	periodic.Poke(beat)
 }
 
 // onCancel stops an import the artist cancelled in Blender (queued or downloading).

@@ -229,39 +229,33 @@ func (a *Agent) pokeAccount() {
 	a.mu.Lock()
 	poke := a.accountPoke
 	a.mu.Unlock()
-	if poke != nil {
-		select {
-		case poke <- struct{}{}:
-		default:
-		}
-	}
+	periodic.Poke(poke)
 }
 
 // heartbeat marks the device as seen so the site shows this Blender online.
 // A refused heartbeat may mean the device was revoked while its JWT is still valid: a fresh
 // exchange of the key tells, so revocation shows within one heartbeat, not one token lifetime.
+// poke (another file is open) sends one at once, so the site shows it now.
 func (a *Agent) heartbeat(ctx context.Context, sess *edgeclient.Session, apiKey string, poke <-chan struct{}) {
-	t := time.NewTicker(a.cfg.Heartbeat)
-	defer t.Stop()
-	for {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	beat := func() {
 		if err := a.client.Heartbeat(ctx, sess, a.blender(false)); err != nil && ctx.Err() == nil {
 			if a.isRevoked(err) {
+				stop()
 				return
 			}
 			if fault.CodeOf(err) != edgeclient.CodeNetwork {
 				if _, perr := a.client.NewSession(apiKey).Token(ctx); a.isRevoked(perr) {
+					stop()
 					return
 				}
 			}
 			a.log.Info("heartbeat failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-poke: // another file is open: the site shows it now
-		}
 	}
+	beat()
+	periodic.Run(ctx, a.cfg.Heartbeat, poke, beat)
 }
 
 // isRevoked handles a refused device key: the device was revoked on the site, so the key is

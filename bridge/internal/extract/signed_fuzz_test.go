@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"testing/fstest"
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
@@ -18,17 +16,11 @@ import (
 // signedPackage writes a small package from files and returns the zip and its signed file list.
 func signedPackage(t testing.TB, files map[string]string) ([]byte, []shaderpkg.File) {
 	t.Helper()
-	fsys := fstest.MapFS{}
-	for p, b := range files {
-		fsys[p] = &fstest.MapFile{Data: []byte(b), Mode: 0o644}
+	b := map[string][]byte{}
+	for p, s := range files {
+		b[p] = []byte(s)
 	}
-	var buf bytes.Buffer
-	m, err := shaderpkg.WritePackage(&buf, shaderpkg.Manifest{ShaderID: "s", Version: "1.0.0", Name: "S", MaterialName: "OB_S",
-		Category: "metal", MinBlender: "3.4", MinOctane: "2024.1"}, fsys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes(), m.Files
+	return writePackage(t, b)
 }
 
 // FuzzExtractSignedList extracts arbitrary archives against a fixed signed file list (and

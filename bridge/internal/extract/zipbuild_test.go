@@ -182,6 +182,14 @@ func goodPackage(t testing.TB) ([]byte, []shaderpkg.File, map[string][]byte) {
 		"textures/1k/normal.exr":     append(noise(50_000, 4), make([]byte, 50_000)...),
 		"textures/1k/empty-mask.png": {},
 	}
+	zb, list := writePackage(t, files)
+	return zb, list, files
+}
+
+// writePackage builds a package of files (a test shader's manifest) and returns the zip and the
+// file list its manifest signs.
+func writePackage(t testing.TB, files map[string][]byte) ([]byte, []shaderpkg.File) {
+	t.Helper()
 	fsys := fstest.MapFS{}
 	for p, b := range files {
 		fsys[p] = &fstest.MapFile{Data: b, Mode: 0o644}
@@ -192,5 +200,5 @@ func goodPackage(t testing.TB) ([]byte, []shaderpkg.File, map[string][]byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes(), m.Files, files
+	return buf.Bytes(), m.Files
 }

@@ -64,10 +64,7 @@ func catalogWith(t *testing.T, c texgen.Catalog, edit func(*shaderpkg.TextureSet
 }
 
 func readCatalog(t *testing.T) texgen.Catalog {
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 	c, err := texgen.ReadCatalog(filepath.Join(root, "catalog", "materials.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +124,7 @@ func TestSetsRefusesAManifestItCannotReproduce(t *testing.T) {
 // v1; and one 4k download (base + set) is at least 40 MB, the import benchmark's package.
 func TestCommittedCatalog(t *testing.T) {
 	c := readCatalog(t)
-	root, _ := testenv.RepoRoot()
+	root := testenv.Root(t)
 	dir := filepath.Join(root, "catalog", "demo")
 	raw, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
 	if err != nil {

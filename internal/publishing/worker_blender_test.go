@@ -61,10 +61,7 @@ func needBlender(t *testing.T) string {
 // vetted with its largest texture set, published, and its sets stored and registered.
 func TestWorkerPublishesAV2Bundle(t *testing.T) {
 	bin := needBlender(t)
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 	pkgs := filepath.Join(root, "catalog", "demo", "packages")
 	bases, _ := filepath.Glob(filepath.Join(pkgs, "*", "*.zip"))
 	if len(bases) == 0 {

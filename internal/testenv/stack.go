@@ -568,6 +568,16 @@ func (s StackInfo) do(t testing.TB, req *http.Request, out any) (int, []byte) {
 	return resp.StatusCode, raw
 }
 
+// Root is RepoRoot for a test: the module root, or the test fails.
+func Root(t testing.TB) string {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
 // RepoRoot finds the module root (the directory with go.mod) above the working directory.
 func RepoRoot() (string, error) {
 	dir, err := os.Getwd()

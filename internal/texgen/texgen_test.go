@@ -17,10 +17,7 @@ import (
 
 func catalog(t testing.TB) Catalog {
 	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 	c, err := ReadCatalog(filepath.Join(root, "catalog", "materials.json"))
 	if err != nil {
 		t.Fatal(err)

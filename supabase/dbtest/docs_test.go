@@ -6,13 +6,15 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 // docs/architecture.md names, for each SQL function in its table, the migration that holds its
 // current definition: the last one that creates or replaces it. A newcomer reads the function
 // there; this keeps the pointer true when a later migration replaces a function.
 func TestArchitectureNamesWhereEachFunctionIsDefined(t *testing.T) {
-	root := repoRoot(t)
+	root := testenv.Root(t)
 	doc, err := os.ReadFile(filepath.Join(root, "docs", "architecture.md"))
 	if err != nil {
 		t.Fatal(err)

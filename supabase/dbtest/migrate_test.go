@@ -20,16 +20,6 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
-// repoRoot is the directory holding go.mod (testenv.RepoRoot), or the test fails.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return root
-}
-
 // runner applies shims, migrations and seed with the project's own script, scripts/db.sh.
 type runner struct {
 	t     *testing.T
@@ -54,7 +44,7 @@ func newRunner(t *testing.T) *runner {
 	if port == "" {
 		port = "5432"
 	}
-	return &runner{t: t, root: repoRoot(t), admin: admin, port: port}
+	return &runner{t: t, root: testenv.Root(t), admin: admin, port: port}
 }
 
 // emptyDB names a database that does not exist yet and drops it when the test ends.

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 var (
@@ -15,7 +17,7 @@ var (
 // DESIGN §3: RLS is enabled in the same migration that creates each table, so no deployment
 // ever has a moment with an open table. (The pgTAP suite checks the end state; this checks each file.)
 func TestEveryMigrationEnablesRLSOnTheTablesItCreates(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "supabase", "migrations", "*.sql"))
+	files, err := filepath.Glob(filepath.Join(testenv.Root(t), "supabase", "migrations", "*.sql"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no migrations: %v", err)
 	}
@@ -42,7 +44,7 @@ func TestEveryMigrationEnablesRLSOnTheTablesItCreates(t *testing.T) {
 }
 
 func TestMigrationFilesAreNamedLikeTheSupabaseCLI(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(repoRoot(t), "supabase", "migrations", "*"))
+	files, err := filepath.Glob(filepath.Join(testenv.Root(t), "supabase", "migrations", "*"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -66,7 +67,7 @@ type config struct {
 
 func loadConfig(args []string, getenv func(string) string) (config, error) {
 	fl := flag.NewFlagSet("supabase-standin", flag.ContinueOnError)
-	addr := fl.String("addr", firstNonEmpty(getenv("STANDIN_ADDR"), "127.0.0.1:54321"), "listen address (loopback)")
+	addr := fl.String("addr", cmp.Or(getenv("STANDIN_ADDR"), "127.0.0.1:54321"), "listen address (loopback)")
 	if err := fl.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -84,11 +85,11 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		JWTSecret:   getenv("SUPABASE_JWT_SECRET"),
 		JWTExpiry:   rules.JWTExpiry,
 		ReuseWindow: rules.RefreshTokenReuse,
-		SiteURL:     firstNonEmpty(getenv("SITE_URL"), rules.SiteURL),
+		SiteURL:     cmp.Or(getenv("SITE_URL"), rules.SiteURL),
 		MaxConns:    16,
 		Auth:        rules,
 	}
-	c.JWTAlg = firstNonEmpty(getenv("JWT_ALGORITHM"), "HS256")
+	c.JWTAlg = cmp.Or(getenv("JWT_ALGORITHM"), "HS256")
 	c.ES256Key = getenv("JWT_ES256_PRIVATE_KEY")
 	if c.ES256Key != "" {
 		c.JWTAlg = "ES256"
@@ -129,20 +130,11 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	if err != nil {
 		return c, fmt.Errorf("addr: %w", err)
 	}
-	c.PublicURL = firstNonEmpty(getenv("API_EXTERNAL_URL"), "http://"+net.JoinHostPort(host, port))
-	if err := c.LogLevel.UnmarshalText([]byte(firstNonEmpty(getenv("LOG_LEVEL"), "info"))); err != nil {
+	c.PublicURL = cmp.Or(getenv("API_EXTERNAL_URL"), "http://"+net.JoinHostPort(host, port))
+	if err := c.LogLevel.UnmarshalText([]byte(cmp.Or(getenv("LOG_LEVEL"), "info"))); err != nil {
 		return c, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
 	return c, nil
-}
-
-func firstNonEmpty(v ...string) string {
-	for _, s := range v {
-		if s != "" {
-			return s
-		}
-	}
-	return ""
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
@@ -303,7 +295,7 @@ func cors(next http.Handler) http.Handler {
 			h.Set("Access-Control-Expose-Headers", "Content-Range, Content-Location, X-Total-Count, Link, x-sb-error-code, Preference-Applied")
 			if r.Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", firstNonEmpty(r.Header.Get("Access-Control-Request-Headers"), "authorization, apikey, content-type, x-client-info, prefer, range, accept-profile, content-profile, x-supabase-api-version"))
+				h.Set("Access-Control-Allow-Headers", cmp.Or(r.Header.Get("Access-Control-Request-Headers"), "authorization, apikey, content-type, x-client-info, prefer, range, accept-profile, content-profile, x-supabase-api-version"))
 				h.Set("Access-Control-Max-Age", "3600")
 				w.WriteHeader(http.StatusOK)
 				return

@@ -165,10 +165,7 @@ func demoPackages(t *testing.T, root, slug string) string {
 // publishDemo publishes one committed demo package with the real publisher.
 func publishDemo(t *testing.T, st *stack, slug string) string {
 	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 	return publish(t, st, demoPackages(t, root, slug), slug)
 }
 
@@ -176,10 +173,7 @@ func publishDemo(t *testing.T, st *stack, slug string) string {
 // shader slug.
 func publish(t *testing.T, st *stack, path, slug string) string {
 	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 	cmd := exec.Command("go", "run", "./cmd/publish", "--no-vet", "--skip-existing", path)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+st.DBURL, "MANIFEST_SIGNING_KEYS="+shaderpkg.LocalDevSigningKeys(),

@@ -24,10 +24,7 @@ import (
 // stdio) imports, done.
 func TestProductionSmokeImport(t *testing.T) {
 	p := testenv.ProductionStack(t)
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 
 	// The production check is on: the same edge settings with one development secret do not start.
 	refused := exec.Command(p.EdgeBin)

@@ -25,10 +25,7 @@ import (
 // does for local builds (go build leaves an up-to-date output alone).
 func buildBridge(t *testing.T) string {
 	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 	dir := filepath.Join(os.TempDir(), fmt.Sprintf("octane-testenv-%d", os.Getuid()))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)

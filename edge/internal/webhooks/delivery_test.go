@@ -47,10 +47,7 @@ type receiver struct {
 // startReceiver runs the Node receiver that verifies with the reference library.
 func startReceiver(t *testing.T) receiver {
 	t.Helper()
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := testenv.Root(t)
 	node, err := exec.LookPath("node")
 	if err != nil {
 		testenv.Require(t, "node", "install Node 20")
@@ -117,7 +114,7 @@ var payloadSchema = map[string]string{"import.completed": "WebhookImportEvent", 
 // also lists the event under the document's webhooks.
 func checkPayload(t *testing.T, r received) {
 	t.Helper()
-	root, _ := testenv.RepoRoot()
+	root := testenv.Root(t)
 	doc, err := openapi3.NewLoader().LoadFromFile(filepath.Join(root, "edge/openapi.yaml"))
 	if err != nil {
 		t.Fatal(err)

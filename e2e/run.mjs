@@ -19,7 +19,7 @@ import { Blender, buildAddonZip } from "./lib/blender.mjs";
 import { makePackage, makePackageV2, demoPackage } from "./lib/packages.mjs";
 import { run, sleep } from "./lib/proc.mjs";
 import { bridgeListeningSockets } from "./lib/sockets.mjs";
-import { PRO, FREE, signIn } from "./lib/site.mjs";
+import { PRO, FREE, signIn, trafficOutside } from "./lib/site.mjs";
 import { probePage, pageTimings, watchMint, bridgeSteps, bridgeDone, importPoints, hopDurations, HOPS } from "./lib/hops.mjs";
 import { pickResolution } from "./lib/resolutions.mjs";
 
@@ -482,14 +482,7 @@ const tests = [
     async fn(ctx) {
       // The local Stripe's Checkout and portal pages stand in for checkout.stripe.com and billing.stripe.com.
       const allowed = new Set([ctx.stack.urls.site, ctx.stack.urls.supabase, ctx.stack.urls.edge, ctx.stack.urls.stripe, new URL(ctx.stack.env.NEXT_PUBLIC_PREVIEW_BASE_URL).origin]);
-      const bad = [];
-      for (const r of requests) {
-        let u;
-        try { u = new URL(r.url); } catch { continue; }
-        if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol)) continue;
-        const origin = `${u.protocol.replace("ws", "http")}//${u.host}`;
-        if (!allowed.has(origin)) bad.push(`${r.url} (from ${r.page})`);
-      }
+      const bad = trafficOutside(requests, allowed).map((r) => `${r.url} (from ${r.page})`);
       assert(requests.length > 20, `only ${requests.length} requests recorded`);
       assert(bad.length === 0, `requests outside the stack's origins:\n  ${bad.slice(0, 10).join("\n  ")}`);
       const st = await ctx.blender.cmd("state");

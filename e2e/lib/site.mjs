@@ -19,3 +19,19 @@ export async function openFirstShader(page, link = "li a") {
   await page.locator(`section[aria-label=Results] ${link}`).first().click();
   await page.waitForURL(/\/shaders\//);
 }
+
+/**
+ * The recorded page traffic ({url, ...}: requests and WebSockets) that went to an origin not in
+ * `allowed` (a WebSocket counts as its http/https origin). Both end-to-end suites end with it:
+ * the site talks to the stack's own services only, never to another port of the artist's
+ * machine (the rule "no browser → localhost traffic") nor anywhere else.
+ */
+export function trafficOutside(traffic, allowed) {
+  const origins = new Set([...allowed].map((u) => new URL(u).origin));
+  return traffic.filter((r) => {
+    let u;
+    try { u = new URL(r.url); } catch { return false; }
+    if (!["http:", "https:", "ws:", "wss:"].includes(u.protocol)) return false; // data:, blob:
+    return !origins.has(`${u.protocol.replace("ws", "http")}//${u.host}`);
+  });
+}

@@ -38,7 +38,7 @@ const browser = stack.baseUrl
     })
   : null;
 
-// Every request any test page makes; checked by the loopback test at the end.
+// Every request and WebSocket any test page opens; checked by the loopback test at the end.
 const requests = [];
 const allowedOrigins = new Set(
   [stack.baseUrl, SUPABASE_URL, EDGE_URL, PREVIEW_BASE_URL].filter(Boolean).map((u) => new URL(u).origin),
@@ -52,6 +52,7 @@ async function newPage(opts = {}) {
   opened.push(context);
   const page = await context.newPage();
   page.on("request", (r) => requests.push({ url: r.url(), from: page.url() }));
+  page.on("websocket", (ws) => requests.push({ url: ws.url(), from: page.url() }));
   page.setDefaultTimeout(15_000);
   return { page, context };
 }

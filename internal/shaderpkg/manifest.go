@@ -169,6 +169,17 @@ func ParseManifest(data []byte) (Manifest, error) {
 	if err := m.Validate(); err != nil {
 		return Manifest{}, err
 	}
+	// The schema requires these lists even when empty; JSON's missing and null both decode to nil,
+	// which Validate cannot tell from a writer's "none" (Marshal writes nil as []).
+	for field, absent := range map[string]bool{
+		"tags":                m.Tags == nil,
+		"texture_resolutions": m.SchemaVersion == SchemaVersion && m.TextureResolutions == nil,
+		"texture_sets":        m.SchemaVersion == SchemaVersionV2 && m.TextureSets == nil,
+	} {
+		if absent {
+			return Manifest{}, errf(CodeManifestInvalid, field, "required: a list, [] when there are none")
+		}
+	}
 	return m, nil
 }
 

@@ -1,4 +1,4 @@
-"""Add-on <-> bridge stdio protocol v1 (docs/bridge-protocol.md; messages: schemas/stdio.schema.json).
+"""Add-on <-> bridge stdio protocol v1 (docs/bridge-protocol.md; messages: schemas/stdio-to-*.schema.json).
 
 Newline-delimited JSON, UTF-8, one object per line, at most 1 MiB per line. Every message
 carries ``v`` (1) and ``type``. Unknown fields are ignored; unknown types are reported by
@@ -40,16 +40,58 @@ OUTBOUND = frozenset(
      "cancel", "scene", "request_import", "shader_info"}
 )
 
-# Fields an inbound message must carry to be usable.
-REQUIRED = {
-    "import": ("import_id", "material_name", "blend_path", "package_dir"),
-    "progress": ("import_id",),
-    "import_status": ("import_id", "status"),
-    "pair_code": ("user_code",),
-    "paired": ("device_id",),
-    "status": ("state",),
-    "error": ("code",),
+# The fields of each inbound message, as schemas/stdio-to-addon.schema.json defines them (and
+# test_contracts.py checks): their JSON types joined by "|", then "*" when the message must carry
+# the field and "+" when a string must not be empty. Fields not listed are ignored.
+FIELDS = {
+    "hello": {"bridge_version": "string*+", "protocol": "integer*", "paired": "boolean*", "device_id": "string"},
+    "status": {"state": "string*+", "device_id": "string", "message": "string", "account": "string",
+               "subscription": "string+"},
+    "pair_code": {"user_code": "string*+", "verification_uri_complete": "string*+", "expires_in": "integer*"},
+    "paired": {"device_id": "string*+"},
+    "unpaired": {},
+    "progress": {"import_id": "string*+", "shader_name": "string", "stage": "string*+", "fraction": "number*",
+                 "bytes": "integer", "total": "integer"},
+    "import": {"import_id": "string*+", "shader_id": "string*+", "version": "string*+", "shader_name": "string*+",
+               "material_name": "string*+", "blend_path": "string*+", "package_dir": "string*+",
+               "textures_dir": "string|null+", "resolution": "string|null", "apply": "object"},
+    "import_status": {"import_id": "string*+", "status": "string*+", "code": "string", "message": "string"},
+    "cache_stats": {"entries": "integer*", "bytes": "integer*", "max_bytes": "integer*", "dir": "string*"},
+    "library": {"entries": "array*"},
+    "error": {"code": "string*", "message": "string*"},
+    "request_import": {"import_id": "string*+"},
+    "shader_info": {"shader": "string*+", "name": "string", "latest_version": "string|null*",
+                    "versions": "array|null", "texture_sets": "array|null*", "entitled": "boolean*"},
 }
+
+# The envelope's optional field: the request id an answer echoes.
+ENVELOPE = {"re": "string"}
+
+_JSON_TYPES = {
+    "string": lambda x: isinstance(x, str),
+    "integer": lambda x: type(x) is int,  # not bool, which is an int in Python
+    "number": lambda x: type(x) in (int, float),
+    "boolean": lambda x: type(x) is bool,
+    "array": lambda x: isinstance(x, list),
+    "object": lambda x: isinstance(x, dict),
+    "null": lambda x: x is None,
+}
+
+
+def _check_fields(type_: str, fields: dict, spec: dict) -> None:
+    """Refuses, naming the field, what the schema refuses: a required field missing, a field of
+    another JSON type (null included, where the schema does not allow it), an empty string."""
+    for name, rule in spec.items():
+        kinds = rule.rstrip("*+").split("|")
+        if name not in fields:
+            if "*" in rule:
+                raise ProtocolError(codes.MALFORMED, f"{type_}: missing {name}")
+            continue
+        value = fields[name]
+        if not any(_JSON_TYPES[k](value) for k in kinds):
+            raise ProtocolError(codes.MALFORMED, f"{type_}: {name} must be {' or '.join(kinds)}")
+        if "+" in rule and value == "":
+            raise ProtocolError(codes.MALFORMED, f"{type_}: {name} is empty")
 
 
 class ProtocolError(ValueError):
@@ -110,9 +152,8 @@ def decode(line: bytes | str) -> Message:
     fields = {k: v for k, v in obj.items() if k not in ("v", "type")}
     if type_ not in INBOUND:
         return Message(type_, fields, known=False)
-    for name in REQUIRED.get(type_, ()):
-        if not isinstance(fields.get(name), str) or not fields[name]:
-            raise ProtocolError(codes.MALFORMED, f"{type_}: missing {name}")
+    _check_fields(type_, obj, ENVELOPE)
+    _check_fields(type_, fields, FIELDS[type_])
     return Message(type_, fields)
 
 

@@ -72,9 +72,68 @@ def test_protocol_tables_match_the_schemas():
     to_addon, to_bridge = _schema("stdio-to-addon"), _schema("stdio-to-bridge")
     assert set(to_addon["properties"]["type"]["enum"]) == set(protocol.INBOUND)
     assert set(to_bridge["properties"]["type"]["enum"]) == set(protocol.OUTBOUND)
-    for typ, fields in protocol.REQUIRED.items():
-        # The add-on never requires a field the bridge may leave out.
-        assert set(fields) <= set(to_addon["$defs"][typ]["required"]), typ
+    assert protocol.ENVELOPE == {"re": "string"} and to_addon["properties"]["re"] == {"type": "string"}
+    assert set(protocol.FIELDS) == set(to_addon["$defs"])
+    for typ, fields in protocol.FIELDS.items():
+        assert fields == _fields_rule(to_addon, typ), typ
+
+
+def _json_types(schema, prop):
+    """The JSON types a property's schema allows."""
+    if "type" in prop:
+        return prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+    if "$ref" in prop:
+        return _json_types(schema, schema["$defs"][prop["$ref"].split("/")[-1]])
+    if "oneOf" in prop:
+        return sorted({t for p in prop["oneOf"] for t in _json_types(schema, p)})
+    values = [prop["const"]] if "const" in prop else prop["enum"]
+    name = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+    return sorted({name[type(v)] for v in values})
+
+
+def _fields_rule(schema, typ):
+    """protocol.FIELDS's rule for each field of one message type, read off the schema."""
+    d = schema["$defs"][typ]
+    out = {}
+    for name, prop in d.get("properties", {}).items():
+        nonempty = prop.get("minLength", 0) >= 1 or ("enum" in prop and "" not in prop["enum"] and _json_types(schema, prop) == ["string"])
+        out[name] = "|".join(_json_types(schema, prop)) + ("*" if name in d.get("required", []) else "") + ("+" if nonempty else "")
+    return out
+
+
+UNKNOWN = "zz_not_in_the_schema"
+
+
+def _edits(ex):
+    """Each top-level field of ex missing, null and of another JSON type, and an unknown key added
+    (the Go tests' walk, schemas/schematest.Edits, at the level the add-on's reader checks)."""
+    yield "an unknown key", {**ex, UNKNOWN: True}, UNKNOWN
+    for k, v in ex.items():
+        yield f"{k} missing", {x: y for x, y in ex.items() if x != k}, k
+        yield f"{k} null", {**ex, k: None}, k
+        yield f"{k} mistyped", {**ex, k: 7 if isinstance(v, str) or v is None else "7"}, k
+
+
+def test_the_addon_reader_agrees_with_the_schema():
+    """protocol.decode refuses exactly what stdio-to-addon.schema.json refuses of a message's
+    fields: a required one missing or null, one of another JSON type; with MALFORMED (or, for v,
+    UNSUPPORTED_VERSION) naming the field. Unknown keys pass both."""
+    v = jsonschema.Draft202012Validator(_schema("stdio-to-addon"))
+    refused = 0
+    for file, ex in _examples("stdio-to-addon"):
+        for what, edited, field in _edits(ex):
+            schema_ok = not list(v.iter_errors(edited))
+            try:
+                protocol.decode(json.dumps(edited).encode())
+                reader_ok, err = True, None
+            except protocol.ProtocolError as e:
+                reader_ok, err = False, e
+            assert schema_ok == reader_ok, f"{file}, {what}: schema {'accepts' if schema_ok else 'refuses'}, reader {err or 'accepts'}"
+            if err is not None:
+                refused += 1
+                assert err.code in ("MALFORMED", "UNSUPPORTED_VERSION"), (file, what, err.code)
+                assert field in str(err) or (field == "v" and "version" in str(err)), (file, what, str(err))
+    assert refused > 100
 
 
 def test_a_drifted_message_fails_the_schema():

@@ -25,7 +25,7 @@ def test_encode_keeps_unicode_on_one_line():
 
 
 def test_decode_import_message():
-    m = decode(b'{"v":1,"type":"import","import_id":"a","shader_id":"oak","version":"1.0.0","material_name":"OB","blend_path":"/c/m.blend","package_dir":"/c","extra":1}')
+    m = decode(b'{"v":1,"type":"import","import_id":"a","shader_id":"oak","version":"1.0.0","shader_name":"Oak","material_name":"OB","blend_path":"/c/m.blend","package_dir":"/c","extra":1}')
     assert m.known and m.type == "import" and m.get("blend_path") == "/c/m.blend" and m.get("extra") == 1
 
 

@@ -59,9 +59,30 @@ def strict_reference(line: bytes):
     fields = {k: v for k, v in obj.items() if k not in ("v", "type")}
     if t not in protocol.INBOUND:
         return t, fields, False
-    if any(not isinstance(fields.get(n), str) or not fields[n] for n in protocol.REQUIRED.get(t, ())):
+    if "re" in fields and not isinstance(fields["re"], str):
         return None
+    for name, rule in protocol.FIELDS[t].items():
+        if name not in fields:
+            if "*" in rule:
+                return None
+            continue
+        if not any(_IS[k](fields[name]) for k in rule.rstrip("*+").split("|")) or ("+" in rule and fields[name] == ""):
+            return None
     return t, fields, True
+
+
+_IS = {"string": lambda x: type(x) is str, "integer": lambda x: type(x) is int, "boolean": lambda x: type(x) is bool,
+       "number": lambda x: type(x) in (int, float), "array": lambda x: type(x) is list, "object": lambda x: type(x) is dict,
+       "null": lambda x: x is None}
+_GOOD = {"string": "x", "integer": 1, "number": 0.5, "boolean": True, "array": [], "object": {}, "null": None}
+
+
+def complete(type_, fields):
+    """fields with every field type_ requires added (a value of its first JSON type)."""
+    for name, rule in protocol.FIELDS.get(type_, {}).items():
+        if "*" in rule:
+            fields.setdefault(name, _GOOD[rule.split("|")[0].rstrip("*+")])
+    return fields
 
 
 def check_decode(line: bytes):
@@ -98,15 +119,13 @@ def test_decode_of_json_objects_matches_the_strict_reading(extra, v, type_):
     obj = dict(extra)
     obj["v"] = v
     obj["type"] = type_
-    for name in protocol.REQUIRED.get(type_, ()):
-        obj.setdefault(name, "x")
-    check_decode(json.dumps(obj).encode("utf-8"))
+    check_decode(json.dumps(complete(type_, obj)).encode("utf-8"))
 
 
 @given(st.sampled_from(sorted(protocol.OUTBOUND & protocol.INBOUND)), st.text(min_size=1), st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda k: k not in ("v", "type")), json_values, max_size=5))
 def test_encode_then_decode_round_trips(type_, state, fields):
-    fields = {k: v for k, v in fields.items() if v is not None}
-    fields.update(state=state)
+    fields = {k: v for k, v in fields.items() if v is not None and k not in protocol.FIELDS[type_] and k != "re"}
+    fields = complete(type_, dict(fields, state=state))
     line = encode(type_, **fields)
     assert line.endswith(b"\n") and line.count(b"\n") == 1
     m = decode(line.rstrip(b"\n"))
@@ -188,5 +207,5 @@ def test_a_huge_line_fed_in_pieces_is_dropped_with_bounded_memory():
 
 
 def test_floats_in_fields_are_finite():
-    m = decode(b'{"v":1,"type":"progress","import_id":"a","fraction":0.5}')
+    m = decode(b'{"v":1,"type":"progress","import_id":"a","stage":"downloading","fraction":0.5}')
     assert math.isfinite(m.get("fraction"))

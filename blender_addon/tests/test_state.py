@@ -30,9 +30,9 @@ def test_progress_then_import_returns_work_and_finish_records_recent():
     s = BridgeState()
     assert s.apply(msg('{"v":1,"type":"progress","import_id":"i1","shader_name":"Oak","stage":"downloading","fraction":0.4}')) is None
     assert s.current.fraction == 0.4 and s.current.stage == "downloading"
-    s.apply(msg('{"v":1,"type":"progress","import_id":"i1","fraction":7}'))
+    s.apply(msg('{"v":1,"type":"progress","import_id":"i1","stage":"downloading","fraction":7}'))
     assert s.current.fraction == 1.0 and s.current.shader_name == "Oak"
-    work = s.apply(msg('{"v":1,"type":"import","import_id":"i1","shader_name":"Oak","material_name":"OB","blend_path":"/b","package_dir":"/"}'))
+    work = s.apply(msg('{"v":1,"type":"import","import_id":"i1","shader_id":"oak","version":"1.0.0","shader_name":"Oak","material_name":"OB","blend_path":"/b","package_dir":"/"}'))
     assert work is not None and work.type == "import"
     s.finish("i1", True, "done", now=1.0)
     s.finish("i1", True, "done again", now=2.0)
@@ -41,7 +41,7 @@ def test_progress_then_import_returns_work_and_finish_records_recent():
 
 def test_failed_import_status_is_recorded_in_plain_words():
     s = BridgeState()
-    s.apply(msg('{"v":1,"type":"progress","import_id":"i2","shader_name":"Gold"}'))
+    s.apply(msg('{"v":1,"type":"progress","import_id":"i2","shader_name":"Gold","stage":"queued","fraction":0}'))
     s.apply(msg('{"v":1,"type":"import_status","import_id":"i2","status":"failed","code":"SUBSCRIPTION_REQUIRED"}'))
     assert s.recent[0].ok is False and "subscription" in s.recent[0].text
     assert s.errors and "subscription" in s.errors[0][1]

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/octanebridge/octane-bridge/internal/b64url"
+	"github.com/octanebridge/octane-bridge/internal/jsonkeys"
 )
 
 // Delivery payload versions ("v"). v1 describes one zip (a schema_version 1 package); v2 a
@@ -48,7 +49,7 @@ type Delivery struct {
 	MaterialName string `json:"material_name"`
 	Files        []File `json:"files"` // v1
 	// Resolution (v2) is the chosen texture set's, "" (null) for a version without sets.
-	Resolution string         `json:"resolution"`
+	Resolution string         `json:"resolution" jsonkeys:"nullable"`
 	Base       DeliveryObject `json:"base"`       // v2: the base zip
 	Textures   *TextureSet    `json:"textures"`   // v2: the chosen set, nil (null) without sets
 	IssuedAt   int64          `json:"issued_at"`  // unix seconds
@@ -222,9 +223,25 @@ func VerifyDeliveryRecord(trusted map[string]ed25519.PublicKey, s Signed) (Deliv
 	if err := verifySig(trusted, deliveryDomain, raw, s.Sig); err != nil {
 		return Delivery{}, err
 	}
+	return parseDelivery(raw)
+}
+
+// deliveryOtherKeys are the fields of Delivery a payload version does not have.
+var deliveryOtherKeys = map[int][]string{DeliveryVersion: {"resolution", "base", "textures"}, DeliveryVersionV2: {"sha256", "size", "files"}}
+
+// parseDelivery reads a payload as schemas/delivery.schema.json does: no unknown field, every
+// field its version requires present and not null (missing and null decode to the zero value,
+// which Validate cannot tell from a real one), then Validate.
+func parseDelivery(raw []byte) (Delivery, error) {
 	var d Delivery
 	if err := decodeStrict(raw, &d); err != nil {
 		return Delivery{}, errf(CodeDeliveryMalformed, "payload", "%v", err)
+	}
+	if other, known := deliveryOtherKeys[d.V]; known {
+		if err := jsonkeys.Check(raw, d, other...); err != nil {
+			e := err.(*jsonkeys.Error)
+			return Delivery{}, errf(CodeDeliveryMalformed, e.Path, "%s", e.Problem)
+		}
 	}
 	if err := d.Validate(); err != nil {
 		return Delivery{}, err

@@ -91,3 +91,13 @@ func TestDeliverySchemaSeparatesVersions(t *testing.T) {
 		t.Fatalf("want examples of v1 and v2, have %v", versions)
 	}
 }
+
+// The bridge's reader of a delivery payload (strict decoding, then Validate) refuses exactly what
+// the schema refuses, with DELIVERY_MALFORMED naming the field.
+func TestDeliveryReaderAgreesWithTheSchema(t *testing.T) {
+	read := func(b []byte) error { _, err := parseDelivery(b); return err }
+	coded := func(err error) bool { return CodeOf(err) == CodeDeliveryMalformed }
+	if n := schematest.Agree(t, "delivery", read, coded, nil); n < 100 {
+		t.Fatalf("only %d refusals checked", n)
+	}
+}

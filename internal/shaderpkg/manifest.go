@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/octanebridge/octane-bridge/internal/jsonkeys"
 )
 
 // Manifest schema versions. Version 1 is one zip holding everything (textures under
@@ -156,6 +158,9 @@ var (
 
 var textureExts = []string{".png", ".jpg", ".jpeg", ".exr", ".tif", ".tiff", ".webp", ".hdr"}
 
+// otherVersionKey is the one field of Manifest the given schema_version does not have.
+var otherVersionKey = map[int]string{SchemaVersion: "texture_sets", SchemaVersionV2: "texture_resolutions"}
+
 // ParseManifest decodes and validates manifest.json. Unknown fields, trailing data and any
 // invalid field are rejected: a manifest is signed and trusted later, so it must mean exactly one thing.
 func ParseManifest(data []byte) (Manifest, error) {
@@ -166,19 +171,18 @@ func ParseManifest(data []byte) (Manifest, error) {
 	if err := decodeStrict(data, &m); err != nil {
 		return Manifest{}, errf(CodeManifestSyntax, "", "%v", err)
 	}
-	if err := m.Validate(); err != nil {
+	// The schema requires every field the struct does not mark omitempty (the lists too, [] when
+	// empty): missing and null both decode to the zero value, which Validate cannot tell from a
+	// writer's "none".
+	if err := m.checkVersion(); err != nil {
 		return Manifest{}, err
 	}
-	// The schema requires these lists even when empty; JSON's missing and null both decode to nil,
-	// which Validate cannot tell from a writer's "none" (Marshal writes nil as []).
-	for field, absent := range map[string]bool{
-		"tags":                m.Tags == nil,
-		"texture_resolutions": m.SchemaVersion == SchemaVersion && m.TextureResolutions == nil,
-		"texture_sets":        m.SchemaVersion == SchemaVersionV2 && m.TextureSets == nil,
-	} {
-		if absent {
-			return Manifest{}, errf(CodeManifestInvalid, field, "required: a list, [] when there are none")
-		}
+	if err := jsonkeys.Check(data, m, otherVersionKey[m.SchemaVersion]); err != nil {
+		e := err.(*jsonkeys.Error)
+		return Manifest{}, errf(CodeManifestInvalid, e.Path, "%s", e.Problem)
+	}
+	if err := m.Validate(); err != nil {
+		return Manifest{}, err
 	}
 	return m, nil
 }
@@ -199,18 +203,26 @@ type errString string
 
 func (e errString) Error() string { return string(e) }
 
+// checkVersion refuses a schema_version this package does not know or the other version's list.
+func (m *Manifest) checkVersion() error {
+	switch {
+	case m.SchemaVersion != SchemaVersion && m.SchemaVersion != SchemaVersionV2:
+		return errf(CodeManifestInvalid, "schema_version", "must be %d or %d, got %d", SchemaVersion, SchemaVersionV2, m.SchemaVersion)
+	case m.SchemaVersion == SchemaVersion && m.TextureSets != nil:
+		return errf(CodeManifestInvalid, "schema_version", "texture_sets needs schema_version %d", SchemaVersionV2)
+	case m.SchemaVersion == SchemaVersionV2 && m.TextureResolutions != nil:
+		return errf(CodeManifestInvalid, "schema_version", "schema_version %d derives texture_resolutions from texture_sets; remove it", SchemaVersionV2)
+	}
+	return nil
+}
+
 // Validate checks every field. It is called by ParseManifest and by writers before they sign.
 func (m *Manifest) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return errf(CodeManifestInvalid, field, format, args...)
 	}
-	switch {
-	case m.SchemaVersion != SchemaVersion && m.SchemaVersion != SchemaVersionV2:
-		return bad("schema_version", "must be %d or %d, got %d", SchemaVersion, SchemaVersionV2, m.SchemaVersion)
-	case m.SchemaVersion == SchemaVersion && m.TextureSets != nil:
-		return bad("schema_version", "texture_sets needs schema_version %d", SchemaVersionV2)
-	case m.SchemaVersion == SchemaVersionV2 && m.TextureResolutions != nil:
-		return bad("schema_version", "schema_version %d derives texture_resolutions from texture_sets; remove it", SchemaVersionV2)
+	if err := m.checkVersion(); err != nil {
+		return err
 	}
 	if !reSlug.MatchString(m.ShaderID) {
 		return bad("shader_id", "must be a lowercase slug (a-z, 0-9, '-'), 1-64 characters")

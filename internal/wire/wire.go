@@ -3,6 +3,13 @@
 // Schema under schemas/ with examples that the Go and the Python tests both check.
 package wire
 
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/octanebridge/octane-bridge/internal/jsonkeys"
+)
+
 // ImportRequestEvent is the Realtime event name on the topic device:<device_id>.
 const ImportRequestEvent = "import_request"
 
@@ -27,5 +34,18 @@ const ImportCancelledEvent = "import_cancelled"
 // working on the import stops.
 type ImportCancelled struct {
 	ImportID   string  `json:"import_id"`
-	InstanceID *string `json:"instance_id"`
+	InstanceID *string `json:"instance_id" jsonkeys:"optional"`
+}
+
+// Decode reads one message into v (a pointer to ImportRequest or ImportCancelled) as its schema
+// reads it: every field the type requires present and not null, each of its JSON type; unknown
+// fields are ignored (newer senders may add some). The error names the field.
+func Decode(raw []byte, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return err
+	}
+	if err := jsonkeys.Check(raw, v); err != nil {
+		return fmt.Errorf("%T: %w", v, err)
+	}
+	return nil
 }

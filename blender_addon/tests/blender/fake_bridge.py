@@ -18,7 +18,8 @@ import time
 
 
 def send(obj):
-    sys.stdout.write(json.dumps({"v": 1, **obj}) + "\n")
+    # None is left out, as the bridge omits an empty re or code (the add-on refuses null there).
+    sys.stdout.write(json.dumps({"v": 1, **{k: v for k, v in obj.items() if v is not None}}) + "\n")
     sys.stdout.flush()
 
 

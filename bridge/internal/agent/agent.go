@@ -179,8 +179,7 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 	switch m.Type {
 	case stdio.TypeHello:
 		var h stdio.Hello
-		if m.Decode(&h) != nil {
-			a.fail(m.ID, stdio.CodeMalformed, "hello: bad fields")
+		if !a.decode(m, &h) {
 			return
 		}
 		a.onHello(ctx, m.ID, h)
@@ -191,13 +190,18 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		a.send(stdio.TypeStatus, m.ID, st)
 	case stdio.TypePair:
 		var p stdio.Pair
-		_ = m.Decode(&p)
+		if !a.decode(m, &p) {
+			return
+		}
 		a.onPair(ctx, m.ID, p)
 	case stdio.TypeUnpair:
 		a.onUnpair(m.ID, "")
 	case stdio.TypeCache:
 		var c stdio.Cache
-		if m.Decode(&c) != nil || (c.Action != "stats" && c.Action != "clear") {
+		if !a.decode(m, &c) {
+			return
+		}
+		if c.Action != "stats" && c.Action != "clear" {
 			a.fail(m.ID, stdio.CodeMalformed, `cache: action must be "stats" or "clear"`)
 			return
 		}
@@ -212,8 +216,11 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		a.onLibrary(ctx, m.ID, m)
 	case stdio.TypeImported:
 		var r stdio.Imported
-		if m.Decode(&r) != nil || r.ImportID == "" {
-			a.fail(m.ID, stdio.CodeMalformed, "imported: import_id missing")
+		if !a.decode(m, &r) {
+			return
+		}
+		if r.ImportID == "" {
+			a.fail(m.ID, stdio.CodeMalformed, "imported: import_id is empty")
 			return
 		}
 		a.answer(r.ImportID, reply{ok: &r})
@@ -227,14 +234,27 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		a.onShaderInfo(ctx, m)
 	case stdio.TypeImportFailed:
 		var r stdio.ImportFailed
-		if m.Decode(&r) != nil || r.ImportID == "" {
-			a.fail(m.ID, stdio.CodeMalformed, "import_failed: import_id missing")
+		if !a.decode(m, &r) {
+			return
+		}
+		if r.ImportID == "" {
+			a.fail(m.ID, stdio.CodeMalformed, "import_failed: import_id is empty")
 			return
 		}
 		a.answer(r.ImportID, reply{fail: &r})
 	default:
 		a.fail(m.ID, stdio.CodeUnknownType, "unknown message type "+m.Type)
 	}
+}
+
+// decode fills v from m or answers the add-on with Decode's error, which names the field.
+func (a *Agent) decode(m stdio.Message, v any) bool {
+	err := m.Decode(v)
+	var se *stdio.Error
+	if errors.As(err, &se) {
+		a.send(stdio.TypeError, se.ID, stdio.ErrorMsg{Code: se.Code, Message: se.Msg})
+	}
+	return err == nil
 }
 
 func (a *Agent) cacheStats() stdio.CacheStats {

@@ -75,8 +75,7 @@ func (a *Agent) blender(quitting bool) edgeclient.Blender {
 // onScene records the file now open and tells the site at once.
 func (a *Agent) onScene(m stdio.Message) {
 	var s stdio.Scene
-	if m.Decode(&s) != nil {
-		a.fail(m.ID, stdio.CodeMalformed, "scene: bad fields")
+	if !a.decode(m, &s) {
 		return
 	}
 	a.mu.Lock()
@@ -89,8 +88,11 @@ func (a *Agent) onScene(m stdio.Message) {
 // onCancel stops an import the artist cancelled in Blender (queued or downloading).
 func (a *Agent) onCancel(m stdio.Message) {
 	var c stdio.Cancel
-	if m.Decode(&c) != nil || c.ImportID == "" {
-		a.fail(m.ID, stdio.CodeMalformed, "cancel: import_id missing")
+	if !a.decode(m, &c) {
+		return
+	}
+	if c.ImportID == "" {
+		a.fail(m.ID, stdio.CodeMalformed, "cancel: import_id is empty")
 		return
 	}
 	a.mu.Lock()

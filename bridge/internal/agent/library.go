@@ -18,7 +18,10 @@ var reLibraryImportID = regexp.MustCompile(`^library-[A-Za-z0-9-]{1,56}$`)
 // same import message as a download, so it works unpaired, offline and with the edge down.
 func (a *Agent) onLibrary(ctx context.Context, re string, m stdio.Message) {
 	var l stdio.Library
-	if m.Decode(&l) != nil || (l.Action != "list" && l.Action != "apply") {
+	if !a.decode(m, &l) {
+		return
+	}
+	if l.Action != "list" && l.Action != "apply" {
 		a.fail(re, stdio.CodeMalformed, `library: action must be "list" or "apply"`)
 		return
 	}

@@ -111,17 +111,19 @@ func (a *Agent) runLink(ctx context.Context, cred credential) {
 		}
 		if event == wire.ImportCancelledEvent { // schemas/import_cancelled.schema.json
 			var c wire.ImportCancelled
-			if json.Unmarshal(payload, &c) == nil && c.ImportID != "" {
-				pipe.Cancel(c.ImportID, false)
+			if err := wire.Decode(payload, &c); err != nil || c.ImportID == "" {
+				a.log.Warn("ignoring a malformed import_cancelled", "code", codes.Malformed, "err", err)
+				return
 			}
+			pipe.Cancel(c.ImportID, false)
 			return
 		}
 		if event != wire.ImportRequestEvent {
 			return
 		}
 		var r wire.ImportRequest // the edge's broadcast (schemas/import_request.schema.json)
-		if json.Unmarshal(payload, &r) != nil || r.ImportID == "" {
-			a.log.Warn("ignoring a malformed import_request")
+		if err := wire.Decode(payload, &r); err != nil || r.ImportID == "" {
+			a.log.Warn("ignoring a malformed import_request", "code", codes.Malformed, "err", err)
 			return
 		}
 		if !a.forThisBlender(r.InstanceID, true) {

@@ -30,7 +30,10 @@ func (a *Agent) linked() (*importer.Pipeline, *edgeclient.Session) {
 // its id, and runs it like any import, telling Blender to change the named material in place.
 func (a *Agent) onRequestImport(ctx context.Context, m stdio.Message) {
 	var q stdio.RequestImport
-	if m.Decode(&q) != nil || !reSlug.MatchString(q.Shader) || q.Material == "" ||
+	if !a.decode(m, &q) {
+		return
+	}
+	if !reSlug.MatchString(q.Shader) || q.Material == "" ||
 		(q.Purpose != stdio.ApplySwitch && q.Purpose != stdio.ApplyUpdate) {
 		a.fail(m.ID, stdio.CodeMalformed, `request_import: shader, material and purpose "switch" or "update" are required`)
 		return
@@ -58,7 +61,10 @@ func (a *Agent) onRequestImport(ctx context.Context, m stdio.Message) {
 // onShaderInfo reads what the panel offers for a shader (GET /v1/device/shaders/{slug}).
 func (a *Agent) onShaderInfo(ctx context.Context, m stdio.Message) {
 	var q stdio.ShaderInfoRequest
-	if m.Decode(&q) != nil || !reSlug.MatchString(q.Shader) {
+	if !a.decode(m, &q) {
+		return
+	}
+	if !reSlug.MatchString(q.Shader) {
 		a.fail(m.ID, stdio.CodeMalformed, "shader_info: shader must be a shader's slug")
 		return
 	}

@@ -1,6 +1,10 @@
 package stdio
 
-import "github.com/octanebridge/octane-bridge/internal/codes"
+import (
+	"errors"
+
+	"github.com/octanebridge/octane-bridge/internal/codes"
+)
 
 // Message types. The add-on sends the first group, the bridge the second; "hello" and "status"
 // go both ways (a request from the add-on, a report from the bridge).
@@ -75,6 +79,17 @@ type Library struct {
 	SHA256     string `json:"sha256,omitempty"`
 	Resolution string `json:"resolution,omitempty"` // apply: a v2 entry's texture set
 	ImportID   string `json:"import_id,omitempty"`
+}
+
+// check applies the schema's rule for apply: it names the entry and the import's id.
+func (l *Library) check() error {
+	switch {
+	case l.Action == "apply" && l.SHA256 == "":
+		return errors.New("sha256 is required to apply")
+	case l.Action == "apply" && l.ImportID == "":
+		return errors.New("import_id is required to apply")
+	}
+	return nil
 }
 
 // Imported is the add-on's success reply to an import.

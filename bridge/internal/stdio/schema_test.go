@@ -3,6 +3,7 @@ package stdio
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -149,4 +150,72 @@ func schemaProps(t *testing.T, dir, typ string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The bridge reads an add-on line (Parse, then Decode into its type) as the schema does: it
+// refuses, with MALFORMED or UNSUPPORTED_VERSION naming the field, every required field missing
+// or null and every field of another JSON type, and ignores unknown keys.
+func TestBridgeReaderAgreesWithTheSchema(t *testing.T) {
+	read := func(b []byte) error {
+		m, err := Parse(b)
+		if err != nil {
+			return err
+		}
+		proto, ok := bodies["stdio-to-bridge"][m.Type]
+		if !ok {
+			return &Error{Code: CodeUnknownType, Msg: "type " + m.Type}
+		}
+		if proto == nil {
+			return nil
+		}
+		return m.Decode(reflect.New(reflect.TypeOf(proto)).Interface())
+	}
+	coded := func(err error) bool {
+		var e *Error
+		return errors.As(err, &e) && (e.Code == CodeMalformed || e.Code == CodeUnsupportedVersion || e.Code == CodeUnknownType)
+	}
+	if n := schematest.Agree(t, "stdio-to-bridge", read, coded, nil); n < 100 {
+		t.Fatalf("only %d refusals checked", n)
+	}
+}
+
+// Decode requires the fields a struct does not mark omitempty; those must be exactly what the
+// schema requires of an add-on message. The bridge's own messages must never omit a field the
+// schema requires of them (the add-on's reader refuses such a line).
+func TestRequiredFieldsAreTheSchemas(t *testing.T) {
+	for dir, types := range bodies {
+		var doc struct {
+			Defs map[string]struct {
+				Required []string `json:"required"`
+			} `json:"$defs"`
+		}
+		if err := json.Unmarshal(schematest.Read(t, dir+".schema.json"), &doc); err != nil {
+			t.Fatal(err)
+		}
+		for typ, proto := range types {
+			var always []string
+			if proto != nil {
+				rt := reflect.TypeOf(proto)
+				for i := range rt.NumField() {
+					name, opts, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
+					if !strings.Contains(opts, "omitempty") {
+						always = append(always, name)
+					}
+				}
+			}
+			required := doc.Defs[typ].Required
+			slices.Sort(always)
+			slices.Sort(required)
+			switch {
+			case dir == "stdio-to-bridge" && !slices.Equal(always, required):
+				t.Errorf("%s %s: Go requires %v, the schema %v", dir, typ, always, required)
+			case dir == "stdio-to-addon":
+				for _, f := range required {
+					if !slices.Contains(always, f) {
+						t.Errorf("%s %s: the schema requires %s, Go may omit it", dir, typ, f)
+					}
+				}
+			}
+		}
+	}
 }

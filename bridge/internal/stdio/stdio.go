@@ -13,6 +13,7 @@ import (
 
 	"github.com/octanebridge/octane-bridge/bridge/internal/fault"
 	"github.com/octanebridge/octane-bridge/internal/codes"
+	"github.com/octanebridge/octane-bridge/internal/jsonkeys"
 )
 
 // Version is the protocol version this bridge speaks.
@@ -40,10 +41,19 @@ type Message struct {
 	raw  json.RawMessage
 }
 
-// Decode fills v (a pointer to one of the message structs) from the message; unknown fields are
-// ignored so newer add-ons can add fields without breaking older bridges.
+// Decode fills v (a pointer to one of the message structs) from the message: every field the
+// struct does not mark omitempty must be present and not null (schemas/stdio-to-bridge.schema.json
+// requires exactly those); unknown fields are ignored so newer add-ons can add fields without
+// breaking older bridges.
 func (m Message) Decode(v any) error {
-	if err := json.Unmarshal(m.raw, v); err != nil {
+	err := json.Unmarshal(m.raw, v)
+	if err == nil {
+		err = jsonkeys.Check(m.raw, v)
+	}
+	if c, ok := v.(interface{ check() error }); ok && err == nil {
+		err = c.check()
+	}
+	if err != nil {
 		return &Error{Code: CodeMalformed, Msg: fmt.Sprintf("%s: %v", m.Type, err), ID: m.ID}
 	}
 	return nil
@@ -55,9 +65,9 @@ func Parse(line []byte) (Message, error) {
 		return Message{}, &Error{Code: CodeLineTooLong, Msg: "line exceeds 1 MiB"}
 	}
 	var env struct {
-		V    *int   `json:"v"`
-		Type string `json:"type"`
-		ID   any    `json:"id"`
+		V    json.RawMessage `json:"v"`
+		Type json.RawMessage `json:"type"`
+		ID   json.RawMessage `json:"id"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(line))
 	if err := dec.Decode(&env); err != nil {
@@ -66,14 +76,19 @@ func Parse(line []byte) (Message, error) {
 	if dec.More() {
 		return Message{}, &Error{Code: CodeMalformed, Msg: "more than one JSON value on a line"}
 	}
-	id, _ := env.ID.(string)
-	if env.V == nil || *env.V != Version {
-		return Message{}, &Error{Code: CodeUnsupportedVersion, Msg: "protocol version must be 1", ID: id}
+	var id string
+	if env.ID != nil && json.Unmarshal(env.ID, &id) != nil || string(env.ID) == "null" {
+		return Message{}, &Error{Code: CodeMalformed, Msg: "id must be a string"}
 	}
-	if env.Type == "" {
-		return Message{}, &Error{Code: CodeMalformed, Msg: "missing type", ID: id}
+	var v int
+	if json.Unmarshal(env.V, &v) != nil || v != Version {
+		return Message{}, &Error{Code: CodeUnsupportedVersion, Msg: "protocol version (v) must be 1", ID: id}
 	}
-	return Message{Type: env.Type, ID: id, raw: bytes.Clone(line)}, nil
+	var typ string
+	if json.Unmarshal(env.Type, &typ) != nil || typ == "" {
+		return Message{}, &Error{Code: CodeMalformed, Msg: "missing type (a string)", ID: id}
+	}
+	return Message{Type: typ, ID: id, raw: bytes.Clone(line)}, nil
 }
 
 // Reader splits a stream into messages.

@@ -11,7 +11,7 @@ import (
 func TestReaderSplitsAndRecovers(t *testing.T) {
 	long := `{"v":1,"type":"hello","x":"` + strings.Repeat("a", MaxLine) + `"}`
 	in := strings.Join([]string{
-		`{"v":1,"type":"hello","site_url":"https://x","extra":{"ignored":true}}`,
+		`{"v":1,"type":"hello","addon_version":"1.0.0","blender_version":"4.2.0","platform":"linux-x64","site_url":"https://x","extra":{"ignored":true}}`,
 		``,
 		`not json`,
 		`{"v":2,"type":"hello","id":"r1"}`,

@@ -248,15 +248,19 @@ func (c *Client) RequestImport(ctx context.Context, s *Session, ask ImportAsk) (
 			body[k] = v
 		}
 	}
-	var out wire.ImportRequest
+	var raw json.RawMessage
 	err := c.deviceCall(ctx, s, func(jwt string) error {
-		return c.edgeCall(ctx, http.MethodPost, "/v1/device/imports", jwt, body, &out)
+		return c.edgeCall(ctx, http.MethodPost, "/v1/device/imports", jwt, body, &raw)
 	})
 	if err != nil {
 		return wire.ImportRequest{}, err
 	}
+	var out wire.ImportRequest // the broadcast's own schema (import_request), read as the broadcast is
+	if err := wire.Decode(raw, &out); err != nil {
+		return wire.ImportRequest{}, &Error{Code: CodeUnexpected, Msg: "device import response: " + err.Error()}
+	}
 	if out.ImportID == "" || out.Token == "" {
-		return wire.ImportRequest{}, &Error{Code: CodeUnexpected, Msg: "device import response lacks fields"}
+		return wire.ImportRequest{}, &Error{Code: CodeUnexpected, Msg: "device import response lacks import_id or token"}
 	}
 	return out, nil
 }

@@ -42,7 +42,8 @@ OUTBOUND = frozenset(
 
 # The fields of each inbound message, as schemas/stdio-to-addon.schema.json defines them (and
 # test_contracts.py checks): their JSON types joined by "|", then "*" when the message must carry
-# the field and "+" when a string must not be empty. Fields not listed are ignored.
+# the field and "+" when a string must not be empty. "array:X" is an array of X (a JSON type or a
+# SHAPES entry), "object:X" a SHAPES entry. Fields not listed are ignored.
 FIELDS = {
     "hello": {"bridge_version": "string*+", "protocol": "integer*", "paired": "boolean*", "device_id": "string"},
     "status": {"state": "string*+", "device_id": "string", "message": "string", "account": "string",
@@ -54,14 +55,25 @@ FIELDS = {
                  "bytes": "integer", "total": "integer"},
     "import": {"import_id": "string*+", "shader_id": "string*+", "version": "string*+", "shader_name": "string*+",
                "material_name": "string*+", "blend_path": "string*+", "package_dir": "string*+",
-               "textures_dir": "string|null+", "resolution": "string|null", "apply": "object"},
+               "textures_dir": "string|null+", "resolution": "string|null", "apply": "object:import.apply"},
     "import_status": {"import_id": "string*+", "status": "string*+", "code": "string", "message": "string"},
     "cache_stats": {"entries": "integer*", "bytes": "integer*", "max_bytes": "integer*", "dir": "string*"},
-    "library": {"entries": "array*"},
+    "library": {"entries": "array:library.entries*"},
     "error": {"code": "string*", "message": "string*"},
     "request_import": {"import_id": "string*+"},
     "shader_info": {"shader": "string*+", "name": "string", "latest_version": "string|null*",
-                    "versions": "array|null", "texture_sets": "array|null*", "entitled": "boolean*"},
+                    "versions": "array:string|null", "texture_sets": "array:shader_info.texture_sets|null*",
+                    "entitled": "boolean*"},
+}
+
+# The objects inside messages (<message type>.<field>): closed, an unknown key is refused.
+SHAPES = {
+    "import.apply": {"mode": "string*+", "material": "string+"},
+    "library.entries": {"sha256": "string*", "resolution": "string", "shader_id": "string*+", "version": "string*+",
+                        "name": "string*", "material_name": "string*+", "preview_path": "string",
+                        "resolutions": "array:string*", "min_blender": "string", "min_octane": "string",
+                        "bytes": "integer*", "used_at": "integer*"},
+    "shader_info.texture_sets": {"resolution": "string*", "size": "integer*"},
 }
 
 # The envelope's optional field: the request id an answer echoes.
@@ -78,20 +90,44 @@ _JSON_TYPES = {
 }
 
 
-def _check_fields(type_: str, fields: dict, spec: dict) -> None:
+def _check_fields(where: str, fields: dict, spec: dict, closed: bool = False) -> None:
     """Refuses, naming the field, what the schema refuses: a required field missing, a field of
-    another JSON type (null included, where the schema does not allow it), an empty string."""
+    another JSON type (null included, where the schema does not allow it), an empty string, and
+    in a closed object an unknown key."""
+    if closed:
+        for name in fields:
+            if name not in spec:
+                raise ProtocolError(codes.MALFORMED, f"{where}: unknown field {name}")
     for name, rule in spec.items():
-        kinds = rule.rstrip("*+").split("|")
         if name not in fields:
             if "*" in rule:
-                raise ProtocolError(codes.MALFORMED, f"{type_}: missing {name}")
+                raise ProtocolError(codes.MALFORMED, f"{where}: missing {name}")
             continue
-        value = fields[name]
-        if not any(_JSON_TYPES[k](value) for k in kinds):
-            raise ProtocolError(codes.MALFORMED, f"{type_}: {name} must be {' or '.join(kinds)}")
+        value, at = fields[name], f"{where}: {name}" if ": " not in where else f"{where}.{name}"
+        kinds = rule.rstrip("*+").split("|")
+        kind = next((k for k in kinds if _JSON_TYPES[k.partition(":")[0]](value)), None)
+        if kind is None:
+            raise ProtocolError(codes.MALFORMED, f"{at} must be {' or '.join(kinds)}")
         if "+" in rule and value == "":
-            raise ProtocolError(codes.MALFORMED, f"{type_}: {name} is empty")
+            raise ProtocolError(codes.MALFORMED, f"{at} is empty")
+        base, _, inner = kind.partition(":")
+        for i, item in enumerate(value if base == "array" and inner else ()):
+            _check_value(f"{at}[{i}]", item, inner)
+        if base == "object" and inner:
+            _check_value(at, value, inner)
+    # The schema's one conditional: switching or updating names the material to change.
+    if spec is SHAPES["import.apply"] and fields.get("mode") in ("switch", "update") and "material" not in fields:
+        raise ProtocolError(codes.MALFORMED, f"{where}: missing material")
+
+
+def _check_value(at: str, value, kind: str) -> None:
+    if kind in _JSON_TYPES:
+        if not _JSON_TYPES[kind](value):
+            raise ProtocolError(codes.MALFORMED, f"{at} must be {kind}")
+    elif not isinstance(value, dict):
+        raise ProtocolError(codes.MALFORMED, f"{at} must be object")
+    else:
+        _check_fields(at, value, SHAPES[kind], closed=True)
 
 
 class ProtocolError(ValueError):

@@ -74,8 +74,10 @@ def test_protocol_tables_match_the_schemas():
     assert set(to_bridge["properties"]["type"]["enum"]) == set(protocol.OUTBOUND)
     assert protocol.ENVELOPE == {"re": "string"} and to_addon["properties"]["re"] == {"type": "string"}
     assert set(protocol.FIELDS) == set(to_addon["$defs"])
+    shapes = {}
     for typ, fields in protocol.FIELDS.items():
-        assert fields == _fields_rule(to_addon, typ), typ
+        assert fields == _fields_rule(to_addon, to_addon["$defs"][typ], typ, shapes), typ
+    assert protocol.SHAPES == shapes
 
 
 def _json_types(schema, prop):
@@ -91,37 +93,69 @@ def _json_types(schema, prop):
     return sorted({name[type(v)] for v in values})
 
 
-def _fields_rule(schema, typ):
-    """protocol.FIELDS's rule for each field of one message type, read off the schema."""
-    d = schema["$defs"][typ]
+def _fields_rule(schema, obj, where, shapes):
+    """protocol.FIELDS's rule for each field of one object, read off the schema; the objects
+    inside go to shapes as <where>.<field>."""
     out = {}
-    for name, prop in d.get("properties", {}).items():
-        nonempty = prop.get("minLength", 0) >= 1 or ("enum" in prop and "" not in prop["enum"] and _json_types(schema, prop) == ["string"])
-        out[name] = "|".join(_json_types(schema, prop)) + ("*" if name in d.get("required", []) else "") + ("+" if nonempty else "")
+    for name, prop in obj.get("properties", {}).items():
+        kinds = _json_types(schema, prop)
+        if "object" in kinds and "properties" in prop:
+            assert prop.get("additionalProperties") is False, f"{where}.{name}: SHAPES are closed"
+            shapes[f"{where}.{name}"] = _fields_rule(schema, prop, f"{where}.{name}", shapes)
+            kinds = [f"object:{where}.{name}" if k == "object" else k for k in kinds]
+        if "array" in kinds and "items" in prop:
+            items = prop["items"]
+            inner = f"{where}.{name}" if "properties" in items else _json_types(schema, items)[0]
+            if "properties" in items:
+                assert items.get("additionalProperties") is False, f"{where}.{name}: SHAPES are closed"
+                shapes[inner] = _fields_rule(schema, items, inner, shapes)
+            kinds = [f"array:{inner}" if k == "array" else k for k in kinds]
+        nonempty = prop.get("minLength", 0) >= 1 or ("enum" in prop and "" not in prop["enum"] and kinds == ["string"])
+        out[name] = "|".join(kinds) + ("*" if name in obj.get("required", []) else "") + ("+" if nonempty else "")
     return out
 
 
 UNKNOWN = "zz_not_in_the_schema"
 
 
-def _edits(ex):
-    """Each top-level field of ex missing, null and of another JSON type, and an unknown key added
-    (the Go tests' walk, schemas/schematest.Edits, at the level the add-on's reader checks)."""
-    yield "an unknown key", {**ex, UNKNOWN: True}, UNKNOWN
-    for k, v in ex.items():
-        yield f"{k} missing", {x: y for x, y in ex.items() if x != k}, k
-        yield f"{k} null", {**ex, k: None}, k
-        yield f"{k} mistyped", {**ex, k: 7 if isinstance(v, str) or v is None else "7"}, k
+def _edits(root, doc, path=()):
+    """Every field of doc, nested ones too, missing, null and of another JSON type, each array's
+    first item null and of another type, and an unknown key in each object: the Go tests' walk
+    (schemas/schematest.Edits). Yields (what, edited, the field's name)."""
+    def edit(change):
+        out = json.loads(json.dumps(root))
+        at = out
+        for k in path:
+            at = at[k]
+        change(at)
+        return out
+
+    def other(v):
+        return 7 if isinstance(v, str) or v is None else "7"
+
+    if isinstance(doc, dict):
+        yield f"an unknown key in {path}", edit(lambda o: o.__setitem__(UNKNOWN, True)), UNKNOWN
+        for k, v in doc.items():
+            yield f"{path + (k,)} missing", edit(lambda o, k=k: o.pop(k)), k
+            yield f"{path + (k,)} null", edit(lambda o, k=k: o.__setitem__(k, None)), k
+            yield f"{path + (k,)} mistyped", edit(lambda o, k=k, v=v: o.__setitem__(k, other(v))), k
+            yield from _edits(root, v, path + (k,))
+    elif isinstance(doc, list) and doc:
+        name = path[-1]
+        yield f"{path}[0] null", edit(lambda o: o.__setitem__(0, None)), name
+        yield f"{path}[0] mistyped", edit(lambda o: o.__setitem__(0, other(doc[0]))), name
+        yield from _edits(root, doc[0], path + (0,))
 
 
 def test_the_addon_reader_agrees_with_the_schema():
     """protocol.decode refuses exactly what stdio-to-addon.schema.json refuses of a message's
-    fields: a required one missing or null, one of another JSON type; with MALFORMED (or, for v,
-    UNSUPPORTED_VERSION) naming the field. Unknown keys pass both."""
+    fields, nested ones too: a required one missing or null, one of another JSON type, an unknown
+    key in a closed object; with MALFORMED (UNSUPPORTED_VERSION for v) naming the field. Unknown
+    top-level keys pass both."""
     v = jsonschema.Draft202012Validator(_schema("stdio-to-addon"))
     refused = 0
     for file, ex in _examples("stdio-to-addon"):
-        for what, edited, field in _edits(ex):
+        for what, edited, field in _edits(ex, ex):
             schema_ok = not list(v.iter_errors(edited))
             try:
                 protocol.decode(json.dumps(edited).encode())

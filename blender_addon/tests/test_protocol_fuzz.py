@@ -66,8 +66,16 @@ def strict_reference(line: bytes):
             if "*" in rule:
                 return None
             continue
-        if not any(_IS[k](fields[name]) for k in rule.rstrip("*+").split("|")) or ("+" in rule and fields[name] == ""):
+        kinds = [k.partition(":") for k in rule.rstrip("*+").split("|")]
+        if not any(_IS[base](fields[name]) for base, _, _ in kinds) or ("+" in rule and fields[name] == ""):
             return None
+        for base, _, inner in kinds:  # what is inside arrays and objects: test_contracts.py's walk
+            if inner and _IS[base](fields[name]):
+                try:
+                    for item in fields[name] if base == "array" else [fields[name]]:
+                        protocol._check_value(name, item, inner)
+                except ProtocolError:
+                    return None
     return t, fields, True
 
 
@@ -81,7 +89,7 @@ def complete(type_, fields):
     """fields with every field type_ requires added (a value of its first JSON type)."""
     for name, rule in protocol.FIELDS.get(type_, {}).items():
         if "*" in rule:
-            fields.setdefault(name, _GOOD[rule.split("|")[0].rstrip("*+")])
+            fields.setdefault(name, _GOOD[rule.split("|")[0].rstrip("*+").partition(":")[0]])
     return fields
 
 

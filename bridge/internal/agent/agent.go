@@ -216,14 +216,9 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		a.onLibrary(ctx, m.ID, m)
 	case stdio.TypeImported:
 		var r stdio.Imported
-		if !a.decode(m, &r) {
-			return
+		if a.decodeAbout(m, &r, &r.ImportID) {
+			a.answer(r.ImportID, reply{ok: &r})
 		}
-		if r.ImportID == "" {
-			a.fail(m.ID, stdio.CodeMalformed, "imported: import_id is empty")
-			return
-		}
-		a.answer(r.ImportID, reply{ok: &r})
 	case stdio.TypeCancel:
 		a.onCancel(m)
 	case stdio.TypeScene:
@@ -234,14 +229,9 @@ func (a *Agent) handle(ctx context.Context, m stdio.Message) {
 		a.onShaderInfo(ctx, m)
 	case stdio.TypeImportFailed:
 		var r stdio.ImportFailed
-		if !a.decode(m, &r) {
-			return
+		if a.decodeAbout(m, &r, &r.ImportID) {
+			a.answer(r.ImportID, reply{fail: &r})
 		}
-		if r.ImportID == "" {
-			a.fail(m.ID, stdio.CodeMalformed, "import_failed: import_id is empty")
-			return
-		}
-		a.answer(r.ImportID, reply{fail: &r})
 	default:
 		a.fail(m.ID, stdio.CodeUnknownType, "unknown message type "+m.Type)
 	}
@@ -255,6 +245,19 @@ func (a *Agent) decode(m stdio.Message, v any) bool {
 		a.send(stdio.TypeError, se.ID, stdio.ErrorMsg{Code: se.Code, Message: se.Msg})
 	}
 	return err == nil
+}
+
+// decodeAbout decodes a message about one import, v with importID pointing into it, and refuses
+// an empty import_id: answers and cancels are filed under it.
+func (a *Agent) decodeAbout(m stdio.Message, v any, importID *string) bool {
+	if !a.decode(m, v) {
+		return false
+	}
+	if *importID == "" {
+		a.fail(m.ID, stdio.CodeMalformed, m.Type+": import_id is empty")
+		return false
+	}
+	return true
 }
 
 func (a *Agent) cacheStats() stdio.CacheStats {

@@ -88,11 +88,7 @@ func (a *Agent) onScene(m stdio.Message) {
 // onCancel stops an import the artist cancelled in Blender (queued or downloading).
 func (a *Agent) onCancel(m stdio.Message) {
 	var c stdio.Cancel
-	if !a.decode(m, &c) {
-		return
-	}
-	if c.ImportID == "" {
-		a.fail(m.ID, stdio.CodeMalformed, "cancel: import_id is empty")
+	if !a.decodeAbout(m, &c, &c.ImportID) {
 		return
 	}
 	a.mu.Lock()

@@ -31,9 +31,17 @@ func TestRequestsFromBlenderNeedAPairedBridgeAndWholeFields(t *testing.T) {
 		{"r3", stdio.TypeRequestImport, stdio.RequestImport{Shader: "oak-wood", Purpose: "switch"}, stdio.CodeMalformed},
 		{"r4", stdio.TypeRequestImport, stdio.RequestImport{Shader: "oak-wood", Purpose: "assign", Material: "M"}, stdio.CodeMalformed},
 		{"r5", stdio.TypeShaderInfo, stdio.ShaderInfoRequest{Shader: "../etc"}, stdio.CodeMalformed},
+		// Answers and cancels are filed under their import: one naming none is refused.
+		{"r6", stdio.TypeImported, stdio.Imported{MaterialName: "M", Objects: []string{}}, stdio.CodeMalformed},
+		{"r7", stdio.TypeImportFailed, stdio.ImportFailed{Code: codes.BlenderError, Message: "m"}, stdio.CodeMalformed},
+		{"r8", stdio.TypeCancel, stdio.Cancel{}, stdio.CodeMalformed},
 	} {
-		if e := ad.request(tc.typ, tc.id, tc.body); e["type"] != "error" || e["code"] != string(tc.code) {
+		e := ad.request(tc.typ, tc.id, tc.body)
+		if e["type"] != "error" || e["code"] != string(tc.code) {
 			t.Errorf("%s %s: %v, want %s", tc.id, tc.typ, e, tc.code)
+		}
+		if msg, _ := e["message"].(string); tc.id >= "r6" && msg != tc.typ+": import_id is empty" {
+			t.Errorf("%s %s: message %q does not say the import_id is empty", tc.id, tc.typ, msg)
 		}
 	}
 	ad.stop()

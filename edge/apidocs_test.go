@@ -11,9 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -61,12 +59,7 @@ func TestDocsAPIExampleScriptImports(t *testing.T) {
 		device, other, pro); err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	session, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": pro, "aud": "authenticated", "role": "authenticated",
-		"session_id": uuid.NewString(), "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()}).SignedString([]byte(st.JWTSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
+	session := testenv.SessionJWT(t, st.JWTSecret, pro)
 	call := func(method, url string, body any, hdr ...string) []byte {
 		t.Helper()
 		var rd *bytes.Reader

@@ -67,12 +67,8 @@ func ProductionStack(t testing.TB) ProductionInfo {
 
 	jwtSecret := randomB64(t, 48)
 	mint := func(role string) string {
-		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"iss": "supabase", "ref": "smoketest",
-			"role": role, "iat": time.Now().Unix(), "exp": time.Now().Add(24 * time.Hour).Unix()}).SignedString([]byte(jwtSecret))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
+		return SignHS256(t, jwtSecret, jwt.MapClaims{"iss": "supabase", "ref": "smoketest",
+			"role": role, "iat": time.Now().Unix(), "exp": time.Now().Add(24 * time.Hour).Unix()})
 	}
 	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {

@@ -61,13 +61,9 @@ func startStandin(t *testing.T) string {
 }
 
 func serviceRoleKey(t *testing.T) string {
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+	return testenv.SignHS256(t, testenv.JWTSecret(), jwt.MapClaims{
 		"iss": "supabase-demo", "role": "service_role", "exp": time.Now().Add(time.Hour).Unix(),
-	}).SignedString([]byte(testenv.JWTSecret()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	})
 }
 
 // gotrue-go against the stand-in's GoTrue admin API, as the edge uses it in production.

@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/labstack/echo/v4"
@@ -142,15 +141,7 @@ func (en *env) session(user uuid.UUID) string { en.t.Helper(); return SessionJWT
 // (from this test file only) for the router tests of package httpapi_test.
 func SessionJWT(t testing.TB, user string) string {
 	t.Helper()
-	now := time.Now()
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-		"sub": user, "aud": "authenticated", "role": "authenticated", "iss": "http://127.0.0.1:54321/auth/v1",
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "email": "x@octane.local", "session_id": uuid.NewString(),
-	}).SignedString([]byte(testenv.JWTSecret()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return testenv.SessionJWT(t, testenv.JWTSecret(), user)
 }
 
 func (en *env) deviceJWT(user, dev uuid.UUID) string {

@@ -8,14 +8,23 @@ identical or same-shape lines). Three kinds of pair in its list are not code wri
   generated   a side in a generated file (*.gen.ts, database.types.ts, *_gen.go),
   go-imports  a side inside a Go `import ( … )` block (the counter passes over lines that start
               with `import`, not the quoted paths inside the block, and any six paths share a shape).
-The rest is `code`: the pairs worth reading when folding. Usage, from the repository root:
+The rest is `code`: the pairs worth reading when folding. Each kind is split by how the counter
+marks its pairs: to the letter (no mark), alike but for names and values (`shape`), and thin
+shapes (`boilerplate`). Usage, from the repository root:
 
-    python3 scripts/duplicates-breakdown.py          # counts per kind, then the code pairs
-    python3 scripts/duplicates-breakdown.py --all    # every pair with its kind
+    python3 scripts/duplicates-breakdown.py            # counts per kind, then the code pairs
+    python3 scripts/duplicates-breakdown.py --all      # every pair with its kind
+    python3 scripts/duplicates-breakdown.py --at REV   # the same for a past commit (a temporary
+                                                       # git worktree; ab0d09a: issue 15 filed)
 """
+import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
+
+KINDS = ("code", "go-imports", "migrations", "generated")
 
 ROW = re.compile(r"^(D\d+) (\S+):(\d+)-(\d+) ~ (\S+):(\d+)-(\d+)(.*)$")
 
@@ -55,7 +64,31 @@ def kind(a, a1, a2, b, b1, b2):
     return "code"
 
 
+def mark(row):
+    if " boilerplate" in row:
+        return "boilerplate"
+    return "shape" if " shape" in row else "letter"
+
+
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends the listing quietly
+    args = sys.argv[1:]
+    if "--at" in args:
+        rev, repo = args[args.index("--at") + 1], os.getcwd()
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = os.path.join(tmp, "tree")
+            subprocess.run(["git", "worktree", "add", "-q", "--detach", tree, rev], check=True)
+            try:
+                os.chdir(tree)
+                report(args)
+            finally:
+                os.chdir(repo)
+                subprocess.run(["git", "worktree", "remove", "--force", tree], check=False)
+        return
+    report(args)
+
+
+def report(args):
     out = subprocess.run(["duplicates", "--most", "200", "--seconds", "300"],
                          capture_output=True, text=True, check=True).stdout
     lines = out.splitlines()
@@ -66,14 +99,18 @@ def main():
             d, a, a1, a2, b, b1, b2, _ = m.groups()
             rows.append((kind(a, int(a1), int(a2), b, int(b1), int(b2)), line))
     counts = {}
-    for k, _ in rows:
+    for k, line in rows:
         counts[k] = counts.get(k, 0) + 1
+        counts[k, mark(line)] = counts.get((k, mark(line)), 0) + 1
     print(lines[0] if lines else "no output from duplicates")
-    print("  " + ", ".join(f"{k} {counts.get(k, 0)}" for k in ("code", "go-imports", "migrations", "generated")))
+    print("  " + ", ".join(f"{k} {counts.get(k, 0)}" for k in KINDS))
+    for k in KINDS:
+        split = ", ".join(f"{m} {counts.get((k, m), 0)}" for m in ("letter", "shape", "boilerplate"))
+        print(f"  {k:10} {split}")
     for line in lines:
         if line.startswith(("(+", "left out:", "incomplete:")):
             print(line)
-    show_all = "--all" in sys.argv[1:]
+    show_all = "--all" in args
     for k, line in rows:
         if show_all or k == "code":
             print(f"{k:10} {line}")

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,30 +60,15 @@ func TestDocsAPIExampleScriptImports(t *testing.T) {
 	session := testenv.SessionJWT(t, st.JWTSecret, pro)
 	call := func(method, url string, body any, hdr ...string) []byte {
 		t.Helper()
-		var rd *bytes.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		} else {
-			rd = bytes.NewReader(nil)
-		}
-		req, _ := http.NewRequest(method, url, rd)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+session)
+		h := map[string]string{"Authorization": "Bearer " + session}
 		for i := 0; i+1 < len(hdr); i += 2 {
-			req.Header.Set(hdr[i], hdr[i+1])
+			h[hdr[i]] = hdr[i+1]
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		status, raw := testenv.Send(t, method, url, h, body)
+		if status >= 300 {
+			t.Fatalf("%s %s: %d %s", method, url, status, raw)
 		}
-		defer resp.Body.Close()
-		var out bytes.Buffer
-		_, _ = out.ReadFrom(resp.Body)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("%s %s: %d %s", method, url, resp.StatusCode, out.Bytes())
-		}
-		return out.Bytes()
+		return raw
 	}
 	var key struct {
 		APIKey string `json:"api_key"`

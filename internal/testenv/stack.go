@@ -2,9 +2,7 @@ package testenv
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -501,14 +499,12 @@ func servesOK(ctx context.Context, url string) bool {
 // SignIn signs a user in with a password at the stand-in's GoTrue and returns the access token.
 func (s StackInfo) SignIn(t testing.TB, email, password string) string {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
-	req, _ := http.NewRequest(http.MethodPost, s.SupabaseURL+"/auth/v1/token?grant_type=password", bytes.NewReader(body))
-	req.Header.Set("apikey", s.AnonKey)
-	req.Header.Set("Content-Type", "application/json")
 	var out struct {
 		AccessToken string `json:"access_token"`
 	}
-	if status, raw := s.do(t, req, &out); status != http.StatusOK || out.AccessToken == "" {
+	status, raw := SendJSON(t, http.MethodPost, s.SupabaseURL+"/auth/v1/token?grant_type=password",
+		map[string]string{"apikey": s.AnonKey}, map[string]string{"email": email, "password": password}, &out)
+	if status != http.StatusOK || out.AccessToken == "" {
 		t.Fatalf("sign in %s: %d %s", email, status, raw)
 	}
 	return out.AccessToken
@@ -532,40 +528,12 @@ func (s StackInfo) ProJWT(t testing.TB) string { return s.SignIn(t, ProEmail, Pr
 // (when non-nil) and returns the status. An empty bearer sends no Authorization header.
 func (s StackInfo) EdgeJSON(t testing.TB, method, path, bearer string, body any, out any) int {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, s.EdgeURL+path, rd)
+	hdr := map[string]string{}
 	if bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+bearer)
+		hdr["Authorization"] = "Bearer " + bearer
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	status, _ := s.do(t, req, out)
+	status, _ := SendJSON(t, method, s.EdgeURL+path, hdr, body, out)
 	return status
-}
-
-func (s StackInfo) do(t testing.TB, req *http.Request, out any) (int, []byte) {
-	t.Helper()
-	c := &http.Client{Timeout: 30 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if out != nil && len(raw) > 0 && resp.StatusCode < 300 {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", req.Method, req.URL.Path, err, raw)
-		}
-	}
-	return resp.StatusCode, raw
 }
 
 // Root is RepoRoot for a test: the module root, or the test fails.

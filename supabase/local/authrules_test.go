@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 	"github.com/octanebridge/octane-bridge/supabase"
 )
 
@@ -27,28 +26,14 @@ func gotrueCall(t *testing.T, base, method, path, token string, body any) (int, 
 // given) and decodes a JSON object answer (nil for any other answer, e.g. an array).
 func apiCall(t *testing.T, method, target, token string, body any) (int, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, target, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("apikey", anonKey)
-	req.Header.Set("Content-Type", "application/json")
+	hdr := map[string]string{"apikey": anonKey}
 	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		hdr["Authorization"] = "Bearer " + token
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, raw := testenv.Send(t, method, target, hdr, body)
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	_ = json.Unmarshal(raw, &out)
+	return status, out
 }
 
 type mail struct {

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -205,14 +204,8 @@ func TestRESTRoleAndErrors(t *testing.T) {
 	if code, body := get("/rest/v1/categories", anonKey[:len(anonKey)-3]+"abc"); code != 401 || body["code"] != "PGRST301" {
 		t.Fatalf("forged JWT = %d %v", code, body)
 	}
-	req, _ := http.NewRequest("GET", base+"/rest/v1/categories", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 401 {
-		t.Fatalf("no apikey = %d, want 401", res.StatusCode)
+	if code, _ := testenv.Send(t, "GET", base+"/rest/v1/categories", nil, nil); code != 401 {
+		t.Fatalf("no apikey = %d, want 401", code)
 	}
 }
 
@@ -289,16 +282,10 @@ func TestES256SessionsAndJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("GET", base+"/auth/v1/.well-known/jwks.json", nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var set struct {
 		Keys []struct{ Kty, Crv, Alg, Kid, X, Y string } `json:"keys"`
 	}
-	json.NewDecoder(res.Body).Decode(&set)
-	res.Body.Close()
+	testenv.SendJSON(t, "GET", base+"/auth/v1/.well-known/jwks.json", nil, nil, &set)
 	if len(set.Keys) != 1 || set.Keys[0].Alg != "ES256" || set.Keys[0].Crv != "P-256" {
 		t.Fatalf("jwks = %+v", set)
 	}
@@ -315,17 +302,9 @@ func TestES256SessionsAndJWKS(t *testing.T) {
 	if err != nil || !tok.Valid {
 		t.Fatalf("verify with JWKS: %v", err)
 	}
-	req, _ = http.NewRequest("GET", base+"/rest/v1/profiles?select=id", nil)
-	req.Header.Set("apikey", anonKey)
-	req.Header.Set("Authorization", "Bearer "+su.AccessToken)
-	res, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(body), su.User.ID.String()) {
-		t.Fatalf("REST with ES256 token = %d %s", res.StatusCode, body)
+	code, body := testenv.Send(t, "GET", base+"/rest/v1/profiles?select=id", map[string]string{"apikey": anonKey, "Authorization": "Bearer " + su.AccessToken}, nil)
+	if code != 200 || !strings.Contains(string(body), su.User.ID.String()) {
+		t.Fatalf("REST with ES256 token = %d %s", code, body)
 	}
 }
 

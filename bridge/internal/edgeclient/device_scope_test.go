@@ -1,10 +1,8 @@
 package edgeclient
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,34 +14,10 @@ import (
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
-// send sends one request with hdr, body as JSON when not nil, and returns the status and the answer.
-func send(t *testing.T, method, url string, hdr map[string]string, body any) (int, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, url, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, raw
-}
-
 // call sends one request and returns the status and the decoded body (nil when not a JSON object).
 func call(t *testing.T, method, url string, hdr map[string]string, body any) (int, map[string]any) {
 	t.Helper()
-	status, raw := send(t, method, url, hdr, body)
+	status, raw := testenv.Send(t, method, url, hdr, body)
 	var m map[string]any
 	_ = json.Unmarshal(raw, &m)
 	return status, m
@@ -52,7 +26,7 @@ func call(t *testing.T, method, url string, hdr map[string]string, body any) (in
 // restRows reads a PostgREST array answer (anything else fails the test).
 func restRows(t *testing.T, url string, hdr map[string]string) (int, []any) {
 	t.Helper()
-	status, raw := send(t, http.MethodGet, url, hdr, nil)
+	status, raw := testenv.Send(t, http.MethodGet, url, hdr, nil)
 	var rows []any
 	if err := json.Unmarshal(raw, &rows); err != nil {
 		t.Fatalf("%s: %v in %s", url, err, raw)

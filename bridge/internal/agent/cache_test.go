@@ -12,6 +12,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/internal/codes"
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 // The default cache is per user; without a per-user location the bridge refuses to start rather
@@ -73,16 +74,8 @@ func TestTamperedCacheEntryIsDownloadedAgain(t *testing.T) {
 	ad.expect("hello", 5*time.Second, nil)
 	device, imp := pairAndImportOnce(t, st, ad)
 	blend := imp["blend_path"].(string)
-	signed, err := os.ReadFile(blend)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Another user (or malware) swaps the material for one of the same size.
-	evil := bytes.Clone(signed)
-	evil[len(evil)/2] ^= 0xff
-	if err := os.WriteFile(blend, evil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	signed := testenv.TamperFile(t, blend)
 
 	id2 := st.createImport(t, device)
 	ad.expect("progress", 30*time.Second, func(m map[string]any) bool { return m["import_id"] == id2 && m["stage"] == "downloading" })

@@ -10,6 +10,7 @@ import (
 	"github.com/octanebridge/octane-bridge/bridge/internal/keychain"
 	"github.com/octanebridge/octane-bridge/bridge/internal/stdio"
 	"github.com/octanebridge/octane-bridge/internal/codes"
+	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
 
 // A shader imported once stays in the local library: a bridge started later with every server
@@ -55,14 +56,7 @@ func TestLocalLibraryAppliesACachedShaderWithoutTheNetwork(t *testing.T) {
 	}
 
 	blend := local["blend_path"].(string)
-	b, err := os.ReadFile(blend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/3] ^= 0x55
-	if err := os.WriteFile(blend, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testenv.TamperFile(t, blend)
 	off.send("library", stdio.Library{Action: "apply", SHA256: sha, ImportID: "library-2"})
 	failed := off.expect("import_status", 10*time.Second, func(m map[string]any) bool { return m["import_id"] == "library-2" })
 	if failed["status"] != "failed" || failed["code"] != string(codes.LibraryEntryDamaged) {

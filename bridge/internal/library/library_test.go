@@ -128,14 +128,7 @@ func TestOpenVerifiesTheSignedFileList(t *testing.T) {
 	unpin()
 
 	blend := filepath.Join(e.Dir, "material.blend")
-	b, err := os.ReadFile(blend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b[len(b)/2] ^= 0xff
-	if err := os.WriteFile(blend, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testenv.TamperFile(t, blend)
 	if _, _, err := f.lib.Open(ctx, oak, ""); fault.CodeOf(err) != CodeDamaged {
 		t.Fatalf("tampered entry: %v", err)
 	}

@@ -165,8 +165,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	rt := realtime.New(db, keys, log)
-	rtErr := make(chan error, 1)
-	go func() { rtErr <- rt.Listen(ctx) }()
+	if err := rt.Listen(ctx); err != nil {
+		return fmt.Errorf("realtime listener: %w", err)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/auth/v1/", apiKeyGate(keys, http.StripPrefix("/auth/v1", authSvc.Handler()), "/auth/v1/verify", "/auth/v1/.well-known/", "/auth/v1/health"))
@@ -187,11 +188,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case <-ctx.Done():
 	case err := <-srvErr:
 		return err
-	case err := <-rtErr:
-		if err != nil && ctx.Err() == nil {
-			srv.Close()
-			return fmt.Errorf("realtime listener: %w", err)
-		}
 	}
 	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

@@ -128,6 +128,26 @@ func TestGoTrueGoConformance(t *testing.T) {
 	}
 }
 
+// The stand-in says it is up only once its realtime listener is LISTENing: a realtime.send()
+// right after start is delivered, not lost as a NOTIFY nobody listened for (a flake once).
+func TestRealtimeListensBeforeTheStandinSaysItIsUp(t *testing.T) {
+	_, dbURL := start(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `select count(*) from pg_stat_activity
+		where datname = current_database() and query = 'listen "realtime:broadcast"'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d sessions listen on realtime:broadcast when the stand-in says it is up, want 1", n)
+	}
+}
+
 // TestPrivateChannelDelivery joins a private user topic with a raw Phoenix client and receives a
 // message sent by SQL, then checks another user's topic is refused.
 func TestPrivateChannelDelivery(t *testing.T) {

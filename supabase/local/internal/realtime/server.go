@@ -616,35 +616,61 @@ func permissionDenied(err error) error {
 }
 
 // Listen delivers realtime.send() messages: realtime.send() inserts the row and NOTIFYs its id on
-// "realtime:broadcast"; the listener reads the row and fans it out. It reconnects until ctx ends.
+// "realtime:broadcast"; the listener reads the row and fans it out. It returns once the first
+// LISTEN is in place, so that a message sent after the stand-in says it is up is never missed
+// (a NOTIFY before LISTEN is lost), and delivers in the background, reconnecting, until ctx ends.
 func (s *Server) Listen(ctx context.Context) error {
-	go periodic.Run(ctx, 5*time.Second, nil, s.sweep)
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		err := s.listenOnce(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		s.log.Warn("realtime: listener lost, reconnecting", "err", err)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(backoff*2, 5*time.Second)
-	}
-	return nil
-}
-
-func (s *Server) listenOnce(ctx context.Context) error {
-	cn, err := pgx.Connect(ctx, s.db.URL)
+	cn, err := s.listen(ctx)
 	if err != nil {
 		return err
 	}
-	defer cn.Close(context.WithoutCancel(ctx))
-	if _, err := cn.Exec(ctx, `listen "`+notifyChannel+`"`); err != nil {
-		return err
+	go periodic.Run(ctx, 5*time.Second, nil, s.sweep)
+	go s.receive(ctx, cn)
+	return nil
+}
+
+func (s *Server) listen(ctx context.Context) (*pgx.Conn, error) {
+	cn, err := pgx.Connect(ctx, s.db.URL)
+	if err != nil {
+		return nil, err
 	}
+	if _, err := cn.Exec(ctx, `listen "`+notifyChannel+`"`); err != nil {
+		cn.Close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return cn, nil
+}
+
+// receive delivers each notification on cn; when the connection is lost it listens again, backing
+// off, until ctx ends.
+func (s *Server) receive(ctx context.Context, cn *pgx.Conn) {
+	backoff := 100 * time.Millisecond
+	for {
+		var err error
+		if cn != nil {
+			err = s.deliverAll(ctx, cn)
+			cn.Close(context.WithoutCancel(ctx))
+			backoff = 100 * time.Millisecond
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.log.Warn("realtime: listener lost, reconnecting", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+		if cn, err = s.listen(ctx); err != nil {
+			s.log.Warn("realtime: cannot listen yet", "err", err)
+		}
+	}
+}
+
+func (s *Server) deliverAll(ctx context.Context, cn *pgx.Conn) error {
 	for {
 		n, err := cn.WaitForNotification(ctx)
 		if err != nil {

@@ -1,9 +1,13 @@
-"""The add-on reads the failure vocabulary from schemas/codes.json and spells no code itself."""
+"""The add-on, and the Python the publisher runs in Blender, read the failure vocabulary from
+schemas/codes.json and spell no code themselves."""
 
 import ast
+import glob
+import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import zipfile
 
@@ -30,16 +34,23 @@ def test_the_module_is_the_file():
     assert codes.retryable(codes.DOWNLOAD_FAILED) and not codes.retryable(codes.HASH_MISMATCH)
 
 
+# The loaders: the add-on's, and the one the vetting scripts that run in Blender use.
+LOADERS = {os.path.join(ADDON, "core", "codes.py"), os.path.join(ROOT, "internal", "shaderpkg", "octane", "codes.py")}
+
+
 def _sources():
-    for root, dirs, files in os.walk(ADDON):
-        dirs[:] = [d for d in dirs if d not in ("tests", "__pycache__", "bin")]
-        for f in files:
-            if f.endswith(".py"):
-                yield os.path.join(root, f)
+    """The add-on's modules, the publisher's vetting scripts and the catalog's Blender scripts."""
+    for top in (ADDON, os.path.join(ROOT, "internal", "shaderpkg")):
+        for root, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if d not in ("tests", "__pycache__", "bin")]
+            for f in files:
+                if f.endswith(".py"):
+                    yield os.path.join(root, f)
+    yield from sorted(glob.glob(os.path.join(ROOT, "catalog", "blender", "*.py")))
 
 
 def _as_code(node, parents) -> bool:
-    """A literal in a code's place: {"code": X}, code=X, ImportError_(X), ProtocolError(X), == a code."""
+    """A literal in a code's place: {"code": X}, code=X, ImportError_(X), problem(X), == a code."""
     p = parents.get(node)
     if isinstance(p, ast.Dict):
         i = next((i for i, v in enumerate(p.values) if v is node), None)
@@ -50,7 +61,7 @@ def _as_code(node, parents) -> bool:
     if isinstance(p, ast.Call) and p.args and p.args[0] is node:
         f = p.func
         name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
-        return name.endswith("Error") or name.endswith("Error_") or name == "error_text"
+        return name.endswith("Error") or name.endswith("Error_") or name in ("error_text", "problem")
     if isinstance(p, ast.Compare):
         return "code" in ast.unparse(p).lower()
     return False
@@ -73,20 +84,35 @@ def _violations(tree, where, known):
 
 def test_no_code_string_outside_the_file():
     known = _file_codes()
-    out, n = [], 0
+    out, seen = [], set()
     for path in _sources():
-        if os.path.basename(path) == "codes.py" and os.path.basename(os.path.dirname(path)) == "core":
+        if path in LOADERS:
             continue
         with open(path, encoding="utf-8") as f:
             out += _violations(ast.parse(f.read()), os.path.relpath(path, ROOT), known)
-        n += 1
-    assert n >= 10
+        seen.add(os.path.relpath(path, ROOT))
+    assert len(seen) >= 10
+    for rel in ("internal/shaderpkg/blendvet/vet_blend.py", "internal/shaderpkg/octane/octane_check.py", "catalog/blender/build.py"):
+        assert rel in seen
     assert out == []
+
+
+def test_the_vetting_scripts_read_the_file(tmp_path):
+    # Go writes codes.py and the file side by side for a Blender run (package octane's WriteScripts).
+    shutil.copy(os.path.join(ROOT, "internal", "shaderpkg", "octane", "codes.py"), tmp_path / "codes.py")
+    shutil.copy(os.path.join(ROOT, "schemas", "codes.json"), tmp_path / "codes.json")
+    spec = importlib.util.spec_from_file_location("vet_codes", tmp_path / "codes.py")
+    vet_codes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vet_codes)
+    want = _file_codes()
+    assert {c for c in vars(vet_codes) if CODE.match(c)} == set(want)
+    assert vet_codes.OCTANE_RECIPE == "OCTANE_RECIPE" and want["OCTANE_RECIPE"]["from"] == ["vetting"]
 
 
 def test_the_scan_finds_made_up_codes():
     src = '''
 raise ImportError_("MADE_UP", "x")
+problem("MADE_UP_PROBLEM", "", "x")
 reply = {"type": "import_failed", "code": "ALSO_MADE_UP"}
 ok = msg.get("code") == "COMPARED"
 codes.NOT_IN_THE_FILE
@@ -96,6 +122,7 @@ text = "NOT_FOUND"
     got = _violations(ast.parse(src), "x.py", _file_codes())
     assert sorted(g.split(": ", 1)[1] for g in got) == sorted([
         "'MADE_UP' is used as a code but schemas/codes.json does not list it",
+        "'MADE_UP_PROBLEM' is used as a code but schemas/codes.json does not list it",
         "'ALSO_MADE_UP' is used as a code but schemas/codes.json does not list it",
         "'COMPARED' is used as a code but schemas/codes.json does not list it",
         "codes.NOT_IN_THE_FILE is not in schemas/codes.json",

@@ -2,6 +2,7 @@ package codes
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -105,7 +106,7 @@ func TestGeneratedConstantsMatchTheFile(t *testing.T) {
 
 var (
 	reCode    = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$`)
-	producers = []string{"edge", "sql", "import", "bridge", "addon", "protocol", "realtime", "edgeclient", "download", "extract", "cache", "package"}
+	producers = []string{"edge", "sql", "import", "bridge", "addon", "protocol", "realtime", "vetting", "edgeclient", "download", "extract", "cache", "package"}
 )
 
 func TestEveryEntryIsComplete(t *testing.T) {
@@ -129,6 +130,9 @@ func TestEveryEntryIsComplete(t *testing.T) {
 		}
 		if e.Code.From("import") && e.Web == "" && e.Code != ImportGone && e.Code != InternalError {
 			t.Errorf("%s: an import failure shows a sentence on the web", e.Code)
+		}
+		if e.Code.From("vetting") && (e.Web == "" || e.ReportedAs != PackageUnsafe) {
+			t.Errorf("%s: a vetting problem shows the operator a sentence and refuses the publish job as PACKAGE_UNSAFE", e.Code)
 		}
 		if e.ReportedAs != "" && !e.ReportedAs.From("import") && !e.ReportedAs.From("edge") {
 			t.Errorf("%s: reported as %s, which is no import or edge code", e.Code, e.ReportedAs)
@@ -158,14 +162,15 @@ func TestEveryEntryIsComplete(t *testing.T) {
 var foreign = regexp.MustCompile(`^(P[0-9]{4}|PGRST[0-9]{3})$`)
 
 // TestNoCodeLiteralsOutsideTheFile reads every Go source of the module (tests aside): a string
-// literal that is a code of the file must be spelled with its constant, and an UPPER_SNAKE literal
-// used as a code (a Code field, a variable named code, compared with or switched on one) must be
-// in the file.
+// literal that is a code of the file must be spelled with its constant, wherever it appears, and an
+// UPPER_SNAKE literal used as a code (a Code field, a variable named code, compared with or
+// switched on one, converted to a Code, passed where a function's parameter named code goes)
+// must be in the file.
 func TestNoCodeLiteralsOutsideTheFile(t *testing.T) {
 	root := filepath.Join("..", "..")
 	skip := map[string]bool{"node_modules": true, "frontend": true, "dist": true, "testdata": true}
 	fset := token.NewFileSet()
-	files := 0
+	var files []*ast.File
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -183,8 +188,18 @@ func TestNoCodeLiteralsOutsideTheFile(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		files++
-		for _, v := range codeLiterals(f) {
+		files = append(files, f)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 100 {
+		t.Fatalf("read only %d Go files", len(files))
+	}
+	params := paramsOf(files)
+	for _, f := range files {
+		for _, v := range codeLiterals(f, params) {
 			pos := fset.Position(v.lit.Pos())
 			s, _ := strconv.Unquote(v.lit.Value)
 			if _, ok := Lookup(s); ok {
@@ -193,14 +208,57 @@ func TestNoCodeLiteralsOutsideTheFile(t *testing.T) {
 				t.Errorf("%s:%d: %q is used as a code but schemas/codes.json does not list it", pos.Filename, pos.Line, s)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	if files < 100 {
-		t.Fatalf("read only %d Go files", files)
+}
+
+// paramsOf maps each function name of the module (a declared function or method, or a function
+// literal assigned to a name) to its parameter lists, so a literal passed to a call can be
+// matched with the parameter it fills; a parameter of a type named Code counts as named code.
+// go/ast has no types: a name declared twice keeps both.
+func paramsOf(files []*ast.File) map[string][][]string {
+	out := map[string][][]string{}
+	names := func(ft *ast.FuncType) []string {
+		var ns []string
+		for _, fl := range ft.Params.List {
+			typed := ""
+			if id, ok := fl.Type.(*ast.Ident); ok && id.Name == "Code" {
+				typed = "code"
+			} else if sel, ok := fl.Type.(*ast.SelectorExpr); ok && sel.Sel.Name == "Code" {
+				typed = "code"
+			}
+			if len(fl.Names) == 0 {
+				ns = append(ns, typed)
+			}
+			for _, n := range fl.Names {
+				ns = append(ns, cmp.Or(typed, n.Name))
+			}
+		}
+		return ns
 	}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.FuncDecl:
+				out[x.Name.Name] = append(out[x.Name.Name], names(x.Type))
+			case *ast.AssignStmt:
+				for i, r := range x.Rhs {
+					if fl, ok := r.(*ast.FuncLit); ok && i < len(x.Lhs) {
+						if id, ok := x.Lhs[i].(*ast.Ident); ok {
+							out[id.Name] = append(out[id.Name], names(fl.Type))
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				for i, r := range x.Values {
+					if fl, ok := r.(*ast.FuncLit); ok && i < len(x.Names) {
+						out[x.Names[i].Name] = append(out[x.Names[i].Name], names(fl.Type))
+					}
+				}
+			}
+			return true
+		})
+	}
+	return out
 }
 
 type found struct {
@@ -208,8 +266,9 @@ type found struct {
 	asCode bool
 }
 
-// codeLiterals finds the UPPER_SNAKE string literals of f and whether each is used as a code.
-func codeLiterals(f *ast.File) []found {
+// codeLiterals finds the UPPER_SNAKE string literals of f and whether each is used as a code;
+// params is paramsOf the module.
+func codeLiterals(f *ast.File, params map[string][][]string) []found {
 	var out []found
 	var stack []ast.Node
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -227,7 +286,7 @@ func codeLiterals(f *ast.File) []found {
 		case *ast.BasicLit:
 			if s, err := strconv.Unquote(x.Value); err == nil && x.Kind == token.STRING && len(s) >= 3 && reCode.MatchString(s) {
 				if parentField, ok := parentOf(stack).(*ast.Field); !ok || parentField.Tag != x {
-					out = append(out, found{x, usedAsCode(stack, x)})
+					out = append(out, found{x, usedAsCode(stack, x, params)})
 				}
 			}
 		}
@@ -260,7 +319,7 @@ func mentionsCode(e ast.Expr) bool {
 	return false
 }
 
-func usedAsCode(stack []ast.Node, lit *ast.BasicLit) bool {
+func usedAsCode(stack []ast.Node, lit *ast.BasicLit, params map[string][][]string) bool {
 	for i := len(stack) - 1; i >= 0; i-- {
 		switch p := stack[i].(type) {
 		case *ast.KeyValueExpr:
@@ -291,30 +350,63 @@ func usedAsCode(stack []ast.Node, lit *ast.BasicLit) bool {
 				}
 			}
 			return false
-		case *ast.CallExpr, *ast.CompositeLit, *ast.FuncDecl, *ast.ReturnStmt:
+		case *ast.CallExpr:
+			var arg ast.Node = lit
+			if i+1 < len(stack) {
+				arg = stack[i+1]
+			}
+			return codeArgument(p, arg, params)
+		case *ast.CompositeLit, *ast.FuncDecl, *ast.ReturnStmt:
 			return false
 		}
 	}
 	return false
 }
 
-// A code raised by a SQL function or written into imports.error_code is in the file as "sql".
+// codeArgument says whether arg, an argument of call, is a code: converted to a Code, or passed
+// where a parameter named code goes (add("X", ...) with add := func(code, db, msg string)).
+func codeArgument(call *ast.CallExpr, arg ast.Node, params map[string][][]string) bool {
+	var name string
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		name = f.Name
+	case *ast.SelectorExpr:
+		name = f.Sel.Name
+	default:
+		return false
+	}
+	if name == "Code" {
+		return true
+	}
+	k := slices.IndexFunc(call.Args, func(a ast.Expr) bool { return a == arg })
+	if k < 0 {
+		return false
+	}
+	for _, ps := range params[name] {
+		if k < len(ps) && ps[k] != "" && mentionsCode(ast.NewIdent(ps[k])) {
+			return true
+		}
+	}
+	return false
+}
+
+// A code raised by a SQL function (its message, hint or errcode) or written into
+// imports.error_code is in the file as "sql".
 func TestSQLRaisesOnlyCodesOfTheFile(t *testing.T) {
 	paths, err := filepath.Glob(filepath.Join("..", "..", "supabase", "migrations", "*.sql"))
 	if err != nil || len(paths) == 0 {
 		t.Fatal("no migrations", err)
 	}
-	re := regexp.MustCompile(`(?i)(?:raise\s+exception\s+|error_code\s*=\s*)'([A-Z][A-Z0-9_]+)'`)
 	n := 0
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+		for _, c := range sqlCodes(string(b)) {
 			n++
-			if i, ok := Lookup(m[1]); !ok || !i.Code.From("sql") {
-				t.Errorf("%s: %s is not an sql code of schemas/codes.json", filepath.Base(p), m[1])
+			if i, ok := Lookup(c); !ok || !i.Code.From("sql") {
+				t.Errorf("%s: %s is not an sql code of schemas/codes.json", filepath.Base(p), c)
 			}
 		}
 	}
@@ -323,10 +415,40 @@ func TestSQLRaisesOnlyCodesOfTheFile(t *testing.T) {
 	}
 }
 
-// The scan sees a code spelled as a string and a made-up code used as one.
+// sqlCodes finds the UPPER_SNAKE codes a migration raises (as the message, or as the hint,
+// errcode or message of "using") or stores as an import's error_code; SQLSTATEs are PostgreSQL's.
+func sqlCodes(sql string) []string {
+	re := regexp.MustCompile(`(?i)(?:raise\s+exception\s+|error_code\s*=\s*|(?:hint|errcode|message)\s*=\s*)'([A-Z][A-Z0-9_]+)'`)
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(sql, -1) {
+		if !foreign.MatchString(m[1]) && !isSQLState(m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// isSQLState: an errcode may be PostgreSQL's five-character SQLSTATE ('42501', 'P0001'), which
+// always holds a digit.
+func isSQLState(s string) bool { return len(s) == 5 && strings.ContainsAny(s, "0123456789") }
+
+func TestTheSQLScanFindsHints(t *testing.T) {
+	src := `raise exception 'NOT_FOUND' using errcode = 'P0001';
+raise exception 'versions are immutable' using errcode = 'P0001', hint = 'IN_A_HINT';
+raise exception using message = 'IN_A_MESSAGE', errcode = '42501';
+raise exception 'x' using errcode = 'AN_ERRCODE';
+update imports set error_code = 'STORED', status = 'FAILED' where id = 1;`
+	if got, want := sqlCodes(src), []string{"NOT_FOUND", "IN_A_HINT", "IN_A_MESSAGE", "AN_ERRCODE", "STORED"}; !slices.Equal(got, want) {
+		t.Fatalf("found %v, want %v", got, want)
+	}
+}
+
+// The scan sees a code spelled as a string anywhere and a made-up code used as one.
 func TestTheScanFindsCodeLiterals(t *testing.T) {
 	src := `package x
 type E struct{ Code string; Env string }
+func fail(code Code, msg string) error { return nil }
+func mk(c apierror.Code, s string) error { return nil }
 func f(code string, e E) bool {
 	_ = E{Code: "MADE_UP_CODE", Env: "SOME_ENV_NAME"}
 	e.Code = "ALSO_MADE_UP"
@@ -334,6 +456,12 @@ func f(code string, e E) bool {
 	case "IN_A_SWITCH":
 	}
 	_ = "NOT_FOUND"
+	log("PACKAGE_UNSAFE", "A_LOG_WORD")
+	add := func(code, db, msg string) {}
+	add("PASSED_AS_CODE", "NOT_A_CODE_PARAM", "m")
+	_ = fail("DECLARED_PARAM", "m")
+	_ = mk("TYPED_PARAM", "OTHER_PARAM")
+	_ = codes.Code("CONVERTED")
 	return CodeOf(nil) == "COMPARED"
 }`
 	f, err := parser.ParseFile(token.NewFileSet(), "x.go", src, 0)
@@ -341,14 +469,22 @@ func f(code string, e E) bool {
 		t.Fatal(err)
 	}
 	got := map[string]bool{}
-	for _, v := range codeLiterals(f) {
+	for _, v := range codeLiterals(f, paramsOf([]*ast.File{f})) {
 		s, _ := strconv.Unquote(v.lit.Value)
 		got[s] = v.asCode
 	}
-	want := map[string]bool{"MADE_UP_CODE": true, "SOME_ENV_NAME": false, "ALSO_MADE_UP": true, "IN_A_SWITCH": true, "NOT_FOUND": false, "COMPARED": true}
+	want := map[string]bool{"MADE_UP_CODE": true, "SOME_ENV_NAME": false, "ALSO_MADE_UP": true, "IN_A_SWITCH": true,
+		"NOT_FOUND": false, "PACKAGE_UNSAFE": false, "A_LOG_WORD": false, "PASSED_AS_CODE": true, "NOT_A_CODE_PARAM": false,
+		"DECLARED_PARAM": true, "TYPED_PARAM": true, "OTHER_PARAM": false, "CONVERTED": true, "COMPARED": true}
 	for s, asCode := range want {
 		if g, ok := got[s]; !ok || g != asCode {
 			t.Errorf("%s: found %v, as code %v; want as code %v", s, ok, g, asCode)
+		}
+	}
+	// A code of the file is reported wherever it is spelled, even where it is not used as one.
+	for _, s := range []string{"NOT_FOUND", "PACKAGE_UNSAFE"} {
+		if _, ok := Lookup(s); !ok {
+			t.Errorf("%s is no code of the file: the case proves nothing", s)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
@@ -83,31 +84,31 @@ func TestVetRejectsHostileBlends(t *testing.T) {
 
 	cases := []struct {
 		fixture string
-		want    string // problem code; "" = accepted
-		mention string // the datablock the problem must name
+		want    codes.Code // problem code; "" = accepted
+		mention string     // the datablock the problem must name
 	}{
 		{"good", "", ""},
-		{"script_module", "SCRIPT_MODULE", `text "autorun.py"`},
-		{"scripted_driver", "SCRIPTED_DRIVER", `material "OB_Good"`},
-		{"traversal", "PATH_OUTSIDE", `image "albedo.png"`},
-		{"absolute_path", "PATH_OUTSIDE", `image "albedo.png"`},
-		{"missing_texture", "MISSING_TEXTURE", `image "albedo.png"`},
-		{"two_materials", "MATERIAL_COUNT", ""},
-		{"garbage", "BLEND_UNREADABLE", ""},
+		{"script_module", codes.ScriptModule, `text "autorun.py"`},
+		{"scripted_driver", codes.ScriptedDriver, `material "OB_Good"`},
+		{"traversal", codes.PathOutside, `image "albedo.png"`},
+		{"absolute_path", codes.PathOutside, `image "albedo.png"`},
+		{"missing_texture", codes.MissingTexture, `image "albedo.png"`},
+		{"two_materials", codes.MaterialCount, ""},
+		{"garbage", codes.BlendUnreadable, ""},
 		// One Octane graph rule broken per case (make_blends.py says how).
-		{"octane_unknown_node", "OCTANE_UNKNOWN_NODE", `node "Legacy material"`},
-		{"octane_inputs", "OCTANE_INPUTS", `node "Octane material"`},
-		{"octane_outputs", "OCTANE_OUTPUTS", `node "Octane albedo"`},
-		{"octane_value_lost", "OCTANE_VALUE_LOST", `socket "Dielectric IOR (old)"`},
-		{"octane_value_type", "OCTANE_VALUE_TYPE", `socket "Coating"`},
-		{"octane_value_not_sent", "OCTANE_VALUE_NOT_SENT", `socket "Transmission"`},
-		{"octane_link_pin", "OCTANE_LINK_PIN", `socket "Metallic"`},
-		{"octane_link_foreign", "OCTANE_LINK_FOREIGN", `socket "Specular"`},
-		{"octane_image_unbound", "OCTANE_IMAGE_UNBOUND", `node "Octane albedo"`},
-		{"octane_image_outside", "OCTANE_IMAGE_OUTSIDE", `node "Octane albedo"`},
-		{"octane_no_material", "OCTANE_NO_MATERIAL", `node "Octane Output"`},
-		{"octane_compat_version", "OCTANE_COMPAT_VERSION", `node "Octane material"`},
-		{"octane_recipe", "OCTANE_RECIPE", `socket "Roughness"`},
+		{"octane_unknown_node", codes.OctaneUnknownNode, `node "Legacy material"`},
+		{"octane_inputs", codes.OctaneInputs, `node "Octane material"`},
+		{"octane_outputs", codes.OctaneOutputs, `node "Octane albedo"`},
+		{"octane_value_lost", codes.OctaneValueLost, `socket "Dielectric IOR (old)"`},
+		{"octane_value_type", codes.OctaneValueType, `socket "Coating"`},
+		{"octane_value_not_sent", codes.OctaneValueNotSent, `socket "Transmission"`},
+		{"octane_link_pin", codes.OctaneLinkPin, `socket "Metallic"`},
+		{"octane_link_foreign", codes.OctaneLinkForeign, `socket "Specular"`},
+		{"octane_image_unbound", codes.OctaneImageUnbound, `node "Octane albedo"`},
+		{"octane_image_outside", codes.OctaneImageOutside, `node "Octane albedo"`},
+		{"octane_no_material", codes.OctaneNoMaterial, `node "Octane Output"`},
+		{"octane_compat_version", codes.OctaneCompatVersion, `node "Octane material"`},
+		{"octane_recipe", codes.OctaneRecipe, `socket "Roughness"`},
 	}
 	garbage := filepath.Join(dir, "garbage")
 	os.MkdirAll(filepath.Join(garbage, "textures", "1k"), 0o755)
@@ -133,13 +134,13 @@ func TestVetRejectsHostileBlends(t *testing.T) {
 				}
 				return
 			}
-			if strings.HasPrefix(c.want, "OCTANE_") {
+			if strings.HasPrefix(string(c.want), "OCTANE_") {
 				// Each broken rule is reported under its own code. The only other Octane codes
 				// allowed: the recipe no longer matching the broken tree, and the stray socket
 				// that carries a lost value not being one of the real inputs.
 				for _, p := range probs {
-					extra := p.Code == "OCTANE_RECIPE" || (c.want == "OCTANE_VALUE_LOST" && p.Code == "OCTANE_INPUTS")
-					if strings.HasPrefix(p.Code, "OCTANE_") && p.Code != c.want && !extra {
+					extra := p.Code == codes.OctaneRecipe || (c.want == codes.OctaneValueLost && p.Code == codes.OctaneInputs)
+					if strings.HasPrefix(string(p.Code), "OCTANE_") && p.Code != c.want && !extra {
 						t.Errorf("%s also reported %s: %s", c.fixture, p.Code, p)
 					}
 				}
@@ -205,7 +206,7 @@ func TestVetV2TexturePaths(t *testing.T) {
 	codesOf := func(probs []Problem) string {
 		var c []string
 		for _, p := range probs {
-			c = append(c, p.Code)
+			c = append(c, string(p.Code))
 		}
 		return strings.Join(c, ",")
 	}

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg/octane"
 )
@@ -32,11 +33,11 @@ var vetScript []byte
 
 // Problem is one reason a package is refused, in plain words.
 type Problem struct {
-	Code      string `json:"code"`
-	Package   string `json:"package"`   // shader_id@version, or the file name when unknown
-	File      string `json:"file"`      // path inside the package, e.g. material.blend
-	Datablock string `json:"datablock"` // e.g. `image "wood.png"`, empty when it concerns the file
-	Message   string `json:"message"`
+	Code      codes.Code `json:"code"`      // a "vetting" code of schemas/codes.json
+	Package   string     `json:"package"`   // shader_id@version, or the file name when unknown
+	File      string     `json:"file"`      // path inside the package, e.g. material.blend
+	Datablock string     `json:"datablock"` // e.g. `image "wood.png"`, empty when it concerns the file
+	Message   string     `json:"message"`
 }
 
 func (p Problem) String() string {
@@ -44,7 +45,7 @@ func (p Problem) String() string {
 	if p.Datablock != "" {
 		where += ": " + p.Datablock
 	}
-	return where + ": " + p.Message + " [" + p.Code + "]"
+	return where + ": " + p.Message + " [" + string(p.Code) + "]"
 }
 
 // Vetter runs Blender. The zero value uses "blender" from PATH and a 5-minute timeout.
@@ -65,9 +66,9 @@ type report struct {
 		Path string `json:"path"`
 	} `json:"images"`
 	Problems []struct {
-		Code      string `json:"code"`
-		Datablock string `json:"datablock"`
-		Message   string `json:"message"`
+		Code      codes.Code `json:"code"`
+		Datablock string     `json:"datablock"`
+		Message   string     `json:"message"`
 	} `json:"problems"`
 }
 
@@ -153,14 +154,14 @@ func (v Vetter) VetWithTextures(ctx context.Context, pkgs []*shaderpkg.Package, 
 // judge turns a Blender report into problems and cross-checks it against the manifest.
 func judge(p *shaderpkg.Package, r report) []Problem {
 	var out []Problem
-	add := func(code, db, msg string) {
+	add := func(code codes.Code, db, msg string) {
 		out = append(out, Problem{Code: code, Package: label(p), File: shaderpkg.BlendPath, Datablock: db, Message: msg})
 	}
 	for _, pr := range r.Problems {
 		add(pr.Code, pr.Datablock, pr.Message)
 	}
 	if len(r.Materials) == 1 && r.Materials[0] != p.Manifest.MaterialName {
-		add("MATERIAL_NAME", `material "`+r.Materials[0]+`"`,
+		add(codes.MaterialName, `material "`+r.Materials[0]+`"`,
 			fmt.Sprintf("manifest.json says the material is called %q", p.Manifest.MaterialName))
 	}
 	v2 := p.Manifest.SchemaVersion == shaderpkg.SchemaVersionV2
@@ -173,12 +174,12 @@ func judge(p *shaderpkg.Package, r report) []Problem {
 			// One path for every resolution: the bridge points textures/ at the chosen set.
 			name, inTextures := strings.CutPrefix(rel, shaderpkg.TexturesDir+"/")
 			if !inTextures || !slices.Contains(p.Manifest.SetFileNames(), name) {
-				add("UNLISTED_TEXTURE", `image "`+img.Name+`"`, "uses "+rel+"; images must be //textures/<name> with <name> a file of every texture set ("+strings.Join(p.Manifest.SetFileNames(), " ")+")")
+				add(codes.UnlistedTexture, `image "`+img.Name+`"`, "uses "+rel+"; images must be //textures/<name> with <name> a file of every texture set ("+strings.Join(p.Manifest.SetFileNames(), " ")+")")
 			}
 			continue
 		}
 		if _, listed := p.Manifest.File(rel); !listed && shaderpkg.CheckEntryPath(rel) == nil && strings.HasPrefix(rel, "textures/") {
-			add("UNLISTED_TEXTURE", `image "`+img.Name+`"`, "uses "+rel+", which manifest.json does not list")
+			add(codes.UnlistedTexture, `image "`+img.Name+`"`, "uses "+rel+", which manifest.json does not list")
 		}
 	}
 	return out

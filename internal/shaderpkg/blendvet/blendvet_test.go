@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -20,16 +21,15 @@ func TestJudgeCrossChecksManifest(t *testing.T) {
 		Path string `json:"path"`
 	}{"b.png", "//textures/1k/b.png"})
 	probs := judge(p, r)
-	codes := []string{}
+	var got []string
 	for _, pr := range probs {
-		codes = append(codes, pr.Code)
+		got = append(got, string(pr.Code))
 		if !strings.HasPrefix(pr.String(), "oak@1.0.0: material.blend: ") {
 			t.Errorf("problem does not name package and file: %s", pr)
 		}
 	}
-	got := strings.Join(codes, ",")
-	if got != "MATERIAL_NAME,UNLISTED_TEXTURE" {
-		t.Fatalf("codes %s", got)
+	if s := strings.Join(got, ","); s != "MATERIAL_NAME,UNLISTED_TEXTURE" {
+		t.Fatalf("codes %s", s)
 	}
 }
 
@@ -56,7 +56,7 @@ func TestJudgeV2ImagePaths(t *testing.T) {
 	}
 	var flagged []string
 	for _, pr := range judge(p, r) {
-		if pr.Code != "UNLISTED_TEXTURE" {
+		if pr.Code != codes.UnlistedTexture {
 			t.Errorf("unexpected %s", pr)
 		}
 		flagged = append(flagged, pr.Datablock)

@@ -3,7 +3,7 @@
 snapshot(mat) reads a material's node tree in a Blender where the probe classes are registered
 (octane_probe.py), so stored nodes and sockets are bound exactly as OctaneBlender binds them;
 check(snap, facts, pkg_dir) is pure Python and returns problems as dicts {code, datablock,
-message}. Rules (codes in docs/packages.md):
+message}. Rules (the "vetting" codes of schemas/codes.json, read through codes.py):
 
 OCTANE_UNKNOWN_NODE    a node OctaneBlender does not define (it stays NodeUndefined)
 OCTANE_INPUTS          a node's inputs are not the real node's full input list, in order
@@ -23,6 +23,7 @@ OCTANE_RECIPE          the octane_graph recipe is missing, unreadable or says so
 import json
 import os
 
+import codes
 import octane_facts
 
 RECIPE_VERSION = 2
@@ -90,7 +91,7 @@ def check(snap, facts=None, pkg_dir=None):
     by_name = {n["name"]: n for n in snap["nodes"]}
     for n in snap["nodes"]:
         if n["idname"] == UNDEFINED_NODE:
-            problem("OCTANE_UNKNOWN_NODE", n["name"], "",
+            problem(codes.OCTANE_UNKNOWN_NODE, n["name"], "",
                     "is a node OctaneBlender %s does not define, so it would be dropped" % facts.release)
             continue
         spec = facts.node(n["idname"])
@@ -108,12 +109,12 @@ def check(snap, facts=None, pkg_dir=None):
                 detail.append("has inputs the real node does not: %s" % ", ".join(repr(e) for e in extra[:6]))
             if not detail:
                 detail.append("has the real inputs in another order")
-            problem("OCTANE_INPUTS", n["name"], "", "%s (%s) %s; the real node has %d inputs"
+            problem(codes.OCTANE_INPUTS, n["name"], "", "%s (%s) %s; the real node has %d inputs"
                     % (spec["label"], n["idname"], "; ".join(detail), len(want)))
         want_out = [o["idname"] for o in spec["outputs"]]
         have_out = [s["idname"] for s in n["outputs"]]
         if have_out != want_out:
-            problem("OCTANE_OUTPUTS", n["name"], "", "has outputs %s; the real node has %s" % (have_out, want_out))
+            problem(codes.OCTANE_OUTPUTS, n["name"], "", "has outputs %s; the real node has %s" % (have_out, want_out))
         sent = facts.sent(n["idname"])
         known = {i["idname"]: i for i in spec["inputs"]}
         for s in n["inputs"]:
@@ -121,31 +122,31 @@ def check(snap, facts=None, pkg_dir=None):
                 continue
             inp = known.get(s["idname"])
             if inp is None or s["idname"] == UNDEFINED_SOCKET:
-                problem("OCTANE_VALUE_LOST", n["name"], s["name"],
+                problem(codes.OCTANE_VALUE_LOST, n["name"], s["name"],
                         "holds a value in a socket OctaneBlender does not define, so the value is lost")
                 continue
             kind = octane_facts.value_kind(inp)
             if kind is None or s["name"] not in sent:
-                problem("OCTANE_VALUE_NOT_SENT", n["name"], s["name"],
+                problem(codes.OCTANE_VALUE_NOT_SENT, n["name"], s["name"],
                         "holds a value, but OctaneBlender sends no value for a socket named %r (%s)"
                         % (s["name"], "it only takes a link" if kind is None else "the real socket is %r" % inp["name"]))
             elif not octane_facts.fits(kind, s["value"]):
-                problem("OCTANE_VALUE_TYPE", n["name"], s["name"],
+                problem(codes.OCTANE_VALUE_TYPE, n["name"], s["name"],
                         "holds %r, but the real socket reads a %s" % (s["value"], kind))
         versions = facts.compat_versions(n["idname"])
         if versions is not None and "a_compatibility_version" in n["props"]:
             v = n["props"]["a_compatibility_version"]
             if v not in versions:
-                problem("OCTANE_COMPAT_VERSION", n["name"], "",
+                problem(codes.OCTANE_COMPAT_VERSION, n["name"], "",
                         "compatibility version %r is not one OctaneBlender %s knows (%s)"
                         % (v, facts.release, ", ".join(str(x) for x in sorted(versions))))
         if facts.is_image(n["idname"]):
             img = n.get("image")
             if img is None:
-                problem("OCTANE_IMAGE_UNBOUND", n["name"], "",
+                problem(codes.OCTANE_IMAGE_UNBOUND, n["name"], "",
                         "has no image datablock; OctaneBlender sends the file of node.image, so it renders without its texture")
             elif pkg_dir is not None and not _in_package(img["path"], pkg_dir):
-                problem("OCTANE_IMAGE_OUTSIDE", n["name"], "",
+                problem(codes.OCTANE_IMAGE_OUTSIDE, n["name"], "",
                         "shows %r, which is not a texture file in the package" % img["path"])
 
     for l in snap["links"]:
@@ -158,7 +159,7 @@ def check(snap, facts=None, pkg_dir=None):
         if so and dst["idname"] == "ShaderNodeOutputMaterial":
             continue  # judged below with the output's target
         if so != do:
-            problem("OCTANE_LINK_FOREIGN", l["to_node"], l["to_socket"],
+            problem(codes.OCTANE_LINK_FOREIGN, l["to_node"], l["to_socket"],
                     "links %s node %r to %s node %r; OctaneBlender only follows links between its own nodes"
                     % ("an Octane" if so else "a Blender", l["from_node"], "an Octane" if do else "a Blender", l["to_node"]))
             continue
@@ -167,13 +168,13 @@ def check(snap, facts=None, pkg_dir=None):
         a = facts.output_pin(l["from_idname"])
         b = facts.input_pin(dst["idname"], l["to_idname"])
         if a and b and a != "PT_UNKNOWN" and b != "PT_UNKNOWN" and a != b:
-            problem("OCTANE_LINK_PIN", l["to_node"], l["to_socket"],
+            problem(codes.OCTANE_LINK_PIN, l["to_node"], l["to_socket"],
                     "takes %s from %r (%s); OctaneBlender drops links between different pin types" % (b, l["from_node"], a))
 
     outs = [n for n in snap["nodes"] if n["idname"] == "ShaderNodeOutputMaterial" and n.get("target") == "ALL"]
     fed = [l for l in snap["links"] if any(l["to_node"] == o["name"] for o in outs) and l["to_socket"] == "Surface"]
     if not any(facts.is_material(by_name[l["from_node"]]["idname"]) for l in fed if l["from_node"] in by_name):
-        problem("OCTANE_NO_MATERIAL", outs[0]["name"] if outs else "", "Surface" if outs else "",
+        problem(codes.OCTANE_NO_MATERIAL, outs[0]["name"] if outs else "", "Surface" if outs else "",
                 "the Material Output with target ALL (the one OctaneBlender renders) is not fed by an Octane material node")
 
     problems.extend(_check_recipe(snap, facts, problem))
@@ -203,16 +204,16 @@ def _check_recipe(snap, facts, problem):
     """The recipe must say exactly what the tree says: same nodes, values and links."""
     raw = snap.get("recipe")
     if not raw:
-        problem("OCTANE_RECIPE", "", "", 'has no "octane_graph" recipe')
+        problem(codes.OCTANE_RECIPE, "", "", 'has no "octane_graph" recipe')
         return []
     try:
         r = json.loads(raw)
         nodes, links = r["nodes"], r["links"]
     except (TypeError, ValueError, KeyError):
-        problem("OCTANE_RECIPE", "", "", 'has an "octane_graph" recipe that is not valid JSON of the recipe format')
+        problem(codes.OCTANE_RECIPE, "", "", 'has an "octane_graph" recipe that is not valid JSON of the recipe format')
         return []
     if r.get("recipe_version") != RECIPE_VERSION:
-        problem("OCTANE_RECIPE", "", "", "has recipe version %r; this validator reads %d" % (r.get("recipe_version"), RECIPE_VERSION))
+        problem(codes.OCTANE_RECIPE, "", "", "has recipe version %r; this validator reads %d" % (r.get("recipe_version"), RECIPE_VERSION))
         return []
     by_name = {n["name"]: n for n in snap["nodes"]}
     listed = set()
@@ -221,30 +222,30 @@ def _check_recipe(snap, facts, problem):
         listed.add(name)
         n = by_name.get(name)
         if n is None:
-            problem("OCTANE_RECIPE", name, "", "is in the recipe but not in the node tree")
+            problem(codes.OCTANE_RECIPE, name, "", "is in the recipe but not in the node tree")
             continue
         if n["idname"] != rn["type"]:
-            problem("OCTANE_RECIPE", name, "", "is %s in the tree but %s in the recipe" % (n["idname"], rn["type"]))
+            problem(codes.OCTANE_RECIPE, name, "", "is %s in the tree but %s in the recipe" % (n["idname"], rn["type"]))
             continue
         socks = {s["name"]: s for s in n["inputs"]}
         for k, v in rn.get("inputs", {}).items():
             s = socks.get(k)
             if s is None or not _close(s.get("value"), v):
-                problem("OCTANE_RECIPE", name, k, "holds %r in the tree but %r in the recipe" % (s and s.get("value"), v))
+                problem(codes.OCTANE_RECIPE, name, k, "holds %r in the tree but %r in the recipe" % (s and s.get("value"), v))
         for k, v in rn.get("props", {}).items():
             if not _close(n["props"].get(k), v):
-                problem("OCTANE_RECIPE", name, "", "property %s is %r in the tree but %r in the recipe" % (k, n["props"].get(k), v))
+                problem(codes.OCTANE_RECIPE, name, "", "property %s is %r in the tree but %r in the recipe" % (k, n["props"].get(k), v))
         if "image" in rn and (n.get("image") or {}).get("path") != rn["image"]["path"]:
-            problem("OCTANE_RECIPE", name, "", "shows %r in the tree but %r in the recipe"
+            problem(codes.OCTANE_RECIPE, name, "", "shows %r in the tree but %r in the recipe"
                     % ((n.get("image") or {}).get("path"), rn["image"]["path"]))
     for n in snap["nodes"]:
         if _octane(n, facts) and n["name"] not in listed:
-            problem("OCTANE_RECIPE", n["name"], "", "is an Octane node the recipe does not list")
+            problem(codes.OCTANE_RECIPE, n["name"], "", "is an Octane node the recipe does not list")
     tree_links = {(l["from_node"], l["to_node"], l["to_socket"]) for l in snap["links"]
                   if l["from_node"] in listed and l["to_node"] in listed}
     recipe_links = {(NODE_PREFIX + l["from"], NODE_PREFIX + l["to"], l["input"]) for l in links}
     for a, b, s in sorted(recipe_links - tree_links):
-        problem("OCTANE_RECIPE", b, s, "the recipe links it from %r; the tree does not" % a)
+        problem(codes.OCTANE_RECIPE, b, s, "the recipe links it from %r; the tree does not" % a)
     for a, b, s in sorted(tree_links - recipe_links):
-        problem("OCTANE_RECIPE", b, s, "the tree links it from %r; the recipe does not" % a)
+        problem(codes.OCTANE_RECIPE, b, s, "the tree links it from %r; the recipe does not" % a)
     return []

@@ -26,5 +26,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 && args[0] == "worker" {
 		return runWorker(ctx, args[1:], getenv, stdout, stderr)
 	}
-	return runPublish(ctx, args, getenv, stdout, stderr)
+	return explain(runPublish(ctx, args, getenv, stdout, stderr))
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/publishing"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
@@ -22,6 +23,27 @@ type publishOptions struct {
 	free         bool
 	publicPrev   bool
 	blender      string
+}
+
+// explain adds to a refusal the sentence of schemas/codes.json for each code its problems carry
+// (once per code, those with a sentence), so the operator reads how to fix them.
+func explain(err error) error {
+	var r *publishing.Refused
+	if !errors.As(err, &r) {
+		return err
+	}
+	var fixes []string
+	seen := map[codes.Code]bool{}
+	for _, p := range r.Problems {
+		if web := p.Code.Info().Web; web != "" && !seen[p.Code] {
+			seen[p.Code] = true
+			fixes = append(fixes, "\n  "+string(p.Code)+": "+web)
+		}
+	}
+	if len(fixes) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w\nto fix:%s", err, strings.Join(fixes, ""))
 }
 
 func runPublish(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

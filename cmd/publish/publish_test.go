@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/publishing"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg/preview"
@@ -361,5 +363,28 @@ func TestPackDemoSourceFolder(t *testing.T) {
 	}
 	if zips, _ := filepath.Glob(filepath.Join(out2, "packages", "*.zip")); len(zips) != 0 {
 		t.Fatalf("pack wrote %v despite a bad preview", zips)
+	}
+}
+
+// A refusal printed by the CLI ends with the sentence of each code its problems carry, once per
+// code; codes without a sentence add nothing.
+func TestExplainAddsEachCodesSentenceOnce(t *testing.T) {
+	r := &publishing.Refused{Code: codes.PackageUnsafe, Summary: "vetting refused 3 problem(s)", Problems: []publishing.Problem{
+		{Code: codes.MaterialName, Text: "a@1.0.0: material.blend: one [MATERIAL_NAME]"},
+		{Code: codes.MaterialName, Text: "b@1.0.0: material.blend: two [MATERIAL_NAME]"},
+		{Code: codes.PackageInvalid, Text: "c.zip: broken"},
+	}}
+	got := explain(r).Error()
+	want := r.Error() + "\nto fix:\n  MATERIAL_NAME: " + codes.MaterialName.Info().Web
+	if codes.MaterialName.Info().Web == "" || got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	var back *publishing.Refused
+	if !errors.As(explain(r), &back) || back != r {
+		t.Fatal("the explained error no longer unwraps to the refusal")
+	}
+	plain := &publishing.Refused{Summary: "s", Problems: []publishing.Problem{{Code: codes.PackageInvalid, Text: "x"}}}
+	if explain(plain) != error(plain) {
+		t.Fatal("a refusal without sentences was changed")
 	}
 }

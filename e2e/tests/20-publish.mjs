@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { start, run } from "../lib/proc.mjs";
 import { makePackage, demoPackage } from "../lib/packages.mjs";
+import { rootDir } from "../lib/stack.mjs";
 
 const OPERATOR = { email: "operator@octane.local", password: "octane-demo-operator" };
 const PAGE = "/operator/publish";
@@ -50,6 +51,34 @@ async function jobDone(page, ms) {
   await page.locator('[data-testid="publish-job"][data-status="published"], [data-testid="publish-job"][data-status="refused"], [data-testid="publish-job"][data-status="failed"]').waitFor({ timeout: ms });
   const lines = await page.getByTestId("job-line").allInnerTexts();
   return { status: await box.getAttribute("data-status"), lines };
+}
+
+const codeEntries = JSON.parse(fs.readFileSync(path.join(rootDir, "schemas", "codes.json"), "utf8")).codes;
+/** The sentence the site shows for a code (schemas/codes.json), or undefined. */
+const webOf = (code) => codeEntries.find((c) => c.code === code)?.web;
+
+/**
+ * Uploads file from the operator's page and waits for its job to be refused. Every problem line
+ * on the page must be the log's line and, when the line's code has one, the code's sentence under
+ * it. Returns the page, its context, the page's problem lines and the job's row.
+ */
+async function refusedOnPage(ctx, h, file, shot) {
+  const { page, context } = await h.newPage(ctx);
+  await h.signIn(page, OPERATOR, PAGE);
+  await page.getByLabel("Package zip").setInputFiles(file);
+  await page.getByRole("button", { name: /Upload and publish/ }).click();
+  const job = await jobDone(page, 120_000);
+  await page.screenshot({ path: path.join(h.shotDir, shot) });
+  h.assert(job.status === "refused", `${path.basename(file)}: the job ended ${job.status}:\n  ${job.lines.join("\n  ")}`);
+  const problems = await page.locator('[data-testid="job-line"][data-problem="true"]').allInnerTexts();
+  const row = h.qjson(ctx.stack, `select status, error_code, log from public.publish_jobs order by created_at desc limit 1`)[0];
+  const want = row.log.filter((l) => l.problem).map((l) => {
+    h.assert(l.code, `a problem line of the log has no code: ${JSON.stringify(l)}`);
+    return [l.text, webOf(l.code)].filter(Boolean).join("\n");
+  });
+  const norm = (l) => l.replace(/\s*\n\s*/g, "\n").trim();
+  h.assert(JSON.stringify(problems.map(norm)) === JSON.stringify(want), `problem lines on the page ${JSON.stringify(problems)}, want each line with its code's sentence ${JSON.stringify(want)}`);
+  return { page, context, problems, row };
 }
 
 /** The run's worker, and a copy of oak-wood as a run-specific shader `<prefix>-<run>`. */
@@ -171,7 +200,7 @@ export default [
     },
   },
   {
-    name: "publish from the browser: a hostile package is refused with its problem lines on the page, and nothing is published",
+    name: "publish from the browser: a hostile package is refused with its problem lines on the page, each with its code's sentence, and nothing is published",
     needs: [],
     async fn(ctx, h) {
       const { id, pkg, work } = prepare(ctx, h, "e2e-hostile", { name: "Hostile" });
@@ -179,20 +208,32 @@ export default [
       const hostile = path.join(work, `${id}-hostile.zip`);
       run("python3", ["-c", "import shutil, sys, zipfile; shutil.copy(sys.argv[1], sys.argv[2]); z = zipfile.ZipFile(sys.argv[2], 'a'); z.writestr('../../evil.py', 'import os\\n'); z.close()", pkg.zip, hostile]);
 
-      const { page, context } = await h.newPage(ctx);
-      await h.signIn(page, OPERATOR, PAGE);
-      await page.getByLabel("Package zip").setInputFiles(hostile);
-      await page.getByRole("button", { name: /Upload and publish/ }).click();
-      const job = await jobDone(page, 120_000);
-      await page.screenshot({ path: path.join(h.shotDir, "publish-refused.png") });
-      h.assert(job.status === "refused", `the hostile package's job ended ${job.status}:\n  ${job.lines.join("\n  ")}`);
-      const problems = await page.locator('[data-testid="job-line"][data-problem="true"]').allInnerTexts();
-      h.assert(problems.some((l) => l.includes("evil.py")), `the page shows no problem line naming the entry: ${JSON.stringify(problems)}`);
-      await page.getByText(/Nothing was published: 1 problem/).waitFor();
+      const slip = await refusedOnPage(ctx, h, hostile, "publish-refused.png");
+      h.assert(slip.problems.some((l) => l.includes("evil.py")), `the page shows no problem line naming the entry: ${JSON.stringify(slip.problems)}`);
+      await slip.page.getByText(/Nothing was published: 1 problem/).waitFor();
       h.assert(h.q1(ctx.stack, `select count(*) from public.shaders where slug = '${id}'`) === "0", "the hostile package reached the catalog");
-      const jobRow = h.qjson(ctx.stack, `select status, error_code from public.publish_jobs order by created_at desc limit 1`)[0];
-      h.assert(jobRow.status === "refused" && jobRow.error_code === "PACKAGE_INVALID", `publish_jobs row: ${JSON.stringify(jobRow)}`);
-      await context.close();
+      h.assert(slip.row.status === "refused" && slip.row.error_code === "PACKAGE_INVALID", `publish_jobs row: ${JSON.stringify(slip.row)}`);
+      await slip.context.close();
+
+      // A package whose manifest names a material its .blend does not hold: refused by vetting,
+      // the line shows its code's sentence.
+      const renamed = path.join(work, `${id}-renamed.zip`);
+      run("python3", ["-c", [
+        "import json, sys, zipfile",
+        "src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], 'w')",
+        "for e in src.infolist():",
+        "    b = src.read(e)",
+        "    if e.filename == 'manifest.json':",
+        "        m = json.loads(b); m['material_name'] = 'OB_Elsewhere'; b = json.dumps(m).encode()",
+        "    dst.writestr(e, b)",
+        "dst.close()",
+      ].join("\n"), pkg.zip, renamed]);
+      const vet = await refusedOnPage(ctx, h, renamed, "publish-refused-vet.png");
+      h.assert(vet.row.status === "refused" && vet.row.error_code === "PACKAGE_UNSAFE", `publish_jobs row: ${JSON.stringify({ ...vet.row, log: undefined })}`);
+      const codes = vet.row.log.filter((l) => l.problem).map((l) => l.code);
+      h.assert(codes.length === 1 && webOf(codes[0]), `the vetting problem's code ${JSON.stringify(codes)} has no sentence in schemas/codes.json`);
+      h.assert(h.q1(ctx.stack, `select count(*) from public.shaders where slug = '${id}'`) === "0", "the renamed package reached the catalog");
+      await vet.context.close();
     },
   },
 ];

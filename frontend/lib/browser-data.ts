@@ -58,7 +58,8 @@ export async function readImport(id: string): Promise<ImportRow | null> {
   return data ?? null;
 }
 
-export type PublishJobLine = { at: string; problem: boolean; text: string };
+/** A line of a publish job's log; a problem line carries its code of schemas/codes.json. */
+export type PublishJobLine = { at: string; problem: boolean; text: string; code?: string };
 export type PublishJobState = {
   id: string; status: string; step: string; log: PublishJobLine[]; error_code: string | null;
   shader_slug: string | null; version: string | null;

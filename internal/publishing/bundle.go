@@ -31,7 +31,10 @@ func itemFromUpload(name string, data []byte) (*Item, func(), error) {
 	}
 	var bases []*zip.File
 	sets := map[string][]*zip.File{} // by the base path they belong to
-	var bad []string
+	var bad []Problem
+	invalid := func(format string, args ...any) {
+		bad = append(bad, Problem{Code: codes.PackageInvalid, Text: fmt.Sprintf(format, args...)})
+	}
 	for _, f := range zr.File {
 		switch m := reBundleSet.FindStringSubmatch(f.Name); {
 		case f.Name == shaderpkg.ManifestPath:
@@ -42,27 +45,27 @@ func itemFromUpload(name string, data []byte) (*Item, func(), error) {
 		case strings.HasSuffix(f.Name, ".zip"):
 			bases = append(bases, f)
 		default:
-			bad = append(bad, fmt.Sprintf("%s: %q is neither a package nor a texture set", name, f.Name))
+			invalid("%s: %q is neither a package nor a texture set", name, f.Name)
 		}
 	}
 	if len(bases) == 0 && len(sets) == 0 && len(bad) == 0 {
 		return it, none, nil
 	}
 	if len(bases) != 1 {
-		bad = append(bad, fmt.Sprintf("%s: a bundle holds one version: one base <p>.zip and its <p>/textures-<res>.zip, found %d bases", name, len(bases)))
+		invalid("%s: a bundle holds one version: one base <p>.zip and its <p>/textures-<res>.zip, found %d bases", name, len(bases))
 	} else {
 		prefix := strings.TrimSuffix(bases[0].Name, ".zip")
 		for p, fs := range sets {
 			if p != prefix {
-				bad = append(bad, fmt.Sprintf("%s: %s is not beside the base %s", name, fs[0].Name, bases[0].Name))
+				invalid("%s: %s is not beside the base %s", name, fs[0].Name, bases[0].Name)
 			}
 		}
 		if len(sets[prefix]) > shaderpkg.MaxTextureSets {
-			bad = append(bad, fmt.Sprintf("%s: %d texture sets, at most %d", name, len(sets[prefix]), shaderpkg.MaxTextureSets))
+			invalid("%s: %d texture sets, at most %d", name, len(sets[prefix]), shaderpkg.MaxTextureSets)
 		}
 	}
 	if len(bad) > 0 {
-		return nil, none, &Refused{Step: "validate", Code: codes.PackageInvalid, Lines: bad,
+		return nil, none, &Refused{Step: "validate", Code: codes.PackageInvalid, Problems: bad,
 			Summary: "the upload is neither a package nor a v2 bundle (base and texture sets)"}
 	}
 	base := bases[0]
@@ -127,5 +130,5 @@ func readBundleEntry(f *zip.File, w io.Writer) ([]byte, error) {
 
 func refusedEntry(name string, f *zip.File, err error) error {
 	return &Refused{Step: "validate", Code: codes.PackageInvalid, Summary: "the bundle cannot be read",
-		Lines: []string{fmt.Sprintf("%s: %s: %v", name, f.Name, err)}}
+		Problems: []Problem{{Code: codes.PackageInvalid, Text: fmt.Sprintf("%s: %s: %v", name, f.Name, err)}}}
 }

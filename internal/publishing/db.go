@@ -56,14 +56,15 @@ func (db *CatalogDB) existingSHA(ctx context.Context, slug, version string) (str
 // skipped instead) and categories the catalog does not have, every problem at once, before
 // anything is uploaded.
 func (db *CatalogDB) CheckCatalog(ctx context.Context, items []*Item, skipExisting bool) error {
-	var bad []string
+	var bad []Problem
+	conflict := func(text string) { bad = append(bad, Problem{Code: codes.Conflict, Text: text}) }
 	for _, it := range items {
 		var known bool
 		if err := db.conn.QueryRow(ctx, `select exists (select 1 from public.categories where id = $1)`, it.Pkg.Manifest.Category).Scan(&known); err != nil {
 			return err
 		}
 		if !known {
-			bad = append(bad, fmt.Sprintf("%s: category %q does not exist in public.categories", it.Src, it.Pkg.Manifest.Category))
+			conflict(fmt.Sprintf("%s: category %q does not exist in public.categories", it.Src, it.Pkg.Manifest.Category))
 		}
 		sha, err := db.existingSHA(ctx, it.Slug(), it.Version())
 		if err != nil {
@@ -74,13 +75,13 @@ func (db *CatalogDB) CheckCatalog(ctx context.Context, items []*Item, skipExisti
 		case skipExisting && sha == it.Pkg.SHA256:
 			it.Skip = true
 		case sha == it.Pkg.SHA256:
-			bad = append(bad, fmt.Sprintf("%s: %s %s %v (same content: use --skip-existing to ignore)", it.Src, it.Slug(), it.Version(), ErrAlreadyPublished))
+			conflict(fmt.Sprintf("%s: %s %s %v (same content: use --skip-existing to ignore)", it.Src, it.Slug(), it.Version(), ErrAlreadyPublished))
 		default:
-			bad = append(bad, fmt.Sprintf("%s: %s %s %v (different content!)", it.Src, it.Slug(), it.Version(), ErrAlreadyPublished))
+			conflict(fmt.Sprintf("%s: %s %s %v (different content!)", it.Src, it.Slug(), it.Version(), ErrAlreadyPublished))
 		}
 	}
 	if len(bad) > 0 {
-		return &Refused{Step: "register", Code: codes.Conflict, Lines: bad,
+		return &Refused{Step: "register", Code: codes.Conflict, Problems: bad,
 			Summary: fmt.Sprintf("the catalog refuses %d package(s)", len(bad))}
 	}
 	return nil

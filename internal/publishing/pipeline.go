@@ -7,6 +7,7 @@ package publishing
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -53,50 +54,75 @@ func (it *Item) PreviewKey() string { return "previews/" + it.Slug() + "/" + it.
 // needsRenditions: the version is published now, or was published before its renditions existed.
 func (it *Item) needsRenditions() bool { return !it.Skip || it.backfill }
 
-// Refused is a step that turned packages away: Lines holds every problem, one per line, and Code
-// the failure code of the step (schemas/codes.json).
+// Refused is a step that turned packages away: Problems holds every problem, and Code the
+// failure code of the step (schemas/codes.json).
 type Refused struct {
-	Step    string
-	Code    codes.Code
-	Summary string
-	Lines   []string
+	Step     string
+	Code     codes.Code
+	Summary  string
+	Problems []Problem
+}
+
+// Problem is one line of a refusal with the most precise code known for it: a vetting problem's
+// own code, a shaderpkg validation error's code, else the step's code. The operator's page shows
+// the code's sentence under the line.
+type Problem struct {
+	Code codes.Code
+	Text string
+}
+
+// problemOf is the problem err causes, reported as text: err's shaderpkg code when it has one,
+// else code.
+func problemOf(code codes.Code, err error, text string) Problem {
+	if c := shaderpkg.CodeOf(err); c != "" {
+		code = c
+	}
+	return Problem{Code: code, Text: text}
 }
 
 func (r *Refused) Error() string {
-	if len(r.Lines) == 0 {
+	if len(r.Problems) == 0 {
 		return r.Summary
 	}
-	return r.Summary + ":\n  " + strings.Join(r.Lines, "\n  ")
+	var b strings.Builder
+	b.WriteString(r.Summary + ":")
+	for _, p := range r.Problems {
+		b.WriteString("\n  " + p.Text)
+	}
+	return b.String()
 }
 
 // Validate reads every package completely (hashes, sizes, layout), and every texture set of a
 // v2 version (found in Item.SetsDir), and reports all failures.
 func Validate(items []*Item, stdout io.Writer) error {
-	var bad []string
+	var bad []Problem
+	invalid := func(it *Item, err error) {
+		bad = append(bad, problemOf(codes.PackageInvalid, err, fmt.Sprintf("%s: %v", it.Src, err)))
+	}
 	ids := map[string]string{}
 	for _, it := range items {
 		p, err := shaderpkg.ReadPackageBytes(it.Data)
 		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+			invalid(it, err)
 			continue
 		}
 		it.Pkg = p
 		for _, err := range it.readSets() {
-			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+			invalid(it, err)
 		}
 		key := p.Manifest.ShaderID + "@" + p.Manifest.Version
 		if prev, dup := ids[key]; dup {
-			bad = append(bad, fmt.Sprintf("%s: %s is also in %s", it.Src, key, prev))
+			bad = append(bad, Problem{Code: codes.PackageInvalid, Text: fmt.Sprintf("%s: %s is also in %s", it.Src, key, prev)})
 		}
 		ids[key] = it.Src
 		if it.preview, err = p.ReadFile(shaderpkg.PreviewPath); err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+			invalid(it, err)
 		} else if _, err := preview.Config(it.preview); err != nil { // the header only; derive decodes
-			bad = append(bad, fmt.Sprintf("%s: %v", it.Src, err))
+			invalid(it, err)
 		}
 	}
 	if len(bad) > 0 {
-		return &Refused{Step: "validate", Code: codes.PackageInvalid, Lines: bad,
+		return &Refused{Step: "validate", Code: codes.PackageInvalid, Problems: bad,
 			Summary: fmt.Sprintf("%d of %d packages are invalid", len(bad), len(items))}
 	}
 	fmt.Fprintf(stdout, "validate: %d packages ok\n", len(items))
@@ -123,14 +149,14 @@ func Vet(ctx context.Context, items []*Item, blender string, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	var bad []string
+	var bad []Problem
 	for _, probs := range res {
 		for _, p := range probs {
-			bad = append(bad, p.String())
+			bad = append(bad, Problem{Code: cmp.Or(p.Code, codes.PackageUnsafe), Text: p.String()})
 		}
 	}
 	if len(bad) > 0 {
-		return &Refused{Step: "vet", Code: codes.PackageUnsafe, Lines: bad,
+		return &Refused{Step: "vet", Code: codes.PackageUnsafe, Problems: bad,
 			Summary: fmt.Sprintf("vetting refused %d problem(s)", len(bad))}
 	}
 	fmt.Fprintf(stdout, "vet: %d packages ok\n", len(items))
@@ -200,17 +226,17 @@ func Derive(items []*Item, stdout io.Writer) error {
 	}
 	close(next)
 	wg.Wait()
-	var bad []string
+	var bad []Problem
 	n := 0
 	for i, err := range errs {
 		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", todo[i].Src, err))
+			bad = append(bad, problemOf(codes.PackageInvalid, err, fmt.Sprintf("%s: %v", todo[i].Src, err)))
 			continue
 		}
 		n++
 	}
 	if len(bad) > 0 {
-		return &Refused{Step: "validate", Code: codes.PackageInvalid, Lines: bad,
+		return &Refused{Step: "validate", Code: codes.PackageInvalid, Problems: bad,
 			Summary: fmt.Sprintf("%d preview(s) cannot be resized", len(bad))}
 	}
 	if n > 0 {

@@ -31,7 +31,8 @@ func (it *Item) readSets() []error {
 	var bad []error
 	for _, set := range it.Pkg.Manifest.TextureSets {
 		if it.SetsDir == "" {
-			bad = append(bad, fmt.Errorf("%s: the %s texture set was not given (a schema_version 2 package is published with its textures-<res>.zip files: publish pack output or the publish CLI)", codes.PackageMissingFile, set.Resolution))
+			bad = append(bad, &shaderpkg.Error{Code: codes.PackageMissingFile,
+				Msg: fmt.Sprintf("the %s texture set was not given (a schema_version 2 package is published with its textures-<res>.zip files: publish pack output or the publish CLI)", set.Resolution)})
 			continue
 		}
 		p := filepath.Join(it.SetsDir, path.Base(it.SetKey(set.Resolution)))
@@ -47,7 +48,7 @@ func (it *Item) readSets() []error {
 func readSet(p string, set shaderpkg.TextureSet) error {
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%s: %s is missing", codes.PackageMissingFile, p)
+		return &shaderpkg.Error{Code: codes.PackageMissingFile, Msg: p + " is missing"}
 	}
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 )
 
@@ -39,7 +40,9 @@ func TestWorkerRefusesV2BaseWithoutSets(t *testing.T) {
 	}
 	r := f.job(t, id)
 	if r.Status != "refused" || r.Step != "validate" || r.Code == nil || *r.Code != "PACKAGE_INVALID" ||
-		!strings.Contains(strings.Join(r.problems(), "\n"), "PACKAGE_MISSING_FILE: the 1k texture set was not given") {
+		!strings.Contains(strings.Join(r.problems(), "\n"), "PACKAGE_MISSING_FILE: the 1k texture set was not given") ||
+		// the missing set has its shaderpkg code, the placeholder preview the step's
+		!slices.Equal(r.problemCodes(), []string{string(codes.PackageMissingFile), string(codes.PackageInvalid)}) {
 		t.Fatalf("job %+v", r)
 	}
 	var n int
@@ -110,7 +113,8 @@ func TestItemFromUploadReadsABundle(t *testing.T) {
 }
 
 // Bundles that are not one version's base and sets, or whose set does not match the base's
-// manifest, are refused at validation with their lines; nothing reaches the catalog.
+// manifest, are refused at validation with their lines, each with its most precise code;
+// nothing reaches the catalog.
 func TestWorkerRefusesBadBundles(t *testing.T) {
 	f := newWorkerFixture(t)
 	ctx := context.Background()
@@ -120,13 +124,14 @@ func TestWorkerRefusesBadBundles(t *testing.T) {
 	otherSet, _ := io.ReadAll(rc)
 	cases := []struct {
 		name, code, line string
+		lineCode         codes.Code // the problem line's code
 		bundle           []byte
 	}{
-		{"two bases", "PACKAGE_INVALID", "found 2 bases", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/0.9.0.zip": []byte("x")})},
-		{"set of another base", "PACKAGE_INVALID", "is not beside the base", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/0.9.0/textures-4k.zip": otherSet})},
-		{"stray file", "PACKAGE_INVALID", `"v2-bad/run.py" is neither a package nor a texture set`, v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/run.py": []byte("x")})},
-		{"zip bomb", "PACKAGE_INVALID", "compression ratio above 200:1", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/1.0.0/textures-4k.zip": make([]byte, 4<<20)})},
-		{"set swapped", "PACKAGE_INVALID", "1k texture set: PACKAGE_HASH_MISMATCH", v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/1.0.0/textures-1k.zip": otherSet})},
+		{"two bases", "PACKAGE_INVALID", "found 2 bases", codes.PackageInvalid, v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/0.9.0.zip": []byte("x")})},
+		{"set of another base", "PACKAGE_INVALID", "is not beside the base", codes.PackageInvalid, v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/0.9.0/textures-4k.zip": otherSet})},
+		{"stray file", "PACKAGE_INVALID", `"v2-bad/run.py" is neither a package nor a texture set`, codes.PackageInvalid, v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/run.py": []byte("x")})},
+		{"zip bomb", "PACKAGE_INVALID", "compression ratio above 200:1", codes.PackageInvalid, v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/1.0.0/textures-4k.zip": make([]byte, 4<<20)})},
+		{"set swapped", "PACKAGE_INVALID", "1k texture set: PACKAGE_HASH_MISMATCH", codes.PackageHashMismatch, v2Bundle(t, "v2-bad", map[string][]byte{"v2-bad/1.0.0/textures-1k.zip": otherSet})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -137,6 +142,9 @@ func TestWorkerRefusesBadBundles(t *testing.T) {
 			r := f.job(t, id)
 			if r.Status != "refused" || r.Step != "validate" || r.Code == nil || *r.Code != c.code || !strings.Contains(strings.Join(r.problems(), "\n"), c.line) {
 				t.Fatalf("job %+v", r)
+			}
+			if got := r.problemCodes(); len(got) != 1 || got[0] != string(c.lineCode) {
+				t.Fatalf("problem codes %q, want [%s]", got, c.lineCode)
 			}
 			var n int
 			f.pool.QueryRow(ctx, `select count(*) from public.shaders where slug = 'v2-bad'`).Scan(&n)

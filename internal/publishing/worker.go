@@ -82,9 +82,10 @@ func (w *Worker) RunOne(ctx context.Context) (ran bool, err error) {
 }
 
 type logLine struct {
-	At      time.Time `json:"at"`
-	Problem bool      `json:"problem"`
-	Text    string    `json:"text"`
+	At      time.Time  `json:"at"`
+	Problem bool       `json:"problem"`
+	Text    string     `json:"text"`
+	Code    codes.Code `json:"code,omitempty"` // a problem's code: the page shows its sentence
 }
 
 // jobLog is the job's side of the pipeline's output: every complete line is sent to the job's
@@ -180,12 +181,12 @@ func (w *Worker) run(ctx context.Context, j Job) error {
 	case errors.As(err, &refused):
 		status, code = "refused", ptr(string(refused.Code))
 		lines = append(lines, logLine{At: time.Now(), Text: refused.Summary})
-		for _, p := range refused.Lines {
-			lines = append(lines, logLine{At: time.Now(), Problem: true, Text: p})
+		for _, p := range refused.Problems {
+			lines = append(lines, logLine{At: time.Now(), Problem: true, Text: p.Text, Code: p.Code})
 		}
 	default:
 		status, code = "failed", ptr(string(codes.InternalError))
-		lines = append(lines, logLine{At: time.Now(), Problem: true, Text: err.Error()})
+		lines = append(lines, logLine{At: time.Now(), Problem: true, Text: err.Error(), Code: codes.InternalError})
 	}
 	if item != nil && item.Pkg != nil && slug == nil {
 		s, v := item.Slug(), item.Version()
@@ -236,7 +237,7 @@ func (w *Worker) pipeline(ctx context.Context, j Job, log *jobLog) (*Item, error
 	}
 	if j.NewVersionOf != nil && it.Slug() != *j.NewVersionOf {
 		return it, &Refused{Step: "validate", Code: codes.PackageInvalid, Summary: "not a new version of " + *j.NewVersionOf,
-			Lines: []string{fmt.Sprintf("%s: the package is shader %q, not %q", j.FileName, it.Slug(), *j.NewVersionOf)}}
+			Problems: []Problem{{Code: codes.PackageInvalid, Text: fmt.Sprintf("%s: the package is shader %q, not %q", j.FileName, it.Slug(), *j.NewVersionOf)}}}
 	}
 	log.Step("vet", "vet: material.blend in headless Blender, and its Octane graph against OctaneBlender's nodes")
 	if err := Vet(ctx, items, w.Blender, log); err != nil {

@@ -10,9 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
@@ -39,6 +42,45 @@ func TestWorkerPublishesAVettedPackage(t *testing.T) {
 	}
 	if ok, _ := f.store.Exists(ctx, key); ok {
 		t.Fatal("the upload was not removed after publishing")
+	}
+}
+
+// A package refused by vetting has the job's code PACKAGE_UNSAFE, and each problem line its
+// own vetting code (the page shows that code's sentence under the line).
+func TestWorkerRefusesAVetProblemWithItsCode(t *testing.T) {
+	bin := needBlender(t)
+	demo, err := shaderpkg.ReadPackageBytes(demoZip(t, "oak-wood"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same files, with a manifest naming a material the .blend does not hold.
+	src := fstest.MapFS{}
+	for _, f := range demo.Manifest.Files {
+		b, err := demo.ReadFile(f.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src[f.Path] = &fstest.MapFile{Data: b}
+	}
+	m := demo.Manifest
+	m.MaterialName = "OB_Elsewhere"
+	var pkg bytes.Buffer
+	if _, err := shaderpkg.WritePackage(&pkg, m, src); err != nil {
+		t.Fatal(err)
+	}
+	f := newWorkerFixture(t)
+	f.w.Blender = bin
+	id, _ := f.upload(t, pkg.Bytes(), nil)
+	if _, err := f.w.RunOne(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r := f.job(t, id)
+	if r.Status != "refused" || r.Step != "vet" || r.Code == nil || *r.Code != string(codes.PackageUnsafe) {
+		t.Fatalf("job %+v", r)
+	}
+	probs, got := r.problems(), r.problemCodes()
+	if !slices.Equal(got, []string{string(codes.MaterialName)}) || !strings.Contains(probs[0], "["+string(codes.MaterialName)+"]") {
+		t.Fatalf("problem lines %q with codes %q", probs, got)
 	}
 }
 

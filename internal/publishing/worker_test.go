@@ -7,11 +7,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/octanebridge/octane-bridge/internal/codes"
 	"github.com/octanebridge/octane-bridge/internal/shaderpkg"
 	"github.com/octanebridge/octane-bridge/internal/testenv"
 )
@@ -88,6 +90,17 @@ func (r jobRow) problems() []string {
 	return out
 }
 
+// problemCodes are the codes of the problem lines, in order.
+func (r jobRow) problemCodes() []string {
+	var out []string
+	for _, l := range r.Log {
+		if l.Problem {
+			out = append(out, string(l.Code))
+		}
+	}
+	return out
+}
+
 func demoZip(t *testing.T, slug string) []byte {
 	t.Helper()
 	_, b := testenv.ReadDemoPackage(t, slug)
@@ -95,7 +108,8 @@ func demoZip(t *testing.T, slug string) []byte {
 }
 
 // A hostile package (an entry that climbs out of the package folder) is refused at validation
-// with its problem line in the job's log; nothing reaches the catalog and the upload is removed.
+// with its problem line in the job's log, which carries shaderpkg's code for it (the page shows
+// that code's sentence); nothing reaches the catalog and the upload is removed.
 func TestWorkerRefusesHostilePackageWithItsLines(t *testing.T) {
 	f := newWorkerFixture(t)
 	ctx := context.Background()
@@ -127,6 +141,9 @@ func TestWorkerRefusesHostilePackageWithItsLines(t *testing.T) {
 	if len(probs) == 0 || !strings.Contains(strings.Join(probs, "\n"), "evil.py") {
 		t.Fatalf("problem lines %q", probs)
 	}
+	if got := r.problemCodes(); !slices.Equal(got, []string{string(codes.PackageExtraFile)}) {
+		t.Fatalf("problem codes %q for %q", got, probs)
+	}
 	var n int
 	f.pool.QueryRow(ctx, `select count(*) from public.shaders where slug = 'oak-wood'`).Scan(&n)
 	if n != 0 {
@@ -150,7 +167,8 @@ func TestWorkerRefusesAnotherShaderAsNewVersion(t *testing.T) {
 	}
 	r := f.job(t, id)
 	if r.Status != "refused" || r.Code == nil || *r.Code != "PACKAGE_INVALID" ||
-		!strings.Contains(strings.Join(r.problems(), "\n"), `the package is shader "oak-wood", not "placeholder-brushed-steel"`) {
+		!strings.Contains(strings.Join(r.problems(), "\n"), `the package is shader "oak-wood", not "placeholder-brushed-steel"`) ||
+		!slices.Equal(r.problemCodes(), []string{string(codes.PackageInvalid)}) {
 		t.Fatalf("job %+v", r)
 	}
 }

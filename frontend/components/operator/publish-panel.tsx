@@ -204,11 +204,16 @@ export function PublishPanel({ catalog }: { catalog: CatalogShader[] }) {
             </Alert>
           ) : null}
           <ol className="max-h-80 overflow-auto rounded bg-muted p-3 font-mono text-xs" aria-label="Publish log">
-            {job.log.map((l, i) => (
-              <li key={i} data-testid="job-line" data-problem={l.problem ? "true" : "false"} className={l.problem ? "text-danger" : ""}>
-                {l.text}
-              </li>
-            ))}
+            {job.log.map((l, i) => {
+              // A problem's code says how to fix it, in the words of schemas/codes.json.
+              const fix = l.problem ? webText(l.code) : undefined;
+              return (
+                <li key={i} data-testid="job-line" data-problem={l.problem ? "true" : "false"} className={l.problem ? "text-danger" : ""}>
+                  {l.text}
+                  {fix ? <span data-testid="job-line-fix" className="block font-sans text-[0.7rem] text-muted-foreground">{fix}</span> : null}
+                </li>
+              );
+            })}
           </ol>
         </section>
       ) : null}

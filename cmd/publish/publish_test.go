@@ -372,18 +372,18 @@ func TestExplainAddsEachCodesSentenceOnce(t *testing.T) {
 	r := &publishing.Refused{Code: codes.PackageUnsafe, Summary: "vetting refused 3 problem(s)", Problems: []publishing.Problem{
 		{Code: codes.MaterialName, Text: "a@1.0.0: material.blend: one [MATERIAL_NAME]"},
 		{Code: codes.MaterialName, Text: "b@1.0.0: material.blend: two [MATERIAL_NAME]"},
-		{Code: codes.PackageInvalid, Text: "c.zip: broken"},
+		{Code: codes.Conflict, Text: "c@1.0.0 is already published"},
 	}}
 	got := explain(r).Error()
 	want := r.Error() + "\nto fix:\n  MATERIAL_NAME: " + codes.MaterialName.Info().Web
-	if codes.MaterialName.Info().Web == "" || got != want {
+	if codes.MaterialName.Info().Web == "" || codes.Conflict.Info().Web != "" || got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 	var back *publishing.Refused
 	if !errors.As(explain(r), &back) || back != r {
 		t.Fatal("the explained error no longer unwraps to the refusal")
 	}
-	plain := &publishing.Refused{Summary: "s", Problems: []publishing.Problem{{Code: codes.PackageInvalid, Text: "x"}}}
+	plain := &publishing.Refused{Summary: "s", Problems: []publishing.Problem{{Code: codes.Conflict, Text: "x"}}}
 	if explain(plain) != error(plain) {
 		t.Fatal("a refusal without sentences was changed")
 	}

@@ -96,8 +96,10 @@ func (r *Refused) Error() string {
 // v2 version (found in Item.SetsDir), and reports all failures.
 func Validate(items []*Item, stdout io.Writer) error {
 	var bad []Problem
+	badItems := map[*Item]bool{} // a package with several problems counts once in the summary
 	invalid := func(it *Item, err error) {
 		bad = append(bad, problemOf(codes.PackageInvalid, err, fmt.Sprintf("%s: %v", it.Src, err)))
+		badItems[it] = true
 	}
 	ids := map[string]string{}
 	for _, it := range items {
@@ -113,6 +115,7 @@ func Validate(items []*Item, stdout io.Writer) error {
 		key := p.Manifest.ShaderID + "@" + p.Manifest.Version
 		if prev, dup := ids[key]; dup {
 			bad = append(bad, Problem{Code: codes.PackageInvalid, Text: fmt.Sprintf("%s: %s is also in %s", it.Src, key, prev)})
+			badItems[it] = true
 		}
 		ids[key] = it.Src
 		if it.preview, err = p.ReadFile(shaderpkg.PreviewPath); err != nil {
@@ -123,7 +126,7 @@ func Validate(items []*Item, stdout io.Writer) error {
 	}
 	if len(bad) > 0 {
 		return &Refused{Step: "validate", Code: codes.PackageInvalid, Problems: bad,
-			Summary: fmt.Sprintf("%d of %d packages are invalid", len(bad), len(items))}
+			Summary: fmt.Sprintf("%d of %d packages are invalid", len(badItems), len(items))}
 	}
 	fmt.Fprintf(stdout, "validate: %d packages ok\n", len(items))
 	return nil

@@ -45,6 +45,10 @@ func TestWorkerRefusesV2BaseWithoutSets(t *testing.T) {
 		!slices.Equal(r.problemCodes(), []string{string(codes.PackageMissingFile), string(codes.PackageInvalid)}) {
 		t.Fatalf("job %+v", r)
 	}
+	// Two problems of one package: the summary counts packages, not problems.
+	if !slices.ContainsFunc(r.Log, func(l logLine) bool { return l.Text == "1 of 1 packages are invalid" }) {
+		t.Errorf("no summary line counting the one invalid package: %+v", r.Log)
+	}
 	var n int
 	f.pool.QueryRow(ctx, `select count(*) from public.shaders where slug = 'v2-upload'`).Scan(&n)
 	if n != 0 {

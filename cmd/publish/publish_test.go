@@ -195,6 +195,12 @@ func TestPublishIntegration(t *testing.T) {
 	if _, err := pub("--no-vet", writeZipVariant(t, slug, "1.0.0")); err == nil || !strings.Contains(err.Error(), "different content") {
 		t.Fatalf("re-publish with other content: %v", err)
 	}
+	// Both problems of one package are reported; the summary counts the package once.
+	if _, err := pub("--no-vet", writeZipVariantIn(t, slug, "1.0.0", "no-such-category")); err == nil ||
+		!strings.Contains(err.Error(), "the catalog refuses 1 package(s)") || !strings.Contains(err.Error(), `category "no-such-category"`) ||
+		!strings.Contains(err.Error(), "different content") {
+		t.Fatalf("re-publish in an unknown category: %v", err)
+	}
 	// --skip-existing makes repeated runs of the same catalog idempotent.
 	if out, err := pub("--no-vet", "--skip-existing", v1); err != nil || !strings.Contains(out, "published 0, skipped 1 already published\n") {
 		t.Fatalf("skip existing: %v\n%s", err, out)
@@ -237,12 +243,17 @@ func TestPublishIntegration(t *testing.T) {
 
 func writeZipVariant(t *testing.T, slug, version string) string {
 	t.Helper()
+	return writeZipVariantIn(t, slug, version, "metal")
+}
+
+func writeZipVariantIn(t *testing.T, slug, version, category string) string {
+	t.Helper()
 	dir := t.TempDir()
 	src := fstest.MapFS{
 		"material.blend": {Data: []byte("BLENDER-v304 a different blend")},
 		"preview.webp":   {Data: preview384},
 	}
-	m := shaderpkg.Manifest{ShaderID: slug, Version: version, Name: "Other", MaterialName: "OB_Test", Category: "metal",
+	m := shaderpkg.Manifest{ShaderID: slug, Version: version, Name: "Other", MaterialName: "OB_Test", Category: category,
 		MinBlender: "3.4", MinOctane: "2024.1"}
 	var buf bytes.Buffer
 	if _, err := shaderpkg.WritePackage(&buf, m, src); err != nil {

@@ -57,8 +57,12 @@ func (db *CatalogDB) existingSHA(ctx context.Context, slug, version string) (str
 // anything is uploaded.
 func (db *CatalogDB) CheckCatalog(ctx context.Context, items []*Item, skipExisting bool) error {
 	var bad []Problem
-	conflict := func(text string) { bad = append(bad, Problem{Code: codes.Conflict, Text: text}) }
+	refused := map[*Item]bool{} // a package with two problems counts once in the summary
 	for _, it := range items {
+		conflict := func(text string) {
+			bad = append(bad, Problem{Code: codes.Conflict, Text: text})
+			refused[it] = true
+		}
 		var known bool
 		if err := db.conn.QueryRow(ctx, `select exists (select 1 from public.categories where id = $1)`, it.Pkg.Manifest.Category).Scan(&known); err != nil {
 			return err
@@ -82,7 +86,7 @@ func (db *CatalogDB) CheckCatalog(ctx context.Context, items []*Item, skipExisti
 	}
 	if len(bad) > 0 {
 		return &Refused{Step: "register", Code: codes.Conflict, Problems: bad,
-			Summary: fmt.Sprintf("the catalog refuses %d package(s)", len(bad))}
+			Summary: fmt.Sprintf("the catalog refuses %d package(s)", len(refused))}
 	}
 	return nil
 }

@@ -159,7 +159,10 @@ func TestEveryEntryIsComplete(t *testing.T) {
 
 // foreign codes are other systems' and may be spelled where they are read or, in the stand-in,
 // spoken: PostgreSQL's SQLSTATE P0001 (raise_exception) and PostgREST's PGRSTnnn.
-var foreign = regexp.MustCompile(`^(P[0-9]{4}|PGRST[0-9]{3})$`)
+var (
+	foreign   = regexp.MustCompile(`^(P[0-9]{4}|PGRST[0-9]{3})$`)
+	reSQLCode = regexp.MustCompile(`(?i)(?:raise\s+exception\s+|error_code\s*=\s*|(?:hint|errcode|message)\s*=\s*)'([A-Z][A-Z0-9_]+)'`)
+)
 
 // TestNoCodeLiteralsOutsideTheFile reads every Go source of the module (tests aside): a string
 // literal that is a code of the file must be spelled with its constant, wherever it appears, and an
@@ -418,9 +421,8 @@ func TestSQLRaisesOnlyCodesOfTheFile(t *testing.T) {
 // sqlCodes finds the UPPER_SNAKE codes a migration raises (as the message, or as the hint,
 // errcode or message of "using") or stores as an import's error_code; SQLSTATEs are PostgreSQL's.
 func sqlCodes(sql string) []string {
-	re := regexp.MustCompile(`(?i)(?:raise\s+exception\s+|error_code\s*=\s*|(?:hint|errcode|message)\s*=\s*)'([A-Z][A-Z0-9_]+)'`)
 	var out []string
-	for _, m := range re.FindAllStringSubmatch(sql, -1) {
+	for _, m := range reSQLCode.FindAllStringSubmatch(sql, -1) {
 		if !foreign.MatchString(m[1]) && !isSQLState(m[1]) {
 			out = append(out, m[1])
 		}
